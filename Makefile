@@ -1,0 +1,61 @@
+# sqlite-rnn. `make` builds dist/rnn.so; `make test` runs every test;
+# `make asan` runs them again under AddressSanitizer + UndefinedBehaviorSanitizer.
+
+CC      ?= cc
+CFLAGS  ?= -O2
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes
+ifdef WERROR
+WARN    += -Werror
+endif
+XCFLAGS := -std=c11 -D_DEFAULT_SOURCE $(WARN) -fPIC -fvisibility=hidden -ffp-contract=off
+LDLIBS  := -lm -lpthread
+SQLITE3 ?= sqlite3
+
+CORE_SRC := $(filter-out core/alloc_libc.c,$(wildcard core/*.c))
+EXT_SRC  := $(wildcard ext/*.c)
+HEADERS  := $(wildcard core/*.h ext/*.h tests/*.h)
+C_TESTS  := test_json test_grad test_blob
+
+# Everything is built in $(B); the sanitizer build uses build-asan/.
+B ?= build
+
+.PHONY: all test asan demo deps clean install
+all: dist/rnn.so
+
+dist/rnn.so: $(CORE_SRC) $(EXT_SRC) $(HEADERS)
+	@mkdir -p dist
+	$(CC) $(XCFLAGS) $(CFLAGS) -shared -o $@ $(CORE_SRC) $(EXT_SRC) $(LDLIBS)
+
+$(B)/rnn.so: $(CORE_SRC) $(EXT_SRC) $(HEADERS)
+	@mkdir -p $(B)
+	$(CC) $(XCFLAGS) $(CFLAGS) -shared -o $@ $(CORE_SRC) $(EXT_SRC) $(LDLIBS)
+
+$(B)/%: tests/%.c $(CORE_SRC) core/alloc_libc.c $(HEADERS)
+	@mkdir -p $(B)
+	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $< $(CORE_SRC) core/alloc_libc.c $(LDLIBS)
+
+test: $(B)/rnn.so $(addprefix $(B)/,$(C_TESTS))
+	@tests/run.sh --sqlite3 "$(SQLITE3)" --ext $(B)/rnn --bin $(B) $(addprefix $(B)/,$(C_TESTS))
+
+# The sanitizer build loads an instrumented extension into the system
+# sqlite3 shell, so the runtime is preloaded (RNN_PRELOAD, see tests/run.sh).
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+asan:
+	$(MAKE) test B=build-asan CFLAGS="$(ASAN_FLAGS)" \
+	  RNN_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)"
+export RNN_PRELOAD
+
+demo: dist/rnn.so
+	$(SQLITE3) < sql/demo.sql
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+deps:
+	$(SUDO) apt-get update
+	$(SUDO) apt-get install -y build-essential sqlite3 libsqlite3-dev python3-torch python3-numpy
+
+install: dist/rnn.so
+	install -d $(DESTDIR)/usr/local/lib/sqlite-rnn
+	install -m 644 dist/rnn.so $(DESTDIR)/usr/local/lib/sqlite-rnn/rnn.so
+
+clean:
+	rm -rf build build-asan dist

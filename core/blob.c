@@ -1,0 +1,429 @@
+/*
+** The model BLOB: encoder and validating decoder. docs/blob-format.md is
+** the reference a reader in another language can be written from.
+**
+**   header   magic "SQLRNN\r\n" (8 bytes), u32 version, u32 total length
+**   chunks   tag (4 ASCII bytes), u32 payload length, payload
+**   trailer  u32 CRC-32 (zlib's) of every byte before it
+** Every integer and float is little-endian (IEEE 754 for f32/f64).
+**
+** Decoding rules:
+**   1. Too short or a wrong magic: RNN_ENOTMODEL.
+**   2. A version above RNN_FORMAT_VERSION: RNN_ENEWER (checked before the
+**      checksum, since a newer writer may lay out the rest differently).
+**   3. Total length different from the BLOB's size, or a checksum mismatch:
+**      RNN_ECORRUPT.
+**   4. Every chunk length is checked against the bytes left before it is
+**      read; known chunks appear at most once, unknown ones are skipped.
+**   5. Every count is checked against the architecture and the payload
+**      length before anything is allocated: ARCH must pass rnn_arch_layout
+**      and give the stored parameter count; TAIL holds exactly `window`
+**      values and PARM exactly that many floats.
+**   6. Numbers must be usable: finite parameters, tail and statistics, a
+**      positive scale, known enumerations.
+*/
+#include <math.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "rnn.h"
+
+static const unsigned char MAGIC[8] = {'S', 'Q', 'L', 'R', 'N', 'N', '\r', '\n'};
+
+static const uint32_t crc_table[256] = {
+    0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+    0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+    0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+    0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+    0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+    0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+    0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+    0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+    0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+    0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+    0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+    0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+    0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+    0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+    0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+    0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+    0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+    0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+    0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+    0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+    0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+    0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+    0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+    0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+    0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+    0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+    0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+    0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+    0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+    0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+    0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+    0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+    0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+    0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+    0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+    0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+    0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+    0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+    0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+    0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+    0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+    0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+    0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+};
+
+static uint32_t crc32(const unsigned char *p, size_t n) {
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < n; i++) c = crc_table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+/* ------------------------------------------------------------ writing */
+
+typedef struct writer {
+  unsigned char *p; /* NULL while only measuring */
+  size_t n;
+} writer;
+
+static void put_bytes(writer *w, const void *b, size_t n) {
+  if (w->p) memcpy(w->p + w->n, b, n);
+  w->n += n;
+}
+static void put_u32(writer *w, uint32_t v) {
+  unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8),
+                        (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
+  put_bytes(w, b, 4);
+}
+static void put_u64(writer *w, uint64_t v) {
+  put_u32(w, (uint32_t)v);
+  put_u32(w, (uint32_t)(v >> 32));
+}
+static void put_f32(writer *w, float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  put_u32(w, u);
+}
+static void put_f64(writer *w, double d) {
+  uint64_t u;
+  memcpy(&u, &d, 8);
+  put_u64(w, u);
+}
+static void put_ts(writer *w, const rnn_ts *ts) {
+  put_u32(w, (uint32_t)ts->kind);
+  put_u64(w, (uint64_t)ts->i);
+  put_f64(w, ts->r);
+}
+
+/* Starts a chunk; returns the offset of its length field. */
+static size_t chunk_begin(writer *w, const char tag[4]) {
+  put_bytes(w, tag, 4);
+  size_t at = w->n;
+  put_u32(w, 0);
+  return at;
+}
+static void chunk_end(writer *w, size_t at) {
+  uint32_t len = (uint32_t)(w->n - at - 4);
+  if (w->p) {
+    writer fix = {w->p + at, 0};
+    put_u32(&fix, len);
+  }
+}
+
+static void write_model(writer *w, const rnn_model *m) {
+  const rnn_arch *a = &m->arch;
+  const rnn_options *o = &m->opts;
+  size_t at;
+  put_bytes(w, MAGIC, 8);
+  put_u32(w, RNN_FORMAT_VERSION);
+  put_u32(w, 0); /* total length, patched by the caller */
+
+  at = chunk_begin(w, "ARCH");
+  put_u32(w, (uint32_t)a->cell);
+  put_u32(w, (uint32_t)a->activation);
+  put_u32(w, (uint32_t)a->input);
+  put_u32(w, (uint32_t)a->hidden);
+  put_u32(w, (uint32_t)a->layers);
+  put_u32(w, (uint32_t)a->dirs);
+  put_u32(w, (uint32_t)a->window);
+  put_u32(w, (uint32_t)a->output);
+  put_u64(w, (uint64_t)m->layout.n_params);
+  chunk_end(w, at);
+
+  at = chunk_begin(w, "NORM");
+  put_u32(w, (uint32_t)m->norm);
+  put_f64(w, m->norm_shift);
+  put_f64(w, m->norm_scale);
+  chunk_end(w, at);
+
+  at = chunk_begin(w, "TAIL");
+  put_u32(w, (uint32_t)a->window);
+  for (int i = 0; i < a->window; i++) put_f64(w, m->tail[i]);
+  chunk_end(w, at);
+
+  at = chunk_begin(w, "OPTS");
+  put_u32(w, (uint32_t)o->cell);
+  put_u32(w, (uint32_t)o->activation);
+  put_u32(w, (uint32_t)o->hidden);
+  put_u32(w, (uint32_t)o->window);
+  put_u32(w, (uint32_t)o->epochs);
+  put_u32(w, (uint32_t)o->batch);
+  put_u32(w, (uint32_t)o->normalize);
+  put_f64(w, o->lr);
+  put_f64(w, o->clip);
+  put_u64(w, o->seed);
+  chunk_end(w, at);
+
+  at = chunk_begin(w, "TRAI");
+  put_u64(w, (uint64_t)m->rows);
+  put_u64(w, (uint64_t)m->missing);
+  put_ts(w, &m->first_ts);
+  put_ts(w, &m->last_ts);
+  put_u32(w, (uint32_t)m->epochs_run);
+  for (int i = 0; i < m->epochs_run; i++) put_f64(w, m->train_loss[i]);
+  chunk_end(w, at);
+
+  at = chunk_begin(w, "PARM");
+  put_u64(w, (uint64_t)m->layout.n_params);
+  for (size_t i = 0; i < m->layout.n_params; i++) put_f32(w, m->params[i]);
+  chunk_end(w, at);
+}
+
+rnn_status rnn_model_encode(const rnn_model *m, unsigned char **out,
+                            size_t *len) {
+  writer w = {NULL, 0};
+  write_model(&w, m);
+  size_t total = w.n + 4;
+  if (total > 0xFFFFFFFFu) return RNN_EINVAL;
+  unsigned char *buf = rnn_malloc(total);
+  if (!buf) return RNN_ENOMEM;
+  w = (writer){buf, 0};
+  write_model(&w, m);
+  writer fix = {buf + 12, 0};
+  put_u32(&fix, (uint32_t)total);
+  put_u32(&w, crc32(buf, w.n));
+  *out = buf;
+  *len = total;
+  return RNN_OK;
+}
+
+/* ------------------------------------------------------------ reading */
+
+typedef struct reader {
+  const unsigned char *p;
+  size_t n, pos;
+  int bad; /* set when a read ran past the end */
+} reader;
+
+static int has(reader *r, size_t n) {
+  if (r->bad || r->n - r->pos < n) {
+    r->bad = 1;
+    return 0;
+  }
+  return 1;
+}
+static uint32_t get_u32(reader *r) {
+  if (!has(r, 4)) return 0;
+  const unsigned char *b = r->p + r->pos;
+  r->pos += 4;
+  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+         (uint32_t)b[3] << 24;
+}
+static uint64_t get_u64(reader *r) {
+  uint64_t lo = get_u32(r);
+  return lo | (uint64_t)get_u32(r) << 32;
+}
+static float get_f32(reader *r) {
+  uint32_t u = get_u32(r);
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+static double get_f64(reader *r) {
+  uint64_t u = get_u64(r);
+  double d;
+  memcpy(&d, &u, 8);
+  return d;
+}
+/* A u32 field that must fit an int in [lo, hi]. */
+static int get_int(reader *r, int lo, int hi, int *ok) {
+  uint32_t v = get_u32(r);
+  if (v < (uint32_t)lo || v > (uint32_t)hi) *ok = 0;
+  return (int)v;
+}
+static void get_ts(reader *r, rnn_ts *ts, int *ok) {
+  ts->kind = get_int(r, RNN_TS_NONE, RNN_TS_DATETIME, ok);
+  ts->i = (int64_t)get_u64(r);
+  ts->r = get_f64(r);
+}
+
+enum { C_ARCH, C_NORM, C_TAIL, C_OPTS, C_TRAI, C_PARM, N_CHUNKS };
+static const char *const chunk_tags[N_CHUNKS] = {"ARCH", "NORM", "TAIL",
+                                                 "OPTS", "TRAI", "PARM"};
+
+static rnn_status corrupt(rnn_err *e, const char *what) {
+  return rnn_fail(e, RNN_ECORRUPT, "corrupt rnn model (%s)", what);
+}
+
+/* Reads one chunk's payload r into m. The ARCH chunk must come first among
+** those that depend on it, which the caller ensures. */
+static rnn_status read_chunk(rnn_model *m, int which, reader *r, rnn_err *e) {
+  int ok = 1;
+  rnn_status rc;
+  switch (which) {
+    case C_ARCH: {
+      rnn_arch *a = &m->arch;
+      a->cell = get_int(r, 0, 2, &ok);
+      a->activation = get_int(r, 0, 2, &ok);
+      a->input = get_int(r, 1, 1024, &ok);
+      a->hidden = get_int(r, 1, RNN_MAX_HIDDEN, &ok);
+      a->layers = get_int(r, 1, RNN_MAX_LAYERS, &ok);
+      a->dirs = get_int(r, 1, 2, &ok);
+      a->window = get_int(r, 1, RNN_MAX_WINDOW, &ok);
+      a->output = get_int(r, 1, 1024, &ok);
+      uint64_t np = get_u64(r);
+      if (!ok || r->bad) return corrupt(e, "architecture");
+      if ((rc = rnn_arch_layout(a, &m->layout, NULL)))
+        return corrupt(e, "architecture");
+      if (np != m->layout.n_params) return corrupt(e, "parameter count");
+      break;
+    }
+    case C_NORM:
+      m->norm = get_int(r, 0, 2, &ok);
+      m->norm_shift = get_f64(r);
+      m->norm_scale = get_f64(r);
+      if (!ok || r->bad || !isfinite(m->norm_shift) ||
+          !isfinite(m->norm_scale) || !(m->norm_scale > 0))
+        return corrupt(e, "normalisation");
+      break;
+    case C_TAIL: {
+      uint32_t n = get_u32(r);
+      if (r->bad || n != (uint32_t)m->arch.window ||
+          r->n - r->pos != (size_t)n * 8)
+        return corrupt(e, "tail");
+      if (!(m->tail = rnn_malloc((size_t)n * sizeof *m->tail)))
+        return RNN_ENOMEM;
+      for (uint32_t i = 0; i < n; i++)
+        if (!isfinite(m->tail[i] = get_f64(r))) return corrupt(e, "tail");
+      break;
+    }
+    case C_OPTS: {
+      rnn_options *o = &m->opts;
+      o->cell = get_int(r, 0, 2, &ok);
+      o->activation = get_int(r, 0, 2, &ok);
+      o->hidden = get_int(r, 1, RNN_MAX_HIDDEN, &ok);
+      o->window = get_int(r, 0, RNN_MAX_WINDOW, &ok);
+      o->epochs = get_int(r, 1, 100000, &ok);
+      o->batch = get_int(r, 1, 65536, &ok);
+      o->normalize = get_int(r, 0, 2, &ok);
+      o->lr = get_f64(r);
+      o->clip = get_f64(r);
+      o->seed = get_u64(r);
+      if (!ok || r->bad || !isfinite(o->lr) || !isfinite(o->clip))
+        return corrupt(e, "options");
+      break;
+    }
+    case C_TRAI: {
+      m->rows = (int64_t)get_u64(r);
+      m->missing = (int64_t)get_u64(r);
+      get_ts(r, &m->first_ts, &ok);
+      get_ts(r, &m->last_ts, &ok);
+      uint32_t ne = get_u32(r);
+      if (!ok || r->bad || ne > 100000 || r->n - r->pos != (size_t)ne * 8 ||
+          m->rows < 0 || m->missing < 0 || m->missing > m->rows)
+        return corrupt(e, "training record");
+      m->epochs_run = (int)ne;
+      if (ne && !(m->train_loss = rnn_malloc((size_t)ne * 8)))
+        return RNN_ENOMEM;
+      for (uint32_t i = 0; i < ne; i++) m->train_loss[i] = get_f64(r);
+      break;
+    }
+    case C_PARM: {
+      uint64_t n = get_u64(r);
+      if (r->bad || n != m->layout.n_params || (r->n - r->pos) / 4 != n ||
+          (r->n - r->pos) % 4)
+        return corrupt(e, "parameters");
+      if (!(m->params = rnn_malloc((size_t)n * sizeof *m->params)))
+        return RNN_ENOMEM;
+      for (uint64_t i = 0; i < n; i++)
+        if (!isfinite(m->params[i] = get_f32(r)))
+          return corrupt(e, "parameters");
+      break;
+    }
+  }
+  if (r->pos != r->n) return corrupt(e, chunk_tags[which]);
+  return RNN_OK;
+}
+
+rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
+                            rnn_err *e) {
+  const unsigned char *b = blob;
+  *out = NULL;
+  /* Rule 1. */
+  if (!b || len < 20 || memcmp(b, MAGIC, 8) != 0)
+    return rnn_fail(e, RNN_ENOTMODEL, "not an rnn model");
+  reader r = {b, len, 8, 0};
+  uint32_t version = get_u32(&r);
+  uint32_t total = get_u32(&r);
+  /* Rule 2. */
+  if (version > RNN_FORMAT_VERSION)
+    return rnn_fail(e, RNN_ENEWER,
+                    "rnn model made by a newer version of sqlite-rnn (format %u; "
+                    "this build reads formats up to %d)",
+                    version, RNN_FORMAT_VERSION);
+  if (version == 0) return corrupt(e, "format version 0");
+  /* Rule 3. */
+  if (total != len) return corrupt(e, "length");
+  reader tr = {b, len, len - 4, 0};
+  if (get_u32(&tr) != crc32(b, len - 4)) return corrupt(e, "checksum");
+
+  rnn_model *m = rnn_calloc(1, sizeof *m);
+  if (!m) return RNN_ENOMEM;
+  rnn_status rc = RNN_OK;
+  /* Chunks that need the architecture are read after it; remember where
+  ** each one is, then read them in dependency order. */
+  size_t at[N_CHUNKS], size[N_CHUNKS];
+  int seen[N_CHUNKS] = {0};
+  r.n = len - 4;
+  while (r.pos < r.n) {
+    /* Rule 4. */
+    if (r.n - r.pos < 8) {
+      rc = corrupt(e, "chunk header");
+      goto fail;
+    }
+    const unsigned char *tag = r.p + r.pos;
+    r.pos += 4;
+    uint32_t clen = get_u32(&r);
+    if (clen > r.n - r.pos) {
+      rc = corrupt(e, "chunk length");
+      goto fail;
+    }
+    for (int i = 0; i < N_CHUNKS; i++)
+      if (memcmp(tag, chunk_tags[i], 4) == 0) {
+        if (seen[i]++) {
+          rc = corrupt(e, "repeated chunk");
+          goto fail;
+        }
+        at[i] = r.pos;
+        size[i] = clen;
+      }
+    r.pos += clen;
+  }
+  for (int i = 0; i < N_CHUNKS; i++) {
+    if (!seen[i]) {
+      rc = corrupt(e, "missing chunk");
+      goto fail;
+    }
+    /* Rule 5: the payload reader ends where the chunk does. */
+    reader cr = {b + at[i], size[i], 0, 0};
+    if ((rc = read_chunk(m, i, &cr, e))) goto fail;
+  }
+  *out = m;
+  return RNN_OK;
+fail:
+  rnn_model_free(m);
+  return rc;
+}

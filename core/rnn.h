@@ -1,0 +1,200 @@
+/*
+** sqlite-rnn core: the public API of the recurrent-network engine.
+**
+** This header and everything under core/ are plain C11 with no SQLite
+** dependency, so the engine can be tested, benchmarked and fuzzed alone.
+**
+** Conventions:
+**   1. Every function that can fail returns an rnn_status and, when given a
+**      non-NULL rnn_err, writes a message the caller owns (no prefix: the
+**      caller adds the name of the SQL function).
+**   2. Memory comes from rnn_malloc/rnn_realloc/rnn_free (core/alloc.h);
+**      the embedder links the definitions (ext/ routes them to SQLite).
+**   3. Every *_new or *_decode has a matching *_free; returned pointers are
+**      owned by the caller unless a comment says otherwise.
+**   4. The core never prints, exits or aborts.
+*/
+#ifndef RNN_H
+#define RNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RNN_VERSION "0.1.0"
+
+typedef enum rnn_status {
+  RNN_OK = 0,
+  RNN_ENOMEM,    /* an allocation failed */
+  RNN_EINVAL,    /* bad argument, option or data; the message says which */
+  RNN_ENOTMODEL, /* a BLOB that is not an rnn model at all (magic) */
+  RNN_ECORRUPT,  /* an rnn model BLOB that is damaged or inconsistent */
+  RNN_ENEWER     /* an rnn model BLOB written by a newer format version */
+} rnn_status;
+
+/* Caller-owned error text. */
+typedef struct rnn_err {
+  char msg[256];
+} rnn_err;
+
+/* Formats into e (if non-NULL) and returns status; printf-style. */
+rnn_status rnn_fail(rnn_err *e, rnn_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* ---------------------------------------------------------------- options */
+
+enum { RNN_CELL_RNN = 0, RNN_CELL_GRU = 1, RNN_CELL_LSTM = 2 };
+enum { RNN_ACT_TANH = 0, RNN_ACT_RELU = 1, RNN_ACT_SIGMOID = 2 };
+enum { RNN_NORM_STANDARD = 0, RNN_NORM_MINMAX = 1, RNN_NORM_NONE = 2 };
+
+#define RNN_WINDOW_AUTO 0
+#define RNN_MAX_HIDDEN 1024
+#define RNN_MAX_WINDOW 1000
+#define RNN_MAX_LAYERS 8
+
+/* Training options (SPEC.md section 5); rnn_options_init fills defaults. */
+typedef struct rnn_options {
+  int cell;        /* RNN_CELL_* */
+  int activation;  /* RNN_ACT_*, the "rnn" cell only */
+  int hidden;      /* units per layer, 1..RNN_MAX_HIDDEN */
+  int window;      /* input steps, 1..RNN_MAX_WINDOW, or RNN_WINDOW_AUTO */
+  int epochs;      /* passes over the training windows */
+  int batch;       /* windows per minibatch */
+  double lr;       /* Adam learning rate */
+  double clip;     /* global gradient-norm clip, 0 = off */
+  int normalize;   /* RNN_NORM_* */
+  uint64_t seed;   /* initialisation and shuffling */
+} rnn_options;
+
+void rnn_options_init(rnn_options *o);
+
+/* Parses a JSON object of options over the defaults already in o.
+** Unknown keys and out-of-range values are RNN_EINVAL with a message that
+** lists what is allowed. text need not be NUL-terminated. */
+rnn_status rnn_options_parse(rnn_options *o, const char *text, size_t len,
+                             rnn_err *e);
+
+/* Names of enumerated option values, for messages and rnn_info. */
+const char *rnn_cell_name(int cell);
+const char *rnn_activation_name(int act);
+const char *rnn_normalize_name(int norm);
+
+/* ------------------------------------------------------------- timestamps */
+
+enum {
+  RNN_TS_NONE = 0, /* no timestamp recorded */
+  RNN_TS_INT = 1,  /* INTEGER ts: i */
+  RNN_TS_REAL = 2, /* REAL ts: r */
+  RNN_TS_DATE = 3, /* ISO date: i = milliseconds since 1970-01-01 */
+  RNN_TS_DATETIME = 4 /* ISO date-time: i = milliseconds since 1970-01-01 */
+};
+
+typedef struct rnn_ts {
+  int kind;  /* RNN_TS_* */
+  int64_t i; /* INT value, or milliseconds for DATE and DATETIME */
+  double r;  /* REAL value; for the other kinds, i as a double (sort key) */
+} rnn_ts;
+
+/* Parses "YYYY-MM-DD", optionally followed by ' ' or 'T' and "HH:MM",
+** "HH:MM:SS" or "HH:MM:SS.fff" and an optional 'Z'. Returns RNN_EINVAL for
+** anything else, including impossible dates such as 2023-02-29. */
+rnn_status rnn_ts_parse_iso(const char *s, size_t len, rnn_ts *out);
+
+/* Compares two timestamps of compatible kinds: <0, 0, >0. */
+int rnn_ts_cmp(const rnn_ts *a, const rnn_ts *b);
+
+/* Splits milliseconds since 1970-01-01 into civil date and time fields
+** (proleptic Gregorian calendar, UTC). */
+typedef struct rnn_civil {
+  int64_t year;
+  int month, day, hour, minute, second, milli;
+} rnn_civil;
+void rnn_ts_civil(int64_t ms, rnn_civil *out);
+
+/* ------------------------------------------------------------------ model */
+
+/* Architecture: everything the forward pass needs besides the weights. */
+typedef struct rnn_arch {
+  int cell;       /* RNN_CELL_* */
+  int activation; /* RNN_ACT_* (the "rnn" cell) */
+  int input;      /* features per time step */
+  int hidden;     /* units per layer and direction */
+  int layers;     /* stacked layers */
+  int dirs;       /* 1, or 2 when bidirectional */
+  int window;     /* time steps per input window */
+  int output;     /* outputs of the linear head */
+} rnn_arch;
+
+/* Offsets of one layer-direction's tensors in the flat parameter buffer.
+** G is the number of gate blocks: 1 (rnn), 3 (gru), 4 (lstm). */
+typedef struct rnn_layer_offsets {
+  size_t w_ih; /* (G*H, I_l)  I_l = input for layer 0, dirs*H above */
+  size_t w_hh; /* (G*H, H) */
+  size_t b_ih; /* (G*H) */
+  size_t b_hh; /* (G*H) */
+} rnn_layer_offsets;
+
+typedef struct rnn_layout {
+  rnn_layer_offsets layer[RNN_MAX_LAYERS][2]; /* [layer][direction] */
+  size_t w_out;    /* (output, dirs*H) */
+  size_t b_out;    /* (output) */
+  size_t n_params; /* total floats */
+} rnn_layout;
+
+/* Checks an architecture's ranges and computes its parameter layout. */
+rnn_status rnn_arch_layout(const rnn_arch *a, rnn_layout *lo, rnn_err *e);
+
+/* Number of gate blocks of a cell: 1, 3 or 4. */
+int rnn_cell_gates(int cell);
+
+/* A trained model: network, normalisation, the training tail and the facts
+** rnn_info reports. All pointers are owned by the model. */
+typedef struct rnn_model {
+  rnn_arch arch;
+  rnn_layout layout;
+  float *params; /* layout.n_params */
+
+  int norm;          /* RNN_NORM_* */
+  double norm_shift; /* z = (y - norm_shift) / norm_scale */
+  double norm_scale;
+
+  double *tail; /* the last arch.window values, data units */
+
+  rnn_options opts;   /* options used, window resolved */
+  int64_t rows;       /* rows given to training */
+  int64_t missing;    /* missing values filled */
+  rnn_ts first_ts, last_ts;
+  int epochs_run;
+  double *train_loss; /* per epoch, normalised units; epochs_run values */
+} rnn_model;
+
+void rnn_model_free(rnn_model *m);
+
+/* Trains a model on y[0..n-1] (data units, in time order; NaN = missing,
+** filled by linear interpolation). The timestamps and row count are copied
+** into the model for rnn_info. */
+rnn_status rnn_train(rnn_model **out, const double *y, size_t n,
+                     const rnn_options *o, rnn_err *e);
+
+/* Forecasts h steps after the values win[0..window-1] (data units, oldest
+** first, NaN = missing). Writes h values to out. win may be NULL to start
+** from the model's training tail. */
+rnn_status rnn_predict(const rnn_model *m, const double *win, int h,
+                       double *out, rnn_err *e);
+
+/* ------------------------------------------------------------------- BLOB */
+
+#define RNN_FORMAT_VERSION 1
+
+/* Encodes m into a new buffer (rnn_free) of *len bytes. */
+rnn_status rnn_model_encode(const rnn_model *m, unsigned char **out,
+                            size_t *len);
+
+/* Decodes a BLOB, validating every length before use. Returns
+** RNN_ENOTMODEL, RNN_ECORRUPT or RNN_ENEWER for bad input. */
+rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
+                            rnn_err *e);
+
+#endif /* RNN_H */

@@ -1,0 +1,43 @@
+/*
+** Shared declarations of the SQLite glue. ext/ is the only place that
+** includes sqlite3ext.h; each file implements the SQL functions it is
+** named after and registers them through a *_register function.
+*/
+#ifndef RNN_EXT_H
+#define RNN_EXT_H
+
+#include <sqlite3ext.h>
+
+#include "../core/rnn.h"
+
+#ifndef SQLITE_CORE
+SQLITE_EXTENSION_INIT3
+#endif
+
+/* Reports a core status as the SQL function's error: "<fn>: <message>",
+** or SQLITE_NOMEM for RNN_ENOMEM. */
+void rnn_ext_error(sqlite3_context *ctx, const char *fn, rnn_status rc,
+                   const rnn_err *e);
+
+/* Reports a formatted error that starts with fn. */
+void rnn_ext_errorf(sqlite3_context *ctx, const char *fn, const char *fmt, ...);
+
+/* The decoded model of argument i, cached as the statement's auxdata. NULL
+** with no error set when the argument is NULL; NULL with an error set when
+** it is not a valid model. The model belongs to SQLite's auxdata. */
+const rnn_model *rnn_ext_model_arg(sqlite3_context *ctx, const char *fn,
+                                   sqlite3_value **argv, int i);
+
+/* Appends ts to s: numbers as numbers, dates as ISO text; quoted as a JSON
+** string when json is set and ts is a date. */
+void rnn_ext_append_ts(sqlite3_str *s, const rnn_ts *ts, int json);
+
+/* Appends a finite double with the fewest digits (15 to 17) that read back
+** as the same value, so JSON results compare equal to REAL results. */
+void rnn_ext_append_double(sqlite3_str *s, double v);
+
+int rnn_train_register(sqlite3 *db);
+int rnn_predict_register(sqlite3 *db);
+int rnn_info_register(sqlite3 *db);
+
+#endif

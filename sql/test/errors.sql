@@ -1,0 +1,49 @@
+-- Every error names the function and says what is allowed.
+CREATE TABLE s(t, v);
+WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 29)
+INSERT INTO s SELECT n, n % 7 FROM i;
+CREATE TABLE m AS SELECT rnn_train(t, v, '{"window":5,"epochs":2,"hidden":4}') AS model FROM s;
+-- options
+SELECT rnn_train(t, v, '{"hiden":8}') FROM s;
+SELECT rnn_train(t, v, '{"window":0}') FROM s;
+SELECT rnn_train(t, v, '{"window":"weekly"}') FROM s;
+SELECT rnn_train(t, v, '{"hidden":2000}') FROM s;
+SELECT rnn_train(t, v, '{"cell":"lstm"}') FROM s;
+SELECT rnn_train(t, v, '{"epochs":5') FROM s;
+SELECT rnn_train(t, v, '[5]') FROM s;
+SELECT rnn_train(t, v, 5) FROM s;
+SELECT rnn_train(t, v, CASE WHEN t < 3 THEN '{"epochs":1}' ELSE '{"epochs":2}' END) FROM s;
+SELECT rnn_train(t, v, '{"window":40}') FROM s;
+-- ts and values
+SELECT rnn_train(ts, v) FROM (SELECT 1 AS ts, 1 AS v UNION ALL SELECT '2020-01-01', 2);
+SELECT rnn_train(ts, v) FROM (SELECT '2020-01-01' AS ts, 1 AS v UNION ALL SELECT 5, 2);
+SELECT rnn_train(ts, v) FROM (SELECT '2020-02-30' AS ts, 1 AS v);
+SELECT rnn_train(ts, v) FROM (SELECT NULL AS ts, 1 AS v);
+SELECT rnn_train(ts, v) FROM (SELECT x'01' AS ts, 1 AS v);
+SELECT rnn_train(ts, v) FROM (SELECT 1 AS ts, 'abc' AS v);
+SELECT rnn_train(ts, v) FROM (SELECT '2020-01-01' AS ts, x'00' AS v);
+SELECT rnn_train(ts, v) FROM (SELECT 3 AS ts, 1e999 AS v);
+SELECT rnn_train(ts, v) FROM (SELECT 1 AS ts, 1 AS v UNION ALL SELECT 2, 2 UNION ALL SELECT 1, 3);
+SELECT rnn_train(ts, v) FROM (SELECT '2020-01-01' AS ts, 1 AS v UNION ALL SELECT '2020-01-01', 3);
+SELECT rnn_train(ts, v) FROM (SELECT 1 AS ts, NULL AS v UNION ALL SELECT 2, NULL);
+-- models
+SELECT rnn_predict('not a blob');
+SELECT rnn_predict(42);
+SELECT rnn_predict(x'00112233');
+SELECT rnn_info(zeroblob(100));
+SELECT rnn_predict(substr(model, 1, 100)) FROM m;
+-- a newer format version (byte 8) is reported before any other check
+SELECT rnn_predict(CAST(substr(model, 1, 8) || x'09' || substr(model, 10) AS BLOB)) FROM m;
+-- one flipped byte in the middle
+SELECT rnn_predict(CAST(substr(model, 1, 200) || x'ff' || substr(model, 202) AS BLOB)) FROM m;
+-- windows and horizons
+SELECT rnn_predict(model, '[1, 2, 3]') FROM m;
+SELECT rnn_predict(model, '[1, 2, "x", 4, 5]') FROM m;
+SELECT rnn_predict(model, '{"a": 1}') FROM m;
+SELECT rnn_predict(model, '[1, 2, 3, 4') FROM m;
+SELECT rnn_predict(model, 5) FROM m;
+SELECT rnn_predict(model, '[null, null, null, null, null]') FROM m;
+SELECT rnn_predict(model, NULL, 0) FROM m;
+SELECT rnn_predict(model, NULL, 1.5) FROM m;
+SELECT rnn_predict(model, NULL, 100001) FROM m;
+SELECT 'still works', typeof(rnn_predict(model)) FROM m;

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs every test and ends with the line "N passed, N failed"; exits 1 if
+# any test failed.
+#
+#   tests/run.sh --sqlite3 sqlite3 --ext build/rnn --bin build test_binary...
+#
+# 1. C test binaries print "ok <name>" / "not ok <name>" per test; a binary
+#    that crashes or exits non-zero without a "not ok" line counts as one
+#    failure.
+# 2. Each sql/test/NAME.sql runs in the real sqlite3 shell (in-memory
+#    database, the extension loaded first); its output, errors included,
+#    must equal sql/test/NAME.expected exactly.
+# 3. The demo (sql/demo.sql) must run and print 12 monthly forecasts.
+# RNN_PRELOAD, when set, is preloaded into the sqlite3 shell (the sanitizer
+# build needs its runtime first).
+set -u
+cd "$(dirname "$0")/.."
+
+sqlite=sqlite3
+ext=build/rnn
+bin=build
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sqlite3) sqlite=$2; shift 2 ;;
+    --ext) ext=$2; shift 2 ;;
+    --bin) bin=$2; shift 2 ;;
+    *) break ;;
+  esac
+done
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok $1"; }
+not_ok() { failed=$((failed + 1)); echo "not ok $1"; }
+
+run_sqlite() {
+  if [ -n "${RNN_PRELOAD:-}" ]; then
+    LD_PRELOAD="$RNN_PRELOAD" "$sqlite" "$@"
+  else
+    "$sqlite" "$@"
+  fi
+}
+
+# Rule 1.
+for t in "$@"; do
+  out=$("$t" 2>&1)
+  status=$?
+  echo "$out"
+  p=$(grep -c '^ok ' <<<"$out")
+  f=$(grep -c '^not ok ' <<<"$out")
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+    not_ok "$(basename "$t") (exit status $status)"
+  fi
+done
+
+# Rule 2.
+for sql in sql/test/*.sql; do
+  name=sql/$(basename "$sql" .sql)
+  want=${sql%.sql}.expected
+  got=$(run_sqlite -cmd ".load $ext" :memory: <"$sql" 2>&1)
+  if [ -f "$want" ] && [ "$got" == "$(cat "$want")" ]; then
+    ok "$name"
+  else
+    not_ok "$name"
+    diff <(cat "$want" 2>/dev/null) <(echo "$got") | head -40 | sed 's/^/  /'
+  fi
+done
+
+# Rule 3.
+got=$(sed "s#^\.load .*#.load $ext#" sql/demo.sql | run_sqlite 2>&1)
+months=$(grep -cE '^│ 1961-(0[1-9]|1[0-2])-01 │ +[0-9]+\.[0-9] +│$' <<<"$got")
+if [ "$months" -eq 12 ]; then
+  ok demo
+else
+  not_ok "demo (printed $months of 12 forecast months)"
+  echo "$got" | head -40 | sed 's/^/  /'
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

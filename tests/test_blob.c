@@ -1,0 +1,183 @@
+/*
+** The model BLOB: round trip, determinism, and rejection of damaged input.
+*/
+#include <stdlib.h>
+
+#include "../core/alloc.h"
+#include "../core/rnn.h"
+#include "check.h"
+
+static rnn_model *small_model(uint64_t seed) {
+  double y[60];
+  for (int i = 0; i < 60; i++) y[i] = 10.0 + 3.0 * sin(i * 0.4);
+  y[7] = NAN; /* one missing value */
+  rnn_options o;
+  rnn_options_init(&o);
+  o.hidden = 4;
+  o.window = 6;
+  o.epochs = 3;
+  o.batch = 8;
+  o.seed = seed;
+  rnn_model *m = NULL;
+  rnn_err e;
+  rnn_status rc = rnn_train(&m, y, 60, &o, &e);
+  EXPECT(rc == RNN_OK, "train: %s", e.msg);
+  return m;
+}
+
+static void test_round_trip_predicts_bit_for_bit(void) {
+  rnn_model *m = small_model(1), *d = NULL;
+  unsigned char *blob = NULL, *blob2 = NULL;
+  size_t len = 0, len2 = 0;
+  rnn_err e;
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(rnn_model_decode(&d, blob, len, &e) == RNN_OK, "decode: %s", e.msg);
+  if (!d) goto out;
+  double a[5], b[5];
+  double win[6] = {1, 2, NAN, 4, 5, 6};
+  EXPECT(rnn_predict(m, NULL, 5, a, &e) == RNN_OK, "%s", e.msg);
+  EXPECT(rnn_predict(d, NULL, 5, b, &e) == RNN_OK, "%s", e.msg);
+  EXPECT(memcmp(a, b, sizeof a) == 0, "tail forecasts differ: %.17g vs %.17g",
+         a[0], b[0]);
+  EXPECT(rnn_predict(m, win, 5, a, &e) == RNN_OK, "%s", e.msg);
+  EXPECT(rnn_predict(d, win, 5, b, &e) == RNN_OK, "%s", e.msg);
+  EXPECT(memcmp(a, b, sizeof a) == 0, "window forecasts differ");
+  EXPECT(d->missing == 1 && d->rows == 60 && d->epochs_run == 3,
+         "facts: missing %lld rows %lld epochs %d", (long long)d->missing,
+         (long long)d->rows, d->epochs_run);
+  /* Encoding the decoded model gives the same bytes. */
+  EXPECT(rnn_model_encode(d, &blob2, &len2) == RNN_OK, "re-encode");
+  EXPECT(len == len2 && memcmp(blob, blob2, len) == 0, "re-encoded bytes differ");
+out:
+  rnn_free(blob);
+  rnn_free(blob2);
+  rnn_model_free(m);
+  rnn_model_free(d);
+}
+
+static void test_same_seed_same_bytes(void) {
+  rnn_model *m1 = small_model(7), *m2 = small_model(7), *m3 = small_model(8);
+  unsigned char *b1, *b2, *b3;
+  size_t n1, n2, n3;
+  rnn_model_encode(m1, &b1, &n1);
+  rnn_model_encode(m2, &b2, &n2);
+  rnn_model_encode(m3, &b3, &n3);
+  EXPECT(n1 == n2 && memcmp(b1, b2, n1) == 0, "same seed, different BLOBs");
+  EXPECT(n1 == n3 && memcmp(b1, b3, n1) != 0, "different seeds, same BLOB");
+  rnn_free(b1);
+  rnn_free(b2);
+  rnn_free(b3);
+  rnn_model_free(m1);
+  rnn_model_free(m2);
+  rnn_model_free(m3);
+}
+
+/* Writes the CRC-32 of blob[0..len-5] into its last 4 bytes, so a test can
+** change a field and still pass the checksum. */
+static void reseal(unsigned char *b, size_t len) {
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i + 4 < len; i++) {
+    c ^= b[i];
+    for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
+  }
+  c ^= 0xFFFFFFFFu;
+  for (int k = 0; k < 4; k++) b[len - 4 + k] = (unsigned char)(c >> (8 * k));
+}
+
+static rnn_status decode_status(const unsigned char *b, size_t len, char *msg) {
+  rnn_model *d = NULL;
+  rnn_err e = {{0}};
+  rnn_status rc = rnn_model_decode(&d, b, len, &e);
+  if (msg) strcpy(msg, e.msg);
+  rnn_model_free(d);
+  return rc;
+}
+
+static void test_decode_rejects_damage(void) {
+  rnn_model *m = small_model(1);
+  unsigned char *blob;
+  size_t len;
+  rnn_model_encode(m, &blob, &len);
+  unsigned char *c = malloc(len);
+  char msg[256];
+
+  /* Every truncation. */
+  size_t accepted = 0;
+  for (size_t n = 0; n < len; n++) {
+    rnn_status rc = decode_status(blob, n, NULL);
+    if (rc == RNN_OK) accepted++;
+    if (n >= 20) EXPECT(rc == RNN_ECORRUPT, "truncated to %zu: status %d", n, rc);
+  }
+  EXPECT(accepted == 0, "%zu truncations accepted", accepted);
+
+  /* Every single flipped byte after the magic and version. */
+  accepted = 0;
+  for (size_t i = 12; i < len; i++) {
+    memcpy(c, blob, len);
+    c[i] ^= 0x5A;
+    if (decode_status(c, len, NULL) != RNN_ECORRUPT) accepted++;
+  }
+  EXPECT(accepted == 0, "%zu flipped bytes not reported as corrupt", accepted);
+
+  /* A flipped payload byte is a checksum failure. */
+  memcpy(c, blob, len);
+  c[len / 2] ^= 1;
+  EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "flip");
+  EXPECT_STR(msg, "corrupt rnn model (checksum)");
+
+  /* Wrong magic. */
+  memcpy(c, blob, len);
+  c[0] = 'X';
+  EXPECT(decode_status(c, len, msg) == RNN_ENOTMODEL, "magic");
+  EXPECT_STR(msg, "not an rnn model");
+  EXPECT(decode_status((const unsigned char *)"hello", 5, NULL) == RNN_ENOTMODEL,
+         "short text");
+  EXPECT(decode_status(NULL, 0, NULL) == RNN_ENOTMODEL, "empty");
+
+  /* Newer version, even with a layout this build cannot read. */
+  memcpy(c, blob, len);
+  c[8] = 2;
+  EXPECT(decode_status(c, len, msg) == RNN_ENEWER, "newer");
+  EXPECT_STR(msg, "rnn model made by a newer version of sqlite-rnn (format 2; "
+                  "this build reads formats up to 1)");
+  EXPECT(decode_status(c, 20, NULL) == RNN_ENEWER, "newer, short");
+
+  /* A consistent checksum does not make bad fields acceptable: a huge
+  ** hidden size, a parameter count that disagrees, a NaN weight. */
+  memcpy(c, blob, len);
+  /* ARCH payload starts at 16 + 8; hidden is its 4th u32. */
+  EXPECT(memcmp(c + 16, "ARCH", 4) == 0, "first chunk is ARCH");
+  c[24 + 12] = 0xFF, c[24 + 13] = 0xFF, c[24 + 14] = 0xFF, c[24 + 15] = 0x7F;
+  reseal(c, len);
+  EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "huge hidden");
+  EXPECT_STR(msg, "corrupt rnn model (architecture)");
+
+  memcpy(c, blob, len);
+  c[24 + 32] ^= 1; /* n_params */
+  reseal(c, len);
+  EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "parameter count");
+  EXPECT_STR(msg, "corrupt rnn model (parameter count)");
+
+  memcpy(c, blob, len);
+  /* Last float of PARM sits just before the checksum: make it a NaN. */
+  c[len - 8] = 0x00, c[len - 7] = 0x00, c[len - 6] = 0xC0, c[len - 5] = 0x7F;
+  reseal(c, len);
+  EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "NaN weight");
+  EXPECT_STR(msg, "corrupt rnn model (parameters)");
+
+  /* An unchanged reseal still decodes: the checks above are about content. */
+  memcpy(c, blob, len);
+  reseal(c, len);
+  EXPECT(decode_status(c, len, msg) == RNN_OK, "resealed original: %s", msg);
+
+  free(c);
+  rnn_free(blob);
+  rnn_model_free(m);
+}
+
+int main(void) {
+  RUN(test_round_trip_predicts_bit_for_bit);
+  RUN(test_same_seed_same_bytes);
+  RUN(test_decode_rejects_damage);
+  return check_exit();
+}

@@ -1,0 +1,221 @@
+/*
+** The strict JSON reader, the options parser, timestamps and the series
+** helpers (missing values, automatic window).
+*/
+#include <stdlib.h>
+
+#include "../core/alloc.h"
+#include "../core/json.h"
+#include "../core/nn.h"
+#include "check.h"
+
+static rnn_status parse(const char *s, rnn_json **out, char *msg) {
+  rnn_err e = {{0}};
+  rnn_status rc = rnn_json_parse(out, s, strlen(s), &e);
+  if (msg) strcpy(msg, e.msg);
+  return rc;
+}
+
+static void test_json_accepts_valid_values(void) {
+  const char *ok[] = {"0", "-0", "1.5", "-12.25e+2", "1E-3", "true", "false",
+                      "null", "\"\"", "[]", "{}", " [1, [2, [3]], {\"a\": null}] ",
+                      "\"\\u00e9\\ud83d\\ude00\\n\"", "\"caf\xc3\xa9\""};
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+    rnn_json *j = NULL;
+    char msg[256];
+    EXPECT(parse(ok[i], &j, msg) == RNN_OK, "%s: %s", ok[i], msg);
+    rnn_json_free(j);
+  }
+}
+
+static void test_json_rejects_invalid_values(void) {
+  const char *bad[] = {"", " ", "01", "1.", ".5", "+1", "-", "1e", "0x10",
+                       "NaN", "Infinity", "tru", "nul", "[1,]", "[1 2]",
+                       "{\"a\":1,}", "{a:1}", "{\"a\" 1}", "\"abc", "\"\\x\"",
+                       "\"\\ud800\"", "\"\\udc00\"", "\"a\tb\"", "\"\xc3\"",
+                       "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "1 2", "[1]]",
+                       "1e400", "-1e400", "{\"a\":1}x"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    rnn_json *j = NULL;
+    EXPECT(parse(bad[i], &j, NULL) == RNN_EINVAL, "accepted [%s]", bad[i]);
+    EXPECT(j == NULL, "tree left for [%s]", bad[i]);
+  }
+  char msg[256];
+  rnn_json *j;
+  parse("[1, 2", &j, msg);
+  EXPECT_STR(msg, "invalid JSON at offset 5: expected ',' or ']'");
+  parse("{\"a\": tru}", &j, msg);
+  EXPECT_STR(msg, "invalid JSON at offset 6: unexpected character");
+}
+
+static void test_json_depth_limit(void) {
+  char deep[2 * RNN_JSON_MAX_DEPTH + 3];
+  rnn_json *j = NULL;
+  char msg[256];
+  int n = RNN_JSON_MAX_DEPTH;
+  for (int i = 0; i < n; i++) deep[i] = '[', deep[n + i] = ']';
+  deep[2 * n] = 0;
+  EXPECT(parse(deep, &j, msg) == RNN_OK, "depth %d: %s", n, msg);
+  rnn_json_free(j);
+  n++;
+  for (int i = 0; i < n; i++) deep[i] = '[', deep[n + i] = ']';
+  deep[2 * n] = 0;
+  EXPECT(parse(deep, &j, msg) == RNN_EINVAL, "depth %d accepted", n);
+  /* A huge nesting fails quickly rather than exhausting the stack. */
+  size_t big = 1000000;
+  char *s = malloc(big + 1);
+  memset(s, '[', big);
+  s[big] = 0;
+  EXPECT(parse(s, &j, NULL) == RNN_EINVAL, "deep text accepted");
+  free(s);
+}
+
+static void test_json_numbers_exact(void) {
+  struct {
+    const char *text;
+    double want;
+  } cases[] = {{"0.1", 0.1},          {"112", 112.0},
+               {"-3.25", -3.25},      {"1e22", 1e22},
+               {"123456789012345678", 123456789012345678.0},
+               {"2.5e-3", 2.5e-3},    {"0.000001", 1e-6},
+               {"451.2", 451.2},      {"1.7976931348623157e308", 1.7976931348623157e308}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    rnn_json *j = NULL;
+    parse(cases[i].text, &j, NULL);
+    EXPECT(j && j->type == RNN_JSON_NUMBER && j->num == cases[i].want,
+           "%s read as %.17g", cases[i].text, j ? j->num : 0.0);
+    rnn_json_free(j);
+  }
+}
+
+static void test_json_strings_and_objects(void) {
+  rnn_json *j = NULL;
+  parse("{\"k\": \"a\\\"b\\u00e9\", \"n\": [1, null], \"k\": 2}", &j, NULL);
+  EXPECT(j && j->type == RNN_JSON_OBJECT && j->len == 3, "object");
+  if (!j) return;
+  EXPECT_STR(j->child->str, "a\"b\xc3\xa9");
+  const rnn_json *k = rnn_json_get(j, "k");
+  EXPECT(k && k->type == RNN_JSON_NUMBER && k->num == 2, "last k wins");
+  const rnn_json *n = rnn_json_get(j, "n");
+  EXPECT(n && n->len == 2 && n->child->next->type == RNN_JSON_NULL, "array");
+  EXPECT(rnn_json_get(j, "missing") == NULL, "missing key");
+  rnn_json_free(j);
+}
+
+static rnn_status opts(const char *s, rnn_options *o, char *msg) {
+  rnn_err e = {{0}};
+  rnn_options_init(o);
+  rnn_status rc = rnn_options_parse(o, s, strlen(s), &e);
+  strcpy(msg, e.msg);
+  return rc;
+}
+
+static void test_options(void) {
+  rnn_options o;
+  char msg[256];
+  EXPECT(opts("{}", &o, msg) == RNN_OK, "%s", msg);
+  EXPECT(o.hidden == 32 && o.window == RNN_WINDOW_AUTO && o.epochs == 200 &&
+             o.batch == 32 && o.lr == 0.005 && o.seed == 0,
+         "defaults");
+  EXPECT(opts("{\"cell\":\"rnn\",\"activation\":\"relu\",\"hidden\":8,"
+              "\"window\":12,\"epochs\":5,\"batch\":4,\"lr\":0.01,\"seed\":42,"
+              "\"clip\":0,\"normalize\":\"minmax\"}",
+              &o, msg) == RNN_OK,
+         "%s", msg);
+  EXPECT(o.activation == RNN_ACT_RELU && o.hidden == 8 && o.window == 12 &&
+             o.epochs == 5 && o.batch == 4 && o.lr == 0.01 && o.seed == 42 &&
+             o.clip == 0 && o.normalize == RNN_NORM_MINMAX,
+         "values");
+  struct {
+    const char *text, *msg;
+  } bad[] = {
+      {"{\"hiden\":3}",
+       "unknown option \"hiden\"; allowed: activation, batch, cell, clip, "
+       "epochs, hidden, lr, normalize, seed, window"},
+      {"{\"hidden\":0}", "option \"hidden\" must be an integer from 1 to 1024"},
+      {"{\"hidden\":2.5}", "option \"hidden\" must be an integer from 1 to 1024"},
+      {"{\"hidden\":\"8\"}", "option \"hidden\" must be an integer from 1 to 1024"},
+      {"{\"window\":0}", "option \"window\" must be \"auto\" or an integer from 1 to 1000"},
+      {"{\"lr\":0}", "option \"lr\" must be a number greater than 0 and at most 10"},
+      {"{\"clip\":-1}", "option \"clip\" must be a number from 0 (off) upwards"},
+      {"{\"activation\":\"gelu\"}", "option \"activation\" must be \"tanh\", \"relu\" or \"sigmoid\""},
+      {"{\"seed\":-1}", "option \"seed\" must be an integer from 0 to 9007199254740991"},
+      {"{\"epochs\":1,\"epochs\":2}", "option \"epochs\" is given twice"},
+      {"[1]", "options must be a JSON object"},
+      {"{\"a\"", "options are not valid JSON: invalid JSON at offset 4: expected ':'"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    EXPECT(opts(bad[i].text, &o, msg) == RNN_EINVAL, "%s accepted", bad[i].text);
+    EXPECT_STR(msg, bad[i].msg);
+  }
+}
+
+static void test_timestamps(void) {
+  rnn_ts t;
+  EXPECT(rnn_ts_parse_iso("1970-01-02", 10, &t) == RNN_OK && t.i == 86400000 &&
+             t.kind == RNN_TS_DATE,
+         "date");
+  EXPECT(rnn_ts_parse_iso("2024-03-05 13:30:00", 19, &t) == RNN_OK &&
+             t.kind == RNN_TS_DATETIME,
+         "datetime");
+  rnn_civil c;
+  rnn_ts_civil(t.i, &c);
+  EXPECT(c.year == 2024 && c.month == 3 && c.day == 5 && c.hour == 13 &&
+             c.minute == 30 && c.second == 0,
+         "civil %lld-%d-%d %d:%d", (long long)c.year, c.month, c.day, c.hour,
+         c.minute);
+  EXPECT(rnn_ts_parse_iso("1949-01-01T00:00:01.5Z", 22, &t) == RNN_OK, "T/Z");
+  rnn_ts_civil(t.i, &c);
+  EXPECT(c.year == 1949 && c.second == 1 && c.milli == 500, "before 1970");
+  const char *bad[] = {"2023-02-29", "2024-13-01", "2024-00-10", "24-01-01",
+                       "2024-01-01 25:00", "2024-01-01 ", "2024-1-01",
+                       "2024-01-01x", "abc", "2024-01-01 10:00:00."};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    EXPECT(rnn_ts_parse_iso(bad[i], strlen(bad[i]), &t) == RNN_EINVAL,
+           "accepted %s", bad[i]);
+  EXPECT(rnn_ts_parse_iso("2024-02-29", 10, &t) == RNN_OK, "leap day");
+  /* Round trip every day over four centuries. */
+  int64_t bad_days = 0;
+  for (int64_t d = -80000; d < 80000; d += 7) {
+    rnn_ts_civil(d * 86400000, &c);
+    char s[32];
+    snprintf(s, sizeof s, "%04lld-%02d-%02d", (long long)c.year, c.month, c.day);
+    if (rnn_ts_parse_iso(s, strlen(s), &t) != RNN_OK || t.i != d * 86400000)
+      bad_days++;
+  }
+  EXPECT(bad_days == 0, "%lld days did not round trip", (long long)bad_days);
+}
+
+static void test_fill_missing(void) {
+  double y[] = {NAN, 1, NAN, NAN, 4, NAN};
+  EXPECT(rnn_fill_missing(y, 6) == 4, "count");
+  double want[] = {1, 1, 2, 3, 4, 4};
+  EXPECT(memcmp(y, want, sizeof y) == 0, "%g %g %g %g %g %g", y[0], y[1], y[2],
+         y[3], y[4], y[5]);
+  double none[] = {NAN, NAN};
+  EXPECT(rnn_fill_missing(none, 2) == -1, "all missing");
+}
+
+static void test_auto_window(void) {
+  double y[240];
+  for (int i = 0; i < 240; i++) y[i] = 0.1 * i + sin(2 * M_PI * i / 12.0);
+  EXPECT(rnn_auto_window(y, 240) == 12, "monthly seasonality: %d",
+         rnn_auto_window(y, 240));
+  for (int i = 0; i < 240; i++) y[i] = i;
+  EXPECT(rnn_auto_window(y, 240) == 8, "no seasonality: %d",
+         rnn_auto_window(y, 240));
+  EXPECT(rnn_auto_window(y, 9) == 3, "short: %d", rnn_auto_window(y, 9));
+}
+
+int main(void) {
+  RUN(test_json_accepts_valid_values);
+  RUN(test_json_rejects_invalid_values);
+  RUN(test_json_depth_limit);
+  RUN(test_json_numbers_exact);
+  RUN(test_json_strings_and_objects);
+  RUN(test_options);
+  RUN(test_timestamps);
+  RUN(test_fill_missing);
+  RUN(test_auto_window);
+  return check_exit();
+}
