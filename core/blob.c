@@ -11,6 +11,9 @@
 **   1. Too short or a wrong magic: RNN_ENOTMODEL.
 **   2. A version above RNN_FORMAT_VERSION: RNN_ENEWER (checked before the
 **      checksum, since a newer writer may lay out the rest differently).
+**      Version 1 (the first builds, Elman only) is still read: its OPTS
+**      chunk is shorter and the options it lacks take the values those
+**      builds always used.
 **   3. Total length different from the BLOB's size, or a checksum mismatch:
 **      RNN_ECORRUPT.
 **   4. Every chunk length is checked against the bytes left before it is
@@ -168,10 +171,16 @@ static void write_model(writer *w, const rnn_model *m) {
   put_u32(w, (uint32_t)o->cell);
   put_u32(w, (uint32_t)o->activation);
   put_u32(w, (uint32_t)o->hidden);
+  put_u32(w, (uint32_t)o->layers);
+  put_u32(w, (uint32_t)o->bidirectional);
   put_u32(w, (uint32_t)o->window);
+  put_u32(w, (uint32_t)o->horizon);
   put_u32(w, (uint32_t)o->epochs);
   put_u32(w, (uint32_t)o->batch);
+  put_u32(w, (uint32_t)o->optimizer);
+  put_u32(w, (uint32_t)o->loss);
   put_u32(w, (uint32_t)o->normalize);
+  put_f64(w, o->dropout);
   put_f64(w, o->lr);
   put_f64(w, o->clip);
   put_u64(w, o->seed);
@@ -270,7 +279,8 @@ static rnn_status corrupt(rnn_err *e, const char *what) {
 
 /* Reads one chunk's payload r into m. The ARCH chunk must come first among
 ** those that depend on it, which the caller ensures. */
-static rnn_status read_chunk(rnn_model *m, int which, reader *r, rnn_err *e) {
+static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
+                             rnn_err *e) {
   int ok = 1;
   rnn_status rc;
   switch (which) {
@@ -312,17 +322,29 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, rnn_err *e) {
     }
     case C_OPTS: {
       rnn_options *o = &m->opts;
+      rnn_options_init(o);
       o->cell = get_int(r, 0, 2, &ok);
       o->activation = get_int(r, 0, 2, &ok);
       o->hidden = get_int(r, 1, RNN_MAX_HIDDEN, &ok);
+      if (version >= 2) {
+        o->layers = get_int(r, 1, RNN_MAX_LAYERS, &ok);
+        o->bidirectional = get_int(r, 0, 1, &ok);
+      }
       o->window = get_int(r, 0, RNN_MAX_WINDOW, &ok);
+      if (version >= 2) o->horizon = get_int(r, 1, RNN_MAX_HORIZON, &ok);
       o->epochs = get_int(r, 1, 100000, &ok);
       o->batch = get_int(r, 1, 65536, &ok);
+      if (version >= 2) {
+        o->optimizer = get_int(r, 0, 2, &ok);
+        o->loss = get_int(r, 0, 2, &ok);
+      }
       o->normalize = get_int(r, 0, 2, &ok);
+      if (version >= 2) o->dropout = get_f64(r);
       o->lr = get_f64(r);
       o->clip = get_f64(r);
       o->seed = get_u64(r);
-      if (!ok || r->bad || !isfinite(o->lr) || !isfinite(o->clip))
+      if (!ok || r->bad || !(o->dropout >= 0 && o->dropout <= 0.9) ||
+          !isfinite(o->lr) || !isfinite(o->clip))
         return corrupt(e, "options");
       break;
     }
@@ -419,8 +441,9 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
     }
     /* Rule 5: the payload reader ends where the chunk does. */
     reader cr = {b + at[i], size[i], 0, 0};
-    if ((rc = read_chunk(m, i, &cr, e))) goto fail;
+    if ((rc = read_chunk(m, i, &cr, (int)version, e))) goto fail;
   }
+  m->format_version = (int)version;
   *out = m;
   return RNN_OK;
 fail:

@@ -1,13 +1,62 @@
-/* Losses: the value (summed in double) and the gradient wrt the outputs. */
+/*
+** Losses: the value (summed in double) and the gradient wrt the outputs,
+** with torch's definitions and its default mean reduction.
+**   mse:    mean (y - t)^2                    dy = 2 (y - t) / n
+**   mae:    mean |y - t|                      dy = sign(y - t) / n
+**   huber:  mean of 0.5 d^2 if |d| <= 1, else |d| - 0.5 (delta = 1)
+**                                             dy = clamp(d, -1, 1) / n
+**   softmax cross-entropy: mean over rows of logsumexp(l) - l[label]
+**                                             dl = (softmax(l) - onehot) / B
+*/
+#include <math.h>
+
 #include "nn.h"
 
-/* L = mean((y - t)^2), dL/dy = 2 (y - t) / n  (torch.nn.MSELoss). */
-double rnn_mse(float *dy, const float *y, const float *target, int n) {
+double rnn_loss(int kind, float *dy, const float *y, const float *target,
+                int n) {
   double sum = 0.0;
+  float inv = 1.0f / (float)n;
   for (int i = 0; i < n; i++) {
     float d = y[i] - target[i];
-    sum += (double)d * d;
-    dy[i] = 2.0f * d / (float)n;
+    float ad = fabsf(d);
+    switch (kind) {
+      case RNN_LOSS_MAE:
+        sum += ad;
+        dy[i] = (float)((d > 0) - (d < 0)) * inv;
+        break;
+      case RNN_LOSS_HUBER:
+        if (ad <= 1.0f) {
+          sum += 0.5 * (double)d * d;
+          dy[i] = d * inv;
+        } else {
+          sum += (double)ad - 0.5;
+          dy[i] = (d > 0 ? 1.0f : -1.0f) * inv;
+        }
+        break;
+      default:
+        sum += (double)d * d;
+        dy[i] = 2.0f * d * inv;
+    }
   }
   return sum / n;
+}
+
+double rnn_softmax_xent(float *dy, const float *logits, const int *label,
+                        int B, int C) {
+  double sum = 0.0;
+  float inv = 1.0f / (float)B;
+  for (int b = 0; b < B; b++) {
+    const float *l = logits + (size_t)b * C;
+    float *d = dy + (size_t)b * C;
+    float mx = l[0];
+    for (int k = 1; k < C; k++) mx = l[k] > mx ? l[k] : mx;
+    double se = 0.0;
+    for (int k = 0; k < C; k++) se += exp((double)(l[k] - mx));
+    double lse = mx + log(se);
+    sum += lse - l[label[b]];
+    for (int k = 0; k < C; k++)
+      d[k] = (float)(exp((double)l[k] - lse)) * inv;
+    d[label[b]] -= inv;
+  }
+  return sum / B;
 }

@@ -22,7 +22,7 @@ int rnn_cell_gates(int cell) {
 }
 
 rnn_status rnn_arch_layout(const rnn_arch *a, rnn_layout *lo, rnn_err *e) {
-  if (a->cell != RNN_CELL_RNN)
+  if (a->cell < RNN_CELL_RNN || a->cell > RNN_CELL_LSTM)
     return rnn_fail(e, RNN_EINVAL, "cell %d is not supported", a->cell);
   if (a->activation < 0 || a->activation > RNN_ACT_SIGMOID)
     return rnn_fail(e, RNN_EINVAL, "activation %d is not supported",
@@ -62,27 +62,40 @@ void rnn_net_init(float *params, const rnn_arch *a, const rnn_layout *lo,
     params[i] = (2.0f * rnn_rng_float(r) - 1.0f) * k;
 }
 
-rnn_status rnn_work_init(rnn_work *w, const rnn_arch *a, int B) {
+rnn_status rnn_work_init(rnn_work *w, const rnn_arch *a, int B,
+                         double dropout) {
   memset(w, 0, sizeof *w);
   size_t T = (size_t)a->window, H = (size_t)a->hidden;
   size_t G = (size_t)rnn_cell_gates(a->cell), D = (size_t)a->dirs;
   size_t L = (size_t)a->layers, O = (size_t)a->output, Bs = (size_t)B;
   w->B = B;
   w->z_stride = T * Bs * G * H;
+  w->aux_stride = T * Bs * H;
   w->out_stride = T * Bs * D * H;
   w->x = rnn_calloc(T * Bs * (size_t)a->input, sizeof(float));
   w->z = rnn_calloc(L * D * w->z_stride, sizeof(float));
+  w->aux = rnn_calloc(L * D * w->aux_stride, sizeof(float));
   w->out = rnn_calloc(L * w->out_stride, sizeof(float));
   w->last = rnn_calloc(Bs * D * H, sizeof(float));
   w->y = rnn_calloc(Bs * O, sizeof(float));
+  w->step = rnn_calloc(Bs * G * H, sizeof(float));
   w->dy = rnn_calloc(Bs * O, sizeof(float));
   w->dout = rnn_calloc(w->out_stride, sizeof(float));
   w->dx = rnn_calloc(w->out_stride, sizeof(float));
   w->dz = rnn_calloc(w->z_stride, sizeof(float));
+  w->dzh = a->cell == RNN_CELL_GRU ? rnn_calloc(w->z_stride, sizeof(float)) : w->dz;
   w->dh = rnn_calloc(Bs * H, sizeof(float));
+  w->dc = rnn_calloc(Bs * H, sizeof(float));
   w->zero = rnn_calloc(Bs * H, sizeof(float));
-  if (!w->x || !w->z || !w->out || !w->last || !w->y || !w->dy || !w->dout ||
-      !w->dx || !w->dz || !w->dh || !w->zero) {
+  int ok = w->x && w->z && w->aux && w->out && w->last && w->y && w->step &&
+           w->dy && w->dout && w->dx && w->dz && w->dzh && w->dh && w->dc &&
+           w->zero;
+  if (ok && dropout > 0 && L > 1) {
+    w->mask = rnn_calloc((L - 1) * w->out_stride, sizeof(float));
+    w->drop = rnn_calloc((L - 1) * w->out_stride, sizeof(float));
+    ok = w->mask && w->drop;
+  }
+  if (!ok) {
     rnn_work_free(w);
     return RNN_ENOMEM;
   }
@@ -90,33 +103,90 @@ rnn_status rnn_work_init(rnn_work *w, const rnn_arch *a, int B) {
 }
 
 void rnn_work_free(rnn_work *w) {
-  float *bufs[] = {w->x,    w->z,  w->out, w->last, w->y,   w->dy,
-                   w->dout, w->dx, w->dz,  w->dh,   w->zero};
+  if (w->dzh != w->dz) rnn_free(w->dzh);
+  float *bufs[] = {w->x,  w->z,  w->aux, w->out, w->mask, w->drop,
+                   w->last, w->y, w->step, w->dy, w->dout, w->dx,
+                   w->dz, w->dh, w->dc, w->zero};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) rnn_free(bufs[i]);
   memset(w, 0, sizeof *w);
+}
+
+void rnn_net_dropout_masks(rnn_work *w, const rnn_arch *a, int B, double p,
+                           rnn_rng *r) {
+  if (!w->mask) return;
+  size_t used = (size_t)a->window * B * a->dirs * a->hidden;
+  float keep = (float)(1.0 / (1.0 - p)), pf = (float)p;
+  for (size_t l = 0; l + 1 < (size_t)a->layers; l++)
+    for (size_t i = 0; i < used; i++)
+      w->mask[l * w->out_stride + i] = rnn_rng_float(r) < pf ? 0.0f : keep;
 }
 
 /* Row of the head's input for direction d: the state after the last step
 ** that direction processed (t = T-1 forward, t = 0 reverse). */
 static size_t last_step(int T, int d) { return d == 0 ? (size_t)T - 1 : 0; }
 
+typedef void (*cell_forward_fn)(const rnn_cell_io *);
+typedef void (*cell_backward_fn)(const rnn_cell_grad *, const rnn_cell_io *);
+
+static cell_forward_fn cell_forward(int cell) {
+  return cell == RNN_CELL_LSTM  ? rnn_lstm_forward
+         : cell == RNN_CELL_GRU ? rnn_gru_forward
+                                : rnn_elman_forward;
+}
+static cell_backward_fn cell_backward(int cell) {
+  return cell == RNN_CELL_LSTM  ? rnn_lstm_backward
+         : cell == RNN_CELL_GRU ? rnn_gru_backward
+                                : rnn_elman_backward;
+}
+
+/* The input of layer l (the window, or the previous layer's outputs after
+** dropout) and its width. */
+static const float *layer_input(const rnn_work *w, const rnn_arch *a, int l,
+                                int train, int *I) {
+  if (l == 0) {
+    *I = a->input;
+    return w->x;
+  }
+  *I = a->dirs * a->hidden;
+  if (train && w->drop) return w->drop + (size_t)(l - 1) * w->out_stride;
+  return w->out + (size_t)(l - 1) * w->out_stride;
+}
+
+/* The description of layer l, direction d for the cell kernels. */
+static rnn_cell_io layer_io(rnn_work *w, const rnn_arch *a,
+                            const rnn_layout *lo, const float *params, int B,
+                            int l, int d, int train) {
+  const rnn_layer_offsets *p = &lo->layer[l][d];
+  int H = a->hidden, DH = a->dirs * H, I;
+  const float *x = layer_input(w, a, l, train, &I);
+  size_t ld = (size_t)(l * a->dirs + d);
+  return (rnn_cell_io){.T = a->window, .B = B, .I = I, .H = H,
+                       .act = a->activation, .reverse = d,
+                       .x = x, .ldx = I,
+                       .out = w->out + (size_t)l * w->out_stride + d * H,
+                       .ldo = DH,
+                       .w_ih = params + p->w_ih, .w_hh = params + p->w_hh,
+                       .b_ih = params + p->b_ih, .b_hh = params + p->b_hh,
+                       .z = w->z + ld * w->z_stride,
+                       .aux = w->aux + ld * w->aux_stride,
+                       .step = w->step, .zero = w->zero};
+}
+
 void rnn_net_forward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
-                     const float *params, int B) {
+                     const float *params, int B, int train) {
   int T = a->window, H = a->hidden, D = a->dirs, DH = D * H;
-  const float *in = w->x;
-  int ldin = a->input, I = a->input;
+  cell_forward_fn fwd = cell_forward(a->cell);
   for (int l = 0; l < a->layers; l++) {
-    float *out = w->out + (size_t)l * w->out_stride;
     for (int d = 0; d < D; d++) {
-      const rnn_layer_offsets *p = &lo->layer[l][d];
-      float *z = w->z + (size_t)(l * D + d) * w->z_stride;
-      rnn_elman_forward(out + d * H, DH, z, in, ldin, params + p->w_ih,
-                        params + p->w_hh, params + p->b_ih, params + p->b_hh,
-                        w->zero, T, B, I, H, a->activation, d);
+      rnn_cell_io c = layer_io(w, a, lo, params, B, l, d, train);
+      fwd(&c);
     }
-    in = out;
-    ldin = DH;
-    I = DH;
+    /* Dropout between layers: drop = out * mask. */
+    if (train && w->drop && l + 1 < a->layers) {
+      size_t n = (size_t)T * B * DH, off = (size_t)l * w->out_stride;
+      for (size_t i = 0; i < n; i++)
+        w->drop[off + i] = w->out[off + i] * w->mask[off + i];
+    }
   }
   /* Gather the head input and apply the head. */
   const float *top = w->out + (size_t)(a->layers - 1) * w->out_stride;
@@ -135,32 +205,38 @@ void rnn_net_forward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
 void rnn_net_backward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
                       const float *params, float *grad, int B) {
   int T = a->window, H = a->hidden, D = a->dirs, DH = D * H, O = a->output;
+  size_t n = (size_t)T * B * DH;
+  cell_backward_fn bwd = cell_backward(a->cell);
   /* Head: dW_out += dy^T last, db_out += sum dy, dlast = dy W_out. */
   rnn_gemm_tn(O, DH, B, w->dy, O, w->last, DH, grad + lo->w_out, DH);
   for (int b = 0; b < B; b++)
     for (int o = 0; o < O; o++) grad[lo->b_out + o] += w->dy[b * O + o];
-  memset(w->dout, 0, (size_t)T * B * DH * sizeof(float));
+  memset(w->dout, 0, n * sizeof(float));
   for (int b = 0; b < B; b++)
     for (int d = 0; d < D; d++)
       rnn_gemm_nn(1, H, O, w->dy + (size_t)b * O, O,
                   params + lo->w_out + d * H, DH,
                   w->dout + (last_step(T, d) * B + b) * DH + d * H, DH);
-  /* Layers from the top down; dx of layer l is dout of layer l-1. */
+  /* Layers from the top down; dx of layer l becomes dout of layer l-1
+  ** (through the dropout mask when there is one). */
   for (int l = a->layers - 1; l >= 0; l--) {
-    const float *out = w->out + (size_t)l * w->out_stride;
-    const float *in = l == 0 ? w->x : w->out + (size_t)(l - 1) * w->out_stride;
-    int I = l == 0 ? a->input : DH;
     float *dx = l == 0 ? NULL : w->dx;
-    if (dx) memset(dx, 0, (size_t)T * B * DH * sizeof(float));
+    if (dx) memset(dx, 0, n * sizeof(float));
     for (int d = 0; d < D; d++) {
+      rnn_cell_io c = layer_io(w, a, lo, params, B, l, d, 1);
       const rnn_layer_offsets *p = &lo->layer[l][d];
-      rnn_elman_backward(dx, I, grad + p->w_ih, grad + p->w_hh,
-                         grad + p->b_ih, grad + p->b_hh, w->dz, w->dh,
-                         w->dout + d * H, DH, out + d * H, DH, in, I,
-                         params + p->w_ih, params + p->w_hh, T, B, I, H,
-                         a->activation, d);
+      rnn_cell_grad g = {.dout = w->dout + d * H, .lddo = DH,
+                         .dx = dx, .lddx = c.I,
+                         .dw_ih = grad + p->w_ih, .dw_hh = grad + p->w_hh,
+                         .db_ih = grad + p->b_ih, .db_hh = grad + p->b_hh,
+                         .dz = w->dz, .dzh = w->dzh, .dh = w->dh, .dc = w->dc};
+      bwd(&g, &c);
     }
     if (dx) {
+      if (w->mask) {
+        const float *mk = w->mask + (size_t)(l - 1) * w->out_stride;
+        for (size_t i = 0; i < n; i++) dx[i] *= mk[i];
+      }
       float *t = w->dout;
       w->dout = w->dx;
       w->dx = t;

@@ -14,6 +14,8 @@
 #ifndef RNN_NN_H
 #define RNN_NN_H
 
+#include <math.h>
+
 #include "rnn.h"
 
 /* ------------------------------------------------------------ gemm.c */
@@ -28,86 +30,143 @@ void rnn_gemm_nn(int M, int N, int K, const float *A, int lda, const float *B,
 void rnn_gemm_tn(int M, int N, int K, const float *A, int lda, const float *B,
                  int ldb, float *C, int ldc);
 
+/* ------------------------------------------------------------ cells */
+
+/* One direction of one recurrent layer over a window of T steps for B rows
+** (time-major, nn.h rule 2). reverse runs t = T-1 .. 0. The forward pass
+** fills the caches the backward pass reads. */
+typedef struct rnn_cell_io {
+  int T, B, I, H;
+  int act;     /* RNN_ACT_* (the Elman cell) */
+  int reverse;
+  const float *x; /* (T, B, I), row stride ldx */
+  int ldx;
+  float *out;     /* (T, B, .) the states h_t, row stride ldo */
+  int ldo;
+  const float *w_ih; /* (G*H, I) */
+  const float *w_hh; /* (G*H, H) */
+  const float *b_ih; /* (G*H) */
+  const float *b_hh; /* (G*H) */
+  float *z;          /* (T, B, G*H) cache: pre-activations or gates */
+  float *aux;        /* (T, B, H) cache: c_t (lstm), W_hn h + b_hn (gru) */
+  float *step;       /* (B, G*H) scratch */
+  const float *zero; /* (B, H) zeros: the initial h and c */
+} rnn_cell_io;
+
+/* The backward side: gradients wrt every output state come in through
+** dout; parameter gradients are accumulated; dx (if non-NULL) += the
+** gradient wrt the input. */
+typedef struct rnn_cell_grad {
+  const float *dout; /* (T, B, .) row stride lddo */
+  int lddo;
+  float *dx;         /* (T, B, I) row stride lddx, or NULL */
+  int lddx;
+  float *dw_ih, *dw_hh, *db_ih, *db_hh;
+  float *dz;  /* (T, B, G*H) scratch: gradient wrt the input-side pre-activations */
+  float *dzh; /* (T, B, G*H) scratch: the same for the hidden side (gru); may be dz */
+  float *dh;  /* (B, H) scratch */
+  float *dc;  /* (B, H) scratch */
+} rnn_cell_grad;
+
+void rnn_elman_forward(const rnn_cell_io *c);
+void rnn_elman_backward(const rnn_cell_grad *g, const rnn_cell_io *c);
+void rnn_gru_forward(const rnn_cell_io *c);
+void rnn_gru_backward(const rnn_cell_grad *g, const rnn_cell_io *c);
+void rnn_lstm_forward(const rnn_cell_io *c);
+void rnn_lstm_backward(const rnn_cell_grad *g, const rnn_cell_io *c);
+
+/* Shared by the cells (cell.c). */
+static inline float rnn_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+/* Step s of the processing order is time index t. */
+static inline int rnn_cell_t(const rnn_cell_io *c, int s) {
+  return c->reverse ? c->T - 1 - s : s;
+}
+/* The state before step s (zeros for s = 0) and its row stride. */
+const float *rnn_cell_prev(const rnn_cell_io *c, int s, int *ld);
+/* z = x W_ih^T + b_ih (+ b_hh if add_b_hh) for all T*B rows at once. */
+void rnn_cell_input_proj(const rnn_cell_io *c, int G, int add_b_hh);
+/* After the step loop has filled g->dz and g->dzh: bias gradients,
+** dW_ih += dz^T x, dW_hh += dzh^T h_prev, dx += dz W_ih. */
+void rnn_cell_param_grads(const rnn_cell_grad *g, const rnn_cell_io *c, int G);
+
 /* ------------------------------------------------------------ network */
 
 /* Buffers for a forward and backward pass over batches of up to B windows.
 ** Sized once per training run (or prediction), reused for every batch. */
 typedef struct rnn_work {
-  int B;       /* capacity in windows */
-  float *x;    /* (T, B, I) input windows */
-  float *z;    /* per layer and direction: (T, B, G*H) gate pre-activations */
-  float *out;  /* per layer: (T, B, dirs*H) layer outputs (the states) */
-  float *last; /* (B, dirs*H) the head's input */
-  float *y;    /* (B, O) outputs */
+  int B;        /* capacity in windows */
+  float *x;     /* (T, B, I) input windows */
+  float *z;     /* per layer and direction: (T, B, G*H) */
+  float *aux;   /* per layer and direction: (T, B, H) */
+  float *out;   /* per layer: (T, B, dirs*H) layer outputs (the states) */
+  float *mask;  /* per layer but the last: (T, B, dirs*H) dropout scale, or NULL */
+  float *drop;  /* per layer but the last: the masked outputs, or NULL */
+  float *last;  /* (B, dirs*H) the head's input */
+  float *y;     /* (B, O) outputs */
+  float *step;  /* (B, G*H) scratch */
   /* backward */
-  float *dy;   /* (B, O) */
-  float *dout; /* (T, B, dirs*H) gradient wrt the current layer's outputs */
-  float *dx;   /* (T, B, dirs*H) gradient wrt the current layer's inputs */
-  float *dz;   /* (T, B, G*H) */
-  float *dh;   /* (B, H) recurrent gradient */
-  float *zero; /* (B, H) zeros: the initial state */
-  size_t z_stride, out_stride; /* floats between layers' z and out blocks */
+  float *dy;    /* (B, O) */
+  float *dout;  /* (T, B, dirs*H) gradient wrt the current layer's outputs */
+  float *dx;    /* (T, B, dirs*H) gradient wrt the current layer's inputs */
+  float *dz, *dzh; /* (T, B, G*H) */
+  float *dh, *dc;  /* (B, H) */
+  float *zero;  /* (B, H) zeros: the initial state */
+  size_t z_stride, aux_stride, out_stride; /* floats between blocks */
 } rnn_work;
 
-rnn_status rnn_work_init(rnn_work *w, const rnn_arch *a, int B);
+/* dropout > 0 allocates the dropout buffers (training with layers > 1). */
+rnn_status rnn_work_init(rnn_work *w, const rnn_arch *a, int B, double dropout);
 void rnn_work_free(rnn_work *w);
 
-/* Forward pass of B windows already in w->x; outputs in w->y. */
-void rnn_net_forward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
-                     const float *params, int B);
+struct rnn_rng;
+/* Draws new dropout masks for a batch of B (inverted dropout: kept units
+** are scaled by 1/(1-p)). */
+void rnn_net_dropout_masks(rnn_work *w, const rnn_arch *a, int B, double p,
+                           struct rnn_rng *r);
 
-/* Backward pass from w->dy (set by the loss) after rnn_net_forward;
+/* Forward pass of B windows already in w->x; outputs in w->y. With
+** train != 0 and dropout buffers present, the masks in w->mask are applied
+** between layers. */
+void rnn_net_forward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
+                     const float *params, int B, int train);
+
+/* Backward pass from w->dy (set by the loss) after a training forward;
 ** accumulates parameter gradients into grad (mirrors params). */
 void rnn_net_backward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
                       const float *params, float *grad, int B);
 
-/* Initialises params as PyTorch does: every recurrent tensor and the head
-** from U(-1/sqrt(fan), 1/sqrt(fan)), fan = H for the recurrent layers and
-** dirs*H for the head. */
-struct rnn_rng;
+/* Initialises params as PyTorch does: every recurrent tensor from
+** U(-1/sqrt(H), 1/sqrt(H)) and the head from U(-1/sqrt(dirs*H), ..). */
 void rnn_net_init(float *params, const rnn_arch *a, const rnn_layout *lo,
                   struct rnn_rng *r);
 
-/* ------------------------------------------------------------ elman.c */
-
-/* One direction of an Elman layer over T steps of B rows:
-**   h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh),  h_0 = 0
-** reverse != 0 runs t = T-1 .. 0. x (T, B, I) with row stride ldx; states
-** h_t written to out (T, B, .) with row stride ldo; z (T, B, H) scratch. */
-void rnn_elman_forward(float *out, int ldo, float *z, const float *x, int ldx,
-                       const float *w_ih, const float *w_hh,
-                       const float *b_ih, const float *b_hh, const float *zero,
-                       int T, int B, int I, int H, int act, int reverse);
-
-/* Backward of rnn_elman_forward. dout (T, B, .) stride ldo holds the
-** gradient wrt every output state; dx (T, B, I) += gradient wrt x if
-** non-NULL; parameter gradients are accumulated. dz (T, B, H) and dh (B, H)
-** are scratch. */
-void rnn_elman_backward(float *dx, int lddx, float *dw_ih, float *dw_hh,
-                        float *db_ih, float *db_hh, float *dz, float *dh,
-                        const float *dout, int lddo, const float *out, int ldo,
-                        const float *x, int ldx, const float *w_ih,
-                        const float *w_hh, int T, int B, int I, int H, int act,
-                        int reverse);
-
 /* ------------------------------------------------------------ loss.c */
 
-/* Mean squared error over n outputs; writes dL/dy to dy. Returns L. */
-double rnn_mse(float *dy, const float *y, const float *target, int n);
+/* Regression losses over n outputs (means, as torch's default reduction);
+** write dL/dy to dy and return L. Huber uses delta = 1. */
+double rnn_loss(int kind, float *dy, const float *y, const float *target,
+                int n);
 
-/* ------------------------------------------------------------ adam.c */
+/* Softmax cross-entropy of B rows of C logits against class indices
+** (torch.nn.CrossEntropyLoss, mean over rows); dy gets dL/dlogits. */
+double rnn_softmax_xent(float *dy, const float *logits, const int *label,
+                        int B, int C);
 
-typedef struct rnn_adam {
-  float *m, *v; /* first and second moments, mirror params */
+/* ------------------------------------------------------------ optim.c */
+
+typedef struct rnn_optim {
+  int kind;     /* RNN_OPT_* (rnn.h) */
+  float *m, *v; /* adam: moments; momentum: m is the velocity */
   size_t n;
   int64_t t;    /* steps taken */
-  double lr, beta1, beta2, eps;
-} rnn_adam;
+  double lr, beta1, beta2, eps, momentum;
+} rnn_optim;
 
-rnn_status rnn_adam_init(rnn_adam *o, size_t n, double lr);
-void rnn_adam_free(rnn_adam *o);
-/* One step with PyTorch's torch.optim.Adam semantics (no weight decay). */
-void rnn_adam_step(rnn_adam *o, float *params, const float *grad);
+rnn_status rnn_optim_init(rnn_optim *o, int kind, size_t n, double lr);
+void rnn_optim_free(rnn_optim *o);
+/* One step with torch.optim's semantics (no weight decay): SGD; SGD with
+** momentum 0.9 (no dampening, not Nesterov); Adam (0.9, 0.999, 1e-8). */
+void rnn_optim_step(rnn_optim *o, float *params, const float *grad);
 
 /* Scales grad so its L2 norm is at most max_norm (torch's
 ** clip_grad_norm_); returns the norm before clipping. */

@@ -17,14 +17,20 @@
 
 void rnn_options_init(rnn_options *o) {
   memset(o, 0, sizeof *o);
-  o->cell = RNN_CELL_RNN;
+  o->cell = RNN_CELL_LSTM;
   o->activation = RNN_ACT_TANH;
   o->hidden = 32;
+  o->layers = 1;
+  o->dropout = 0.0;
+  o->bidirectional = 0;
   o->window = RNN_WINDOW_AUTO;
+  o->horizon = 1;
   o->epochs = 200;
   o->batch = 32;
+  o->optimizer = RNN_OPT_ADAM;
   o->lr = 0.005;
   o->clip = 1.0;
+  o->loss = RNN_LOSS_MSE;
   o->normalize = RNN_NORM_STANDARD;
   o->seed = 0;
 }
@@ -32,45 +38,126 @@ void rnn_options_init(rnn_options *o) {
 static const char *const cell_names[] = {"rnn", "gru", "lstm"};
 static const char *const act_names[] = {"tanh", "relu", "sigmoid"};
 static const char *const norm_names[] = {"standard", "minmax", "none"};
+static const char *const loss_names[] = {"mse", "mae", "huber", "cross_entropy"};
+static const char *const opt_names[] = {"adam", "sgd", "momentum"};
 
-const char *rnn_cell_name(int cell) {
-  return cell >= 0 && cell < 3 ? cell_names[cell] : "?";
-}
-const char *rnn_activation_name(int act) {
-  return act >= 0 && act < 3 ? act_names[act] : "?";
-}
-const char *rnn_normalize_name(int norm) {
-  return norm >= 0 && norm < 3 ? norm_names[norm] : "?";
-}
+#define NAME(table, i) \
+  ((i) >= 0 && (size_t)(i) < sizeof table / sizeof table[0] ? table[i] : "?")
+const char *rnn_cell_name(int cell) { return NAME(cell_names, cell); }
+const char *rnn_activation_name(int act) { return NAME(act_names, act); }
+const char *rnn_normalize_name(int norm) { return NAME(norm_names, norm); }
+const char *rnn_loss_name(int loss) { return NAME(loss_names, loss); }
+const char *rnn_optimizer_name(int opt) { return NAME(opt_names, opt); }
 
 /* Rule 3 for integers: a JSON number with no fraction in [lo, hi]. */
 static rnn_status get_int(const rnn_json *v, const char *key, double lo,
-                          double hi, double *out, rnn_err *e) {
+                          double hi, int *out, rnn_err *e) {
   if (v->type != RNN_JSON_NUMBER || v->num != floor(v->num) || v->num < lo ||
       v->num > hi)
     return rnn_fail(e, RNN_EINVAL,
                     "option \"%s\" must be an integer from %.0f to %.0f", key,
                     lo, hi);
-  *out = v->num;
+  *out = (int)v->num;
   return RNN_OK;
 }
 
-/* Rule 3 for enumerations: one of n names. "allowed" is the list for the
-** message, already quoted. */
+/* Rule 3 for enumerations: one of the first n names. "allowed" is the list
+** for the message, already quoted. */
 static rnn_status get_enum(const rnn_json *v, const char *key,
                            const char *const *names, int n,
                            const char *allowed, int *out, rnn_err *e) {
   if (v->type == RNN_JSON_STRING)
     for (int i = 0; i < n; i++)
-      if (strcmp(v->str, names[i]) == 0 && strlen(names[i]) == v->len) {
+      if (strlen(names[i]) == v->len && strcmp(v->str, names[i]) == 0) {
         *out = i;
         return RNN_OK;
       }
   return rnn_fail(e, RNN_EINVAL, "option \"%s\" must be %s", key, allowed);
 }
 
-#define ALLOWED_KEYS \
-  "activation, batch, cell, clip, epochs, hidden, lr, normalize, seed, window"
+#define ALLOWED_KEYS                                                      \
+  "activation, batch, bidirectional, cell, clip, dropout, epochs, hidden, " \
+  "horizon, layers, loss, lr, normalize, optimizer, seed, window"
+
+/* Reads one member m into o (rule 3); unknown keys are rule 2. */
+static rnn_status read_member(rnn_options *o, const rnn_json *m, rnn_err *e) {
+  const char *k = m->key;
+  if (!strcmp(k, "cell"))
+    return get_enum(m, k, cell_names, 3, "\"lstm\", \"gru\" or \"rnn\"",
+                    &o->cell, e);
+  if (!strcmp(k, "activation"))
+    return get_enum(m, k, act_names, 3, "\"tanh\", \"relu\" or \"sigmoid\"",
+                    &o->activation, e);
+  if (!strcmp(k, "normalize"))
+    return get_enum(m, k, norm_names, 3, "\"standard\", \"minmax\" or \"none\"",
+                    &o->normalize, e);
+  if (!strcmp(k, "loss"))
+    return get_enum(m, k, loss_names, 3, "\"mse\", \"mae\" or \"huber\"",
+                    &o->loss, e);
+  if (!strcmp(k, "optimizer"))
+    return get_enum(m, k, opt_names, 3, "\"adam\", \"sgd\" or \"momentum\"",
+                    &o->optimizer, e);
+  if (!strcmp(k, "hidden")) return get_int(m, k, 1, RNN_MAX_HIDDEN, &o->hidden, e);
+  if (!strcmp(k, "layers")) return get_int(m, k, 1, RNN_MAX_LAYERS, &o->layers, e);
+  if (!strcmp(k, "horizon"))
+    return get_int(m, k, 1, RNN_MAX_HORIZON, &o->horizon, e);
+  if (!strcmp(k, "epochs")) return get_int(m, k, 1, 100000, &o->epochs, e);
+  if (!strcmp(k, "batch")) return get_int(m, k, 1, 65536, &o->batch, e);
+  if (!strcmp(k, "seed")) {
+    if (m->type != RNN_JSON_NUMBER || m->num != floor(m->num) || m->num < 0 ||
+        m->num > 9007199254740991.0)
+      return rnn_fail(e, RNN_EINVAL,
+                      "option \"seed\" must be an integer from 0 to "
+                      "9007199254740991");
+    o->seed = (uint64_t)m->num;
+    return RNN_OK;
+  }
+  if (!strcmp(k, "window")) {
+    if (m->type == RNN_JSON_STRING && !strcmp(m->str, "auto")) {
+      o->window = RNN_WINDOW_AUTO;
+      return RNN_OK;
+    }
+    if (m->type != RNN_JSON_NUMBER || m->num != floor(m->num) || m->num < 1 ||
+        m->num > RNN_MAX_WINDOW)
+      return rnn_fail(e, RNN_EINVAL,
+                      "option \"window\" must be \"auto\" or an integer from 1 "
+                      "to %d",
+                      RNN_MAX_WINDOW);
+    o->window = (int)m->num;
+    return RNN_OK;
+  }
+  if (!strcmp(k, "bidirectional")) {
+    if (m->type != RNN_JSON_TRUE && m->type != RNN_JSON_FALSE)
+      return rnn_fail(e, RNN_EINVAL,
+                      "option \"bidirectional\" must be true or false");
+    o->bidirectional = m->type == RNN_JSON_TRUE;
+    return RNN_OK;
+  }
+  if (!strcmp(k, "dropout")) {
+    if (m->type != RNN_JSON_NUMBER || m->num < 0 || m->num > 0.9)
+      return rnn_fail(e, RNN_EINVAL,
+                      "option \"dropout\" must be a number from 0 to 0.9");
+    o->dropout = m->num;
+    return RNN_OK;
+  }
+  if (!strcmp(k, "lr")) {
+    if (m->type != RNN_JSON_NUMBER || !(m->num > 0) || m->num > 10)
+      return rnn_fail(e, RNN_EINVAL,
+                      "option \"lr\" must be a number greater than 0 and at "
+                      "most 10");
+    o->lr = m->num;
+    return RNN_OK;
+  }
+  if (!strcmp(k, "clip")) {
+    if (m->type != RNN_JSON_NUMBER || m->num < 0)
+      return rnn_fail(e, RNN_EINVAL,
+                      "option \"clip\" must be a number from 0 (off) upwards");
+    o->clip = m->num;
+    return RNN_OK;
+  }
+  return rnn_fail(e, RNN_EINVAL, "unknown option \"%s\"; allowed: %s", k,
+                  ALLOWED_KEYS);
+}
 
 rnn_status rnn_options_parse(rnn_options *o, const char *text, size_t len,
                              rnn_err *e) {
@@ -86,60 +173,14 @@ rnn_status rnn_options_parse(rnn_options *o, const char *text, size_t len,
     return rnn_fail(e, RNN_EINVAL, "options must be a JSON object");
   }
   for (const rnn_json *m = root->child; m && rc == RNN_OK; m = m->next) {
-    const char *k = m->key;
-    double d = 0;
-    /* Rule 2: given once, and known. */
-    if (strlen(k) != m->key_len) {
-      rc = rnn_fail(e, RNN_EINVAL, "unknown option \"%s\"; allowed: %s", k,
-                    ALLOWED_KEYS);
-    } else if (rnn_json_get(root, k) != m) {
-      rc = rnn_fail(e, RNN_EINVAL, "option \"%s\" is given twice", k);
-    } else if (!strcmp(k, "cell")) {
-      rc = get_enum(m, k, cell_names, 1, "\"rnn\" (gru and lstm are not built yet)", &o->cell, e);
-    } else if (!strcmp(k, "activation")) {
-      rc = get_enum(m, k, act_names, 3, "\"tanh\", \"relu\" or \"sigmoid\"",
-                    &o->activation, e);
-    } else if (!strcmp(k, "normalize")) {
-      rc = get_enum(m, k, norm_names, 3, "\"standard\", \"minmax\" or \"none\"",
-                    &o->normalize, e);
-    } else if (!strcmp(k, "hidden")) {
-      if (!(rc = get_int(m, k, 1, RNN_MAX_HIDDEN, &d, e))) o->hidden = (int)d;
-    } else if (!strcmp(k, "window")) {
-      if (m->type == RNN_JSON_STRING && !strcmp(m->str, "auto")) {
-        o->window = RNN_WINDOW_AUTO;
-      } else if (m->type != RNN_JSON_NUMBER || m->num != floor(m->num) ||
-                 m->num < 1 || m->num > RNN_MAX_WINDOW) {
-        rc = rnn_fail(e, RNN_EINVAL,
-                      "option \"window\" must be \"auto\" or an integer from 1 "
-                      "to %d",
-                      RNN_MAX_WINDOW);
-      } else {
-        o->window = (int)m->num;
-      }
-    } else if (!strcmp(k, "epochs")) {
-      if (!(rc = get_int(m, k, 1, 100000, &d, e))) o->epochs = (int)d;
-    } else if (!strcmp(k, "batch")) {
-      if (!(rc = get_int(m, k, 1, 65536, &d, e))) o->batch = (int)d;
-    } else if (!strcmp(k, "seed")) {
-      if (!(rc = get_int(m, k, 0, 9007199254740991.0, &d, e)))
-        o->seed = (uint64_t)d;
-    } else if (!strcmp(k, "lr")) {
-      if (m->type != RNN_JSON_NUMBER || !(m->num > 0) || m->num > 10)
-        rc = rnn_fail(e, RNN_EINVAL,
-                      "option \"lr\" must be a number greater than 0 and at "
-                      "most 10");
-      else
-        o->lr = m->num;
-    } else if (!strcmp(k, "clip")) {
-      if (m->type != RNN_JSON_NUMBER || m->num < 0)
-        rc = rnn_fail(e, RNN_EINVAL,
-                      "option \"clip\" must be a number from 0 (off) upwards");
-      else
-        o->clip = m->num;
-    } else {
-      rc = rnn_fail(e, RNN_EINVAL, "unknown option \"%s\"; allowed: %s", k,
-                    ALLOWED_KEYS);
-    }
+    /* Rule 2: a key with a NUL inside matches nothing. */
+    if (strlen(m->key) != m->key_len)
+      rc = rnn_fail(e, RNN_EINVAL, "unknown option \"%s\"; allowed: %s",
+                    m->key, ALLOWED_KEYS);
+    else if (rnn_json_get(root, m->key) != m)
+      rc = rnn_fail(e, RNN_EINVAL, "option \"%s\" is given twice", m->key);
+    else
+      rc = read_member(o, m, e);
   }
   rnn_json_free(root);
   return rc;

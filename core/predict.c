@@ -32,7 +32,7 @@ rnn_status rnn_predict(const rnn_model *m, const double *win, int h,
     return rnn_fail(e, RNN_EINVAL, "every value in the window is missing");
   }
   rnn_work w;
-  if ((rc = rnn_work_init(&w, a, 1))) {
+  if ((rc = rnn_work_init(&w, a, 1, 0.0))) {
     rnn_free(buf);
     return rc;
   }
@@ -41,7 +41,7 @@ rnn_status rnn_predict(const rnn_model *m, const double *win, int h,
   for (int done = 0; done < h;) {
     for (int t = 0; t < W; t++)
       w.x[t] = (float)((buf[(head + t) % W] - m->norm_shift) / m->norm_scale);
-    rnn_net_forward(&w, a, &m->layout, m->params, 1);
+    rnn_net_forward(&w, a, &m->layout, m->params, 1, 0);
     for (int o = 0; o < O && done < h; o++, done++) {
       /* Rule 2. */
       double v = (double)w.y[o] * m->norm_scale + m->norm_shift;

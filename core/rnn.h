@@ -48,24 +48,34 @@ rnn_status rnn_fail(rnn_err *e, rnn_status status, const char *fmt, ...)
 enum { RNN_CELL_RNN = 0, RNN_CELL_GRU = 1, RNN_CELL_LSTM = 2 };
 enum { RNN_ACT_TANH = 0, RNN_ACT_RELU = 1, RNN_ACT_SIGMOID = 2 };
 enum { RNN_NORM_STANDARD = 0, RNN_NORM_MINMAX = 1, RNN_NORM_NONE = 2 };
+/* RNN_LOSS_CE (softmax cross-entropy) serves the classifiers, not rnn_train. */
+enum { RNN_LOSS_MSE = 0, RNN_LOSS_MAE = 1, RNN_LOSS_HUBER = 2, RNN_LOSS_CE = 3 };
+enum { RNN_OPT_ADAM = 0, RNN_OPT_SGD = 1, RNN_OPT_MOMENTUM = 2 };
 
 #define RNN_WINDOW_AUTO 0
 #define RNN_MAX_HIDDEN 1024
 #define RNN_MAX_WINDOW 1000
 #define RNN_MAX_LAYERS 8
+#define RNN_MAX_HORIZON 1000
 
 /* Training options (SPEC.md section 5); rnn_options_init fills defaults. */
 typedef struct rnn_options {
   int cell;        /* RNN_CELL_* */
   int activation;  /* RNN_ACT_*, the "rnn" cell only */
   int hidden;      /* units per layer, 1..RNN_MAX_HIDDEN */
+  int layers;      /* stacked layers, 1..RNN_MAX_LAYERS */
+  double dropout;  /* between stacked layers while training, 0..0.9 */
+  int bidirectional; /* 0 or 1 */
   int window;      /* input steps, 1..RNN_MAX_WINDOW, or RNN_WINDOW_AUTO */
+  int horizon;     /* outputs of the head, 1..RNN_MAX_HORIZON */
   int epochs;      /* passes over the training windows */
   int batch;       /* windows per minibatch */
-  double lr;       /* Adam learning rate */
+  int optimizer;   /* RNN_OPT_* */
+  double lr;       /* learning rate */
   double clip;     /* global gradient-norm clip, 0 = off */
+  int loss;        /* RNN_LOSS_MSE, _MAE or _HUBER */
   int normalize;   /* RNN_NORM_* */
-  uint64_t seed;   /* initialisation and shuffling */
+  uint64_t seed;   /* initialisation, shuffling and dropout */
 } rnn_options;
 
 void rnn_options_init(rnn_options *o);
@@ -80,6 +90,8 @@ rnn_status rnn_options_parse(rnn_options *o, const char *text, size_t len,
 const char *rnn_cell_name(int cell);
 const char *rnn_activation_name(int act);
 const char *rnn_normalize_name(int norm);
+const char *rnn_loss_name(int loss);
+const char *rnn_optimizer_name(int opt);
 
 /* ------------------------------------------------------------- timestamps */
 
@@ -152,6 +164,7 @@ int rnn_cell_gates(int cell);
 /* A trained model: network, normalisation, the training tail and the facts
 ** rnn_info reports. All pointers are owned by the model. */
 typedef struct rnn_model {
+  int format_version; /* of the BLOB it was decoded from; 0 if trained here */
   rnn_arch arch;
   rnn_layout layout;
   float *params; /* layout.n_params */
@@ -186,7 +199,8 @@ rnn_status rnn_predict(const rnn_model *m, const double *win, int h,
 
 /* ------------------------------------------------------------------- BLOB */
 
-#define RNN_FORMAT_VERSION 1
+/* The format this build writes; it reads every version from 1 up to it. */
+#define RNN_FORMAT_VERSION 2
 
 /* Encodes m into a new buffer (rnn_free) of *len bytes. */
 rnn_status rnn_model_encode(const rnn_model *m, unsigned char **out,

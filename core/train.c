@@ -9,8 +9,9 @@
 **   3. Window i takes z[i .. i+W-1] as input and z[i+W .. i+W+O-1] as
 **      target; every window is used for training.
 **   4. Each epoch shuffles the windows with the seeded generator and walks
-**      them in minibatches of `batch` (the last one may be smaller): forward,
-**      MSE, backpropagation through time, gradient-norm clipping, Adam.
+**      them in minibatches of `batch` (the last one may be smaller): new
+**      dropout masks, forward, loss, backpropagation through time,
+**      gradient-norm clipping, an optimiser step.
 **   5. The recorded loss of an epoch is the mean over its windows.
 **   6. The model keeps the last W values (data units) as its tail, so it
 **      can forecast past the end of the training data.
@@ -74,7 +75,7 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, size_t n,
   float *z = NULL, *grad = NULL, *target = NULL;
   int *idx = NULL;
   rnn_work w = {0};
-  rnn_adam opt = {0};
+  rnn_optim opt = {0};
   *out = NULL;
 
   if (n == 0) return rnn_fail(e, RNN_EINVAL, "no rows to train on");
@@ -93,11 +94,12 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, size_t n,
   }
 
   int W = o->window == RNN_WINDOW_AUTO ? rnn_auto_window(y, n) : o->window;
-  int O = 1;
+  int O = o->horizon;
   m->opts.window = W;
   if (n < (size_t)W + (size_t)O) {
     rc = rnn_fail(e, RNN_EINVAL,
-                  "needs at least %d rows for window %d, got %zu", W + O, W, n);
+                  "needs at least %d rows for window %d and horizon %d, got %zu",
+                  W + O, W, O, n);
     goto fail;
   }
   int nw = (int)(n - (size_t)W - (size_t)O + 1);
@@ -106,8 +108,8 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, size_t n,
                        .activation = o->activation,
                        .input = 1,
                        .hidden = o->hidden,
-                       .layers = 1,
-                       .dirs = 1,
+                       .layers = o->layers,
+                       .dirs = o->bidirectional ? 2 : 1,
                        .window = W,
                        .output = O};
   if ((rc = rnn_arch_layout(&m->arch, &m->layout, e))) goto fail;
@@ -126,8 +128,8 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, size_t n,
   if (!z || !m->params || !grad || !m->tail || !m->train_loss || !target ||
       !idx)
     goto nomem;
-  if ((rc = rnn_work_init(&w, &m->arch, B))) goto fail;
-  if ((rc = rnn_adam_init(&opt, np, o->lr))) goto fail;
+  if ((rc = rnn_work_init(&w, &m->arch, B, o->dropout))) goto fail;
+  if ((rc = rnn_optim_init(&opt, o->optimizer, np, o->lr))) goto fail;
   for (size_t i = 0; i < n; i++)
     z[i] = (float)((y[i] - m->norm_shift) / m->norm_scale);
   /* Rule 6. */
@@ -145,12 +147,13 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, size_t n,
     for (int start = 0; start < nw; start += B) {
       int bs = nw - start < B ? nw - start : B;
       gather_batch(w.x, target, z, idx + start, bs, W, O);
-      rnn_net_forward(&w, &m->arch, &m->layout, m->params, bs);
-      double loss = rnn_mse(w.dy, w.y, target, bs * O);
+      rnn_net_dropout_masks(&w, &m->arch, bs, o->dropout, &rng);
+      rnn_net_forward(&w, &m->arch, &m->layout, m->params, bs, 1);
+      double loss = rnn_loss(o->loss, w.dy, w.y, target, bs * O);
       memset(grad, 0, np * sizeof *grad);
       rnn_net_backward(&w, &m->arch, &m->layout, m->params, grad, bs);
       rnn_clip_grad(grad, np, o->clip);
-      rnn_adam_step(&opt, m->params, grad);
+      rnn_optim_step(&opt, m->params, grad);
       sum += loss * bs;
     }
     /* Rule 5. */
@@ -165,7 +168,7 @@ fail:
   rnn_model_free(m);
   m = NULL;
 done:
-  rnn_adam_free(&opt);
+  rnn_optim_free(&opt);
   rnn_work_free(&w);
   rnn_free(y);
   rnn_free(z);

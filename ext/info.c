@@ -21,18 +21,22 @@ static void rnn_info_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       "{\"format_version\":%d,\"cell\":\"%s\",\"activation\":\"%s\","
       "\"layers\":%d,\"hidden\":%d,\"bidirectional\":%s,\"window\":%d,"
       "\"horizon\":%d,\"inputs\":%d,\"params\":%lld,",
-      RNN_FORMAT_VERSION, rnn_cell_name(a->cell),
+      m->format_version, rnn_cell_name(a->cell),
       rnn_activation_name(a->activation), a->layers, a->hidden,
       a->dirs == 2 ? "true" : "false", a->window, a->output, a->input,
       (long long)m->layout.n_params);
   sqlite3_str_appendf(
       s,
       "\"options\":{\"cell\":\"%s\",\"activation\":\"%s\",\"hidden\":%d,"
-      "\"window\":%d,\"epochs\":%d,\"batch\":%d,\"lr\":%!.15g,\"clip\":%!.15g,"
-      "\"normalize\":\"%s\",\"seed\":%llu},",
+      "\"layers\":%d,\"dropout\":%!.15g,\"bidirectional\":%s,\"window\":%d,"
+      "\"horizon\":%d,\"epochs\":%d,\"batch\":%d,\"optimizer\":\"%s\","
+      "\"lr\":%!.15g,\"clip\":%!.15g,\"loss\":\"%s\",\"normalize\":\"%s\","
+      "\"seed\":%llu},",
       rnn_cell_name(o->cell), rnn_activation_name(o->activation), o->hidden,
-      o->window, o->epochs, o->batch, o->lr, o->clip,
-      rnn_normalize_name(o->normalize), (unsigned long long)o->seed);
+      o->layers, o->dropout, o->bidirectional ? "true" : "false", o->window,
+      o->horizon, o->epochs, o->batch, rnn_optimizer_name(o->optimizer), o->lr,
+      o->clip, rnn_loss_name(o->loss), rnn_normalize_name(o->normalize),
+      (unsigned long long)o->seed);
   sqlite3_str_appendf(s, "\"rows\":%lld,\"missing_filled\":%lld,\"first_ts\":",
                       (long long)m->rows, (long long)m->missing);
   rnn_ext_append_ts(s, &m->first_ts, 1);

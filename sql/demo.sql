@@ -8,7 +8,7 @@
 -- One model per series, stored as a BLOB in an ordinary table.
 CREATE TABLE models AS
   SELECT 'AirPassengers' AS name,
-         rnn_train(ts, value, '{"cell":"rnn","hidden":32,"window":12,"epochs":300,"seed":1}') AS model
+         rnn_train(ts, value, '{"cell":"lstm","hidden":32,"window":12,"epochs":300,"seed":1}') AS model
   FROM air;
 
 SELECT name, length(model) AS bytes,

@@ -28,7 +28,7 @@ static int check_tests_failed;
   EXPECT(strcmp((got), (want)) == 0, "got \"%s\", want \"%s\"", (got), \
          (want))
 
-static void check_run(const char *name, void (*fn)(void)) {
+static inline void check_run(const char *name, void (*fn)(void)) {
   check_failed_now = 0;
   fn();
   printf("%s %s\n", check_failed_now ? "not ok" : "ok", name);

@@ -11,6 +11,8 @@
 #    database, the extension loaded first); its output, errors included,
 #    must equal sql/test/NAME.expected exactly.
 # 3. The demo (sql/demo.sql) must run and print 12 monthly forecasts.
+# 4. Every ```sql block of README.md and docs/*.md runs in the sqlite3 shell
+#    from the project root with no error, so the docs cannot go stale.
 # RNN_PRELOAD, when set, is preloaded into the sqlite3 shell (the sanitizer
 # build needs its runtime first).
 set -u
@@ -77,6 +79,24 @@ else
   not_ok "demo (printed $months of 12 forecast months)"
   echo "$got" | head -40 | sed 's/^/  /'
 fi
+
+# Rule 4.
+for doc in README.md docs/*.md; do
+  [ -f "$doc" ] || continue
+  n=0
+  while IFS= read -r -d '' block; do
+    n=$((n + 1))
+    name="$doc sql block $n"
+    got=$(sed "s#^\.load .*#.load $ext#" <<<"$block" | run_sqlite 2>&1 >/dev/null)
+    status=$?
+    if [ "$status" -eq 0 ] && [ -z "$got" ]; then
+      ok "$name"
+    else
+      not_ok "$name"
+      echo "$got" | head -20 | sed 's/^/  /'
+    fi
+  done < <(awk '/^```sql$/ {on = 1; next} /^```$/ && on {on = 0; printf "%c", 0; next} on' "$doc")
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

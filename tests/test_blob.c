@@ -13,6 +13,9 @@ static rnn_model *small_model(uint64_t seed) {
   y[7] = NAN; /* one missing value */
   rnn_options o;
   rnn_options_init(&o);
+  o.cell = RNN_CELL_GRU;
+  o.layers = 2;
+  o.bidirectional = 1;
   o.hidden = 4;
   o.window = 6;
   o.epochs = 3;
@@ -136,10 +139,14 @@ static void test_decode_rejects_damage(void) {
 
   /* Newer version, even with a layout this build cannot read. */
   memcpy(c, blob, len);
-  c[8] = 2;
+  c[8] = RNN_FORMAT_VERSION + 1;
   EXPECT(decode_status(c, len, msg) == RNN_ENEWER, "newer");
-  EXPECT_STR(msg, "rnn model made by a newer version of sqlite-rnn (format 2; "
-                  "this build reads formats up to 1)");
+  char want[200];
+  snprintf(want, sizeof want,
+           "rnn model made by a newer version of sqlite-rnn (format %d; "
+           "this build reads formats up to %d)",
+           RNN_FORMAT_VERSION + 1, RNN_FORMAT_VERSION);
+  EXPECT_STR(msg, want);
   EXPECT(decode_status(c, 20, NULL) == RNN_ENEWER, "newer, short");
 
   /* A consistent checksum does not make bad fields acceptable: a huge

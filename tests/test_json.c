@@ -114,9 +114,21 @@ static void test_options(void) {
   rnn_options o;
   char msg[256];
   EXPECT(opts("{}", &o, msg) == RNN_OK, "%s", msg);
-  EXPECT(o.hidden == 32 && o.window == RNN_WINDOW_AUTO && o.epochs == 200 &&
-             o.batch == 32 && o.lr == 0.005 && o.seed == 0,
+  EXPECT(o.cell == RNN_CELL_LSTM && o.hidden == 32 && o.layers == 1 &&
+             o.dropout == 0 && !o.bidirectional && o.window == RNN_WINDOW_AUTO &&
+             o.horizon == 1 && o.epochs == 200 && o.batch == 32 &&
+             o.optimizer == RNN_OPT_ADAM && o.lr == 0.005 && o.clip == 1.0 &&
+             o.loss == RNN_LOSS_MSE && o.seed == 0,
          "defaults");
+  EXPECT(opts("{\"cell\":\"gru\",\"layers\":3,\"dropout\":0.25,"
+              "\"bidirectional\":true,\"horizon\":6,\"optimizer\":\"momentum\","
+              "\"loss\":\"huber\"}",
+              &o, msg) == RNN_OK,
+         "%s", msg);
+  EXPECT(o.cell == RNN_CELL_GRU && o.layers == 3 && o.dropout == 0.25 &&
+             o.bidirectional && o.horizon == 6 &&
+             o.optimizer == RNN_OPT_MOMENTUM && o.loss == RNN_LOSS_HUBER,
+         "architecture options");
   EXPECT(opts("{\"cell\":\"rnn\",\"activation\":\"relu\",\"hidden\":8,"
               "\"window\":12,\"epochs\":5,\"batch\":4,\"lr\":0.01,\"seed\":42,"
               "\"clip\":0,\"normalize\":\"minmax\"}",
@@ -130,8 +142,16 @@ static void test_options(void) {
     const char *text, *msg;
   } bad[] = {
       {"{\"hiden\":3}",
-       "unknown option \"hiden\"; allowed: activation, batch, cell, clip, "
-       "epochs, hidden, lr, normalize, seed, window"},
+       "unknown option \"hiden\"; allowed: activation, batch, bidirectional, "
+       "cell, clip, dropout, epochs, hidden, horizon, layers, loss, lr, "
+       "normalize, optimizer, seed, window"},
+      {"{\"cell\":\"transformer\"}", "option \"cell\" must be \"lstm\", \"gru\" or \"rnn\""},
+      {"{\"layers\":9}", "option \"layers\" must be an integer from 1 to 8"},
+      {"{\"dropout\":0.95}", "option \"dropout\" must be a number from 0 to 0.9"},
+      {"{\"bidirectional\":1}", "option \"bidirectional\" must be true or false"},
+      {"{\"horizon\":0}", "option \"horizon\" must be an integer from 1 to 1000"},
+      {"{\"loss\":\"cross_entropy\"}", "option \"loss\" must be \"mse\", \"mae\" or \"huber\""},
+      {"{\"optimizer\":\"rmsprop\"}", "option \"optimizer\" must be \"adam\", \"sgd\" or \"momentum\""},
       {"{\"hidden\":0}", "option \"hidden\" must be an integer from 1 to 1024"},
       {"{\"hidden\":2.5}", "option \"hidden\" must be an integer from 1 to 1024"},
       {"{\"hidden\":\"8\"}", "option \"hidden\" must be an integer from 1 to 1024"},
