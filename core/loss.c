@@ -41,6 +41,14 @@ double rnn_loss(int kind, float *dy, const float *y, const float *target,
   return sum / n;
 }
 
+void rnn_softmax(float *p, const float *logits, int C) {
+  float mx = logits[0];
+  for (int k = 1; k < C; k++) mx = logits[k] > mx ? logits[k] : mx;
+  double se = 0.0;
+  for (int k = 0; k < C; k++) se += exp((double)(logits[k] - mx));
+  for (int k = 0; k < C; k++) p[k] = (float)(exp((double)(logits[k] - mx)) / se);
+}
+
 double rnn_softmax_xent(float *dy, const float *logits, const int *label,
                         int B, int C) {
   double sum = 0.0;

@@ -152,6 +152,10 @@ double rnn_loss(int kind, float *dy, const float *y, const float *target,
 double rnn_softmax_xent(float *dy, const float *logits, const int *label,
                         int B, int C);
 
+/* Probabilities of C logits (numerically stable softmax), for inference
+** with a model trained on the cross-entropy loss. */
+void rnn_softmax(float *p, const float *logits, int C);
+
 /* ------------------------------------------------------------ optim.c */
 
 typedef struct rnn_optim {

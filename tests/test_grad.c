@@ -190,9 +190,25 @@ static void test_grad_check_detects_error(void) {
   free(g);
 }
 
+/* Softmax probabilities sum to 1, survive huge logits, and are what the
+** cross-entropy gradient is built from: dL/dl = (p - onehot) / B. */
+static void test_softmax(void) {
+  float l[4] = {1000.0f, 999.0f, -5.0f, 1000.0f}, p[4], dy[4];
+  int label = 1;
+  rnn_softmax(p, l, 4);
+  double sum = 0;
+  for (int k = 0; k < 4; k++) sum += p[k];
+  EXPECT(fabs(sum - 1.0) < 1e-6 && p[0] == p[3] && p[1] < p[0] && p[2] >= 0,
+         "p = %g %g %g %g", p[0], p[1], p[2], p[3]);
+  rnn_softmax_xent(dy, l, &label, 1, 4);
+  for (int k = 0; k < 4; k++)
+    EXPECT(fabsf(dy[k] - (p[k] - (k == label))) < 1e-6, "dy[%d] %g", k, dy[k]);
+}
+
 int main(void) {
   all_architectures();
   all_losses_dropout_clip();
   RUN(test_grad_check_detects_error);
+  RUN(test_softmax);
   return check_exit();
 }
