@@ -8,6 +8,7 @@ ifdef WERROR
 WARN    += -Werror
 endif
 XCFLAGS := -std=c11 -D_DEFAULT_SOURCE $(WARN) -fPIC -fvisibility=hidden -ffp-contract=off
+EXT_DEFS = -DRNN_BUILD_FLAGS='"$(strip $(CFLAGS))"'
 LDLIBS  := -lm -lpthread
 SQLITE3 ?= sqlite3
 
@@ -24,11 +25,11 @@ all: dist/rnn.so
 
 dist/rnn.so: $(CORE_SRC) $(EXT_SRC) $(HEADERS)
 	@mkdir -p dist
-	$(CC) $(XCFLAGS) $(CFLAGS) -shared -o $@ $(CORE_SRC) $(EXT_SRC) $(LDLIBS)
+	$(CC) $(XCFLAGS) $(CFLAGS) $(EXT_DEFS) -shared -o $@ $(CORE_SRC) $(EXT_SRC) $(LDLIBS)
 
 $(B)/rnn.so: $(CORE_SRC) $(EXT_SRC) $(HEADERS)
 	@mkdir -p $(B)
-	$(CC) $(XCFLAGS) $(CFLAGS) -shared -o $@ $(CORE_SRC) $(EXT_SRC) $(LDLIBS)
+	$(CC) $(XCFLAGS) $(CFLAGS) $(EXT_DEFS) -shared -o $@ $(CORE_SRC) $(EXT_SRC) $(LDLIBS)
 
 $(B)/%: tests/%.c $(CORE_SRC) core/alloc_libc.c $(HEADERS)
 	@mkdir -p $(B)

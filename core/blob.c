@@ -19,11 +19,13 @@
 **   4. Every chunk length is checked against the bytes left before it is
 **      read; known chunks appear at most once, unknown ones are skipped.
 **   5. Every count is checked against the architecture and the payload
-**      length before anything is allocated: ARCH must pass rnn_arch_layout
-**      and give the stored parameter count; TAIL holds exactly `window`
-**      values and PARM exactly that many floats.
+**      length before anything is allocated: a network's ARCH must pass
+**      rnn_arch_layout and give the stored parameter count; NORM has one
+**      pair per input column, TAIL exactly window x input values, PARM
+**      exactly the parameter count, CALI exactly its count of errors.
 **   6. Numbers must be usable: finite parameters, tail and statistics, a
-**      positive scale, known enumerations.
+**      positive scale, known enumerations, calibration errors finite,
+**      non-negative and ascending.
 */
 #include <math.h>
 #include <string.h>
@@ -120,6 +122,14 @@ static void put_ts(writer *w, const rnn_ts *ts) {
   put_u64(w, (uint64_t)ts->i);
   put_f64(w, ts->r);
 }
+static void put_step(writer *w, const rnn_step *st) {
+  put_u32(w, (uint32_t)st->kind);
+  put_u32(w, (uint32_t)st->integer);
+  put_f64(w, st->num);
+  put_u64(w, (uint64_t)st->millis);
+  put_u32(w, (uint32_t)st->months);
+  put_u32(w, (uint32_t)st->month_end);
+}
 
 /* Starts a chunk; returns the offset of its length field. */
 static size_t chunk_begin(writer *w, const char tag[4]) {
@@ -139,10 +149,17 @@ static void chunk_end(writer *w, size_t at) {
 static void write_model(writer *w, const rnn_model *m) {
   const rnn_arch *a = &m->arch;
   const rnn_options *o = &m->opts;
+  int C = a->input, W = a->window;
   size_t at;
   put_bytes(w, MAGIC, 8);
   put_u32(w, RNN_FORMAT_VERSION);
   put_u32(w, 0); /* total length, patched by the caller */
+
+  at = chunk_begin(w, "MODL");
+  put_u32(w, (uint32_t)m->kind);
+  put_u32(w, (uint32_t)m->period);
+  put_u32(w, (uint32_t)m->anchored);
+  chunk_end(w, at);
 
   at = chunk_begin(w, "ARCH");
   put_u32(w, (uint32_t)a->cell);
@@ -153,36 +170,37 @@ static void write_model(writer *w, const rnn_model *m) {
   put_u32(w, (uint32_t)a->dirs);
   put_u32(w, (uint32_t)a->window);
   put_u32(w, (uint32_t)a->output);
-  put_u64(w, (uint64_t)m->layout.n_params);
+  put_u64(w, (uint64_t)(m->kind == RNN_MODEL_NETWORK ? m->layout.n_params : 0));
   chunk_end(w, at);
 
   at = chunk_begin(w, "NORM");
   put_u32(w, (uint32_t)m->norm);
-  put_f64(w, m->norm_shift);
-  put_f64(w, m->norm_scale);
+  put_u32(w, (uint32_t)C);
+  for (int c = 0; c < C; c++) {
+    put_f64(w, m->shift[c]);
+    put_f64(w, m->scale[c]);
+  }
   chunk_end(w, at);
 
   at = chunk_begin(w, "TAIL");
-  put_u32(w, (uint32_t)a->window);
-  for (int i = 0; i < a->window; i++) put_f64(w, m->tail[i]);
+  put_u32(w, (uint32_t)W);
+  put_u32(w, (uint32_t)C);
+  for (size_t i = 0; i < (size_t)W * C; i++) put_f64(w, m->tail[i]);
   chunk_end(w, at);
 
   at = chunk_begin(w, "OPTS");
-  put_u32(w, (uint32_t)o->cell);
-  put_u32(w, (uint32_t)o->activation);
-  put_u32(w, (uint32_t)o->hidden);
-  put_u32(w, (uint32_t)o->layers);
-  put_u32(w, (uint32_t)o->bidirectional);
-  put_u32(w, (uint32_t)o->window);
-  put_u32(w, (uint32_t)o->horizon);
-  put_u32(w, (uint32_t)o->epochs);
-  put_u32(w, (uint32_t)o->batch);
-  put_u32(w, (uint32_t)o->optimizer);
-  put_u32(w, (uint32_t)o->loss);
-  put_u32(w, (uint32_t)o->normalize);
+  int ints[] = {o->cell,      o->activation, o->hidden,       o->layers,
+                o->bidirectional, o->window, o->horizon,      o->epochs,
+                o->batch,     o->optimizer,  o->loss,         o->normalize,
+                o->patience,  o->missing,    o->duplicates,   o->short_policy,
+                o->threads,   o->verbose};
+  for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+    put_u32(w, (uint32_t)ints[i]);
   put_f64(w, o->dropout);
   put_f64(w, o->lr);
   put_f64(w, o->clip);
+  put_f64(w, o->validation);
+  put_f64(w, o->max_seconds);
   put_u64(w, o->seed);
   chunk_end(w, at);
 
@@ -191,14 +209,35 @@ static void write_model(writer *w, const rnn_model *m) {
   put_u64(w, (uint64_t)m->missing);
   put_ts(w, &m->first_ts);
   put_ts(w, &m->last_ts);
+  put_step(w, &m->step);
   put_u32(w, (uint32_t)m->epochs_run);
-  for (int i = 0; i < m->epochs_run; i++) put_f64(w, m->train_loss[i]);
+  put_u32(w, (uint32_t)m->best_epoch);
+  for (int i = 0; i < m->epochs_run; i++) {
+    put_f64(w, m->train_loss[i]);
+    put_f64(w, m->val_loss[i]);
+  }
   chunk_end(w, at);
 
-  at = chunk_begin(w, "PARM");
-  put_u64(w, (uint64_t)m->layout.n_params);
-  for (size_t i = 0; i < m->layout.n_params; i++) put_f32(w, m->params[i]);
+  at = chunk_begin(w, "METR");
+  put_u64(w, (uint64_t)m->metrics.windows);
+  put_f64(w, m->metrics.mae);
+  put_f64(w, m->metrics.rmse);
+  put_f64(w, m->metrics.smape);
+  put_f64(w, m->metrics.mase);
   chunk_end(w, at);
+
+  at = chunk_begin(w, "CALI");
+  put_u32(w, (uint32_t)m->cal_steps);
+  put_u32(w, (uint32_t)m->cal_n);
+  for (int i = 0; i < m->cal_n; i++) put_f64(w, m->cal_resid[i]);
+  chunk_end(w, at);
+
+  if (m->kind == RNN_MODEL_NETWORK) {
+    at = chunk_begin(w, "PARM");
+    put_u64(w, (uint64_t)m->layout.n_params);
+    for (size_t i = 0; i < m->layout.n_params; i++) put_f32(w, m->params[i]);
+    chunk_end(w, at);
+  }
 }
 
 rnn_status rnn_model_encode(const rnn_model *m, unsigned char **out,
@@ -267,100 +306,191 @@ static void get_ts(reader *r, rnn_ts *ts, int *ok) {
   ts->kind = get_int(r, RNN_TS_NONE, RNN_TS_DATETIME, ok);
   ts->i = (int64_t)get_u64(r);
   ts->r = get_f64(r);
+  if (!isfinite(ts->r)) *ok = 0;
+}
+static void get_step(reader *r, rnn_step *st, int *ok) {
+  st->kind = get_int(r, RNN_STEP_NONE, RNN_STEP_MONTHS, ok);
+  st->integer = get_int(r, 0, 1, ok);
+  st->num = get_f64(r);
+  st->millis = (int64_t)get_u64(r);
+  st->months = get_int(r, 0, 1200, ok);
+  st->month_end = get_int(r, 0, 1, ok);
+  if (!isfinite(st->num) || st->millis < 0 ||
+      (st->kind == RNN_STEP_NUMBER && !(st->num > 0)) ||
+      (st->kind == RNN_STEP_MILLIS && st->millis <= 0) ||
+      (st->kind == RNN_STEP_MONTHS && st->months <= 0))
+    *ok = 0;
 }
 
-enum { C_ARCH, C_NORM, C_TAIL, C_OPTS, C_TRAI, C_PARM, N_CHUNKS };
-static const char *const chunk_tags[N_CHUNKS] = {"ARCH", "NORM", "TAIL",
-                                                 "OPTS", "TRAI", "PARM"};
+enum { C_MODL, C_ARCH, C_NORM, C_TAIL, C_OPTS, C_TRAI, C_METR, C_CALI, C_PARM,
+       N_CHUNKS };
+static const char *const chunk_tags[N_CHUNKS] = {
+    "MODL", "ARCH", "NORM", "TAIL", "OPTS", "TRAI", "METR", "CALI", "PARM"};
 
 static rnn_status corrupt(rnn_err *e, const char *what) {
   return rnn_fail(e, RNN_ECORRUPT, "corrupt rnn model (%s)", what);
 }
 
-/* Reads one chunk's payload r into m. The ARCH chunk must come first among
-** those that depend on it, which the caller ensures. */
+#define MAX_EPOCHS 100000
+
+/* Reads the options (rule 5 for version 1's shorter chunk, rule 2). */
+static int read_opts(rnn_options *o, reader *r, int version) {
+  int ok = 1;
+  rnn_options_init(o);
+  o->cell = get_int(r, 0, 2, &ok);
+  o->activation = get_int(r, 0, 2, &ok);
+  o->hidden = get_int(r, 1, RNN_MAX_HIDDEN, &ok);
+  if (version == 1) {
+    /* Format 1: what those builds always used for the rest. */
+    o->layers = 1, o->bidirectional = 0, o->horizon = 1;
+    o->optimizer = RNN_OPT_ADAM, o->loss = RNN_LOSS_MSE;
+    o->window = get_int(r, 0, RNN_MAX_WINDOW, &ok);
+    o->epochs = get_int(r, 1, MAX_EPOCHS, &ok);
+    o->batch = get_int(r, 1, 65536, &ok);
+    o->normalize = get_int(r, 0, 2, &ok);
+    o->validation = 0, o->dropout = 0;
+  } else {
+    o->layers = get_int(r, 1, RNN_MAX_LAYERS, &ok);
+    o->bidirectional = get_int(r, 0, 1, &ok);
+    o->window = get_int(r, 0, RNN_MAX_WINDOW, &ok);
+    o->horizon = get_int(r, 1, RNN_MAX_HORIZON, &ok);
+    o->epochs = get_int(r, 1, MAX_EPOCHS, &ok);
+    o->batch = get_int(r, 1, 65536, &ok);
+    o->optimizer = get_int(r, 0, 2, &ok);
+    o->loss = get_int(r, 0, 2, &ok);
+    o->normalize = get_int(r, 0, 2, &ok);
+    o->patience = get_int(r, 1, MAX_EPOCHS, &ok);
+    o->missing = get_int(r, 0, 1, &ok);
+    o->duplicates = get_int(r, 0, 2, &ok);
+    o->short_policy = get_int(r, 0, 2, &ok);
+    o->threads = get_int(r, 0, 1024, &ok);
+    o->verbose = get_int(r, 0, 1, &ok);
+    o->dropout = get_f64(r);
+  }
+  o->lr = get_f64(r);
+  o->clip = get_f64(r);
+  if (version >= 2) {
+    o->validation = get_f64(r);
+    o->max_seconds = get_f64(r);
+  }
+  o->seed = get_u64(r);
+  return ok && !r->bad && o->dropout >= 0 && o->dropout <= 0.9 &&
+         isfinite(o->lr) && isfinite(o->clip) && o->validation >= 0 &&
+         o->validation <= 0.5 && isfinite(o->max_seconds);
+}
+
+/* Reads one chunk's payload r into m. MODL and ARCH come first, which the
+** caller ensures by reading chunks in enum order. */
 static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
                              rnn_err *e) {
   int ok = 1;
-  rnn_status rc;
+  rnn_arch *a = &m->arch;
+  int C = a->input, W = a->window;
   switch (which) {
+    case C_MODL:
+      m->kind = get_int(r, RNN_MODEL_NETWORK, RNN_MODEL_SNAIVE, &ok);
+      m->period = get_int(r, 1, 1000000, &ok);
+      m->anchored = get_int(r, 0, 1, &ok);
+      if (!ok || r->bad) return corrupt(e, "model kind");
+      break;
     case C_ARCH: {
-      rnn_arch *a = &m->arch;
       a->cell = get_int(r, 0, 2, &ok);
       a->activation = get_int(r, 0, 2, &ok);
       a->input = get_int(r, 1, 1024, &ok);
-      a->hidden = get_int(r, 1, RNN_MAX_HIDDEN, &ok);
-      a->layers = get_int(r, 1, RNN_MAX_LAYERS, &ok);
-      a->dirs = get_int(r, 1, 2, &ok);
+      a->hidden = get_int(r, 0, RNN_MAX_HIDDEN, &ok);
+      a->layers = get_int(r, 0, RNN_MAX_LAYERS, &ok);
+      a->dirs = get_int(r, 0, 2, &ok);
       a->window = get_int(r, 1, RNN_MAX_WINDOW, &ok);
-      a->output = get_int(r, 1, 1024, &ok);
+      a->output = get_int(r, 1, RNN_MAX_HORIZON, &ok);
       uint64_t np = get_u64(r);
       if (!ok || r->bad) return corrupt(e, "architecture");
-      if ((rc = rnn_arch_layout(a, &m->layout, NULL)))
+      if (m->kind == RNN_MODEL_SNAIVE) {
+        if (np != 0 || a->window != m->period) return corrupt(e, "architecture");
+        break;
+      }
+      if (rnn_arch_layout(a, &m->layout, NULL) != RNN_OK)
         return corrupt(e, "architecture");
       if (np != m->layout.n_params) return corrupt(e, "parameter count");
       break;
     }
-    case C_NORM:
+    case C_NORM: {
       m->norm = get_int(r, 0, 2, &ok);
-      m->norm_shift = get_f64(r);
-      m->norm_scale = get_f64(r);
-      if (!ok || r->bad || !isfinite(m->norm_shift) ||
-          !isfinite(m->norm_scale) || !(m->norm_scale > 0))
+      uint32_t n = version == 1 ? 1 : get_u32(r);
+      if (!ok || r->bad || n != (uint32_t)C || r->n - r->pos != (size_t)n * 16)
         return corrupt(e, "normalisation");
+      m->shift = rnn_malloc((size_t)n * sizeof *m->shift);
+      m->scale = rnn_malloc((size_t)n * sizeof *m->scale);
+      if (!m->shift || !m->scale) return RNN_ENOMEM;
+      for (uint32_t c = 0; c < n; c++) {
+        m->shift[c] = get_f64(r);
+        m->scale[c] = get_f64(r);
+        if (!isfinite(m->shift[c]) || !isfinite(m->scale[c]) ||
+            !(m->scale[c] > 0))
+          return corrupt(e, "normalisation");
+      }
       break;
+    }
     case C_TAIL: {
-      uint32_t n = get_u32(r);
-      if (r->bad || n != (uint32_t)m->arch.window ||
-          r->n - r->pos != (size_t)n * 8)
+      uint32_t rows = get_u32(r);
+      uint32_t cols = version == 1 ? 1 : get_u32(r);
+      if (r->bad || rows != (uint32_t)W || cols != (uint32_t)C ||
+          r->n - r->pos != (size_t)rows * cols * 8)
         return corrupt(e, "tail");
-      if (!(m->tail = rnn_malloc((size_t)n * sizeof *m->tail)))
+      if (!(m->tail = rnn_malloc((size_t)rows * cols * sizeof *m->tail)))
         return RNN_ENOMEM;
-      for (uint32_t i = 0; i < n; i++)
+      for (size_t i = 0; i < (size_t)rows * cols; i++)
         if (!isfinite(m->tail[i] = get_f64(r))) return corrupt(e, "tail");
       break;
     }
-    case C_OPTS: {
-      rnn_options *o = &m->opts;
-      rnn_options_init(o);
-      o->cell = get_int(r, 0, 2, &ok);
-      o->activation = get_int(r, 0, 2, &ok);
-      o->hidden = get_int(r, 1, RNN_MAX_HIDDEN, &ok);
-      if (version >= 2) {
-        o->layers = get_int(r, 1, RNN_MAX_LAYERS, &ok);
-        o->bidirectional = get_int(r, 0, 1, &ok);
-      }
-      o->window = get_int(r, 0, RNN_MAX_WINDOW, &ok);
-      if (version >= 2) o->horizon = get_int(r, 1, RNN_MAX_HORIZON, &ok);
-      o->epochs = get_int(r, 1, 100000, &ok);
-      o->batch = get_int(r, 1, 65536, &ok);
-      if (version >= 2) {
-        o->optimizer = get_int(r, 0, 2, &ok);
-        o->loss = get_int(r, 0, 2, &ok);
-      }
-      o->normalize = get_int(r, 0, 2, &ok);
-      if (version >= 2) o->dropout = get_f64(r);
-      o->lr = get_f64(r);
-      o->clip = get_f64(r);
-      o->seed = get_u64(r);
-      if (!ok || r->bad || !(o->dropout >= 0 && o->dropout <= 0.9) ||
-          !isfinite(o->lr) || !isfinite(o->clip))
-        return corrupt(e, "options");
+    case C_OPTS:
+      if (!read_opts(&m->opts, r, version)) return corrupt(e, "options");
       break;
-    }
     case C_TRAI: {
       m->rows = (int64_t)get_u64(r);
       m->missing = (int64_t)get_u64(r);
       get_ts(r, &m->first_ts, &ok);
       get_ts(r, &m->last_ts, &ok);
+      if (version >= 2) get_step(r, &m->step, &ok);
       uint32_t ne = get_u32(r);
-      if (!ok || r->bad || ne > 100000 || r->n - r->pos != (size_t)ne * 8 ||
-          m->rows < 0 || m->missing < 0 || m->missing > m->rows)
+      uint32_t best = version >= 2 ? get_u32(r) : ne;
+      size_t per = version >= 2 ? 16 : 8;
+      if (!ok || r->bad || ne > MAX_EPOCHS || best > ne ||
+          r->n - r->pos != (size_t)ne * per || m->rows < 0 ||
+          m->missing < 0 || m->missing > m->rows * 1025)
         return corrupt(e, "training record");
       m->epochs_run = (int)ne;
-      if (ne && !(m->train_loss = rnn_malloc((size_t)ne * 8)))
+      m->best_epoch = (int)best;
+      m->train_loss = rnn_malloc(((size_t)ne + 1) * 8);
+      m->val_loss = rnn_malloc(((size_t)ne + 1) * 8);
+      if (!m->train_loss || !m->val_loss) return RNN_ENOMEM;
+      for (uint32_t i = 0; i < ne; i++) {
+        m->train_loss[i] = get_f64(r);
+        m->val_loss[i] = version >= 2 ? get_f64(r) : NAN;
+      }
+      break;
+    }
+    case C_METR:
+      m->metrics.windows = (int64_t)get_u64(r);
+      m->metrics.mae = get_f64(r);
+      m->metrics.rmse = get_f64(r);
+      m->metrics.smape = get_f64(r);
+      m->metrics.mase = get_f64(r);
+      if (r->bad || m->metrics.windows < 0) return corrupt(e, "metrics");
+      break;
+    case C_CALI: {
+      uint32_t K = get_u32(r), n = get_u32(r);
+      if (r->bad || K > 100000 || (K == 0) != (n == 0) ||
+          (r->n - r->pos) / 8 != n || (r->n - r->pos) % 8)
+        return corrupt(e, "calibration");
+      m->cal_steps = (int)K;
+      m->cal_n = (int)n;
+      if (!(m->cal_resid = rnn_malloc(((size_t)n + 1) * sizeof *m->cal_resid)))
         return RNN_ENOMEM;
-      for (uint32_t i = 0; i < ne; i++) m->train_loss[i] = get_f64(r);
+      for (uint32_t i = 0; i < n; i++) {
+        double v = m->cal_resid[i] = get_f64(r);
+        if (!(v >= 0) || !isfinite(v) || (i && v < m->cal_resid[i - 1]))
+          return corrupt(e, "calibration");
+      }
       break;
     }
     case C_PARM: {
@@ -434,10 +564,28 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
       }
     r.pos += clen;
   }
+  /* Which chunks a BLOB must have: format 1 knew no MODL, METR or CALI
+  ** (a network, uncalibrated); a seasonal-naive model has no PARM. */
+  if (version == 1) {
+    m->kind = RNN_MODEL_NETWORK;
+    m->period = 1;
+  }
   for (int i = 0; i < N_CHUNKS; i++) {
-    if (!seen[i]) {
-      rc = corrupt(e, "missing chunk");
+    int needed = version >= 2 || (i != C_MODL && i != C_METR && i != C_CALI);
+    if (i == C_PARM) needed = m->kind == RNN_MODEL_NETWORK;
+    if (seen[i] && !needed && i == C_PARM) {
+      rc = corrupt(e, "parameters");
       goto fail;
+    }
+    if (!seen[i]) {
+      if (needed) {
+        rc = corrupt(e, "missing chunk");
+        goto fail;
+      }
+      if (i == C_METR)
+        m->metrics.mae = m->metrics.rmse = m->metrics.smape =
+            m->metrics.mase = NAN;
+      continue;
     }
     /* Rule 5: the payload reader ends where the chunk does. */
     reader cr = {b + at[i], size[i], 0, 0};

@@ -178,12 +178,33 @@ double rnn_clip_grad(float *grad, size_t n, double max_norm);
 
 /* ------------------------------------------------------------ series.c */
 
-/* Fills NaN entries of y by linear interpolation (ends: nearest value).
-** Returns the number filled, or -1 if every value is missing. */
-int64_t rnn_fill_missing(double *y, size_t n);
+/* Fills NaN entries of column y[0], y[stride], ... (n of them) by linear
+** interpolation (ends: nearest value). Returns the number filled, or -1 if
+** every value is missing. */
+int64_t rnn_fill_missing(double *y, size_t n, size_t stride);
 
-/* Picks an input window from the data: the strongest seasonal period
-** found in the autocorrelation of the differenced series, else a default. */
+/* The seasonal period of y: the lag of the strongest autocorrelation peak
+** of the differenced series (series.c rule 2), or 1 when there is none. */
+int rnn_seasonal_period(const double *y, size_t n);
+
+/* The window "auto" chooses: the period if there is one, else a default. */
 int rnn_auto_window(const double *y, size_t n);
+
+/* ------------------------------------------------------------ predict.c */
+
+/* The level a window's values are taken relative to: the mean of its W
+** values (column 0 of rows (W, C)), summed in double. */
+static inline float rnn_anchor(const float *rows, int W, int C) {
+  double sum = 0.0;
+  for (int t = 0; t < W; t++) sum += rows[(size_t)t * C];
+  return (float)(sum / W);
+}
+
+/* Forecasts K steps (normalised units) for B windows at once. rows
+** (B, W, C) holds each window's normalised rows and is consumed (it ends
+** holding the last W rows, predictions included). out is (B, K). w must
+** have capacity for B windows. */
+void rnn_forecast_z(const rnn_model *m, rnn_work *w, float *rows, int B,
+                    int K, float *out);
 
 #endif

@@ -33,6 +33,14 @@ void rnn_options_init(rnn_options *o) {
   o->loss = RNN_LOSS_MSE;
   o->normalize = RNN_NORM_STANDARD;
   o->seed = 0;
+  o->validation = 0.1;
+  o->patience = 20;
+  o->missing = RNN_MISSING_INTERPOLATE;
+  o->duplicates = RNN_DUP_ERROR;
+  o->short_policy = RNN_SHORT_FALLBACK;
+  o->threads = 0;
+  o->max_seconds = 0;
+  o->verbose = 0;
 }
 
 static const char *const cell_names[] = {"rnn", "gru", "lstm"};
@@ -40,6 +48,9 @@ static const char *const act_names[] = {"tanh", "relu", "sigmoid"};
 static const char *const norm_names[] = {"standard", "minmax", "none"};
 static const char *const loss_names[] = {"mse", "mae", "huber", "cross_entropy"};
 static const char *const opt_names[] = {"adam", "sgd", "momentum"};
+static const char *const missing_names[] = {"interpolate", "error"};
+static const char *const dup_names[] = {"error", "mean", "last"};
+static const char *const short_names[] = {"fallback", "error", "null"};
 
 #define NAME(table, i) \
   ((i) >= 0 && (size_t)(i) < sizeof table / sizeof table[0] ? table[i] : "?")
@@ -48,6 +59,9 @@ const char *rnn_activation_name(int act) { return NAME(act_names, act); }
 const char *rnn_normalize_name(int norm) { return NAME(norm_names, norm); }
 const char *rnn_loss_name(int loss) { return NAME(loss_names, loss); }
 const char *rnn_optimizer_name(int opt) { return NAME(opt_names, opt); }
+const char *rnn_missing_name(int v) { return NAME(missing_names, v); }
+const char *rnn_duplicates_name(int v) { return NAME(dup_names, v); }
+const char *rnn_short_name(int v) { return NAME(short_names, v); }
 
 /* Rule 3 for integers: a JSON number with no fraction in [lo, hi]. */
 static rnn_status get_int(const rnn_json *v, const char *key, double lo,
@@ -75,9 +89,30 @@ static rnn_status get_enum(const rnn_json *v, const char *key,
   return rnn_fail(e, RNN_EINVAL, "option \"%s\" must be %s", key, allowed);
 }
 
-#define ALLOWED_KEYS                                                      \
-  "activation, batch, bidirectional, cell, clip, dropout, epochs, hidden, " \
-  "horizon, layers, loss, lr, normalize, optimizer, seed, window"
+#define ALLOWED_KEYS                                                       \
+  "activation, batch, bidirectional, cell, clip, dropout, duplicates, "      \
+  "epochs, hidden, horizon, layers, loss, lr, max_seconds, missing, "         \
+  "normalize, optimizer, patience, seed, short, threads, validation, "        \
+  "verbose, window"
+
+/* Rule 3 for numbers: a JSON number in [lo, hi]. */
+static rnn_status get_num(const rnn_json *v, const char *key, double lo,
+                          double hi, const char *allowed, double *out,
+                          rnn_err *e) {
+  if (v->type != RNN_JSON_NUMBER || !(v->num >= lo) || !(v->num <= hi))
+    return rnn_fail(e, RNN_EINVAL, "option \"%s\" must be %s", key, allowed);
+  *out = v->num;
+  return RNN_OK;
+}
+
+/* Rule 3 for booleans. */
+static rnn_status get_bool(const rnn_json *v, const char *key, int *out,
+                           rnn_err *e) {
+  if (v->type != RNN_JSON_TRUE && v->type != RNN_JSON_FALSE)
+    return rnn_fail(e, RNN_EINVAL, "option \"%s\" must be true or false", key);
+  *out = v->type == RNN_JSON_TRUE;
+  return RNN_OK;
+}
 
 /* Reads one member m into o (rule 3); unknown keys are rule 2. */
 static rnn_status read_member(rnn_options *o, const rnn_json *m, rnn_err *e) {
@@ -126,20 +161,17 @@ static rnn_status read_member(rnn_options *o, const rnn_json *m, rnn_err *e) {
     o->window = (int)m->num;
     return RNN_OK;
   }
-  if (!strcmp(k, "bidirectional")) {
-    if (m->type != RNN_JSON_TRUE && m->type != RNN_JSON_FALSE)
-      return rnn_fail(e, RNN_EINVAL,
-                      "option \"bidirectional\" must be true or false");
-    o->bidirectional = m->type == RNN_JSON_TRUE;
-    return RNN_OK;
-  }
-  if (!strcmp(k, "dropout")) {
-    if (m->type != RNN_JSON_NUMBER || m->num < 0 || m->num > 0.9)
-      return rnn_fail(e, RNN_EINVAL,
-                      "option \"dropout\" must be a number from 0 to 0.9");
-    o->dropout = m->num;
-    return RNN_OK;
-  }
+  if (!strcmp(k, "bidirectional")) return get_bool(m, k, &o->bidirectional, e);
+  if (!strcmp(k, "verbose")) return get_bool(m, k, &o->verbose, e);
+  if (!strcmp(k, "dropout"))
+    return get_num(m, k, 0, 0.9, "a number from 0 to 0.9", &o->dropout, e);
+  if (!strcmp(k, "validation"))
+    return get_num(m, k, 0, 0.5, "a number from 0 to 0.5", &o->validation, e);
+  if (!strcmp(k, "clip"))
+    return get_num(m, k, 0, 1e30, "a number from 0 (off) upwards", &o->clip, e);
+  if (!strcmp(k, "max_seconds"))
+    return get_num(m, k, 0, 1e9, "a number of seconds from 0 (no limit) upwards",
+                   &o->max_seconds, e);
   if (!strcmp(k, "lr")) {
     if (m->type != RNN_JSON_NUMBER || !(m->num > 0) || m->num > 10)
       return rnn_fail(e, RNN_EINVAL,
@@ -148,13 +180,17 @@ static rnn_status read_member(rnn_options *o, const rnn_json *m, rnn_err *e) {
     o->lr = m->num;
     return RNN_OK;
   }
-  if (!strcmp(k, "clip")) {
-    if (m->type != RNN_JSON_NUMBER || m->num < 0)
-      return rnn_fail(e, RNN_EINVAL,
-                      "option \"clip\" must be a number from 0 (off) upwards");
-    o->clip = m->num;
-    return RNN_OK;
-  }
+  if (!strcmp(k, "patience")) return get_int(m, k, 1, 100000, &o->patience, e);
+  if (!strcmp(k, "threads")) return get_int(m, k, 0, 1024, &o->threads, e);
+  if (!strcmp(k, "missing"))
+    return get_enum(m, k, missing_names, 2, "\"interpolate\" or \"error\"",
+                    &o->missing, e);
+  if (!strcmp(k, "duplicates"))
+    return get_enum(m, k, dup_names, 3, "\"error\", \"mean\" or \"last\"",
+                    &o->duplicates, e);
+  if (!strcmp(k, "short"))
+    return get_enum(m, k, short_names, 3, "\"fallback\", \"error\" or \"null\"",
+                    &o->short_policy, e);
   return rnn_fail(e, RNN_EINVAL, "unknown option \"%s\"; allowed: %s", k,
                   ALLOWED_KEYS);
 }

@@ -1,15 +1,26 @@
 /*
-** Forecasting with a trained model.
+** Forecasting with a trained model, and its intervals.
 **
 ** Rules:
-**   1. The input is the last W values (data units), oldest first: the
-**      caller's window or the model's training tail. Missing values (NaN)
-**      in it are filled as in training (series.c rule 1); a window with no
-**      known value is an error.
-**   2. Values are normalised with the training statistics, the network
-**      emits its outputs, and they are mapped back to data units.
-**   3. Forecasts longer than the network's output count feed the
-**      predictions back as inputs (recursive strategy).
+**   1. The input is the last W rows (value, then covariates; data units),
+**      oldest first: the caller's window or the model's training tail.
+**      Missing values (NaN) are filled per column as in training (series.c
+**      rule 1); a column with no known value in the window is an error.
+**   2. Rows are normalised with the training statistics; the values are
+**      taken relative to their mean over the window (the anchor: the
+**      network learns the shape, not the level, so it can forecast levels
+**      it never saw, as trends need); the network emits its `horizon`
+**      outputs relative to the anchor, which are mapped back to data units.
+**   3. Longer forecasts feed the predictions back as the values of new rows
+**      (recursive strategy); the covariates of those rows repeat the last
+**      known row's.
+**   4. The seasonal-naive fallback repeats the last season of its tail.
+**   5. Intervals (split conformal): the n calibration errors are the
+**      validation forecasts' absolute errors divided by sqrt(step), pooled
+**      over the calibrated steps (errors of a recursive forecast grow
+**      roughly like a random walk's). The half-width for step s at level L
+**      is sqrt(s) times the ceil((n + 1) L)-th smallest of them (the
+**      largest when n is too small for L).
 */
 #include <math.h>
 #include <string.h>
@@ -17,40 +28,95 @@
 #include "alloc.h"
 #include "nn.h"
 
+void rnn_forecast_z(const rnn_model *m, rnn_work *w, float *rows, int B,
+                    int K, float *out) {
+  const rnn_arch *a = &m->arch;
+  int W = a->window, O = a->output, C = a->input;
+  for (int done = 0; done < K; done += O) {
+    for (int b = 0; b < B; b++) {
+      const float *r = rows + (size_t)b * W * C;
+      float anchor = m->anchored ? rnn_anchor(r, W, C) : 0.0f;
+      for (int t = 0; t < W; t++) {
+        float *x = w->x + ((size_t)t * B + b) * C;
+        memcpy(x, r + (size_t)t * C, (size_t)C * sizeof *rows);
+        x[0] -= anchor;
+      }
+    }
+    rnn_net_forward(w, a, &m->layout, m->params, B, 0);
+    for (int b = 0; b < B; b++) {
+      float *r = rows + (size_t)b * W * C;
+      float anchor = m->anchored ? rnn_anchor(r, W, C) : 0.0f;
+      float *y = w->y + (size_t)b * O;
+      for (int o = 0; o < O; o++) y[o] += anchor;
+      for (int o = 0; o < O && done + o < K; o++)
+        out[(size_t)b * K + done + o] = y[o];
+      /* Rule 3: slide the window by O rows (all of it when O >= W). */
+      int keep = W > O ? W - O : 0;
+      float last[1024];
+      memcpy(last, r + (size_t)(W - 1) * C, (size_t)C * sizeof *r);
+      memmove(r, r + (size_t)(W - keep) * C, (size_t)keep * C * sizeof *r);
+      for (int t = keep; t < W; t++) {
+        float *row = r + (size_t)t * C;
+        memcpy(row, last, (size_t)C * sizeof *r);
+        row[0] = y[O - (W - t)];
+      }
+    }
+  }
+}
+
 rnn_status rnn_predict(const rnn_model *m, const double *win, int h,
                        double *out, rnn_err *e) {
   const rnn_arch *a = &m->arch;
-  int W = a->window, O = a->output;
-  rnn_status rc;
+  int W = a->window, C = a->input;
+  rnn_status rc = RNN_OK;
   if (h < 1) return rnn_fail(e, RNN_EINVAL, "h must be at least 1");
-  double *buf = rnn_malloc((size_t)W * sizeof *buf);
+  double *buf = rnn_malloc((size_t)W * C * sizeof *buf);
   if (!buf) return RNN_ENOMEM;
-  memcpy(buf, win ? win : m->tail, (size_t)W * sizeof *buf);
+  memcpy(buf, win ? win : m->tail, (size_t)W * C * sizeof *buf);
   /* Rule 1. */
-  if (rnn_fill_missing(buf, (size_t)W) < 0) {
+  for (int c = 0; c < C; c++)
+    if (rnn_fill_missing(buf + c, (size_t)W, (size_t)C) < 0) {
+      rnn_free(buf);
+      if (c == 0) return rnn_fail(e, RNN_EINVAL, "every value in the window is missing");
+      return rnn_fail(e, RNN_EINVAL, "every value of x%d in the window is missing", c);
+    }
+  if (m->kind == RNN_MODEL_SNAIVE) {
+    /* Rule 4. */
+    for (int s = 0; s < h; s++) out[s] = buf[(size_t)(s % W) * C];
     rnn_free(buf);
-    return rnn_fail(e, RNN_EINVAL, "every value in the window is missing");
+    return RNN_OK;
   }
   rnn_work w;
-  if ((rc = rnn_work_init(&w, a, 1, 0.0))) {
+  float *rows = rnn_malloc((size_t)W * C * sizeof *rows);
+  float *z = rnn_malloc((size_t)h * sizeof *z);
+  if (!rows || !z || (rc = rnn_work_init(&w, a, 1, 0.0))) {
+    rnn_free(rows);
+    rnn_free(z);
     rnn_free(buf);
-    return rc;
+    return rc ? rc : RNN_ENOMEM;
   }
-  /* Rule 3: buf is a ring of the last W inputs starting at head. */
-  int head = 0;
-  for (int done = 0; done < h;) {
-    for (int t = 0; t < W; t++)
-      w.x[t] = (float)((buf[(head + t) % W] - m->norm_shift) / m->norm_scale);
-    rnn_net_forward(&w, a, &m->layout, m->params, 1, 0);
-    for (int o = 0; o < O && done < h; o++, done++) {
-      /* Rule 2. */
-      double v = (double)w.y[o] * m->norm_scale + m->norm_shift;
-      out[done] = v;
-      buf[head] = v;
-      head = (head + 1) % W;
-    }
-  }
+  /* Rule 2. */
+  for (int i = 0; i < W; i++)
+    for (int c = 0; c < C; c++)
+      rows[i * C + c] =
+          (float)((buf[i * C + c] - m->shift[c]) / m->scale[c]);
+  rnn_forecast_z(m, &w, rows, 1, h, z);
+  for (int s = 0; s < h; s++) out[s] = (double)z[s] * m->scale[0] + m->shift[0];
   rnn_work_free(&w);
+  rnn_free(rows);
+  rnn_free(z);
   rnn_free(buf);
   return RNN_OK;
+}
+
+int rnn_interval(const rnn_model *m, int s, double level, double *half) {
+  *half = NAN;
+  if (m->cal_steps < 1 || m->cal_n < 1 || s < 1 || !(level > 0 && level < 1))
+    return 0;
+  int n = m->cal_n;
+  double r = ceil((n + 1) * level);
+  int rank = r > n ? n : (int)r;
+  if (rank < 1) rank = 1;
+  *half = m->cal_resid[rank - 1] * sqrt((double)s);
+  return 1;
 }

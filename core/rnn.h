@@ -28,7 +28,8 @@ typedef enum rnn_status {
   RNN_EINVAL,    /* bad argument, option or data; the message says which */
   RNN_ENOTMODEL, /* a BLOB that is not an rnn model at all (magic) */
   RNN_ECORRUPT,  /* an rnn model BLOB that is damaged or inconsistent */
-  RNN_ENEWER     /* an rnn model BLOB written by a newer format version */
+  RNN_ENEWER,    /* an rnn model BLOB written by a newer format version */
+  RNN_EINTERRUPT /* training was stopped by the caller (rnn_train_ctl) */
 } rnn_status;
 
 /* Caller-owned error text. */
@@ -51,6 +52,9 @@ enum { RNN_NORM_STANDARD = 0, RNN_NORM_MINMAX = 1, RNN_NORM_NONE = 2 };
 /* RNN_LOSS_CE (softmax cross-entropy) serves the classifiers, not rnn_train. */
 enum { RNN_LOSS_MSE = 0, RNN_LOSS_MAE = 1, RNN_LOSS_HUBER = 2, RNN_LOSS_CE = 3 };
 enum { RNN_OPT_ADAM = 0, RNN_OPT_SGD = 1, RNN_OPT_MOMENTUM = 2 };
+enum { RNN_MISSING_INTERPOLATE = 0, RNN_MISSING_ERROR = 1 };
+enum { RNN_DUP_ERROR = 0, RNN_DUP_MEAN = 1, RNN_DUP_LAST = 2 };
+enum { RNN_SHORT_FALLBACK = 0, RNN_SHORT_ERROR = 1, RNN_SHORT_NULL = 2 };
 
 #define RNN_WINDOW_AUTO 0
 #define RNN_MAX_HIDDEN 1024
@@ -76,6 +80,14 @@ typedef struct rnn_options {
   int loss;        /* RNN_LOSS_MSE, _MAE or _HUBER */
   int normalize;   /* RNN_NORM_* */
   uint64_t seed;   /* initialisation, shuffling and dropout */
+  double validation; /* fraction of the latest windows held out, 0..0.5 */
+  int patience;    /* epochs without validation improvement before stopping */
+  int missing;     /* RNN_MISSING_* */
+  int duplicates;  /* RNN_DUP_* */
+  int short_policy; /* RNN_SHORT_*: too few rows for one window */
+  int threads;     /* 0 = all cores; never changes the result */
+  double max_seconds; /* training time budget, 0 = none */
+  int verbose;     /* progress lines (printed by the caller) */
 } rnn_options;
 
 void rnn_options_init(rnn_options *o);
@@ -92,6 +104,9 @@ const char *rnn_activation_name(int act);
 const char *rnn_normalize_name(int norm);
 const char *rnn_loss_name(int loss);
 const char *rnn_optimizer_name(int opt);
+const char *rnn_missing_name(int v);
+const char *rnn_duplicates_name(int v);
+const char *rnn_short_name(int v);
 
 /* ------------------------------------------------------------- timestamps */
 
@@ -124,6 +139,35 @@ typedef struct rnn_civil {
   int month, day, hour, minute, second, milli;
 } rnn_civil;
 void rnn_ts_civil(int64_t ms, rnn_civil *out);
+
+/* The step of a regular series (SPEC.md section 1). */
+enum {
+  RNN_STEP_NONE = 0,   /* irregular, or fewer than two rows */
+  RNN_STEP_NUMBER = 1, /* INTEGER or REAL ts: a fixed number */
+  RNN_STEP_MILLIS = 2, /* dates: a fixed duration (minute, hour, day, week) */
+  RNN_STEP_MONTHS = 3  /* dates: whole months (month, quarter, year) */
+};
+typedef struct rnn_step {
+  int kind;        /* RNN_STEP_* */
+  int integer;     /* NUMBER: every ts was an INTEGER (num is exact) */
+  double num;      /* NUMBER */
+  int64_t millis;  /* MILLIS */
+  int months;      /* MONTHS */
+  int month_end;   /* MONTHS: every ts is the last day of its month */
+} rnn_step;
+
+/* Infers the step of n sorted, distinct timestamps and, when regular,
+** writes each one's grid position (pos[0] = 0) to pos (if non-NULL).
+** Rules in timestamp.c. Returns the grid length pos[n-1] + 1, or 0 when
+** the series has no regular step (step->kind = RNN_STEP_NONE). */
+int64_t rnn_grid(const rnn_ts *ts, size_t n, rnn_step *step, int64_t *pos);
+
+/* The timestamp k steps after origin (calendar arithmetic for months). */
+rnn_ts rnn_ts_advance(const rnn_ts *origin, const rnn_step *s, int64_t k);
+
+/* A calendar step's name: "minute", "hour", "day", "week", "month",
+** "quarter", "year", or "N <unit>s" for other multiples; "" otherwise. */
+void rnn_step_name(const rnn_step *s, char *buf, size_t n);
 
 /* ------------------------------------------------------------------ model */
 
@@ -161,41 +205,91 @@ rnn_status rnn_arch_layout(const rnn_arch *a, rnn_layout *lo, rnn_err *e);
 /* Number of gate blocks of a cell: 1, 3 or 4. */
 int rnn_cell_gates(int cell);
 
+enum {
+  RNN_MODEL_NETWORK = 0, /* a trained recurrent network */
+  RNN_MODEL_SNAIVE = 1   /* the short-series fallback: seasonal naive */
+};
+
+/* Validation metrics over the held-out windows, data units (NaN: none). */
+typedef struct rnn_metrics {
+  int64_t windows; /* validation windows */
+  double mae, rmse, smape, mase;
+} rnn_metrics;
+
 /* A trained model: network, normalisation, the training tail and the facts
 ** rnn_info reports. All pointers are owned by the model. */
 typedef struct rnn_model {
   int format_version; /* of the BLOB it was decoded from; 0 if trained here */
-  rnn_arch arch;
-  rnn_layout layout;
-  float *params; /* layout.n_params */
+  int kind;           /* RNN_MODEL_* */
+  int anchored;       /* 1: windows are taken relative to their mean value
+                      ** (predict.c rule 2); 0 in format 1 */
+  rnn_arch arch;      /* arch.window and arch.input also hold for SNAIVE */
+  rnn_layout layout;  /* NETWORK only */
+  float *params;      /* layout.n_params; NETWORK only */
 
-  int norm;          /* RNN_NORM_* */
-  double norm_shift; /* z = (y - norm_shift) / norm_scale */
-  double norm_scale;
+  int norm;      /* RNN_NORM_* */
+  double *shift; /* per column (value, then covariates): */
+  double *scale; /*   z = (v - shift) / scale */
 
-  double *tail; /* the last arch.window values, data units */
+  double *tail; /* (arch.window, arch.input): the last rows, data units */
 
-  rnn_options opts;   /* options used, window resolved */
-  int64_t rows;       /* rows given to training */
-  int64_t missing;    /* missing values filled */
+  rnn_options opts; /* options used, window resolved */
+  int period;       /* seasonal period of the training data, 1 = none */
+  int64_t rows;     /* points of the training grid */
+  int64_t missing;  /* missing values filled (values and gaps) */
   rnn_ts first_ts, last_ts;
-  int epochs_run;
-  double *train_loss; /* per epoch, normalised units; epochs_run values */
+  rnn_step step;
+  int epochs_run, best_epoch;
+  double *train_loss; /* per epoch, normalised units: epochs_run values */
+  double *val_loss;   /* per epoch, NaN without validation */
+  rnn_metrics metrics;
+
+  /* Interval calibration: the absolute errors of the validation forecasts
+  ** of steps s = 1..cal_steps, each divided by sqrt(s), pooled, ascending. */
+  int cal_steps;
+  int cal_n;
+  double *cal_resid; /* (cal_n) */
 } rnn_model;
 
 void rnn_model_free(rnn_model *m);
 
-/* Trains a model on y[0..n-1] (data units, in time order; NaN = missing,
-** filled by linear interpolation). The timestamps and row count are copied
-** into the model for rnn_info. */
-rnn_status rnn_train(rnn_model **out, const double *y, size_t n,
-                     const rnn_options *o, rnn_err *e);
+/* Progress of a training run, for rnn_train_ctl. */
+typedef struct rnn_progress {
+  int epoch;      /* 1-based epoch in progress or just finished */
+  int epochs;     /* the upper bound */
+  int epoch_done; /* 0 after a minibatch, 1 at the end of an epoch */
+  double train_loss, val_loss; /* of the finished epoch (val NaN if none) */
+  int best_epoch;
+} rnn_progress;
 
-/* Forecasts h steps after the values win[0..window-1] (data units, oldest
-** first, NaN = missing). Writes h values to out. win may be NULL to start
-** from the model's training tail. */
+typedef struct rnn_train_ctl {
+  /* Called after every minibatch and every epoch; a non-zero return stops
+  ** training with RNN_EINTERRUPT. May be NULL. */
+  int (*progress)(void *arg, const rnn_progress *p);
+  void *arg;
+} rnn_train_ctl;
+
+/* Trains a model on a regular series of n points: y (n) values and x
+** (n, k) covariates, data units, in time order, NaN = missing (filled by
+** linear interpolation). Rules in train.c. With too few points for one
+** window, follows o->short_policy: a seasonal-naive model, RNN_EINVAL, or
+** RNN_OK with *out = NULL. */
+rnn_status rnn_train(rnn_model **out, const double *y, const double *x,
+                     size_t n, int k, const rnn_options *o,
+                     const rnn_train_ctl *ctl, rnn_err *e);
+
+/* Forecasts h steps after the rows win (arch.window, arch.input) (data
+** units, oldest first, NaN = missing). Writes h values to out. win may be
+** NULL to start from the model's training tail. Covariates of future steps
+** repeat the window's last row. */
 rnn_status rnn_predict(const rnn_model *m, const double *win, int h,
                        double *out, rnn_err *e);
+
+/* Half-width of the interval at level (0, 1) for forecast step s >= 1
+** (split conformal on the pooled, step-scaled validation errors: the
+** quantile times sqrt(s); predict.c rule 5). Returns 0 and NaN when the
+** model has no calibration. */
+int rnn_interval(const rnn_model *m, int s, double level, double *half);
 
 /* ------------------------------------------------------------------- BLOB */
 

@@ -1,13 +1,32 @@
 /*
 ** Timestamps: ISO-8601 dates and date-times as milliseconds since
-** 1970-01-01 (proleptic Gregorian, no time zones), and their ordering.
+** 1970-01-01 (proleptic Gregorian, no time zones), their ordering, the
+** step of a series and calendar arithmetic.
 **
-** Rules:
+** Parsing rules:
 **   1. Accepted: YYYY-MM-DD, then optionally ' ' or 'T' and HH:MM, HH:MM:SS
 **      or HH:MM:SS.f (1 to 3 fraction digits), then optionally 'Z'.
 **   2. Fields are range-checked against the calendar (leap years included).
 **   3. Nothing else is a date: no surrounding spaces, no offsets.
+**
+** Step rules (rnn_grid), for sorted distinct timestamps:
+**   4. Numbers: the step is the smallest difference; the series is regular
+**      when every difference is a whole multiple of it (exactly for
+**      INTEGER ts, within 1e-6 relative for REAL).
+**   5. Dates that all fall on the same day of the month and time of day,
+**      or all on the last day of their month at the same time, step in
+**      whole months: the smallest difference in months, every difference a
+**      multiple of it (month, quarter = 3, year = 12).
+**   6. Other dates step by a fixed duration: the smallest difference in
+**      milliseconds, every difference a multiple of it (minute, hour, day,
+**      week, ...).
+**   7. A multiple k > 1 is a gap of k - 1 missing points. Gaps must be the
+**      exception: at least half of the differences must be one step.
+**      Anything else is irregular: no step, and the rows are taken as
+**      consecutive.
 */
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rnn.h"
@@ -105,4 +124,188 @@ void rnn_ts_civil(int64_t ms, rnn_civil *c) {
   c->minute = (int)(rem / 60000 % 60);
   c->second = (int)(rem / 1000 % 60);
   c->milli = (int)(rem % 1000);
+}
+
+/* 9999-12-31 23:59:59.999, the last instant with a 4-digit year. */
+#define MAX_MILLIS 253402300799999LL
+
+/* The civil date and time of ms, and whether it is the last day of its
+** month. */
+static int is_month_end(const rnn_civil *c) {
+  return c->day == days_in_month(c->year, c->month);
+}
+
+static int64_t time_of_day(int64_t ms) {
+  int64_t r = ms % 86400000;
+  return r < 0 ? r + 86400000 : r;
+}
+
+/* Rule 5: months between a and b when both follow the month pattern. */
+static int64_t month_index(const rnn_civil *c) {
+  return c->year * 12 + (c->month - 1);
+}
+
+int64_t rnn_grid(const rnn_ts *ts, size_t n, rnn_step *step, int64_t *pos) {
+  memset(step, 0, sizeof *step);
+  if (n < 2) return 0;
+  int dates = ts[0].kind == RNN_TS_DATE || ts[0].kind == RNN_TS_DATETIME;
+  if (!dates) {
+    /* Rule 4. */
+    int integer = 1;
+    for (size_t i = 0; i < n; i++) integer &= ts[i].kind == RNN_TS_INT;
+    int64_t span;
+    if (integer && __builtin_sub_overflow(ts[n - 1].i, ts[0].i, &span))
+      return 0; /* differences do not fit: no step */
+    if (integer) {
+      int64_t st = INT64_MAX;
+      for (size_t i = 1; i < n; i++)
+        if (ts[i].i - ts[i - 1].i < st) st = ts[i].i - ts[i - 1].i;
+      size_t ones = 0;
+      for (size_t i = 1; i < n; i++) {
+        if ((ts[i].i - ts[0].i) % st != 0) return 0;
+        ones += ts[i].i - ts[i - 1].i == st;
+      }
+      if (2 * ones < n - 1) return 0; /* rule 7 */
+      if (pos)
+        for (size_t i = 0; i < n; i++) pos[i] = (ts[i].i - ts[0].i) / st;
+      *step = (rnn_step){.kind = RNN_STEP_NUMBER, .integer = 1, .num = (double)st};
+      return (ts[n - 1].i - ts[0].i) / st + 1;
+    }
+    double st = INFINITY;
+    for (size_t i = 1; i < n; i++)
+      if (ts[i].r - ts[i - 1].r < st) st = ts[i].r - ts[i - 1].r;
+    if (!(st > 0)) return 0;
+    size_t ones = 0;
+    for (size_t i = 1; i < n; i++) {
+      double k = (ts[i].r - ts[0].r) / st;
+      if (fabs(k - nearbyint(k)) > 1e-6 * (k > 1 ? k : 1) || k > 9e15) return 0;
+      ones += fabs((ts[i].r - ts[i - 1].r) / st - 1.0) <= 1e-6;
+    }
+    if (2 * ones < n - 1) return 0; /* rule 7 */
+    if (pos)
+      for (size_t i = 0; i < n; i++)
+        pos[i] = (int64_t)nearbyint((ts[i].r - ts[0].r) / st);
+    *step = (rnn_step){.kind = RNN_STEP_NUMBER, .num = st};
+    return (int64_t)nearbyint((ts[n - 1].r - ts[0].r) / st) + 1;
+  }
+  /* Rule 5. */
+  rnn_civil c0, c;
+  rnn_ts_civil(ts[0].i, &c0);
+  int same_day = 1, month_end = 1;
+  int64_t tod = time_of_day(ts[0].i);
+  for (size_t i = 0; i < n; i++) {
+    rnn_ts_civil(ts[i].i, &c);
+    same_day &= c.day == c0.day && time_of_day(ts[i].i) == tod;
+    month_end &= is_month_end(&c) && time_of_day(ts[i].i) == tod;
+  }
+  if (same_day || month_end) {
+    int64_t st = INT64_MAX, prev = month_index(&c0);
+    for (size_t i = 1; i < n; i++) {
+      rnn_ts_civil(ts[i].i, &c);
+      int64_t mi = month_index(&c);
+      if (mi - prev < st) st = mi - prev;
+      prev = mi;
+    }
+    int regular = st > 0 && st <= 1200;
+    size_t ones = 0;
+    prev = month_index(&c0);
+    for (size_t i = 1; i < n && regular; i++) {
+      rnn_ts_civil(ts[i].i, &c);
+      regular = (month_index(&c) - month_index(&c0)) % st == 0;
+      ones += month_index(&c) - prev == st;
+      prev = month_index(&c);
+    }
+    regular = regular && 2 * ones >= n - 1; /* rule 7 */
+    if (regular) {
+      for (size_t i = 0; i < n && pos; i++) {
+        rnn_ts_civil(ts[i].i, &c);
+        pos[i] = (month_index(&c) - month_index(&c0)) / st;
+      }
+      *step = (rnn_step){.kind = RNN_STEP_MONTHS, .months = (int)st,
+                         .month_end = month_end && !same_day};
+      rnn_ts_civil(ts[n - 1].i, &c);
+      return (month_index(&c) - month_index(&c0)) / st + 1;
+    }
+  }
+  /* Rule 6. */
+  int64_t st = INT64_MAX;
+  for (size_t i = 1; i < n; i++)
+    if (ts[i].i - ts[i - 1].i < st) st = ts[i].i - ts[i - 1].i;
+  size_t ones = 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((ts[i].i - ts[0].i) % st != 0) return 0;
+    ones += ts[i].i - ts[i - 1].i == st;
+  }
+  if (2 * ones < n - 1) return 0; /* rule 7 */
+  if (pos)
+    for (size_t i = 0; i < n; i++) pos[i] = (ts[i].i - ts[0].i) / st;
+  *step = (rnn_step){.kind = RNN_STEP_MILLIS, .millis = st};
+  return (ts[n - 1].i - ts[0].i) / st + 1;
+}
+
+rnn_ts rnn_ts_advance(const rnn_ts *origin, const rnn_step *s, int64_t k) {
+  rnn_ts t = *origin;
+  switch (s->kind) {
+    case RNN_STEP_NUMBER:
+      if (s->integer && t.kind == RNN_TS_INT) {
+        int64_t d;
+        if (__builtin_mul_overflow(k, (int64_t)s->num, &d) ||
+            __builtin_add_overflow(t.i, d, &t.i))
+          t.kind = RNN_TS_NONE;
+        t.r = (double)t.i;
+      } else {
+        t.kind = RNN_TS_REAL;
+        t.r += (double)k * s->num;
+      }
+      break;
+    case RNN_STEP_MILLIS: {
+      int64_t d;
+      /* Past year 9999 a date has no ISO form: no timestamp. */
+      if (__builtin_mul_overflow(k, s->millis, &d) ||
+          __builtin_add_overflow(t.i, d, &t.i) || t.i > MAX_MILLIS)
+        t.kind = RNN_TS_NONE;
+      t.r = (double)t.i;
+      break;
+    }
+    case RNN_STEP_MONTHS: {
+      rnn_civil c;
+      rnn_ts_civil(t.i, &c);
+      int64_t mi = month_index(&c) + k * s->months;
+      int64_t y = mi >= 0 ? mi / 12 : -((-mi + 11) / 12);
+      int m = (int)(mi - y * 12) + 1;
+      int dim = days_in_month(y, m);
+      int d = s->month_end || c.day > dim ? dim : c.day;
+      t.i = days_from_civil(y, m, d) * 86400000 + time_of_day(t.i);
+      if (y > 9999) t.kind = RNN_TS_NONE;
+      t.r = (double)t.i;
+      break;
+    }
+    default:
+      break;
+  }
+  return t;
+}
+
+void rnn_step_name(const rnn_step *s, char *buf, size_t n) {
+  static const struct {
+    int64_t ms;
+    const char *name;
+  } units[] = {{604800000, "week"}, {86400000, "day"}, {3600000, "hour"},
+               {60000, "minute"},   {1000, "second"},  {1, "millisecond"}};
+  buf[0] = 0;
+  if (s->kind == RNN_STEP_MONTHS) {
+    if (s->months == 1) snprintf(buf, n, "month");
+    else if (s->months == 3) snprintf(buf, n, "quarter");
+    else if (s->months == 12) snprintf(buf, n, "year");
+    else if (s->months % 12 == 0) snprintf(buf, n, "%d years", s->months / 12);
+    else snprintf(buf, n, "%d months", s->months);
+  } else if (s->kind == RNN_STEP_MILLIS) {
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++)
+      if (s->millis % units[u].ms == 0) {
+        int64_t q = s->millis / units[u].ms;
+        if (q == 1) snprintf(buf, n, "%s", units[u].name);
+        else snprintf(buf, n, "%lld %ss", (long long)q, units[u].name);
+        return;
+      }
+  }
 }

@@ -1,112 +1,366 @@
 /*
-** Training a forecasting model on one series.
+** Training a forecasting model on one regular series (with covariates).
 **
 ** Rules:
-**   1. Missing values are filled (series.c rule 1) and counted.
-**   2. The series is normalised with statistics of the whole series
-**      (standard: mean and population standard deviation; minmax: to
-**      [0, 1]; none). A constant series gets scale 1.
-**   3. Window i takes z[i .. i+W-1] as input and z[i+W .. i+W+O-1] as
-**      target; every window is used for training.
-**   4. Each epoch shuffles the windows with the seeded generator and walks
-**      them in minibatches of `batch` (the last one may be smaller): new
-**      dropout masks, forward, loss, backpropagation through time,
-**      gradient-norm clipping, an optimiser step.
-**   5. The recorded loss of an epoch is the mean over its windows.
-**   6. The model keeps the last W values (data units) as its tail, so it
-**      can forecast past the end of the training data.
-** Nothing here depends on the clock or the thread count, so the same input,
-** options and seed give the same model, bit for bit.
+**   1. Missing values of the value and of each covariate are filled
+**      (series.c rule 1) and counted.
+**   2. window "auto" is chosen from the data (series.c rule 3). Window i
+**      reads rows i .. i+W-1 (value and covariates) and predicts the values
+**      of rows i+W .. i+W+O-1 (O = horizon).
+**   3. The latest floor(validation * windows) windows are held out (at
+**      least one window is kept for training). Normalisation statistics
+**      come from the rows the training windows cover, per column (standard:
+**      mean and population standard deviation; minmax: to [0, 1]; none);
+**      a constant column gets scale 1.
+**   4. Each epoch shuffles the training windows with the seeded generator
+**      and walks them in minibatches of `batch` (the last may be smaller):
+**      new dropout masks, forward, loss, backpropagation through time,
+**      gradient-norm clipping, an optimiser step. The epoch's loss is the
+**      mean over its windows.
+**   5. With validation windows, the validation loss (same loss, no dropout)
+**      is measured after every epoch; the parameters of the best epoch are
+**      kept, and training stops after `patience` epochs without
+**      improvement. Without, the last epoch is the best.
+**   6. Training also stops, keeping the best parameters so far, when
+**      max_seconds have passed (checked after every minibatch); the caller's
+**      progress callback can interrupt it (RNN_EINTERRUPT).
+**   7. On the validation windows the kept model forecasts recursively
+**      cal_steps = max(horizon, 2 * period, 12) steps; the absolute errors,
+**      divided by sqrt(step) and pooled, calibrate the intervals (split
+**      conformal, core/predict.c rule 5), and the first
+**      `horizon` steps give the metrics MAE, RMSE, sMAPE and MASE (scaled by
+**      the in-sample seasonal-naive error of the training rows, lag = the
+**      period, or 1). At most the latest RNN_MAX_CAL_ORIGINS windows count.
+**   8. The model keeps the last W rows (data units) as its tail.
+**   9. Fewer points than one window needs: short policy "fallback" gives a
+**      seasonal-naive model (period found in the data, else the last
+**      value) calibrated on its own in-sample errors; "error" fails with
+**      the counts; "null" gives no model.
+** Nothing here depends on the thread count, and nothing but max_seconds on
+** the clock: the same input, options and seed give the same model.
 */
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "nn.h"
 #include "rng.h"
 
+#define RNN_MAX_CAL_ORIGINS 500
+
 void rnn_model_free(rnn_model *m) {
   if (!m) return;
-  rnn_free(m->params);
-  rnn_free(m->tail);
-  rnn_free(m->train_loss);
+  void *bufs[] = {m->params,     m->shift,    m->scale,
+                  m->tail,       m->train_loss, m->val_loss,
+                  m->cal_resid};
+  for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) rnn_free(bufs[i]);
   rnn_free(m);
 }
 
-/* Rule 2. */
-static void normalise_stats(rnn_model *m, const double *y, size_t n) {
-  m->norm_shift = 0.0;
-  m->norm_scale = 1.0;
+static double seconds_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Rule 3: statistics of column c over rows [0, rows). */
+static void column_stats(rnn_model *m, const double *v, size_t rows, int C,
+                         int c) {
+  double shift = 0.0, scale = 1.0;
   if (m->norm == RNN_NORM_STANDARD) {
     double mean = 0.0, ss = 0.0;
-    for (size_t i = 0; i < n; i++) mean += y[i];
-    mean /= (double)n;
-    for (size_t i = 0; i < n; i++) ss += (y[i] - mean) * (y[i] - mean);
-    double sd = sqrt(ss / (double)n);
-    m->norm_shift = mean;
-    m->norm_scale = sd > 0 ? sd : 1.0;
-  } else if (m->norm == RNN_NORM_MINMAX) {
-    double lo = y[0], hi = y[0];
-    for (size_t i = 1; i < n; i++) {
-      if (y[i] < lo) lo = y[i];
-      if (y[i] > hi) hi = y[i];
+    for (size_t i = 0; i < rows; i++) mean += v[i * C + c];
+    mean /= (double)rows;
+    for (size_t i = 0; i < rows; i++) {
+      double d = v[i * C + c] - mean;
+      ss += d * d;
     }
-    m->norm_shift = lo;
-    m->norm_scale = hi > lo ? hi - lo : 1.0;
+    double sd = sqrt(ss / (double)rows);
+    shift = mean;
+    scale = sd > 0 ? sd : 1.0;
+  } else if (m->norm == RNN_NORM_MINMAX) {
+    double lo = v[c], hi = v[c];
+    for (size_t i = 1; i < rows; i++) {
+      double x = v[i * C + c];
+      lo = x < lo ? x : lo;
+      hi = x > hi ? x : hi;
+    }
+    shift = lo;
+    scale = hi > lo ? hi - lo : 1.0;
   }
+  m->shift[c] = shift;
+  m->scale[c] = scale;
 }
 
-/* Rule 3: copies windows idx[0..B-1] into the time-major input x (T, B, 1)
-** and their targets into target (B, O). */
+/* Rule 2: copies windows idx[0..B-1] into the time-major input x (T, B, C)
+** and their targets into target (B, O), values relative to the window's
+** mean (the anchor, core/predict.c rule 2). */
 static void gather_batch(float *x, float *target, const float *z,
-                         const int *idx, int B, int T, int O) {
+                         const int *idx, int B, int T, int O, int C) {
   for (int b = 0; b < B; b++) {
-    const float *s = z + idx[b];
-    for (int t = 0; t < T; t++) x[(size_t)t * B + b] = s[t];
-    for (int o = 0; o < O; o++) target[(size_t)b * O + o] = s[T + o];
+    const float *s = z + (size_t)idx[b] * C;
+    float anchor = rnn_anchor(s, T, C);
+    for (int t = 0; t < T; t++) {
+      float *row = x + ((size_t)t * B + b) * C;
+      memcpy(row, s + (size_t)t * C, (size_t)C * sizeof *x);
+      row[0] -= anchor;
+    }
+    for (int o = 0; o < O; o++)
+      target[(size_t)b * O + o] = s[(size_t)(T + o) * C] - anchor;
   }
 }
 
-rnn_status rnn_train(rnn_model **out, const double *y_in, size_t n,
-                     const rnn_options *o, rnn_err *e) {
+/* Mean loss of the network over windows [first, first + count). */
+static double eval_loss(const rnn_model *m, rnn_work *w, float *target,
+                        const float *z, int *idx, int first, int count) {
+  int W = m->arch.window, O = m->arch.output, C = m->arch.input;
+  double sum = 0.0;
+  for (int start = 0; start < count; start += w->B) {
+    int bs = count - start < w->B ? count - start : w->B;
+    for (int b = 0; b < bs; b++) idx[b] = first + start + b;
+    gather_batch(w->x, target, z, idx, bs, W, O, C);
+    rnn_net_forward(w, &m->arch, &m->layout, m->params, bs, 0);
+    sum += rnn_loss(m->opts.loss, w->dy, w->y, target, bs * O) * bs;
+  }
+  return sum / count;
+}
+
+/* Sorts a[0..n-1] ascending (insertion sort on small runs, heap otherwise:
+** deterministic and allocation-free). */
+static void sort_doubles(double *a, size_t n) {
+  if (n < 2) return;
+  for (size_t start = n / 2; start-- > 0;) {
+    for (size_t r = start;;) {
+      size_t c = 2 * r + 1;
+      if (c >= n) break;
+      if (c + 1 < n && a[c + 1] > a[c]) c++;
+      if (a[r] >= a[c]) break;
+      double t = a[r]; a[r] = a[c]; a[c] = t;
+      r = c;
+    }
+  }
+  for (size_t end = n - 1; end > 0; end--) {
+    double t = a[0]; a[0] = a[end]; a[end] = t;
+    for (size_t r = 0;;) {
+      size_t c = 2 * r + 1;
+      if (c >= end) break;
+      if (c + 1 < end && a[c + 1] > a[c]) c++;
+      if (a[r] >= a[c]) break;
+      t = a[r]; a[r] = a[c]; a[c] = t;
+      r = c;
+    }
+  }
+}
+
+/* Rules 7 and 9: the calibration from errors err (origins, K), NaN where
+** a step had no truth: |error| / sqrt(step), pooled and sorted. */
+static rnn_status calibrate(rnn_model *m, const double *err, int origins,
+                            int K) {
+  m->cal_steps = K;
+  m->cal_resid = rnn_malloc(((size_t)origins * K + 1) * sizeof *m->cal_resid);
+  if (!m->cal_resid) return RNN_ENOMEM;
+  size_t at = 0;
+  for (int j = 0; j < origins; j++)
+    for (int s = 0; s < K; s++) {
+      double r = err[(size_t)j * K + s];
+      if (!isnan(r)) m->cal_resid[at++] = fabs(r) / sqrt(s + 1.0);
+    }
+  m->cal_n = (int)at;
+  sort_doubles(m->cal_resid, at);
+  if (at == 0) m->cal_steps = 0; /* nothing to calibrate on */
+  return RNN_OK;
+}
+
+/* The in-sample seasonal-naive mean absolute error of y[0..rows-1] with lag
+** p (1 when the series is too short for p); MASE divides by it. */
+static double snaive_scale(const double *y, size_t rows, int C, int p) {
+  if ((size_t)p >= rows) p = 1;
+  double sum = 0.0;
+  size_t cnt = 0;
+  for (size_t i = (size_t)p; i < rows; i++, cnt++)
+    sum += fabs(y[i * C] - y[(i - p) * C]);
+  return cnt ? sum / (double)cnt : NAN;
+}
+
+/* Rule 7: forecasts from the latest validation windows, fills the metrics
+** and the calibration. */
+static rnn_status validate(rnn_model *m, const double *v, const float *z,
+                           size_t n, int first, int count, size_t train_rows) {
+  int W = m->arch.window, O = m->arch.output, C = m->arch.input;
+  int K = O > 2 * m->period ? O : 2 * m->period;
+  if (K < 12) K = 12;
+  if (count > RNN_MAX_CAL_ORIGINS) {
+    first += count - RNN_MAX_CAL_ORIGINS;
+    count = RNN_MAX_CAL_ORIGINS;
+  }
+  int B = count < 64 ? count : 64;
+  rnn_status rc;
+  rnn_work w;
+  if ((rc = rnn_work_init(&w, &m->arch, B, 0.0))) return rc;
+  float *rows = rnn_malloc((size_t)B * W * C * sizeof *rows);
+  float *out = rnn_malloc((size_t)B * K * sizeof *out);
+  double *err = rnn_malloc((size_t)count * K * sizeof *err);
+  if (!rows || !out || !err) {
+    rc = RNN_ENOMEM;
+    goto done;
+  }
+  double ae = 0, se = 0, sm = 0;
+  size_t cnt = 0, smc = 0;
+  for (int start = 0; start < count; start += B) {
+    int bs = count - start < B ? count - start : B;
+    for (int b = 0; b < bs; b++)
+      memcpy(rows + (size_t)b * W * C, z + (size_t)(first + start + b) * C,
+             (size_t)W * C * sizeof *rows);
+    rnn_forecast_z(m, &w, rows, bs, K, out);
+    for (int b = 0; b < bs; b++) {
+      size_t origin = (size_t)(first + start + b) + W; /* first target row */
+      for (int s = 0; s < K; s++) {
+        double *e = &err[(size_t)(start + b) * K + s];
+        if (origin + s >= n) {
+          *e = NAN;
+          continue;
+        }
+        double f = out[(size_t)b * K + s] * m->scale[0] + m->shift[0];
+        double y = v[(origin + s) * C];
+        *e = y - f;
+        if (s < O) {
+          ae += fabs(y - f);
+          se += (y - f) * (y - f);
+          cnt++;
+          if (fabs(y) + fabs(f) > 0) sm += 200.0 * fabs(y - f) / (fabs(y) + fabs(f)), smc++;
+        }
+      }
+    }
+  }
+  m->metrics.windows = count;
+  m->metrics.mae = ae / (double)cnt;
+  m->metrics.rmse = sqrt(se / (double)cnt);
+  m->metrics.smape = smc ? sm / (double)smc : 0.0;
+  m->metrics.mase = m->metrics.mae / snaive_scale(v, train_rows, C, m->period);
+  rc = calibrate(m, err, count, K);
+done:
+  rnn_work_free(&w);
+  rnn_free(rows);
+  rnn_free(out);
+  rnn_free(err);
+  return rc;
+}
+
+/* Rule 9: the seasonal-naive fallback on the filled series v (n, C). */
+static rnn_status train_fallback(rnn_model *m, const double *v, size_t n,
+                                 int C) {
+  int p = m->period; /* of the value column, found by the caller */
+  if ((size_t)p > n) p = 1;
+  m->kind = RNN_MODEL_SNAIVE;
+  m->period = p;
+  m->arch = (rnn_arch){.input = C, .window = p, .output = 1};
+  m->opts.window = p;
+  m->tail = rnn_malloc((size_t)p * C * sizeof *m->tail);
+  if (!m->tail) return RNN_ENOMEM;
+  memcpy(m->tail, v + (n - (size_t)p) * C, (size_t)p * C * sizeof *m->tail);
+  /* In-sample errors of forecasting s steps ahead from every origin. */
+  int K = 2 * p > 12 ? 2 * p : 12;
+  int origins = n > (size_t)p ? (int)(n - (size_t)p) : 0;
+  double *err = rnn_malloc(((size_t)origins * K + 1) * sizeof *err);
+  if (!err) return RNN_ENOMEM;
+  for (int j = 0; j < origins; j++)
+    for (int s = 0; s < K; s++) {
+      size_t at = (size_t)j + (size_t)p + (size_t)s; /* forecast row */
+      size_t from = (size_t)j + (size_t)(s % p);     /* the season it repeats */
+      err[(size_t)j * K + s] = at < n ? v[at * C] - v[from * C] : NAN;
+    }
+  rnn_status rc = calibrate(m, err, origins, K);
+  rnn_free(err);
+  m->metrics.mae = m->metrics.rmse = m->metrics.smape = m->metrics.mase = NAN;
+  return rc;
+}
+
+rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
+                     size_t n, int k, const rnn_options *o,
+                     const rnn_train_ctl *ctl, rnn_err *e) {
   rnn_status rc = RNN_OK;
   rnn_model *m = NULL;
-  double *y = NULL;
-  float *z = NULL, *grad = NULL, *target = NULL;
+  double *v = NULL;
+  float *z = NULL, *grad = NULL, *best = NULL, *target = NULL;
   int *idx = NULL;
   rnn_work w = {0};
   rnn_optim opt = {0};
+  int C = 1 + k;
   *out = NULL;
 
   if (n == 0) return rnn_fail(e, RNN_EINVAL, "no rows to train on");
+  if (k < 0 || k > 1023) return rnn_fail(e, RNN_EINVAL, "too many covariates");
   m = rnn_calloc(1, sizeof *m);
-  y = rnn_malloc(n * sizeof *y);
-  if (!m || !y) goto nomem;
-  memcpy(y, y_in, n * sizeof *y);
+  v = rnn_malloc(n * C * sizeof *v);
+  if (!m || !v) goto nomem;
   m->opts = *o;
   m->rows = (int64_t)n;
+  m->norm = o->normalize;
+  m->period = 1;
+  m->shift = rnn_malloc((size_t)C * sizeof *m->shift);
+  m->scale = rnn_malloc((size_t)C * sizeof *m->scale);
+  if (!m->shift || !m->scale) goto nomem;
+  for (size_t i = 0; i < n; i++) {
+    v[i * C] = y_in[i];
+    for (int c = 1; c < C; c++) v[i * C + c] = x_in[i * k + (c - 1)];
+  }
 
   /* Rule 1. */
-  m->missing = rnn_fill_missing(y, n);
-  if (m->missing < 0) {
-    rc = rnn_fail(e, RNN_EINVAL, "every value is missing");
-    goto fail;
+  for (int c = 0; c < C; c++) {
+    int64_t f = rnn_fill_missing(v + c, n, (size_t)C);
+    if (f < 0) {
+      rc = c == 0 ? rnn_fail(e, RNN_EINVAL, "every value is missing")
+                  : rnn_fail(e, RNN_EINVAL, "every value of covariate x%d is missing", c);
+      goto fail;
+    }
+    m->missing += f;
   }
 
+  /* Rule 2. */
+  double *y = NULL;
+  if (C == 1) {
+    y = v;
+  } else if ((y = rnn_malloc(n * sizeof *y))) {
+    for (size_t i = 0; i < n; i++) y[i] = v[i * C];
+  } else {
+    goto nomem;
+  }
   int W = o->window == RNN_WINDOW_AUTO ? rnn_auto_window(y, n) : o->window;
   int O = o->horizon;
+  m->period = rnn_seasonal_period(y, n);
+  if (y != v) rnn_free(y);
   m->opts.window = W;
-  if (n < (size_t)W + (size_t)O) {
-    rc = rnn_fail(e, RNN_EINVAL,
-                  "needs at least %d rows for window %d and horizon %d, got %zu",
-                  W + O, W, O, n);
-    goto fail;
-  }
-  int nw = (int)(n - (size_t)W - (size_t)O + 1);
 
+  /* Rule 9. */
+  if (n < (size_t)W + (size_t)O) {
+    if (o->short_policy == RNN_SHORT_NULL) goto fail; /* rc is RNN_OK */
+    if (o->short_policy == RNN_SHORT_ERROR) {
+      rc = rnn_fail(e, RNN_EINVAL,
+                    "needs at least %d rows for window %d and horizon %d, got "
+                    "%zu",
+                    W + O, W, O, n);
+      goto fail;
+    }
+    m->shift[0] = 0.0, m->scale[0] = 1.0;
+    for (int c = 1; c < C; c++) m->shift[c] = 0.0, m->scale[c] = 1.0;
+    if ((rc = train_fallback(m, v, n, C))) goto fail;
+    goto done;
+  }
+
+  int nw = (int)(n - (size_t)W - (size_t)O + 1);
+  /* Rule 3. */
+  int nval = (int)floor(nw * o->validation);
+  if (nval > nw - 1) nval = nw - 1;
+  int ntrain = nw - nval;
+  size_t train_rows = (size_t)ntrain - 1 + W + O;
+  for (int c = 0; c < C; c++) column_stats(m, v, train_rows, C, c);
+
+  m->kind = RNN_MODEL_NETWORK;
+  m->anchored = 1;
   m->arch = (rnn_arch){.cell = o->cell,
                        .activation = o->activation,
-                       .input = 1,
+                       .input = C,
                        .hidden = o->hidden,
                        .layers = o->layers,
                        .dirs = o->bidirectional ? 2 : 1,
@@ -114,39 +368,44 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, size_t n,
                        .output = O};
   if ((rc = rnn_arch_layout(&m->arch, &m->layout, e))) goto fail;
   size_t np = m->layout.n_params;
-
-  m->norm = o->normalize;
-  normalise_stats(m, y, n);
-  z = rnn_malloc(n * sizeof *z);
+  int B = o->batch < ntrain ? o->batch : ntrain;
+  int EB = B > 64 ? B : (nval < 64 ? (nval > B ? nval : B) : 64);
+  z = rnn_malloc(n * C * sizeof *z);
   m->params = rnn_malloc(np * sizeof *m->params);
+  best = rnn_malloc(np * sizeof *best);
   grad = rnn_malloc(np * sizeof *grad);
-  m->tail = rnn_malloc((size_t)W * sizeof *m->tail);
+  m->tail = rnn_malloc((size_t)W * C * sizeof *m->tail);
   m->train_loss = rnn_calloc((size_t)o->epochs, sizeof *m->train_loss);
-  int B = o->batch < nw ? o->batch : nw;
-  target = rnn_malloc((size_t)B * O * sizeof *target);
-  idx = rnn_malloc((size_t)nw * sizeof *idx);
-  if (!z || !m->params || !grad || !m->tail || !m->train_loss || !target ||
-      !idx)
+  m->val_loss = rnn_calloc((size_t)o->epochs, sizeof *m->val_loss);
+  target = rnn_malloc((size_t)EB * O * sizeof *target);
+  idx = rnn_malloc((size_t)(nw > EB ? nw : EB) * sizeof *idx);
+  if (!z || !m->params || !best || !grad || !m->tail || !m->train_loss ||
+      !m->val_loss || !target || !idx)
     goto nomem;
-  if ((rc = rnn_work_init(&w, &m->arch, B, o->dropout))) goto fail;
+  if ((rc = rnn_work_init(&w, &m->arch, EB, o->dropout))) goto fail;
   if ((rc = rnn_optim_init(&opt, o->optimizer, np, o->lr))) goto fail;
   for (size_t i = 0; i < n; i++)
-    z[i] = (float)((y[i] - m->norm_shift) / m->norm_scale);
-  /* Rule 6. */
-  memcpy(m->tail, y + n - (size_t)W, (size_t)W * sizeof *m->tail);
+    for (int c = 0; c < C; c++)
+      z[i * C + c] = (float)((v[i * C + c] - m->shift[c]) / m->scale[c]);
+  /* Rule 8. */
+  memcpy(m->tail, v + (n - (size_t)W) * C, (size_t)W * C * sizeof *m->tail);
 
   rnn_rng rng;
   rnn_rng_seed(&rng, o->seed);
   rnn_net_init(m->params, &m->arch, &m->layout, &rng);
-  for (int i = 0; i < nw; i++) idx[i] = i;
+  memcpy(best, m->params, np * sizeof *best);
+  double best_val = INFINITY, t0 = seconds_now();
+  int out_of_time = 0;
 
   /* Rule 4. */
-  for (int ep = 0; ep < o->epochs; ep++) {
-    rnn_rng_shuffle(&rng, idx, nw);
+  for (int ep = 0; ep < o->epochs && !out_of_time; ep++) {
+    for (int i = 0; i < ntrain; i++) idx[i] = i;
+    rnn_rng_shuffle(&rng, idx, ntrain);
     double sum = 0.0;
-    for (int start = 0; start < nw; start += B) {
-      int bs = nw - start < B ? nw - start : B;
-      gather_batch(w.x, target, z, idx + start, bs, W, O);
+    int seen = 0;
+    for (int start = 0; start < ntrain; start += B) {
+      int bs = ntrain - start < B ? ntrain - start : B;
+      gather_batch(w.x, target, z, idx + start, bs, W, O, C);
       rnn_net_dropout_masks(&w, &m->arch, bs, o->dropout, &rng);
       rnn_net_forward(&w, &m->arch, &m->layout, m->params, bs, 1);
       double loss = rnn_loss(o->loss, w.dy, w.y, target, bs * O);
@@ -155,11 +414,44 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, size_t n,
       rnn_clip_grad(grad, np, o->clip);
       rnn_optim_step(&opt, m->params, grad);
       sum += loss * bs;
+      seen += bs;
+      rnn_progress p = {.epoch = ep + 1, .epochs = o->epochs,
+                        .best_epoch = m->best_epoch};
+      if (ctl && ctl->progress && ctl->progress(ctl->arg, &p)) {
+        rc = rnn_fail(e, RNN_EINTERRUPT, "interrupted");
+        goto fail;
+      }
+      /* Rule 6. */
+      if (o->max_seconds > 0 && seconds_now() - t0 >= o->max_seconds) {
+        out_of_time = 1;
+        break;
+      }
     }
+    if (out_of_time && seen < ntrain) break; /* a partial epoch is not kept */
     /* Rule 5. */
-    m->train_loss[ep] = sum / nw;
+    double val = nval ? eval_loss(m, &w, target, z, idx, ntrain, nval) : NAN;
+    m->train_loss[ep] = sum / seen;
+    m->val_loss[ep] = val;
     m->epochs_run = ep + 1;
+    if (!nval || val < best_val) {
+      best_val = nval ? val : best_val;
+      m->best_epoch = ep + 1;
+      memcpy(best, m->params, np * sizeof *best);
+    }
+    rnn_progress p = {.epoch = ep + 1, .epochs = o->epochs, .epoch_done = 1,
+                      .train_loss = m->train_loss[ep], .val_loss = val,
+                      .best_epoch = m->best_epoch};
+    if (ctl && ctl->progress && ctl->progress(ctl->arg, &p)) {
+      rc = rnn_fail(e, RNN_EINTERRUPT, "interrupted");
+      goto fail;
+    }
+    if (nval && ep + 1 - m->best_epoch >= o->patience) break;
   }
+  memcpy(m->params, best, np * sizeof *best);
+
+  /* Rule 7. */
+  m->metrics.mae = m->metrics.rmse = m->metrics.smape = m->metrics.mase = NAN;
+  if (nval && (rc = validate(m, v, z, n, ntrain, nval, train_rows))) goto fail;
   goto done;
 
 nomem:
@@ -170,9 +462,10 @@ fail:
 done:
   rnn_optim_free(&opt);
   rnn_work_free(&w);
-  rnn_free(y);
+  rnn_free(v);
   rnn_free(z);
   rnn_free(grad);
+  rnn_free(best);
   rnn_free(target);
   rnn_free(idx);
   *out = m;

@@ -44,24 +44,63 @@ void rnn_ext_errorf(sqlite3_context *ctx, const char *fn, const char *fmt,
 
 static void model_destroy(void *p) { rnn_model_free(p); }
 
+int rnn_ext_decode(const char *fn, sqlite3_value *v, rnn_model **out,
+                   char **err) {
+  *out = NULL;
+  *err = NULL;
+  int type = sqlite3_value_type(v);
+  if (type == SQLITE_NULL) return SQLITE_OK;
+  if (type != SQLITE_BLOB) {
+    *err = sqlite3_mprintf("%s: model must be a BLOB made by rnn_train", fn);
+    return *err ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  rnn_err e;
+  rnn_status rc = rnn_model_decode(out, sqlite3_value_blob(v),
+                                   (size_t)sqlite3_value_bytes(v), &e);
+  if (rc == RNN_OK) return SQLITE_OK;
+  if (rc == RNN_ENOMEM) return SQLITE_NOMEM;
+  *err = sqlite3_mprintf("%s: %s", fn, e.msg);
+  return *err ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+void rnn_ext_report(sqlite3_context *ctx, int rc, char *err) {
+  if (rc == SQLITE_NOMEM || !err)
+    sqlite3_result_error_nomem(ctx);
+  else
+    sqlite3_result_error(ctx, err, -1);
+  sqlite3_free(err);
+}
+
+void rnn_ext_result_ts(sqlite3_context *ctx, const rnn_ts *ts) {
+  if (ts->kind == RNN_TS_INT) {
+    sqlite3_result_int64(ctx, ts->i);
+  } else if (ts->kind == RNN_TS_REAL) {
+    sqlite3_result_double(ctx, ts->r);
+  } else if (ts->kind == RNN_TS_DATE || ts->kind == RNN_TS_DATETIME) {
+    sqlite3_str *s = sqlite3_str_new(NULL);
+    rnn_ext_append_ts(s, ts, 0);
+    int n = sqlite3_str_length(s);
+    char *t = sqlite3_str_finish(s);
+    if (t)
+      sqlite3_result_text(ctx, t, n, sqlite3_free);
+    else
+      sqlite3_result_error_nomem(ctx);
+  } else {
+    sqlite3_result_null(ctx);
+  }
+}
+
 const rnn_model *rnn_ext_model_arg(sqlite3_context *ctx, const char *fn,
                                    sqlite3_value **argv, int i) {
   rnn_model *m = sqlite3_get_auxdata(ctx, i);
   if (m) return m;
-  int type = sqlite3_value_type(argv[i]);
-  if (type == SQLITE_NULL) return NULL;
-  if (type != SQLITE_BLOB) {
-    rnn_ext_errorf(ctx, fn, "model must be a BLOB made by rnn_train");
+  char *err;
+  int rc = rnn_ext_decode(fn, argv[i], &m, &err);
+  if (rc != SQLITE_OK) {
+    rnn_ext_report(ctx, rc, err);
     return NULL;
   }
-  rnn_err e;
-  const void *b = sqlite3_value_blob(argv[i]);
-  int n = sqlite3_value_bytes(argv[i]);
-  rnn_status rc = rnn_model_decode(&m, b, (size_t)n, &e);
-  if (rc != RNN_OK) {
-    rnn_ext_error(ctx, fn, rc, &e);
-    return NULL;
-  }
+  if (!m) return NULL; /* a NULL argument */
   /* If SQLite cannot keep the auxdata (out of memory) it frees the model
   ** at once, so fetch it back rather than use the pointer. */
   sqlite3_set_auxdata(ctx, i, m, model_destroy);
@@ -116,6 +155,33 @@ static void rnn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sqlite3_result_text(ctx, RNN_VERSION, -1, SQLITE_STATIC);
 }
 
+#ifndef RNN_BUILD_FLAGS
+#define RNN_BUILD_FLAGS "unknown"
+#endif
+
+/* rnn_debug(): how this build was made, as JSON text. */
+static void rnn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  (void)argv;
+  char *t = sqlite3_mprintf(
+      "{\"version\":\"%s\",\"format_version\":%d,\"sqlite_runtime\":\"%s\","
+      "\"sqlite_headers\":\"%s\",\"compiler\":\"%s\",\"flags\":\"%s\","
+      "\"simd\":\"%s\",\"threads\":\"%s\"}",
+      RNN_VERSION, RNN_FORMAT_VERSION, sqlite3_libversion(), SQLITE_VERSION,
+#if defined(__clang__)
+      "clang " __clang_version__,
+#elif defined(__GNUC__)
+      "gcc " __VERSION__,
+#else
+      "unknown",
+#endif
+      RNN_BUILD_FLAGS, "none (portable C)", "single-threaded");
+  if (t)
+    sqlite3_result_text(ctx, t, -1, sqlite3_free);
+  else
+    sqlite3_result_error_nomem(ctx);
+}
+
 #ifdef _WIN32
 __declspec(dllexport)
 #else
@@ -132,8 +198,13 @@ int sqlite3_rnn_init(sqlite3 *db, char **pzErrMsg,
   int rc = sqlite3_create_function(
       db, "rnn_version", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
       NULL, rnn_version, NULL, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_create_function(db, "rnn_debug", 0, SQLITE_UTF8, NULL,
+                                 rnn_debug, NULL, NULL);
   if (rc == SQLITE_OK) rc = rnn_train_register(db);
   if (rc == SQLITE_OK) rc = rnn_predict_register(db);
   if (rc == SQLITE_OK) rc = rnn_info_register(db);
+  if (rc == SQLITE_OK) rc = rnn_forecast_register(db);
+  if (rc == SQLITE_OK) rc = rnn_next_register(db);
   return rc;
 }

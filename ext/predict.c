@@ -1,97 +1,132 @@
 /*
-** rnn_predict(model [, window [, h]]): forecasts as a scalar (SPEC.md 2).
+** rnn_predict(model [, window [, h]]): forecasts as a scalar (SPEC.md 2),
+** and the window reader shared with rnn_forecast.
 **
 ** Rules:
 **   1. A NULL model gives NULL; anything else that is not a model BLOB is an
 **      error (extension.c: rnn_ext_model_arg).
-**   2. window is a JSON array of numbers or nulls (missing), oldest first;
-**      longer than the model's window: the last values are used; shorter:
-**      an error that gives the length needed. A NULL window means the
-**      training tail, so rnn_predict(m, NULL, h) continues the series.
+**   2. window is a JSON array, oldest first: of numbers or nulls (missing)
+**      for a model without covariates; of rows [y, x1, ..., xk] for a model
+**      with k covariates (nulls allowed inside rows). Longer than the
+**      model's window: the last ones are used; shorter: an error that gives
+**      the length needed. A NULL window means the training tail, so
+**      rnn_predict(m, NULL, h) continues the series.
 **   3. Without h the result is the next value as a REAL; with h, an integer
-**      from 1 to RNN_MAX_H, a JSON array of the next h values.
+**      from 1 to RNN_EXT_MAX_H, a JSON array of the next h values.
 **   4. Values are in the units of the training data.
 */
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "../core/json.h"
 #include "rnn_ext.h"
 
-#define RNN_MAX_H 100000
+/* One window entry: a number or null into out[0]. */
+static int read_entry(const rnn_json *c, double *out) {
+  if (c->type == RNN_JSON_NULL) *out = NAN;
+  else if (c->type == RNN_JSON_NUMBER) *out = c->num;
+  else return 0;
+  return 1;
+}
 
-static const char *FN = "rnn_predict";
+/* Formats an error for rnn_ext_read_window's callers. */
+static int fail(char **err, const char *fn, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *msg = sqlite3_vmprintf(fmt, ap);
+  va_end(ap);
+  *err = msg ? sqlite3_mprintf("%s: %s", fn, msg) : NULL;
+  sqlite3_free(msg);
+  return *err ? SQLITE_ERROR : SQLITE_NOMEM;
+}
 
-/* Rule 2: reads the window into out (the model's window length W). */
-static int read_window(sqlite3_context *ctx, sqlite3_value *v, int W,
-                       double *out) {
-  if (sqlite3_value_type(v) != SQLITE_TEXT) {
-    rnn_ext_errorf(ctx, FN,
-                   "window must be a JSON array of numbers as TEXT, or NULL");
-    return 0;
-  }
+int rnn_ext_read_window(const char *fn, sqlite3_value *v, const rnn_model *m,
+                        double *out, char **err) {
+  int W = m->arch.window, C = m->arch.input;
+  *err = NULL;
+  if (sqlite3_value_type(v) != SQLITE_TEXT)
+    return fail(err, fn, "window must be a JSON array as TEXT, or NULL");
   const char *text = (const char *)sqlite3_value_text(v);
-  if (!text) {
-    sqlite3_result_error_nomem(ctx);
-    return 0;
-  }
+  if (!text) return SQLITE_NOMEM;
   rnn_json *j = NULL;
   rnn_err e;
   rnn_status rc = rnn_json_parse(&j, text, (size_t)sqlite3_value_bytes(v), &e);
-  if (rc == RNN_ENOMEM) {
-    sqlite3_result_error_nomem(ctx);
-    return 0;
-  }
-  int ok = 0;
+  if (rc == RNN_ENOMEM) return SQLITE_NOMEM;
+  int res = SQLITE_OK;
   if (rc != RNN_OK) {
-    rnn_ext_errorf(ctx, FN, "window is not valid JSON: %s", e.msg);
+    res = fail(err, fn, "window is not valid JSON: %s", e.msg);
   } else if (j->type != RNN_JSON_ARRAY) {
-    rnn_ext_errorf(ctx, FN, "window must be a JSON array of numbers, not %s",
-                   rnn_json_type_name(j->type));
+    res = fail(err, fn, "window must be a JSON array, not %s",
+               rnn_json_type_name(j->type));
   } else if (j->len < (size_t)W) {
-    rnn_ext_errorf(ctx, FN, "window has %lld values, the model needs %d",
-                   (long long)j->len, W);
+    res = fail(err, fn, "window has %lld values, the model needs %d",
+               (long long)j->len, W);
   } else {
     size_t skip = j->len - (size_t)W, i = 0;
-    ok = 1;
-    for (const rnn_json *c = j->child; c; c = c->next, i++) {
-      if (c->type != RNN_JSON_NUMBER && c->type != RNN_JSON_NULL) {
-        rnn_ext_errorf(ctx, FN,
-                       "window[%lld] is %s; values must be numbers or null",
-                       (long long)i, rnn_json_type_name(c->type));
-        ok = 0;
-        break;
+    double scratch[1024];
+    for (const rnn_json *c = j->child; c && !res; c = c->next, i++) {
+      /* Entries before the window are checked too. */
+      double *row = i >= skip ? out + (i - skip) * C : scratch;
+      if (C == 1 && c->type != RNN_JSON_ARRAY) {
+        if (!read_entry(c, row))
+          res = fail(err, fn, "window[%lld] is %s; values must be numbers or null",
+                     (long long)i, rnn_json_type_name(c->type));
+        continue;
       }
-      if (i >= skip) out[i - skip] = c->type == RNN_JSON_NULL ? NAN : c->num;
+      if (c->type != RNN_JSON_ARRAY || c->len != (size_t)C) {
+        res = fail(err, fn, "window[%lld] must be a row of %d value%s [y%s]",
+                   (long long)i, C, C > 1 ? "s" : "",
+                   C > 1 ? ", x1, ..." : "");
+        continue;
+      }
+      int col = 0;
+      for (const rnn_json *x = c->child; x && !res; x = x->next, col++)
+        if (!read_entry(x, &row[col]))
+          res = fail(err, fn, "window[%lld][%d] is %s; values must be numbers or null",
+                     (long long)i, col, rnn_json_type_name(x->type));
     }
   }
   rnn_json_free(j);
-  return ok;
+  return res;
 }
+
+int rnn_ext_read_h(const char *fn, const char *name, sqlite3_value *v, int *h,
+                   char **err) {
+  sqlite3_int64 hv = sqlite3_value_int64(v);
+  *err = NULL;
+  if (sqlite3_value_type(v) != SQLITE_INTEGER || hv < 1 || hv > RNN_EXT_MAX_H)
+    return fail(err, fn, "%s must be an integer from 1 to %d", name,
+                RNN_EXT_MAX_H);
+  *h = (int)hv;
+  return SQLITE_OK;
+}
+
+static const char *FN = "rnn_predict";
 
 static void rnn_predict_fn(sqlite3_context *ctx, int argc,
                            sqlite3_value **argv) {
   const rnn_model *m = rnn_ext_model_arg(ctx, FN, argv, 0);
   if (!m) return; /* NULL model, or the error is set */
-  int W = m->arch.window;
+  int W = m->arch.window, C = m->arch.input;
   int h = 1;
-  if (argc > 2) {
-    sqlite3_int64 hv = sqlite3_value_int64(argv[2]);
-    if (sqlite3_value_type(argv[2]) != SQLITE_INTEGER || hv < 1 ||
-        hv > RNN_MAX_H) {
-      rnn_ext_errorf(ctx, FN, "h must be an integer from 1 to %d", RNN_MAX_H);
-      return;
-    }
-    h = (int)hv;
+  char *err = NULL;
+  int rc0;
+  if (argc > 2 && (rc0 = rnn_ext_read_h(FN, "h", argv[2], &h, &err))) {
+    rnn_ext_report(ctx, rc0, err);
+    return;
   }
   double *win = NULL, *out = NULL;
   if (argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL) {
-    win = sqlite3_malloc64((sqlite3_uint64)W * sizeof *win);
+    win = sqlite3_malloc64((sqlite3_uint64)W * C * sizeof *win);
     if (!win) {
       sqlite3_result_error_nomem(ctx);
       return;
     }
-    if (!read_window(ctx, argv[1], W, win)) goto done;
+    if ((rc0 = rnn_ext_read_window(FN, argv[1], m, win, &err))) {
+      rnn_ext_report(ctx, rc0, err);
+      goto done;
+    }
   }
   out = sqlite3_malloc64((sqlite3_uint64)h * sizeof *out);
   if (!out) {

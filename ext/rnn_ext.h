@@ -36,8 +36,35 @@ void rnn_ext_append_ts(sqlite3_str *s, const rnn_ts *ts, int json);
 ** as the same value, so JSON results compare equal to REAL results. */
 void rnn_ext_append_double(sqlite3_str *s, double v);
 
+#define RNN_EXT_MAX_H 100000
+
+/* Reads a prediction window (predict.c rule 2) for model m into out
+** (window, input). Returns SQLITE_OK, or SQLITE_ERROR with a message in
+** *err ("<fn>: ...", sqlite3_free), or SQLITE_NOMEM. */
+int rnn_ext_read_window(const char *fn, sqlite3_value *v, const rnn_model *m,
+                        double *out, char **err);
+
+/* Reads a forecast length from 1 to RNN_EXT_MAX_H, as rnn_ext_read_window. */
+int rnn_ext_read_h(const char *fn, const char *name, sqlite3_value *v, int *h,
+                   char **err);
+
+/* Decodes a model BLOB argument without auxdata (the virtual table and the
+** window function keep their own): SQLITE_OK with *out (NULL for a NULL
+** argument), or SQLITE_ERROR / SQLITE_NOMEM as rnn_ext_read_window. */
+int rnn_ext_decode(const char *fn, sqlite3_value *v, rnn_model **out,
+                   char **err);
+
+/* Reports what the functions above returned through ctx. */
+void rnn_ext_report(sqlite3_context *ctx, int rc, char *err);
+
+/* Sets ts as the result (INTEGER, REAL, or ISO text; NULL for none). */
+void rnn_ext_result_ts(sqlite3_context *ctx, const rnn_ts *ts);
+
+
 int rnn_train_register(sqlite3 *db);
 int rnn_predict_register(sqlite3 *db);
 int rnn_info_register(sqlite3 *db);
+int rnn_forecast_register(sqlite3 *db);
+int rnn_next_register(sqlite3 *db);
 
 #endif

@@ -1,19 +1,30 @@
 /*
-** rnn_train(ts, value [, options]): the training aggregate (SPEC.md 1).
+** rnn_train(ts, value [, options [, x1, ..., xk]]): the training aggregate
+** (SPEC.md 1).
 **
 ** Rules:
 **   1. ts is INTEGER, REAL or TEXT holding an ISO-8601 date or date-time;
 **      NULL, BLOB and other text are errors naming the value. Dates and
 **      numbers cannot be mixed in one series.
-**   2. value is a number, or text that reads as one; NULL is missing; other
-**      text, BLOBs and infinities are errors naming the ts of the row.
+**   2. value and the covariates x1..xk are numbers, or text that reads as
+**      one; NULL is missing; other text, BLOBs and infinities are errors
+**      naming the column and the ts of the row.
 **   3. options is NULL (defaults) or a JSON object as TEXT, the same in
 **      every row; it is parsed at the first row so mistakes show at once.
-**   4. Rows are collected in any order and sorted by ts at the end; two
-**      rows with the same ts are an error naming it.
-**   5. No rows: the result is NULL, as for other aggregates.
+**   4. Rows are collected in any order and sorted by ts at the end. Rows
+**      with the same ts follow option "duplicates": "error" names the ts,
+**      "mean" averages each column's known values, "last" keeps the row
+**      that arrived last.
+**   5. The step is inferred (core/timestamp.c rules 4-7); gaps in a regular
+**      grid become missing values. A grid more than 4n + 1000 points long
+**      for n distinct ts is an error (the gaps would dwarf the data).
+**   6. Option missing "error" rejects any missing value or gap, naming its
+**      ts; "interpolate" (default) fills them.
+**   7. No rows: the result is NULL, as for other aggregates.
+**   8. verbose prints one line per epoch on stderr.
 */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,13 +32,14 @@
 
 typedef struct row {
   rnn_ts ts;
-  double value; /* NaN = missing */
-  int64_t seq;  /* arrival order, so sorting is deterministic */
+  int64_t seq; /* arrival order: sorting is deterministic, "last" is defined */
 } row;
 
 typedef struct train_acc {
   row *rows;
+  double *vals;     /* (n, 1 + k): value then covariates, NaN = missing */
   int64_t n, cap;
+  int k;            /* covariates */
   int failed;       /* an error was reported in xStep */
   int ts_text;      /* -1 unknown, 0 numbers, 1 dates */
   int has_options;  /* options seen at the first row */
@@ -36,6 +48,15 @@ typedef struct train_acc {
 } train_acc;
 
 static const char *FN = "rnn_train";
+
+/* ts as text for messages (sqlite3_free), or NULL after reporting NOMEM. */
+static char *ts_text(sqlite3_context *ctx, const rnn_ts *ts) {
+  sqlite3_str *s = sqlite3_str_new(NULL);
+  rnn_ext_append_ts(s, ts, 0);
+  char *t = sqlite3_str_finish(s);
+  if (!t) sqlite3_result_error_nomem(ctx);
+  return t;
+}
 
 /* Rule 1. */
 static int read_ts(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v,
@@ -50,6 +71,10 @@ static int read_ts(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v,
     ts->kind = RNN_TS_REAL;
     ts->r = sqlite3_value_double(v);
     ts->i = 0;
+    if (!isfinite(ts->r)) {
+      rnn_ext_errorf(ctx, FN, "ts %!.15g is not finite", ts->r);
+      return 0;
+    }
   } else if (is_text) {
     const char *s = (const char *)sqlite3_value_text(v);
     if (!s) {
@@ -80,9 +105,9 @@ static int read_ts(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v,
   return 1;
 }
 
-/* Rule 2. */
-static int read_value(sqlite3_context *ctx, sqlite3_value *v,
-                      const rnn_ts *ts, double *out) {
+/* Rule 2: column c (0 = value, c = covariate xc). */
+static int read_number(sqlite3_context *ctx, sqlite3_value *v, int c,
+                       const rnn_ts *ts, double *out) {
   int type = sqlite3_value_numeric_type(v);
   if (type == SQLITE_NULL) {
     *out = NAN;
@@ -92,20 +117,17 @@ static int read_value(sqlite3_context *ctx, sqlite3_value *v,
     *out = sqlite3_value_double(v);
     if (isfinite(*out)) return 1;
   }
-  sqlite3_str *s = sqlite3_str_new(NULL);
-  rnn_ext_append_ts(s, ts, 0);
-  char *at = sqlite3_str_finish(s);
-  if (!at) {
-    sqlite3_result_error_nomem(ctx);
-    return 0;
-  }
+  char *at = ts_text(ctx, ts);
+  if (!at) return 0;
+  char name[16];
+  snprintf(name, sizeof name, c ? "x%d" : "value", c);
   if (type == SQLITE_TEXT)
-    rnn_ext_errorf(ctx, FN, "value \"%s\" at ts %s is not a number",
+    rnn_ext_errorf(ctx, FN, "%s \"%s\" at ts %s is not a number", name,
                    sqlite3_value_text(v), at);
   else if (type == SQLITE_BLOB)
-    rnn_ext_errorf(ctx, FN, "value at ts %s is a BLOB, not a number", at);
+    rnn_ext_errorf(ctx, FN, "%s at ts %s is a BLOB, not a number", name, at);
   else
-    rnn_ext_errorf(ctx, FN, "value at ts %s is not finite", at);
+    rnn_ext_errorf(ctx, FN, "%s at ts %s is not finite", name, at);
   sqlite3_free(at);
   return 0;
 }
@@ -153,24 +175,41 @@ static void rnn_train_step(sqlite3_context *ctx, int argc,
     return;
   }
   if (acc->failed) return;
-  if (acc->cap == 0) acc->ts_text = -1;
   acc->failed = 1; /* until this row is in */
+  if (argc < 2 || argc > 1026) {
+    rnn_ext_errorf(ctx, FN, "takes (ts, value [, options [, x1, ..., xk]])");
+    return;
+  }
+  if (acc->cap == 0) {
+    acc->ts_text = -1;
+    acc->k = argc > 3 ? argc - 3 : 0;
+  }
   if (!read_options(ctx, acc, argc > 2 ? argv[2] : NULL)) return;
   row r;
   if (!read_ts(ctx, acc, argv[0], &r.ts)) return;
-  if (!read_value(ctx, argv[1], &r.ts, &r.value)) return;
+  int C = 1 + acc->k;
+  double v[1024];
+  if (!read_number(ctx, argv[1], 0, &r.ts, &v[0])) return;
+  for (int c = 1; c < C; c++)
+    if (!read_number(ctx, argv[2 + c], c, &r.ts, &v[c])) return;
   if (acc->n == acc->cap) {
     int64_t cap = acc->cap ? acc->cap * 2 : 64;
     row *rows = sqlite3_realloc64(acc->rows, (sqlite3_uint64)cap * sizeof *rows);
-    if (!rows) {
+    if (rows) acc->rows = rows;
+    double *vals = rows ? sqlite3_realloc64(acc->vals, (sqlite3_uint64)cap * C *
+                                                           sizeof *vals)
+                        : NULL;
+    if (!vals) {
       sqlite3_result_error_nomem(ctx);
       return;
     }
-    acc->rows = rows;
+    acc->vals = vals;
     acc->cap = cap;
   }
   r.seq = acc->n;
-  acc->rows[acc->n++] = r;
+  acc->rows[acc->n] = r;
+  memcpy(acc->vals + acc->n * C, v, (size_t)C * sizeof *v);
+  acc->n++;
   acc->failed = 0;
 }
 
@@ -180,42 +219,141 @@ static int row_cmp(const void *a, const void *b) {
   return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* Rule 4: merges runs of equal ts in the sorted rows into ts (distinct)
+** and vals (one row each). Returns the distinct count, or -1 after an
+** error. */
+static int64_t merge_duplicates(sqlite3_context *ctx, train_acc *acc,
+                                rnn_ts *ts, double *vals) {
+  int C = 1 + acc->k;
+  int64_t out = 0;
+  for (int64_t i = 0; i < acc->n;) {
+    int64_t j = i + 1;
+    while (j < acc->n && rnn_ts_cmp(&acc->rows[i].ts, &acc->rows[j].ts) == 0)
+      j++;
+    if (j - i > 1 && acc->opts.duplicates == RNN_DUP_ERROR) {
+      char *t = ts_text(ctx, &acc->rows[i].ts);
+      if (t) rnn_ext_errorf(ctx, FN, "duplicate ts %s", t);
+      sqlite3_free(t);
+      return -1;
+    }
+    ts[out] = acc->rows[i].ts;
+    double *dst = vals + out * C;
+    for (int c = 0; c < C; c++) {
+      if (acc->opts.duplicates == RNN_DUP_LAST || j - i == 1) {
+        /* Sorted by arrival within the run: the last one is j - 1. */
+        dst[c] = acc->vals[acc->rows[j - 1].seq * C + c];
+      } else {
+        double sum = 0;
+        int cnt = 0;
+        for (int64_t r = i; r < j; r++) {
+          double x = acc->vals[acc->rows[r].seq * C + c];
+          if (!isnan(x)) sum += x, cnt++;
+        }
+        dst[c] = cnt ? sum / cnt : NAN;
+      }
+    }
+    out++;
+    i = j;
+  }
+  return out;
+}
+
+/* Rule 8. */
+static int progress(void *arg, const rnn_progress *p) {
+  (void)arg;
+  if (p->epoch_done) {
+    if (isnan(p->val_loss))
+      fprintf(stderr, "rnn_train: epoch %d/%d loss %.6g\n", p->epoch,
+              p->epochs, p->train_loss);
+    else
+      fprintf(stderr, "rnn_train: epoch %d/%d loss %.6g validation %.6g (best epoch %d)\n",
+              p->epoch, p->epochs, p->train_loss, p->val_loss, p->best_epoch);
+  }
+  return 0;
+}
+
 static void rnn_train_final(sqlite3_context *ctx) {
   train_acc *acc = sqlite3_aggregate_context(ctx, 0);
-  double *y = NULL;
+  rnn_ts *ts = NULL;
+  double *merged = NULL, *y = NULL, *x = NULL;
+  int64_t *pos = NULL;
   rnn_model *m = NULL;
   unsigned char *blob = NULL;
   size_t len = 0;
-  /* Rule 5. */
+  /* Rule 7. */
   if (!acc || acc->failed || acc->n == 0) {
     if (!acc || !acc->failed) sqlite3_result_null(ctx);
     goto done;
   }
-  /* Rule 4. */
+  int k = acc->k, C = 1 + k;
+  const rnn_options *o = &acc->opts;
   qsort(acc->rows, (size_t)acc->n, sizeof *acc->rows, row_cmp);
-  for (int64_t i = 1; i < acc->n; i++)
-    if (rnn_ts_cmp(&acc->rows[i - 1].ts, &acc->rows[i].ts) == 0) {
-      sqlite3_str *s = sqlite3_str_new(NULL);
-      rnn_ext_append_ts(s, &acc->rows[i].ts, 0);
-      char *t = sqlite3_str_finish(s);
-      if (t)
-        rnn_ext_errorf(ctx, FN, "duplicate ts %s", t);
-      else
-        sqlite3_result_error_nomem(ctx);
+  ts = sqlite3_malloc64((sqlite3_uint64)acc->n * sizeof *ts);
+  merged = sqlite3_malloc64((sqlite3_uint64)acc->n * C * sizeof *merged);
+  pos = sqlite3_malloc64((sqlite3_uint64)acc->n * sizeof *pos);
+  if (!ts || !merged || !pos) goto nomem;
+  int64_t n = merge_duplicates(ctx, acc, ts, merged);
+  if (n < 0) goto done;
+
+  /* Rule 5. */
+  rnn_step step;
+  int64_t len_grid = rnn_grid(ts, (size_t)n, &step, pos);
+  if (len_grid == 0) {
+    len_grid = n;
+    for (int64_t i = 0; i < n; i++) pos[i] = i;
+  }
+  if (len_grid > 4 * n + 1000) {
+    char name[64];
+    rnn_step_name(&step, name, sizeof name);
+    rnn_ext_errorf(ctx, FN,
+                   "%lld distinct ts span %lld steps%s%s: too many gaps",
+                   (long long)n, (long long)len_grid, name[0] ? " of a " : "",
+                   name);
+    goto done;
+  }
+  y = sqlite3_malloc64((sqlite3_uint64)len_grid * sizeof *y);
+  x = sqlite3_malloc64((sqlite3_uint64)len_grid * (k ? k : 1) * sizeof *x);
+  if (!y || !x) goto nomem;
+  for (int64_t i = 0; i < len_grid; i++) {
+    y[i] = NAN;
+    for (int c = 0; c < k; c++) x[i * k + c] = NAN;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    y[pos[i]] = merged[i * C];
+    for (int c = 0; c < k; c++) x[pos[i] * k + c] = merged[i * C + 1 + c];
+  }
+  /* Rule 6. */
+  if (o->missing == RNN_MISSING_ERROR)
+    for (int64_t i = 0; i < len_grid; i++) {
+      int c = isnan(y[i]) ? 0 : -1;
+      for (int j = 0; j < k && c < 0; j++)
+        if (isnan(x[i * k + j])) c = j + 1;
+      if (c < 0) continue;
+      rnn_ts at = step.kind == RNN_STEP_NONE ? ts[i]
+                                             : rnn_ts_advance(&ts[0], &step, i);
+      char *t = ts_text(ctx, &at);
+      if (t) {
+        char name[16];
+        snprintf(name, sizeof name, c ? "x%d" : "value", c);
+        rnn_ext_errorf(ctx, FN,
+                       "%s at ts %s is missing (option \"missing\" is \"error\")",
+                       name, t);
+      }
       sqlite3_free(t);
       goto done;
     }
-  y = sqlite3_malloc64((sqlite3_uint64)acc->n * sizeof *y);
-  if (!y) {
-    sqlite3_result_error_nomem(ctx);
+
+  rnn_err e;
+  rnn_train_ctl ctl = {o->verbose ? progress : NULL, ctx};
+  rnn_status rc = rnn_train(&m, y, x, (size_t)len_grid, k, o, &ctl, &e);
+  if (rc == RNN_OK && !m) { /* short "null" */
+    sqlite3_result_null(ctx);
     goto done;
   }
-  for (int64_t i = 0; i < acc->n; i++) y[i] = acc->rows[i].value;
-  rnn_err e;
-  rnn_status rc = rnn_train(&m, y, (size_t)acc->n, &acc->opts, &e);
   if (rc == RNN_OK) {
-    m->first_ts = acc->rows[0].ts;
-    m->last_ts = acc->rows[acc->n - 1].ts;
+    m->first_ts = ts[0];
+    m->last_ts = ts[n - 1];
+    m->step = step;
     rc = rnn_model_encode(m, &blob, &len);
     if (rc == RNN_EINVAL) rnn_fail(&e, rc, "the model is too large for a BLOB");
   }
@@ -224,19 +362,26 @@ static void rnn_train_final(sqlite3_context *ctx) {
     goto done;
   }
   sqlite3_result_blob64(ctx, blob, len, sqlite3_free);
+  goto done;
+nomem:
+  sqlite3_result_error_nomem(ctx);
 done:
   rnn_model_free(m);
+  sqlite3_free(ts);
+  sqlite3_free(merged);
+  sqlite3_free(pos);
   sqlite3_free(y);
+  sqlite3_free(x);
   if (acc) {
     sqlite3_free(acc->rows);
+    sqlite3_free(acc->vals);
     sqlite3_free(acc->options);
   }
 }
 
 int rnn_train_register(sqlite3 *db) {
-  int rc = SQLITE_OK;
-  for (int n = 2; n <= 3 && rc == SQLITE_OK; n++)
-    rc = sqlite3_create_function(db, "rnn_train", n, SQLITE_UTF8, NULL, NULL,
+  /* -1: rnn_train(ts, value [, options [, x1 .. xk]]); the argument count
+  ** is checked at the first row. */
+  return sqlite3_create_function(db, "rnn_train", -1, SQLITE_UTF8, NULL, NULL,
                                  rnn_train_step, rnn_train_final);
-  return rc;
 }

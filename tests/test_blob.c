@@ -23,7 +23,7 @@ static rnn_model *small_model(uint64_t seed) {
   o.seed = seed;
   rnn_model *m = NULL;
   rnn_err e;
-  rnn_status rc = rnn_train(&m, y, 60, &o, &e);
+  rnn_status rc = rnn_train(&m, y, NULL, 60, 0, &o, NULL, &e);
   EXPECT(rc == RNN_OK, "train: %s", e.msg);
   return m;
 }
@@ -152,15 +152,18 @@ static void test_decode_rejects_damage(void) {
   /* A consistent checksum does not make bad fields acceptable: a huge
   ** hidden size, a parameter count that disagrees, a NaN weight. */
   memcpy(c, blob, len);
-  /* ARCH payload starts at 16 + 8; hidden is its 4th u32. */
-  EXPECT(memcmp(c + 16, "ARCH", 4) == 0, "first chunk is ARCH");
-  c[24 + 12] = 0xFF, c[24 + 13] = 0xFF, c[24 + 14] = 0xFF, c[24 + 15] = 0x7F;
+  /* The ARCH payload; hidden is its 4th u32, the parameter count at 32. */
+  size_t arch = 0;
+  for (size_t i = 16; i + 4 < len && !arch; i++)
+    if (memcmp(c + i, "ARCH", 4) == 0) arch = i + 8;
+  EXPECT(arch > 0, "no ARCH chunk");
+  c[arch + 12] = 0xFF, c[arch + 13] = 0xFF, c[arch + 14] = 0xFF, c[arch + 15] = 0x7F;
   reseal(c, len);
   EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "huge hidden");
   EXPECT_STR(msg, "corrupt rnn model (architecture)");
 
   memcpy(c, blob, len);
-  c[24 + 32] ^= 1; /* n_params */
+  c[arch + 32] ^= 1; /* n_params */
   reseal(c, len);
   EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "parameter count");
   EXPECT_STR(msg, "corrupt rnn model (parameter count)");

@@ -129,6 +129,20 @@ static void test_options(void) {
              o.bidirectional && o.horizon == 6 &&
              o.optimizer == RNN_OPT_MOMENTUM && o.loss == RNN_LOSS_HUBER,
          "architecture options");
+  EXPECT(o.validation == 0.1 && o.patience == 20 &&
+             o.missing == RNN_MISSING_INTERPOLATE && o.duplicates == RNN_DUP_ERROR &&
+             o.short_policy == RNN_SHORT_FALLBACK && o.threads == 0 &&
+             o.max_seconds == 0 && !o.verbose,
+         "forecasting defaults");
+  EXPECT(opts("{\"validation\":0,\"patience\":5,\"missing\":\"error\","
+              "\"duplicates\":\"last\",\"short\":\"null\",\"threads\":2,"
+              "\"max_seconds\":1.5,\"verbose\":true}",
+              &o, msg) == RNN_OK,
+         "%s", msg);
+  EXPECT(o.validation == 0 && o.patience == 5 && o.missing == RNN_MISSING_ERROR &&
+             o.duplicates == RNN_DUP_LAST && o.short_policy == RNN_SHORT_NULL &&
+             o.threads == 2 && o.max_seconds == 1.5 && o.verbose,
+         "forecasting options");
   EXPECT(opts("{\"cell\":\"rnn\",\"activation\":\"relu\",\"hidden\":8,"
               "\"window\":12,\"epochs\":5,\"batch\":4,\"lr\":0.01,\"seed\":42,"
               "\"clip\":0,\"normalize\":\"minmax\"}",
@@ -143,8 +157,17 @@ static void test_options(void) {
   } bad[] = {
       {"{\"hiden\":3}",
        "unknown option \"hiden\"; allowed: activation, batch, bidirectional, "
-       "cell, clip, dropout, epochs, hidden, horizon, layers, loss, lr, "
-       "normalize, optimizer, seed, window"},
+       "cell, clip, dropout, duplicates, epochs, hidden, horizon, layers, loss, "
+       "lr, max_seconds, missing, normalize, optimizer, patience, seed, short, "
+       "threads, validation, verbose, window"},
+      {"{\"validation\":0.6}", "option \"validation\" must be a number from 0 to 0.5"},
+      {"{\"patience\":0}", "option \"patience\" must be an integer from 1 to 100000"},
+      {"{\"missing\":\"drop\"}", "option \"missing\" must be \"interpolate\" or \"error\""},
+      {"{\"duplicates\":\"first\"}", "option \"duplicates\" must be \"error\", \"mean\" or \"last\""},
+      {"{\"short\":\"skip\"}", "option \"short\" must be \"fallback\", \"error\" or \"null\""},
+      {"{\"threads\":-1}", "option \"threads\" must be an integer from 0 to 1024"},
+      {"{\"max_seconds\":-2}", "option \"max_seconds\" must be a number of seconds from 0 (no limit) upwards"},
+      {"{\"verbose\":\"yes\"}", "option \"verbose\" must be true or false"},
       {"{\"cell\":\"transformer\"}", "option \"cell\" must be \"lstm\", \"gru\" or \"rnn\""},
       {"{\"layers\":9}", "option \"layers\" must be an integer from 1 to 8"},
       {"{\"dropout\":0.95}", "option \"dropout\" must be a number from 0 to 0.9"},
@@ -208,12 +231,12 @@ static void test_timestamps(void) {
 
 static void test_fill_missing(void) {
   double y[] = {NAN, 1, NAN, NAN, 4, NAN};
-  EXPECT(rnn_fill_missing(y, 6) == 4, "count");
+  EXPECT(rnn_fill_missing(y, 6, 1) == 4, "count");
   double want[] = {1, 1, 2, 3, 4, 4};
   EXPECT(memcmp(y, want, sizeof y) == 0, "%g %g %g %g %g %g", y[0], y[1], y[2],
          y[3], y[4], y[5]);
   double none[] = {NAN, NAN};
-  EXPECT(rnn_fill_missing(none, 2) == -1, "all missing");
+  EXPECT(rnn_fill_missing(none, 2, 1) == -1, "all missing");
 }
 
 static void test_auto_window(void) {

@@ -1,0 +1,246 @@
+/*
+** rnn_forecast(model [, horizon [, level [, window]]]): the forecast as a
+** table (SPEC.md 3), an eponymous-only virtual table.
+**
+** Rules:
+**   1. Columns step (1..horizon), ts, value, lower, upper; hidden columns
+**      model, horizon, level, window take the arguments in that order, so
+**      lateral joins work: SELECT ... FROM models m, rnn_forecast(m.model).
+**   2. horizon defaults to the model's horizon option; it is an integer from
+**      1 to RNN_EXT_MAX_H. level defaults to 0.95 and lies strictly between
+**      0 and 1.
+**   3. ts continues the training timestamps with the inferred step (same
+**      type; calendar arithmetic for dates). It is NULL when the series had
+**      no regular step, and when a window is given (its time is unknown).
+**   4. [lower, upper] is value -/+ the conformal half-width of that step
+**      (core/predict.c rule 5); NULL when the model has no calibration
+**      (trained without validation windows).
+**   5. A NULL model gives no rows; a bad model, horizon, level or window is
+**      an error naming rnn_forecast.
+*/
+#include <math.h>
+#include <string.h>
+
+#include "rnn_ext.h"
+
+static const char *FN = "rnn_forecast";
+
+enum { COL_STEP, COL_TS, COL_VALUE, COL_LOWER, COL_UPPER, COL_MODEL,
+       COL_HORIZON, COL_LEVEL, COL_WINDOW };
+#define N_ARGS 4 /* hidden columns, from COL_MODEL */
+
+typedef struct forecast_cursor {
+  sqlite3_vtab_cursor base;
+  int n, at;       /* rows, current row (0-based) */
+  double *value;   /* (n) */
+  double *half;    /* (n), NaN = no interval */
+  rnn_ts *ts;      /* (n) */
+} forecast_cursor;
+
+static int fc_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                      sqlite3_vtab **out, char **err) {
+  (void)aux, (void)argc, (void)argv, (void)err;
+  int rc = sqlite3_declare_vtab(
+      db,
+      "CREATE TABLE x(step INTEGER, ts, value REAL, lower REAL, upper REAL, "
+      "model HIDDEN, horizon HIDDEN, level HIDDEN, \"window\" HIDDEN)");
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_vtab *vt = sqlite3_malloc(sizeof *vt);
+  if (!vt) return SQLITE_NOMEM;
+  memset(vt, 0, sizeof *vt);
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  *out = vt;
+  return SQLITE_OK;
+}
+
+static int fc_disconnect(sqlite3_vtab *vt) {
+  sqlite3_free(vt);
+  return SQLITE_OK;
+}
+
+/* Rule 1: every argument is an equality constraint on a hidden column; the
+** bits of idxNum say which arguments xFilter receives, in column order. */
+static int fc_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
+  int where[N_ARGS] = {-1, -1, -1, -1};
+  for (int i = 0; i < info->nConstraint; i++) {
+    const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+    if (c->iColumn < COL_MODEL || c->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    if (!c->usable) return SQLITE_CONSTRAINT; /* try a plan where it is */
+    where[c->iColumn - COL_MODEL] = i;
+  }
+  if (where[0] < 0) {
+    sqlite3_free(vt->zErrMsg);
+    vt->zErrMsg = sqlite3_mprintf("%s: needs a model argument", FN);
+    return SQLITE_ERROR;
+  }
+  int argv_index = 1, mask = 0;
+  for (int a = 0; a < N_ARGS; a++) {
+    if (where[a] < 0) continue;
+    info->aConstraintUsage[where[a]].argvIndex = argv_index++;
+    info->aConstraintUsage[where[a]].omit = 1;
+    mask |= 1 << a;
+  }
+  info->idxNum = mask;
+  info->estimatedCost = 100;
+  info->estimatedRows = 12;
+  return SQLITE_OK;
+}
+
+static int fc_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
+  (void)vt;
+  forecast_cursor *c = sqlite3_malloc(sizeof *c);
+  if (!c) return SQLITE_NOMEM;
+  memset(c, 0, sizeof *c);
+  *out = &c->base;
+  return SQLITE_OK;
+}
+
+static void fc_reset(forecast_cursor *c) {
+  sqlite3_free(c->value);
+  sqlite3_free(c->half);
+  sqlite3_free(c->ts);
+  c->value = c->half = NULL;
+  c->ts = NULL;
+  c->n = c->at = 0;
+}
+
+static int fc_close(sqlite3_vtab_cursor *cur) {
+  fc_reset((forecast_cursor *)cur);
+  sqlite3_free(cur);
+  return SQLITE_OK;
+}
+
+/* Sets the virtual table's error from one of the rnn_ext_* readers. */
+static int vt_error(sqlite3_vtab_cursor *cur, int rc, char *err) {
+  sqlite3_free(cur->pVtab->zErrMsg);
+  cur->pVtab->zErrMsg = err;
+  return rc;
+}
+
+static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
+                     int argc, sqlite3_value **argv) {
+  (void)idx_str, (void)argc;
+  forecast_cursor *c = (forecast_cursor *)cur;
+  sqlite3_value *arg[N_ARGS] = {0};
+  for (int a = 0, k = 0; a < N_ARGS; a++)
+    if (idx_num & (1 << a)) arg[a] = argv[k++];
+  fc_reset(c);
+
+  char *err = NULL;
+  rnn_model *m = NULL;
+  double *win = NULL;
+  int rc = rnn_ext_decode(FN, arg[0], &m, &err);
+  if (rc != SQLITE_OK) return vt_error(cur, rc, err);
+  if (!m) return SQLITE_OK; /* rule 5: no rows */
+  /* Rule 2. */
+  int h = m->opts.horizon > 0 ? m->opts.horizon : 1;
+  double level = 0.95;
+  if (arg[1] && sqlite3_value_type(arg[1]) != SQLITE_NULL &&
+      (rc = rnn_ext_read_h(FN, "horizon", arg[1], &h, &err)))
+    goto fail;
+  if (arg[2] && sqlite3_value_type(arg[2]) != SQLITE_NULL) {
+    int t = sqlite3_value_numeric_type(arg[2]);
+    level = sqlite3_value_double(arg[2]);
+    if ((t != SQLITE_FLOAT && t != SQLITE_INTEGER) || !(level > 0 && level < 1)) {
+      err = sqlite3_mprintf("%s: level must be a number between 0 and 1, "
+                            "such as 0.95",
+                            FN);
+      rc = err ? SQLITE_ERROR : SQLITE_NOMEM;
+      goto fail;
+    }
+  }
+  int has_window = arg[3] && sqlite3_value_type(arg[3]) != SQLITE_NULL;
+  if (has_window) {
+    win = sqlite3_malloc64((sqlite3_uint64)m->arch.window * m->arch.input *
+                           sizeof *win);
+    if (!win) goto nomem;
+    if ((rc = rnn_ext_read_window(FN, arg[3], m, win, &err))) goto fail;
+  }
+  c->value = sqlite3_malloc64((sqlite3_uint64)h * sizeof *c->value);
+  c->half = sqlite3_malloc64((sqlite3_uint64)h * sizeof *c->half);
+  c->ts = sqlite3_malloc64((sqlite3_uint64)h * sizeof *c->ts);
+  if (!c->value || !c->half || !c->ts) goto nomem;
+  rnn_err e;
+  rnn_status st = rnn_predict(m, win, h, c->value, &e);
+  if (st == RNN_ENOMEM) goto nomem;
+  if (st != RNN_OK) {
+    err = sqlite3_mprintf("%s: %s", FN, e.msg);
+    rc = err ? SQLITE_ERROR : SQLITE_NOMEM;
+    goto fail;
+  }
+  for (int s = 0; s < h; s++) {
+    /* Rules 3 and 4. */
+    rnn_interval(m, s + 1, level, &c->half[s]);
+    rnn_ts none = {0};
+    c->ts[s] = has_window || m->step.kind == RNN_STEP_NONE
+                   ? none
+                   : rnn_ts_advance(&m->last_ts, &m->step, s + 1);
+  }
+  c->n = h;
+  rnn_model_free(m);
+  sqlite3_free(win);
+  return SQLITE_OK;
+nomem:
+  rc = SQLITE_NOMEM;
+fail:
+  fc_reset(c);
+  rnn_model_free(m);
+  sqlite3_free(win);
+  return vt_error(cur, rc, err);
+}
+
+static int fc_next(sqlite3_vtab_cursor *cur) {
+  ((forecast_cursor *)cur)->at++;
+  return SQLITE_OK;
+}
+
+static int fc_eof(sqlite3_vtab_cursor *cur) {
+  forecast_cursor *c = (forecast_cursor *)cur;
+  return c->at >= c->n;
+}
+
+static int fc_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
+  forecast_cursor *c = (forecast_cursor *)cur;
+  int i = c->at;
+  double half = c->half[i];
+  switch (col) {
+    case COL_STEP: sqlite3_result_int(ctx, i + 1); break;
+    case COL_TS: rnn_ext_result_ts(ctx, &c->ts[i]); break;
+    case COL_VALUE: sqlite3_result_double(ctx, c->value[i]); break;
+    case COL_LOWER:
+      if (isnan(half)) sqlite3_result_null(ctx);
+      else sqlite3_result_double(ctx, c->value[i] - half);
+      break;
+    case COL_UPPER:
+      if (isnan(half)) sqlite3_result_null(ctx);
+      else sqlite3_result_double(ctx, c->value[i] + half);
+      break;
+    default: sqlite3_result_null(ctx); /* hidden argument columns */
+  }
+  return SQLITE_OK;
+}
+
+static int fc_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
+  *rowid = ((forecast_cursor *)cur)->at + 1;
+  return SQLITE_OK;
+}
+
+static sqlite3_module forecast_module = {
+    .iVersion = 0,
+    .xCreate = NULL, /* eponymous only */
+    .xConnect = fc_connect,
+    .xBestIndex = fc_best_index,
+    .xDisconnect = fc_disconnect,
+    .xDestroy = fc_disconnect,
+    .xOpen = fc_open,
+    .xClose = fc_close,
+    .xFilter = fc_filter,
+    .xNext = fc_next,
+    .xEof = fc_eof,
+    .xColumn = fc_column,
+    .xRowid = fc_rowid,
+};
+
+int rnn_forecast_register(sqlite3 *db) {
+  return sqlite3_create_module(db, "rnn_forecast", &forecast_module, NULL);
+}

@@ -1,0 +1,173 @@
+/*
+** rnn_next(model, value [, x1, ..., xk]) OVER (ORDER BY ts ROWS BETWEEN n
+** PRECEDING AND 1 PRECEDING): the one-step forecast for each row from the
+** rows before it (SPEC.md 4), so a backtest is plain SQL.
+**
+** Rules:
+**   1. The frame's rows, oldest first, are the window: the last `window`
+**      of them are used (n should be at least the model's window). While
+**      the frame holds fewer, the result is NULL.
+**   2. NULL values in the frame are missing and filled as in rnn_predict;
+**      a frame with no known value gives NULL.
+**   3. The model is decoded once per partition; every row must pass the
+**      same model (compared by length and checksum), else an error.
+**   4. The number of covariates must match the model's; values must be
+**      numbers or NULL.
+**   5. Used as a plain aggregate, it forecasts the step after all rows.
+*/
+#include <math.h>
+#include <string.h>
+
+#include "rnn_ext.h"
+
+static const char *FN = "rnn_next";
+
+typedef struct next_acc {
+  rnn_model *m;
+  int blob_len;
+  unsigned char blob_crc[4]; /* the model BLOB's last 4 bytes: its CRC */
+  int C;                     /* columns: value + covariates */
+  double *rows;              /* ring of up to cap rows of C values */
+  double *win;               /* (window, C): the rows handed to rnn_predict */
+  int head, count, cap;
+  int failed;
+} next_acc;
+
+static void acc_free(next_acc *a) {
+  rnn_model_free(a->m);
+  sqlite3_free(a->rows);
+  sqlite3_free(a->win);
+  memset(a, 0, sizeof *a);
+}
+
+/* Rule 3. */
+static int same_model(next_acc *a, sqlite3_value *v) {
+  int n = sqlite3_value_bytes(v);
+  const unsigned char *b = sqlite3_value_blob(v);
+  return sqlite3_value_type(v) == SQLITE_BLOB && n == a->blob_len && n >= 4 &&
+         memcmp(b + n - 4, a->blob_crc, 4) == 0;
+}
+
+static void rnn_next_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  next_acc *a = sqlite3_aggregate_context(ctx, sizeof *a);
+  if (!a) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  if (a->failed) return;
+  a->failed = 1; /* until this row is in */
+  if (argc < 2) {
+    rnn_ext_errorf(ctx, FN, "takes (model, value [, x1, ..., xk])");
+    return;
+  }
+  if (!a->m) {
+    char *err;
+    int rc = rnn_ext_decode(FN, argv[0], &a->m, &err);
+    if (rc != SQLITE_OK) {
+      rnn_ext_report(ctx, rc, err);
+      return;
+    }
+    if (!a->m) {
+      rnn_ext_errorf(ctx, FN, "model must not be NULL");
+      return;
+    }
+    a->blob_len = sqlite3_value_bytes(argv[0]);
+    memcpy(a->blob_crc, (const unsigned char *)sqlite3_value_blob(argv[0]) +
+                            a->blob_len - 4, 4);
+    a->C = a->m->arch.input;
+    /* Rule 4. */
+    if (argc - 1 != a->C) {
+      rnn_ext_errorf(ctx, FN, "the model takes %d covariate%s, got %d",
+                     a->C - 1, a->C == 2 ? "" : "s", argc - 2);
+      return;
+    }
+  } else if (!same_model(a, argv[0])) {
+    rnn_ext_errorf(ctx, FN, "the model must be the same in every row");
+    return;
+  }
+  int W = a->m->arch.window, C = a->C;
+  if (a->count == a->cap) {
+    /* Grow the ring, unrolling it so head is 0 again. */
+    int cap = a->cap ? 2 * a->cap : (W > 16 ? W : 16);
+    double *rows = sqlite3_malloc64((sqlite3_uint64)cap * C * sizeof *rows);
+    if (!rows) {
+      sqlite3_result_error_nomem(ctx);
+      return;
+    }
+    for (int i = 0; i < a->count; i++)
+      memcpy(rows + (size_t)i * C, a->rows + (size_t)((a->head + i) % a->cap) * C,
+             (size_t)C * sizeof *rows);
+    sqlite3_free(a->rows);
+    a->rows = rows, a->cap = cap, a->head = 0;
+  }
+  double *row = a->rows + (size_t)((a->head + a->count) % a->cap) * C;
+  for (int c = 0; c < C; c++) {
+    sqlite3_value *v = argv[1 + c];
+    int t = sqlite3_value_numeric_type(v);
+    if (t == SQLITE_NULL) {
+      row[c] = NAN; /* rule 2 */
+    } else if (t == SQLITE_INTEGER || t == SQLITE_FLOAT) {
+      row[c] = sqlite3_value_double(v);
+      if (!isfinite(row[c])) row[c] = NAN;
+    } else {
+      rnn_ext_errorf(ctx, FN, "%s must be a number or NULL",
+                     c ? "covariates" : "value");
+      return;
+    }
+  }
+  a->count++;
+  a->failed = 0;
+}
+
+static void rnn_next_inverse(sqlite3_context *ctx, int argc,
+                             sqlite3_value **argv) {
+  (void)argc, (void)argv;
+  next_acc *a = sqlite3_aggregate_context(ctx, sizeof *a);
+  if (!a || a->failed || a->count == 0) return;
+  a->head = (a->head + 1) % a->cap;
+  a->count--;
+}
+
+/* Rule 1: the forecast from the last `window` rows, or NULL. */
+static void next_result(sqlite3_context *ctx, next_acc *a) {
+  if (!a || a->failed || !a->m || a->count < a->m->arch.window) {
+    if (!a || !a->failed) sqlite3_result_null(ctx);
+    return;
+  }
+  int W = a->m->arch.window, C = a->C;
+  double out;
+  if (!a->win &&
+      !(a->win = sqlite3_malloc64((sqlite3_uint64)W * C * sizeof *a->win))) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  for (int i = 0; i < W; i++) {
+    int r = (a->head + a->count - W + i) % a->cap;
+    memcpy(a->win + (size_t)i * C, a->rows + (size_t)r * C,
+           (size_t)C * sizeof *a->win);
+  }
+  rnn_err e;
+  rnn_status rc = rnn_predict(a->m, a->win, 1, &out, &e);
+  if (rc == RNN_OK)
+    sqlite3_result_double(ctx, out);
+  else if (rc == RNN_EINVAL)
+    sqlite3_result_null(ctx); /* every value in the frame is missing */
+  else
+    rnn_ext_error(ctx, FN, rc, &e);
+}
+
+static void rnn_next_value(sqlite3_context *ctx) {
+  next_result(ctx, sqlite3_aggregate_context(ctx, 0));
+}
+
+static void rnn_next_final(sqlite3_context *ctx) {
+  next_acc *a = sqlite3_aggregate_context(ctx, 0);
+  next_result(ctx, a); /* rule 5 */
+  if (a) acc_free(a);
+}
+
+int rnn_next_register(sqlite3 *db) {
+  return sqlite3_create_window_function(db, "rnn_next", -1, SQLITE_UTF8, NULL,
+                                        rnn_next_step, rnn_next_final,
+                                        rnn_next_value, rnn_next_inverse, NULL);
+}

@@ -1,0 +1,20 @@
+-- Covariates x1..xk are inputs observed with each row: training, rnn_info,
+-- rnn_predict windows of rows, rnn_forecast and rnn_next.
+CREATE TABLE s(t, y, promo, temp);
+WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 149)
+INSERT INTO s SELECT i, 10 + 5 * ((i - 1) % 7 = 0) + 0.5 * sin(i), (i % 7 = 0), 15 + (i % 11) FROM r;
+CREATE TABLE m AS
+  SELECT rnn_train(t, y, '{"cell":"gru","hidden":8,"window":7,"epochs":40,"seed":5}', promo, temp) AS model FROM s;
+SELECT json_extract(rnn_info(model), '$.inputs'), json_extract(rnn_info(model), '$.covariates'),
+       json_array_length(rnn_info(model), '$.normalization.covariates') FROM m;
+-- A promotion yesterday lifts today: the model learned to use x1.
+SELECT 'promo effect',
+  rnn_predict(model, '[[10,0,15],[10,0,16],[10,0,17],[10,0,18],[10,0,19],[10,0,20],[10,1,21]]')
+  - rnn_predict(model, '[[10,0,15],[10,0,16],[10,0,17],[10,0,18],[10,0,19],[10,0,20],[10,0,21]]') > 2 FROM m;
+SELECT 'forecast', count(*), count(ts) FROM m, rnn_forecast(m.model, 5);
+SELECT 'next', count(f) FROM (SELECT rnn_next((SELECT model FROM m), y, promo, temp) OVER (ORDER BY t ROWS BETWEEN 7 PRECEDING AND 1 PRECEDING) AS f FROM s);
+-- Windows of rows are checked.
+SELECT rnn_predict(model, '[1,2,3,4,5,6,7]') FROM m;
+SELECT rnn_predict(model, '[[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0]]') FROM m;
+SELECT rnn_predict(model, '[[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,"a",1]]') FROM m;
+SELECT rnn_next((SELECT model FROM m), y) OVER () FROM s LIMIT 1;

@@ -1,0 +1,26 @@
+-- The step is inferred from ts of every kind; gaps become missing values;
+-- rnn_forecast continues ts with the same type and step (calendar
+-- arithmetic for months); an irregular series has no step and NULL ts.
+CREATE TABLE n(i INTEGER);
+WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 29) INSERT INTO n SELECT i FROM r;
+CREATE TABLE s(name, ts, v);
+INSERT INTO s SELECT 'int step 1, one gap', i, sin(i) FROM n WHERE i <> 13;
+INSERT INTO s SELECT 'int step 5', 100 + 5 * i, sin(i) FROM n;
+INSERT INTO s SELECT 'real step 0.25', 1.5 + 0.25 * i, sin(i) FROM n;
+INSERT INTO s SELECT 'irregular', i * i, sin(i) FROM n;
+INSERT INTO s SELECT 'monthly, two gaps', date('1949-01-01', '+' || i || ' months'), sin(i) FROM n WHERE i NOT IN (4, 5);
+INSERT INTO s SELECT 'month ends', date('2019-10-01', '+' || (i + 1) || ' months', '-1 day'), sin(i) FROM n;
+INSERT INTO s SELECT 'quarterly', date('1960-01-01', '+' || (3 * i) || ' months'), sin(i) FROM n;
+INSERT INTO s SELECT 'yearly', date('1821-01-01', '+' || i || ' years'), sin(i) FROM n;
+INSERT INTO s SELECT 'daily', date('2024-02-20', '+' || i || ' days'), sin(i) FROM n;
+INSERT INTO s SELECT 'weekly', date('2024-01-01', '+' || (7 * i) || ' days'), sin(i) FROM n;
+INSERT INTO s SELECT 'hourly', datetime('2024-03-05 13:00:00', '+' || i || ' hours'), sin(i) FROM n;
+INSERT INTO s SELECT 'every 15 minutes', strftime('%Y-%m-%dT%H:%M', '2024-03-05 23:00', '+' || (15 * i) || ' minutes'), sin(i) FROM n;
+CREATE TABLE m AS
+  SELECT name, rnn_train(ts, v, '{"cell":"rnn","window":3,"hidden":2,"epochs":1,"validation":0}') AS model
+  FROM s GROUP BY name;
+SELECT name, json_extract(rnn_info(model), '$.step'), json_extract(rnn_info(model), '$.rows'),
+       json_extract(rnn_info(model), '$.missing_filled'), json_extract(rnn_info(model), '$.last_ts')
+FROM m ORDER BY rowid;
+SELECT m.name, group_concat(coalesce(f.ts, 'NULL') || ':' || typeof(f.ts), ' ')
+FROM m, rnn_forecast(m.model, 3) f GROUP BY m.name ORDER BY m.rowid;
