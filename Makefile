@@ -52,7 +52,7 @@ demo: dist/rnn.so
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 deps:
 	$(SUDO) apt-get update
-	$(SUDO) apt-get install -y build-essential sqlite3 libsqlite3-dev python3-torch python3-numpy
+	$(SUDO) apt-get install -y build-essential sqlite3 libsqlite3-dev python3 python3-torch python3-numpy
 
 install: dist/rnn.so
 	install -d $(DESTDIR)/usr/local/lib/sqlite-rnn
