@@ -35,8 +35,15 @@ $(B)/%: tests/%.c $(CORE_SRC) core/alloc_libc.c $(HEADERS)
 	@mkdir -p $(B)
 	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $< $(CORE_SRC) core/alloc_libc.c $(LDLIBS)
 
-test: $(B)/rnn.so $(addprefix $(B)/,$(C_TESTS))
-	@tests/run.sh --sqlite3 "$(SQLITE3)" --ext $(B)/rnn --bin $(B) $(addprefix $(B)/,$(C_TESTS))
+# Tests of the extension inside SQLite link it statically (-DSQLITE_CORE).
+$(B)/test_limits: tests/test_limits.c $(CORE_SRC) $(EXT_SRC) $(HEADERS)
+	@mkdir -p $(B)
+	$(CC) $(XCFLAGS) $(CFLAGS) -DSQLITE_CORE -o $@ $< $(CORE_SRC) $(EXT_SRC) -lsqlite3 $(LDLIBS)
+
+SQL_TESTS := test_limits
+
+test: $(B)/rnn.so $(addprefix $(B)/,$(C_TESTS) $(SQL_TESTS))
+	@tests/run.sh --sqlite3 "$(SQLITE3)" --ext $(B)/rnn --bin $(B) $(addprefix $(B)/,$(C_TESTS) $(SQL_TESTS))
 
 # The sanitizer build loads an instrumented extension into the system
 # sqlite3 shell, so the runtime is preloaded (RNN_PRELOAD, see tests/run.sh).

@@ -62,6 +62,18 @@ void rnn_net_init(float *params, const rnn_arch *a, const rnn_layout *lo,
     params[i] = (2.0f * rnn_rng_float(r) - 1.0f) * k;
 }
 
+size_t rnn_work_bytes(const rnn_arch *a, int B, double dropout) {
+  size_t T = (size_t)a->window, H = (size_t)a->hidden, Bs = (size_t)B;
+  size_t G = (size_t)rnn_cell_gates(a->cell), D = (size_t)a->dirs;
+  size_t L = (size_t)a->layers, O = (size_t)a->output;
+  size_t z = T * Bs * G * H, aux = T * Bs * H, out = T * Bs * D * H;
+  size_t floats = T * Bs * (size_t)a->input + L * D * (z + aux) + L * out +
+                  Bs * D * H + 2 * Bs * O + Bs * G * H + 2 * out +
+                  (a->cell == RNN_CELL_GRU ? 2 : 1) * z + 3 * Bs * H;
+  if (dropout > 0 && L > 1) floats += 2 * (L - 1) * out;
+  return floats * sizeof(float);
+}
+
 rnn_status rnn_work_init(rnn_work *w, const rnn_arch *a, int B,
                          double dropout) {
   memset(w, 0, sizeof *w);

@@ -114,6 +114,9 @@ typedef struct rnn_work {
   size_t z_stride, aux_stride, out_stride; /* floats between blocks */
 } rnn_work;
 
+/* Bytes rnn_work_init would allocate. */
+size_t rnn_work_bytes(const rnn_arch *a, int B, double dropout);
+
 /* dropout > 0 allocates the dropout buffers (training with layers > 1). */
 rnn_status rnn_work_init(rnn_work *w, const rnn_arch *a, int B, double dropout);
 void rnn_work_free(rnn_work *w);

@@ -86,6 +86,15 @@ rnn_status rnn_predict(const rnn_model *m, const double *win, int h,
     rnn_free(buf);
     return RNN_OK;
   }
+  /* A BLOB may describe a network far larger than its own size suggests
+  ** (a long window multiplies the state buffers): check before allocating. */
+  size_t need = rnn_work_bytes(a, 1, 0.0);
+  if (need > RNN_MAX_MEMORY) {
+    rnn_free(buf);
+    return rnn_fail(e, RNN_ELIMIT,
+                    "the model needs about %zu MiB to run; the limit is %zu MiB",
+                    need >> 20, RNN_MAX_MEMORY >> 20);
+  }
   rnn_work w;
   float *rows = rnn_malloc((size_t)W * C * sizeof *rows);
   float *z = rnn_malloc((size_t)h * sizeof *z);

@@ -29,7 +29,8 @@ typedef enum rnn_status {
   RNN_ENOTMODEL, /* a BLOB that is not an rnn model at all (magic) */
   RNN_ECORRUPT,  /* an rnn model BLOB that is damaged or inconsistent */
   RNN_ENEWER,    /* an rnn model BLOB written by a newer format version */
-  RNN_EINTERRUPT /* training was stopped by the caller (rnn_train_ctl) */
+  RNN_EINTERRUPT, /* training was stopped by the caller (rnn_train_ctl) */
+  RNN_ELIMIT      /* a resource limit would be exceeded; the message says which */
 } rnn_status;
 
 /* Caller-owned error text. */
@@ -61,6 +62,9 @@ enum { RNN_SHORT_FALLBACK = 0, RNN_SHORT_ERROR = 1, RNN_SHORT_NULL = 2 };
 #define RNN_MAX_WINDOW 1000
 #define RNN_MAX_LAYERS 8
 #define RNN_MAX_HORIZON 1000
+/* The most memory one training run or one prediction may plan to use; the
+** estimate is checked before anything is allocated. */
+#define RNN_MAX_MEMORY ((size_t)2 << 30)
 
 /* Training options (SPEC.md section 5); rnn_options_init fills defaults. */
 typedef struct rnn_options {

@@ -25,17 +25,23 @@
 **      max_seconds have passed (checked after every minibatch); the caller's
 **      progress callback can interrupt it (RNN_EINTERRUPT).
 **   7. On the validation windows the kept model forecasts recursively
-**      cal_steps = max(horizon, 2 * period, 12) steps; the absolute errors,
+**      cal_steps = max(horizon, 12) steps; the absolute errors,
 **      divided by sqrt(step) and pooled, calibrate the intervals (split
 **      conformal, core/predict.c rule 5), and the first
 **      `horizon` steps give the metrics MAE, RMSE, sMAPE and MASE (scaled by
 **      the in-sample seasonal-naive error of the training rows, lag = the
-**      period, or 1). At most the latest RNN_MAX_CAL_ORIGINS windows count.
+**      period, or 1). At most the latest RNN_MAX_CAL_ORIGINS windows count
+**      (RNN_MIN_CAL_ORIGINS when max_seconds ran out, so the budget holds).
 **   8. The model keeps the last W rows (data units) as its tail.
 **   9. Fewer points than one window needs: short policy "fallback" gives a
 **      seasonal-naive model (period found in the data, else the last
 **      value) calibrated on its own in-sample errors; "error" fails with
 **      the counts; "null" gives no model.
+**  10. Memory is estimated before anything large is allocated; a run that
+**      would need more than RNN_MAX_MEMORY fails with RNN_ELIMIT.
+**  11. A loss that stops being finite (divergence) ends training: the best
+**      epoch so far is kept, or, before any finished epoch, training fails
+**      with a message; a model never holds a non-finite weight.
 ** Nothing here depends on the thread count, and nothing but max_seconds on
 ** the clock: the same input, options and seed give the same model.
 */
@@ -47,7 +53,8 @@
 #include "nn.h"
 #include "rng.h"
 
-#define RNN_MAX_CAL_ORIGINS 500
+#define RNN_MAX_CAL_ORIGINS 200
+#define RNN_MIN_CAL_ORIGINS 16
 
 void rnn_model_free(rnn_model *m) {
   if (!m) return;
@@ -186,13 +193,13 @@ static double snaive_scale(const double *y, size_t rows, int C, int p) {
 /* Rule 7: forecasts from the latest validation windows, fills the metrics
 ** and the calibration. */
 static rnn_status validate(rnn_model *m, const double *v, const float *z,
-                           size_t n, int first, int count, size_t train_rows) {
+                           size_t n, int first, int count, size_t train_rows,
+                           int max_origins) {
   int W = m->arch.window, O = m->arch.output, C = m->arch.input;
-  int K = O > 2 * m->period ? O : 2 * m->period;
-  if (K < 12) K = 12;
-  if (count > RNN_MAX_CAL_ORIGINS) {
-    first += count - RNN_MAX_CAL_ORIGINS;
-    count = RNN_MAX_CAL_ORIGINS;
+  int K = O > 12 ? O : 12;
+  if (count > max_origins) {
+    first += count - max_origins;
+    count = max_origins;
   }
   int B = count < 64 ? count : 64;
   rnn_status rc;
@@ -370,6 +377,16 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   size_t np = m->layout.n_params;
   int B = o->batch < ntrain ? o->batch : ntrain;
   int EB = B > 64 ? B : (nval < 64 ? (nval > B ? nval : B) : 64);
+  /* Rule 10. */
+  size_t need = rnn_work_bytes(&m->arch, EB, o->dropout) +
+                np * 5 * sizeof(float) + n * C * (sizeof(double) + sizeof(float));
+  if (need > RNN_MAX_MEMORY) {
+    rc = rnn_fail(e, RNN_ELIMIT,
+                  "training needs about %zu MiB (window %d, batch %d, hidden "
+                  "%d, layers %d); the limit is %zu MiB",
+                  need >> 20, W, B, o->hidden, o->layers, RNN_MAX_MEMORY >> 20);
+    goto fail;
+  }
   z = rnn_malloc(n * C * sizeof *z);
   m->params = rnn_malloc(np * sizeof *m->params);
   best = rnn_malloc(np * sizeof *best);
@@ -395,7 +412,7 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   rnn_net_init(m->params, &m->arch, &m->layout, &rng);
   memcpy(best, m->params, np * sizeof *best);
   double best_val = INFINITY, t0 = seconds_now();
-  int out_of_time = 0;
+  int out_of_time = 0, diverged = 0;
 
   /* Rule 4. */
   for (int ep = 0; ep < o->epochs && !out_of_time; ep++) {
@@ -409,6 +426,10 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
       rnn_net_dropout_masks(&w, &m->arch, bs, o->dropout, &rng);
       rnn_net_forward(&w, &m->arch, &m->layout, m->params, bs, 1);
       double loss = rnn_loss(o->loss, w.dy, w.y, target, bs * O);
+      if (!isfinite(loss)) {
+        diverged = ep + 1;
+        break;
+      }
       memset(grad, 0, np * sizeof *grad);
       rnn_net_backward(&w, &m->arch, &m->layout, m->params, grad, bs);
       rnn_clip_grad(grad, np, o->clip);
@@ -427,9 +448,16 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
         break;
       }
     }
-    if (out_of_time && seen < ntrain) break; /* a partial epoch is not kept */
+    for (size_t i = 0; i < np && !diverged; i++)
+      if (!isfinite(m->params[i])) diverged = ep + 1;
+    if (diverged || (out_of_time && seen < ntrain))
+      break; /* a partial epoch is not kept */
     /* Rule 5. */
     double val = nval ? eval_loss(m, &w, target, z, idx, ntrain, nval) : NAN;
+    if (nval && !isfinite(val)) {
+      diverged = ep + 1;
+      break;
+    }
     m->train_loss[ep] = sum / seen;
     m->val_loss[ep] = val;
     m->epochs_run = ep + 1;
@@ -447,11 +475,22 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
     }
     if (nval && ep + 1 - m->best_epoch >= o->patience) break;
   }
+  /* Rule 11. */
+  if (diverged && m->best_epoch == 0) {
+    rc = rnn_fail(e, RNN_EINVAL,
+                  "training diverged in epoch %d (the loss is no longer finite); "
+                  "lower lr, or keep clip on",
+                  diverged);
+    goto fail;
+  }
   memcpy(m->params, best, np * sizeof *best);
 
   /* Rule 7. */
   m->metrics.mae = m->metrics.rmse = m->metrics.smape = m->metrics.mase = NAN;
-  if (nval && (rc = validate(m, v, z, n, ntrain, nval, train_rows))) goto fail;
+  if (nval && (rc = validate(m, v, z, n, ntrain, nval, train_rows,
+                             out_of_time ? RNN_MIN_CAL_ORIGINS
+                                         : RNN_MAX_CAL_ORIGINS)))
+    goto fail;
   goto done;
 
 nomem:

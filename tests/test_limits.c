@@ -1,0 +1,169 @@
+/*
+** Failure and stopping, through SQLite itself (the extension linked
+** statically, -DSQLITE_CORE):
+**   - with sqlite3_hard_heap_limit64 set low, training fails with
+**     SQLITE_NOMEM and the connection stays usable;
+**   - sqlite3_interrupt from another thread stops training within a second,
+**     with SQLITE_INTERRUPT;
+**   - max_seconds stops training within a second and keeps a model;
+**   - a failing INSERT ... SELECT rnn_train(...) leaves the table as it was.
+** The times are printed; the bounds are a second, against training runs that
+** would otherwise take minutes.
+*/
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+
+int sqlite3_rnn_init(sqlite3 *db, char **err, const sqlite3_api_routines *api);
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static sqlite3 *open_db(void) {
+  sqlite3 *db = NULL;
+  if (sqlite3_open(":memory:", &db) != SQLITE_OK) return NULL;
+  sqlite3_rnn_init(db, NULL, NULL);
+  sqlite3_exec(db,
+               "CREATE TABLE s(t, v);"
+               "WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r "
+               "WHERE i < 999) INSERT INTO s SELECT i, sin(i / 7.0) FROM r;",
+               NULL, NULL, NULL);
+  return db;
+}
+
+/* Steps one statement to the end; returns the last result code and leaves
+** the error text in *msg (static buffer). */
+static int run(sqlite3 *db, const char *sql, const char **msg) {
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+  if (rc == SQLITE_OK) {
+    do rc = sqlite3_step(st);
+    while (rc == SQLITE_ROW);
+  }
+  if (rc == SQLITE_DONE) rc = SQLITE_OK;
+  static char buf[512];
+  snprintf(buf, sizeof buf, "%s", sqlite3_errmsg(db));
+  if (msg) *msg = buf;
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static void test_heap_limit_gives_nomem(void) {
+  sqlite3 *db = open_db();
+  const char *msg;
+  sqlite3_int64 old = sqlite3_hard_heap_limit64(-1);
+  sqlite3_hard_heap_limit64(sqlite3_memory_used() + 512 * 1024);
+  int rc = run(db,
+               "SELECT rnn_train(t, v, '{\"hidden\":256,\"window\":50,"
+               "\"batch\":256,\"epochs\":1}') FROM s",
+               &msg);
+  sqlite3_hard_heap_limit64(old);
+  EXPECT(rc == SQLITE_NOMEM, "rc %d: %s", rc, msg);
+  rc = run(db, "SELECT rnn_version()", &msg);
+  EXPECT(rc == SQLITE_OK, "connection unusable after NOMEM: %s", msg);
+  rc = run(db,
+           "SELECT rnn_train(t, v, '{\"hidden\":4,\"window\":5,\"epochs\":1}') "
+           "FROM s",
+           &msg);
+  EXPECT(rc == SQLITE_OK, "training after the limit is lifted: %s", msg);
+  sqlite3_close(db);
+}
+
+typedef struct job {
+  sqlite3 *db;
+  const char *sql;
+  int rc;
+  double done_at;
+} job;
+
+static void *run_job(void *arg) {
+  job *j = arg;
+  j->rc = run(j->db, j->sql, NULL);
+  j->done_at = now();
+  return NULL;
+}
+
+static void test_interrupt_stops_training(void) {
+  sqlite3 *db = open_db();
+  job j = {db,
+           "SELECT rnn_train(t, v, '{\"hidden\":64,\"epochs\":100000,"
+           "\"validation\":0}') FROM s",
+           -1, 0};
+  pthread_t th;
+  pthread_create(&th, NULL, run_job, &j);
+  usleep(300 * 1000);
+  double asked = now();
+  sqlite3_interrupt(db);
+  pthread_join(th, NULL);
+  double latency = j.done_at - asked;
+  printf("  interrupt: stopped %.3f s after sqlite3_interrupt\n", latency);
+  EXPECT(j.rc == SQLITE_INTERRUPT, "rc %d", j.rc);
+  EXPECT(latency < 1.0, "took %.3f s", latency);
+  const char *msg;
+  EXPECT(run(db, "SELECT rnn_version()", &msg) == SQLITE_OK, "%s", msg);
+  sqlite3_close(db);
+}
+
+static void test_max_seconds(void) {
+  sqlite3 *db = open_db();
+  const char *msg;
+  double t0 = now();
+  int rc = run(db,
+               "CREATE TABLE m AS SELECT rnn_train(t, v, '{\"hidden\":64,"
+               "\"epochs\":100000,\"max_seconds\":0.5}') AS model FROM s",
+               &msg);
+  double took = now() - t0;
+  printf("  max_seconds 0.5: returned after %.3f s\n", took);
+  EXPECT(rc == SQLITE_OK, "%s", msg);
+  EXPECT(took < 1.5, "took %.3f s", took);
+  sqlite3_stmt *st;
+  sqlite3_prepare_v2(db,
+                     "SELECT json_extract(rnn_info(model), '$.epochs_run'), "
+                     "typeof(rnn_predict(model)) FROM m",
+                     -1, &st, NULL);
+  EXPECT(sqlite3_step(st) == SQLITE_ROW, "no model");
+  EXPECT(sqlite3_column_int(st, 0) < 100000, "ran every epoch");
+  EXPECT(!strcmp((const char *)sqlite3_column_text(st, 1), "real"),
+         "the kept model does not predict");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+static void test_failed_insert_leaves_table(void) {
+  sqlite3 *db = open_db();
+  const char *msg;
+  sqlite3_exec(db,
+               "CREATE TABLE models(name, model);"
+               "INSERT INTO models VALUES ('old', x'00')",
+               NULL, NULL, NULL);
+  int rc = run(db,
+               "INSERT INTO models SELECT 'a', rnn_train(t, v, '{\"window\":3,"
+               "\"epochs\":1,\"hidden\":2}') FROM s UNION ALL "
+               "SELECT 'b', rnn_train(t, v, '{\"hiden\":3}') FROM s",
+               &msg);
+  EXPECT(rc == SQLITE_ERROR, "rc %d", rc);
+  EXPECT(strstr(msg, "unknown option \"hiden\"") != NULL, "%s", msg);
+  sqlite3_stmt *st;
+  sqlite3_prepare_v2(db, "SELECT count(*), max(name) FROM models", -1, &st, NULL);
+  sqlite3_step(st);
+  EXPECT(sqlite3_column_int(st, 0) == 1 &&
+             !strcmp((const char *)sqlite3_column_text(st, 1), "old"),
+         "table changed: %d rows", sqlite3_column_int(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+int main(void) {
+  RUN(test_heap_limit_gives_nomem);
+  RUN(test_interrupt_stops_training);
+  RUN(test_max_seconds);
+  RUN(test_failed_insert_leaves_table);
+  return check_exit();
+}
