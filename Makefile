@@ -20,7 +20,7 @@ C_TESTS  := test_json test_grad test_ref test_blob
 # Everything is built in $(B); the sanitizer build uses build-asan/.
 B ?= build
 
-.PHONY: all test asan demo deps clean install
+.PHONY: all test asan fuzz demo deps clean install
 all: dist/rnn.so
 
 dist/rnn.so: $(CORE_SRC) $(EXT_SRC) $(HEADERS)
@@ -36,11 +36,16 @@ $(B)/%: tests/%.c $(CORE_SRC) core/alloc_libc.c $(HEADERS)
 	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $< $(CORE_SRC) core/alloc_libc.c $(LDLIBS)
 
 # Tests of the extension inside SQLite link it statically (-DSQLITE_CORE).
-$(B)/test_limits: tests/test_limits.c $(CORE_SRC) $(EXT_SRC) $(HEADERS)
+$(B)/test_limits $(B)/test_oom: $(B)/%: tests/%.c $(CORE_SRC) $(EXT_SRC) $(HEADERS)
 	@mkdir -p $(B)
 	$(CC) $(XCFLAGS) $(CFLAGS) -DSQLITE_CORE -o $@ $< $(CORE_SRC) $(EXT_SRC) -lsqlite3 $(LDLIBS)
 
-SQL_TESTS := test_limits
+# The threads test runs under ThreadSanitizer in every build.
+$(B)/test_threads: tests/test_threads.c $(CORE_SRC) $(EXT_SRC) $(HEADERS)
+	@mkdir -p $(B)
+	$(CC) $(XCFLAGS) -O1 -g -fsanitize=thread -DSQLITE_CORE -o $@ $< $(CORE_SRC) $(EXT_SRC) -lsqlite3 $(LDLIBS)
+
+SQL_TESTS := test_limits test_oom test_threads
 
 test: $(B)/rnn.so $(addprefix $(B)/,$(C_TESTS) $(SQL_TESTS))
 	@tests/run.sh --sqlite3 "$(SQLITE3)" --ext $(B)/rnn --bin $(B) $(addprefix $(B)/,$(C_TESTS) $(SQL_TESTS))
@@ -53,13 +58,41 @@ asan:
 	  RNN_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)"
 export RNN_PRELOAD
 
+# libFuzzer targets (clang, libclang-rt-14-dev), each run FUZZ_SECONDS on a
+# copy of its committed seed corpus (tests/fuzz/corpus/<kind>). Predictions
+# on fuzzed models may plan at most 256 MiB here.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_FLAGS   := -std=c11 -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -DRNN_MAX_MEMORY='((size_t)256 << 20)'
+FUZZ_TARGETS := fuzz_blob fuzz_options fuzz_json fuzz_sql
+
+build/fuzz/fuzz_sql: tests/fuzz/fuzz_sql.c $(CORE_SRC) $(EXT_SRC) $(HEADERS)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -DSQLITE_CORE -o $@ $< $(CORE_SRC) $(EXT_SRC) -lsqlite3 $(LDLIBS)
+
+build/fuzz/%: tests/fuzz/%.c $(CORE_SRC) core/alloc_libc.c $(HEADERS)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(CORE_SRC) core/alloc_libc.c $(LDLIBS)
+
+fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  kind=$${t#fuzz_}; work=build/fuzz/corpus-$$kind; \
+	  rm -rf $$work; mkdir -p $$work; cp tests/fuzz/corpus/$$kind/* $$work/; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 $$work > build/fuzz/$$t.log 2>&1 \
+	    || { tail -60 build/fuzz/$$t.log; echo "$$t: FAILED"; exit 1; }; \
+	  echo "$$t: $$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' build/fuzz/$$t.log), corpus $$(ls $$work | wc -l) inputs"; \
+	done
+
 demo: dist/rnn.so
 	$(SQLITE3) < sql/demo.sql
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 deps:
 	$(SUDO) apt-get update
-	$(SUDO) apt-get install -y build-essential sqlite3 libsqlite3-dev python3 python3-torch python3-numpy
+	$(SUDO) apt-get install -y build-essential sqlite3 libsqlite3-dev python3 clang libclang-rt-14-dev python3-torch python3-numpy
 
 install: dist/rnn.so
 	install -d $(DESTDIR)/usr/local/lib/sqlite-rnn

@@ -81,7 +81,8 @@ static const uint32_t crc_table[256] = {
     0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
 };
 
-static uint32_t crc32(const unsigned char *p, size_t n) {
+uint32_t rnn_crc32(const void *data, size_t n) {
+  const unsigned char *p = data;
   uint32_t c = 0xFFFFFFFFu;
   for (size_t i = 0; i < n; i++) c = crc_table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
@@ -252,7 +253,7 @@ rnn_status rnn_model_encode(const rnn_model *m, unsigned char **out,
   write_model(&w, m);
   writer fix = {buf + 12, 0};
   put_u32(&fix, (uint32_t)total);
-  put_u32(&w, crc32(buf, w.n));
+  put_u32(&w, rnn_crc32(buf, w.n));
   *out = buf;
   *len = total;
   return RNN_OK;
@@ -456,7 +457,8 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
       size_t per = version >= 2 ? 16 : 8;
       if (!ok || r->bad || ne > MAX_EPOCHS || best > ne ||
           r->n - r->pos != (size_t)ne * per || m->rows < 0 ||
-          m->missing < 0 || m->missing > m->rows * 1025)
+          m->rows > ((int64_t)1 << 40) || m->missing < 0 ||
+          m->missing > m->rows * 1025)
         return corrupt(e, "training record");
       m->epochs_run = (int)ne;
       m->best_epoch = (int)best;
@@ -530,7 +532,7 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
   /* Rule 3. */
   if (total != len) return corrupt(e, "length");
   reader tr = {b, len, len - 4, 0};
-  if (get_u32(&tr) != crc32(b, len - 4)) return corrupt(e, "checksum");
+  if (get_u32(&tr) != rnn_crc32(b, len - 4)) return corrupt(e, "checksum");
 
   rnn_model *m = rnn_calloc(1, sizeof *m);
   if (!m) return RNN_ENOMEM;
@@ -597,4 +599,12 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
 fail:
   rnn_model_free(m);
   return rc;
+}
+
+void rnn_blob_reseal(unsigned char *b, size_t len) {
+  if (len < 20) return;
+  writer w = {b + 12, 0};
+  put_u32(&w, (uint32_t)len);
+  w = (writer){b + len - 4, 0};
+  put_u32(&w, rnn_crc32(b, len - 4));
 }

@@ -63,8 +63,11 @@ enum { RNN_SHORT_FALLBACK = 0, RNN_SHORT_ERROR = 1, RNN_SHORT_NULL = 2 };
 #define RNN_MAX_LAYERS 8
 #define RNN_MAX_HORIZON 1000
 /* The most memory one training run or one prediction may plan to use; the
-** estimate is checked before anything is allocated. */
+** estimate is checked before anything is allocated. (The fuzz targets build
+** with a smaller limit.) */
+#ifndef RNN_MAX_MEMORY
 #define RNN_MAX_MEMORY ((size_t)2 << 30)
+#endif
 
 /* Training options (SPEC.md section 5); rnn_options_init fills defaults. */
 typedef struct rnn_options {
@@ -303,6 +306,14 @@ int rnn_interval(const rnn_model *m, int s, double level, double *half);
 /* Encodes m into a new buffer (rnn_free) of *len bytes. */
 rnn_status rnn_model_encode(const rnn_model *m, unsigned char **out,
                             size_t *len);
+
+/* The CRC-32 the BLOB trailer holds (zlib's polynomial). */
+uint32_t rnn_crc32(const void *data, size_t n);
+
+/* Rewrites the total length and checksum of b[0..len-1] to match its
+** bytes (for tests and fuzzing, which change fields and must get past
+** the checksum). */
+void rnn_blob_reseal(unsigned char *b, size_t len);
 
 /* Decodes a BLOB, validating every length before use. Returns
 ** RNN_ENOTMODEL, RNN_ECORRUPT or RNN_ENEWER for bad input. */

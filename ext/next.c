@@ -106,9 +106,12 @@ static void rnn_next_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     int t = sqlite3_value_numeric_type(v);
     if (t == SQLITE_NULL) {
       row[c] = NAN; /* rule 2 */
-    } else if (t == SQLITE_INTEGER || t == SQLITE_FLOAT) {
-      row[c] = sqlite3_value_double(v);
-      if (!isfinite(row[c])) row[c] = NAN;
+    } else if ((t == SQLITE_INTEGER || t == SQLITE_FLOAT) &&
+               isfinite(row[c] = sqlite3_value_double(v))) {
+      /* a number */
+    } else if (t == SQLITE_FLOAT) {
+      rnn_ext_errorf(ctx, FN, "%s is not finite", c ? "a covariate" : "value");
+      return;
     } else {
       rnn_ext_errorf(ctx, FN, "%s must be a number or NULL",
                      c ? "covariates" : "value");

@@ -75,16 +75,13 @@ static void test_same_seed_same_bytes(void) {
   rnn_model_free(m3);
 }
 
-/* Writes the CRC-32 of blob[0..len-5] into its last 4 bytes, so a test can
-** change a field and still pass the checksum. */
-static void reseal(unsigned char *b, size_t len) {
-  uint32_t c = 0xFFFFFFFFu;
-  for (size_t i = 0; i + 4 < len; i++) {
-    c ^= b[i];
-    for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
-  }
-  c ^= 0xFFFFFFFFu;
-  for (int k = 0; k < 4; k++) b[len - 4 + k] = (unsigned char)(c >> (8 * k));
+/* A changed field must not pass just because the checksum is right. */
+static void reseal(unsigned char *b, size_t len) { rnn_blob_reseal(b, len); }
+
+/* The checksum is zlib's CRC-32: its check value for "123456789". */
+static void test_crc32_is_zlibs(void) {
+  EXPECT(rnn_crc32("123456789", 9) == 0xCBF43926u, "crc %08x",
+         rnn_crc32("123456789", 9));
 }
 
 static rnn_status decode_status(const unsigned char *b, size_t len, char *msg) {
@@ -189,5 +186,6 @@ int main(void) {
   RUN(test_round_trip_predicts_bit_for_bit);
   RUN(test_same_seed_same_bytes);
   RUN(test_decode_rejects_damage);
+  RUN(test_crc32_is_zlibs);
   return check_exit();
 }

@@ -91,5 +91,6 @@ SELECT rnn_next('x', 1) OVER () FROM m;
 SELECT rnn_next(NULL, 1) OVER () FROM m;
 SELECT rnn_next(model, 1, 2) OVER () FROM m;
 SELECT rnn_next(model, 'abc') OVER () FROM m;
+SELECT rnn_next(model, 1e999) OVER () FROM m;
 SELECT count(*) FROM (SELECT rnn_next(CASE WHEN t < 3 THEN (SELECT model FROM m) ELSE (SELECT rnn_train(t, v, '{"window":5,"epochs":1,"hidden":3}') FROM s) END, v) OVER (ORDER BY t) FROM s);
 SELECT 'still works', typeof(rnn_predict(model)) FROM m;

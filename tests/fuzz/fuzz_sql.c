@@ -1,0 +1,64 @@
+/*
+** libFuzzer target: the SQL functions on fuzzed models and windows, in an
+** in-memory database with the extension linked statically.
+** Input: byte 0 picks the statement (and, with bit 7 set, gives the model a
+** correct length and checksum first), bytes 1-2 (little-endian) the length
+** of the model BLOB that follows; the rest is the window text. Every
+** statement must finish with SQLITE_OK, or an error (never a crash, a leak
+** or a hang).
+*/
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../core/rnn.h"
+
+int sqlite3_rnn_init(sqlite3 *db, char **err, const sqlite3_api_routines *api);
+
+static sqlite3 *db;
+static sqlite3_stmt *stmts[6];
+static const char *const sql[6] = {
+    "SELECT rnn_predict(?1), rnn_info(?1)",
+    "SELECT rnn_predict(?1, ?2)",
+    "SELECT rnn_predict(?1, ?2, ?3)",
+    "SELECT * FROM rnn_forecast(?1, ?3, 0.9, ?2)",
+    "SELECT * FROM rnn_forecast(?1, ?3)",
+    "SELECT rnn_next(?1, v) OVER (ORDER BY t ROWS BETWEEN 30 PRECEDING AND 1 "
+    "PRECEDING) FROM w",
+};
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc, (void)argv;
+  sqlite3_open(":memory:", &db);
+  sqlite3_rnn_init(db, NULL, NULL);
+  sqlite3_exec(db,
+               "CREATE TABLE w(t, v); WITH RECURSIVE r(i) AS (SELECT 0 UNION "
+               "ALL SELECT i + 1 FROM r WHERE i < 40) INSERT INTO w SELECT i, "
+               "CASE WHEN i % 7 = 3 THEN NULL ELSE i % 5 END FROM r;",
+               NULL, NULL, NULL);
+  for (int i = 0; i < 6; i++) sqlite3_prepare_v2(db, sql[i], -1, &stmts[i], NULL);
+  return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size < 3) return 0;
+  int which = data[0] % 6;
+  size_t blen = (size_t)data[1] | (size_t)data[2] << 8;
+  if (blen > size - 3) blen = size - 3;
+  const uint8_t *blob = data + 3, *text = blob + blen;
+  size_t tlen = size - 3 - blen;
+  sqlite3_stmt *st = stmts[which];
+  uint8_t *copy = malloc(blen + 1);
+  memcpy(copy, blob, blen);
+  if (data[0] & 0x80) rnn_blob_reseal(copy, blen);
+  sqlite3_bind_blob(st, 1, copy, (int)blen, SQLITE_TRANSIENT);
+  free(copy);
+  sqlite3_bind_text(st, 2, (const char *)text, (int)tlen, SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 3, 1 + (data[0] >> 3) % 16);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+  }
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return 0;
+}

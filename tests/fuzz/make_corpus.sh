@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Regenerates the committed seed corpora in tests/fuzz/corpus/ from a build
+# of the extension (default build/rnn): real model BLOBs of every kind, and
+# options, JSON windows and SQL-harness inputs built from them.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ext=${1:-build/rnn}
+c=tests/fuzz/corpus
+rm -rf "$c"
+mkdir -p "$c/blob" "$c/options" "$c/json" "$c/sql"
+
+sqlite3 -cmd ".load $ext" :memory: <<SQL
+CREATE TABLE s(t, v, x);
+WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 47)
+INSERT INTO s SELECT i, 10 + 3 * sin(i / 2.0) + (i % 5 = 2), i % 3 FROM r;
+INSERT INTO s VALUES (48, NULL, 1);
+SELECT writefile('$c/blob/rnn_tanh', rnn_train(t, v, '{"cell":"rnn","hidden":3,"window":4,"epochs":2}')) FROM s;
+SELECT writefile('$c/blob/rnn_relu_bi', rnn_train(t, v, '{"cell":"rnn","activation":"relu","bidirectional":true,"hidden":2,"window":3,"epochs":2}')) FROM s;
+SELECT writefile('$c/blob/rnn_sigmoid_novalidation', rnn_train(t, v, '{"cell":"rnn","activation":"sigmoid","hidden":2,"window":3,"epochs":2,"validation":0}')) FROM s;
+SELECT writefile('$c/blob/gru_2layer', rnn_train(t, v, '{"cell":"gru","layers":2,"hidden":2,"window":3,"epochs":2,"dropout":0.2}')) FROM s;
+SELECT writefile('$c/blob/lstm_horizon3', rnn_train(t, v, '{"cell":"lstm","hidden":3,"window":4,"horizon":3,"epochs":2}')) FROM s;
+SELECT writefile('$c/blob/lstm_covariate', rnn_train(t, v, '{"cell":"lstm","hidden":2,"window":3,"epochs":2}', x)) FROM s;
+SELECT writefile('$c/blob/dates_monthly', rnn_train(date('2000-01-01', '+' || t || ' months'), v, '{"cell":"gru","hidden":2,"window":3,"epochs":1}')) FROM s;
+SELECT writefile('$c/blob/seasonal_naive', rnn_train(t, v, '{"window":40}')) FROM (SELECT * FROM s LIMIT 12);
+SELECT writefile('$c/blob/format_v1', x'$(cat tests/fixtures/skeleton_v1.hex)');
+SQL
+
+
+printf '%s' '{}' > "$c/options/empty"
+printf '%s' '{"cell":"gru","hidden":8,"layers":2,"dropout":0.1,"bidirectional":true,"window":"auto"}' > "$c/options/architecture"
+printf '%s' '{"horizon":12,"epochs":5,"batch":16,"optimizer":"momentum","lr":0.01,"clip":0,"loss":"huber"}' > "$c/options/training"
+printf '%s' '{"validation":0.2,"patience":3,"missing":"error","duplicates":"mean","short":"null","seed":7,"threads":2,"max_seconds":1.5,"verbose":false,"normalize":"minmax","activation":"relu"}' > "$c/options/forecasting"
+printf '%s' '[1, 2.5, null, -3e2, 0.000001]' > "$c/json/numbers"
+printf '%s' '[[1, 0, 2], [null, 1, 2], [3, null, 1e-3]]' > "$c/json/rows"
+printf '%s' '{"a": "\u00e9\ud83d\ude00\n", "b": [true, false, null], "c": {}}' > "$c/json/object"
+
+# SQL harness inputs: statement selector, LE16 model length, model, window.
+i=0
+for b in "$c"/blob/*; do
+  for w in '[1,2,3,4,5,6,7,8,9,10,11,12]' '[[1,0],[2,1],[3,2],[4,0]]' '[null,null,5]'; do
+    python3 - "$b" "$w" "$c/sql/$(basename "$b")_$i" $((i % 6)) <<'PY'
+import struct, sys
+blob = open(sys.argv[1], 'rb').read()
+open(sys.argv[3], 'wb').write(bytes([int(sys.argv[4])]) + struct.pack('<H', len(blob) & 0xFFFF) + blob + sys.argv[2].encode())
+PY
+    i=$((i + 1))
+  done
+done
+# fuzz_blob reads byte 0 as a mode (odd: reseal the checksum first), and
+# fuzz_sql's selector bit 7 does the same: seed both modes.
+python3 - "$c" <<'PY'
+import os, sys
+c = sys.argv[1]
+for f in os.listdir(f"{c}/blob"):
+    p = f"{c}/blob/{f}"
+    b = open(p, 'rb').read()
+    open(p, 'wb').write(b'\x00' + b)
+    open(p + '_resealed', 'wb').write(b'\x01' + b)
+for f in os.listdir(f"{c}/sql"):
+    p = f"{c}/sql/{f}"
+    b = bytearray(open(p, 'rb').read())
+    b[0] |= 0x80
+    open(p + '_resealed', 'wb').write(bytes(b))
+PY
+ls "$c"/* | wc -l
