@@ -23,7 +23,7 @@ void rnn_cell_input_proj(const rnn_cell_io *c, int G, int add_b_hh) {
     for (int j = 0; j < GH; j++)
       z[j] = add_b_hh ? c->b_ih[j] + c->b_hh[j] : c->b_ih[j];
   }
-  rnn_gemm_nt((int)rows, GH, c->I, c->x, c->ldx, c->w_ih, c->I, c->z, GH);
+  rnn_gemm_nn((int)rows, GH, c->I, c->x, c->ldx, c->w_ihT, GH, c->z, GH);
 }
 
 void rnn_cell_param_grads(const rnn_cell_grad *g, const rnn_cell_io *c, int G) {

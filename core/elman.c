@@ -4,8 +4,6 @@
 ** act = tanh or relu (as torch) or sigmoid (ours). z caches nothing the
 ** backward pass needs: act' is computed from h itself.
 */
-#include <math.h>
-
 #include "nn.h"
 
 static void activate(float *h, const float *z, int n, int act) {
@@ -14,10 +12,10 @@ static void activate(float *h, const float *z, int n, int act) {
       for (int i = 0; i < n; i++) h[i] = z[i] > 0.0f ? z[i] : 0.0f;
       break;
     case RNN_ACT_SIGMOID:
-      for (int i = 0; i < n; i++) h[i] = rnn_sigmoid(z[i]);
+      rnn_vsigmoid(h, z, n);
       break;
     default:
-      for (int i = 0; i < n; i++) h[i] = tanhf(z[i]);
+      rnn_vtanh(h, z, n);
   }
 }
 
@@ -43,7 +41,7 @@ void rnn_elman_forward(const rnn_cell_io *c) {
     int t = rnn_cell_t(c, s), ldp;
     const float *prev = rnn_cell_prev(c, s, &ldp);
     float *zt = c->z + (size_t)t * B * H;
-    rnn_gemm_nt(B, H, H, prev, ldp, c->w_hh, H, zt, H);
+    rnn_gemm_nn(B, H, H, prev, ldp, c->w_hhT, H, zt, H);
     for (int b = 0; b < B; b++)
       activate(c->out + ((size_t)t * B + b) * c->ldo, zt + (size_t)b * H, H,
                c->act);

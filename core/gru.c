@@ -9,7 +9,6 @@
 ** and the hidden side (h W_hh^T + b_hh) are kept apart.
 ** Caches: z holds r, z, n after their nonlinearities; aux W_hn h + b_hn.
 */
-#include <math.h>
 #include <string.h>
 
 #include "nn.h"
@@ -25,20 +24,21 @@ void rnn_gru_forward(const rnn_cell_io *c) {
     /* step = h_{t-1} W_hh^T + b_hh */
     for (int b = 0; b < B; b++)
       memcpy(c->step + (size_t)b * G, c->b_hh, (size_t)G * sizeof(float));
-    rnn_gemm_nt(B, G, H, prev, ldp, c->w_hh, H, c->step, G);
+    rnn_gemm_nn(B, G, H, prev, ldp, c->w_hhT, G, c->step, G);
     for (int b = 0; b < B; b++) {
       float *r = zt + (size_t)b * G, *z = r + H, *n = z + H;
       const float *hr = c->step + (size_t)b * G, *hz = hr + H, *hh = hz + H;
       const float *hp = prev + (size_t)b * ldp;
       float *hnb = hn + (size_t)b * H;
       float *h = c->out + ((size_t)t * B + b) * c->ldo;
+      for (int j = 0; j < 2 * H; j++) r[j] += hr[j]; /* r and z, adjacent */
+      rnn_vsigmoid_ip(r, 2 * H);
       for (int j = 0; j < H; j++) {
-        r[j] = rnn_sigmoid(r[j] + hr[j]);
-        z[j] = rnn_sigmoid(z[j] + hz[j]);
         hnb[j] = hh[j];
-        n[j] = tanhf(n[j] + r[j] * hh[j]);
-        h[j] = (1.0f - z[j]) * n[j] + z[j] * hp[j];
+        n[j] += r[j] * hh[j];
       }
+      rnn_vtanh_ip(n, H);
+      for (int j = 0; j < H; j++) h[j] = (1.0f - z[j]) * n[j] + z[j] * hp[j];
     }
   }
 }

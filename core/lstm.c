@@ -9,8 +9,6 @@
 **   c_t = f * c_{t-1} + i * g,   h_t = o * tanh(c_t),   h_0 = c_0 = 0
 ** Caches: z holds the gates i, f, g, o after their nonlinearities; aux c_t.
 */
-#include <math.h>
-
 #include "nn.h"
 
 void rnn_lstm_forward(const rnn_cell_io *c) {
@@ -23,20 +21,18 @@ void rnn_lstm_forward(const rnn_cell_io *c) {
                                 : c->aux + (size_t)rnn_cell_t(c, s - 1) * B * H;
     float *zt = c->z + (size_t)t * B * G;
     float *ct = c->aux + (size_t)t * B * H;
-    rnn_gemm_nt(B, G, H, prev, ldp, c->w_hh, H, zt, G);
+    rnn_gemm_nn(B, G, H, prev, ldp, c->w_hhT, G, zt, G);
     for (int b = 0; b < B; b++) {
       float *gi = zt + (size_t)b * G, *gf = gi + H, *gg = gf + H, *go = gg + H;
       const float *cp = cprev + (size_t)b * H;
       float *cb = ct + (size_t)b * H;
       float *h = c->out + ((size_t)t * B + b) * c->ldo;
-      for (int j = 0; j < H; j++) {
-        gi[j] = rnn_sigmoid(gi[j]);
-        gf[j] = rnn_sigmoid(gf[j]);
-        gg[j] = tanhf(gg[j]);
-        go[j] = rnn_sigmoid(go[j]);
-        cb[j] = gf[j] * cp[j] + gi[j] * gg[j];
-        h[j] = go[j] * tanhf(cb[j]);
-      }
+      rnn_vsigmoid_ip(gi, 2 * H); /* i and f are adjacent */
+      rnn_vtanh_ip(gg, H);
+      rnn_vsigmoid_ip(go, H);
+      for (int j = 0; j < H; j++) cb[j] = gf[j] * cp[j] + gi[j] * gg[j];
+      rnn_vtanh(h, cb, H);
+      for (int j = 0; j < H; j++) h[j] *= go[j];
     }
   }
 }
@@ -67,9 +63,11 @@ void rnn_lstm_backward(const rnn_cell_grad *g, const rnn_cell_io *c) {
       const float *cb = ct + (size_t)b * H, *cp = cprev + (size_t)b * H;
       float *dhb = dh + (size_t)b * H, *dcb = dc + (size_t)b * H;
       float *di = dzt + (size_t)b * G, *df = di + H, *dg = df + H, *dO = dg + H;
+      float *tanh_c = c->step; /* scratch: tanh(c_t) of this row */
+      rnn_vtanh(tanh_c, cb, H);
       for (int j = 0; j < H; j++) {
         float d_h = dhb[j] + up[j];
-        float tc = tanhf(cb[j]);
+        float tc = tanh_c[j];
         float d_c = dcb[j] + d_h * go[j] * (1.0f - tc * tc);
         dO[j] = d_h * tc * go[j] * (1.0f - go[j]);
         di[j] = d_c * gg[j] * gi[j] * (1.0f - gi[j]);

@@ -71,6 +71,8 @@ size_t rnn_work_bytes(const rnn_arch *a, int B, double dropout) {
                   Bs * D * H + 2 * Bs * O + Bs * G * H + 2 * out +
                   (a->cell == RNN_CELL_GRU ? 2 : 1) * z + 3 * Bs * H;
   if (dropout > 0 && L > 1) floats += 2 * (L - 1) * out;
+  rnn_layout lo;
+  if (rnn_arch_layout(a, &lo, NULL) == RNN_OK) floats += lo.n_params;
   return floats * sizeof(float);
 }
 
@@ -99,9 +101,12 @@ rnn_status rnn_work_init(rnn_work *w, const rnn_arch *a, int B,
   w->dh = rnn_calloc(Bs * H, sizeof(float));
   w->dc = rnn_calloc(Bs * H, sizeof(float));
   w->zero = rnn_calloc(Bs * H, sizeof(float));
-  int ok = w->x && w->z && w->aux && w->out && w->last && w->y && w->step &&
-           w->dy && w->dout && w->dx && w->dz && w->dzh && w->dh && w->dc &&
-           w->zero;
+  rnn_layout lo;
+  int ok = rnn_arch_layout(a, &lo, NULL) == RNN_OK;
+  w->wt = ok ? rnn_calloc(lo.n_params, sizeof(float)) : NULL;
+  ok = ok && w->x && w->z && w->aux && w->out && w->last && w->y && w->step &&
+       w->dy && w->dout && w->dx && w->dz && w->dzh && w->dh && w->dc &&
+       w->zero && w->wt;
   if (ok && dropout > 0 && L > 1) {
     w->mask = rnn_calloc((L - 1) * w->out_stride, sizeof(float));
     w->drop = rnn_calloc((L - 1) * w->out_stride, sizeof(float));
@@ -118,7 +123,7 @@ void rnn_work_free(rnn_work *w) {
   if (w->dzh != w->dz) rnn_free(w->dzh);
   float *bufs[] = {w->x,  w->z,  w->aux, w->out, w->mask, w->drop,
                    w->last, w->y, w->step, w->dy, w->dout, w->dx,
-                   w->dz, w->dh, w->dc, w->zero};
+                   w->dz, w->dh, w->dc, w->zero, w->wt};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) rnn_free(bufs[i]);
   memset(w, 0, sizeof *w);
 }
@@ -178,16 +183,33 @@ static rnn_cell_io layer_io(rnn_work *w, const rnn_arch *a,
                        .out = w->out + (size_t)l * w->out_stride + d * H,
                        .ldo = DH,
                        .w_ih = params + p->w_ih, .w_hh = params + p->w_hh,
+                       .w_ihT = w->wt + p->w_ih, .w_hhT = w->wt + p->w_hh,
                        .b_ih = params + p->b_ih, .b_hh = params + p->b_hh,
                        .z = w->z + ld * w->z_stride,
                        .aux = w->aux + ld * w->aux_stride,
                        .step = w->step, .zero = w->zero};
 }
 
+/* Every weight matrix transposed into w->wt at the offsets of the flat
+** buffer, so the products run in the vectorised "nn" form (gemm.c rule 4). */
+static void transpose_weights(rnn_work *w, const rnn_arch *a,
+                              const rnn_layout *lo, const float *params) {
+  int GH = rnn_cell_gates(a->cell) * a->hidden, DH = a->dirs * a->hidden;
+  for (int l = 0; l < a->layers; l++)
+    for (int d = 0; d < a->dirs; d++) {
+      const rnn_layer_offsets *p = &lo->layer[l][d];
+      int I = l == 0 ? a->input : DH;
+      rnn_transpose(w->wt + p->w_ih, params + p->w_ih, GH, I);
+      rnn_transpose(w->wt + p->w_hh, params + p->w_hh, GH, a->hidden);
+    }
+  rnn_transpose(w->wt + lo->w_out, params + lo->w_out, a->output, DH);
+}
+
 void rnn_net_forward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
                      const float *params, int B, int train) {
   int T = a->window, H = a->hidden, D = a->dirs, DH = D * H;
   cell_forward_fn fwd = cell_forward(a->cell);
+  transpose_weights(w, a, lo, params);
   for (int l = 0; l < a->layers; l++) {
     for (int d = 0; d < D; d++) {
       rnn_cell_io c = layer_io(w, a, lo, params, B, l, d, train);
@@ -210,8 +232,8 @@ void rnn_net_forward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
   for (int b = 0; b < B; b++)
     memcpy(w->y + (size_t)b * a->output, params + lo->b_out,
            (size_t)a->output * sizeof(float));
-  rnn_gemm_nt(B, a->output, DH, w->last, DH, params + lo->w_out, DH, w->y,
-              a->output);
+  rnn_gemm_nn(B, a->output, DH, w->last, DH, w->wt + lo->w_out, a->output,
+              w->y, a->output);
 }
 
 void rnn_net_backward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,

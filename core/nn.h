@@ -18,11 +18,18 @@
 
 #include "rnn.h"
 
+/* The hot kernels are also compiled for AVX2 and picked at run time on
+** x86-64 (GCC/Clang target_clones); see gemm.c rule 3. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(RNN_NO_CLONES)
+#define RNN_KERNEL __attribute__((target_clones("avx2", "default")))
+#else
+#define RNN_KERNEL
+#endif
+
 /* ------------------------------------------------------------ gemm.c */
 
-/* C (M, N) += A (M, K) * B (N, K)^T */
-void rnn_gemm_nt(int M, int N, int K, const float *A, int lda, const float *B,
-                 int ldb, float *C, int ldc);
+/* dst (cols, rows) = src (rows, cols)^T */
+void rnn_transpose(float *dst, const float *src, int rows, int cols);
 /* C (M, N) += A (M, K) * B (K, N) */
 void rnn_gemm_nn(int M, int N, int K, const float *A, int lda, const float *B,
                  int ldb, float *C, int ldc);
@@ -45,6 +52,8 @@ typedef struct rnn_cell_io {
   int ldo;
   const float *w_ih; /* (G*H, I) */
   const float *w_hh; /* (G*H, H) */
+  const float *w_ihT; /* (I, G*H): w_ih transposed for the products */
+  const float *w_hhT; /* (H, G*H) */
   const float *b_ih; /* (G*H) */
   const float *b_hh; /* (G*H) */
   float *z;          /* (T, B, G*H) cache: pre-activations or gates */
@@ -75,8 +84,14 @@ void rnn_gru_backward(const rnn_cell_grad *g, const rnn_cell_io *c);
 void rnn_lstm_forward(const rnn_cell_io *c);
 void rnn_lstm_backward(const rnn_cell_grad *g, const rnn_cell_io *c);
 
+/* Activations over arrays (activation.c): y = f(x) for arrays that do not
+** overlap, and the in-place forms x = f(x). */
+void rnn_vsigmoid(float *restrict y, const float *restrict x, int n);
+void rnn_vsigmoid_ip(float *x, int n);
+void rnn_vtanh(float *restrict y, const float *restrict x, int n);
+void rnn_vtanh_ip(float *x, int n);
+
 /* Shared by the cells (cell.c). */
-static inline float rnn_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 /* Step s of the processing order is time index t. */
 static inline int rnn_cell_t(const rnn_cell_io *c, int s) {
   return c->reverse ? c->T - 1 - s : s;
@@ -111,6 +126,7 @@ typedef struct rnn_work {
   float *dz, *dzh; /* (T, B, G*H) */
   float *dh, *dc;  /* (B, H) */
   float *zero;  /* (B, H) zeros: the initial state */
+  float *wt;    /* every weight matrix transposed, refreshed by each forward */
   size_t z_stride, aux_stride, out_stride; /* floats between blocks */
 } rnn_work;
 

@@ -20,6 +20,14 @@
 
 int sqlite3_rnn_init(sqlite3 *db, char **err, const sqlite3_api_routines *api);
 
+/* "Within a second" is the promise of the optimised build; sanitizers slow
+** the work after the stop (calibration) several times over. */
+#if defined(__SANITIZE_ADDRESS__)
+#define STOP_SECONDS 2.5
+#else
+#define STOP_SECONDS 1.0
+#endif
+
 static double now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -105,7 +113,7 @@ static void test_interrupt_stops_training(void) {
   double latency = j.done_at - asked;
   printf("  interrupt: stopped %.3f s after sqlite3_interrupt\n", latency);
   EXPECT(j.rc == SQLITE_INTERRUPT, "rc %d", j.rc);
-  EXPECT(latency < 1.0, "took %.3f s", latency);
+  EXPECT(latency < STOP_SECONDS, "took %.3f s", latency);
   const char *msg;
   EXPECT(run(db, "SELECT rnn_version()", &msg) == SQLITE_OK, "%s", msg);
   sqlite3_close(db);
@@ -122,7 +130,7 @@ static void test_max_seconds(void) {
   double took = now() - t0;
   printf("  max_seconds 0.5: returned after %.3f s\n", took);
   EXPECT(rc == SQLITE_OK, "%s", msg);
-  EXPECT(took < 1.5, "took %.3f s", took);
+  EXPECT(took < 0.5 + STOP_SECONDS, "took %.3f s", took);
   sqlite3_stmt *st;
   sqlite3_prepare_v2(db,
                      "SELECT json_extract(rnn_info(model), '$.epochs_run'), "
