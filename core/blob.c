@@ -593,6 +593,18 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
     reader cr = {b + at[i], size[i], 0, 0};
     if ((rc = read_chunk(m, i, &cr, (int)version, e))) goto fail;
   }
+  /* Rule 6 across chunks: a step must fit the kind of its timestamps. */
+  int dates = m->last_ts.kind == RNN_TS_DATE || m->last_ts.kind == RNN_TS_DATETIME;
+  int st = m->step.kind;
+  if ((st == RNN_STEP_NUMBER && (dates || (m->step.integer &&
+                                           (m->step.num != floor(m->step.num) ||
+                                            m->step.num > 4e18)))) ||
+      ((st == RNN_STEP_MILLIS || st == RNN_STEP_MONTHS) && !dates) ||
+      (dates && (m->last_ts.i < -62167219200000LL ||
+                 m->last_ts.i > 253402300799999LL))) {
+    rc = corrupt(e, "timestamps");
+    goto fail;
+  }
   m->format_version = (int)version;
   *out = m;
   return RNN_OK;

@@ -19,8 +19,10 @@
 #include "rnn.h"
 
 /* The hot kernels are also compiled for AVX2 and picked at run time on
-** x86-64 (GCC/Clang target_clones); see gemm.c rule 3. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(RNN_NO_CLONES)
+** x86-64 with GCC (target_clones; clang 14 cannot link them across files);
+** see gemm.c rule 3. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(RNN_NO_CLONES)
 #define RNN_KERNEL __attribute__((target_clones("avx2", "default")))
 #else
 #define RNN_KERNEL

@@ -126,7 +126,8 @@ void rnn_ts_civil(int64_t ms, rnn_civil *c) {
   c->milli = (int)(rem % 1000);
 }
 
-/* 9999-12-31 23:59:59.999, the last instant with a 4-digit year. */
+/* 0000-01-01 and 9999-12-31 23:59:59.999: the instants with 4-digit years. */
+#define MIN_MILLIS (-62167219200000LL)
 #define MAX_MILLIS 253402300799999LL
 
 /* The civil date and time of ms, and whether it is the last day of its
@@ -249,7 +250,8 @@ rnn_ts rnn_ts_advance(const rnn_ts *origin, const rnn_step *s, int64_t k) {
     case RNN_STEP_NUMBER:
       if (s->integer && t.kind == RNN_TS_INT) {
         int64_t d;
-        if (__builtin_mul_overflow(k, (int64_t)s->num, &d) ||
+        if (!(s->num >= 1 && s->num <= 4e18) ||
+            __builtin_mul_overflow(k, (int64_t)s->num, &d) ||
             __builtin_add_overflow(t.i, d, &t.i))
           t.kind = RNN_TS_NONE;
         t.r = (double)t.i;
@@ -268,6 +270,10 @@ rnn_ts rnn_ts_advance(const rnn_ts *origin, const rnn_step *s, int64_t k) {
       break;
     }
     case RNN_STEP_MONTHS: {
+      if (t.i < MIN_MILLIS || t.i > MAX_MILLIS) { /* not a date we wrote */
+        t.kind = RNN_TS_NONE;
+        break;
+      }
       rnn_civil c;
       rnn_ts_civil(t.i, &c);
       int64_t mi = month_index(&c) + k * s->months;
