@@ -194,7 +194,9 @@ static void write_model(writer *w, const rnn_model *m) {
                 o->bidirectional, o->window, o->horizon,      o->epochs,
                 o->batch,     o->optimizer,  o->loss,         o->normalize,
                 o->patience,  o->missing,    o->duplicates,   o->short_policy,
-                o->threads,   o->verbose};
+                0 /* threads: never stored, so the thread count cannot change the
+                     BLOB (it does not change the model) */,
+                o->verbose};
   for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
     put_u32(w, (uint32_t)ints[i]);
   put_f64(w, o->dropout);

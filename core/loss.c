@@ -14,8 +14,13 @@
 
 double rnn_loss(int kind, float *dy, const float *y, const float *target,
                 int n) {
+  return rnn_loss_part(kind, dy, y, target, n, n) / n;
+}
+
+double rnn_loss_part(int kind, float *dy, const float *y, const float *target,
+                     int n, int total) {
   double sum = 0.0;
-  float inv = 1.0f / (float)n;
+  float inv = 1.0f / (float)total;
   for (int i = 0; i < n; i++) {
     float d = y[i] - target[i];
     float ad = fabsf(d);
@@ -38,7 +43,7 @@ double rnn_loss(int kind, float *dy, const float *y, const float *target,
         dy[i] = 2.0f * d * inv;
     }
   }
-  return sum / n;
+  return sum;
 }
 
 void rnn_softmax(float *p, const float *logits, int C) {

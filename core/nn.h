@@ -167,6 +167,10 @@ void rnn_net_init(float *params, const rnn_arch *a, const rnn_layout *lo,
 ** write dL/dy to dy and return L. Huber uses delta = 1. */
 double rnn_loss(int kind, float *dy, const float *y, const float *target,
                 int n);
+/* The same for n outputs of a batch of total: returns the sum of the n
+** losses and scales dy by 1/total (a chunk's share of the batch mean). */
+double rnn_loss_part(int kind, float *dy, const float *y, const float *target,
+                     int n, int total);
 
 /* Softmax cross-entropy of B rows of C logits against class indices
 ** (torch.nn.CrossEntropyLoss, mean over rows); dy gets dL/dlogits. */
@@ -196,6 +200,45 @@ void rnn_optim_step(rnn_optim *o, float *params, const float *grad);
 /* Scales grad so its L2 norm is at most max_norm (torch's
 ** clip_grad_norm_); returns the norm before clipping. */
 double rnn_clip_grad(float *grad, size_t n, double max_norm);
+
+/* ------------------------------------------------------------ parallel.c */
+
+/* Chunks a minibatch of the configured size is cut into (parallel.c). */
+int rnn_chunks(int batch);
+int rnn_cpu_count(void);
+
+typedef struct rnn_chunk {
+  rnn_work w;      /* the chunk's windows go in w.x */
+  float *target;   /* (cap, O) */
+  float *grad;     /* mirrors params */
+  double loss;     /* summed, not averaged */
+  int first, count; /* windows of the current batch */
+} rnn_chunk;
+
+typedef struct rnn_pool rnn_pool;
+
+typedef struct rnn_batcher {
+  const rnn_arch *a;
+  const rnn_layout *lo;
+  const float *params;
+  size_t np;
+  int loss;      /* RNN_LOSS_* */
+  int nc, cap;   /* chunks, windows per chunk at most */
+  int nthreads;  /* threads working, the caller included */
+  int total;     /* windows in the current batch */
+  rnn_chunk *chunk;
+  rnn_pool *pool;
+} rnn_batcher;
+
+rnn_status rnn_batcher_init(rnn_batcher *b, const rnn_arch *a,
+                            const rnn_layout *lo, int batch, double dropout,
+                            int threads, int loss);
+void rnn_batcher_free(rnn_batcher *b);
+/* Sets the chunks' windows for a batch of n (rule 1); the caller then
+** gathers chunk c's windows into chunk[c].w.x and .target. */
+void rnn_batcher_split(rnn_batcher *b, int n);
+/* Computes the batch's gradient into grad; returns the mean loss. */
+double rnn_batcher_run(rnn_batcher *b, const float *params, float *grad);
 
 /* ------------------------------------------------------------ series.c */
 

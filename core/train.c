@@ -42,6 +42,9 @@
 **  11. A loss that stops being finite (divergence) ends training: the best
 **      epoch so far is kept, or, before any finished epoch, training fails
 **      with a message; a model never holds a non-finite weight.
+**  12. Each minibatch's gradient is computed in fixed chunks on up to
+**      `threads` threads and summed in chunk order (core/parallel.c), so the
+**      model does not depend on the thread count.
 ** Nothing here depends on the thread count, and nothing but max_seconds on
 ** the clock: the same input, options and seed give the same model.
 */
@@ -292,6 +295,7 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   float *z = NULL, *grad = NULL, *best = NULL, *target = NULL;
   int *idx = NULL;
   rnn_work w = {0};
+  rnn_batcher bt = {0};
   rnn_optim opt = {0};
   int C = 1 + k;
   *out = NULL;
@@ -378,7 +382,10 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   int B = o->batch < ntrain ? o->batch : ntrain;
   int EB = B > 64 ? B : (nval < 64 ? (nval > B ? nval : B) : 64);
   /* Rule 10. */
-  size_t need = rnn_work_bytes(&m->arch, EB, o->dropout) +
+  int nc = rnn_chunks(B), cap = (B + nc - 1) / nc;
+  size_t need = rnn_work_bytes(&m->arch, EB, 0.0) +
+                nc * (rnn_work_bytes(&m->arch, cap, o->dropout) +
+                      np * sizeof(float)) +
                 np * 5 * sizeof(float) + n * C * (sizeof(double) + sizeof(float));
   if (need > RNN_MAX_MEMORY) {
     rc = rnn_fail(e, RNN_ELIMIT,
@@ -399,7 +406,10 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   if (!z || !m->params || !best || !grad || !m->tail || !m->train_loss ||
       !m->val_loss || !target || !idx)
     goto nomem;
-  if ((rc = rnn_work_init(&w, &m->arch, EB, o->dropout))) goto fail;
+  if ((rc = rnn_work_init(&w, &m->arch, EB, 0.0))) goto fail;
+  if ((rc = rnn_batcher_init(&bt, &m->arch, &m->layout, B, o->dropout,
+                             o->threads, o->loss)))
+    goto fail;
   if ((rc = rnn_optim_init(&opt, o->optimizer, np, o->lr))) goto fail;
   for (size_t i = 0; i < n; i++)
     for (int c = 0; c < C; c++)
@@ -422,16 +432,20 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
     int seen = 0;
     for (int start = 0; start < ntrain; start += B) {
       int bs = ntrain - start < B ? ntrain - start : B;
-      gather_batch(w.x, target, z, idx + start, bs, W, O, C);
-      rnn_net_dropout_masks(&w, &m->arch, bs, o->dropout, &rng);
-      rnn_net_forward(&w, &m->arch, &m->layout, m->params, bs, 1);
-      double loss = rnn_loss(o->loss, w.dy, w.y, target, bs * O);
+      /* Rule 12: the chunks' windows and dropout masks, in chunk order. */
+      rnn_batcher_split(&bt, bs);
+      for (int c = 0; c < bt.nc; c++) {
+        rnn_chunk *ch = &bt.chunk[c];
+        if (!ch->count) continue;
+        gather_batch(ch->w.x, ch->target, z, idx + start + ch->first,
+                     ch->count, W, O, C);
+        rnn_net_dropout_masks(&ch->w, &m->arch, ch->count, o->dropout, &rng);
+      }
+      double loss = rnn_batcher_run(&bt, m->params, grad);
       if (!isfinite(loss)) {
         diverged = ep + 1;
         break;
       }
-      memset(grad, 0, np * sizeof *grad);
-      rnn_net_backward(&w, &m->arch, &m->layout, m->params, grad, bs);
       rnn_clip_grad(grad, np, o->clip);
       rnn_optim_step(&opt, m->params, grad);
       sum += loss * bs;
@@ -500,6 +514,7 @@ fail:
   m = NULL;
 done:
   rnn_optim_free(&opt);
+  rnn_batcher_free(&bt);
   rnn_work_free(&w);
   rnn_free(v);
   rnn_free(z);

@@ -13,3 +13,10 @@ SELECT 'same bytes',
 SELECT 'other seed',
   (SELECT rnn_train(t, v, '{"cell":"rnn","hidden":8,"window":10,"epochs":20,"seed":3}') FROM a) =
   (SELECT rnn_train(t, v, '{"cell":"rnn","hidden":8,"window":10,"epochs":20,"seed":4}') FROM a);
+-- The thread count never changes the model: minibatches are cut into fixed
+-- chunks whose gradients are added in chunk order (core/parallel.c).
+SELECT 'threads 1 = 2 = 3 = all',
+  (SELECT rnn_train(t, v, '{"cell":"lstm","hidden":8,"window":10,"batch":64,"epochs":3,"dropout":0.2,"layers":2,"threads":1}') FROM a) =
+  (SELECT rnn_train(t, v, '{"cell":"lstm","hidden":8,"window":10,"batch":64,"epochs":3,"dropout":0.2,"layers":2,"threads":2}') FROM a),
+  (SELECT rnn_predict(rnn_train(t, v, '{"cell":"gru","hidden":8,"window":10,"batch":48,"epochs":3,"threads":3}'), NULL, 5) FROM a) =
+  (SELECT rnn_predict(rnn_train(t, v, '{"cell":"gru","hidden":8,"window":10,"batch":48,"epochs":3,"threads":0}'), NULL, 5) FROM a);

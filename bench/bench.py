@@ -1,0 +1,206 @@
+#!/usr/bin/python3
+"""sqlite-rnn against PyTorch on the same CPU, in the same run.
+
+    /usr/bin/python3 bench/bench.py [--ext build/rnn] [--runs 5] [--threads 1,2]
+                                    [--only W1,W3] [--scale 1.0]
+
+Workloads (issue 6): univariate next-value forecasting on
+x_t = sin(2 pi t / 50) + 0.5 sin(2 pi t / 13) + 0.1 N(0, 1) (seed 0),
+standardised; recurrent layer(s) over the window, last state -> linear -> 1;
+MSE; Adam lr 0.001; float32; shuffled minibatches; one epoch.
+
+  W1  LSTM hidden 32, window 24, batch 32, 10,000 windows (training)
+  W2  GRU hidden 128, 2 layers, window 48, batch 64, 20,000 windows (training)
+  W3  Elman (tanh) hidden 64, window 24, batch 32, 10,000 windows (training)
+  W4  inference with W1's model over 100,000 windows
+  W4b1 the same, one window at a time (10,000 calls)
+  W5  LSTM hidden 32, window 24, batch 1, 2,000 windows (training, online)
+
+sqlite-rnn runs exactly as a user would: SQL through Python's sqlite3 module
+(rnn_train over a table; rnn_next over 100,000 rows for W4; rnn_predict on
+10,000 JSON windows for W4b1). Each workload: one warm-up, then the median
+of --runs timed runs. GFLOP/s counts matmul FLOPs only: per layer and step
+2*G*H*I + 2*G*H*H (G = 4, 3, 1 gate blocks), training = 3 x forward.
+"""
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+WORKLOADS = {
+    "W1": dict(cell="lstm", hidden=32, layers=1, window=24, batch=32, windows=10000, kind="train"),
+    "W2": dict(cell="gru", hidden=128, layers=2, window=48, batch=64, windows=20000, kind="train"),
+    "W3": dict(cell="rnn", hidden=64, layers=1, window=24, batch=32, windows=10000, kind="train"),
+    "W4": dict(cell="lstm", hidden=32, layers=1, window=24, batch=32, windows=100000, kind="infer"),
+    "W4b1": dict(cell="lstm", hidden=32, layers=1, window=24, batch=1, windows=10000, kind="infer1"),
+    "W5": dict(cell="lstm", hidden=32, layers=1, window=24, batch=1, windows=2000, kind="train"),
+}
+GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+
+
+def series(n):
+    rng = np.random.default_rng(0)
+    t = np.arange(n)
+    x = np.sin(2 * np.pi * t / 50) + 0.5 * np.sin(2 * np.pi * t / 13) + 0.1 * rng.standard_normal(n)
+    return ((x - x.mean()) / x.std()).astype(np.float32)
+
+
+def gflop(w):
+    g, h = GATES[w["cell"]], w["hidden"]
+    per_step = 0
+    inp = 1
+    for _ in range(w["layers"]):
+        per_step += 2 * g * h * inp + 2 * g * h * h
+        inp = h
+    fwd = per_step * w["window"] * w["windows"]
+    return (3 * fwd if w["kind"] == "train" else fwd) / 1e9
+
+
+def timed(fn, runs):
+    fn()  # warm-up
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+# ---------------------------------------------------------------- ours
+
+def ours(w, threads, runs, ext):
+    con = sqlite3.connect(":memory:")
+    con.enable_load_extension(True)
+    con.load_extension(ext)
+    W, N = w["window"], w["windows"]
+    y = series(N + W)
+    con.execute("CREATE TABLE s(t INTEGER PRIMARY KEY, v REAL)")
+    con.executemany("INSERT INTO s VALUES (?, ?)", enumerate(map(float, y)))
+    opts = json.dumps(dict(cell=w["cell"], hidden=w["hidden"], layers=w["layers"], window=W,
+                           batch=w["batch"], epochs=1, lr=0.001, validation=0,
+                           normalize="none", seed=1, threads=threads))
+    if w["kind"] == "train":
+        return timed(lambda: con.execute("SELECT length(rnn_train(t, v, ?)) FROM s", (opts,)).fetchone(), runs)
+    # Inference: W1's model, trained for one epoch on the first 2,000 rows.
+    (model,) = con.execute("SELECT rnn_train(t, v, ?) FROM (SELECT * FROM s LIMIT 2000)",
+                           (opts,)).fetchone()
+    if w["kind"] == "infer":
+        sql = (f"SELECT count(f) FROM (SELECT rnn_next(?1, v) OVER (ORDER BY t ROWS BETWEEN {W} "
+               f"PRECEDING AND 1 PRECEDING) AS f FROM s)")
+        return timed(lambda: con.execute(sql, (model,)).fetchone(), runs)
+    con.execute("CREATE TABLE wins(w TEXT)")
+    con.executemany("INSERT INTO wins VALUES (?)",
+                    [(json.dumps([float(v) for v in y[i:i + W]]),) for i in range(N)])
+    return timed(lambda: con.execute("SELECT count(rnn_predict(?1, w)) FROM wins", (model,)).fetchone(), runs)
+
+
+# ---------------------------------------------------------------- PyTorch
+
+class Net(torch.nn.Module):
+    def __init__(self, w):
+        super().__init__()
+        kw = dict(input_size=1, hidden_size=w["hidden"], num_layers=w["layers"], batch_first=True)
+        self.rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[w["cell"]](**kw)
+        self.head = torch.nn.Linear(w["hidden"], 1)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.head(out[:, -1])
+
+
+def theirs(w, threads, runs):
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    W, N, B = w["window"], w["windows"], w["batch"]
+    y = torch.from_numpy(series(N + W))
+    X = torch.stack([y[i:i + W] for i in range(N)]).unsqueeze(-1)
+    T = torch.stack([y[i + W] for i in range(N)]).unsqueeze(-1)
+    net = Net(w)
+    opt = torch.optim.Adam(net.parameters(), lr=0.001)
+    g = torch.Generator().manual_seed(0)
+
+    def epoch():
+        perm = torch.randperm(N, generator=g)
+        for s in range(0, N, B):
+            idx = perm[s:s + B]
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(net(X[idx]), T[idx])
+            loss.backward()
+            opt.step()
+
+    def infer():
+        with torch.no_grad():
+            for s in range(0, N, 4096):
+                net(X[s:s + 4096])
+
+    def infer1():
+        with torch.no_grad():
+            for i in range(N):
+                net(X[i:i + 1])
+
+    return timed({"train": epoch, "infer": infer, "infer1": infer1}[w["kind"]], runs)
+
+
+def torch_blas():
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    libs = set()
+    with open(f"/proc/{os.getpid()}/maps") as f:
+        for line in f:
+            if "blas" in line or "openblas" in line or "mkl" in line:
+                libs.add(line.split()[-1])
+    return ", ".join(sorted(libs)) or "unknown"
+
+
+def cpu_name():
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ext", default="build/rnn")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--only", default=",".join(WORKLOADS))
+    ap.add_argument("--peak", type=float, default=94.0,
+                    help="fp32 peak GFLOP/s per core (94: AVX2 FMA as measured here; 174 with AVX-512)")
+    args = ap.parse_args()
+    flags = open("/proc/cpuinfo").read()
+    print(f"# CPU: {cpu_name()}; {os.cpu_count()} cores; AVX-512: {'avx512f' in flags}; AVX2: {'avx2' in flags}")
+    print(f"# torch {torch.__version__}, BLAS: {torch_blas()}; "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
+    con = sqlite3.connect(":memory:")
+    con.enable_load_extension(True)
+    con.load_extension(args.ext)
+    print(f"# sqlite-rnn: {con.execute('SELECT rnn_debug()').fetchone()[0]}")
+    print(f"# median of {args.runs} runs after a warm-up; ratio = PyTorch time / sqlite-rnn time")
+    print()
+    print("| workload | threads | sqlite-rnn s | PyTorch s | windows/s (ours) | GFLOP/s (ours) "
+          "| % peak (ours) | GFLOP/s (torch) | ratio torch/ours |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name in args.only.split(","):
+        w = WORKLOADS[name]
+        for th in (int(t) for t in args.threads.split(",")):
+            a = ours(w, th, args.runs, args.ext)
+            b = theirs(w, th, args.runs)
+            gf = gflop(w)
+            print(f"| {name} | {th} | {a:.4f} | {b:.4f} | {w['windows'] / a:,.0f} | {gf / a:.2f} "
+                  f"| {100 * gf / a / (args.peak * th):.1f}% | {gf / b:.2f} | {b / a:.2f}x |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+/*
+** Minibatch gradients in fixed chunks, on a small pool of threads.
+**
+** Rules:
+**   1. A minibatch is cut into rnn_chunks(batch) chunks, a number that
+**      depends on the configured batch size only: chunk c holds windows
+**      [n c / k, n (c + 1) / k) of a batch of n.
+**   2. Each chunk's forward pass, loss and backward pass write only that
+**      chunk's buffers and gradient; the loss gradient is scaled by the
+**      whole batch's size, so the chunks add up to the batch's gradient.
+**   3. The caller adds the chunk gradients in chunk order. With rules 1
+**      and 2 the result is the same bit for bit for any number of threads.
+**   4. Chunk c runs on thread c mod T; T is min(threads, chunks), so no
+**      thread is started for a batch too small to split. The pool lives
+**      for one training run; the caller's thread is one of the T.
+*/
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "nn.h"
+
+int rnn_chunks(int batch) {
+  int k = batch / 16;
+  return k < 1 ? 1 : k > 8 ? 8 : k;
+}
+
+int rnn_cpu_count(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
+}
+
+typedef struct worker_arg {
+  struct rnn_pool *p;
+  int id; /* 1..T-1; the caller is 0 */
+} worker_arg;
+
+struct rnn_pool {
+  rnn_batcher *b;
+  pthread_t th[1024];
+  worker_arg arg[1024];
+  pthread_mutex_t mu;
+  pthread_cond_t go, done;
+  unsigned gen;  /* bumped for every job */
+  int finished;  /* workers done with the current job */
+  int stop;
+};
+
+/* Rule 2: one chunk's gradient. */
+static void run_chunk(rnn_batcher *b, int c) {
+  rnn_chunk *ch = &b->chunk[c];
+  ch->loss = 0.0;
+  if (ch->count == 0) return;
+  int O = b->a->output;
+  rnn_net_forward(&ch->w, b->a, b->lo, b->params, ch->count, 1);
+  ch->loss = rnn_loss_part(b->loss, ch->w.dy, ch->w.y, ch->target,
+                           ch->count * O, b->total * O);
+  memset(ch->grad, 0, b->np * sizeof *ch->grad);
+  rnn_net_backward(&ch->w, b->a, b->lo, b->params, ch->grad, ch->count);
+}
+
+/* Rule 4: thread t runs chunks t, t + T, t + 2T, ... */
+static void run_share(rnn_batcher *b, int t) {
+  for (int c = t; c < b->nc; c += b->nthreads) run_chunk(b, c);
+}
+
+static void *worker(void *arg) {
+  rnn_pool *p = ((worker_arg *)arg)->p;
+  int id = ((worker_arg *)arg)->id;
+  unsigned seen = 0; /* no job was posted before the workers started */
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (p->gen == seen && !p->stop) pthread_cond_wait(&p->go, &p->mu);
+    if (p->stop) break;
+    seen = p->gen;
+    pthread_mutex_unlock(&p->mu);
+    run_share(p->b, id);
+    pthread_mutex_lock(&p->mu);
+    if (++p->finished == p->b->nthreads - 1) pthread_cond_signal(&p->done);
+  }
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+rnn_status rnn_batcher_init(rnn_batcher *b, const rnn_arch *a,
+                            const rnn_layout *lo, int batch, double dropout,
+                            int threads, int loss) {
+  memset(b, 0, sizeof *b);
+  b->a = a;
+  b->lo = lo;
+  b->np = lo->n_params;
+  b->loss = loss;
+  b->nc = rnn_chunks(batch);
+  int cap = (batch + b->nc - 1) / b->nc;
+  b->cap = cap;
+  if (threads <= 0) threads = rnn_cpu_count();
+  b->nthreads = threads < b->nc ? threads : b->nc;
+  b->chunk = rnn_calloc((size_t)b->nc, sizeof *b->chunk);
+  if (!b->chunk) return RNN_ENOMEM;
+  for (int c = 0; c < b->nc; c++) {
+    rnn_chunk *ch = &b->chunk[c];
+    rnn_status rc = rnn_work_init(&ch->w, a, cap, dropout);
+    ch->grad = rnn_malloc(b->np * sizeof *ch->grad);
+    ch->target = rnn_malloc((size_t)cap * a->output * sizeof *ch->target);
+    if (rc || !ch->grad || !ch->target) {
+      rnn_batcher_free(b);
+      return rc ? rc : RNN_ENOMEM;
+    }
+  }
+  if (b->nthreads > 1) {
+    rnn_pool *p = rnn_calloc(1, sizeof *p);
+    if (!p) {
+      rnn_batcher_free(b);
+      return RNN_ENOMEM;
+    }
+    p->b = b;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->go, NULL);
+    pthread_cond_init(&p->done, NULL);
+    b->pool = p;
+    for (int t = 1; t < b->nthreads; t++) {
+      p->arg[t] = (worker_arg){p, t};
+      if (pthread_create(&p->th[t], NULL, worker, &p->arg[t]) != 0) {
+        b->nthreads = t; /* fewer threads, same chunks: same result */
+        break;
+      }
+    }
+  }
+  return RNN_OK;
+}
+
+void rnn_batcher_free(rnn_batcher *b) {
+  rnn_pool *p = b->pool;
+  if (p) {
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->go);
+    pthread_mutex_unlock(&p->mu);
+    for (int t = 1; t < b->nthreads; t++) pthread_join(p->th[t], NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->go);
+    pthread_cond_destroy(&p->done);
+    rnn_free(p);
+  }
+  for (int c = 0; b->chunk && c < b->nc; c++) {
+    rnn_work_free(&b->chunk[c].w);
+    rnn_free(b->chunk[c].grad);
+    rnn_free(b->chunk[c].target);
+  }
+  rnn_free(b->chunk);
+  memset(b, 0, sizeof *b);
+}
+
+void rnn_batcher_split(rnn_batcher *b, int n) {
+  b->total = n;
+  for (int c = 0; c < b->nc; c++) {
+    b->chunk[c].first = (int)((long long)n * c / b->nc);
+    b->chunk[c].count = (int)((long long)n * (c + 1) / b->nc) - b->chunk[c].first;
+  }
+}
+
+double rnn_batcher_run(rnn_batcher *b, const float *params, float *grad) {
+  b->params = params;
+  rnn_pool *p = b->pool;
+  if (p) {
+    pthread_mutex_lock(&p->mu);
+    p->finished = 0;
+    p->gen++;
+    pthread_cond_broadcast(&p->go);
+    pthread_mutex_unlock(&p->mu);
+  }
+  run_share(b, 0);
+  if (p) {
+    pthread_mutex_lock(&p->mu);
+    while (p->finished < b->nthreads - 1) pthread_cond_wait(&p->done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+  }
+  /* Rule 3. */
+  double loss = 0.0;
+  memset(grad, 0, b->np * sizeof *grad);
+  for (int c = 0; c < b->nc; c++) {
+    if (b->chunk[c].count == 0) continue;
+    const float *g = b->chunk[c].grad;
+    for (size_t i = 0; i < b->np; i++) grad[i] += g[i];
+    loss += b->chunk[c].loss;
+  }
+  return loss / ((double)b->total * b->a->output);
+}
