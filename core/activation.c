@@ -7,7 +7,9 @@
 **      so the compiler vectorises the loops and every CPU computes the same
 **      bits; the C library's expf and tanhf are neither.
 **   2. Arguments are clamped to [-87, 88] before exp, where it is finite
-**      and normal; sigmoid and tanh saturate smoothly to their limits.
+**      and normal (NaN, which only a hostile model can produce, clamps to
+**      -87 rather than reaching an integer conversion); sigmoid and tanh
+**      saturate smoothly to their limits.
 **   3. tanh(x) = sign(x) (1 - e) / (1 + e) with e = exp(-2|x|): absolute
 **      error below 2e-7 everywhere.
 */
@@ -19,8 +21,8 @@ static inline float exp_one(float x) {
   const float LOG2E = 1.44269504088896341f;
   const float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
   const float ROUND = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
-  x = x < -87.0f ? -87.0f : x;
-  x = x > 88.0f ? 88.0f : x;
+  x = x > -87.0f ? x : -87.0f; /* written so that NaN clamps too */
+  x = x < 88.0f ? x : 88.0f;
   float fn = (x * LOG2E + ROUND) - ROUND; /* nearest integer, ties to even */
   int n = (int)fn;
   float r = x - fn * LN2_HI - fn * LN2_LO;

@@ -6,6 +6,7 @@
 ** with -DSQLITE_CORE, linked statically into an application that calls
 ** sqlite3_rnn_init itself.
 */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -139,6 +140,10 @@ void rnn_ext_append_ts(sqlite3_str *s, const rnn_ts *ts, int json) {
 
 void rnn_ext_append_double(sqlite3_str *s, double v) {
   char buf[40];
+  if (!isfinite(v)) { /* only a hostile model gets here; JSON has no NaN */
+    sqlite3_str_appendall(s, "null");
+    return;
+  }
   for (int digits = 15; digits <= 17; digits++) {
     sqlite3_snprintf(sizeof buf, buf, "%!.*g", digits, v);
     double back;
