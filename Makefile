@@ -28,7 +28,7 @@ C_TESTS  := test_json test_grad test_ref test_blob
 # Everything is built in $(B); the sanitizer build uses build-asan/.
 B ?= build
 
-.PHONY: all test asan fuzz demo deps clean install
+.PHONY: all test asan fuzz bench demo deps clean install
 all: dist/rnn.so
 
 dist/rnn.so: $(CORE_SRC) $(EXT_SRC) $(HEADERS)
@@ -95,13 +95,19 @@ fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 	  echo "$$t: $$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' build/fuzz/$$t.log), corpus $$(ls $$work | wc -l) inputs"; \
 	done
 
+# sqlite-rnn against PyTorch (python3-torch, with OpenBLAS selected as
+# libblas.so.3: libopenblas0-pthread), same CPU, same run; see bench/.
+BENCH_ARGS ?=
+bench: $(B)/rnn.so
+	/usr/bin/python3 bench/bench.py --ext $(B)/rnn $(BENCH_ARGS)
+
 demo: dist/rnn.so
 	$(SQLITE3) < sql/demo.sql
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 deps:
 	$(SUDO) apt-get update
-	$(SUDO) apt-get install -y build-essential sqlite3 libsqlite3-dev python3 clang libclang-rt-14-dev python3-torch python3-numpy
+	$(SUDO) apt-get install -y build-essential sqlite3 libsqlite3-dev python3 clang libclang-rt-14-dev python3-torch python3-numpy libopenblas0-pthread
 
 install: dist/rnn.so
 	install -d $(DESTDIR)/usr/local/lib/sqlite-rnn

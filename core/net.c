@@ -209,7 +209,10 @@ void rnn_net_forward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
                      const float *params, int B, int train) {
   int T = a->window, H = a->hidden, D = a->dirs, DH = D * H;
   cell_forward_fn fwd = cell_forward(a->cell);
-  transpose_weights(w, a, lo, params);
+  if (w->wt_fixed < 2) {
+    transpose_weights(w, a, lo, params);
+    if (w->wt_fixed) w->wt_fixed = 2; /* done once, kept from now on */
+  }
   for (int l = 0; l < a->layers; l++) {
     for (int d = 0; d < D; d++) {
       rnn_cell_io c = layer_io(w, a, lo, params, B, l, d, train);

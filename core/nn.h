@@ -129,6 +129,7 @@ typedef struct rnn_work {
   float *dh, *dc;  /* (B, H) */
   float *zero;  /* (B, H) zeros: the initial state */
   float *wt;    /* every weight matrix transposed, refreshed by each forward */
+  int wt_fixed; /* set by a caller whose weights never change: wt is kept */
   size_t z_stride, aux_stride, out_stride; /* floats between blocks */
 } rnn_work;
 

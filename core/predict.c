@@ -64,57 +64,94 @@ void rnn_forecast_z(const rnn_model *m, rnn_work *w, float *rows, int B,
   }
 }
 
-rnn_status rnn_predict(const rnn_model *m, const double *win, int h,
-                       double *out, rnn_err *e) {
+/* What rnn_predict keeps in the model between calls. */
+struct rnn_predictor {
+  rnn_work w;   /* batch of one, weights transposed once */
+  float *rows;  /* (W, C) */
+  double *buf;  /* (W, C) */
+  float *z;     /* (zcap) */
+  int zcap;
+};
+
+void rnn_predictor_free(struct rnn_predictor *p) {
+  if (!p) return;
+  rnn_work_free(&p->w);
+  rnn_free(p->rows);
+  rnn_free(p->buf);
+  rnn_free(p->z);
+  rnn_free(p);
+}
+
+/* The model's predictor with room for h outputs, created at the first call. */
+static rnn_status predictor(rnn_model *m, int h, struct rnn_predictor **out,
+                            rnn_err *e) {
+  const rnn_arch *a = &m->arch;
+  size_t WC = (size_t)a->window * a->input;
+  struct rnn_predictor *p = m->pred;
+  if (!p) {
+    if (m->kind == RNN_MODEL_NETWORK) {
+      /* A BLOB may describe a network far larger than its own size
+      ** suggests (a long window multiplies the state buffers): check
+      ** before allocating. */
+      size_t need = rnn_work_bytes(a, 1, 0.0);
+      if (need > RNN_MAX_MEMORY)
+        return rnn_fail(e, RNN_ELIMIT,
+                        "the model needs about %zu MiB to run; the limit is "
+                        "%zu MiB",
+                        need >> 20, RNN_MAX_MEMORY >> 20);
+    }
+    if (!(p = rnn_calloc(1, sizeof *p))) return RNN_ENOMEM;
+    p->rows = rnn_malloc(WC * sizeof *p->rows);
+    p->buf = rnn_malloc(WC * sizeof *p->buf);
+    rnn_status rc = RNN_OK;
+    if (p->rows && p->buf && m->kind == RNN_MODEL_NETWORK &&
+        (rc = rnn_work_init(&p->w, a, 1, 0.0)) == RNN_OK)
+      p->w.wt_fixed = 1;
+    if (!p->rows || !p->buf || rc) {
+      rnn_predictor_free(p);
+      return rc ? rc : RNN_ENOMEM;
+    }
+    m->pred = p;
+  }
+  if (h > p->zcap) {
+    float *z = rnn_realloc(p->z, (size_t)h * sizeof *z);
+    if (!z) return RNN_ENOMEM;
+    p->z = z;
+    p->zcap = h;
+  }
+  *out = p;
+  return RNN_OK;
+}
+
+rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
+                       rnn_err *e) {
   const rnn_arch *a = &m->arch;
   int W = a->window, C = a->input;
-  rnn_status rc = RNN_OK;
   if (h < 1) return rnn_fail(e, RNN_EINVAL, "h must be at least 1");
-  double *buf = rnn_malloc((size_t)W * C * sizeof *buf);
-  if (!buf) return RNN_ENOMEM;
+  struct rnn_predictor *p = NULL;
+  rnn_status rc = predictor(m, h, &p, e);
+  if (rc) return rc;
+  double *buf = p->buf;
   memcpy(buf, win ? win : m->tail, (size_t)W * C * sizeof *buf);
   /* Rule 1. */
   for (int c = 0; c < C; c++)
     if (rnn_fill_missing(buf + c, (size_t)W, (size_t)C) < 0) {
-      rnn_free(buf);
       if (c == 0) return rnn_fail(e, RNN_EINVAL, "every value in the window is missing");
       return rnn_fail(e, RNN_EINVAL, "every value of x%d in the window is missing", c);
     }
   if (m->kind == RNN_MODEL_SNAIVE) {
     /* Rule 4. */
     for (int s = 0; s < h; s++) out[s] = buf[(size_t)(s % W) * C];
-    rnn_free(buf);
     return RNN_OK;
-  }
-  /* A BLOB may describe a network far larger than its own size suggests
-  ** (a long window multiplies the state buffers): check before allocating. */
-  size_t need = rnn_work_bytes(a, 1, 0.0);
-  if (need > RNN_MAX_MEMORY) {
-    rnn_free(buf);
-    return rnn_fail(e, RNN_ELIMIT,
-                    "the model needs about %zu MiB to run; the limit is %zu MiB",
-                    need >> 20, RNN_MAX_MEMORY >> 20);
-  }
-  rnn_work w;
-  float *rows = rnn_malloc((size_t)W * C * sizeof *rows);
-  float *z = rnn_malloc((size_t)h * sizeof *z);
-  if (!rows || !z || (rc = rnn_work_init(&w, a, 1, 0.0))) {
-    rnn_free(rows);
-    rnn_free(z);
-    rnn_free(buf);
-    return rc ? rc : RNN_ENOMEM;
   }
   /* Rule 2. */
   for (int i = 0; i < W; i++)
     for (int c = 0; c < C; c++)
-      rows[i * C + c] =
+      p->rows[i * C + c] =
           (float)((buf[i * C + c] - m->shift[c]) / m->scale[c]);
-  rnn_forecast_z(m, &w, rows, 1, h, z);
-  for (int s = 0; s < h; s++) out[s] = (double)z[s] * m->scale[0] + m->shift[0];
-  rnn_work_free(&w);
-  rnn_free(rows);
-  rnn_free(z);
-  rnn_free(buf);
+  rnn_forecast_z(m, &p->w, p->rows, 1, h, p->z);
+  for (int s = 0; s < h; s++)
+    out[s] = (double)p->z[s] * m->scale[0] + m->shift[0];
   return RNN_OK;
 }
 

@@ -256,9 +256,16 @@ typedef struct rnn_model {
   int cal_steps;
   int cal_n;
   double *cal_resid; /* (cal_n) */
+
+  /* Buffers rnn_predict keeps between calls (allocated at the first), so
+  ** scoring row after row allocates nothing and transposes the weights
+  ** once. A model is therefore used by one thread at a time. */
+  struct rnn_predictor *pred;
 } rnn_model;
 
 void rnn_model_free(rnn_model *m);
+struct rnn_predictor;
+void rnn_predictor_free(struct rnn_predictor *p);
 
 /* Progress of a training run, for rnn_train_ctl. */
 typedef struct rnn_progress {
@@ -289,8 +296,8 @@ rnn_status rnn_train(rnn_model **out, const double *y, const double *x,
 ** units, oldest first, NaN = missing). Writes h values to out. win may be
 ** NULL to start from the model's training tail. Covariates of future steps
 ** repeat the window's last row. */
-rnn_status rnn_predict(const rnn_model *m, const double *win, int h,
-                       double *out, rnn_err *e);
+rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
+                       rnn_err *e);
 
 /* Half-width of the interval at level (0, 1) for forecast step s >= 1
 ** (split conformal on the pooled, step-scaled validation errors: the

@@ -65,6 +65,7 @@ void rnn_model_free(rnn_model *m) {
                   m->tail,       m->train_loss, m->val_loss,
                   m->cal_resid};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) rnn_free(bufs[i]);
+  rnn_predictor_free(m->pred);
   rnn_free(m);
 }
 

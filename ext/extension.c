@@ -91,7 +91,7 @@ void rnn_ext_result_ts(sqlite3_context *ctx, const rnn_ts *ts) {
   }
 }
 
-const rnn_model *rnn_ext_model_arg(sqlite3_context *ctx, const char *fn,
+rnn_model *rnn_ext_model_arg(sqlite3_context *ctx, const char *fn,
                                    sqlite3_value **argv, int i) {
   rnn_model *m = sqlite3_get_auxdata(ctx, i);
   if (m) return m;

@@ -106,7 +106,7 @@ static const char *FN = "rnn_predict";
 
 static void rnn_predict_fn(sqlite3_context *ctx, int argc,
                            sqlite3_value **argv) {
-  const rnn_model *m = rnn_ext_model_arg(ctx, FN, argv, 0);
+  rnn_model *m = rnn_ext_model_arg(ctx, FN, argv, 0);
   if (!m) return; /* NULL model, or the error is set */
   int W = m->arch.window, C = m->arch.input;
   int h = 1;

@@ -25,7 +25,7 @@ void rnn_ext_errorf(sqlite3_context *ctx, const char *fn, const char *fmt, ...);
 /* The decoded model of argument i, cached as the statement's auxdata. NULL
 ** with no error set when the argument is NULL; NULL with an error set when
 ** it is not a valid model. The model belongs to SQLite's auxdata. */
-const rnn_model *rnn_ext_model_arg(sqlite3_context *ctx, const char *fn,
+rnn_model *rnn_ext_model_arg(sqlite3_context *ctx, const char *fn,
                                    sqlite3_value **argv, int i);
 
 /* Appends ts to s: numbers as numbers, dates as ISO text; quoted as a JSON
