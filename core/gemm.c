@@ -10,9 +10,9 @@
 **      lane per output element), which the compiler vectorises without
 **      changing rule 1; the kernels block MB rows x NB columns of C in
 **      registers so each loaded value of B is used MB times.
-**   3. On x86-64 with GCC each kernel is also compiled for AVX2 and picked
-**      at run time (target_clones); other CPUs and compilers run the
-**      portable build, which computes the same bits.
+**   3. On x86-64 with GCC each kernel is also compiled for AVX-512 and AVX2
+**      and picked at run time (target_clones); other CPUs and compilers run
+**      the portable build, which computes the same bits (rule 1).
 **   4. A x B^T (the "nt" form) is not a kernel: callers transpose the
 **      weights once per pass (rnn_transpose) and use the "nn" form.
 */

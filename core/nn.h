@@ -18,12 +18,12 @@
 
 #include "rnn.h"
 
-/* The hot kernels are also compiled for AVX2 and picked at run time on
+/* The hot kernels are also compiled for AVX-512 and AVX2 and picked at run time on
 ** x86-64 with GCC (target_clones; clang 14 cannot link them across files);
 ** see gemm.c rule 3. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(RNN_NO_CLONES)
-#define RNN_KERNEL __attribute__((target_clones("avx2", "default")))
+#define RNN_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define RNN_KERNEL
 #endif

@@ -168,8 +168,9 @@ static void rnn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 static const char *simd_level(void) {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(RNN_NO_CLONES)
-  return __builtin_cpu_supports("avx2") ? "avx2 (chosen at run time)"
-                                        : "sse2 (x86-64 baseline)";
+  return __builtin_cpu_supports("avx512f") ? "avx512f (chosen at run time)"
+         : __builtin_cpu_supports("avx2")  ? "avx2 (chosen at run time)"
+                                           : "sse2 (x86-64 baseline)";
 #elif defined(__x86_64__)
   return "sse2 (x86-64 baseline)";
 #else
