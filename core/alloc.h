@@ -3,7 +3,7 @@
 **
 ** The core allocates only through these three functions. They are bound at
 ** link time rather than through a mutable global: the extension defines them
-** over sqlite3_malloc64 (ext/alloc.c), so SQLite's memory limits apply;
+** over SQLite's 64-bit allocator (ext/alloc.c), so its memory limits apply;
 ** core/alloc_libc.c defines them over the C library for the C tests.
 ** rnn_malloc(0) may return NULL; rnn_free(NULL) does nothing.
 */

@@ -146,6 +146,25 @@ static int64_t month_index(const rnn_civil *c) {
   return c->year * 12 + (c->month - 1);
 }
 
+/* Rules 4, 6 and 7 on the integer keys ts[].i (INTEGER ts, or the
+** milliseconds of dates): the grid length, or 0 when irregular; the step
+** in *st. The caller has checked that the span fits an int64. */
+static int64_t int_grid(const rnn_ts *ts, size_t n, int64_t *pos, int64_t *st) {
+  int64_t s = INT64_MAX;
+  for (size_t i = 1; i < n; i++)
+    if (ts[i].i - ts[i - 1].i < s) s = ts[i].i - ts[i - 1].i;
+  size_t ones = 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((ts[i].i - ts[0].i) % s != 0) return 0;
+    ones += ts[i].i - ts[i - 1].i == s;
+  }
+  if (2 * ones < n - 1) return 0; /* rule 7 */
+  if (pos)
+    for (size_t i = 0; i < n; i++) pos[i] = (ts[i].i - ts[0].i) / s;
+  *st = s;
+  return (ts[n - 1].i - ts[0].i) / s + 1;
+}
+
 int64_t rnn_grid(const rnn_ts *ts, size_t n, rnn_step *step, int64_t *pos) {
   memset(step, 0, sizeof *step);
   if (n < 2) return 0;
@@ -158,19 +177,9 @@ int64_t rnn_grid(const rnn_ts *ts, size_t n, rnn_step *step, int64_t *pos) {
     if (integer && __builtin_sub_overflow(ts[n - 1].i, ts[0].i, &span))
       return 0; /* differences do not fit: no step */
     if (integer) {
-      int64_t st = INT64_MAX;
-      for (size_t i = 1; i < n; i++)
-        if (ts[i].i - ts[i - 1].i < st) st = ts[i].i - ts[i - 1].i;
-      size_t ones = 0;
-      for (size_t i = 1; i < n; i++) {
-        if ((ts[i].i - ts[0].i) % st != 0) return 0;
-        ones += ts[i].i - ts[i - 1].i == st;
-      }
-      if (2 * ones < n - 1) return 0; /* rule 7 */
-      if (pos)
-        for (size_t i = 0; i < n; i++) pos[i] = (ts[i].i - ts[0].i) / st;
-      *step = (rnn_step){.kind = RNN_STEP_NUMBER, .integer = 1, .num = (double)st};
-      return (ts[n - 1].i - ts[0].i) / st + 1;
+      int64_t st, len = int_grid(ts, n, pos, &st);
+      if (len) *step = (rnn_step){.kind = RNN_STEP_NUMBER, .integer = 1, .num = (double)st};
+      return len;
     }
     double st = INFINITY;
     for (size_t i = 1; i < n; i++)
@@ -229,19 +238,9 @@ int64_t rnn_grid(const rnn_ts *ts, size_t n, rnn_step *step, int64_t *pos) {
     }
   }
   /* Rule 6. */
-  int64_t st = INT64_MAX;
-  for (size_t i = 1; i < n; i++)
-    if (ts[i].i - ts[i - 1].i < st) st = ts[i].i - ts[i - 1].i;
-  size_t ones = 0;
-  for (size_t i = 1; i < n; i++) {
-    if ((ts[i].i - ts[0].i) % st != 0) return 0;
-    ones += ts[i].i - ts[i - 1].i == st;
-  }
-  if (2 * ones < n - 1) return 0; /* rule 7 */
-  if (pos)
-    for (size_t i = 0; i < n; i++) pos[i] = (ts[i].i - ts[0].i) / st;
-  *step = (rnn_step){.kind = RNN_STEP_MILLIS, .millis = st};
-  return (ts[n - 1].i - ts[0].i) / st + 1;
+  int64_t st, len = int_grid(ts, n, pos, &st);
+  if (len) *step = (rnn_step){.kind = RNN_STEP_MILLIS, .millis = st};
+  return len;
 }
 
 rnn_ts rnn_ts_advance(const rnn_ts *origin, const rnn_step *s, int64_t k) {
