@@ -17,6 +17,9 @@
 **      (trained without validation windows).
 **   5. A NULL model gives no rows; a bad model, horizon, level or window is
 **      an error naming rnn_forecast.
+**   6. The table keeps the last model it decoded (per connection), so a
+**      statement that forecasts from the same model many times decodes it
+**      once.
 */
 #include <math.h>
 #include <string.h>
@@ -28,6 +31,14 @@ static const char *FN = "rnn_forecast";
 enum { COL_STEP, COL_TS, COL_VALUE, COL_LOWER, COL_UPPER, COL_MODEL,
        COL_HORIZON, COL_LEVEL, COL_WINDOW };
 #define N_ARGS 4 /* hidden columns, from COL_MODEL */
+
+/* The table keeps the last model it decoded (rule 6). */
+typedef struct forecast_vtab {
+  sqlite3_vtab base;
+  unsigned char *blob; /* copy of the BLOB the model came from */
+  int len;
+  rnn_model *m;
+} forecast_vtab;
 
 typedef struct forecast_cursor {
   sqlite3_vtab_cursor base;
@@ -45,16 +56,52 @@ static int fc_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
       "CREATE TABLE x(step INTEGER, ts, value REAL, lower REAL, upper REAL, "
       "model HIDDEN, horizon HIDDEN, level HIDDEN, \"window\" HIDDEN)");
   if (rc != SQLITE_OK) return rc;
-  sqlite3_vtab *vt = sqlite3_malloc(sizeof *vt);
+  forecast_vtab *vt = sqlite3_malloc(sizeof *vt);
   if (!vt) return SQLITE_NOMEM;
   memset(vt, 0, sizeof *vt);
   sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  *out = vt;
+  *out = &vt->base;
   return SQLITE_OK;
 }
 
-static int fc_disconnect(sqlite3_vtab *vt) {
-  sqlite3_free(vt);
+static void forget_model(forecast_vtab *vt) {
+  rnn_model_free(vt->m);
+  sqlite3_free(vt->blob);
+  vt->m = NULL;
+  vt->blob = NULL;
+  vt->len = 0;
+}
+
+static int fc_disconnect(sqlite3_vtab *base) {
+  forget_model((forecast_vtab *)base);
+  sqlite3_free(base);
+  return SQLITE_OK;
+}
+
+/* Rule 6: the model of argument v, decoded only when it differs from the
+** last one (by length and bytes). NULL with SQLITE_OK for a NULL model. */
+static int model_of(forecast_vtab *vt, sqlite3_value *v, rnn_model **out,
+                    char **err) {
+  *out = NULL;
+  if (sqlite3_value_type(v) == SQLITE_BLOB && vt->m &&
+      sqlite3_value_bytes(v) == vt->len &&
+      memcmp(sqlite3_value_blob(v), vt->blob, (size_t)vt->len) == 0) {
+    *out = vt->m;
+    return SQLITE_OK;
+  }
+  rnn_model *m;
+  int rc = rnn_ext_decode(FN, v, &m, err);
+  if (rc != SQLITE_OK || !m) return rc;
+  int len = sqlite3_value_bytes(v);
+  unsigned char *copy = sqlite3_malloc64((sqlite3_uint64)len + 1);
+  if (!copy) {
+    rnn_model_free(m);
+    return SQLITE_NOMEM;
+  }
+  memcpy(copy, sqlite3_value_blob(v), (size_t)len);
+  forget_model(vt);
+  vt->m = m, vt->blob = copy, vt->len = len;
+  *out = m;
   return SQLITE_OK;
 }
 
@@ -129,7 +176,7 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
   char *err = NULL;
   rnn_model *m = NULL;
   double *win = NULL;
-  int rc = rnn_ext_decode(FN, arg[0], &m, &err);
+  int rc = model_of((forecast_vtab *)cur->pVtab, arg[0], &m, &err);
   if (rc != SQLITE_OK) return vt_error(cur, rc, err);
   if (!m) return SQLITE_OK; /* rule 5: no rows */
   /* Rule 2. */
@@ -177,14 +224,12 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
                    : rnn_ts_advance(&m->last_ts, &m->step, s + 1);
   }
   c->n = h;
-  rnn_model_free(m);
   sqlite3_free(win);
   return SQLITE_OK;
 nomem:
   rc = SQLITE_NOMEM;
 fail:
   fc_reset(c);
-  rnn_model_free(m);
   sqlite3_free(win);
   return vt_error(cur, rc, err);
 }
