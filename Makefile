@@ -28,7 +28,7 @@ C_TESTS  := test_json test_grad test_ref test_blob
 # Everything is built in $(B); the sanitizer build uses build-asan/.
 B ?= build
 
-.PHONY: all test asan fuzz bench demo deps clean install
+.PHONY: all test asan fuzz cross bench demo deps clean install
 all: dist/rnn.so
 
 dist/rnn.so: $(CORE_SRC) $(EXT_SRC) $(HEADERS)
@@ -95,6 +95,23 @@ fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 	  echo "$$t: $$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' build/fuzz/$$t.log), corpus $$(ls $$work | wc -l) inputs"; \
 	done
 
+# The core on aarch64 (gcc-aarch64-linux-gnu, qemu-user): its C tests pass,
+# and models are byte-identical to this machine's (tests/model_crc.c).
+CROSS_CC ?= aarch64-linux-gnu-gcc
+QEMU     ?= qemu-aarch64 -L /usr/aarch64-linux-gnu
+cross: $(B)/model_crc
+	@mkdir -p build/aarch64
+	@set -e; for t in $(C_TESTS) model_crc; do \
+	  $(CROSS_CC) $(XCFLAGS) -O2 -o build/aarch64/$$t tests/$$t.c \
+	    $(CORE_SRC) core/alloc_libc.c $(LDLIBS); done
+	@set -e; for t in $(C_TESTS); do $(QEMU) build/aarch64/$$t > build/aarch64/$$t.out 2>&1 \
+	  || { cat build/aarch64/$$t.out; echo "aarch64 $$t: FAILED"; exit 1; }; \
+	  echo "aarch64 $$t: $$(grep -c '^ok' build/aarch64/$$t.out) passed"; done
+	@$(B)/model_crc > build/aarch64/crc.native
+	@$(QEMU) build/aarch64/model_crc > build/aarch64/crc.aarch64
+	@diff build/aarch64/crc.native build/aarch64/crc.aarch64 \
+	  && echo "aarch64 models byte-identical to this machine's:" && cat build/aarch64/crc.native
+
 # sqlite-rnn against PyTorch (python3-torch, with OpenBLAS selected as
 # libblas.so.3: libopenblas0-pthread), same CPU, same run; see bench/.
 BENCH_ARGS ?=
@@ -107,7 +124,7 @@ demo: dist/rnn.so
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 deps:
 	$(SUDO) apt-get update
-	$(SUDO) apt-get install -y build-essential sqlite3 libsqlite3-dev python3 clang libclang-rt-14-dev python3-torch python3-numpy libopenblas0-pthread
+	$(SUDO) apt-get install -y build-essential sqlite3 libsqlite3-dev python3 clang libclang-rt-14-dev gcc-aarch64-linux-gnu qemu-user python3-torch python3-numpy libopenblas0-pthread
 
 install: dist/rnn.so
 	install -d $(DESTDIR)/usr/local/lib/sqlite-rnn
