@@ -92,7 +92,7 @@ void rnn_ext_result_ts(sqlite3_context *ctx, const rnn_ts *ts) {
 }
 
 rnn_model *rnn_ext_model_arg(sqlite3_context *ctx, const char *fn,
-                                   sqlite3_value **argv, int i) {
+                             sqlite3_value **argv, int i) {
   rnn_model *m = sqlite3_get_auxdata(ctx, i);
   if (m) return m;
   char *err;

@@ -26,14 +26,15 @@ void rnn_ext_errorf(sqlite3_context *ctx, const char *fn, const char *fmt, ...);
 ** with no error set when the argument is NULL; NULL with an error set when
 ** it is not a valid model. The model belongs to SQLite's auxdata. */
 rnn_model *rnn_ext_model_arg(sqlite3_context *ctx, const char *fn,
-                                   sqlite3_value **argv, int i);
+                             sqlite3_value **argv, int i);
 
 /* Appends ts to s: numbers as numbers, dates as ISO text; quoted as a JSON
 ** string when json is set and ts is a date. */
 void rnn_ext_append_ts(sqlite3_str *s, const rnn_ts *ts, int json);
 
-/* Appends a finite double with the fewest digits (15 to 17) that read back
-** as the same value, so JSON results compare equal to REAL results. */
+/* Appends a double with the fewest digits (15 to 17) that read back as the
+** same value, so JSON results compare equal to REAL results; null when it
+** is not finite (JSON has no NaN). */
 void rnn_ext_append_double(sqlite3_str *s, double v);
 
 #define RNN_EXT_MAX_H 100000
@@ -59,7 +60,6 @@ void rnn_ext_report(sqlite3_context *ctx, int rc, char *err);
 
 /* Sets ts as the result (INTEGER, REAL, or ISO text; NULL for none). */
 void rnn_ext_result_ts(sqlite3_context *ctx, const rnn_ts *ts);
-
 
 int rnn_train_register(sqlite3 *db);
 int rnn_predict_register(sqlite3 *db);
