@@ -43,6 +43,28 @@ void rnn_gru_forward(const rnn_cell_io *c) {
   }
 }
 
+/* One row's gate gradients (the formulas below); every array is distinct,
+** which restrict tells the compiler so that it vectorises the loop. */
+static void gate_grads(float *restrict xr, float *restrict xz,
+                       float *restrict xn, float *restrict hr,
+                       float *restrict hz, float *restrict hhn,
+                       float *restrict dhb, const float *restrict up,
+                       const float *restrict r, const float *restrict z,
+                       const float *restrict n, const float *restrict hp,
+                       const float *restrict hnb, int H) {
+  for (int j = 0; j < H; j++) {
+    float d = dhb[j] + up[j];
+    float dan = d * (1.0f - z[j]) * (1.0f - n[j] * n[j]);
+    float daz = d * (hp[j] - n[j]) * z[j] * (1.0f - z[j]);
+    float dar = dan * hnb[j] * r[j] * (1.0f - r[j]);
+    xr[j] = hr[j] = dar;
+    xz[j] = hz[j] = daz;
+    xn[j] = dan;
+    hhn[j] = dan * r[j];
+    dhb[j] = d * z[j]; /* the direct path to h_{t-1} */
+  }
+}
+
 /*
 ** Per step, with dh the total gradient wrt h_t:
 **   dn = dh (1 - z) -> pre-activation dan = dn (1 - n^2)
@@ -69,17 +91,7 @@ void rnn_gru_backward(const rnn_cell_grad *g, const rnn_cell_io *c) {
       float *dhb = dh + (size_t)b * H;
       float *xr = dx_t + (size_t)b * G, *xz = xr + H, *xn = xz + H;
       float *hr = dh_t + (size_t)b * G, *hz = hr + H, *hhn = hz + H;
-      for (int j = 0; j < H; j++) {
-        float d = dhb[j] + up[j];
-        float dan = d * (1.0f - z[j]) * (1.0f - n[j] * n[j]);
-        float daz = d * (hp[j] - n[j]) * z[j] * (1.0f - z[j]);
-        float dar = dan * hnb[j] * r[j] * (1.0f - r[j]);
-        xr[j] = hr[j] = dar;
-        xz[j] = hz[j] = daz;
-        xn[j] = dan;
-        hhn[j] = dan * r[j];
-        dhb[j] = d * z[j]; /* the direct path to h_{t-1} */
-      }
+      gate_grads(xr, xz, xn, hr, hz, hhn, dhb, up, r, z, n, hp, hnb, H);
     }
     if (s > 0)
       rnn_gemm_nn(B, H, G, dh_t, G, c->w_hh, H, dh, H);

@@ -37,6 +37,27 @@ void rnn_lstm_forward(const rnn_cell_io *c) {
   }
 }
 
+/* One row's gate gradients (the formulas below). Every array is distinct,
+** which restrict tells the compiler so that it vectorises the loop. */
+static void gate_grads(float *restrict di, float *restrict df,
+                       float *restrict dg, float *restrict dO,
+                       float *restrict dcb, const float *restrict dhb,
+                       const float *restrict up, const float *restrict tanh_c,
+                       const float *restrict gi, const float *restrict gf,
+                       const float *restrict gg, const float *restrict go,
+                       const float *restrict cp, int H) {
+  for (int j = 0; j < H; j++) {
+    float d_h = dhb[j] + up[j];
+    float tc = tanh_c[j];
+    float d_c = dcb[j] + d_h * go[j] * (1.0f - tc * tc);
+    dO[j] = d_h * tc * go[j] * (1.0f - go[j]);
+    di[j] = d_c * gg[j] * gi[j] * (1.0f - gi[j]);
+    dg[j] = d_c * gi[j] * (1.0f - gg[j] * gg[j]);
+    df[j] = d_c * cp[j] * gf[j] * (1.0f - gf[j]);
+    dcb[j] = d_c * gf[j];
+  }
+}
+
 /*
 ** Per step, with dh the total gradient wrt h_t and dc the one wrt c_t
 ** flowing back from step t+1:
@@ -65,16 +86,7 @@ void rnn_lstm_backward(const rnn_cell_grad *g, const rnn_cell_io *c) {
       float *di = dzt + (size_t)b * G, *df = di + H, *dg = df + H, *dO = dg + H;
       float *tanh_c = c->step; /* scratch: tanh(c_t) of this row */
       rnn_vtanh(tanh_c, cb, H);
-      for (int j = 0; j < H; j++) {
-        float d_h = dhb[j] + up[j];
-        float tc = tanh_c[j];
-        float d_c = dcb[j] + d_h * go[j] * (1.0f - tc * tc);
-        dO[j] = d_h * tc * go[j] * (1.0f - go[j]);
-        di[j] = d_c * gg[j] * gi[j] * (1.0f - gi[j]);
-        dg[j] = d_c * gi[j] * (1.0f - gg[j] * gg[j]);
-        df[j] = d_c * cp[j] * gf[j] * (1.0f - gf[j]);
-        dcb[j] = d_c * gf[j];
-      }
+      gate_grads(di, df, dg, dO, dcb, dhb, up, tanh_c, gi, gf, gg, go, cp, H);
     }
     for (int i = 0; i < B * H; i++) dh[i] = 0.0f;
     if (s > 0) rnn_gemm_nn(B, H, G, dzt, G, c->w_hh, H, dh, H);
