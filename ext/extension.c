@@ -72,6 +72,15 @@ void rnn_ext_report(sqlite3_context *ctx, int rc, char *err) {
   sqlite3_free(err);
 }
 
+void rnn_ext_result_str(sqlite3_context *ctx, sqlite3_str *s) {
+  int n = sqlite3_str_length(s);
+  char *t = sqlite3_str_finish(s);
+  if (t)
+    sqlite3_result_text(ctx, t, n, sqlite3_free);
+  else
+    sqlite3_result_error_nomem(ctx);
+}
+
 void rnn_ext_result_ts(sqlite3_context *ctx, const rnn_ts *ts) {
   if (ts->kind == RNN_TS_INT) {
     sqlite3_result_int64(ctx, ts->i);
@@ -80,12 +89,7 @@ void rnn_ext_result_ts(sqlite3_context *ctx, const rnn_ts *ts) {
   } else if (ts->kind == RNN_TS_DATE || ts->kind == RNN_TS_DATETIME) {
     sqlite3_str *s = sqlite3_str_new(NULL);
     rnn_ext_append_ts(s, ts, 0);
-    int n = sqlite3_str_length(s);
-    char *t = sqlite3_str_finish(s);
-    if (t)
-      sqlite3_result_text(ctx, t, n, sqlite3_free);
-    else
-      sqlite3_result_error_nomem(ctx);
+    rnn_ext_result_str(ctx, s);
   } else {
     sqlite3_result_null(ctx);
   }

@@ -141,12 +141,7 @@ static void rnn_info_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_str_appendall(s, "null");
   }
   sqlite3_str_appendchar(s, 1, '}');
-  int len = sqlite3_str_length(s);
-  char *text = sqlite3_str_finish(s);
-  if (text)
-    sqlite3_result_text(ctx, text, len, sqlite3_free);
-  else
-    sqlite3_result_error_nomem(ctx);
+  rnn_ext_result_str(ctx, s);
 }
 
 int rnn_info_register(sqlite3 *db) {

@@ -150,12 +150,7 @@ static void rnn_predict_fn(sqlite3_context *ctx, int argc,
       rnn_ext_append_double(s, out[i]);
     }
     sqlite3_str_appendchar(s, 1, ']');
-    int len = sqlite3_str_length(s);
-    char *text = sqlite3_str_finish(s);
-    if (text)
-      sqlite3_result_text(ctx, text, len, sqlite3_free);
-    else
-      sqlite3_result_error_nomem(ctx);
+    rnn_ext_result_str(ctx, s);
   }
 done:
   sqlite3_free(win);

@@ -58,6 +58,10 @@ int rnn_ext_decode(const char *fn, sqlite3_value *v, rnn_model **out,
 /* Reports what the functions above returned through ctx. */
 void rnn_ext_report(sqlite3_context *ctx, int rc, char *err);
 
+/* Finishes s and sets it as the text result (SQLITE_NOMEM if building it
+** ran out of memory). */
+void rnn_ext_result_str(sqlite3_context *ctx, sqlite3_str *s);
+
 /* Sets ts as the result (INTEGER, REAL, or ISO text; NULL for none). */
 void rnn_ext_result_ts(sqlite3_context *ctx, const rnn_ts *ts);
 
