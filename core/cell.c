@@ -17,24 +17,21 @@ const float *rnn_cell_prev(const rnn_cell_io *c, int s, int *ld) {
 
 void rnn_cell_input_proj(const rnn_cell_io *c, int G, int add_b_hh) {
   int GH = G * c->H;
-  size_t rows = (size_t)c->T * c->B;
-  for (size_t r = 0; r < rows; r++) {
-    float *z = c->z + r * GH;
-    for (int j = 0; j < GH; j++)
-      z[j] = add_b_hh ? c->b_ih[j] + c->b_hh[j] : c->b_ih[j];
+  const float *bias = c->b_ih;
+  if (add_b_hh) { /* b_ih + b_hh, once, in the step scratch */
+    for (int j = 0; j < GH; j++) c->step[j] = c->b_ih[j] + c->b_hh[j];
+    bias = c->step;
   }
-  rnn_gemm_nn((int)rows, GH, c->I, c->x, c->ldx, c->w_ihT, GH, c->z, GH);
+  rnn_gemm_nn_bias(c->T * c->B, GH, c->I, c->x, c->ldx, c->w_ihT, GH, bias,
+                   c->z, GH);
 }
 
 void rnn_cell_param_grads(const rnn_cell_grad *g, const rnn_cell_io *c, int G) {
   int T = c->T, B = c->B, H = c->H, I = c->I, GH = G * H;
-  size_t rows = (size_t)T * B;
-  for (size_t r = 0; r < rows; r++)
-    for (int j = 0; j < GH; j++) {
-      g->db_ih[j] += g->dz[r * GH + j];
-      g->db_hh[j] += g->dzh[r * GH + j];
-    }
-  rnn_gemm_tn(GH, I, (int)rows, g->dz, GH, c->x, c->ldx, g->dw_ih, I);
+  int rows = T * B;
+  rnn_colsum(rows, GH, g->dz, GH, g->db_ih);
+  rnn_colsum(rows, GH, g->dzh, GH, g->db_hh);
+  rnn_gemm_tn(GH, I, rows, g->dz, GH, c->x, c->ldx, g->dw_ih, I);
   /* dW_hh += dzh_t^T h_{t-1} over the steps that had a previous state:
   ** forward pairs dzh[1..T-1] with out[0..T-2], reverse dzh[0..T-2] with
   ** out[1..T-1]; either way one product over (T-1)*B rows. */
@@ -43,5 +40,5 @@ void rnn_cell_param_grads(const rnn_cell_grad *g, const rnn_cell_io *c, int G) {
     const float *hs = c->reverse ? c->out + (size_t)B * c->ldo : c->out;
     rnn_gemm_tn(GH, H, (T - 1) * B, dzs, GH, hs, c->ldo, g->dw_hh, H);
   }
-  if (g->dx) rnn_gemm_nn((int)rows, I, GH, g->dz, GH, c->w_ih, I, g->dx, g->lddx);
+  if (g->dx) rnn_gemm_nn(rows, I, GH, g->dz, GH, c->w_ih, I, g->dx, g->lddx);
 }

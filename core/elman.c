@@ -4,35 +4,59 @@
 ** act = tanh or relu (as torch) or sigmoid (ours). z caches nothing the
 ** backward pass needs: act' is computed from h itself.
 */
+#include "act.h"
 #include "nn.h"
 
-static void activate(float *h, const float *z, int n, int act) {
+/* One row: h = act(z). restrict on parameters (where GCC uses it) lets the
+** loops vectorise. */
+RNN_INLINE void elman_row(int H, const float *restrict z, float *restrict h,
+                          int act) {
   switch (act) {
     case RNN_ACT_RELU:
-      for (int i = 0; i < n; i++) h[i] = z[i] > 0.0f ? z[i] : 0.0f;
+      for (int j = 0; j < H; j++) h[j] = z[j] > 0.0f ? z[j] : 0.0f;
       break;
     case RNN_ACT_SIGMOID:
-      rnn_vsigmoid(h, z, n);
+      for (int j = 0; j < H; j++) h[j] = rnn_sigmoid1(z[j]);
       break;
     default:
-      rnn_vtanh(h, z, n);
+      for (int j = 0; j < H; j++) h[j] = rnn_tanh1(z[j]);
   }
 }
 
-/* dz = dh * act'(z), written in terms of the output h = act(z). */
-static void activate_backward(float *dz, const float *dh, const float *h,
-                              int n, int act) {
+/* One row: dz = (d + up) * act'(z), in terms of the output h = act(z);
+** d comes from step t+1, up from above. */
+RNN_INLINE void elman_row_grads(int H, const float *restrict d,
+                                const float *restrict up,
+                                const float *restrict h, float *restrict dz,
+                                int act) {
   switch (act) {
     case RNN_ACT_RELU:
-      for (int i = 0; i < n; i++) dz[i] = h[i] > 0.0f ? dh[i] : 0.0f;
+      for (int j = 0; j < H; j++) dz[j] = h[j] > 0.0f ? d[j] + up[j] : 0.0f;
       break;
     case RNN_ACT_SIGMOID:
-      for (int i = 0; i < n; i++) dz[i] = dh[i] * h[i] * (1.0f - h[i]);
+      for (int j = 0; j < H; j++) dz[j] = (d[j] + up[j]) * h[j] * (1.0f - h[j]);
       break;
     default:
-      for (int i = 0; i < n; i++) dz[i] = dh[i] * (1.0f - h[i] * h[i]);
+      for (int j = 0; j < H; j++) dz[j] = (d[j] + up[j]) * (1.0f - h[j] * h[j]);
   }
 }
+
+/* Every row of a step: z and dh (B, H); h rows ldo apart, up rows lddo. */
+RNN_INLINE void elman_step_body(int B, int H, const float *zt, float *out, int ldo,
+                       int act) {
+  for (int b = 0; b < B; b++)
+    elman_row(H, zt + (size_t)b * H, out + (size_t)b * ldo, act);
+}
+RNN_DISPATCH(elman_step, (int B, int H, const float *zt, float *out, int ldo, int act), (B, H, zt, out, ldo, act))
+
+RNN_INLINE void elman_step_grads_body(int B, int H, const float *dh, const float *dout,
+                             int lddo, const float *out, int ldo, float *dzt,
+                             int act) {
+  for (int b = 0; b < B; b++)
+    elman_row_grads(H, dh + (size_t)b * H, dout + (size_t)b * lddo,
+                    out + (size_t)b * ldo, dzt + (size_t)b * H, act);
+}
+RNN_DISPATCH(elman_step_grads, (int B, int H, const float *dh, const float *dout, int lddo, const float *out, int ldo, float *dzt, int act), (B, H, dh, dout, lddo, out, ldo, dzt, act))
 
 void rnn_elman_forward(const rnn_cell_io *c) {
   int B = c->B, H = c->H;
@@ -42,9 +66,7 @@ void rnn_elman_forward(const rnn_cell_io *c) {
     const float *prev = rnn_cell_prev(c, s, &ldp);
     float *zt = c->z + (size_t)t * B * H;
     rnn_gemm_nn(B, H, H, prev, ldp, c->w_hhT, H, zt, H);
-    for (int b = 0; b < B; b++)
-      activate(c->out + ((size_t)t * B + b) * c->ldo, zt + (size_t)b * H, H,
-               c->act);
+    elman_step(B, H, zt, c->out + (size_t)t * B * c->ldo, c->ldo, c->act);
   }
 }
 
@@ -55,16 +77,10 @@ void rnn_elman_backward(const rnn_cell_grad *g, const rnn_cell_io *c) {
   for (int s = c->T - 1; s >= 0; s--) {
     int t = rnn_cell_t(c, s);
     float *dzt = g->dz + (size_t)t * B * H;
-    for (int b = 0; b < B; b++) {
-      const float *up = g->dout + ((size_t)t * B + b) * g->lddo;
-      float *dhb = dh + (size_t)b * H;
-      for (int j = 0; j < H; j++) dhb[j] += up[j];
-      activate_backward(dzt + (size_t)b * H, dhb,
-                        c->out + ((size_t)t * B + b) * c->ldo, H, c->act);
-    }
-    /* dh_{t-1} = dz_t W_hh */
-    for (int i = 0; i < B * H; i++) dh[i] = 0.0f;
-    if (s > 0) rnn_gemm_nn(B, H, H, dzt, H, c->w_hh, H, dh, H);
+    elman_step_grads(B, H, dh, g->dout + (size_t)t * B * g->lddo, g->lddo,
+                     c->out + (size_t)t * B * c->ldo, c->ldo, dzt, c->act);
+    /* dh_{t-1} = dz_t W_hh (zeros before the first step) */
+    rnn_gemm_nn_bias(B, H, s > 0 ? H : 0, dzt, H, c->w_hh, H, c->zero, dh, H);
   }
   rnn_cell_param_grads(g, c, 1);
 }

@@ -2,144 +2,258 @@
 ** Matrix products of the core (row-major, leading dimensions as in BLAS).
 **
 ** Rules:
-**   1. Every output element accumulates its products in ascending k, one
-**      multiply and one add at a time (no fused multiply-add, no
-**      reassociation): the result is the same bit for bit whatever the
+**   1. Every output element accumulates its products in ascending k with a
+**      fused multiply-add, c = fma(a_ik, b_kj, c): one rounding per product,
+**      no reassociation. The result is the same bit for bit whatever the
 **      blocking, the vector width or the CPU, so models are reproducible.
-**   2. The inner loops run along a row of C (a contiguous, independent
-**      lane per output element), which the compiler vectorises without
-**      changing rule 1; the kernels block MB rows x NB columns of C in
-**      registers so each loaded value of B is used MB times.
-**   3. On x86-64 with GCC each kernel is also compiled for AVX-512 and AVX2
-**      and picked at run time (target_clones); other CPUs and compilers run
-**      the portable build, which computes the same bits (rule 1).
+**   2. Two builds compute those bits (nn.h, run-time CPU dispatch). The
+**      portable one runs fmaf along a row of C, which compilers turn into
+**      vector FMA where every CPU of the architecture has it (aarch64). The
+**      x86-64 one (AVX2+FMA intrinsics, also used on AVX-512 CPUs) keeps
+**      blocks of 6 x 16 elements of C in registers: twelve accumulators
+**      hide the FMA latency, and each loaded value of B serves six rows.
+**   3. Both forms (A or A^T times B) are one routine: op(A)[r][k] is
+**      A[r * ars + k * aks], so A^T only swaps the two strides.
 **   4. A x B^T (the "nt" form) is not a kernel: callers transpose the
 **      weights once per pass (rnn_transpose) and use the "nn" form.
 */
-#include <string.h>
+#include <math.h>
+#include <stddef.h>
 
 #include "nn.h"
 
-#define MB 4
-#define NB 16
+typedef struct gemm_args {
+  int M, N, K;
+  const float *A;
+  size_t ars, aks; /* op(A)[r][k] = A[r * ars + k * aks] (rule 3) */
+  const float *B;
+  size_t ldb;
+  float *C;
+  size_t ldc;
+  const float *bias; /* (N): C starts from it instead of its own value, or NULL */
+} gemm_args;
 
-/* 8 floats as one value (GCC/Clang vector extension): keeps the MB x NB
-** block of C in registers, which the plain-array version left in memory.
-** Lane-wise multiply and add only, so rule 1 holds. */
-typedef float v8 __attribute__((vector_size(32)));
-
-/* Unaligned loads and stores (macros: a function returning v8 would have
-** a different ABI in the AVX2 clone). */
-#define LOAD8(v, p) memcpy(&(v), (p), sizeof(v8))
-#define STORE8(p, v) memcpy((p), &(v), sizeof(v8))
-
-/* The block's 8 accumulators are named variables (four rows of two v8),
-** not an array: GCC keeps an array of vectors in memory. */
-#define BLOCK_LOAD(C, ldc)                                              \
-  v8 c00, c01, c10, c11, c20, c21, c30, c31;                            \
-  LOAD8(c00, (C)), LOAD8(c01, (C) + 8);                                 \
-  LOAD8(c10, (C) + (size_t)(ldc)), LOAD8(c11, (C) + (size_t)(ldc) + 8); \
-  LOAD8(c20, (C) + 2 * (size_t)(ldc)), LOAD8(c21, (C) + 2 * (size_t)(ldc) + 8); \
-  LOAD8(c30, (C) + 3 * (size_t)(ldc)), LOAD8(c31, (C) + 3 * (size_t)(ldc) + 8)
-#define BLOCK_STORE(C, ldc)                                               \
-  STORE8((C), c00), STORE8((C) + 8, c01);                                 \
-  STORE8((C) + (size_t)(ldc), c10), STORE8((C) + (size_t)(ldc) + 8, c11); \
-  STORE8((C) + 2 * (size_t)(ldc), c20), STORE8((C) + 2 * (size_t)(ldc) + 8, c21); \
-  STORE8((C) + 3 * (size_t)(ldc), c30), STORE8((C) + 3 * (size_t)(ldc) + 8, c31)
-/* One k: row r's accumulators += a_r * (b0, b1). */
-#define BLOCK_STEP(a0, a1, a2, a3)           \
-  c00 += (a0) * b0, c01 += (a0) * b1;        \
-  c10 += (a1) * b0, c11 += (a1) * b1;        \
-  c20 += (a2) * b0, c21 += (a2) * b1;        \
-  c30 += (a3) * b0, c31 += (a3) * b1
-
-/* C[0..MB, 0..NB) += A[0..MB, 0..K) * B[0..K, 0..NB): the full block. */
-static inline void block_nn(int K, const float *A, int lda, const float *B,
-                            int ldb, float *C, int ldc) {
-  BLOCK_LOAD(C, ldc);
-  const float *a0 = A, *a1 = A + lda, *a2 = A + 2 * (size_t)lda,
-              *a3 = A + 3 * (size_t)lda;
-  for (int k = 0; k < K; k++) {
-    v8 b0, b1;
-    LOAD8(b0, B + (size_t)k * ldb);
-    LOAD8(b1, B + (size_t)k * ldb + 8);
-    BLOCK_STEP(a0[k], a1[k], a2[k], a3[k]);
+static void gemm_portable(const gemm_args *g) {
+  for (int i = 0; i < g->M; i++) {
+    float *restrict c = g->C + i * g->ldc;
+    if (g->bias)
+      for (int j = 0; j < g->N; j++) c[j] = g->bias[j];
+    for (int k = 0; k < g->K; k++) {
+      float a = g->A[i * g->ars + k * g->aks];
+      const float *restrict b = g->B + k * g->ldb;
+      for (int j = 0; j < g->N; j++) c[j] = fmaf(a, b[j], c[j]);
+    }
   }
-  BLOCK_STORE(C, ldc);
 }
 
-RNN_KERNEL
+#if RNN_X86_DISPATCH
+#include <immintrin.h>
+
+#define X86_FMA RNN_TARGET_AVX2
+
+/* The CPU's level, found once when the library is loaded (a constructor:
+** nothing writes it while kernels run on several threads). */
+static int simd_level, force_portable;
+
+__attribute__((constructor)) static void simd_detect(void) {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    simd_level = __builtin_cpu_supports("avx512f") ? RNN_SIMD_AVX512 : RNN_SIMD_AVX2;
+}
+
+int rnn_simd(void) { return force_portable ? RNN_SIMD_PORTABLE : simd_level; }
+
+void rnn_simd_force_portable(int on) { force_portable = on; }
+
+#define LD(p) _mm256_loadu_ps(p)
+#define ST(p, v) _mm256_storeu_ps((p), (v))
+#define FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+/* op(A) element (r, k) of the block, broadcast to 8 lanes. */
+#define BCAST(r, k) _mm256_broadcast_ss(A + (size_t)(r) * ars + (size_t)(k) * aks)
+
+/* The starting value of C[r][j..j+8): the bias when the product starts C
+** from it, else C itself. */
+X86_FMA static inline __m256 start(const gemm_args *g, const float *bias,
+                                   const float *C, int r, int j) {
+  return bias ? LD(bias + j) : LD(C + (size_t)r * g->ldc + j);
+}
+
+/* Row r of a block 16 columns wide: two accumulators. */
+#define ROW_START(r) \
+  __m256 c##r##0 = start(g, bias, C, r, 0), c##r##1 = start(g, bias, C, r, 8)
+#define ROW_FMA(r) \
+  a = BCAST(r, k), c##r##0 = FMA(a, b0, c##r##0), c##r##1 = FMA(a, b1, c##r##1)
+#define ROW_STORE(r) ST(C + (r) * ldc, c##r##0), ST(C + (r) * ldc + 8, c##r##1)
+
+/* C[i..i+6, j..j+16) (+)= op(A)[i..i+6, k0..k1) B[k0..k1, j..j+16): twelve
+** accumulators, enough to hide the FMA latency; per k two loads of B and
+** one broadcast per row. A, B, C and bias already point at row i, column j
+** and step k0. */
+X86_FMA static void block_6x16(const gemm_args *g, const float *A,
+                               const float *B, float *C, const float *bias,
+                               int K) {
+  size_t ars = g->ars, aks = g->aks, ldb = g->ldb, ldc = g->ldc;
+  ROW_START(0); ROW_START(1); ROW_START(2);
+  ROW_START(3); ROW_START(4); ROW_START(5);
+  for (int k = 0; k < K; k++) {
+    __m256 b0 = LD(B + k * ldb), b1 = LD(B + k * ldb + 8), a;
+    ROW_FMA(0); ROW_FMA(1); ROW_FMA(2);
+    ROW_FMA(3); ROW_FMA(4); ROW_FMA(5);
+  }
+  ROW_STORE(0); ROW_STORE(1); ROW_STORE(2);
+  ROW_STORE(3); ROW_STORE(4); ROW_STORE(5);
+}
+
+/* The same for four rows (what is left of M after blocks of six). */
+X86_FMA static void block_4x16(const gemm_args *g, const float *A,
+                               const float *B, float *C, const float *bias,
+                               int K) {
+  size_t ars = g->ars, aks = g->aks, ldb = g->ldb, ldc = g->ldc;
+  ROW_START(0); ROW_START(1); ROW_START(2); ROW_START(3);
+  for (int k = 0; k < K; k++) {
+    __m256 b0 = LD(B + k * ldb), b1 = LD(B + k * ldb + 8), a;
+    ROW_FMA(0); ROW_FMA(1); ROW_FMA(2); ROW_FMA(3);
+  }
+  ROW_STORE(0); ROW_STORE(1); ROW_STORE(2); ROW_STORE(3);
+}
+
+/* One row, NV vectors of 8 columns (NV <= 8): a batch of one, or the rows
+** below the last block. NV independent accumulators hide the FMA latency
+** when NV is large; the loops over v are unrolled, so they stay in
+** registers. */
+X86_FMA static inline void row_block(const gemm_args *g, const float *A,
+                                     const float *B, float *C,
+                                     const float *bias, int K, int NV) {
+  size_t ars = g->ars, aks = g->aks, ldb = g->ldb;
+  __m256 c[8];
+#pragma GCC unroll 8
+  for (int v = 0; v < NV; v++) c[v] = start(g, bias, C, 0, 8 * v);
+  for (int k = 0; k < K; k++) {
+    __m256 a = BCAST(0, k);
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) c[v] = FMA(a, LD(B + k * ldb + 8 * v), c[v]);
+  }
+#pragma GCC unroll 8
+  for (int v = 0; v < NV; v++) ST(C + 8 * v, c[v]);
+}
+
+/* Row i from column j on: 64, 32 and 8 columns at a time, then one. */
+X86_FMA static void row(const gemm_args *g, int i, int j, int k0, int K,
+                        const float *bias) {
+  const float *A = g->A + (size_t)i * g->ars + (size_t)k0 * g->aks;
+  const float *B = g->B + (size_t)k0 * g->ldb;
+  float *C = g->C + (size_t)i * g->ldc;
+  for (; j + 64 <= g->N; j += 64) row_block(g, A, B + j, C + j, bias ? bias + j : NULL, K, 8);
+  for (; j + 32 <= g->N; j += 32) row_block(g, A, B + j, C + j, bias ? bias + j : NULL, K, 4);
+  for (; j + 8 <= g->N; j += 8) row_block(g, A, B + j, C + j, bias ? bias + j : NULL, K, 1);
+  for (; j < g->N; j++) {
+    float acc = bias ? bias[j] : C[j];
+    for (int k = 0; k < K; k++) acc = fmaf(A[(size_t)k * g->aks], B[k * g->ldb + j], acc);
+    C[j] = acc;
+  }
+}
+
+/* One column of C (N == 1, as for a univariate input's weights) where
+** op(A)'s rows are contiguous (ars == 1): vectorise along the rows. */
+X86_FMA static void column(const gemm_args *g) {
+  float b0 = g->bias ? g->bias[0] : 0.0f;
+  int i = 0;
+  for (; i + 8 <= g->M; i += 8) {
+    float *c = g->C + (size_t)i * g->ldc;
+    __m256 acc = g->bias ? _mm256_set1_ps(b0) : LD(c);
+    for (int k = 0; k < g->K; k++)
+      acc = FMA(LD(g->A + i + k * g->aks), _mm256_broadcast_ss(g->B + k * g->ldb), acc);
+    ST(c, acc);
+  }
+  for (; i < g->M; i++) {
+    float acc = g->bias ? b0 : g->C[i];
+    for (int k = 0; k < g->K; k++) acc = fmaf(g->A[i + k * g->aks], g->B[k * g->ldb], acc);
+    g->C[i] = acc;
+  }
+}
+
+/* Steps of k per pass over C: a panel of B (KC x N) stays in L1 while every
+** row block uses it. C keeps the sums between passes, so each element still
+** accumulates in ascending k (rule 1). */
+static int k_panel(int N) {
+  int kc = 4096 / (N > 0 ? N : 1);
+  return kc < 64 ? 64 : kc;
+}
+
+X86_FMA static void gemm_avx2(const gemm_args *g) {
+  if (g->N == 1 && g->ars == 1 && g->ldc == 1) {
+    column(g);
+    return;
+  }
+  int KC = k_panel(g->N), jb = g->N - g->N % 16;
+  for (int k0 = 0; k0 < g->K || k0 == 0; k0 += KC) {
+    int K = g->K - k0 < KC ? g->K - k0 : KC;
+    const float *bias = k0 == 0 ? g->bias : NULL;
+    const float *A = g->A + (size_t)k0 * g->aks, *B = g->B + (size_t)k0 * g->ldb;
+    int i = 0;
+    for (; i + 6 <= g->M; i += 6)
+      for (int j = 0; j < jb; j += 16)
+        block_6x16(g, A + i * g->ars, B + j, g->C + i * g->ldc + j,
+                   bias ? bias + j : NULL, K);
+    if (i + 4 <= g->M) {
+      for (int j = 0; j < jb; j += 16)
+        block_4x16(g, A + i * g->ars, B + j, g->C + i * g->ldc + j,
+                   bias ? bias + j : NULL, K);
+      i += 4;
+    }
+    /* The columns right of the blocks, then the rows below them. */
+    if (jb < g->N)
+      for (int r = 0; r < i; r++) row(g, r, jb, k0, K, bias);
+    for (; i < g->M; i++) row(g, i, 0, k0, K, bias);
+  }
+}
+
+static void gemm(const gemm_args *g) {
+  if (rnn_simd() != RNN_SIMD_PORTABLE)
+    gemm_avx2(g);
+  else
+    gemm_portable(g);
+}
+
+#else
+
+int rnn_simd(void) { return RNN_SIMD_PORTABLE; }
+void rnn_simd_force_portable(int on) { (void)on; }
+
+static void gemm(const gemm_args *g) { gemm_portable(g); }
+
+#endif
+
 void rnn_gemm_nn(int M, int N, int K, const float *A, int lda, const float *B,
                  int ldb, float *C, int ldc) {
-  int i = 0;
-  for (; i + MB <= M; i += MB) {
-    int j = 0;
-    for (; j + NB <= N; j += NB)
-      block_nn(K, A + (size_t)i * lda, lda, B + j, ldb, C + (size_t)i * ldc + j,
-               ldc);
-    /* The last columns, row by row (same order of k). */
-    for (int r = i; r < i + MB && j < N; r++) {
-      float *c = C + (size_t)r * ldc;
-      for (int k = 0; k < K; k++) {
-        float a = A[(size_t)r * lda + k];
-        const float *b = B + (size_t)k * ldb;
-        for (int jj = j; jj < N; jj++) c[jj] += a * b[jj];
-      }
-    }
-  }
-  for (; i < M; i++) {
-    float *c = C + (size_t)i * ldc;
-    for (int k = 0; k < K; k++) {
-      float a = A[(size_t)i * lda + k];
-      const float *b = B + (size_t)k * ldb;
-      for (int j = 0; j < N; j++) c[j] += a * b[j];
-    }
-  }
+  gemm_args g = {M, N, K, A, (size_t)lda, 1, B, (size_t)ldb, C, (size_t)ldc, NULL};
+  gemm(&g);
 }
 
-/* C[0..MB, 0..NB) += A[0..K, 0..MB)^T * B[0..K, 0..NB). */
-static inline void block_tn(int K, const float *A, int lda, const float *B,
-                            int ldb, float *C, int ldc) {
-  BLOCK_LOAD(C, ldc);
-  for (int k = 0; k < K; k++) {
-    const float *a = A + (size_t)k * lda;
-    v8 b0, b1;
-    LOAD8(b0, B + (size_t)k * ldb);
-    LOAD8(b1, B + (size_t)k * ldb + 8);
-    BLOCK_STEP(a[0], a[1], a[2], a[3]);
-  }
-  BLOCK_STORE(C, ldc);
+void rnn_gemm_nn_bias(int M, int N, int K, const float *A, int lda,
+                      const float *B, int ldb, const float *bias, float *C,
+                      int ldc) {
+  gemm_args g = {M, N, K, A, (size_t)lda, 1, B, (size_t)ldb, C, (size_t)ldc, bias};
+  gemm(&g);
 }
 
-RNN_KERNEL
 void rnn_gemm_tn(int M, int N, int K, const float *A, int lda, const float *B,
                  int ldb, float *C, int ldc) {
-  int j = 0;
-  if (N >= NB) {
-    for (int i = 0; i + MB <= M; i += MB)
-      for (j = 0; j + NB <= N; j += NB)
-        block_tn(K, A + i, lda, B + j, ldb, C + (size_t)i * ldc + j, ldc);
-    j = N - N % NB;
-    /* Rows below the last full row block, for the blocked columns. */
-    int i0 = M - M % MB;
-    for (int k = 0; k < K; k++) {
-      const float *a = A + (size_t)k * lda, *b = B + (size_t)k * ldb;
-      for (int r = i0; r < M; r++)
-        for (int jj = 0; jj < j; jj++) C[(size_t)r * ldc + jj] += a[r] * b[jj];
-    }
-  }
-  /* The remaining (narrow) columns: run along the rows of A instead, so a
-  ** product with one column (an input of width 1) still vectorises. */
-  for (; j < N; j++)
-    for (int k = 0; k < K; k++) {
-      const float *a = A + (size_t)k * lda;
-      float b = B[(size_t)k * ldb + j];
-      float *c = C + j;
-      if (ldc == 1)
-        for (int r = 0; r < M; r++) c[r] += a[r] * b;
-      else
-        for (int r = 0; r < M; r++) c[(size_t)r * ldc] += a[r] * b;
-    }
+  gemm_args g = {M, N, K, A, 1, (size_t)lda, B, (size_t)ldb, C, (size_t)ldc, NULL};
+  gemm(&g);
+}
+
+void rnn_colsum(int M, int N, const float *A, int lda, float *y) {
+  /* ones (1, M) times A: fma(1, a, y) is y + a exactly. */
+  static const float one = 1.0f;
+  gemm_args g = {1, N, M, &one, 0, 0, A, (size_t)lda, y, (size_t)N, NULL};
+  gemm(&g);
+}
+
+const char *rnn_simd_name(int level) {
+  return level == RNN_SIMD_AVX512 ? "avx512f (products avx2+fma)"
+         : level == RNN_SIMD_AVX2 ? "avx2+fma"
+                                  : "portable C";
 }
 
 void rnn_transpose(float *dst, const float *src, int rows, int cols) {

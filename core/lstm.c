@@ -9,7 +9,38 @@
 **   c_t = f * c_{t-1} + i * g,   h_t = o * tanh(c_t),   h_0 = c_0 = 0
 ** Caches: z holds the gates i, f, g, o after their nonlinearities; aux c_t.
 */
+#include "act.h"
 #include "nn.h"
+
+/* One row of one step: gi..go hold the gates' pre-activations and leave
+** with the gates; then c_t and h_t. Every array is distinct, which restrict
+** (on parameters, where GCC uses it) tells the compiler, so it vectorises
+** the loop across j. */
+RNN_INLINE void lstm_row(int H, float *restrict gi, float *restrict gf,
+                            float *restrict gg, float *restrict go,
+                            const float *restrict cp, float *restrict cb,
+                            float *restrict h) {
+  for (int j = 0; j < H; j++) {
+    float i = rnn_sigmoid1(gi[j]), f = rnn_sigmoid1(gf[j]);
+    float g = rnn_tanh1(gg[j]), o = rnn_sigmoid1(go[j]);
+    float cn = f * cp[j] + i * g;
+    gi[j] = i, gf[j] = f, gg[j] = g, go[j] = o;
+    cb[j] = cn;
+    h[j] = o * rnn_tanh1(cn);
+  }
+}
+
+/* Every row of a step (zt (B, 4H), c_{t-1} and c_t (B, H), h_t rows ldo
+** apart): one call per step. */
+RNN_INLINE void lstm_step_body(int B, int H, float *zt, const float *cprev, float *ct,
+                      float *out, int ldo) {
+  for (int b = 0; b < B; b++) {
+    float *gi = zt + (size_t)b * 4 * H;
+    lstm_row(H, gi, gi + H, gi + 2 * H, gi + 3 * H, cprev + (size_t)b * H,
+             ct + (size_t)b * H, out + (size_t)b * ldo);
+  }
+}
+RNN_DISPATCH(lstm_step, (int B, int H, float *zt, const float *cprev, float *ct, float *out, int ldo), (B, H, zt, cprev, ct, out, ldo))
 
 void rnn_lstm_forward(const rnn_cell_io *c) {
   int B = c->B, H = c->H, G = 4 * H;
@@ -20,41 +51,9 @@ void rnn_lstm_forward(const rnn_cell_io *c) {
     const float *cprev = s == 0 ? c->zero
                                 : c->aux + (size_t)rnn_cell_t(c, s - 1) * B * H;
     float *zt = c->z + (size_t)t * B * G;
-    float *ct = c->aux + (size_t)t * B * H;
     rnn_gemm_nn(B, G, H, prev, ldp, c->w_hhT, G, zt, G);
-    for (int b = 0; b < B; b++) {
-      float *gi = zt + (size_t)b * G, *gf = gi + H, *gg = gf + H, *go = gg + H;
-      const float *cp = cprev + (size_t)b * H;
-      float *cb = ct + (size_t)b * H;
-      float *h = c->out + ((size_t)t * B + b) * c->ldo;
-      rnn_vsigmoid_ip(gi, 2 * H); /* i and f are adjacent */
-      rnn_vtanh_ip(gg, H);
-      rnn_vsigmoid_ip(go, H);
-      for (int j = 0; j < H; j++) cb[j] = gf[j] * cp[j] + gi[j] * gg[j];
-      rnn_vtanh(h, cb, H);
-      for (int j = 0; j < H; j++) h[j] *= go[j];
-    }
-  }
-}
-
-/* One row's gate gradients (the formulas below). Every array is distinct,
-** which restrict tells the compiler so that it vectorises the loop. */
-static void gate_grads(float *restrict di, float *restrict df,
-                       float *restrict dg, float *restrict dO,
-                       float *restrict dcb, const float *restrict dhb,
-                       const float *restrict up, const float *restrict tanh_c,
-                       const float *restrict gi, const float *restrict gf,
-                       const float *restrict gg, const float *restrict go,
-                       const float *restrict cp, int H) {
-  for (int j = 0; j < H; j++) {
-    float d_h = dhb[j] + up[j];
-    float tc = tanh_c[j];
-    float d_c = dcb[j] + d_h * go[j] * (1.0f - tc * tc);
-    dO[j] = d_h * tc * go[j] * (1.0f - go[j]);
-    di[j] = d_c * gg[j] * gi[j] * (1.0f - gi[j]);
-    dg[j] = d_c * gi[j] * (1.0f - gg[j] * gg[j]);
-    df[j] = d_c * cp[j] * gf[j] * (1.0f - gf[j]);
-    dcb[j] = d_c * gf[j];
+    lstm_step(B, H, zt, cprev, c->aux + (size_t)t * B * H,
+              c->out + (size_t)t * B * c->ldo, c->ldo);
   }
 }
 
@@ -65,31 +64,57 @@ static void gate_grads(float *restrict di, float *restrict df,
 **   do = dh * tanh(c_t);  di = dc * g;  dg = dc * i;  df = dc * c_{t-1}
 **   pre-activations: di * i(1-i), df * f(1-f), dg * (1-g^2), do * o(1-o)
 **   dc_{t-1} = dc * f;   dh_{t-1} = dz W_hh
+** lstm_step_grads does the element-wise part for every row of a step
+** (tanh(c_t) is recomputed rather than cached); dh comes in holding the
+** gradient from step t+1 and dout (up) the one from above.
 */
+RNN_INLINE void lstm_row_grads(
+    int H, float *restrict di, float *restrict df, float *restrict dg,
+    float *restrict dO, float *restrict dcb, const float *restrict dhb,
+    const float *restrict up, const float *restrict cb,
+    const float *restrict gi, const float *restrict gf,
+    const float *restrict gg, const float *restrict go,
+    const float *restrict cp) {
+  for (int j = 0; j < H; j++) {
+    float d_h = dhb[j] + up[j];
+    float tc = rnn_tanh1(cb[j]);
+    float d_c = dcb[j] + d_h * go[j] * (1.0f - tc * tc);
+    dO[j] = d_h * tc * go[j] * (1.0f - go[j]);
+    di[j] = d_c * gg[j] * gi[j] * (1.0f - gi[j]);
+    dg[j] = d_c * gi[j] * (1.0f - gg[j] * gg[j]);
+    df[j] = d_c * cp[j] * gf[j] * (1.0f - gf[j]);
+    dcb[j] = d_c * gf[j];
+  }
+}
+
+RNN_INLINE void lstm_step_grads_body(int B, int H, const float *zt, const float *ct,
+                            const float *cprev, const float *dout, int lddo,
+                            const float *dh, float *dc, float *dzt) {
+  for (int b = 0; b < B; b++) {
+    const float *gi = zt + (size_t)b * 4 * H;
+    float *di = dzt + (size_t)b * 4 * H;
+    lstm_row_grads(H, di, di + H, di + 2 * H, di + 3 * H, dc + (size_t)b * H,
+                   dh + (size_t)b * H, dout + (size_t)b * lddo,
+                   ct + (size_t)b * H, gi, gi + H, gi + 2 * H, gi + 3 * H,
+                   cprev + (size_t)b * H);
+  }
+}
+RNN_DISPATCH(lstm_step_grads, (int B, int H, const float *zt, const float *ct, const float *cprev, const float *dout, int lddo, const float *dh, float *dc, float *dzt), (B, H, zt, ct, cprev, dout, lddo, dh, dc, dzt))
+
 void rnn_lstm_backward(const rnn_cell_grad *g, const rnn_cell_io *c) {
   int B = c->B, H = c->H, G = 4 * H;
   float *dh = g->dh, *dc = g->dc;
   for (int i = 0; i < B * H; i++) dh[i] = dc[i] = 0.0f;
   for (int s = c->T - 1; s >= 0; s--) {
     int t = rnn_cell_t(c, s);
-    const float *zt = c->z + (size_t)t * B * G;
-    const float *ct = c->aux + (size_t)t * B * H;
     const float *cprev = s == 0 ? c->zero
                                 : c->aux + (size_t)rnn_cell_t(c, s - 1) * B * H;
     float *dzt = g->dz + (size_t)t * B * G;
-    for (int b = 0; b < B; b++) {
-      const float *gi = zt + (size_t)b * G, *gf = gi + H, *gg = gf + H,
-                  *go = gg + H;
-      const float *up = g->dout + ((size_t)t * B + b) * g->lddo;
-      const float *cb = ct + (size_t)b * H, *cp = cprev + (size_t)b * H;
-      float *dhb = dh + (size_t)b * H, *dcb = dc + (size_t)b * H;
-      float *di = dzt + (size_t)b * G, *df = di + H, *dg = df + H, *dO = dg + H;
-      float *tanh_c = c->step; /* scratch: tanh(c_t) of this row */
-      rnn_vtanh(tanh_c, cb, H);
-      gate_grads(di, df, dg, dO, dcb, dhb, up, tanh_c, gi, gf, gg, go, cp, H);
-    }
-    for (int i = 0; i < B * H; i++) dh[i] = 0.0f;
-    if (s > 0) rnn_gemm_nn(B, H, G, dzt, G, c->w_hh, H, dh, H);
+    lstm_step_grads(B, H, c->z + (size_t)t * B * G, c->aux + (size_t)t * B * H,
+                    cprev, g->dout + (size_t)t * B * g->lddo, g->lddo, dh, dc,
+                    dzt);
+    /* dh_{t-1} = dz_t W_hh (zeros before the first step) */
+    rnn_gemm_nn_bias(B, H, s > 0 ? G : 0, dzt, G, c->w_hh, H, c->zero, dh, H);
   }
   rnn_cell_param_grads(g, c, 4);
 }

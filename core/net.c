@@ -192,8 +192,8 @@ static rnn_cell_io layer_io(rnn_work *w, const rnn_arch *a,
 
 /* Every weight matrix transposed into w->wt at the offsets of the flat
 ** buffer, so the products run in the vectorised "nn" form (gemm.c rule 4). */
-static void transpose_weights(rnn_work *w, const rnn_arch *a,
-                              const rnn_layout *lo, const float *params) {
+void rnn_net_transpose(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
+                       const float *params) {
   int GH = rnn_cell_gates(a->cell) * a->hidden, DH = a->dirs * a->hidden;
   for (int l = 0; l < a->layers; l++)
     for (int d = 0; d < a->dirs; d++) {
@@ -210,7 +210,7 @@ void rnn_net_forward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
   int T = a->window, H = a->hidden, D = a->dirs, DH = D * H;
   cell_forward_fn fwd = cell_forward(a->cell);
   if (w->wt_fixed < 2) {
-    transpose_weights(w, a, lo, params);
+    rnn_net_transpose(w, a, lo, params);
     if (w->wt_fixed) w->wt_fixed = 2; /* done once, kept from now on */
   }
   for (int l = 0; l < a->layers; l++) {
@@ -232,11 +232,8 @@ void rnn_net_forward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
       memcpy(w->last + (size_t)b * DH + d * H,
              top + (last_step(T, d) * B + b) * DH + d * H,
              (size_t)H * sizeof(float));
-  for (int b = 0; b < B; b++)
-    memcpy(w->y + (size_t)b * a->output, params + lo->b_out,
-           (size_t)a->output * sizeof(float));
-  rnn_gemm_nn(B, a->output, DH, w->last, DH, w->wt + lo->w_out, a->output,
-              w->y, a->output);
+  rnn_gemm_nn_bias(B, a->output, DH, w->last, DH, w->wt + lo->w_out,
+                   a->output, params + lo->b_out, w->y, a->output);
 }
 
 void rnn_net_backward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,

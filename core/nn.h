@@ -18,26 +18,68 @@
 
 #include "rnn.h"
 
-/* The hot kernels are also compiled for AVX-512 and AVX2 and picked at run time on
-** x86-64 with GCC (target_clones; clang 14 cannot link them across files);
-** see gemm.c rule 3. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(RNN_NO_CLONES)
-#define RNN_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
+/*
+** Run-time CPU dispatch. Every hot kernel is built more than once and the
+** build for this CPU is chosen when it is called (rnn_simd):
+**   products (gemm.c)       AVX2+FMA intrinsics, or portable C;
+**   element-wise kernels    AVX-512F, AVX2+FMA (compiler-vectorised from the
+**                           same C), or portable C.
+** All builds compute the same bits: no reassociation anywhere, and the
+** fused multiply-adds are written out (fmaf, _mm256_fmadd_ps) rather than
+** left to the compiler (-ffp-contract=off), so a CPU without FMA computes
+** them exactly too, through the C library (slowly). An element-wise kernel
+** is written once as NAME_body (RNN_INLINE) and RNN_DISPATCH(NAME, (params),
+** (args)) defines NAME, which calls the build for this CPU.
+*/
+/* What a kernel calls is inlined into every build of it. */
+#if defined(__GNUC__)
+#define RNN_INLINE static inline __attribute__((always_inline))
 #else
-#define RNN_KERNEL
+#define RNN_INLINE static inline
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define RNN_X86_DISPATCH 1
+#define RNN_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define RNN_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#define RNN_DISPATCH(name, params, args)                                    \
+  RNN_TARGET_AVX512 static void name##_avx512 params { name##_body args; } \
+  RNN_TARGET_AVX2 static void name##_avx2 params { name##_body args; }     \
+  static void name##_portable params { name##_body args; }                 \
+  static void name params {                                                \
+    int level_ = rnn_simd();                                               \
+    if (level_ == RNN_SIMD_AVX512)                                         \
+      name##_avx512 args;                                                  \
+    else if (level_ == RNN_SIMD_AVX2)                                      \
+      name##_avx2 args;                                                    \
+    else                                                                   \
+      name##_portable args;                                                \
+  }
+#else
+#define RNN_DISPATCH(name, params, args) \
+  static void name params { name##_body args; }
 #endif
 
 /* ------------------------------------------------------------ gemm.c */
+
+/* Tests force the portable builds (rnn_simd) to compare them with the
+** others; set before any work starts. */
+void rnn_simd_force_portable(int on);
 
 /* dst (cols, rows) = src (rows, cols)^T */
 void rnn_transpose(float *dst, const float *src, int rows, int cols);
 /* C (M, N) += A (M, K) * B (K, N) */
 void rnn_gemm_nn(int M, int N, int K, const float *A, int lda, const float *B,
                  int ldb, float *C, int ldc);
+/* C (M, N) = bias (N, repeated for every row) + A (M, K) * B (K, N) */
+void rnn_gemm_nn_bias(int M, int N, int K, const float *A, int lda,
+                      const float *B, int ldb, const float *bias, float *C,
+                      int ldc);
 /* C (M, N) += A (K, M)^T * B (K, N) */
 void rnn_gemm_tn(int M, int N, int K, const float *A, int lda, const float *B,
                  int ldb, float *C, int ldc);
+/* y (N) += the sum of A's M rows (M, N), in ascending row order. */
+void rnn_colsum(int M, int N, const float *A, int lda, float *y);
 
 /* ------------------------------------------------------------ cells */
 
@@ -87,11 +129,9 @@ void rnn_lstm_forward(const rnn_cell_io *c);
 void rnn_lstm_backward(const rnn_cell_grad *g, const rnn_cell_io *c);
 
 /* Activations over arrays (activation.c): y = f(x) for arrays that do not
-** overlap, and the in-place forms x = f(x). */
+** overlap. The cells inline the scalar forms of act.h instead. */
 void rnn_vsigmoid(float *restrict y, const float *restrict x, int n);
-void rnn_vsigmoid_ip(float *x, int n);
 void rnn_vtanh(float *restrict y, const float *restrict x, int n);
-void rnn_vtanh_ip(float *x, int n);
 
 /* Shared by the cells (cell.c). */
 /* Step s of the processing order is time index t. */
@@ -129,7 +169,9 @@ typedef struct rnn_work {
   float *dh, *dc;  /* (B, H) */
   float *zero;  /* (B, H) zeros: the initial state */
   float *wt;    /* every weight matrix transposed, refreshed by each forward */
-  int wt_fixed; /* set by a caller whose weights never change: wt is kept */
+  int wt_fixed; /* 0: each forward refreshes wt; 1: the first does, and it
+                ** is kept (weights that never change); 2: the caller keeps
+                ** wt current (rnn_net_transpose) */
   size_t z_stride, aux_stride, out_stride; /* floats between blocks */
 } rnn_work;
 
@@ -149,6 +191,10 @@ void rnn_net_dropout_masks(rnn_work *w, const rnn_arch *a, int B, double p,
 /* Forward pass of B windows already in w->x; outputs in w->y. With
 ** train != 0 and dropout buffers present, the masks in w->mask are applied
 ** between layers. */
+/* Fills w->wt from the weights in params. */
+void rnn_net_transpose(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
+                       const float *params);
+
 void rnn_net_forward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
                      const float *params, int B, int train);
 

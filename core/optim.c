@@ -29,18 +29,30 @@ void rnn_optim_free(rnn_optim *o) {
   o->m = o->v = NULL;
 }
 
+RNN_INLINE void adam_update_body(size_t n, float *restrict params,
+                                 const float *restrict grad,
+                                 float *restrict m, float *restrict v,
+                                 float b1, float b2, float eps, float step,
+                                 float bc2_sqrt) {
+  for (size_t i = 0; i < n; i++) {
+    float g = grad[i];
+    m[i] = b1 * m[i] + (1.0f - b1) * g;
+    v[i] = b2 * v[i] + (1.0f - b2) * g * g;
+    params[i] -= step * m[i] / (sqrtf(v[i]) / bc2_sqrt + eps);
+  }
+}
+RNN_DISPATCH(adam_update,
+             (size_t n, float *restrict params, const float *restrict grad,
+              float *restrict m, float *restrict v, float b1, float b2,
+              float eps, float step, float bc2_sqrt),
+             (n, params, grad, m, v, b1, b2, eps, step, bc2_sqrt))
+
 static void adam_step(rnn_optim *o, float *params, const float *grad) {
-  float b1 = (float)o->beta1, b2 = (float)o->beta2, eps = (float)o->eps;
   double bc1 = 1.0 - pow(o->beta1, (double)o->t);
   double bc2 = 1.0 - pow(o->beta2, (double)o->t);
-  float step = (float)(o->lr / bc1);
-  float bc2_sqrt = (float)sqrt(bc2);
-  for (size_t i = 0; i < o->n; i++) {
-    float g = grad[i];
-    o->m[i] = b1 * o->m[i] + (1.0f - b1) * g;
-    o->v[i] = b2 * o->v[i] + (1.0f - b2) * g * g;
-    params[i] -= step * o->m[i] / (sqrtf(o->v[i]) / bc2_sqrt + eps);
-  }
+  adam_update(o->n, params, grad, o->m, o->v, (float)o->beta1,
+              (float)o->beta2, (float)o->eps, (float)(o->lr / bc1),
+              (float)sqrt(bc2));
 }
 
 void rnn_optim_step(rnn_optim *o, float *params, const float *grad) {

@@ -8,6 +8,8 @@
 **   2. Each chunk's forward pass, loss and backward pass write only that
 **      chunk's buffers and gradient; the loss gradient is scaled by the
 **      whole batch's size, so the chunks add up to the batch's gradient.
+**      The chunks only read the weights and one shared copy of them
+**      transposed, made once per batch before the chunks start.
 **   3. The caller adds the chunk gradients in chunk order. With rules 1
 **      and 2 the result is the same bit for bit for any number of threads.
 **   4. Chunk c runs on thread c mod T; T is min(threads, chunks), so no
@@ -108,6 +110,15 @@ rnn_status rnn_batcher_init(rnn_batcher *b, const rnn_arch *a,
       return rc ? rc : RNN_ENOMEM;
     }
   }
+  /* The chunks share chunk 0's transposed weights, refreshed once per
+  ** batch by rnn_batcher_run (they only read them). */
+  for (int c = 0; c < b->nc; c++) {
+    b->chunk[c].w.wt_fixed = 2;
+    if (c > 0) {
+      rnn_free(b->chunk[c].w.wt);
+      b->chunk[c].w.wt = b->chunk[0].w.wt;
+    }
+  }
   if (b->nthreads > 1) {
     rnn_pool *p = rnn_calloc(1, sizeof *p);
     if (!p) {
@@ -144,6 +155,9 @@ void rnn_batcher_free(rnn_batcher *b) {
     rnn_free(p);
   }
   for (int c = 0; b->chunk && c < b->nc; c++) {
+    if (c > 0 && b->chunk[c].w.wt == b->chunk[0].w.wt) b->chunk[c].w.wt = NULL;
+  }
+  for (int c = 0; b->chunk && c < b->nc; c++) {
     rnn_work_free(&b->chunk[c].w);
     rnn_free(b->chunk[c].grad);
     rnn_free(b->chunk[c].target);
@@ -162,6 +176,7 @@ void rnn_batcher_split(rnn_batcher *b, int n) {
 
 double rnn_batcher_run(rnn_batcher *b, const float *params, float *grad) {
   b->params = params;
+  rnn_net_transpose(&b->chunk[0].w, b->a, b->lo, params);
   rnn_pool *p = b->pool;
   if (p) {
     pthread_mutex_lock(&p->mu);

@@ -105,6 +105,13 @@ void rnn_options_init(rnn_options *o);
 rnn_status rnn_options_parse(rnn_options *o, const char *text, size_t len,
                              rnn_err *e);
 
+/* The builds of the kernels this CPU runs (core/nn.h; the same bits
+** whichever): portable C, AVX2+FMA, or AVX-512F for the element-wise
+** kernels with AVX2+FMA products. */
+enum { RNN_SIMD_PORTABLE, RNN_SIMD_AVX2, RNN_SIMD_AVX512 };
+int rnn_simd(void);
+const char *rnn_simd_name(int level);
+
 /* Names of enumerated option values, for messages and rnn_info. */
 const char *rnn_cell_name(int cell);
 const char *rnn_activation_name(int act);

@@ -168,20 +168,6 @@ static void rnn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 #define RNN_BUILD_FLAGS "unknown"
 #endif
 
-/* The SIMD level the kernels run at (core/gemm.c rule 3). */
-static const char *simd_level(void) {
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(RNN_NO_CLONES)
-  return __builtin_cpu_supports("avx512f") ? "avx512f (chosen at run time)"
-         : __builtin_cpu_supports("avx2")  ? "avx2 (chosen at run time)"
-                                           : "sse2 (x86-64 baseline)";
-#elif defined(__x86_64__)
-  return "sse2 (x86-64 baseline)";
-#else
-  return "portable C (compiler-vectorised)";
-#endif
-}
-
 /* rnn_debug(): how this build was made, as JSON text. */
 static void rnn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
@@ -198,7 +184,7 @@ static void rnn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 #else
       "unknown",
 #endif
-      RNN_BUILD_FLAGS, simd_level(), "a pool per training run, fixed chunks");
+      RNN_BUILD_FLAGS, rnn_simd_name(rnn_simd()), "a pool per training run, fixed chunks");
   if (t)
     sqlite3_result_text(ctx, t, -1, sqlite3_free);
   else

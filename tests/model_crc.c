@@ -1,16 +1,20 @@
 /*
 ** Prints the checksum of models trained by the core alone (every cell, two
-** layers, dropout, two threads). `make cross` runs it natively and on
-** aarch64 (under qemu) and requires the same lines: the same data, options
-** and seed give the same BLOB on every CPU (core/gemm.c rule 1).
+** layers, dropout, two threads). `make test` runs it with this CPU's
+** kernels and again with the portable ones (argument "portable"); `make
+** cross` also on aarch64 (under qemu). All must print the same lines: the
+** same data, options and seed give the same BLOB on every CPU and build
+** (core/nn.h, run-time CPU dispatch).
 */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "../core/alloc.h"
-#include "../core/rnn.h"
+#include "../core/nn.h"
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "portable") == 0) rnn_simd_force_portable(1);
   double y[300];
   for (int i = 0; i < 300; i++)
     y[i] = 10 + sin(i / 3.0) + 0.01 * (i % 7) + 0.02 * i;

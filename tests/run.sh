@@ -16,6 +16,9 @@
 #    stderr; progress lines are fine), so the docs cannot go stale.
 # 5. tests/client_test.py drives the extension through Debian's Python
 #    sqlite3 module (/usr/bin/python3; "ok"/"not ok" lines as in rule 1).
+# 6. $bin/model_crc trains a model of every cell with this CPU's kernels
+#    and again with the portable ones: the two must print the same
+#    checksums (the BLOB does not depend on the CPU's SIMD level).
 # RNN_PRELOAD, when set, is preloaded into the sqlite3 shell (the sanitizer
 # build needs its runtime first).
 set -u
@@ -65,6 +68,16 @@ for t in "$@"; do
   out=$("$t" 2>&1)
   tally "$out" $? "$(basename "$t")"
 done
+
+# Rule 6.
+simd=$("$bin/model_crc" 2>&1)
+portable=$("$bin/model_crc" portable 2>&1)
+if [ "$(grep -c checksum <<<"$simd")" -eq 3 ] && [ "$simd" == "$portable" ]; then
+  ok "models byte-identical with this CPU's kernels and the portable ones"
+else
+  not_ok "models byte-identical with this CPU's kernels and the portable ones"
+  diff <(echo "$simd") <(echo "$portable") | sed 's/^/  /'
+fi
 
 # Rule 2.
 for sql in sql/test/*.sql; do

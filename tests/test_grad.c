@@ -233,9 +233,6 @@ static void test_activations(void) {
   rnn_vsigmoid(o, big, 4);
   EXPECT(o[0] >= 0.0f && o[0] < 1e-37f && o[3] == 1.0f, "sigmoid limits %g %g",
          o[0], o[3]);
-  memcpy(o, big, sizeof o);
-  rnn_vtanh_ip(o, 4);
-  EXPECT(o[0] == -1.0f && o[3] == 1.0f, "in place");
 }
 
 int main(void) {
