@@ -50,6 +50,7 @@ void rnn_forecast_z(const rnn_model *m, rnn_work *w, float *rows, int B,
       for (int o = 0; o < O; o++) y[o] += anchor;
       for (int o = 0; o < O && done + o < K; o++)
         out[(size_t)b * K + done + o] = y[o];
+      if (done + O >= K) continue; /* no further pass */
       /* Rule 3: slide the window by O rows (all of it when O >= W). */
       int keep = W > O ? W - O : 0;
       float last[1024];
@@ -64,13 +65,16 @@ void rnn_forecast_z(const rnn_model *m, rnn_work *w, float *rows, int B,
   }
 }
 
-/* What rnn_predict keeps in the model between calls. */
+/* What rnn_predict (one window) and rnn_predict_rows (RNN_ROWS_BATCH
+** windows) keep in the model between calls. */
 struct rnn_predictor {
-  rnn_work w;   /* batch of one, weights transposed once */
-  float *rows;  /* (W, C) */
-  double *buf;  /* (W, C) */
-  float *z;     /* (zcap) */
+  rnn_work w;   /* batch of cap windows, weights transposed once */
+  int cap;
+  float *rows;  /* (cap, W, C) normalised windows */
+  double *buf;  /* (W, C) one window in data units */
+  float *z;     /* (zcap) outputs */
   int zcap;
+  int *slot;    /* (cap) rnn_predict_rows: the output row of each window */
 };
 
 void rnn_predictor_free(struct rnn_predictor *p) {
@@ -79,21 +83,23 @@ void rnn_predictor_free(struct rnn_predictor *p) {
   rnn_free(p->rows);
   rnn_free(p->buf);
   rnn_free(p->z);
+  rnn_free(p->slot);
   rnn_free(p);
 }
 
-/* The model's predictor with room for h outputs, created at the first call. */
-static rnn_status predictor(rnn_model *m, int h, struct rnn_predictor **out,
-                            rnn_err *e) {
+/* The predictor in *slot for batches of cap windows and h outputs each,
+** created at the first call. */
+static rnn_status predictor(rnn_model *m, struct rnn_predictor **slot, int cap,
+                            int h, struct rnn_predictor **out, rnn_err *e) {
   const rnn_arch *a = &m->arch;
   size_t WC = (size_t)a->window * a->input;
-  struct rnn_predictor *p = m->pred;
+  struct rnn_predictor *p = *slot;
   if (!p) {
     if (m->kind == RNN_MODEL_NETWORK) {
       /* A BLOB may describe a network far larger than its own size
       ** suggests (a long window multiplies the state buffers): check
       ** before allocating. */
-      size_t need = rnn_work_bytes(a, 1, 0.0);
+      size_t need = rnn_work_bytes(a, cap, 0.0) + (size_t)cap * WC * sizeof(float);
       if (need > RNN_MAX_MEMORY)
         return rnn_fail(e, RNN_ELIMIT,
                         "the model needs about %zu MiB to run; the limit is "
@@ -101,57 +107,110 @@ static rnn_status predictor(rnn_model *m, int h, struct rnn_predictor **out,
                         need >> 20, RNN_MAX_MEMORY >> 20);
     }
     if (!(p = rnn_calloc(1, sizeof *p))) return RNN_ENOMEM;
-    p->rows = rnn_malloc(WC * sizeof *p->rows);
+    p->cap = cap;
+    p->rows = rnn_malloc((size_t)cap * WC * sizeof *p->rows);
     p->buf = rnn_malloc(WC * sizeof *p->buf);
+    p->slot = rnn_malloc((size_t)cap * sizeof *p->slot);
     rnn_status rc = RNN_OK;
-    if (p->rows && p->buf && m->kind == RNN_MODEL_NETWORK &&
-        (rc = rnn_work_init(&p->w, a, 1, 0.0)) == RNN_OK)
+    if (p->rows && p->buf && p->slot && m->kind == RNN_MODEL_NETWORK &&
+        (rc = rnn_work_init(&p->w, a, cap, 0.0)) == RNN_OK)
       p->w.wt_fixed = 1;
-    if (!p->rows || !p->buf || rc) {
+    if (!p->rows || !p->buf || !p->slot || rc) {
       rnn_predictor_free(p);
       return rc ? rc : RNN_ENOMEM;
     }
-    m->pred = p;
+    *slot = p;
   }
-  if (h > p->zcap) {
-    float *z = rnn_realloc(p->z, (size_t)h * sizeof *z);
+  if ((size_t)h * cap > (size_t)p->zcap) {
+    float *z = rnn_realloc(p->z, (size_t)h * cap * sizeof *z);
     if (!z) return RNN_ENOMEM;
     p->z = z;
-    p->zcap = h;
+    p->zcap = h * cap;
   }
   *out = p;
   return RNN_OK;
 }
 
+/* Rule 1 for the window in buf: fills missing values; 0 if a column has
+** no known value (*col says which). */
+static int fill_window(const rnn_model *m, double *buf, int *col) {
+  int W = m->arch.window, C = m->arch.input;
+  for (int c = 0; c < C; c++)
+    if (rnn_fill_missing(buf + c, (size_t)W, (size_t)C) < 0) {
+      *col = c;
+      return 0;
+    }
+  return 1;
+}
+
+/* Rule 2 for the window in buf: normalised into rows. */
+static void normalise_window(const rnn_model *m, const double *buf, float *rows) {
+  int W = m->arch.window, C = m->arch.input;
+  for (int i = 0; i < W; i++)
+    for (int c = 0; c < C; c++)
+      rows[i * C + c] = (float)((buf[i * C + c] - m->shift[c]) / m->scale[c]);
+}
+
 rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
                        rnn_err *e) {
   const rnn_arch *a = &m->arch;
-  int W = a->window, C = a->input;
+  int W = a->window, C = a->input, col;
   if (h < 1) return rnn_fail(e, RNN_EINVAL, "h must be at least 1");
   struct rnn_predictor *p = NULL;
-  rnn_status rc = predictor(m, h, &p, e);
+  rnn_status rc = predictor(m, &m->pred, 1, h, &p, e);
   if (rc) return rc;
   double *buf = p->buf;
   memcpy(buf, win ? win : m->tail, (size_t)W * C * sizeof *buf);
-  /* Rule 1. */
-  for (int c = 0; c < C; c++)
-    if (rnn_fill_missing(buf + c, (size_t)W, (size_t)C) < 0) {
-      if (c == 0) return rnn_fail(e, RNN_EINVAL, "every value in the window is missing");
-      return rnn_fail(e, RNN_EINVAL, "every value of x%d in the window is missing", c);
-    }
+  if (!fill_window(m, buf, &col)) {
+    if (col == 0) return rnn_fail(e, RNN_EINVAL, "every value in the window is missing");
+    return rnn_fail(e, RNN_EINVAL, "every value of x%d in the window is missing", col);
+  }
   if (m->kind == RNN_MODEL_SNAIVE) {
     /* Rule 4. */
     for (int s = 0; s < h; s++) out[s] = buf[(size_t)(s % W) * C];
     return RNN_OK;
   }
-  /* Rule 2. */
-  for (int i = 0; i < W; i++)
-    for (int c = 0; c < C; c++)
-      p->rows[i * C + c] =
-          (float)((buf[i * C + c] - m->shift[c]) / m->scale[c]);
+  normalise_window(m, buf, p->rows);
   rnn_forecast_z(m, &p->w, p->rows, 1, h, p->z);
   for (int s = 0; s < h; s++)
     out[s] = (double)p->z[s] * m->scale[0] + m->shift[0];
+  return RNN_OK;
+}
+
+rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
+                            int count, double *out, rnn_err *e) {
+  const rnn_arch *a = &m->arch;
+  int W = a->window, C = a->input, col;
+  if (first < (size_t)W || count < 0)
+    return rnn_fail(e, RNN_EINVAL, "rows before the first full window");
+  /* Batches of RNN_ROWS_BATCH windows, fewer for a network so large that
+  ** their buffers would take more than an eighth of the memory limit. */
+  int cap = RNN_ROWS_BATCH;
+  while (m->kind == RNN_MODEL_NETWORK && cap > 1 &&
+         rnn_work_bytes(a, cap, 0.0) > RNN_MAX_MEMORY / 8)
+    cap /= 2;
+  struct rnn_predictor *p = NULL;
+  rnn_status rc = predictor(m, &m->batch, cap, 1, &p, e);
+  if (rc) return rc;
+  size_t WC = (size_t)W * C;
+  for (int done = 0; done < count; done += p->cap) {
+    int n = count - done < p->cap ? count - done : p->cap, used = 0;
+    for (int j = 0; j < n; j++) {
+      memcpy(p->buf, series + (first + done + j - W) * C, WC * sizeof *p->buf);
+      out[done + j] = NAN;
+      if (!fill_window(m, p->buf, &col)) continue; /* as rnn_predict's error */
+      if (m->kind == RNN_MODEL_SNAIVE) {
+        out[done + j] = p->buf[0]; /* rule 4 */
+        continue;
+      }
+      normalise_window(m, p->buf, p->rows + used * WC);
+      p->slot[used++] = done + j;
+    }
+    if (used == 0) continue;
+    rnn_forecast_z(m, &p->w, p->rows, used, 1, p->z);
+    for (int u = 0; u < used; u++)
+      out[p->slot[u]] = (double)p->z[u] * m->scale[0] + m->shift[0];
+  }
   return RNN_OK;
 }
 

@@ -268,6 +268,7 @@ typedef struct rnn_model {
   ** scoring row after row allocates nothing and transposes the weights
   ** once. A model is therefore used by one thread at a time. */
   struct rnn_predictor *pred;
+  struct rnn_predictor *batch; /* the same for rnn_predict_rows */
 } rnn_model;
 
 void rnn_model_free(rnn_model *m);
@@ -305,6 +306,16 @@ rnn_status rnn_train(rnn_model **out, const double *y, const double *x,
 ** repeat the window's last row. */
 rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
                        rnn_err *e);
+
+/* One-step forecasts for many rows of one series, as rnn_predict gives them
+** one by one but computed up to RNN_ROWS_BATCH windows at a time: out[j] is the
+** forecast of row first + j of series (rows of arch.input values, data
+** units, NaN = missing) from the arch.window rows before it, NaN when that
+** window has a column with no known value. first >= arch.window; count
+** rows from first on must exist. */
+#define RNN_ROWS_BATCH 256
+rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
+                            int count, double *out, rnn_err *e);
 
 /* Half-width of the interval at level (0, 1) for forecast step s >= 1
 ** (split conformal on the pooled, step-scaled validation errors: the

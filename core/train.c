@@ -66,6 +66,7 @@ void rnn_model_free(rnn_model *m) {
                   m->cal_resid};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) rnn_free(bufs[i]);
   rnn_predictor_free(m->pred);
+  rnn_predictor_free(m->batch);
   rnn_free(m);
 }
 

@@ -17,9 +17,7 @@
 **      (trained without validation windows).
 **   5. A NULL model gives no rows; a bad model, horizon, level or window is
 **      an error naming rnn_forecast.
-**   6. The table keeps the last model it decoded (per connection), so a
-**      statement that forecasts from the same model many times decodes it
-**      once.
+**   6. The table keeps the last model it decoded (vtab.c rule 2).
 */
 #include <math.h>
 #include <string.h>
@@ -32,14 +30,6 @@ enum { COL_STEP, COL_TS, COL_VALUE, COL_LOWER, COL_UPPER, COL_MODEL,
        COL_HORIZON, COL_LEVEL, COL_WINDOW };
 #define N_ARGS 4 /* hidden columns, from COL_MODEL */
 
-/* The table keeps the last model it decoded (rule 6). */
-typedef struct forecast_vtab {
-  sqlite3_vtab base;
-  unsigned char *blob; /* copy of the BLOB the model came from */
-  int len;
-  rnn_model *m;
-} forecast_vtab;
-
 typedef struct forecast_cursor {
   sqlite3_vtab_cursor base;
   int n, at;       /* rows, current row (0-based) */
@@ -51,95 +41,11 @@ typedef struct forecast_cursor {
 static int fc_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                       sqlite3_vtab **out, char **err) {
   (void)aux, (void)argc, (void)argv, (void)err;
-  int rc = sqlite3_declare_vtab(
+  return rnn_ext_vtab_connect(
       db,
       "CREATE TABLE x(step INTEGER, ts, value REAL, lower REAL, upper REAL, "
-      "model HIDDEN, horizon HIDDEN, level HIDDEN, \"window\" HIDDEN)");
-  if (rc != SQLITE_OK) return rc;
-  forecast_vtab *vt = sqlite3_malloc(sizeof *vt);
-  if (!vt) return SQLITE_NOMEM;
-  memset(vt, 0, sizeof *vt);
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  *out = &vt->base;
-  return SQLITE_OK;
-}
-
-static void forget_model(forecast_vtab *vt) {
-  rnn_model_free(vt->m);
-  sqlite3_free(vt->blob);
-  vt->m = NULL;
-  vt->blob = NULL;
-  vt->len = 0;
-}
-
-static int fc_disconnect(sqlite3_vtab *base) {
-  forget_model((forecast_vtab *)base);
-  sqlite3_free(base);
-  return SQLITE_OK;
-}
-
-/* Rule 6: the model of argument v, decoded only when it differs from the
-** last one (by length and bytes). NULL with SQLITE_OK for a NULL model. */
-static int model_of(forecast_vtab *vt, sqlite3_value *v, rnn_model **out,
-                    char **err) {
-  *out = NULL;
-  if (sqlite3_value_type(v) == SQLITE_BLOB && vt->m &&
-      sqlite3_value_bytes(v) == vt->len &&
-      memcmp(sqlite3_value_blob(v), vt->blob, (size_t)vt->len) == 0) {
-    *out = vt->m;
-    return SQLITE_OK;
-  }
-  rnn_model *m;
-  int rc = rnn_ext_decode(FN, v, &m, err);
-  if (rc != SQLITE_OK || !m) return rc;
-  int len = sqlite3_value_bytes(v);
-  unsigned char *copy = sqlite3_malloc64((sqlite3_uint64)len + 1);
-  if (!copy) {
-    rnn_model_free(m);
-    return SQLITE_NOMEM;
-  }
-  memcpy(copy, sqlite3_value_blob(v), (size_t)len);
-  forget_model(vt);
-  vt->m = m, vt->blob = copy, vt->len = len;
-  *out = m;
-  return SQLITE_OK;
-}
-
-/* Rule 1: every argument is an equality constraint on a hidden column; the
-** bits of idxNum say which arguments xFilter receives, in column order. */
-static int fc_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
-  int where[N_ARGS] = {-1, -1, -1, -1};
-  for (int i = 0; i < info->nConstraint; i++) {
-    const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-    if (c->iColumn < COL_MODEL || c->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-    if (!c->usable) return SQLITE_CONSTRAINT; /* try a plan where it is */
-    where[c->iColumn - COL_MODEL] = i;
-  }
-  if (where[0] < 0) {
-    sqlite3_free(vt->zErrMsg);
-    vt->zErrMsg = sqlite3_mprintf("%s: needs a model argument", FN);
-    return SQLITE_ERROR;
-  }
-  int argv_index = 1, mask = 0;
-  for (int a = 0; a < N_ARGS; a++) {
-    if (where[a] < 0) continue;
-    info->aConstraintUsage[where[a]].argvIndex = argv_index++;
-    info->aConstraintUsage[where[a]].omit = 1;
-    mask |= 1 << a;
-  }
-  info->idxNum = mask;
-  info->estimatedCost = 100;
-  info->estimatedRows = 12;
-  return SQLITE_OK;
-}
-
-static int fc_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
-  (void)vt;
-  forecast_cursor *c = sqlite3_malloc(sizeof *c);
-  if (!c) return SQLITE_NOMEM;
-  memset(c, 0, sizeof *c);
-  *out = &c->base;
-  return SQLITE_OK;
+      "model HIDDEN, horizon HIDDEN, level HIDDEN, \"window\" HIDDEN)",
+      FN, COL_MODEL, N_ARGS, 12, sizeof(forecast_cursor), out);
 }
 
 static void fc_reset(forecast_cursor *c) {
@@ -157,27 +63,20 @@ static int fc_close(sqlite3_vtab_cursor *cur) {
   return SQLITE_OK;
 }
 
-/* Sets the virtual table's error from one of the rnn_ext_* readers. */
-static int vt_error(sqlite3_vtab_cursor *cur, int rc, char *err) {
-  sqlite3_free(cur->pVtab->zErrMsg);
-  cur->pVtab->zErrMsg = err;
-  return rc;
-}
-
 static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
                      int argc, sqlite3_value **argv) {
   (void)idx_str, (void)argc;
   forecast_cursor *c = (forecast_cursor *)cur;
-  sqlite3_value *arg[N_ARGS] = {0};
-  for (int a = 0, k = 0; a < N_ARGS; a++)
-    if (idx_num & (1 << a)) arg[a] = argv[k++];
+  rnn_ext_vtab *vt = (rnn_ext_vtab *)cur->pVtab;
+  sqlite3_value *arg[N_ARGS];
+  rnn_ext_vtab_args(vt, idx_num, argv, arg);
   fc_reset(c);
 
   char *err = NULL;
   rnn_model *m = NULL;
   double *win = NULL;
-  int rc = model_of((forecast_vtab *)cur->pVtab, arg[0], &m, &err);
-  if (rc != SQLITE_OK) return vt_error(cur, rc, err);
+  int rc = rnn_ext_vtab_model(vt, arg[0], &m, &err);
+  if (rc != SQLITE_OK) return rnn_ext_vtab_error(cur, rc, err);
   if (!m) return SQLITE_OK; /* rule 5: no rows */
   /* Rule 2. */
   int h = m->opts.horizon > 0 ? m->opts.horizon : 1;
@@ -185,17 +84,9 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
   if (arg[1] && sqlite3_value_type(arg[1]) != SQLITE_NULL &&
       (rc = rnn_ext_read_h(FN, "horizon", arg[1], &h, &err)))
     goto fail;
-  if (arg[2] && sqlite3_value_type(arg[2]) != SQLITE_NULL) {
-    int t = sqlite3_value_numeric_type(arg[2]);
-    level = sqlite3_value_double(arg[2]);
-    if ((t != SQLITE_FLOAT && t != SQLITE_INTEGER) || !(level > 0 && level < 1)) {
-      err = sqlite3_mprintf("%s: level must be a number between 0 and 1, "
-                            "such as 0.95",
-                            FN);
-      rc = err ? SQLITE_ERROR : SQLITE_NOMEM;
-      goto fail;
-    }
-  }
+  if (arg[2] && sqlite3_value_type(arg[2]) != SQLITE_NULL &&
+      (rc = rnn_ext_read_level(FN, arg[2], &level, &err)))
+    goto fail;
   int has_window = arg[3] && sqlite3_value_type(arg[3]) != SQLITE_NULL;
   if (has_window) {
     win = sqlite3_malloc64((sqlite3_uint64)m->arch.window * m->arch.input *
@@ -231,7 +122,7 @@ nomem:
 fail:
   fc_reset(c);
   sqlite3_free(win);
-  return vt_error(cur, rc, err);
+  return rnn_ext_vtab_error(cur, rc, err);
 }
 
 static int fc_next(sqlite3_vtab_cursor *cur) {
@@ -274,10 +165,10 @@ static sqlite3_module forecast_module = {
     .iVersion = 0,
     .xCreate = NULL, /* eponymous only */
     .xConnect = fc_connect,
-    .xBestIndex = fc_best_index,
-    .xDisconnect = fc_disconnect,
-    .xDestroy = fc_disconnect,
-    .xOpen = fc_open,
+    .xBestIndex = rnn_ext_vtab_best_index,
+    .xDisconnect = rnn_ext_vtab_disconnect,
+    .xDestroy = rnn_ext_vtab_disconnect,
+    .xOpen = rnn_ext_vtab_open,
     .xClose = fc_close,
     .xFilter = fc_filter,
     .xNext = fc_next,

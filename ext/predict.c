@@ -41,51 +41,87 @@ static int fail(char **err, const char *fn, const char *fmt, ...) {
   return *err ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
+/* Entry i of a window or series: a value or a row of C values into row. */
+static int read_row(const char *fn, const char *what, const rnn_json *c,
+                    size_t i, int C, double *row, char **err) {
+  if (C == 1 && c->type != RNN_JSON_ARRAY) {
+    if (read_entry(c, row)) return SQLITE_OK;
+    return fail(err, fn, "%s[%lld] is %s; values must be numbers or null",
+                what, (long long)i, rnn_json_type_name(c->type));
+  }
+  if (c->type != RNN_JSON_ARRAY || c->len != (size_t)C)
+    return fail(err, fn, "%s[%lld] must be a row of %d value%s [y%s]", what,
+                (long long)i, C, C > 1 ? "s" : "", C > 1 ? ", x1, ..." : "");
+  int col = 0;
+  for (const rnn_json *x = c->child; x; x = x->next, col++)
+    if (!read_entry(x, &row[col]))
+      return fail(err, fn, "%s[%lld][%d] is %s; values must be numbers or null",
+                  what, (long long)i, col, rnn_json_type_name(x->type));
+  return SQLITE_OK;
+}
+
+/* Parses v as a JSON array of at least min entries for read_row; *j is
+** the parsed array (rnn_json_free), or NULL with the error returned. */
+static int parse_rows(const char *fn, const char *what, sqlite3_value *v,
+                      size_t min, rnn_json **j, char **err) {
+  *j = NULL;
+  *err = NULL;
+  if (sqlite3_value_type(v) != SQLITE_TEXT)
+    return fail(err, fn, "%s must be a JSON array as TEXT, or NULL", what);
+  const char *text = (const char *)sqlite3_value_text(v);
+  if (!text) return SQLITE_NOMEM;
+  rnn_err e;
+  rnn_status rc = rnn_json_parse(j, text, (size_t)sqlite3_value_bytes(v), &e);
+  if (rc == RNN_ENOMEM) return SQLITE_NOMEM;
+  int res = SQLITE_OK;
+  if (rc != RNN_OK)
+    res = fail(err, fn, "%s is not valid JSON: %s", what, e.msg);
+  else if ((*j)->type != RNN_JSON_ARRAY)
+    res = fail(err, fn, "%s must be a JSON array, not %s", what,
+               rnn_json_type_name((*j)->type));
+  else if ((*j)->len < min)
+    res = fail(err, fn, "%s has %lld values, the model needs %lld", what,
+               (long long)(*j)->len, (long long)min);
+  if (res != SQLITE_OK) {
+    rnn_json_free(*j);
+    *j = NULL;
+  }
+  return res;
+}
+
 int rnn_ext_read_window(const char *fn, sqlite3_value *v, const rnn_model *m,
                         double *out, char **err) {
   int W = m->arch.window, C = m->arch.input;
-  *err = NULL;
-  if (sqlite3_value_type(v) != SQLITE_TEXT)
-    return fail(err, fn, "window must be a JSON array as TEXT, or NULL");
-  const char *text = (const char *)sqlite3_value_text(v);
-  if (!text) return SQLITE_NOMEM;
-  rnn_json *j = NULL;
-  rnn_err e;
-  rnn_status rc = rnn_json_parse(&j, text, (size_t)sqlite3_value_bytes(v), &e);
-  if (rc == RNN_ENOMEM) return SQLITE_NOMEM;
-  int res = SQLITE_OK;
-  if (rc != RNN_OK) {
-    res = fail(err, fn, "window is not valid JSON: %s", e.msg);
-  } else if (j->type != RNN_JSON_ARRAY) {
-    res = fail(err, fn, "window must be a JSON array, not %s",
-               rnn_json_type_name(j->type));
-  } else if (j->len < (size_t)W) {
-    res = fail(err, fn, "window has %lld values, the model needs %d",
-               (long long)j->len, W);
+  rnn_json *j;
+  int res = parse_rows(fn, "window", v, (size_t)W, &j, err);
+  if (res != SQLITE_OK) return res;
+  size_t skip = j->len - (size_t)W, i = 0;
+  double scratch[1024];
+  for (const rnn_json *c = j->child; c && !res; c = c->next, i++)
+    /* Entries before the window are checked too. */
+    res = read_row(fn, "window", c, i, C, i >= skip ? out + (i - skip) * C : scratch, err);
+  rnn_json_free(j);
+  return res;
+}
+
+int rnn_ext_read_series(const char *fn, sqlite3_value *v, const rnn_model *m,
+                        double **out, size_t *n, char **err) {
+  int C = m->arch.input;
+  rnn_json *j;
+  *out = NULL;
+  *n = 0;
+  int res = parse_rows(fn, "series", v, 0, &j, err);
+  if (res != SQLITE_OK) return res;
+  double *rows = sqlite3_malloc64((sqlite3_uint64)(j->len ? j->len : 1) * C * sizeof *rows);
+  if (!rows) res = SQLITE_NOMEM;
+  size_t i = 0;
+  for (const rnn_json *c = j->child; c && !res; c = c->next, i++)
+    res = read_row(fn, "series", c, i, C, rows + i * C, err);
+  if (res == SQLITE_OK) {
+    *out = rows;
+    *n = j->len;
   } else {
-    size_t skip = j->len - (size_t)W, i = 0;
-    double scratch[1024];
-    for (const rnn_json *c = j->child; c && !res; c = c->next, i++) {
-      /* Entries before the window are checked too. */
-      double *row = i >= skip ? out + (i - skip) * C : scratch;
-      if (C == 1 && c->type != RNN_JSON_ARRAY) {
-        if (!read_entry(c, row))
-          res = fail(err, fn, "window[%lld] is %s; values must be numbers or null",
-                     (long long)i, rnn_json_type_name(c->type));
-        continue;
-      }
-      if (c->type != RNN_JSON_ARRAY || c->len != (size_t)C) {
-        res = fail(err, fn, "window[%lld] must be a row of %d value%s [y%s]",
-                   (long long)i, C, C > 1 ? "s" : "",
-                   C > 1 ? ", x1, ..." : "");
-        continue;
-      }
-      int col = 0;
-      for (const rnn_json *x = c->child; x && !res; x = x->next, col++)
-        if (!read_entry(x, &row[col]))
-          res = fail(err, fn, "window[%lld][%d] is %s; values must be numbers or null",
-                     (long long)i, col, rnn_json_type_name(x->type));
-    }
+    sqlite3_free(rows);
   }
   rnn_json_free(j);
   return res;

@@ -45,6 +45,12 @@ void rnn_ext_append_double(sqlite3_str *s, double v);
 int rnn_ext_read_window(const char *fn, sqlite3_value *v, const rnn_model *m,
                         double *out, char **err);
 
+/* Reads a whole series (a JSON array of any length, entries as in a
+** window) for model m into *out (n rows of arch.input values,
+** sqlite3_free); errors as rnn_ext_read_window. */
+int rnn_ext_read_series(const char *fn, sqlite3_value *v, const rnn_model *m,
+                        double **out, size_t *n, char **err);
+
 /* Reads a forecast length from 1 to RNN_EXT_MAX_H, as rnn_ext_read_window. */
 int rnn_ext_read_h(const char *fn, const char *name, sqlite3_value *v, int *h,
                    char **err);
@@ -65,10 +71,45 @@ void rnn_ext_result_str(sqlite3_context *ctx, sqlite3_str *s);
 /* Sets ts as the result (INTEGER, REAL, or ISO text; NULL for none). */
 void rnn_ext_result_ts(sqlite3_context *ctx, const rnn_ts *ts);
 
+/* The table-valued functions' shared parts (vtab.c). */
+#define RNN_EXT_VTAB_MAX_ARGS 8
+typedef struct rnn_ext_vtab {
+  sqlite3_vtab base;
+  const char *fn;          /* the SQL name, for messages */
+  int first_arg, n_args;   /* the hidden argument columns */
+  double rows;             /* rows a call is expected to give (planner) */
+  size_t cursor_size;      /* bytes of the function's cursor struct */
+  unsigned char *blob;     /* the last model decoded, and its BLOB */
+  int len;
+  rnn_model *m;
+} rnn_ext_vtab;
+
+/* xConnect: declares schema and makes the table. */
+int rnn_ext_vtab_connect(sqlite3 *db, const char *schema, const char *fn,
+                         int first_arg, int n_args, double rows,
+                         size_t cursor_size, sqlite3_vtab **out);
+/* xOpen: a zeroed cursor of the table's cursor_size. */
+int rnn_ext_vtab_open(sqlite3_vtab *base, sqlite3_vtab_cursor **out);
+int rnn_ext_vtab_disconnect(sqlite3_vtab *base);
+int rnn_ext_vtab_best_index(sqlite3_vtab *base, sqlite3_index_info *info);
+/* xFilter's arguments by hidden column (NULL where none was given). */
+void rnn_ext_vtab_args(const rnn_ext_vtab *vt, int idx_num,
+                       sqlite3_value **argv, sqlite3_value **arg);
+/* The model of argument v, decoded only when it differs from the last one;
+** errors as rnn_ext_decode. */
+int rnn_ext_vtab_model(rnn_ext_vtab *vt, sqlite3_value *v, rnn_model **out,
+                       char **err);
+/* Sets the table's error message (err, sqlite3_malloc'd) and returns rc. */
+int rnn_ext_vtab_error(sqlite3_vtab_cursor *cur, int rc, char *err);
+/* Reads an interval level strictly between 0 and 1, as rnn_ext_read_h. */
+int rnn_ext_read_level(const char *fn, sqlite3_value *v, double *level,
+                       char **err);
+
 int rnn_train_register(sqlite3 *db);
 int rnn_predict_register(sqlite3 *db);
 int rnn_info_register(sqlite3 *db);
 int rnn_forecast_register(sqlite3 *db);
 int rnn_next_register(sqlite3 *db);
+int rnn_backtest_register(sqlite3 *db);
 
 #endif

@@ -53,6 +53,9 @@ static const char *const STATEMENTS[] = {
     "SELECT * FROM rnn_forecast((SELECT model FROM m2), 3, 0.8, '[1,2,3,4,5]')",
     "SELECT rnn_next((SELECT model FROM m2), v) OVER (ORDER BY t ROWS BETWEEN "
     "4 PRECEDING AND 1 PRECEDING) FROM s",
+    "SELECT * FROM rnn_backtest((SELECT model FROM m), "
+    "'[[1,0],[2,1],[null,2],[4,0],[5,1],[6,0],[null,null]]', 0.9)",
+    "SELECT * FROM m2, rnn_backtest(m2.model, '[1,2,3,4,5,6,7,8,9]')",
     "SELECT rnn_predict(model, '[1,2') FROM m2",
     "SELECT rnn_train(t, v, '{\"hiden\":1}') FROM s",
 };

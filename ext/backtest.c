@@ -1,0 +1,172 @@
+/*
+** rnn_backtest(model, series [, level]): the one-step forecast of every row
+** of a series from the rows before it, as a table: what rnn_next gives row
+** by row, computed in batches (an eponymous-only virtual table).
+**
+** Rules:
+**   1. Columns pos, actual, predicted, lower, upper; hidden columns model,
+**      series, level take the arguments in that order (vtab.c rule 1).
+**   2. series is a JSON array, oldest first, whose entries are as in a
+**      window of rnn_predict: numbers or nulls (missing), or rows
+**      [y, x1, ..., xk] for a model with k covariates. Any length.
+**   3. One row for each position pos (1-based) that has a full window
+**      before it: pos = window + 1 .. the series' length. actual is the
+**      value at pos (NULL when missing); predicted is the forecast from the
+**      window rows before pos, missing values filled as rnn_predict fills
+**      them: bit for bit what rnn_next gives that row, and what
+**      rnn_predict(model, <those rows>) gives. It is NULL when a column of
+**      that window has no known value (rnn_next's NULL).
+**   4. lower and upper: predicted -/+ the step-1 conformal half-width at
+**      level (default 0.95; core/predict.c rule 5); NULL when the model has
+**      no calibration.
+**   5. The forecasts are computed in xFilter, up to RNN_ROWS_BATCH windows
+**      per pass through the network (core/predict.c).
+**   6. A NULL model or series gives no rows; a bad model, series or level
+**      is an error naming rnn_backtest.
+*/
+#include <math.h>
+#include <string.h>
+
+#include "rnn_ext.h"
+
+static const char *FN = "rnn_backtest";
+
+enum { COL_POS, COL_ACTUAL, COL_PREDICTED, COL_LOWER, COL_UPPER, COL_MODEL,
+       COL_SERIES, COL_LEVEL };
+#define N_ARGS 3 /* hidden columns, from COL_MODEL */
+
+typedef struct backtest_cursor {
+  sqlite3_vtab_cursor base;
+  int W, C;          /* the model's window and columns */
+  size_t n, at;      /* rows out (series length - W), current (0-based) */
+  double *series;    /* (W + n, C) */
+  double *predicted; /* (n) */
+  double half;       /* step-1 half-width, NaN = none */
+} backtest_cursor;
+
+static int bt_connect(sqlite3 *db, void *aux, int argc,
+                      const char *const *argv, sqlite3_vtab **out, char **err) {
+  (void)aux, (void)argc, (void)argv, (void)err;
+  return rnn_ext_vtab_connect(
+      db,
+      "CREATE TABLE x(pos INTEGER, actual REAL, predicted REAL, lower REAL, "
+      "upper REAL, model HIDDEN, series HIDDEN, level HIDDEN)",
+      FN, COL_MODEL, N_ARGS, 1000, sizeof(backtest_cursor), out);
+}
+
+static void bt_reset(backtest_cursor *c) {
+  sqlite3_free(c->series);
+  sqlite3_free(c->predicted);
+  c->series = c->predicted = NULL;
+  c->n = c->at = 0;
+}
+
+static int bt_close(sqlite3_vtab_cursor *cur) {
+  bt_reset((backtest_cursor *)cur);
+  sqlite3_free(cur);
+  return SQLITE_OK;
+}
+
+static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
+                     const char *idx_str, int argc, sqlite3_value **argv) {
+  (void)idx_str, (void)argc;
+  backtest_cursor *c = (backtest_cursor *)cur;
+  rnn_ext_vtab *vt = (rnn_ext_vtab *)cur->pVtab;
+  sqlite3_value *arg[N_ARGS];
+  rnn_ext_vtab_args(vt, idx_num, argv, arg);
+  bt_reset(c);
+
+  char *err = NULL;
+  rnn_model *m = NULL;
+  int rc = rnn_ext_vtab_model(vt, arg[0], &m, &err);
+  if (rc != SQLITE_OK) return rnn_ext_vtab_error(cur, rc, err);
+  /* Rule 6. */
+  if (!m || !arg[1] || sqlite3_value_type(arg[1]) == SQLITE_NULL)
+    return SQLITE_OK;
+  double level = 0.95;
+  if (arg[2] && sqlite3_value_type(arg[2]) != SQLITE_NULL &&
+      (rc = rnn_ext_read_level(FN, arg[2], &level, &err)))
+    return rnn_ext_vtab_error(cur, rc, err);
+  size_t rows;
+  if ((rc = rnn_ext_read_series(FN, arg[1], m, &c->series, &rows, &err)))
+    return rnn_ext_vtab_error(cur, rc, err);
+  c->W = m->arch.window, c->C = m->arch.input;
+  /* Rule 3: the positions with a full window before them. */
+  size_t n = rows > (size_t)c->W ? rows - (size_t)c->W : 0;
+  if (n > 0 && !(c->predicted = sqlite3_malloc64((sqlite3_uint64)n * sizeof *c->predicted))) {
+    bt_reset(c);
+    return SQLITE_NOMEM;
+  }
+  for (size_t done = 0; done < n; done += RNN_ROWS_BATCH) {
+    int count = n - done < RNN_ROWS_BATCH ? (int)(n - done) : RNN_ROWS_BATCH;
+    rnn_err e;
+    rnn_status st = rnn_predict_rows(m, c->series, (size_t)c->W + done, count,
+                                     c->predicted + done, &e);
+    if (st != RNN_OK) {
+      bt_reset(c);
+      if (st == RNN_ENOMEM) return SQLITE_NOMEM;
+      err = sqlite3_mprintf("%s: %s", FN, e.msg);
+      return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
+    }
+  }
+  rnn_interval(m, 1, level, &c->half); /* rule 4 */
+  c->n = n;
+  return SQLITE_OK;
+}
+
+static int bt_next(sqlite3_vtab_cursor *cur) {
+  ((backtest_cursor *)cur)->at++;
+  return SQLITE_OK;
+}
+
+static int bt_eof(sqlite3_vtab_cursor *cur) {
+  backtest_cursor *c = (backtest_cursor *)cur;
+  return c->at >= c->n;
+}
+
+static void result_number(sqlite3_context *ctx, double v) {
+  if (isnan(v))
+    sqlite3_result_null(ctx);
+  else
+    sqlite3_result_double(ctx, v);
+}
+
+static int bt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
+  backtest_cursor *c = (backtest_cursor *)cur;
+  size_t row = (size_t)c->W + c->at; /* 0-based in the series */
+  double p = c->predicted[c->at];
+  switch (col) {
+    case COL_POS: sqlite3_result_int64(ctx, (sqlite3_int64)row + 1); break;
+    case COL_ACTUAL: result_number(ctx, c->series[row * c->C]); break;
+    case COL_PREDICTED: result_number(ctx, p); break;
+    case COL_LOWER: result_number(ctx, p - c->half); break;
+    case COL_UPPER: result_number(ctx, p + c->half); break;
+    default: sqlite3_result_null(ctx); /* hidden argument columns */
+  }
+  return SQLITE_OK;
+}
+
+static int bt_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
+  *rowid = (sqlite3_int64)((backtest_cursor *)cur)->at + 1;
+  return SQLITE_OK;
+}
+
+static sqlite3_module backtest_module = {
+    .iVersion = 0,
+    .xCreate = NULL, /* eponymous only */
+    .xConnect = bt_connect,
+    .xBestIndex = rnn_ext_vtab_best_index,
+    .xDisconnect = rnn_ext_vtab_disconnect,
+    .xDestroy = rnn_ext_vtab_disconnect,
+    .xOpen = rnn_ext_vtab_open,
+    .xClose = bt_close,
+    .xFilter = bt_filter,
+    .xNext = bt_next,
+    .xEof = bt_eof,
+    .xColumn = bt_column,
+    .xRowid = bt_rowid,
+};
+
+int rnn_backtest_register(sqlite3 *db) {
+  return sqlite3_create_module(db, "rnn_backtest", &backtest_module, NULL);
+}

@@ -1,0 +1,134 @@
+/*
+** What the table-valued functions (rnn_forecast, rnn_backtest) share.
+**
+** Rules:
+**   1. Each is an eponymous-only virtual table whose arguments are hidden
+**      columns after the visible ones; every argument is an equality
+**      constraint on its column, and the bits of idxNum tell xFilter which
+**      arguments it receives, in column order. The first (the model) is
+**      required.
+**   2. The table keeps the last model it decoded (per connection), so a
+**      statement that uses the same model many times decodes it once. A
+**      cursor uses the model only inside xFilter: another cursor's xFilter
+**      may replace it.
+*/
+#include <string.h>
+
+#include "rnn_ext.h"
+
+int rnn_ext_vtab_connect(sqlite3 *db, const char *schema, const char *fn,
+                         int first_arg, int n_args, double rows,
+                         size_t cursor_size, sqlite3_vtab **out) {
+  int rc = sqlite3_declare_vtab(db, schema);
+  if (rc != SQLITE_OK) return rc;
+  rnn_ext_vtab *vt = sqlite3_malloc(sizeof *vt);
+  if (!vt) return SQLITE_NOMEM;
+  memset(vt, 0, sizeof *vt);
+  vt->fn = fn, vt->first_arg = first_arg, vt->n_args = n_args, vt->rows = rows;
+  vt->cursor_size = cursor_size;
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  *out = &vt->base;
+  return SQLITE_OK;
+}
+
+int rnn_ext_vtab_open(sqlite3_vtab *base, sqlite3_vtab_cursor **out) {
+  size_t n = ((rnn_ext_vtab *)base)->cursor_size;
+  sqlite3_vtab_cursor *c = sqlite3_malloc64(n);
+  if (!c) return SQLITE_NOMEM;
+  memset(c, 0, n);
+  *out = c;
+  return SQLITE_OK;
+}
+
+static void forget_model(rnn_ext_vtab *vt) {
+  rnn_model_free(vt->m);
+  sqlite3_free(vt->blob);
+  vt->m = NULL;
+  vt->blob = NULL;
+  vt->len = 0;
+}
+
+int rnn_ext_vtab_disconnect(sqlite3_vtab *base) {
+  forget_model((rnn_ext_vtab *)base);
+  sqlite3_free(base);
+  return SQLITE_OK;
+}
+
+/* Rule 1. */
+int rnn_ext_vtab_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
+  rnn_ext_vtab *vt = (rnn_ext_vtab *)base;
+  int where[RNN_EXT_VTAB_MAX_ARGS];
+  for (int a = 0; a < RNN_EXT_VTAB_MAX_ARGS; a++) where[a] = -1;
+  for (int i = 0; i < info->nConstraint; i++) {
+    const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+    if (c->iColumn < vt->first_arg || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
+      continue;
+    if (!c->usable) return SQLITE_CONSTRAINT; /* try a plan where it is */
+    where[c->iColumn - vt->first_arg] = i;
+  }
+  if (where[0] < 0) {
+    sqlite3_free(base->zErrMsg);
+    base->zErrMsg = sqlite3_mprintf("%s: needs a model argument", vt->fn);
+    return SQLITE_ERROR;
+  }
+  int argv_index = 1, mask = 0;
+  for (int a = 0; a < vt->n_args; a++) {
+    if (where[a] < 0) continue;
+    info->aConstraintUsage[where[a]].argvIndex = argv_index++;
+    info->aConstraintUsage[where[a]].omit = 1;
+    mask |= 1 << a;
+  }
+  info->idxNum = mask;
+  info->estimatedCost = 100;
+  info->estimatedRows = (sqlite3_int64)vt->rows;
+  return SQLITE_OK;
+}
+
+void rnn_ext_vtab_args(const rnn_ext_vtab *vt, int idx_num,
+                       sqlite3_value **argv, sqlite3_value **arg) {
+  for (int a = 0, k = 0; a < vt->n_args; a++)
+    arg[a] = idx_num & (1 << a) ? argv[k++] : NULL;
+}
+
+/* Rule 2. */
+int rnn_ext_vtab_model(rnn_ext_vtab *vt, sqlite3_value *v, rnn_model **out,
+                       char **err) {
+  *out = NULL;
+  if (sqlite3_value_type(v) == SQLITE_BLOB && vt->m &&
+      sqlite3_value_bytes(v) == vt->len &&
+      memcmp(sqlite3_value_blob(v), vt->blob, (size_t)vt->len) == 0) {
+    *out = vt->m;
+    return SQLITE_OK;
+  }
+  rnn_model *m;
+  int rc = rnn_ext_decode(vt->fn, v, &m, err);
+  if (rc != SQLITE_OK || !m) return rc;
+  int len = sqlite3_value_bytes(v);
+  unsigned char *copy = sqlite3_malloc64((sqlite3_uint64)len + 1);
+  if (!copy) {
+    rnn_model_free(m);
+    return SQLITE_NOMEM;
+  }
+  memcpy(copy, sqlite3_value_blob(v), (size_t)len);
+  forget_model(vt);
+  vt->m = m, vt->blob = copy, vt->len = len;
+  *out = m;
+  return SQLITE_OK;
+}
+
+int rnn_ext_vtab_error(sqlite3_vtab_cursor *cur, int rc, char *err) {
+  sqlite3_free(cur->pVtab->zErrMsg);
+  cur->pVtab->zErrMsg = err;
+  return rc;
+}
+
+int rnn_ext_read_level(const char *fn, sqlite3_value *v, double *level,
+                       char **err) {
+  int t = sqlite3_value_numeric_type(v);
+  *level = sqlite3_value_double(v);
+  *err = NULL;
+  if ((t == SQLITE_FLOAT || t == SQLITE_INTEGER) && *level > 0 && *level < 1)
+    return SQLITE_OK;
+  *err = sqlite3_mprintf("%s: level must be a number between 0 and 1, such as 0.95", fn);
+  return *err ? SQLITE_ERROR : SQLITE_NOMEM;
+}

@@ -1,0 +1,44 @@
+-- rnn_backtest: every row's one-step forecast from the rows before it, in
+-- one call, computed in batches; bit for bit what rnn_next gives row by row.
+CREATE TABLE s(t, v);
+WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 599)
+INSERT INTO s SELECT i, round(20 + 4 * sin(2 * pi() * i / 8) + (i % 3), 3) FROM r;
+UPDATE s SET v = NULL WHERE t IN (100, 101, 333);
+CREATE TABLE m AS SELECT rnn_train(t, v, '{"cell":"lstm","hidden":8,"window":8,"epochs":10}') AS model FROM s WHERE t < 300;
+CREATE TABLE series AS SELECT json_group_array(v) AS js FROM (SELECT v FROM s ORDER BY t);
+CREATE TABLE bt AS SELECT * FROM rnn_backtest((SELECT model FROM m), (SELECT js FROM series));
+CREATE TABLE nx AS
+  SELECT t, rnn_next((SELECT model FROM m), v) OVER (ORDER BY t ROWS BETWEEN 8 PRECEDING AND 1 PRECEDING) AS f FROM s;
+-- One row per position with a full window before it (pos 9 .. 600).
+SELECT 'rows', count(*), min(pos), max(pos) FROM bt;
+-- The same numbers as rnn_next (t = pos - 1), NULLs included; actual is the series' value.
+SELECT 'equals rnn_next', count(*), sum(bt.predicted IS nx.f), sum(bt.actual IS s.v)
+FROM bt JOIN nx ON nx.t = bt.pos - 1 JOIN s ON s.t = bt.pos - 1;
+-- Intervals around the forecast at 0.95 (default) and a narrower 0.5.
+SELECT 'intervals', count(*), min(bt.lower < bt.predicted AND bt.predicted < bt.upper),
+       min(b.lower > bt.lower AND b.upper < bt.upper)
+FROM bt JOIN rnn_backtest((SELECT model FROM m), (SELECT js FROM series), 0.5) b USING (pos);
+-- The held-out half: better than the naive forecast.
+SELECT 'beats naive', avg(abs(predicted - actual)) < avg(abs(prev - actual))
+FROM (SELECT pos, actual, predicted, lag(actual) OVER (ORDER BY pos) AS prev FROM bt) WHERE pos > 300;
+-- A window with no known value gives NULL, like rnn_next.
+SELECT 'all missing', pos, predicted IS NULL, actual
+FROM rnn_backtest((SELECT model FROM m), '[null,null,null,null,null,null,null,null,5,6]');
+-- Too short for one window: no rows. NULL model or series: no rows.
+SELECT 'short', count(*) FROM rnn_backtest((SELECT model FROM m), '[1,2,3,4,5,6,7,8]');
+SELECT 'null', count(*) FROM rnn_backtest(NULL, '[1,2]');
+SELECT 'null', count(*) FROM rnn_backtest((SELECT model FROM m), NULL);
+-- Laterally, per model; the seasonal-naive fallback repeats the value a window back.
+CREATE TABLE ms AS SELECT 'net' AS k, model FROM m
+  UNION ALL SELECT 'naive', rnn_train(t, v, '{"window":4}') FROM (SELECT * FROM s WHERE t < 3);
+SELECT 'lateral', k, count(*), round(min(predicted), 1), round(max(predicted), 1)
+FROM ms, rnn_backtest(ms.model, '[1,2,3,4,5,6,7,8,9,10,11,12]') GROUP BY k ORDER BY k;
+-- Errors name the function and say what is allowed.
+SELECT * FROM rnn_backtest((SELECT model FROM m), '[1,"a",3]');
+SELECT * FROM rnn_backtest((SELECT model FROM m), '{"a":1}');
+SELECT * FROM rnn_backtest((SELECT model FROM m), 'not json');
+SELECT * FROM rnn_backtest((SELECT model FROM m), 42);
+SELECT * FROM rnn_backtest((SELECT model FROM m), '[[1,2],[3,4]]');
+SELECT * FROM rnn_backtest((SELECT model FROM m), '[1,2]', 1.5);
+SELECT * FROM rnn_backtest(x'0102', '[1,2]');
+SELECT * FROM rnn_backtest();
