@@ -307,15 +307,16 @@ rnn_status rnn_train(rnn_model **out, const double *y, const double *x,
 rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
                        rnn_err *e);
 
+/* Windows per pass: few enough that a pass keeps its buffers in L2 (16 to
+** 256 measured within 10% of each other on W4). */
+#define RNN_ROWS_BATCH 32
+
 /* One-step forecasts for many rows of one series, as rnn_predict gives them
 ** one by one but computed up to RNN_ROWS_BATCH windows at a time: out[j] is the
 ** forecast of row first + j of series (rows of arch.input values, data
 ** units, NaN = missing) from the arch.window rows before it, NaN when that
 ** window has a column with no known value. first >= arch.window; count
 ** rows from first on must exist. */
-/* Windows per pass: few enough that a pass keeps its buffers in L2 (16 to
-** 256 measured within 10% of each other on W4). */
-#define RNN_ROWS_BATCH 32
 rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
                             int count, double *out, rnn_err *e);
 
