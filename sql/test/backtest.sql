@@ -42,3 +42,12 @@ SELECT * FROM rnn_backtest((SELECT model FROM m), '[[1,2],[3,4]]');
 SELECT * FROM rnn_backtest((SELECT model FROM m), '[1,2]', 1.5);
 SELECT * FROM rnn_backtest(x'0102', '[1,2]');
 SELECT * FROM rnn_backtest();
+-- With a covariate: rows [y, x], the same numbers as rnn_next(model, v, x).
+CREATE TABLE c(t, v, x);
+INSERT INTO c SELECT t, v, t % 4 FROM s WHERE v IS NOT NULL AND t < 200;
+CREATE TABLE mc AS SELECT rnn_train(t, v, '{"hidden":6,"window":6,"epochs":5}', x) AS model FROM c;
+SELECT 'covariates', count(*), sum(b.predicted = n.f)
+FROM rnn_backtest((SELECT model FROM mc), (SELECT json_group_array(json_array(v, x)) FROM (SELECT v, x FROM c ORDER BY t))) b
+JOIN (SELECT row_number() OVER (ORDER BY t) AS pos,
+             rnn_next((SELECT model FROM mc), v, x) OVER (ORDER BY t ROWS BETWEEN 6 PRECEDING AND 1 PRECEDING) AS f
+      FROM c) n USING (pos);
