@@ -190,17 +190,17 @@ X86_FMA static void gemm_avx2(const gemm_args *g) {
     int K = g->K - k0 < KC ? g->K - k0 : KC;
     const float *bias = k0 == 0 ? g->bias : NULL;
     const float *A = g->A + (size_t)k0 * g->aks, *B = g->B + (size_t)k0 * g->ldb;
-    int i = 0;
-    for (; i + 6 <= g->M; i += 6)
+    /* Row blocks of six, then of four: two of four where one of six would
+    ** leave two rows (M = 6q + 2), which would run at half speed. */
+    int i = 0, six = g->M % 6 == 2 && g->M >= 8 ? g->M / 6 - 1 : g->M / 6;
+    for (; i < 6 * six; i += 6)
       for (int j = 0; j < jb; j += 16)
         block_6x16(g, A + i * g->ars, B + j, g->C + i * g->ldc + j,
                    bias ? bias + j : NULL, K);
-    if (i + 4 <= g->M) {
+    for (; i + 4 <= g->M; i += 4)
       for (int j = 0; j < jb; j += 16)
         block_4x16(g, A + i * g->ars, B + j, g->C + i * g->ldc + j,
                    bias ? bias + j : NULL, K);
-      i += 4;
-    }
     /* The columns right of the blocks, then the rows below them. */
     if (jb < g->N)
       for (int r = 0; r < i; r++) row(g, r, jb, k0, K, bias);

@@ -66,7 +66,8 @@ size_t rnn_work_bytes(const rnn_arch *a, int B, double dropout) {
   size_t T = (size_t)a->window, H = (size_t)a->hidden, Bs = (size_t)B;
   size_t G = (size_t)rnn_cell_gates(a->cell), D = (size_t)a->dirs;
   size_t L = (size_t)a->layers, O = (size_t)a->output;
-  size_t z = T * Bs * G * H, aux = T * Bs * H, out = T * Bs * D * H;
+  size_t z = T * Bs * G * H, out = T * Bs * D * H;
+  size_t aux = (a->cell == RNN_CELL_LSTM ? 2 : 1) * T * Bs * H;
   size_t floats = T * Bs * (size_t)a->input + L * D * (z + aux) + L * out +
                   Bs * D * H + 2 * Bs * O + Bs * G * H + 2 * out +
                   (a->cell == RNN_CELL_GRU ? 2 : 1) * z + 3 * Bs * H;
@@ -84,7 +85,7 @@ rnn_status rnn_work_init(rnn_work *w, const rnn_arch *a, int B,
   size_t L = (size_t)a->layers, O = (size_t)a->output, Bs = (size_t)B;
   w->B = B;
   w->z_stride = T * Bs * G * H;
-  w->aux_stride = T * Bs * H;
+  w->aux_stride = (a->cell == RNN_CELL_LSTM ? 2 : 1) * T * Bs * H;
   w->out_stride = T * Bs * D * H;
   w->x = rnn_calloc(T * Bs * (size_t)a->input, sizeof(float));
   w->z = rnn_calloc(L * D * w->z_stride, sizeof(float));

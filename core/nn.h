@@ -101,7 +101,8 @@ typedef struct rnn_cell_io {
   const float *b_ih; /* (G*H) */
   const float *b_hh; /* (G*H) */
   float *z;          /* (T, B, G*H) cache: pre-activations or gates */
-  float *aux;        /* (T, B, H) cache: c_t (lstm), W_hn h + b_hn (gru) */
+  float *aux;        /* (T, B, H) cache: c_t (lstm, then tanh(c_t) in a second
+                     ** (T, B, H) block), W_hn h + b_hn (gru) */
   float *step;       /* (B, G*H) scratch */
   const float *zero; /* (B, H) zeros: the initial h and c */
 } rnn_cell_io;
@@ -154,7 +155,7 @@ typedef struct rnn_work {
   int B;        /* capacity in windows */
   float *x;     /* (T, B, I) input windows */
   float *z;     /* per layer and direction: (T, B, G*H) */
-  float *aux;   /* per layer and direction: (T, B, H) */
+  float *aux;   /* per layer and direction: (T, B, H), twice for lstm */
   float *out;   /* per layer: (T, B, dirs*H) layer outputs (the states) */
   float *mask;  /* per layer but the last: (T, B, dirs*H) dropout scale, or NULL */
   float *drop;  /* per layer but the last: the masked outputs, or NULL */
@@ -298,8 +299,10 @@ int64_t rnn_fill_missing(double *y, size_t n, size_t stride);
 ** of the differenced series (series.c rule 2), or 1 when there is none. */
 int rnn_seasonal_period(const double *y, size_t n);
 
-/* The window "auto" chooses: the period if there is one, else a default. */
+/* The window "auto" chooses: the period if there is one, else a default;
+** rnn_window_for_period when the period is known. */
 int rnn_auto_window(const double *y, size_t n);
+int rnn_window_for_period(int period, size_t n);
 
 /* ------------------------------------------------------------ predict.c */
 

@@ -42,11 +42,37 @@ int64_t rnn_fill_missing(double *y, size_t n, size_t stride) {
 }
 
 /* Rule 3. */
-int rnn_auto_window(const double *y, size_t n) {
-  int p = rnn_seasonal_period(y, n);
-  if (p > 1) return p;
+int rnn_window_for_period(int period, size_t n) {
+  if (period > 1) return period;
   int fallback = (int)(n / 3 < 8 ? n / 3 : 8);
   return fallback < 1 ? 1 : fallback;
+}
+
+int rnn_auto_window(const double *y, size_t n) {
+  return rnn_window_for_period(rnn_seasonal_period(y, n), n);
+}
+
+/* ac[k .. k+3] = the autocorrelations of the differences at lags k .. k+3
+** (0 at lags of m or more): four lags in one pass over the series, each
+** still summed term by term in ascending order. */
+static void acf4(const double *y, size_t m, double mean, double var, int k,
+                 double *ac) {
+#define D(i) (y[(i) + 1] - y[(i)] - mean)
+  size_t end[4];
+  for (int j = 0; j < 4; j++)
+    end[j] = (size_t)(k + j) < m ? m - (size_t)(k + j) : 0;
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = 0;
+  for (; i < end[3]; i++) { /* every lag has term i */
+    double d = D(i);
+    s0 += d * D(i + k), s1 += d * D(i + k + 1);
+    s2 += d * D(i + k + 2), s3 += d * D(i + k + 3);
+  }
+  for (size_t t = i; t < end[0]; t++) s0 += D(t) * D(t + k);
+  for (size_t t = i; t < end[1]; t++) s1 += D(t) * D(t + k + 1);
+  for (size_t t = i; t < end[2]; t++) s2 += D(t) * D(t + k + 2);
+  ac[k] = s0 / var, ac[k + 1] = s1 / var, ac[k + 2] = s2 / var, ac[k + 3] = s3 / var;
+#undef D
 }
 
 /* Rule 2. Works on the differences in place (no allocation, so the
@@ -56,32 +82,33 @@ int rnn_seasonal_period(const double *y, size_t n) {
   size_t m = n - 1;
   int maxlag = (int)(n / 3);
   if (maxlag > RNN_MAX_WINDOW) maxlag = RNN_MAX_WINDOW;
-#define D(i) (y[(i) + 1] - y[(i)] - mean)
   double mean = (y[n - 1] - y[0]) / (double)m, var = 0.0;
-  for (size_t i = 0; i < m; i++) var += D(i) * D(i);
+  for (size_t i = 0; i < m; i++) {
+    double d = y[i + 1] - y[i] - mean;
+    var += d * d;
+  }
+  if (!(var > 0)) return 1;
   /* Local peaks above the significance bound; the first one within 80% of
-  ** the highest is the fundamental period (its multiples peak too). */
+  ** the highest is the fundamental period (its multiples peak too). The
+  ** autocorrelations ac[1 ..] are computed as the scan needs them. */
+  double ac[RNN_MAX_WINDOW + 8];
+  int have = 0; /* ac[1 .. have] are known */
   int peaks[64], np = 0;
-  double peak_r[64], top = 0.0;
-  double bound = 2.0 / sqrt((double)n), prev_r = 1.0, r = 0.0;
-  for (int k = 1; k <= maxlag + 1 && var > 0 && np < 64; k++) {
-    double next_r = 0.0;
-    if ((size_t)k < m) {
-      for (size_t i = 0; i + (size_t)k < m; i++) next_r += D(i) * D(i + k);
-      next_r /= var;
+  double peak_r[64], top = 0.0, bound = 2.0 / sqrt((double)n);
+  for (int k = 2; k <= maxlag && np < 64; k++) {
+    while (have < k + 1) {
+      acf4(y, m, mean, var, have + 1, ac);
+      have += 4;
     }
-    /* r is the autocorrelation at lag k-1, prev_r at k-2. */
-    if (k - 1 >= 2 && r > prev_r && r >= next_r && r > bound) {
-      peaks[np] = k - 1;
+    double r = ac[k];
+    if (r > ac[k - 1] && r >= ac[k + 1] && r > bound) {
+      peaks[np] = k;
       peak_r[np++] = r;
       if (r > top) top = r;
     }
-    prev_r = r;
-    r = next_r;
   }
   int best = 0;
   for (int i = 0; i < np && !best; i++)
     if (peak_r[i] >= 0.8 * top) best = peaks[i];
-#undef D
   return best ? best : 1;
 }

@@ -339,9 +339,10 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   } else {
     goto nomem;
   }
-  int W = o->window == RNN_WINDOW_AUTO ? rnn_auto_window(y, n) : o->window;
-  int O = o->horizon;
   m->period = rnn_seasonal_period(y, n);
+  int W = o->window == RNN_WINDOW_AUTO ? rnn_window_for_period(m->period, n)
+                                       : o->window;
+  int O = o->horizon;
   if (y != v) rnn_free(y);
   m->opts.window = W;
 
