@@ -19,7 +19,7 @@ int sqlite3_rnn_init(sqlite3 *db, char **err, const sqlite3_api_routines *api);
 
 static const char *TRAIN =
     "SELECT rnn_train(t, v, '{\"cell\":\"gru\",\"hidden\":6,\"window\":8,"
-    "\"epochs\":15,\"seed\":4}') FROM s";
+    "\"epochs\":15,\"seed\":4,\"batch\":64,\"threads\":3}') FROM s";
 
 static const unsigned char *shared_blob; /* written before the threads start */
 static int shared_len;
