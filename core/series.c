@@ -14,7 +14,9 @@
 **      least 1.
 */
 #include <math.h>
+#include <string.h>
 
+#include "alloc.h"
 #include "nn.h"
 
 /* Rule 1. */
@@ -52,31 +54,59 @@ int rnn_auto_window(const double *y, size_t n) {
   return rnn_window_for_period(rnn_seasonal_period(y, n), n);
 }
 
-/* ac[k .. k+3] = the autocorrelations of the differences at lags k .. k+3
-** (0 at lags of m or more): four lags in one pass over the series, each
-** still summed term by term in ascending order. */
-static void acf4(const double *y, size_t m, double mean, double var, int k,
-                 double *ac) {
+/* ac[k .. k+15] = the autocorrelations of the differences at lags k ..
+** k+15 (0 at lags of m or more), each summed term by term in ascending
+** order. Many lags per pass over the series: each lag's sum is one chain of
+** dependent additions, so several are needed to keep the CPU busy. With d,
+** the precomputed differences, pairs of lags are the lanes of a vector
+** (lane-wise multiply and add: the same sums); without, four scalar sums
+** at a time. */
+typedef double v2d __attribute__((vector_size(16)));
+
+static void acf16(const double *y, const double *d, size_t m, double mean,
+                  double var, int k, double *ac) {
 #define D(i) (y[(i) + 1] - y[(i)] - mean)
-  size_t end[4];
-  for (int j = 0; j < 4; j++)
+  size_t end[16];
+  double s[16] = {0};
+  for (int j = 0; j < 16; j++)
     end[j] = (size_t)(k + j) < m ? m - (size_t)(k + j) : 0;
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   size_t i = 0;
-  for (; i < end[3]; i++) { /* every lag has term i */
-    double d = D(i);
-    s0 += d * D(i + k), s1 += d * D(i + k + 1);
-    s2 += d * D(i + k + 2), s3 += d * D(i + k + 3);
+  if (d) {
+    /* Eight accumulators of two lanes (SSE2 registers in any x86-64
+    ** build): lags k + 2q and k + 2q + 1 in a<q>. */
+    v2d a0 = {0, 0}, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
+        a7 = a0;
+#define LANE(q, a) \
+  do { v2d x; memcpy(&x, n + 2 * (q), sizeof x); a += di * x; } while (0)
+    for (; i < end[15]; i++) { /* every lag has term i */
+      const double *n = d + i + k;
+      v2d di = {d[i], d[i]};
+      LANE(0, a0); LANE(1, a1); LANE(2, a2); LANE(3, a3);
+      LANE(4, a4); LANE(5, a5); LANE(6, a6); LANE(7, a7);
+    }
+#undef LANE
+    v2d all[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+    for (int q = 0; q < 8; q++) s[2 * q] = all[q][0], s[2 * q + 1] = all[q][1];
+  } else {
+    for (int q = 0; q < 16; q += 4) {
+      double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (i = 0; i < end[15]; i++) {
+        double di = D(i);
+        s0 += di * D(i + k + q), s1 += di * D(i + k + q + 1);
+        s2 += di * D(i + k + q + 2), s3 += di * D(i + k + q + 3);
+      }
+      s[q] = s0, s[q + 1] = s1, s[q + 2] = s2, s[q + 3] = s3;
+    }
   }
-  for (size_t t = i; t < end[0]; t++) s0 += D(t) * D(t + k);
-  for (size_t t = i; t < end[1]; t++) s1 += D(t) * D(t + k + 1);
-  for (size_t t = i; t < end[2]; t++) s2 += D(t) * D(t + k + 2);
-  ac[k] = s0 / var, ac[k + 1] = s1 / var, ac[k + 2] = s2 / var, ac[k + 3] = s3 / var;
+  for (int j = 0; j < 15; j++)
+    for (size_t t = i; t < end[j]; t++) s[j] += D(t) * D(t + k + j);
+  for (int j = 0; j < 16; j++) ac[k + j] = s[j] / var;
 #undef D
 }
 
-/* Rule 2. Works on the differences in place (no allocation, so the
-** choice cannot depend on memory pressure). */
+/* Rule 2. The differences are precomputed when memory allows, else
+** computed where needed: the same values either way, so the choice cannot
+** depend on memory pressure. */
 int rnn_seasonal_period(const double *y, size_t n) {
   if (n < 8) return 1;
   size_t m = n - 1;
@@ -91,14 +121,17 @@ int rnn_seasonal_period(const double *y, size_t n) {
   /* Local peaks above the significance bound; the first one within 80% of
   ** the highest is the fundamental period (its multiples peak too). The
   ** autocorrelations ac[1 ..] are computed as the scan needs them. */
-  double ac[RNN_MAX_WINDOW + 8];
+  double ac[RNN_MAX_WINDOW + 20];
   int have = 0; /* ac[1 .. have] are known */
+  double *d = rnn_malloc(m * sizeof *d);
+  if (d)
+    for (size_t i = 0; i < m; i++) d[i] = y[i + 1] - y[i] - mean;
   int peaks[64], np = 0;
   double peak_r[64], top = 0.0, bound = 2.0 / sqrt((double)n);
   for (int k = 2; k <= maxlag && np < 64; k++) {
     while (have < k + 1) {
-      acf4(y, m, mean, var, have + 1, ac);
-      have += 4;
+      acf16(y, d, m, mean, var, have + 1, ac);
+      have += 16;
     }
     double r = ac[k];
     if (r > ac[k - 1] && r >= ac[k + 1] && r > bound) {
@@ -107,6 +140,7 @@ int rnn_seasonal_period(const double *y, size_t n) {
       if (r > top) top = r;
     }
   }
+  rnn_free(d);
   int best = 0;
   for (int i = 0; i < np && !best; i++)
     if (peak_r[i] >= 0.8 * top) best = peaks[i];
