@@ -192,15 +192,26 @@ X86_FMA static void gemm_avx2(const gemm_args *g) {
     const float *A = g->A + (size_t)k0 * g->aks, *B = g->B + (size_t)k0 * g->ldb;
     /* Row blocks of six, then of four: two of four where one of six would
     ** leave two rows (M = 6q + 2), which would run at half speed. */
-    int i = 0, six = g->M % 6 == 2 && g->M >= 8 ? g->M / 6 - 1 : g->M / 6;
-    for (; i < 6 * six; i += 6)
+    int six = g->M % 6 == 2 && g->M >= 8 ? g->M / 6 - 1 : g->M / 6;
+    int rows = 6 * six + (g->M - 6 * six) / 4 * 4; /* rows in blocks */
+#define HEIGHT(i) ((i) < 6 * six ? 6 : 4)
+#define BLOCK(i, j)                                                       \
+  (HEIGHT(i) == 6 ? block_6x16 : block_4x16)(                             \
+      g, A + (i) * g->ars, B + (j), g->C + (i) * g->ldc + (j),            \
+      bias ? bias + (j) : NULL, K)
+    if (g->M < g->N) {
+      /* Few rows (a minibatch times a weight matrix): columns outer, so
+      ** each strip of B is loaded into L1 once for every row block. */
       for (int j = 0; j < jb; j += 16)
-        block_6x16(g, A + i * g->ars, B + j, g->C + i * g->ldc + j,
-                   bias ? bias + j : NULL, K);
-    for (; i + 4 <= g->M; i += 4)
-      for (int j = 0; j < jb; j += 16)
-        block_4x16(g, A + i * g->ars, B + j, g->C + i * g->ldc + j,
-                   bias ? bias + j : NULL, K);
+        for (int i = 0; i < rows; i += HEIGHT(i)) BLOCK(i, j);
+    } else {
+      /* Rows outer: each block of A stays in L1 for every column block. */
+      for (int i = 0; i < rows; i += HEIGHT(i))
+        for (int j = 0; j < jb; j += 16) BLOCK(i, j);
+    }
+#undef BLOCK
+#undef HEIGHT
+    int i = rows;
     /* The columns right of the blocks, then the rows below them. */
     if (jb < g->N)
       for (int r = 0; r < i; r++) row(g, r, jb, k0, K, bias);

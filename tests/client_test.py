@@ -8,6 +8,7 @@ and exits 1 if any failed.
 """
 import csv
 import os
+import json
 import sqlite3
 import sys
 import tempfile
@@ -99,6 +100,12 @@ def test_group_by_and_backtest():
         "FROM s WHERE id = 'a' ORDER BY t", (model,)).fetchall()
     check("backtest", [f is None for _, f in bt[:7]] == [True] * 6 + [False] and all(isinstance(f, float) for _, f in bt[6:]),
           repr(bt[:8]))
+    # rnn_backtest: the series from Python as JSON; the same numbers as rnn_next.
+    values = [v for (v,) in con.execute("SELECT v FROM s WHERE id = 'a' ORDER BY t")]
+    rows = con.execute("SELECT pos, actual, predicted FROM rnn_backtest(?, ?)", (model, json.dumps(values))).fetchall()
+    check("batched_backtest", [p for p, _, _ in rows] == list(range(7, 61)) and
+          [f for _, _, f in rows] == [f for _, f in bt[6:]] and [a for _, a, _ in rows] == values[6:],
+          repr(rows[:3]))
 
 
 def test_verbose_on_stderr():
