@@ -97,17 +97,15 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
     bt_reset(c);
     return SQLITE_NOMEM;
   }
-  for (size_t done = 0; done < n; done += RNN_ROWS_BATCH) {
-    int count = n - done < RNN_ROWS_BATCH ? (int)(n - done) : RNN_ROWS_BATCH;
-    rnn_err e;
-    rnn_status st = rnn_predict_rows(m, c->series, (size_t)c->W + done, count,
-                                     c->predicted + done, &e);
-    if (st != RNN_OK) {
-      bt_reset(c);
-      if (st == RNN_ENOMEM) return SQLITE_NOMEM;
-      err = sqlite3_mprintf("%s: %s", FN, e.msg);
-      return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
-    }
+  /* n < INT_MAX: every JSON entry takes at least two bytes of a TEXT. */
+  rnn_err e;
+  rnn_status st = rnn_predict_rows(m, c->series, (size_t)c->W, (int)n,
+                                   c->predicted, &e);
+  if (st != RNN_OK) {
+    bt_reset(c);
+    if (st == RNN_ENOMEM) return SQLITE_NOMEM;
+    err = sqlite3_mprintf("%s: %s", FN, e.msg);
+    return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
   }
   rnn_interval(m, 1, level, &c->half); /* rule 4 */
   c->n = n;
