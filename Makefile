@@ -31,7 +31,7 @@ C_TESTS  := test_json test_grad test_ref test_blob
 # Everything is built in $(B); the sanitizer build uses build-asan/.
 B ?= build
 
-.PHONY: all test asan fuzz cross bench demo deps clean install
+.PHONY: all test asan fuzz cross bench eval demo deps clean install
 all: dist/rnn.so
 
 dist/rnn.so: $(CORE_SRC) $(EXT_SRC) $(HEADERS)
@@ -120,6 +120,12 @@ cross: $(B)/model_crc
 BENCH_ARGS ?=
 bench: $(B)/rnn.so
 	/usr/bin/python3 bench/bench.py --ext $(B)/rnn $(BENCH_ARGS)
+
+# Forecast accuracy of the defaults on the dev data sets (../shared/data),
+# scored with the M4 protocol against Naive2 and seasonal naive; see bench/eval.py.
+EVAL_ARGS ?=
+eval: $(B)/rnn.so
+	/usr/bin/python3 bench/eval.py --ext $(B)/rnn $(EVAL_ARGS)
 
 demo: dist/rnn.so
 	$(SQLITE3) < sql/demo.sql

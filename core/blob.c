@@ -13,7 +13,8 @@
 **      checksum, since a newer writer may lay out the rest differently).
 **      Version 1 (the first builds, Elman only) is still read: its OPTS
 **      chunk is shorter and the options it lacks take the values those
-**      builds always used.
+**      builds always used. Version 2 models are the network alone (method
+**      "network") with the sqrt(step) interval scales.
 **   3. Total length different from the BLOB's size, or a checksum mismatch:
 **      RNN_ECORRUPT.
 **   4. Every chunk length is checked against the bytes left before it is
@@ -21,11 +22,18 @@
 **   5. Every count is checked against the architecture and the payload
 **      length before anything is allocated: a network's ARCH must pass
 **      rnn_arch_layout and give the stored parameter count; NORM has one
-**      pair per input column, TAIL exactly window x input values, PARM
+**      pair per input column, TAIL exactly window x input values (format
+**      3: at least the window, at most RNN_MAX_TAIL rows), PARM
 **      exactly the parameter count, CALI exactly its count of errors.
 **   6. Numbers must be usable: finite parameters, tail and statistics, a
-**      positive scale, known enumerations, calibration errors finite,
-**      non-negative and ascending.
+**      positive scale, known enumerations, calibration errors and step
+**      scales finite, non-negative and ascending.
+**   7. Format 3 adds two optional chunks: STEP (the interval scale of each
+**      calibrated step; exactly CALI's step count) and COMP (the forecast's
+**      components and the candidates; each component known, with the
+**      parameters its kind has, reading no more rows than TAIL holds, and
+**      the network only in a network model). Older formats may not have
+**      them.
 */
 #include <math.h>
 #include <string.h>
@@ -132,6 +140,12 @@ static void put_step(writer *w, const rnn_step *st) {
   put_u32(w, (uint32_t)st->month_end);
 }
 
+static void put_component(writer *w, const rnn_component *c) {
+  put_u32(w, (uint32_t)c->kind);
+  put_u32(w, (uint32_t)c->period);
+  put_u32(w, (uint32_t)c->seasons);
+}
+
 /* Starts a chunk; returns the offset of its length field. */
 static size_t chunk_begin(writer *w, const char tag[4]) {
   put_bytes(w, tag, 4);
@@ -184,10 +198,11 @@ static void write_model(writer *w, const rnn_model *m) {
   chunk_end(w, at);
 
   at = chunk_begin(w, "TAIL");
-  put_u32(w, (uint32_t)W);
+  put_u32(w, (uint32_t)m->tail_rows);
   put_u32(w, (uint32_t)C);
-  for (size_t i = 0; i < (size_t)W * C; i++) put_f64(w, m->tail[i]);
+  for (size_t i = 0; i < (size_t)m->tail_rows * C; i++) put_f64(w, m->tail[i]);
   chunk_end(w, at);
+  (void)W;
 
   at = chunk_begin(w, "OPTS");
   int ints[] = {o->cell,      o->activation, o->hidden,       o->layers,
@@ -205,6 +220,7 @@ static void write_model(writer *w, const rnn_model *m) {
   put_f64(w, o->validation);
   put_f64(w, o->max_seconds);
   put_u64(w, o->seed);
+  put_u32(w, (uint32_t)o->method);
   chunk_end(w, at);
 
   at = chunk_begin(w, "TRAI");
@@ -234,6 +250,27 @@ static void write_model(writer *w, const rnn_model *m) {
   put_u32(w, (uint32_t)m->cal_n);
   for (int i = 0; i < m->cal_n; i++) put_f64(w, m->cal_resid[i]);
   chunk_end(w, at);
+
+  if (m->cal_scale) {
+    at = chunk_begin(w, "STEP");
+    put_u32(w, (uint32_t)m->cal_steps);
+    for (int i = 0; i < m->cal_steps; i++) put_f64(w, m->cal_scale[i]);
+    chunk_end(w, at);
+  }
+
+  if (m->n_comp > 0) {
+    at = chunk_begin(w, "COMP");
+    put_u32(w, (uint32_t)m->fc_flags);
+    put_u32(w, (uint32_t)m->period2);
+    put_u32(w, (uint32_t)m->n_comp);
+    for (int i = 0; i < m->n_comp; i++) put_component(w, &m->comp[i]);
+    put_u32(w, (uint32_t)m->n_cand);
+    for (int i = 0; i < m->n_cand; i++) {
+      put_component(w, &m->cand[i]);
+      put_f64(w, m->cand_mae[i]);
+    }
+    chunk_end(w, at);
+  }
 
   if (m->kind == RNN_MODEL_NETWORK) {
     at = chunk_begin(w, "PARM");
@@ -326,9 +363,10 @@ static void get_step(reader *r, rnn_step *st, int *ok) {
 }
 
 enum { C_MODL, C_ARCH, C_NORM, C_TAIL, C_OPTS, C_TRAI, C_METR, C_CALI, C_PARM,
-       N_CHUNKS };
+       C_STEP, C_COMP, N_CHUNKS };
 static const char *const chunk_tags[N_CHUNKS] = {
-    "MODL", "ARCH", "NORM", "TAIL", "OPTS", "TRAI", "METR", "CALI", "PARM"};
+    "MODL", "ARCH", "NORM", "TAIL", "OPTS", "TRAI", "METR", "CALI", "PARM",
+    "STEP", "COMP"};
 
 static rnn_status corrupt(rnn_err *e, const char *what) {
   return rnn_fail(e, RNN_ECORRUPT, "corrupt rnn model (%s)", what);
@@ -377,9 +415,53 @@ static int read_opts(rnn_options *o, reader *r, int version) {
     o->max_seconds = get_f64(r);
   }
   o->seed = get_u64(r);
+  o->method = version >= 3 ? get_int(r, 0, 1, &ok) : RNN_METHOD_NETWORK;
   return ok && !r->bad && o->dropout >= 0 && o->dropout <= 0.9 &&
          isfinite(o->lr) && isfinite(o->clip) && o->validation >= 0 &&
          o->validation <= 0.5 && isfinite(o->max_seconds);
+}
+
+/* Reads a component; valid when it is known, reads at most the model's
+** tail, and is the network only in a network model. */
+static int get_component(reader *r, const rnn_model *m, rnn_component *c) {
+  int ok = 1;
+  c->kind = get_int(r, 0, RNN_COMP_COUNT - 1, &ok);
+  c->period = get_int(r, 0, RNN_MAX_TAIL, &ok);
+  c->seasons = get_int(r, 0, 8, &ok);
+  int needs_period = c->kind == RNN_COMP_DRIFT || c->kind == RNN_COMP_SNAIVE ||
+                     c->kind == RNN_COMP_PROFILE ||
+                     c->kind == RNN_COMP_PROFILE_TREND;
+  int needs_seasons = c->kind == RNN_COMP_PROFILE ||
+                      c->kind == RNN_COMP_PROFILE_TREND;
+  if ((needs_period && c->period < 1) || (!needs_period && c->period) ||
+      (needs_seasons && c->seasons < 1) || (!needs_seasons && c->seasons) ||
+      (c->kind == RNN_COMP_NETWORK && m->kind != RNN_MODEL_NETWORK))
+    ok = 0;
+  return ok && !r->bad;
+}
+
+/* The COMP chunk: flags, the second period, the components (each reading
+** no more than the tail), the candidates and their validation errors. */
+static int read_components(rnn_model *m, reader *r) {
+  int ok = 1;
+  m->fc_flags = get_int(r, 0, RNN_FC_LOG | RNN_FC_NONNEG, &ok);
+  m->period2 = get_int(r, 0, RNN_MAX_TAIL, &ok);
+  m->n_comp = get_int(r, 1, RNN_MAX_COMPONENTS, &ok);
+  for (int i = 0; i < m->n_comp && ok; i++) {
+    ok = get_component(r, m, &m->comp[i]);
+    if (rnn_component_rows(&m->comp[i]) > m->tail_rows &&
+        m->comp[i].kind != RNN_COMP_PROFILE &&
+        m->comp[i].kind != RNN_COMP_PROFILE_TREND)
+      ok = 0; /* a profile reads as many whole cycles as the tail holds */
+    if (m->comp[i].period > m->tail_rows) ok = 0;
+  }
+  m->n_cand = get_int(r, 0, RNN_MAX_CANDIDATES, &ok);
+  for (int i = 0; i < m->n_cand && ok; i++) {
+    ok = get_component(r, m, &m->cand[i]);
+    m->cand_mae[i] = get_f64(r);
+    if (isnan(m->cand_mae[i]) || m->cand_mae[i] < 0) ok = 0;
+  }
+  return ok && !r->bad;
 }
 
 /* Reads one chunk's payload r into m. MODL and ARCH come first, which the
@@ -436,9 +518,13 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
     case C_TAIL: {
       uint32_t rows = get_u32(r);
       uint32_t cols = version == 1 ? 1 : get_u32(r);
-      if (r->bad || rows != (uint32_t)W || cols != (uint32_t)C ||
+      /* Format 3: a longer history for the components (checked against
+      ** them in C_COMP). */
+      int longer = version >= 3 && rows > (uint32_t)W && rows <= RNN_MAX_TAIL;
+      if (r->bad || (rows != (uint32_t)W && !longer) || cols != (uint32_t)C ||
           r->n - r->pos != (size_t)rows * cols * 8)
         return corrupt(e, "tail");
+      m->tail_rows = (int)rows;
       if (!(m->tail = rnn_malloc((size_t)rows * cols * sizeof *m->tail)))
         return RNN_ENOMEM;
       for (size_t i = 0; i < (size_t)rows * cols; i++)
@@ -497,6 +583,23 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
       }
       break;
     }
+    case C_STEP: {
+      uint32_t K = get_u32(r);
+      if (r->bad || K != (uint32_t)m->cal_steps || K == 0 ||
+          r->n - r->pos != (size_t)K * 8)
+        return corrupt(e, "calibration steps");
+      if (!(m->cal_scale = rnn_malloc((size_t)K * sizeof *m->cal_scale)))
+        return RNN_ENOMEM;
+      for (uint32_t i = 0; i < K; i++) {
+        double v = m->cal_scale[i] = get_f64(r);
+        if (!(v >= 0) || !isfinite(v) || (i && v < m->cal_scale[i - 1]))
+          return corrupt(e, "calibration steps");
+      }
+      break;
+    }
+    case C_COMP:
+      if (!read_components(m, r)) return corrupt(e, "components");
+      break;
     case C_PARM: {
       uint64_t n = get_u64(r);
       if (r->bad || n != m->layout.n_params || (r->n - r->pos) / 4 != n ||
@@ -577,6 +680,11 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
   for (int i = 0; i < N_CHUNKS; i++) {
     int needed = version >= 2 || (i != C_MODL && i != C_METR && i != C_CALI);
     if (i == C_PARM) needed = m->kind == RNN_MODEL_NETWORK;
+    if (i == C_STEP || i == C_COMP) needed = 0;
+    if (seen[i] && version < 3 && (i == C_STEP || i == C_COMP)) {
+      rc = corrupt(e, "chunk of a later format");
+      goto fail;
+    }
     if (seen[i] && !needed && i == C_PARM) {
       rc = corrupt(e, "parameters");
       goto fail;

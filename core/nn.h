@@ -295,13 +295,12 @@ double rnn_batcher_run(rnn_batcher *b, const float *params, float *grad);
 ** every value is missing. */
 int64_t rnn_fill_missing(double *y, size_t n, size_t stride);
 
-/* The seasonal period of y: the lag of the strongest autocorrelation peak
-** of the differenced series (series.c rule 2), or 1 when there is none. */
-int rnn_seasonal_period(const double *y, size_t n);
+/* The seasonal periods of y (series.c rule 2): *p1 the cycle (1 when there
+** is none), *p2 a longer cycle that is a multiple of it (0 when none). */
+#define RNN_MAX_PERIOD 1000
+rnn_status rnn_seasonal_periods(const double *y, size_t n, int *p1, int *p2);
 
-/* The window "auto" chooses: the period if there is one, else a default;
-** rnn_window_for_period when the period is known. */
-int rnn_auto_window(const double *y, size_t n);
+/* The window "auto" chooses for a series of n points with period p1. */
 int rnn_window_for_period(int period, size_t n);
 
 /* ------------------------------------------------------------ predict.c */
@@ -320,5 +319,34 @@ static inline float rnn_anchor(const float *rows, int W, int C) {
 ** have capacity for B windows. */
 void rnn_forecast_z(const rnn_model *m, rnn_work *w, float *rows, int B,
                     int K, float *out);
+
+/* ---------------------------------------------------------- components.c */
+
+/* Forecasts h values (data units) of component c from the n rows (stride C,
+** value in column 0) of y; logs: profiles on logarithms (rule 1). Not the
+** network. */
+void rnn_component_forecast(const rnn_component *c, const double *y, size_t n,
+                            int C, int logs, int h, double *out);
+/* The candidates of rule 2 for `rows` rows of history; returns how many
+** (at most RNN_MAX_CANDIDATES). */
+int rnn_candidates(rnn_component *out, int p1, int p2, int horizon,
+                   size_t rows, int network);
+/* Rule 3: scores the candidates at the validation origins (origin[j] the
+** first forecast row; netf (origins, K) the network's forecasts there, data
+** units, or NULL when there is no network), keeps the best in m, and
+** writes the combination's errors (origins, K; NaN where the truth is
+** unknown) to err. */
+rnn_status rnn_choose_components(rnn_model *m, const double *v, size_t n,
+                                 int C, const size_t *origin, int origins,
+                                 const double *netf, int K, int p2,
+                                 double *err);
+/* Rule 5: the per-step calibration from errors err (origins, K). */
+rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,
+                               int K);
+/* Rule 4 on a forecast of h values. */
+void rnn_clamp_forecast(const rnn_model *m, double *out, int h);
+
+/* Sorts a[0..n-1] ascending (heap sort: deterministic, allocation-free). */
+void rnn_sort_doubles(double *a, size_t n);
 
 #endif

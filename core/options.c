@@ -24,7 +24,7 @@ void rnn_options_init(rnn_options *o) {
   o->dropout = 0.0;
   o->bidirectional = 0;
   o->window = RNN_WINDOW_AUTO;
-  o->horizon = 1;
+  o->horizon = RNN_HORIZON_AUTO;
   o->epochs = 200;
   o->batch = 32;
   o->optimizer = RNN_OPT_ADAM;
@@ -41,6 +41,7 @@ void rnn_options_init(rnn_options *o) {
   o->threads = 0;
   o->max_seconds = 0;
   o->verbose = 0;
+  o->method = RNN_METHOD_AUTO;
 }
 
 static const char *const cell_names[] = {"rnn", "gru", "lstm"};
@@ -51,6 +52,7 @@ static const char *const opt_names[] = {"adam", "sgd", "momentum"};
 static const char *const missing_names[] = {"interpolate", "error"};
 static const char *const dup_names[] = {"error", "mean", "last"};
 static const char *const short_names[] = {"fallback", "error", "null"};
+static const char *const method_names[] = {"auto", "network"};
 
 #define NAME(table, i) \
   ((i) >= 0 && (size_t)(i) < sizeof table / sizeof table[0] ? table[i] : "?")
@@ -62,6 +64,7 @@ const char *rnn_optimizer_name(int opt) { return NAME(opt_names, opt); }
 const char *rnn_missing_name(int v) { return NAME(missing_names, v); }
 const char *rnn_duplicates_name(int v) { return NAME(dup_names, v); }
 const char *rnn_short_name(int v) { return NAME(short_names, v); }
+const char *rnn_method_name(int v) { return NAME(method_names, v); }
 
 /* Rule 3 for integers: a JSON number with no fraction in [lo, hi]. */
 static rnn_status get_int(const rnn_json *v, const char *key, double lo,
@@ -91,8 +94,8 @@ static rnn_status get_enum(const rnn_json *v, const char *key,
 
 #define ALLOWED_KEYS                                                       \
   "activation, batch, bidirectional, cell, clip, dropout, duplicates, "      \
-  "epochs, hidden, horizon, layers, loss, lr, max_seconds, missing, "         \
-  "normalize, optimizer, patience, seed, short, threads, validation, "        \
+  "epochs, hidden, horizon, layers, loss, lr, max_seconds, method, "          \
+  "missing, normalize, optimizer, patience, seed, short, threads, validation, "        \
   "verbose, window"
 
 /* Rule 3 for numbers: a JSON number in [lo, hi]. */
@@ -134,8 +137,23 @@ static rnn_status read_member(rnn_options *o, const rnn_json *m, rnn_err *e) {
                     &o->optimizer, e);
   if (!strcmp(k, "hidden")) return get_int(m, k, 1, RNN_MAX_HIDDEN, &o->hidden, e);
   if (!strcmp(k, "layers")) return get_int(m, k, 1, RNN_MAX_LAYERS, &o->layers, e);
-  if (!strcmp(k, "horizon"))
-    return get_int(m, k, 1, RNN_MAX_HORIZON, &o->horizon, e);
+  if (!strcmp(k, "horizon")) {
+    if (m->type == RNN_JSON_STRING && !strcmp(m->str, "auto")) {
+      o->horizon = RNN_HORIZON_AUTO;
+      return RNN_OK;
+    }
+    if (m->type != RNN_JSON_NUMBER || m->num != floor(m->num) || m->num < 1 ||
+        m->num > RNN_MAX_HORIZON)
+      return rnn_fail(e, RNN_EINVAL,
+                      "option \"horizon\" must be \"auto\" or an integer from "
+                      "1 to %d",
+                      RNN_MAX_HORIZON);
+    o->horizon = (int)m->num;
+    return RNN_OK;
+  }
+  if (!strcmp(k, "method"))
+    return get_enum(m, k, method_names, 2, "\"auto\" or \"network\"",
+                    &o->method, e);
   if (!strcmp(k, "epochs")) return get_int(m, k, 1, 100000, &o->epochs, e);
   if (!strcmp(k, "batch")) return get_int(m, k, 1, 65536, &o->batch, e);
   if (!strcmp(k, "seed")) {

@@ -16,11 +16,18 @@
 **      known row's.
 **   4. The seasonal-naive fallback repeats the last season of its tail.
 **   5. Intervals (split conformal): the n calibration errors are the
-**      validation forecasts' absolute errors divided by sqrt(step), pooled
-**      over the calibrated steps (errors of a recursive forecast grow
-**      roughly like a random walk's). The half-width for step s at level L
-**      is sqrt(s) times the ceil((n + 1) L)-th smallest of them (the
-**      largest when n is too small for L).
+**      validation forecasts' absolute errors divided by the scale of their
+**      step, pooled over the calibrated steps. The half-width for step s at
+**      level L is the step's scale times the ceil((n + 1) L)-th smallest of
+**      them (the largest when n is too small for L). The scale of a step is
+**      its mean absolute validation error (made non-decreasing; beyond the
+**      calibrated steps it grows with sqrt(step); components.c rule 5); in
+**      models of formats 1 and 2 it is sqrt(step) (errors of a recursive
+**      forecast grow roughly like a random walk's).
+**   6. A model with components (method "auto") forecasts the mean of its
+**      components (components.c), each reading the last rows it needs of
+**      the window (tail_rows rows); the network reads the last W. A series
+**      that never went below zero is forecast at or above zero.
 */
 #include <math.h>
 #include <string.h>
@@ -71,7 +78,10 @@ struct rnn_predictor {
   rnn_work w;   /* batch of cap windows, weights transposed once */
   int cap;
   float *rows;  /* (cap, W, C) normalised windows */
-  double *buf;  /* (W, C) one window in data units */
+  double *buf;  /* (R, C) one window in data units, R = tail_rows */
+  double *comb; /* (cap) rnn_predict_rows: the components' part */
+  double *part; /* (h) one component's forecast */
+  int hcap;
   float *z;     /* (zcap) outputs */
   int zcap;
   int *slot;    /* (cap) rnn_predict_rows: the output row of each window */
@@ -82,6 +92,8 @@ void rnn_predictor_free(struct rnn_predictor *p) {
   rnn_work_free(&p->w);
   rnn_free(p->rows);
   rnn_free(p->buf);
+  rnn_free(p->comb);
+  rnn_free(p->part);
   rnn_free(p->z);
   rnn_free(p->slot);
   rnn_free(p);
@@ -93,6 +105,7 @@ static rnn_status predictor(rnn_model *m, struct rnn_predictor **slot, int cap,
                             int h, struct rnn_predictor **out, rnn_err *e) {
   const rnn_arch *a = &m->arch;
   size_t WC = (size_t)a->window * a->input;
+  size_t RC = (size_t)m->tail_rows * a->input;
   struct rnn_predictor *p = *slot;
   if (!p) {
     if (m->kind == RNN_MODEL_NETWORK) {
@@ -109,13 +122,15 @@ static rnn_status predictor(rnn_model *m, struct rnn_predictor **slot, int cap,
     if (!(p = rnn_calloc(1, sizeof *p))) return RNN_ENOMEM;
     p->cap = cap;
     p->rows = rnn_malloc((size_t)cap * WC * sizeof *p->rows);
-    p->buf = rnn_malloc(WC * sizeof *p->buf);
+    p->buf = rnn_malloc(RC * sizeof *p->buf);
+    p->comb = rnn_malloc((size_t)cap * sizeof *p->comb);
     p->slot = rnn_malloc((size_t)cap * sizeof *p->slot);
     rnn_status rc = RNN_OK;
-    if (p->rows && p->buf && p->slot && m->kind == RNN_MODEL_NETWORK &&
+    int ok = p->rows && p->buf && p->comb && p->slot;
+    if (ok && m->kind == RNN_MODEL_NETWORK &&
         (rc = rnn_work_init(&p->w, a, cap, 0.0)) == RNN_OK)
       p->w.wt_fixed = 1;
-    if (!p->rows || !p->buf || !p->slot || rc) {
+    if (!ok || rc) {
       rnn_predictor_free(p);
       return rc ? rc : RNN_ENOMEM;
     }
@@ -127,61 +142,91 @@ static rnn_status predictor(rnn_model *m, struct rnn_predictor **slot, int cap,
     p->z = z;
     p->zcap = h * cap;
   }
+  if (h > p->hcap) {
+    double *part = rnn_realloc(p->part, (size_t)h * sizeof *part);
+    if (!part) return RNN_ENOMEM;
+    p->part = part;
+    p->hcap = h;
+  }
   *out = p;
   return RNN_OK;
 }
 
-/* Rule 1 for the window in buf: fills missing values; 0 if a column has
-** no known value (*col says which). */
+/* Rule 1 for the window in buf (R rows): fills missing values; 0 if a
+** column has no known value (*col says which). */
 static int fill_window(const rnn_model *m, double *buf, int *col) {
-  int W = m->arch.window, C = m->arch.input;
+  int R = m->tail_rows, C = m->arch.input;
   for (int c = 0; c < C; c++)
-    if (rnn_fill_missing(buf + c, (size_t)W, (size_t)C) < 0) {
+    if (rnn_fill_missing(buf + c, (size_t)R, (size_t)C) < 0) {
       *col = c;
       return 0;
     }
   return 1;
 }
 
-/* Rule 2 for the window in buf: normalised into rows. */
+/* Rule 2 for the last W rows of the window in buf: normalised into rows. */
 static void normalise_window(const rnn_model *m, const double *buf, float *rows) {
   int W = m->arch.window, C = m->arch.input;
+  const double *last = buf + (size_t)(m->tail_rows - W) * C;
   for (int i = 0; i < W; i++)
     for (int c = 0; c < C; c++)
-      rows[i * C + c] = (float)((buf[i * C + c] - m->shift[c]) / m->scale[c]);
+      rows[i * C + c] = (float)((last[i * C + c] - m->shift[c]) / m->scale[c]);
+}
+
+/* Rule 6: out[0..h-1] = the components' share of the forecast from the
+** window in buf, leaving the network's share (weight returned) to the
+** caller. */
+static double components(const rnn_model *m, const double *buf, int h,
+                         double *part, double *out) {
+  double net = 0.0;
+  for (int s = 0; s < h; s++) out[s] = 0.0;
+  for (int i = 0; i < m->n_comp; i++) {
+    if (m->comp[i].kind == RNN_COMP_NETWORK) {
+      net += 1.0 / m->n_comp;
+      continue;
+    }
+    rnn_component_forecast(&m->comp[i], buf, (size_t)m->tail_rows,
+                           m->arch.input, m->fc_flags & RNN_FC_LOG, h, part);
+    for (int s = 0; s < h; s++) out[s] += part[s] / m->n_comp;
+  }
+  return m->n_comp ? net : 1.0;
 }
 
 rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
                        rnn_err *e) {
   const rnn_arch *a = &m->arch;
-  int W = a->window, C = a->input, col;
+  int R = m->tail_rows, C = a->input, col;
   if (h < 1) return rnn_fail(e, RNN_EINVAL, "h must be at least 1");
   struct rnn_predictor *p = NULL;
   rnn_status rc = predictor(m, &m->pred, 1, h, &p, e);
   if (rc) return rc;
   double *buf = p->buf;
-  memcpy(buf, win ? win : m->tail, (size_t)W * C * sizeof *buf);
+  memcpy(buf, win ? win : m->tail, (size_t)R * C * sizeof *buf);
   if (!fill_window(m, buf, &col)) {
     if (col == 0) return rnn_fail(e, RNN_EINVAL, "every value in the window is missing");
     return rnn_fail(e, RNN_EINVAL, "every value of x%d in the window is missing", col);
   }
   if (m->kind == RNN_MODEL_SNAIVE) {
     /* Rule 4. */
-    for (int s = 0; s < h; s++) out[s] = buf[(size_t)(s % W) * C];
+    for (int s = 0; s < h; s++) out[s] = buf[(size_t)(s % R) * C];
     return RNN_OK;
   }
-  normalise_window(m, buf, p->rows);
-  rnn_forecast_z(m, &p->w, p->rows, 1, h, p->z);
-  for (int s = 0; s < h; s++)
-    out[s] = (double)p->z[s] * m->scale[0] + m->shift[0];
+  double net = components(m, buf, h, p->part, out);
+  if (net > 0) {
+    normalise_window(m, buf, p->rows);
+    rnn_forecast_z(m, &p->w, p->rows, 1, h, p->z);
+    for (int s = 0; s < h; s++)
+      out[s] += net * ((double)p->z[s] * m->scale[0] + m->shift[0]);
+  }
+  rnn_clamp_forecast(m, out, h);
   return RNN_OK;
 }
 
 rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
                             int count, double *out, rnn_err *e) {
   const rnn_arch *a = &m->arch;
-  int W = a->window, C = a->input, col;
-  if (first < (size_t)W || count < 0)
+  int R = m->tail_rows, C = a->input, col;
+  if (first < (size_t)R || count < 0)
     return rnn_fail(e, RNN_EINVAL, "rows before the first full window");
   /* Batches of RNN_ROWS_BATCH windows, fewer for a network so large that
   ** their buffers would take more than an eighth of the memory limit. */
@@ -192,24 +237,30 @@ rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
   struct rnn_predictor *p = NULL;
   rnn_status rc = predictor(m, &m->batch, cap, 1, &p, e);
   if (rc) return rc;
-  size_t WC = (size_t)W * C;
+  size_t WC = (size_t)a->window * C, RC = (size_t)R * C;
+  double net = 0.0;
   for (int done = 0; done < count; done += p->cap) {
     int n = count - done < p->cap ? count - done : p->cap, used = 0;
     for (int j = 0; j < n; j++) {
-      memcpy(p->buf, series + (first + done + j - W) * C, WC * sizeof *p->buf);
+      memcpy(p->buf, series + (first + done + j - R) * C, RC * sizeof *p->buf);
       out[done + j] = NAN;
       if (!fill_window(m, p->buf, &col)) continue; /* as rnn_predict's error */
       if (m->kind == RNN_MODEL_SNAIVE) {
         out[done + j] = p->buf[0]; /* rule 4 */
         continue;
       }
-      normalise_window(m, p->buf, p->rows + used * WC);
+      net = components(m, p->buf, 1, p->part, &p->comb[used]);
+      if (net > 0) normalise_window(m, p->buf, p->rows + used * WC);
       p->slot[used++] = done + j;
     }
     if (used == 0) continue;
-    rnn_forecast_z(m, &p->w, p->rows, used, 1, p->z);
-    for (int u = 0; u < used; u++)
-      out[p->slot[u]] = (double)p->z[u] * m->scale[0] + m->shift[0];
+    if (net > 0) rnn_forecast_z(m, &p->w, p->rows, used, 1, p->z);
+    for (int u = 0; u < used; u++) {
+      double f = p->comb[u];
+      if (net > 0) f += net * ((double)p->z[u] * m->scale[0] + m->shift[0]);
+      rnn_clamp_forecast(m, &f, 1);
+      out[p->slot[u]] = f;
+    }
   }
   return RNN_OK;
 }
@@ -218,10 +269,14 @@ int rnn_interval(const rnn_model *m, int s, double level, double *half) {
   *half = NAN;
   if (m->cal_steps < 1 || m->cal_n < 1 || s < 1 || !(level > 0 && level < 1))
     return 0;
-  int n = m->cal_n;
+  int n = m->cal_n, K = m->cal_steps;
   double r = ceil((n + 1) * level);
   int rank = r > n ? n : (int)r;
   if (rank < 1) rank = 1;
-  *half = m->cal_resid[rank - 1] * sqrt((double)s);
+  double scale = sqrt((double)s);
+  if (m->cal_scale)
+    scale = s <= K ? m->cal_scale[s - 1]
+                   : m->cal_scale[K - 1] * sqrt((double)s / K);
+  *half = m->cal_resid[rank - 1] * scale;
   return 1;
 }

@@ -56,8 +56,12 @@ enum { RNN_OPT_ADAM = 0, RNN_OPT_SGD = 1, RNN_OPT_MOMENTUM = 2 };
 enum { RNN_MISSING_INTERPOLATE = 0, RNN_MISSING_ERROR = 1 };
 enum { RNN_DUP_ERROR = 0, RNN_DUP_MEAN = 1, RNN_DUP_LAST = 2 };
 enum { RNN_SHORT_FALLBACK = 0, RNN_SHORT_ERROR = 1, RNN_SHORT_NULL = 2 };
+/* The forecaster: the network and the simple components chosen on the
+** validation windows (core/components.c), or the network alone. */
+enum { RNN_METHOD_AUTO = 0, RNN_METHOD_NETWORK = 1 };
 
 #define RNN_WINDOW_AUTO 0
+#define RNN_HORIZON_AUTO 0
 #define RNN_MAX_HIDDEN 1024
 #define RNN_MAX_WINDOW 1000
 #define RNN_MAX_LAYERS 8
@@ -78,7 +82,8 @@ typedef struct rnn_options {
   double dropout;  /* between stacked layers while training, 0..0.9 */
   int bidirectional; /* 0 or 1 */
   int window;      /* input steps, 1..RNN_MAX_WINDOW, or RNN_WINDOW_AUTO */
-  int horizon;     /* outputs of the head, 1..RNN_MAX_HORIZON */
+  int horizon;     /* outputs of the head, 1..RNN_MAX_HORIZON, or
+                   ** RNN_HORIZON_AUTO (train.c rule 2) */
   int epochs;      /* passes over the training windows */
   int batch;       /* windows per minibatch */
   int optimizer;   /* RNN_OPT_* */
@@ -95,6 +100,7 @@ typedef struct rnn_options {
   int threads;     /* 0 = all cores; never changes the result */
   double max_seconds; /* training time budget, 0 = none */
   int verbose;     /* progress lines (printed by the caller) */
+  int method;      /* RNN_METHOD_* */
 } rnn_options;
 
 void rnn_options_init(rnn_options *o);
@@ -121,6 +127,7 @@ const char *rnn_optimizer_name(int opt);
 const char *rnn_missing_name(int v);
 const char *rnn_duplicates_name(int v);
 const char *rnn_short_name(int v);
+const char *rnn_method_name(int v);
 
 /* ------------------------------------------------------------- timestamps */
 
@@ -224,6 +231,32 @@ enum {
   RNN_MODEL_SNAIVE = 1   /* the short-series fallback: seasonal naive */
 };
 
+/* A forecasting component (core/components.c rule 1). */
+enum {
+  RNN_COMP_NETWORK = 0,
+  RNN_COMP_NAIVE,
+  RNN_COMP_DRIFT,         /* period: the rows the mean change is taken over */
+  RNN_COMP_SMOOTH,
+  RNN_COMP_SNAIVE,        /* period */
+  RNN_COMP_PROFILE,       /* period, seasons */
+  RNN_COMP_PROFILE_TREND, /* period, seasons */
+  RNN_COMP_COUNT
+};
+typedef struct rnn_component {
+  int kind, period, seasons;
+} rnn_component;
+#define RNN_MAX_CANDIDATES 10
+#define RNN_MAX_COMPONENTS 2
+/* The most rows a model keeps as its tail (a profile of 8 cycles of 1000). */
+#define RNN_MAX_TAIL 8000
+/* fc_flags */
+#define RNN_FC_LOG 1    /* profiles work on logarithms */
+#define RNN_FC_NONNEG 2 /* forecasts are kept at or above zero */
+
+const char *rnn_component_name(int kind);
+/* Rows of history a component reads. */
+int rnn_component_rows(const rnn_component *c);
+
 /* Validation metrics over the held-out windows, data units (NaN: none). */
 typedef struct rnn_metrics {
   int64_t windows; /* validation windows */
@@ -245,7 +278,20 @@ typedef struct rnn_model {
   double *shift; /* per column (value, then covariates): */
   double *scale; /*   z = (v - shift) / scale */
 
-  double *tail; /* (arch.window, arch.input): the last rows, data units */
+  double *tail; /* (tail_rows, arch.input): the last rows, data units */
+  int tail_rows; /* rows a forecast reads: arch.window, or more when a
+                 ** component needs a longer history */
+
+  /* The forecast: the mean of comp[0..n_comp-1] (n_comp 0: the network
+  ** alone, as format 1 and 2 models); the candidates and their validation
+  ** errors, for rnn_info. */
+  int fc_flags;  /* RNN_FC_* */
+  int period2;   /* a second, longer seasonal period, 0 = none */
+  int n_comp;
+  rnn_component comp[RNN_MAX_COMPONENTS];
+  int n_cand;
+  rnn_component cand[RNN_MAX_CANDIDATES];
+  double cand_mae[RNN_MAX_CANDIDATES];
 
   rnn_options opts; /* options used, window resolved */
   int period;       /* seasonal period of the training data, 1 = none */
@@ -259,10 +305,12 @@ typedef struct rnn_model {
   rnn_metrics metrics;
 
   /* Interval calibration: the absolute errors of the validation forecasts
-  ** of steps s = 1..cal_steps, each divided by sqrt(s), pooled, ascending. */
+  ** of steps s = 1..cal_steps, each divided by the scale of its step
+  ** (cal_scale, or sqrt(s) in models without it), pooled, ascending. */
   int cal_steps;
   int cal_n;
   double *cal_resid; /* (cal_n) */
+  double *cal_scale; /* (cal_steps) or NULL */
 
   /* Buffers rnn_predict keeps between calls (allocated at the first), so
   ** scoring row after row allocates nothing and transposes the weights
@@ -300,7 +348,7 @@ rnn_status rnn_train(rnn_model **out, const double *y, const double *x,
                      size_t n, int k, const rnn_options *o,
                      const rnn_train_ctl *ctl, rnn_err *e);
 
-/* Forecasts h steps after the rows win (arch.window, arch.input) (data
+/* Forecasts h steps after the rows win (tail_rows, arch.input) (data
 ** units, oldest first, NaN = missing). Writes h values to out. win may be
 ** NULL to start from the model's training tail. Covariates of future steps
 ** repeat the window's last row. */
@@ -314,22 +362,22 @@ rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
 /* One-step forecasts for many rows of one series, as rnn_predict gives them
 ** one by one but computed up to RNN_ROWS_BATCH windows at a time: out[j] is the
 ** forecast of row first + j of series (rows of arch.input values, data
-** units, NaN = missing) from the arch.window rows before it, NaN when that
-** window has a column with no known value. first >= arch.window; count
+** units, NaN = missing) from the tail_rows rows before it, NaN when that
+** window has a column with no known value. first >= tail_rows; count
 ** rows from first on must exist. */
 rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
                             int count, double *out, rnn_err *e);
 
 /* Half-width of the interval at level (0, 1) for forecast step s >= 1
 ** (split conformal on the pooled, step-scaled validation errors: the
-** quantile times sqrt(s); predict.c rule 5). Returns 0 and NaN when the
-** model has no calibration. */
+** quantile times the step's scale; predict.c rule 5). Returns 0 and NaN
+** when the model has no calibration. */
 int rnn_interval(const rnn_model *m, int s, double level, double *half);
 
 /* ------------------------------------------------------------------- BLOB */
 
 /* The format this build writes; it reads every version from 1 up to it. */
-#define RNN_FORMAT_VERSION 2
+#define RNN_FORMAT_VERSION 3
 
 /* Encodes m into a new buffer (rnn_free) of *len bytes. */
 rnn_status rnn_model_encode(const rnn_model *m, unsigned char **out,

@@ -63,7 +63,7 @@ void rnn_model_free(rnn_model *m) {
   if (!m) return;
   void *bufs[] = {m->params,     m->shift,    m->scale,
                   m->tail,       m->train_loss, m->val_loss,
-                  m->cal_resid};
+                  m->cal_resid,  m->cal_scale};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) rnn_free(bufs[i]);
   rnn_predictor_free(m->pred);
   rnn_predictor_free(m->batch);
@@ -138,9 +138,7 @@ static double eval_loss(const rnn_model *m, rnn_work *w, float *target,
   return sum / count;
 }
 
-/* Sorts a[0..n-1] ascending (insertion sort on small runs, heap otherwise:
-** deterministic and allocation-free). */
-static void sort_doubles(double *a, size_t n) {
+void rnn_sort_doubles(double *a, size_t n) {
   if (n < 2) return;
   for (size_t start = n / 2; start-- > 0;) {
     for (size_t r = start;;) {
@@ -179,7 +177,7 @@ static rnn_status calibrate(rnn_model *m, const double *err, int origins,
       if (!isnan(r)) m->cal_resid[at++] = fabs(r) / sqrt(s + 1.0);
     }
   m->cal_n = (int)at;
-  sort_doubles(m->cal_resid, at);
+  rnn_sort_doubles(m->cal_resid, at);
   if (at == 0) m->cal_steps = 0; /* nothing to calibrate on */
   return RNN_OK;
 }
@@ -195,11 +193,34 @@ static double snaive_scale(const double *y, size_t rows, int C, int p) {
   return cnt ? sum / (double)cnt : NAN;
 }
 
-/* Rule 7: forecasts from the latest validation windows, fills the metrics
-** and the calibration. */
+/* Rule 7: the metrics of errors err (origins, K; NaN where the truth is
+** unknown) over the first O steps, v the series they were made on. */
+static void set_metrics(rnn_model *m, const double *v, const double *err,
+                        const size_t *origin, int origins, int K, int O,
+                        size_t train_rows) {
+  int C = m->arch.input;
+  double ae = 0, se = 0, sm = 0;
+  size_t cnt = 0, smc = 0;
+  for (int j = 0; j < origins; j++)
+    for (int s = 0; s < O; s++) {
+      double e = err[(size_t)j * K + s];
+      if (isnan(e)) continue;
+      double y = v[(origin[j] + s) * C], f = y - e;
+      ae += fabs(e), se += e * e, cnt++;
+      if (fabs(y) + fabs(f) > 0) sm += 200.0 * fabs(e) / (fabs(y) + fabs(f)), smc++;
+    }
+  m->metrics.windows = origins;
+  m->metrics.mae = ae / (double)cnt;
+  m->metrics.rmse = sqrt(se / (double)cnt);
+  m->metrics.smape = smc ? sm / (double)smc : 0.0;
+  m->metrics.mase = m->metrics.mae / snaive_scale(v, train_rows, C, m->period);
+}
+
+/* Rule 7: forecasts from the latest validation windows; chooses the
+** components (method "auto"), fills the metrics and the calibration. */
 static rnn_status validate(rnn_model *m, const double *v, const float *z,
                            size_t n, int first, int count, size_t train_rows,
-                           int max_origins) {
+                           int max_origins, int p2) {
   int W = m->arch.window, O = m->arch.output, C = m->arch.input;
   int K = O > 12 ? O : 12;
   if (count > max_origins) {
@@ -212,13 +233,13 @@ static rnn_status validate(rnn_model *m, const double *v, const float *z,
   if ((rc = rnn_work_init(&w, &m->arch, B, 0.0))) return rc;
   float *rows = rnn_malloc((size_t)B * W * C * sizeof *rows);
   float *out = rnn_malloc((size_t)B * K * sizeof *out);
+  double *netf = rnn_malloc((size_t)count * K * sizeof *netf);
   double *err = rnn_malloc((size_t)count * K * sizeof *err);
-  if (!rows || !out || !err) {
+  size_t *origin = rnn_malloc((size_t)count * sizeof *origin);
+  if (!rows || !out || !netf || !err || !origin) {
     rc = RNN_ENOMEM;
     goto done;
   }
-  double ae = 0, se = 0, sm = 0;
-  size_t cnt = 0, smc = 0;
   for (int start = 0; start < count; start += B) {
     int bs = count - start < B ? count - start : B;
     for (int b = 0; b < bs; b++)
@@ -226,37 +247,41 @@ static rnn_status validate(rnn_model *m, const double *v, const float *z,
              (size_t)W * C * sizeof *rows);
     rnn_forecast_z(m, &w, rows, bs, K, out);
     for (int b = 0; b < bs; b++) {
-      size_t origin = (size_t)(first + start + b) + W; /* first target row */
-      for (int s = 0; s < K; s++) {
-        double *e = &err[(size_t)(start + b) * K + s];
-        if (origin + s >= n) {
-          *e = NAN;
-          continue;
-        }
-        double f = out[(size_t)b * K + s] * m->scale[0] + m->shift[0];
-        double y = v[(origin + s) * C];
-        *e = y - f;
-        if (s < O) {
-          ae += fabs(y - f);
-          se += (y - f) * (y - f);
-          cnt++;
-          if (fabs(y) + fabs(f) > 0) sm += 200.0 * fabs(y - f) / (fabs(y) + fabs(f)), smc++;
-        }
-      }
+      int j = start + b;
+      origin[j] = (size_t)(first + j) + W; /* first target row */
+      for (int s = 0; s < K; s++)
+        netf[(size_t)j * K + s] = out[(size_t)b * K + s] * m->scale[0] + m->shift[0];
     }
   }
-  m->metrics.windows = count;
-  m->metrics.mae = ae / (double)cnt;
-  m->metrics.rmse = sqrt(se / (double)cnt);
-  m->metrics.smape = smc ? sm / (double)smc : 0.0;
-  m->metrics.mase = m->metrics.mae / snaive_scale(v, train_rows, C, m->period);
-  rc = calibrate(m, err, count, K);
+  if (m->opts.method == RNN_METHOD_AUTO) {
+    rc = rnn_choose_components(m, v, n, C, origin, count, netf, K, p2, err);
+    if (rc) goto done;
+  } else {
+    for (int j = 0; j < count; j++)
+      for (int s = 0; s < K; s++)
+        err[(size_t)j * K + s] = origin[j] + s < n
+                                     ? v[(origin[j] + s) * C] - netf[(size_t)j * K + s]
+                                     : NAN;
+  }
+  set_metrics(m, v, err, origin, count, K, O, train_rows);
+  rc = rnn_calibrate_steps(m, err, count, K);
 done:
   rnn_work_free(&w);
   rnn_free(rows);
   rnn_free(out);
+  rnn_free(netf);
   rnn_free(err);
+  rnn_free(origin);
   return rc;
+}
+
+/* Rule 2: the horizon "auto" chooses, at most a third of the rows after
+** the first window. */
+static int auto_horizon(int period, size_t n, int W) {
+  int h = period > 1 ? 2 * period : 16;
+  h = h < 8 ? 8 : h > 48 ? 48 : h;
+  size_t cap = n > (size_t)W ? (n - (size_t)W) / 3 : 1;
+  return (size_t)h > cap ? (cap > 0 ? (int)cap : 1) : h;
 }
 
 /* Rule 9: the seasonal-naive fallback on the filled series v (n, C). */
@@ -268,6 +293,8 @@ static rnn_status train_fallback(rnn_model *m, const double *v, size_t n,
   m->period = p;
   m->arch = (rnn_arch){.input = C, .window = p, .output = 1};
   m->opts.window = p;
+  m->tail_rows = p;
+  m->n_comp = 0, m->fc_flags = 0;
   m->tail = rnn_malloc((size_t)p * C * sizeof *m->tail);
   if (!m->tail) return RNN_ENOMEM;
   memcpy(m->tail, v + (n - (size_t)p) * C, (size_t)p * C * sizeof *m->tail);
@@ -339,12 +366,26 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   } else {
     goto nomem;
   }
-  m->period = rnn_seasonal_period(y, n);
+  int p2;
+  rc = rnn_seasonal_periods(y, n, &m->period, &p2);
+  if (y != v) rnn_free(y);
+  if (rc) goto fail;
   int W = o->window == RNN_WINDOW_AUTO ? rnn_window_for_period(m->period, n)
                                        : o->window;
-  int O = o->horizon;
-  if (y != v) rnn_free(y);
+  int O = o->horizon == RNN_HORIZON_AUTO ? auto_horizon(m->period, n, W)
+                                         : o->horizon;
   m->opts.window = W;
+  m->opts.horizon = O;
+  m->tail_rows = W;
+  if (o->method == RNN_METHOD_AUTO) {
+    /* Rule 13. */
+    m->period2 = p2;
+    m->fc_flags = RNN_FC_LOG | RNN_FC_NONNEG;
+    for (size_t i = 0; i < n; i++) {
+      if (!(v[i * C] > 0)) m->fc_flags &= ~RNN_FC_LOG;
+      if (v[i * C] < 0) m->fc_flags &= ~RNN_FC_NONNEG;
+    }
+  }
 
   /* Rule 9. */
   if (n < (size_t)W + (size_t)O) {
@@ -401,12 +442,11 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   m->params = rnn_malloc(np * sizeof *m->params);
   best = rnn_malloc(np * sizeof *best);
   grad = rnn_malloc(np * sizeof *grad);
-  m->tail = rnn_malloc((size_t)W * C * sizeof *m->tail);
   m->train_loss = rnn_calloc((size_t)o->epochs, sizeof *m->train_loss);
   m->val_loss = rnn_calloc((size_t)o->epochs, sizeof *m->val_loss);
   target = rnn_malloc((size_t)EB * O * sizeof *target);
   idx = rnn_malloc((size_t)(nw > EB ? nw : EB) * sizeof *idx);
-  if (!z || !m->params || !best || !grad || !m->tail || !m->train_loss ||
+  if (!z || !m->params || !best || !grad || !m->train_loss ||
       !m->val_loss || !target || !idx)
     goto nomem;
   if ((rc = rnn_work_init(&w, &m->arch, EB, 0.0))) goto fail;
@@ -417,8 +457,6 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   for (size_t i = 0; i < n; i++)
     for (int c = 0; c < C; c++)
       z[i * C + c] = (float)((v[i * C + c] - m->shift[c]) / m->scale[c]);
-  /* Rule 8. */
-  memcpy(m->tail, v + (n - (size_t)W) * C, (size_t)W * C * sizeof *m->tail);
 
   rnn_rng rng;
   rnn_rng_seed(&rng, o->seed);
@@ -506,8 +544,18 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   m->metrics.mae = m->metrics.rmse = m->metrics.smape = m->metrics.mase = NAN;
   if (nval && (rc = validate(m, v, z, n, ntrain, nval, train_rows,
                              out_of_time ? RNN_MIN_CAL_ORIGINS
-                                         : RNN_MAX_CAL_ORIGINS)))
+                                         : RNN_MAX_CAL_ORIGINS,
+                             p2)))
     goto fail;
+  /* Rule 8. */
+  for (int i = 0; i < m->n_comp; i++) {
+    int rows = rnn_component_rows(&m->comp[i]);
+    rows = (size_t)rows < n ? rows : (int)n;
+    m->tail_rows = rows > m->tail_rows ? rows : m->tail_rows;
+  }
+  size_t R = (size_t)m->tail_rows;
+  if (!(m->tail = rnn_malloc(R * C * sizeof *m->tail))) goto nomem;
+  memcpy(m->tail, v + (n - R) * C, R * C * sizeof *m->tail);
   goto done;
 
 nomem:

@@ -90,7 +90,7 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
   size_t rows;
   if ((rc = rnn_ext_read_series(FN, arg[1], m, &c->series, &rows, &err)))
     return rnn_ext_vtab_error(cur, rc, err);
-  c->W = m->arch.window, c->C = m->arch.input;
+  c->W = m->tail_rows, c->C = m->arch.input;
   /* Rule 3: the positions with a full window before them. */
   size_t n = rows > (size_t)c->W ? rows - (size_t)c->W : 0;
   if (n > 0 && !(c->predicted = sqlite3_malloc64((sqlite3_uint64)n * sizeof *c->predicted))) {

@@ -89,7 +89,7 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
     goto fail;
   int has_window = arg[3] && sqlite3_value_type(arg[3]) != SQLITE_NULL;
   if (has_window) {
-    win = sqlite3_malloc64((sqlite3_uint64)m->arch.window * m->arch.input *
+    win = sqlite3_malloc64((sqlite3_uint64)m->tail_rows * m->arch.input *
                            sizeof *win);
     if (!win) goto nomem;
     if ((rc = rnn_ext_read_window(FN, arg[3], m, win, &err))) goto fail;

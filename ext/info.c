@@ -49,7 +49,7 @@ static void append_options(sqlite3_str *s, const rnn_options *o) {
       "\"lr\":%!.15g,\"clip\":%!.15g,\"loss\":\"%s\",\"validation\":%!.15g,"
       "\"patience\":%d,\"normalize\":\"%s\",\"missing\":\"%s\","
       "\"duplicates\":\"%s\",\"short\":\"%s\",\"seed\":%llu,\"threads\":%d,"
-      "\"max_seconds\":%!.15g,\"verbose\":%s}",
+      "\"max_seconds\":%!.15g,\"verbose\":%s,\"method\":\"%s\"}",
       rnn_cell_name(o->cell), rnn_activation_name(o->activation), o->hidden,
       o->layers, o->dropout, o->bidirectional ? "true" : "false", o->window,
       o->horizon, o->epochs, o->batch, rnn_optimizer_name(o->optimizer), o->lr,
@@ -57,7 +57,57 @@ static void append_options(sqlite3_str *s, const rnn_options *o) {
       rnn_normalize_name(o->normalize), rnn_missing_name(o->missing),
       rnn_duplicates_name(o->duplicates), rnn_short_name(o->short_policy),
       (unsigned long long)o->seed, o->threads, o->max_seconds,
-      o->verbose ? "true" : "false");
+      o->verbose ? "true" : "false", rnn_method_name(o->method));
+}
+
+static void append_component(sqlite3_str *s, const rnn_component *c) {
+  sqlite3_str_appendf(s, "{\"kind\":\"%s\"", rnn_component_name(c->kind));
+  if (c->kind == RNN_COMP_DRIFT)
+    sqlite3_str_appendf(s, ",\"span\":%d", c->period);
+  else if (c->period)
+    sqlite3_str_appendf(s, ",\"period\":%d", c->period);
+  if (c->seasons) sqlite3_str_appendf(s, ",\"seasons\":%d", c->seasons);
+}
+
+/* What the forecast is made of and why (core/components.c). */
+static void append_forecast(sqlite3_str *s, const rnn_model *m) {
+  sqlite3_str_appendall(s, ",\"forecast\":");
+  if (m->kind != RNN_MODEL_NETWORK) {
+    sqlite3_str_appendall(s, "{\"components\":[{\"kind\":\"seasonal_naive\"}],"
+                             "\"why\":\"too few rows for the network\"}");
+    return;
+  }
+  if (m->n_comp == 0) {
+    sqlite3_str_appendf(s, "{\"components\":[{\"kind\":\"network\"}],\"why\":\"%s\"}",
+                        m->opts.method == RNN_METHOD_NETWORK
+                            ? "method \\\"network\\\""
+                            : "no validation windows to choose on");
+    return;
+  }
+  sqlite3_str_appendall(s, "{\"components\":[");
+  for (int i = 0; i < m->n_comp; i++) {
+    if (i) sqlite3_str_appendchar(s, 1, ',');
+    append_component(s, &m->comp[i]);
+    sqlite3_str_appendchar(s, 1, '}');
+  }
+  sqlite3_str_appendf(s,
+                      "],\"why\":\"the mean of the %s with the lowest mean "
+                      "absolute error over the validation windows\","
+                      "\"logarithms\":%s,\"nonnegative\":%s,\"period2\":",
+                      m->n_comp == 2 ? "two candidates" : "candidate",
+                      m->fc_flags & RNN_FC_LOG ? "true" : "false",
+                      m->fc_flags & RNN_FC_NONNEG ? "true" : "false");
+  if (m->period2) sqlite3_str_appendf(s, "%d", m->period2);
+  else sqlite3_str_appendall(s, "null");
+  sqlite3_str_appendall(s, ",\"candidates\":[");
+  for (int i = 0; i < m->n_cand; i++) {
+    if (i) sqlite3_str_appendchar(s, 1, ',');
+    append_component(s, &m->cand[i]);
+    sqlite3_str_appendall(s, ",\"validation_mae\":");
+    num(s, m->cand_mae[i]);
+    sqlite3_str_appendchar(s, 1, '}');
+  }
+  sqlite3_str_appendall(s, "]}");
 }
 
 static void rnn_info_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -77,9 +127,9 @@ static void rnn_info_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         rnn_cell_name(a->cell), rnn_activation_name(a->activation), a->layers,
         a->hidden, a->dirs == 2 ? "true" : "false");
   sqlite3_str_appendf(s,
-                      "\"window\":%d,\"horizon\":%d,\"inputs\":%d,"
+                      "\"window\":%d,\"history\":%d,\"horizon\":%d,\"inputs\":%d,"
                       "\"covariates\":%d,\"params\":%lld,",
-                      a->window, a->output, a->input, a->input - 1,
+                      a->window, m->tail_rows, a->output, a->input, a->input - 1,
                       (long long)(net ? m->layout.n_params : 0));
   append_options(s, &m->opts);
   sqlite3_str_appendf(s, ",\"rows\":%lld,\"missing_filled\":%lld,\"first_ts\":",
@@ -105,7 +155,9 @@ static void rnn_info_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     sqlite3_str_appendchar(s, 1, ']');
   }
-  sqlite3_str_appendf(s, "},\"epochs_run\":%d,\"best_epoch\":%d", m->epochs_run,
+  sqlite3_str_appendchar(s, 1, '}');
+  append_forecast(s, m);
+  sqlite3_str_appendf(s, ",\"epochs_run\":%d,\"best_epoch\":%d", m->epochs_run,
                       m->best_epoch);
   num_array(s, "train_loss", m->train_loss, m->epochs_run);
   num_array(s, "validation_loss", m->val_loss, m->epochs_run);

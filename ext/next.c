@@ -85,7 +85,7 @@ static void rnn_next_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     rnn_ext_errorf(ctx, FN, "the model must be the same in every row");
     return;
   }
-  int W = a->m->arch.window, C = a->C;
+  int W = a->m->tail_rows, C = a->C;
   if (a->count == a->cap) {
     /* Grow the ring, unrolling it so head is 0 again. */
     int cap = a->cap ? 2 * a->cap : (W > 16 ? W : 16);
@@ -133,11 +133,11 @@ static void rnn_next_inverse(sqlite3_context *ctx, int argc,
 
 /* Rule 1: the forecast from the last `window` rows, or NULL. */
 static void next_result(sqlite3_context *ctx, next_acc *a) {
-  if (!a || a->failed || !a->m || a->count < a->m->arch.window) {
+  if (!a || a->failed || !a->m || a->count < a->m->tail_rows) {
     if (!a || !a->failed) sqlite3_result_null(ctx);
     return;
   }
-  int W = a->m->arch.window, C = a->C;
+  int W = a->m->tail_rows, C = a->C;
   double out;
   if (!a->win &&
       !(a->win = sqlite3_malloc64((sqlite3_uint64)W * C * sizeof *a->win))) {

@@ -91,7 +91,7 @@ static int parse_rows(const char *fn, const char *what, sqlite3_value *v,
 
 int rnn_ext_read_window(const char *fn, sqlite3_value *v, const rnn_model *m,
                         double *out, char **err) {
-  int W = m->arch.window, C = m->arch.input;
+  int W = m->tail_rows, C = m->arch.input;
   rnn_json *j;
   int res = parse_rows(fn, "window", v, (size_t)W, &j, err);
   if (res != SQLITE_OK) return res;
@@ -144,7 +144,7 @@ static void rnn_predict_fn(sqlite3_context *ctx, int argc,
                            sqlite3_value **argv) {
   rnn_model *m = rnn_ext_model_arg(ctx, FN, argv, 0);
   if (!m) return; /* NULL model, or the error is set */
-  int W = m->arch.window, C = m->arch.input;
+  int W = m->tail_rows, C = m->arch.input;
   int h = 1;
   char *err = NULL;
   int rc0;

@@ -60,8 +60,10 @@ def test_train_predict_forecast():
     # The BLOB goes back in as a bound parameter.
     (nxt,) = con.execute("SELECT rnn_predict(?)", (model,)).fetchone()
     check("predict_float", isinstance(nxt, float) and 300 < nxt < 700, repr(nxt))
-    last12 = "[" + ",".join(str(v) for _, v in rows[-12:]) + "]"
-    (same,) = con.execute("SELECT rnn_predict(?, ?)", (model, last12)).fetchone()
+    # The forecast reads the model's history (rnn_info): the last rows.
+    (hist,) = con.execute("SELECT json_extract(rnn_info(?), '$.history')", (model,)).fetchone()
+    tail = "[" + ",".join(str(v) for _, v in rows[-hist:]) + "]"
+    (same,) = con.execute("SELECT rnn_predict(?, ?)", (model, tail)).fetchone()
     check("window_is_tail", same == nxt, f"{same} != {nxt}")
     fc = con.execute(
         "SELECT step, ts, value, lower, upper FROM rnn_forecast(?, 12)", (model,)
@@ -91,10 +93,10 @@ def test_group_by_and_backtest():
     data = [("a", i, 10 + (i % 6)) for i in range(60)] + [("b", i, 5 + (i % 3)) for i in range(40)] + [("c", 1, 1.0)]
     con.executemany("INSERT INTO s VALUES (?, ?, ?)", data)
     models = con.execute(
-        "SELECT id, json_extract(rnn_info(rnn_train(t, v, '{\"window\":6,\"epochs\":5,\"hidden\":4}')), '$.kind') "
+        "SELECT id, json_extract(rnn_info(rnn_train(t, v, '{\"method\":\"network\",\"horizon\":1,\"window\":6,\"epochs\":5,\"hidden\":4}')), '$.kind') "
         "FROM s GROUP BY id ORDER BY id").fetchall()
     check("group_by_with_short_group", models == [("a", "network"), ("b", "network"), ("c", "seasonal_naive")], repr(models))
-    (model,) = con.execute("SELECT rnn_train(t, v, '{\"window\":6,\"epochs\":5,\"hidden\":4}') FROM s WHERE id = 'a'").fetchone()
+    (model,) = con.execute("SELECT rnn_train(t, v, '{\"method\":\"network\",\"horizon\":1,\"window\":6,\"epochs\":5,\"hidden\":4}') FROM s WHERE id = 'a'").fetchone()
     bt = con.execute(
         "SELECT t, rnn_next(?, v) OVER (ORDER BY t ROWS BETWEEN 6 PRECEDING AND 1 PRECEDING) "
         "FROM s WHERE id = 'a' ORDER BY t", (model,)).fetchall()

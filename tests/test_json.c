@@ -7,6 +7,7 @@
 #include "../core/alloc.h"
 #include "../core/json.h"
 #include "../core/nn.h"
+#include "../core/rng.h"
 #include "check.h"
 
 static rnn_status parse(const char *s, rnn_json **out, char *msg) {
@@ -116,7 +117,7 @@ static void test_options(void) {
   EXPECT(opts("{}", &o, msg) == RNN_OK, "%s", msg);
   EXPECT(o.cell == RNN_CELL_LSTM && o.hidden == 32 && o.layers == 1 &&
              o.dropout == 0 && !o.bidirectional && o.window == RNN_WINDOW_AUTO &&
-             o.horizon == 1 && o.epochs == 200 && o.batch == 32 &&
+             o.horizon == RNN_HORIZON_AUTO && o.epochs == 200 && o.batch == 32 &&
              o.optimizer == RNN_OPT_ADAM && o.lr == 0.005 && o.clip == 1.0 &&
              o.loss == RNN_LOSS_MSE && o.seed == 0,
          "defaults");
@@ -158,7 +159,7 @@ static void test_options(void) {
       {"{\"hiden\":3}",
        "unknown option \"hiden\"; allowed: activation, batch, bidirectional, "
        "cell, clip, dropout, duplicates, epochs, hidden, horizon, layers, loss, "
-       "lr, max_seconds, missing, normalize, optimizer, patience, seed, short, "
+       "lr, max_seconds, method, missing, normalize, optimizer, patience, seed, short, "
        "threads, validation, verbose, window"},
       {"{\"validation\":0.6}", "option \"validation\" must be a number from 0 to 0.5"},
       {"{\"patience\":0}", "option \"patience\" must be an integer from 1 to 100000"},
@@ -172,7 +173,7 @@ static void test_options(void) {
       {"{\"layers\":9}", "option \"layers\" must be an integer from 1 to 8"},
       {"{\"dropout\":0.95}", "option \"dropout\" must be a number from 0 to 0.9"},
       {"{\"bidirectional\":1}", "option \"bidirectional\" must be true or false"},
-      {"{\"horizon\":0}", "option \"horizon\" must be an integer from 1 to 1000"},
+      {"{\"horizon\":0}", "option \"horizon\" must be \"auto\" or an integer from 1 to 1000"},
       {"{\"loss\":\"cross_entropy\"}", "option \"loss\" must be \"mse\", \"mae\" or \"huber\""},
       {"{\"optimizer\":\"rmsprop\"}", "option \"optimizer\" must be \"adam\", \"sgd\" or \"momentum\""},
       {"{\"hidden\":0}", "option \"hidden\" must be an integer from 1 to 1024"},
@@ -239,15 +240,64 @@ static void test_fill_missing(void) {
   EXPECT(rnn_fill_missing(none, 2, 1) == -1, "all missing");
 }
 
-static void test_auto_window(void) {
-  double y[240];
+/* Gaussian noise for the period tests (Box-Muller on the core's RNG). */
+static double gauss(rnn_rng *r) {
+  double u = 1.0 - rnn_rng_float(r), v = rnn_rng_float(r); /* u in (0, 1] */
+  return sqrt(-2.0 * log(u)) * cos(2 * M_PI * v);
+}
+
+static int period_of(const double *y, size_t n, int *p2) {
+  int p1 = 0, q = 0;
+  EXPECT(rnn_seasonal_periods(y, n, &p1, &q) == RNN_OK, "status");
+  if (p2) *p2 = q;
+  return p1;
+}
+
+static void test_seasonal_periods(void) {
+  static double y[24 * 60];
   for (int i = 0; i < 240; i++) y[i] = 0.1 * i + sin(2 * M_PI * i / 12.0);
-  EXPECT(rnn_auto_window(y, 240) == 12, "monthly seasonality: %d",
-         rnn_auto_window(y, 240));
+  EXPECT(period_of(y, 240, NULL) == 12, "monthly seasonality with a trend: %d",
+         period_of(y, 240, NULL));
   for (int i = 0; i < 240; i++) y[i] = i;
-  EXPECT(rnn_auto_window(y, 240) == 8, "no seasonality: %d",
-         rnn_auto_window(y, 240));
-  EXPECT(rnn_auto_window(y, 9) == 3, "short: %d", rnn_auto_window(y, 9));
+  EXPECT(period_of(y, 240, NULL) == 1, "a line has no period");
+  EXPECT(rnn_window_for_period(1, 240) == 8 && rnn_window_for_period(1, 9) == 3,
+         "windows without a period");
+  /* Hourly data, a daily cycle of amplitude 6 and Gaussian noise (the
+  ** differenced autocorrelation of earlier builds gave period 2 at sd 0.7). */
+  rnn_rng r;
+  rnn_rng_seed(&r, 1);
+  const double sds[] = {0.3, 0.7, 1.5, 3.0};
+  for (int k = 0; k < 4; k++)
+    for (int seed = 0; seed < 3; seed++) {
+      for (int i = 0; i < 24 * 60; i++)
+        y[i] = 18 + 6 * sin(2 * M_PI * i / 24) + sds[k] * gauss(&r);
+      int p = period_of(y, 24 * 60, NULL);
+      EXPECT(p == 24, "noise sd %g: period %d", sds[k], p);
+    }
+  /* Uniform noise 0..6 over amplitudes 1..3. */
+  for (int amp = 1; amp <= 3; amp++)
+    for (int seed = 0; seed < 3; seed++) {
+      for (int i = 0; i < 24 * 60; i++)
+        y[i] = 18 + amp * sin(2 * M_PI * i / 24) + 6 * rnn_rng_float(&r);
+      int p = period_of(y, 24 * 60, NULL);
+      EXPECT(amp == 1 ? abs(p - 24) <= 1 : p == 24, "amplitude %d: period %d", amp, p);
+    }
+  /* A weekly cycle over a daily one: both periods. */
+  int p2;
+  for (int i = 0; i < 24 * 60; i++)
+    y[i] = 10 + 3 * sin(2 * M_PI * i / 24) + 2 * (i / 24 % 7 >= 5) + 0.5 * gauss(&r);
+  int p1 = period_of(y, 24 * 60, &p2);
+  EXPECT(p1 == 24 && p2 == 168, "daily and weekly: %d and %d", p1, p2);
+  /* 1000 two-year weekly series with a 13-week cycle. */
+  int thirteen = 0, two = 0;
+  for (int s = 0; s < 1000; s++) {
+    for (int i = 0; i < 104; i++)
+      y[i] = 10 + 3 * sin(2 * M_PI * i / 13) + 1.5 * gauss(&r);
+    int p = period_of(y, 104, NULL);
+    thirteen += p == 13, two += p == 2;
+  }
+  EXPECT(thirteen >= 950 && two == 0, "13-week cycles: %d of 1000 found, %d "
+         "period 2", thirteen, two);
 }
 
 int main(void) {
@@ -259,6 +309,6 @@ int main(void) {
   RUN(test_options);
   RUN(test_timestamps);
   RUN(test_fill_missing);
-  RUN(test_auto_window);
+  RUN(test_seasonal_periods);
   return check_exit();
 }

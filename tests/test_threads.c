@@ -18,7 +18,7 @@ int sqlite3_rnn_init(sqlite3 *db, char **err, const sqlite3_api_routines *api);
 #define THREADS 6
 
 static const char *TRAIN =
-    "SELECT rnn_train(t, v, '{\"cell\":\"gru\",\"hidden\":6,\"window\":8,"
+    "SELECT rnn_train(t, v, '{\"method\":\"network\",\"horizon\":1,\"cell\":\"gru\",\"hidden\":6,\"window\":8,"
     "\"epochs\":15,\"seed\":4,\"batch\":64,\"threads\":3}') FROM s";
 
 static const unsigned char *shared_blob; /* written before the threads start */

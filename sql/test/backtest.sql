@@ -4,7 +4,7 @@ CREATE TABLE s(t, v);
 WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 599)
 INSERT INTO s SELECT i, round(20 + 4 * sin(2 * pi() * i / 8) + (i % 3), 3) FROM r;
 UPDATE s SET v = NULL WHERE t IN (100, 101, 333);
-CREATE TABLE m AS SELECT rnn_train(t, v, '{"cell":"lstm","hidden":8,"window":8,"epochs":10}') AS model FROM s WHERE t < 300;
+CREATE TABLE m AS SELECT rnn_train(t, v, '{"method":"network","horizon":1,"cell":"lstm","hidden":8,"window":8,"epochs":10}') AS model FROM s WHERE t < 300;
 CREATE TABLE series AS SELECT json_group_array(v) AS js FROM (SELECT v FROM s ORDER BY t);
 CREATE TABLE bt AS SELECT * FROM rnn_backtest((SELECT model FROM m), (SELECT js FROM series));
 CREATE TABLE nx AS
@@ -30,7 +30,7 @@ SELECT 'null', count(*) FROM rnn_backtest(NULL, '[1,2]');
 SELECT 'null', count(*) FROM rnn_backtest((SELECT model FROM m), NULL);
 -- Laterally, per model; the seasonal-naive fallback repeats the value a window back.
 CREATE TABLE ms AS SELECT 'net' AS k, model FROM m
-  UNION ALL SELECT 'naive', rnn_train(t, v, '{"window":4}') FROM (SELECT * FROM s WHERE t < 3);
+  UNION ALL SELECT 'naive', rnn_train(t, v, '{"method":"network","horizon":1,"window":4}') FROM (SELECT * FROM s WHERE t < 3);
 SELECT 'lateral', k, count(*), round(min(predicted), 1), round(max(predicted), 1)
 FROM ms, rnn_backtest(ms.model, '[1,2,3,4,5,6,7,8,9,10,11,12]') GROUP BY k ORDER BY k;
 -- Errors name the function and say what is allowed.
@@ -45,7 +45,7 @@ SELECT * FROM rnn_backtest();
 -- With a covariate: rows [y, x], the same numbers as rnn_next(model, v, x).
 CREATE TABLE c(t, v, x);
 INSERT INTO c SELECT t, v, t % 4 FROM s WHERE v IS NOT NULL AND t < 200;
-CREATE TABLE mc AS SELECT rnn_train(t, v, '{"hidden":6,"window":6,"epochs":5}', x) AS model FROM c;
+CREATE TABLE mc AS SELECT rnn_train(t, v, '{"method":"network","horizon":1,"hidden":6,"window":6,"epochs":5}', x) AS model FROM c;
 SELECT 'covariates', count(*), sum(b.predicted = n.f)
 FROM rnn_backtest((SELECT model FROM mc), (SELECT json_group_array(json_array(v, x)) FROM (SELECT v, x FROM c ORDER BY t))) b
 JOIN (SELECT row_number() OVER (ORDER BY t) AS pos,

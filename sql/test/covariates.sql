@@ -4,7 +4,7 @@ CREATE TABLE s(t, y, promo, temp);
 WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 149)
 INSERT INTO s SELECT i, 10 + 5 * ((i - 1) % 7 = 0) + 0.5 * sin(i), (i % 7 = 0), 15 + (i % 11) FROM r;
 CREATE TABLE m AS
-  SELECT rnn_train(t, y, '{"cell":"gru","hidden":8,"window":7,"epochs":40,"seed":5}', promo, temp) AS model FROM s;
+  SELECT rnn_train(t, y, '{"method":"network","horizon":1,"cell":"gru","hidden":8,"window":7,"epochs":40,"seed":5}', promo, temp) AS model FROM s;
 SELECT json_extract(rnn_info(model), '$.inputs'), json_extract(rnn_info(model), '$.covariates'),
        json_array_length(rnn_info(model), '$.normalization.covariates') FROM m;
 -- A promotion yesterday lifts today: the model learned to use x1.

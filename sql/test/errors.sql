@@ -2,7 +2,7 @@
 CREATE TABLE s(t, v);
 WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 29)
 INSERT INTO s SELECT n, n % 7 FROM i;
-CREATE TABLE m AS SELECT rnn_train(t, v, '{"window":5,"epochs":2,"hidden":4}') AS model FROM s;
+CREATE TABLE m AS SELECT rnn_train(t, v, '{"method":"network","horizon":1,"window":5,"epochs":2,"hidden":4}') AS model FROM s;
 -- options
 SELECT rnn_train(t, v, '{"hiden":8}') FROM s;
 SELECT rnn_train(t, v, '{"window":0}') FROM s;
@@ -92,5 +92,5 @@ SELECT rnn_next(NULL, 1) OVER () FROM m;
 SELECT rnn_next(model, 1, 2) OVER () FROM m;
 SELECT rnn_next(model, 'abc') OVER () FROM m;
 SELECT rnn_next(model, 1e999) OVER () FROM m;
-SELECT count(*) FROM (SELECT rnn_next(CASE WHEN t < 3 THEN (SELECT model FROM m) ELSE (SELECT rnn_train(t, v, '{"window":5,"epochs":1,"hidden":3}') FROM s) END, v) OVER (ORDER BY t) FROM s);
+SELECT count(*) FROM (SELECT rnn_next(CASE WHEN t < 3 THEN (SELECT model FROM m) ELSE (SELECT rnn_train(t, v, '{"method":"network","horizon":1,"window":5,"epochs":1,"hidden":3}') FROM s) END, v) OVER (ORDER BY t) FROM s);
 SELECT 'still works', typeof(rnn_predict(model)) FROM m;

@@ -4,7 +4,7 @@ WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 119)
 INSERT INTO s SELECT 'a', i, 10 + 3 * sin(2 * pi() * i / 12) + 0.05 * i FROM r
   UNION ALL SELECT 'b', i, 50 + 5 * cos(2 * pi() * i / 6) FROM r;
 CREATE TABLE models AS
-  SELECT id, rnn_train(t, v, '{"cell":"gru","hidden":8,"epochs":30,"horizon":3,"seed":2}') AS model
+  SELECT id, rnn_train(t, v, '{"method":"network","cell":"gru","hidden":8,"epochs":30,"horizon":3,"seed":2}') AS model
   FROM s GROUP BY id;
 -- The columns and their types; horizon defaults to the model's (3).
 SELECT step, typeof(ts), typeof(value), typeof(lower), typeof(upper) FROM rnn_forecast((SELECT model FROM models WHERE id = 'a'));
@@ -16,7 +16,7 @@ SELECT m.id,
   (SELECT min(f.value = json_extract(rnn_predict(m.model, NULL, 12), '$[' || (f.step - 1) || ']'))
    FROM rnn_forecast(m.model, 12) f),
   (SELECT min(value > lower AND value < upper) FROM rnn_forecast(m.model, 12)),
-  (SELECT min(w) FROM (SELECT upper - lower - lag(upper - lower) OVER (ORDER BY step) AS w FROM rnn_forecast(m.model, 12)) WHERE w IS NOT NULL) >= 0,
+  (SELECT min(w) FROM (SELECT upper - lower - lag(upper - lower) OVER (ORDER BY step) AS w FROM rnn_forecast(m.model, 12)) WHERE w IS NOT NULL) >= -1e-9,
   (SELECT upper - lower FROM rnn_forecast(m.model, 1, 0.99)) > (SELECT upper - lower FROM rnn_forecast(m.model, 1, 0.8)),
   (SELECT upper - lower FROM rnn_forecast(m.model, 1, 0.8)) > (SELECT upper - lower FROM rnn_forecast(m.model, 1, 0.5))
 FROM models m ORDER BY m.id;
@@ -32,4 +32,4 @@ SELECT count(*) FROM rnn_forecast(NULL);
 SELECT count(*), count(lower) FROM rnn_forecast((SELECT model FROM models WHERE id = 'a'), NULL, NULL);
 -- Without validation windows there is no calibration: no intervals.
 SELECT count(*), count(lower), count(upper), json_extract(rnn_info(m), '$.calibration'), json_extract(rnn_info(m), '$.validation')
-FROM (SELECT rnn_train(t, v, '{"cell":"rnn","hidden":4,"epochs":3,"validation":0}') AS m FROM s WHERE id = 'a'), rnn_forecast(m, 4);
+FROM (SELECT rnn_train(t, v, '{"method":"network","horizon":1,"cell":"rnn","hidden":4,"epochs":3,"validation":0}') AS m FROM s WHERE id = 'a'), rnn_forecast(m, 4);

@@ -3,7 +3,7 @@
 CREATE TABLE s(t, v);
 WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 79)
 INSERT INTO s SELECT i, 20 + 4 * sin(2 * pi() * i / 8) + (i % 3) FROM r;
-CREATE TABLE m AS SELECT rnn_train(t, v, '{"cell":"lstm","hidden":8,"window":8,"epochs":20}') AS model FROM s WHERE t < 60;
+CREATE TABLE m AS SELECT rnn_train(t, v, '{"method":"network","horizon":1,"cell":"lstm","hidden":8,"window":8,"epochs":20}') AS model FROM s WHERE t < 60;
 CREATE TABLE bt AS
   SELECT t, v, rnn_next((SELECT model FROM m), v) OVER (ORDER BY t ROWS BETWEEN 8 PRECEDING AND 1 PRECEDING) AS f
   FROM s;

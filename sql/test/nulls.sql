@@ -6,14 +6,14 @@ CREATE TABLE s(id TEXT, t, v);
 WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 59)
 INSERT INTO s SELECT 'a', n, CASE WHEN n IN (3, 10, 11) THEN NULL ELSE n % 6 END FROM i
   UNION ALL SELECT 'b', n, 10 + n % 4 FROM i WHERE n < 40;
-CREATE TABLE m AS SELECT id, rnn_train(t, v, '{"window":6,"epochs":3,"hidden":4}') AS model FROM s GROUP BY id;
+CREATE TABLE m AS SELECT id, rnn_train(t, v, '{"method":"network","horizon":1,"window":6,"epochs":3,"hidden":4}') AS model FROM s GROUP BY id;
 SELECT id, json_extract(rnn_info(model), '$.rows'), json_extract(rnn_info(model), '$.missing_filled'),
        json_extract(rnn_info(model), '$.first_ts'), json_extract(rnn_info(model), '$.last_ts')
 FROM m ORDER BY id;
 -- Missing values inside a prediction window are filled the same way.
 SELECT 'window nulls', typeof(rnn_predict(model, '[1, null, 3, 4, null, 6]')) FROM m WHERE id = 'a';
 -- Text that reads as a number is a number; dates sort by time, not text.
-SELECT 'dates', json_extract(rnn_info(rnn_train(ts, v, '{"window":2,"epochs":1,"hidden":2}')), '$.first_ts'),
-       json_extract(rnn_info(rnn_train(ts, v, '{"window":2,"epochs":1,"hidden":2}')), '$.last_ts')
+SELECT 'dates', json_extract(rnn_info(rnn_train(ts, v, '{"method":"network","horizon":1,"window":2,"epochs":1,"hidden":2}')), '$.first_ts'),
+       json_extract(rnn_info(rnn_train(ts, v, '{"method":"network","horizon":1,"window":2,"epochs":1,"hidden":2}')), '$.last_ts')
 FROM (SELECT '2020-03-01' AS ts, '1.5' AS v UNION ALL SELECT '2020-01-01 00:00', '2'
       UNION ALL SELECT '2020-02-01T12:30:00', 3 UNION ALL SELECT '2019-12-31', 4);

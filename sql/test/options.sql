@@ -10,16 +10,16 @@ CREATE TABLE cells(cell, activation);
 INSERT INTO cells VALUES ('rnn', 'tanh'), ('rnn', 'relu'), ('rnn', 'sigmoid'), ('gru', 'tanh'), ('lstm', 'tanh');
 CREATE TABLE opts AS
   SELECT json_object('cell', cell, 'activation', activation, 'layers', layers,
-                     'bidirectional', json(bi), 'hidden', 6, 'window', 5, 'epochs', 2) AS o
+                     'bidirectional', json(bi), 'hidden', 6, 'window', 5, 'epochs', 2, 'horizon', 1) AS o
   FROM cells, (SELECT 1 AS layers UNION ALL SELECT 2), (SELECT 'false' AS bi UNION ALL SELECT 'true');
 INSERT INTO opts VALUES
-  ('{"cell":"lstm","hidden":6,"window":5,"epochs":2,"loss":"mae","optimizer":"sgd","lr":0.05}'),
-  ('{"cell":"gru","hidden":6,"window":5,"epochs":2,"loss":"huber","optimizer":"momentum","lr":0.01}'),
-  ('{"cell":"rnn","hidden":6,"window":5,"epochs":2,"loss":"mse","optimizer":"adam","clip":0}'),
-  ('{"cell":"lstm","hidden":6,"window":5,"epochs":2,"layers":3,"dropout":0.3}'),
+  ('{"horizon":1,"cell":"lstm","hidden":6,"window":5,"epochs":2,"loss":"mae","optimizer":"sgd","lr":0.05}'),
+  ('{"horizon":1,"cell":"gru","hidden":6,"window":5,"epochs":2,"loss":"huber","optimizer":"momentum","lr":0.01}'),
+  ('{"horizon":1,"cell":"rnn","hidden":6,"window":5,"epochs":2,"loss":"mse","optimizer":"adam","clip":0}'),
+  ('{"horizon":1,"cell":"lstm","hidden":6,"window":5,"epochs":2,"layers":3,"dropout":0.3}'),
   ('{"cell":"gru","hidden":6,"window":5,"epochs":2,"layers":2,"bidirectional":true,"dropout":0.5,"horizon":4}'),
   ('{"cell":"lstm","hidden":6,"window":5,"epochs":2,"horizon":3,"normalize":"minmax"}'),
-  ('{"cell":"rnn","hidden":6,"window":5,"epochs":2,"normalize":"none","batch":1}');
+  ('{"horizon":1,"cell":"rnn","hidden":6,"window":5,"epochs":2,"normalize":"none","batch":1}');
 CREATE TABLE models AS SELECT o, (SELECT rnn_train(t, v, o) FROM s) AS m FROM opts;
 SELECT json_extract(rnn_info(m), '$.cell'), json_extract(rnn_info(m), '$.activation'),
        json_extract(rnn_info(m), '$.layers'), json_extract(rnn_info(m), '$.bidirectional'),

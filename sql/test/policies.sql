@@ -2,21 +2,21 @@
 CREATE TABLE d(ts, v);
 INSERT INTO d VALUES (1, 10), (2, 20), (2, 40), (3, NULL), (3, 60), (4, 80), (2, 30), (5, 90), (6, 100);
 -- "mean" averages the known values of a ts, "last" keeps the last row in.
-SELECT 'mean tail', json_extract(rnn_info(rnn_train(ts, v, '{"duplicates":"mean","window":20}')), '$.rows') FROM d;
-CREATE TABLE dm AS SELECT rnn_train(ts, v, '{"duplicates":"mean","cell":"rnn","hidden":2,"window":2,"epochs":1,"validation":0}') AS m FROM d;
-CREATE TABLE dl AS SELECT rnn_train(ts, v, '{"duplicates":"last","cell":"rnn","hidden":2,"window":2,"epochs":1,"validation":0}') AS m FROM d;
+SELECT 'mean tail', json_extract(rnn_info(rnn_train(ts, v, '{"method":"network","horizon":1,"duplicates":"mean","window":20}')), '$.rows') FROM d;
+CREATE TABLE dm AS SELECT rnn_train(ts, v, '{"method":"network","horizon":1,"duplicates":"mean","cell":"rnn","hidden":2,"window":2,"epochs":1,"validation":0}') AS m FROM d;
+CREATE TABLE dl AS SELECT rnn_train(ts, v, '{"method":"network","horizon":1,"duplicates":"last","cell":"rnn","hidden":2,"window":2,"epochs":1,"validation":0}') AS m FROM d;
 -- Mean of 20, 40, 30 is 30 = the last row in (30); mean of NULL, 60 is
 -- 60 = last (60): the same merged series, so the same predictions.
 SELECT 'same merge', (SELECT rnn_predict(m, NULL, 3) FROM dm) = (SELECT rnn_predict(m, NULL, 3) FROM dl);
 DELETE FROM d WHERE ts = 2 AND v = 30;
-SELECT 'mean 20,40 vs last 40', (SELECT rnn_train(ts, v, '{"duplicates":"mean","cell":"rnn","hidden":2,"window":2,"epochs":1,"validation":0}') FROM d)
-                              <> (SELECT rnn_train(ts, v, '{"duplicates":"last","cell":"rnn","hidden":2,"window":2,"epochs":1,"validation":0}') FROM d);
+SELECT 'mean 20,40 vs last 40', (SELECT rnn_train(ts, v, '{"method":"network","horizon":1,"duplicates":"mean","cell":"rnn","hidden":2,"window":2,"epochs":1,"validation":0}') FROM d)
+                              <> (SELECT rnn_train(ts, v, '{"method":"network","horizon":1,"duplicates":"last","cell":"rnn","hidden":2,"window":2,"epochs":1,"validation":0}') FROM d);
 -- Short series: the fallback is a seasonal-naive model in the same BLOB format.
 CREATE TABLE sh(id, ts, v);
 WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 59)
 INSERT INTO sh SELECT 'long', i, 10 + (i % 4) * 3 FROM r;
 INSERT INTO sh VALUES ('short', 1, 5), ('short', 2, 7), ('short', 3, 6);
-CREATE TABLE sm AS SELECT id, rnn_train(ts, v, '{"window":6,"epochs":2,"hidden":4}') AS model FROM sh GROUP BY id;
+CREATE TABLE sm AS SELECT id, rnn_train(ts, v, '{"method":"network","horizon":1,"window":6,"epochs":2,"hidden":4}') AS model FROM sh GROUP BY id;
 SELECT id, json_extract(rnn_info(model), '$.kind'), json_extract(rnn_info(model), '$.window'),
        json_extract(rnn_info(model), '$.params'), json_array_length(rnn_predict(model, NULL, 4)) FROM sm ORDER BY id;
 SELECT 'short forecast', rnn_predict(model, NULL, 4) FROM sm WHERE id = 'short';
@@ -27,13 +27,13 @@ FROM sm, rnn_forecast(sm.model, 4) f WHERE id = 'short';
 CREATE TABLE ss(ts, v);
 WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 11)
 INSERT INTO ss SELECT i, CASE i % 4 WHEN 0 THEN 1 WHEN 1 THEN 5 WHEN 2 THEN 9 ELSE 4 END FROM r;
-SELECT 'seasonal fallback', json_extract(rnn_info(rnn_train(ts, v, '{"window":20}')), '$.period'),
-       rnn_predict(rnn_train(ts, v, '{"window":20}'), NULL, 6),
-       json_extract(rnn_info(rnn_train(ts, v, '{"window":20}')), '$.calibration.errors') > 0 FROM ss;
-SELECT 'null', rnn_train(ts, v, '{"window":6,"short":"null"}') IS NULL FROM sh WHERE id = 'short';
-SELECT 'error', rnn_train(ts, v, '{"window":6,"short":"error"}') FROM sh WHERE id = 'short';
+SELECT 'seasonal fallback', json_extract(rnn_info(rnn_train(ts, v, '{"method":"network","horizon":1,"window":20}')), '$.period'),
+       rnn_predict(rnn_train(ts, v, '{"method":"network","horizon":1,"window":20}'), NULL, 6),
+       json_extract(rnn_info(rnn_train(ts, v, '{"method":"network","horizon":1,"window":20}')), '$.calibration.errors') > 0 FROM ss;
+SELECT 'null', rnn_train(ts, v, '{"method":"network","horizon":1,"window":6,"short":"null"}') IS NULL FROM sh WHERE id = 'short';
+SELECT 'error', rnn_train(ts, v, '{"method":"network","horizon":1,"window":6,"short":"error"}') FROM sh WHERE id = 'short';
 -- Missing values and gaps are filled and counted.
-SELECT 'filled', json_extract(rnn_info(rnn_train(ts, v, '{"window":2,"epochs":1,"hidden":2}')), '$.missing_filled'),
-       json_extract(rnn_info(rnn_train(ts, v, '{"window":2,"epochs":1,"hidden":2}')), '$.rows')
+SELECT 'filled', json_extract(rnn_info(rnn_train(ts, v, '{"method":"network","horizon":1,"window":2,"epochs":1,"hidden":2}')), '$.missing_filled'),
+       json_extract(rnn_info(rnn_train(ts, v, '{"method":"network","horizon":1,"window":2,"epochs":1,"hidden":2}')), '$.rows')
 FROM (SELECT 1 AS ts, 1 AS v UNION ALL SELECT 2, NULL UNION ALL SELECT 4, 4 UNION ALL SELECT 5, 5
       UNION ALL SELECT 6, 6 UNION ALL SELECT 7, NULL UNION ALL SELECT 8, 8);

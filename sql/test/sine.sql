@@ -4,7 +4,7 @@ CREATE TABLE s(t INTEGER, v REAL);
 WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 199)
 INSERT INTO s SELECT n, sin(2 * pi() * n / 20.0) FROM i;
 CREATE TABLE m AS
-  SELECT rnn_train(t, v, '{"cell":"rnn","hidden":16,"window":20,"epochs":100,"seed":1}') AS model FROM s;
+  SELECT rnn_train(t, v, '{"method":"network","horizon":1,"cell":"rnn","hidden":16,"window":20,"epochs":100,"seed":1}') AS model FROM s;
 -- Next value after t = 199 is sin(2 pi 200 / 20) = 0.
 SELECT 'next', abs(rnn_predict(model) - sin(2 * pi() * 200 / 20.0)) < 0.05 FROM m;
 -- From a window: the 20 values t = 5..24, next is t = 25.

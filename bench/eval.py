@@ -1,0 +1,649 @@
+#!/usr/bin/python3
+"""Forecast accuracy of sqlite-rnn's defaults on the dev data sets, M4 protocol.
+
+    /usr/bin/python3 bench/eval.py [--ext build/rnn] [--data ../shared/data]
+        [--sets classic,hourly,weekly] [--limit N] [--options JSON]
+        [--json FILE] [--baselines-only]
+
+(`make eval EVAL_ARGS=...` runs it on build/rnn.so.) Run with Debian's
+/usr/bin/python3, whose sqlite3 module can load extensions. Standard library
+only.
+
+Data sets (read-only, --data, by default ../shared/data from the repo root):
+  classic  the rows of series.csv whose set is "dev" (AirPassengers, nottem,
+           UKgas, lynx, presidents, taylor), one <name>.csv each (ts,value;
+           empty value = missing). The last `horizon` rows are held out.
+  hourly   m4/Hourly-{train,test}.csv: h = 48, m = 24, ts = 1..n.
+  weekly   m4/Weekly-{train,test}.csv: h = 13, m = 1,  ts = 1..n.
+
+The extension runs exactly as a user would, through SQL: one in-memory
+database per set, every series of the set in obs(series, ts, value), then
+one timed statement
+    CREATE TABLE models AS
+      SELECT series, rnn_train(ts, value, :opts) AS model FROM obs GROUP BY series
+(:opts NULL = the defaults, or --options), and one timed forecast per level
+(0.95 and 0.80) through rnn_forecast(model, h, level) in a lateral join.
+
+Scores (M4 organisers' protocol, m4/README.md), per series, over the held-out
+points whose value is known:
+  sMAPE  mean of 200 |y - f| / (|y| + |f|) (0 when both are 0);
+  MASE   mean |y - f| / the in-sample mean |y_t - y_{t-m}| (pairs with a missing
+         value skipped; m = 24 hourly, 1 weekly, the series' period for
+         classic, lag 1 when the period is 1);
+  OWA    of a set: (mean sMAPE / mean sMAPE of Naive2
+                    + mean MASE / mean MASE of Naive2) / 2,
+         Naive2 computed here on the same series.
+Naive2: a 90% autocorrelation test at lag m (m > 1, n >= 3m): seasonal when
+|acf_m| > 1.645 sqrt((1 + 2 sum_{k<m} acf_k^2) / n); then classical
+multiplicative decomposition (centred moving average of order m, 2xm for even
+m; indices = mean of y / trend per position in the cycle, normalised to mean
+1), the naive forecast of the deseasonalised series, reseasonalised with the
+indices continuing the cycle. Otherwise the plain naive forecast.
+Seasonal naive repeats the last m values. Where the history has missing values
+(presidents) the baselines fill each one with the latest known value at the
+same position of the cycle (the naive forecast uses the latest known value):
+this reproduces the README's reference rows.
+
+Per set also: runaways (MASE > 3x the series' seasonal-naive MASE), series
+worse than 1.5x seasonal naive, series with a non-negative history and a
+negative forecast, and the coverage of the 80% and 95% intervals pooled over
+the held-out points (NULL bounds count as not covered and are counted
+separately; Hourly also by step 1-24 and 25-48). The README's reference rows
+are constants below (they are on the full dev halves: not comparable with
+--limit).
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import sqlite3
+import statistics
+import sys
+import time
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LEVELS = (0.95, 0.80)
+
+# Set name -> how to read it. "split": report coverage at steps <= split and > split.
+M4_SETS = {
+    "hourly": dict(file="Hourly", m=24, h=48, split=24),
+    "weekly": dict(file="Weekly", m=1, h=13, split=None),
+}
+ALL_SETS = ("classic", "hourly", "weekly")
+
+# m4/README.md: method -> (sMAPE, MASE, OWA) on the full dev halves (R 4.2, forecast 8.20).
+M4_REFERENCE = {
+    "hourly": [
+        ("Naive2", 18.120, 2.220, 1.000),
+        ("seasonal naive", 13.841, 1.140, 0.639),
+        ("SES (deseasonalised)", 17.947, 2.216, 0.994),
+        ("Theta (deseasonalised)", 17.990, 2.279, 1.010),
+        ("ETS (`ets()`)", 17.013, 1.612, 0.832),
+        ("sqlite-rnn 0.1.0 defaults", 21.152, 1.523, 0.927),
+    ],
+    "weekly": [
+        ("Naive2", 9.568, 2.583, 1.000),
+        ("seasonal naive", 9.568, 2.583, 1.000),
+        ("SES (deseasonalised)", 9.501, 2.528, 0.986),
+        ("Theta (deseasonalised)", 9.626, 2.487, 0.984),
+        ("ETS (`ets()`)", 8.924, 2.343, 0.920),
+        ("auto.arima", 8.768, 2.449, 0.932),
+        ("sqlite-rnn 0.1.0 defaults", 8.417, 2.220, 0.870),
+    ],
+}
+# README.md (data): MASE per series (R 4.2, forecast 8.20).
+CLASSIC_REF_COLUMNS = ("naive", "seasonal naive", "ETS", "auto.arima", "theta")
+CLASSIC_REFERENCE = {
+    "AirPassengers": (2.496, 1.571, 0.749, 0.608, 0.865),
+    "nottem": (3.793, 0.619, 0.545, 0.560, 0.568),
+    "UKgas": (10.049, 3.627, 2.680, 2.349, 5.140),
+    "lynx": (1.380, 1.380, 1.380, 0.834, 1.382),
+    "presidents": (2.305, 1.910, 2.140, 2.264, 2.212),
+    "taylor": (1.649, 1.262, 4.271, 1.915, 1.577),
+}
+
+
+# --------------------------------------------------------------------------
+# Data. A series is a dict: name, ts (training ts as SQL values), train and
+# test (floats, None = missing), m (seasonal lag for MASE/Naive2), h.
+
+def parse_value(text):
+    text = text.strip()
+    return float(text) if text else None
+
+
+def parse_ts(text):
+    """An integer index as int, anything else (ISO dates) as the text itself."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def load_classic(data_dir):
+    with open(os.path.join(data_dir, "series.csv"), newline="") as f:
+        meta = [r for r in csv.DictReader(f) if r["set"] == "dev"]
+    out = []
+    for r in meta:
+        with open(os.path.join(data_dir, r["name"] + ".csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+        h = int(r["horizon"])
+        ts = [parse_ts(row["ts"]) for row in rows]
+        y = [parse_value(row["value"]) for row in rows]
+        out.append(dict(name=r["name"], ts=ts[:-h], train=y[:-h], test=y[-h:],
+                        m=max(1, int(r["period"])), h=h))
+    return out
+
+
+def read_m4_rows(path, limit):
+    """{id: [floats]} in file order, at most limit rows, trailing empty cells dropped."""
+    out = {}
+    with open(path, newline="") as f:
+        reader = csv.reader(f)
+        next(reader)  # header V1, V2, ...
+        for row in reader:
+            if limit is not None and len(out) >= limit:
+                break
+            cells = row[1:]
+            while cells and not cells[-1].strip():
+                cells.pop()
+            out[row[0]] = [parse_value(c) for c in cells]
+    return out
+
+
+def load_m4(data_dir, name, limit):
+    cfg = M4_SETS[name]
+    train = read_m4_rows(os.path.join(data_dir, "m4", cfg["file"] + "-train.csv"), limit)
+    test = read_m4_rows(os.path.join(data_dir, "m4", cfg["file"] + "-test.csv"), limit)
+    out = []
+    for sid, y in train.items():
+        if len(test[sid]) != cfg["h"]:
+            raise ValueError("%s: %d test values, expected %d" % (sid, len(test[sid]), cfg["h"]))
+        out.append(dict(name=sid, ts=list(range(1, len(y) + 1)), train=y, test=test[sid],
+                        m=cfg["m"], h=cfg["h"]))
+    return out
+
+
+# --------------------------------------------------------------------------
+# Metrics.
+
+def known_pairs(y, f):
+    return [(a, b) for a, b in zip(y, f) if a is not None]
+
+
+def smape(y, f):
+    terms = [0.0 if a == 0 and b == 0 else 200.0 * abs(a - b) / (abs(a) + abs(b))
+             for a, b in known_pairs(y, f)]
+    return statistics.fmean(terms)
+
+
+def insample_scale(train, m):
+    """Mean |y_t - y_{t-m}| over the history, pairs with a missing value skipped."""
+    d = [abs(train[t] - train[t - m]) for t in range(m, len(train))
+         if train[t] is not None and train[t - m] is not None]
+    return statistics.fmean(d) if d else math.nan
+
+
+def mase(y, f, scale):
+    mae = statistics.fmean(abs(a - b) for a, b in known_pairs(y, f))
+    return mae / scale if scale > 0 else math.nan
+
+
+def finite_mean(xs):
+    xs = [x for x in xs if x is not None and math.isfinite(x)]
+    return statistics.fmean(xs) if xs else math.nan
+
+
+# --------------------------------------------------------------------------
+# Baselines (pure Python).
+
+def fill_missing(y, m):
+    """Each missing value <- the latest known value at the same position of the
+    cycle (lag m), else the latest known value; leading gaps <- the first known."""
+    out = list(y)
+    last = None
+    for t, v in enumerate(out):
+        if v is None:
+            same = t - m
+            while same >= 0 and out[same] is None:
+                same -= m
+            out[t] = out[same] if same >= 0 else last
+        else:
+            last = v
+    first = next(v for v in out if v is not None)
+    return [first if v is None else v for v in out]
+
+
+def naive(train, h):
+    last = next(v for v in reversed(train) if v is not None)
+    return [last] * h
+
+
+def seasonal_naive(train, m, h):
+    y = fill_missing(train, m)
+    n = len(y)
+    return [y[n - m + (s % m)] for s in range(h)]
+
+
+def acf(x, max_lag):
+    """R's acf: autocorrelations at lags 1..max_lag (index 0 = lag 1)."""
+    n = len(x)
+    mean = statistics.fmean(x)
+    d = [v - mean for v in x]
+    c0 = sum(v * v for v in d)
+    return [sum(d[t] * d[t + k] for t in range(n - k)) / c0 for k in range(1, max_lag + 1)]
+
+
+def is_seasonal(x, m):
+    """The M4 organisers' 90% test for seasonality at lag m."""
+    if m <= 1 or len(x) < 3 * m:
+        return False
+    r = acf(x, m)
+    limit = 1.645 * math.sqrt((1 + 2 * sum(v * v for v in r[:m - 1])) / len(x))
+    return abs(r[m - 1]) > limit
+
+
+def seasonal_indices(x, m):
+    """Classical multiplicative decomposition (R's decompose): m indices,
+    index i for positions t = i, i + m, ... (0-based), mean 1."""
+    n = len(x)
+    if m % 2 == 0:
+        weights = [0.5 / m] + [1.0 / m] * (m - 1) + [0.5 / m]
+    else:
+        weights = [1.0 / m] * m
+    half = len(weights) // 2
+    ratios = [[] for _ in range(m)]
+    for t in range(half, n - half):
+        trend = sum(w * x[t - half + j] for j, w in enumerate(weights))
+        ratios[t % m].append(x[t] / trend)
+    figure = [statistics.fmean(r) for r in ratios]
+    mean = statistics.fmean(figure)
+    return [v / mean for v in figure]
+
+
+def naive2(train, m, h):
+    x = fill_missing(train, m)
+    if not is_seasonal(x, m):
+        return naive(train, h)
+    idx = seasonal_indices(x, m)
+    n = len(x)
+    level = x[-1] / idx[(n - 1) % m]
+    return [level * idx[(n + s) % m] for s in range(h)]
+
+
+# --------------------------------------------------------------------------
+# The extension, through SQL.
+
+TRAIN_SQL = ("CREATE TABLE models AS SELECT series, rnn_train(ts, value, :opts) AS model "
+             "FROM obs GROUP BY series")
+FORECAST_SQL = ("SELECT m.series, f.step, f.value, f.lower, f.upper "
+                "FROM models m JOIN horizons USING (series), "
+                "rnn_forecast(m.model, horizons.h, :level) f")
+INFO_SQL = ("SELECT series, json_extract(rnn_info(model), '$.kind'), "
+            "json_extract(rnn_info(model), '$.window'), "
+            "json_extract(rnn_info(model), '$.period') FROM models")
+
+
+def open_db(ext):
+    conn = sqlite3.connect(":memory:")
+    conn.enable_load_extension(True)
+    conn.load_extension(ext)
+    conn.enable_load_extension(False)
+    return conn
+
+
+def run_extension(ext, series, options):
+    """Train on every series of a set in one statement and forecast at each level.
+
+    Returns (forecasts, info, train_seconds, forecast_seconds), forecasts as
+    {name: {level: [(value, lower, upper)] by step}}, info as {name: {...}}.
+    """
+    conn = open_db(ext)
+    try:
+        conn.execute("CREATE TABLE obs(series TEXT, ts, value REAL)")
+        conn.execute("CREATE TABLE horizons(series TEXT PRIMARY KEY, h INTEGER)")
+        conn.executemany("INSERT INTO obs VALUES (?, ?, ?)",
+                         ((s["name"], t, v) for s in series for t, v in zip(s["ts"], s["train"])))
+        conn.executemany("INSERT INTO horizons VALUES (?, ?)", ((s["name"], s["h"]) for s in series))
+        conn.commit()
+
+        t0 = time.perf_counter()
+        conn.execute(TRAIN_SQL, {"opts": options})
+        train_seconds = time.perf_counter() - t0
+
+        forecasts = {s["name"]: {} for s in series}
+        forecast_seconds = 0.0
+        for level in LEVELS:
+            t0 = time.perf_counter()
+            rows = conn.execute(FORECAST_SQL, {"level": level}).fetchall()
+            forecast_seconds += time.perf_counter() - t0
+            by_series = {}
+            for name, step, value, lower, upper in rows:
+                by_series.setdefault(name, {})[step] = (value, lower, upper)
+            for name, steps in by_series.items():
+                forecasts[name][level] = [steps.get(k, (None, None, None))
+                                          for k in range(1, max(steps) + 1)]
+
+        info = {}
+        for name, kind, window, period in conn.execute(INFO_SQL):
+            info[name] = dict(kind=kind, window=window, period=period)
+        return forecasts, info, train_seconds, forecast_seconds
+    finally:
+        conn.close()
+
+
+def extension_version(ext):
+    conn = open_db(ext)
+    try:
+        return conn.execute("SELECT rnn_version()").fetchone()[0]
+    finally:
+        conn.close()
+
+
+# --------------------------------------------------------------------------
+# Scoring.
+
+def forecast_problem(fc, h):
+    """Why a series' forecast cannot be scored, or None."""
+    for level in LEVELS:
+        rows = fc.get(level)
+        if not rows:
+            return "no forecast at level %g" % level
+        if len(rows) != h:
+            return "%d steps at level %g, expected %d" % (len(rows), level, h)
+        if any(v is None or not math.isfinite(v) for v, _, _ in rows):
+            return "missing or non-finite value at level %g" % level
+    return None
+
+
+def score_baselines(s):
+    """Per-series scores of the baselines computed here."""
+    scale = insample_scale(s["train"], s["m"])
+    out = dict(series=s["name"], n=len(s["train"]), h=s["h"], m=s["m"], scale=scale)
+    for key, f in (("snaive", seasonal_naive(s["train"], s["m"], s["h"])),
+                   ("naive2", naive2(s["train"], s["m"], s["h"])),
+                   ("naive", naive(s["train"], s["h"]))):
+        out[key + "_smape"] = smape(s["test"], f)
+        out[key + "_mase"] = mase(s["test"], f, scale)
+    return out
+
+
+def coverage_parts(split):
+    """Coverage buckets: all steps, and with a split steps 1..split ("early") and the rest ("late")."""
+    return ("all", "early", "late") if split else ("all",)
+
+
+def score_rnn(s, rec, fc, split):
+    """Adds the extension's scores, flags and coverage counts to rec."""
+    point = [v for v, _, _ in fc[LEVELS[0]]]
+    rec["smape"] = smape(s["test"], point)
+    rec["mase"] = mase(s["test"], point, rec["scale"])
+    ratio = rec["mase"] / rec["snaive_mase"] if rec["snaive_mase"] > 0 else math.nan
+    rec["runaway"] = ratio > 3
+    rec["worse_1_5x"] = ratio > 1.5
+    history = [v for v in s["train"] if v is not None]
+    rec["negative"] = min(history) >= 0 and min(point) < 0
+    cov = {}
+    for level in LEVELS:
+        for part in coverage_parts(split):
+            cov["%g_%s" % (level, part)] = dict(covered=0, points=0, null_bounds=0)
+        for step, (y, (_, lo, hi)) in enumerate(zip(s["test"], fc[level]), start=1):
+            if y is None:
+                continue
+            parts = ["all"]
+            if split:
+                parts.append("early" if step <= split else "late")
+            for part in parts:
+                c = cov["%g_%s" % (level, part)]
+                c["points"] += 1
+                if lo is None or hi is None:
+                    c["null_bounds"] += 1
+                elif lo <= y <= hi:
+                    c["covered"] += 1
+    rec["coverage_counts"] = cov
+
+
+def pooled_coverage(records, key):
+    covered = sum(r["coverage_counts"][key]["covered"] for r in records)
+    points = sum(r["coverage_counts"][key]["points"] for r in records)
+    nulls = sum(r["coverage_counts"][key]["null_bounds"] for r in records)
+    return dict(coverage=covered / points if points else math.nan, points=points, null_bounds=nulls)
+
+
+def owa(smape_mean, mase_mean, naive2_smape, naive2_mase):
+    return (smape_mean / naive2_smape + mase_mean / naive2_mase) / 2
+
+
+def summarise(records, with_rnn, split):
+    """Set summary from the per-series records that could be scored."""
+    sm = {}
+    for key in ("naive2", "snaive", "naive"):
+        sm[key] = dict(smape=finite_mean(r[key + "_smape"] for r in records),
+                       mase=finite_mean(r[key + "_mase"] for r in records))
+    for key in ("naive2", "snaive", "naive"):
+        sm[key]["owa"] = owa(sm[key]["smape"], sm[key]["mase"],
+                             sm["naive2"]["smape"], sm["naive2"]["mase"])
+    if with_rnn:
+        rnn = dict(smape=finite_mean(r["smape"] for r in records),
+                   mase=finite_mean(r["mase"] for r in records))
+        rnn["owa"] = owa(rnn["smape"], rnn["mase"], sm["naive2"]["smape"], sm["naive2"]["mase"])
+        rnn["runaway"] = sum(r["runaway"] for r in records)
+        rnn["worse_1_5x"] = sum(r["worse_1_5x"] for r in records)
+        rnn["negative"] = sum(r["negative"] for r in records)
+        rnn["coverage"] = {}
+        for level in LEVELS:
+            for part in coverage_parts(split):
+                key = "%g_%s" % (level, part)
+                rnn["coverage"][key] = pooled_coverage(records, key)
+        sm["rnn"] = rnn
+    return sm
+
+
+def evaluate_set(name, series, args):
+    """Scores one set: {'series': [...], 'summary': {...}, 'errors': [...]}."""
+    split = M4_SETS[name]["split"] if name in M4_SETS else None
+    records = [score_baselines(s) for s in series]
+    result = dict(set=name, count=len(series), errors=[], series=records)
+    if args.baselines_only:
+        result["summary"] = summarise(records, False, split)
+        return result
+
+    forecasts, info, train_s, forecast_s = run_extension(args.ext, series, args.options)
+    scored = []
+    for s, rec in zip(series, records):
+        rec["info"] = info.get(s["name"], {})
+        problem = forecast_problem(forecasts.get(s["name"], {}), s["h"])
+        if problem:
+            rec["error"] = problem
+            result["errors"].append("%s/%s: %s" % (name, s["name"], problem))
+            continue
+        score_rnn(s, rec, forecasts[s["name"]], split)
+        scored.append(rec)
+    # Every mean (Naive2 too) is over the series that could be scored, so OWA compares like with like.
+    result["summary"] = summarise(scored, True, split)
+    result["summary"]["scored"] = len(scored)
+    result["summary"]["seconds"] = dict(train=train_s, forecast=forecast_s)
+    return result
+
+
+# --------------------------------------------------------------------------
+# Output.
+
+def fmt(x, digits=3):
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else "%.*f" % (digits, x)
+
+
+def method_rows(result, with_rnn):
+    sm = result["summary"]
+    rows = []
+    if with_rnn:
+        rows.append(("sqlite-rnn (this run)", sm["rnn"]))
+    rows.append(("seasonal naive (here)", sm["snaive"]))
+    rows.append(("Naive2 (here)", sm["naive2"]))
+    return [(label, v["smape"], v["mase"], v["owa"]) for label, v in rows]
+
+
+def print_method_table(rows):
+    print("| method | sMAPE | MASE | OWA |")
+    print("|---|---:|---:|---:|")
+    for label, s, m, o in rows:
+        print("| %s | %s | %s | %s |" % (label, fmt(s), fmt(m), fmt(o)))
+
+
+def print_classic_mase_table(result, with_rnn):
+    head = ["series", "m", "h"] + (["sqlite-rnn"] if with_rnn else []) + \
+        ["naive (here)", "seasonal naive (here)", "Naive2 (here)"] + \
+        ["%s (ref)" % c for c in CLASSIC_REF_COLUMNS]
+    print("| " + " | ".join(head) + " |")
+    print("|---|" + "---:|" * (len(head) - 1))
+    cols = [[] for _ in range(len(head) - 3)]
+    for r in result["series"]:
+        ref = CLASSIC_REFERENCE.get(r["series"], (None,) * len(CLASSIC_REF_COLUMNS))
+        vals = ([r.get("mase")] if with_rnn else []) + \
+            [r["naive_mase"], r["snaive_mase"], r["naive2_mase"]] + list(ref)
+        for c, v in zip(cols, vals):
+            c.append(v)
+        print("| %s | %d | %d | %s |" % (r["series"], r["m"], r["h"],
+                                        " | ".join(fmt(v) for v in vals)))
+    means = [finite_mean(c) for c in cols]
+    print("| mean | | | %s |" % " | ".join(fmt(v) for v in means))
+
+
+def coverage_text(cov, part):
+    a, b = cov["0.8_" + part], cov["0.95_" + part]
+    return "80% {:.1%}, 95% {:.1%} ({} points; NULL bounds: {} at 80%, {} at 95%)".format(
+        a["coverage"], b["coverage"], a["points"], a["null_bounds"], b["null_bounds"])
+
+
+def print_set(result, args):
+    name = result["set"]
+    with_rnn = not args.baselines_only
+    sm = result["summary"]
+    if name in M4_SETS:
+        cfg = M4_SETS[name]
+        print("\n## %s (%d series, h = %d, m = %d)\n" % (name, result["count"], cfg["h"], cfg["m"]))
+    else:
+        print("\n## classic (%d series, each its own h and m)\n" % result["count"])
+        print("MASE per series:\n")
+        print_classic_mase_table(result, with_rnn)
+        print()
+    rows = method_rows(result, with_rnn)
+    if name in M4_SETS:
+        rows += [(label + " (ref)", s, m, o) for label, s, m, o in M4_REFERENCE[name]]
+    print_method_table(rows)
+    if name in M4_SETS:
+        print("\n(ref) = m4/README.md, R forecast 8.20 on the full dev half%s." % (
+            ": not comparable with --limit" if args.limit else ""))
+    if with_rnn:
+        rnn = sm["rnn"]
+        n = sm["scored"]
+        print()
+        print("- runaway (MASE > 3x seasonal naive): %d of %d" % (rnn["runaway"], n))
+        print("- worse than 1.5x seasonal naive: %d" % rnn["worse_1_5x"])
+        print("- negative forecasts (non-negative history): %d" % rnn["negative"])
+        print("- coverage: " + coverage_text(rnn["coverage"], "all"))
+        split = M4_SETS.get(name, {}).get("split")
+        if split:
+            print("- coverage steps 1-%d: %s" % (split, coverage_text(rnn["coverage"], "early")))
+            print("- coverage steps %d-%d: %s" % (split + 1, M4_SETS[name]["h"],
+                                                 coverage_text(rnn["coverage"], "late")))
+        secs = sm["seconds"]
+        print("- seconds: train %.1f, forecast %.2f (both levels)" % (secs["train"], secs["forecast"]))
+    for e in result["errors"]:
+        print("- ERROR %s" % e)
+
+
+def summary_line(result, args):
+    sm = result["summary"]
+    if args.baselines_only:
+        return "%s: baselines only: Naive2 sMAPE %.3f MASE %.3f; seasonal naive sMAPE %.3f MASE %.3f OWA %.3f" % (
+            result["set"], sm["naive2"]["smape"], sm["naive2"]["mase"],
+            sm["snaive"]["smape"], sm["snaive"]["mase"], sm["snaive"]["owa"])
+    rnn = sm["rnn"]
+    secs = sm["seconds"]["train"] + sm["seconds"]["forecast"]
+    line = "%s: OWA %.3f sMAPE %.2f MASE %.3f runaway %d cov80 %.2f cov95 %.2f seconds %.0f" % (
+        result["set"], rnn["owa"], rnn["smape"], rnn["mase"], rnn["runaway"],
+        rnn["coverage"]["0.8_all"]["coverage"], rnn["coverage"]["0.95_all"]["coverage"], secs)
+    if result["errors"]:
+        line += " errors %d" % len(result["errors"])
+    return line
+
+
+def json_safe(x):
+    """NaN/inf -> None, so the file is strict JSON."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_safe(v) for v in x]
+    return x
+
+
+# --------------------------------------------------------------------------
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--ext", default=os.path.join(REPO_ROOT, "build", "rnn"),
+                   help="extension path as for load_extension (default build/rnn)")
+    p.add_argument("--data", default=os.path.join(REPO_ROOT, "..", "shared", "data"))
+    p.add_argument("--sets", default=",".join(ALL_SETS), help="comma-separated: classic,hourly,weekly")
+    p.add_argument("--limit", type=int, default=None, help="first N series of each M4 set")
+    p.add_argument("--options", default=None, help="rnn_train options as JSON (default NULL)")
+    p.add_argument("--json", default=None, help="write per-series scores and summaries here")
+    p.add_argument("--baselines-only", action="store_true",
+                   help="score only seasonal naive and Naive2 (no extension)")
+    args = p.parse_args(argv)
+    args.sets = [s.strip() for s in args.sets.split(",") if s.strip()]
+    bad = [s for s in args.sets if s not in ALL_SETS]
+    if bad:
+        p.error("unknown set(s): %s" % ", ".join(bad))
+    if args.options is not None:
+        try:
+            json.loads(args.options)
+        except ValueError as e:
+            p.error("--options is not JSON: %s" % e)
+    if args.limit is not None and args.limit < 1:
+        p.error("--limit must be at least 1")
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
+    try:
+        version = None if args.baselines_only else extension_version(args.ext)
+    except sqlite3.Error as e:
+        print("eval.py: cannot load %s: %s" % (args.ext, e), file=sys.stderr)
+        return 1
+    print("# sqlite-rnn evaluation: %s, options %s%s" % (
+        "baselines only" if args.baselines_only else "rnn_version %s" % version,
+        args.options or "NULL (defaults)",
+        ", first %d series per M4 set" % args.limit if args.limit else ""))
+    results, failed = [], False
+    for name in args.sets:
+        try:
+            series = load_classic(args.data) if name == "classic" else load_m4(args.data, name, args.limit)
+            result = evaluate_set(name, series, args)
+        except (sqlite3.Error, OSError, ValueError) as e:
+            print("\n## %s\n\n- ERROR %s: %s" % (name, type(e).__name__, e))
+            results.append(dict(set=name, error=str(e)))
+            failed = True
+            continue
+        failed = failed or bool(result["errors"])
+        print_set(result, args)
+        results.append(result)
+    print()
+    for r in results:
+        print(summary_line(r, args) if "summary" in r else "%s: ERROR %s" % (r["set"], r["error"]))
+    if args.json:
+        doc = dict(ext=args.ext, version=version, options=args.options, limit=args.limit,
+                   baselines_only=args.baselines_only,
+                   sets={r["set"]: r for r in results})
+        with open(args.json, "w") as f:
+            json.dump(json_safe(doc), f, indent=1)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,252 @@
+/*
+** The forecaster's components beside the network, and how the default
+** forecaster (method "auto") chooses and combines them.
+**
+** Rules:
+**   1. A component forecasts h steps from the last rows of a series (data
+**      units): naive (the last value); drift (the last value plus the mean
+**      change over `span` rows); smooth (exponential smoothing, alpha 0.5,
+**      over the last 32 rows); seasonal naive (the last cycle of `period`
+**      rows, repeated); profile (the mean shape of the last `seasons`
+**      cycles, each taken relative to its own mean, placed on the level of
+**      the last cycle) and profile with trend (the same, plus the slope of
+**      the cycles' means). Profiles work on logarithms when every training
+**      value was positive (multiplicative seasonality) and every value they
+**      read is, else on the values.
+**   2. The candidates: naive, drift over max(horizon, 2 x period) rows,
+**      smooth, and for each seasonal period p found in the data (series.c
+**      rule 2) with at least 2p + horizon rows: seasonal naive, profile
+**      and profile with trend over clamp(672 / p, 2, 8) cycles (four weeks
+**      of hourly data). The network is a candidate when it was trained.
+**   3. Each candidate forecasts from every validation origin (the first
+**      target row of each validation window); its score is the mean
+**      absolute error of its first `horizon` steps where the truth is
+**      known. The forecast is the mean of the two best candidates (the
+**      best alone when there is one): on the M4 Hourly and Weekly dev
+**      halves the pair beat the best alone, and both beat any fixed choice.
+**      Ties keep the candidate listed first.
+**   4. Forecasts of a series that never went below zero are kept at or
+**      above zero.
+**   5. The combination's errors at the validation origins calibrate the
+**      intervals per step: the scale of step s is the mean absolute error
+**      at steps 1..s' largest (errors do not shrink with the step), the
+**      errors divided by their step's scale are pooled, and the half-width
+**      at step s and level L is the scale times the ceil((n + 1) L)-th
+**      smallest pooled error. Beyond the calibrated steps the scale grows
+**      with the square root of the step.
+*/
+#include <math.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "nn.h"
+
+#define SMOOTH_ROWS 32
+#define SMOOTH_ALPHA 0.5
+
+const char *rnn_component_name(int kind) {
+  static const char *const names[] = {"network", "naive", "drift", "smooth",
+                                      "seasonal_naive", "profile",
+                                      "profile_trend"};
+  return kind >= 0 && kind < RNN_COMP_COUNT ? names[kind] : "?";
+}
+
+int rnn_component_rows(const rnn_component *c) {
+  switch (c->kind) {
+    case RNN_COMP_DRIFT: return c->period + 1;
+    case RNN_COMP_SMOOTH: return SMOOTH_ROWS;
+    case RNN_COMP_SNAIVE: return c->period;
+    case RNN_COMP_PROFILE:
+    case RNN_COMP_PROFILE_TREND: return c->period * c->seasons;
+    default: return 1;
+  }
+}
+
+/* Rule 1 for a profile: y (n rows of stride C), forecasts h values. */
+static void profile(const double *y, size_t n, int C, int p, int seasons,
+                    int trend, int logs, int h, double *out) {
+  int k = (int)(n / (size_t)p) < seasons ? (int)(n / (size_t)p) : seasons;
+  for (size_t i = n - (size_t)(k > 0 ? k : 0) * p; i < n && logs; i++)
+    if (!(y[i * C] > 0)) logs = 0; /* a window that is not all positive */
+  if (k < 1) {
+    for (int s = 0; s < h; s++) out[s] = y[(n - 1) * C];
+    return;
+  }
+  double lev0 = 0.0, levk = 0.0;
+  for (int s = 0; s < h && s < p; s++) out[s] = 0.0;
+  for (int i = 0; i < k; i++) { /* cycle i ends i cycles before the last row */
+    const double *b = y + (n - (size_t)(i + 1) * p) * C;
+    double mean = 0.0;
+    for (int j = 0; j < p; j++) mean += logs ? log(b[(size_t)j * C]) : b[(size_t)j * C];
+    mean /= p;
+    if (i == 0) lev0 = mean;
+    if (i == k - 1) levk = mean;
+    for (int j = 0; j < p && j < h; j++)
+      out[j] += ((logs ? log(b[(size_t)j * C]) : b[(size_t)j * C]) - mean) / k;
+  }
+  /* The last cycle's mean is its level at its centre, (p + 1) / 2 rows
+  ** before the first forecast step. */
+  double slope = trend && k > 1 ? (lev0 - levk) / ((double)(k - 1) * p) : 0.0;
+  for (int s = h - 1; s >= 0; s--) {
+    double z = lev0 + slope * (s + (p + 1) / 2.0) + out[s % p];
+    out[s] = logs ? exp(z) : z;
+  }
+}
+
+void rnn_component_forecast(const rnn_component *c, const double *y, size_t n,
+                            int C, int logs, int h, double *out) {
+  double last = y[(n - 1) * C];
+  switch (c->kind) {
+    case RNN_COMP_DRIFT: {
+      size_t span = (size_t)c->period < n ? (size_t)c->period : n - 1;
+      double d = span ? (last - y[(n - 1 - span) * C]) / (double)span : 0.0;
+      for (int s = 0; s < h; s++) out[s] = last + d * (s + 1);
+      return;
+    }
+    case RNN_COMP_SMOOTH: {
+      size_t from = n > SMOOTH_ROWS ? n - SMOOTH_ROWS : 0;
+      double l = y[from * C];
+      for (size_t i = from + 1; i < n; i++)
+        l = SMOOTH_ALPHA * y[i * C] + (1 - SMOOTH_ALPHA) * l;
+      for (int s = 0; s < h; s++) out[s] = l;
+      return;
+    }
+    case RNN_COMP_SNAIVE: {
+      size_t p = (size_t)c->period <= n ? (size_t)c->period : n;
+      for (int s = 0; s < h; s++) out[s] = y[(n - p + (size_t)s % p) * C];
+      return;
+    }
+    case RNN_COMP_PROFILE:
+    case RNN_COMP_PROFILE_TREND:
+      profile(y, n, C, c->period, c->seasons, c->kind == RNN_COMP_PROFILE_TREND,
+              logs, h, out);
+      return;
+    default: /* naive */
+      for (int s = 0; s < h; s++) out[s] = last;
+  }
+}
+
+int rnn_candidates(rnn_component *out, int p1, int p2, int horizon,
+                   size_t rows, int network) {
+  int n = 0;
+  if (network) out[n++] = (rnn_component){RNN_COMP_NETWORK, 0, 0};
+  int span = 2 * p1 > horizon ? 2 * p1 : horizon;
+  out[n++] = (rnn_component){RNN_COMP_NAIVE, 0, 0};
+  out[n++] = (rnn_component){RNN_COMP_DRIFT, span, 0};
+  out[n++] = (rnn_component){RNN_COMP_SMOOTH, 0, 0};
+  int periods[2] = {p1, p2};
+  for (int i = 0; i < 2; i++) {
+    int p = periods[i];
+    if (p < 2 || rows < 2 * (size_t)p + (size_t)horizon) continue;
+    int k = (int)lround(672.0 / p);
+    k = k < 2 ? 2 : k > 8 ? 8 : k;
+    out[n++] = (rnn_component){RNN_COMP_SNAIVE, p, 0};
+    out[n++] = (rnn_component){RNN_COMP_PROFILE, p, k};
+    out[n++] = (rnn_component){RNN_COMP_PROFILE_TREND, p, k};
+  }
+  return n;
+}
+
+/* Rule 5: step scales and pooled, scaled errors from err (origins, K), NaN
+** where the truth is unknown. */
+rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,
+                               int K) {
+  double *scale = rnn_malloc(((size_t)K + 1) * sizeof *scale);
+  double *pool = rnn_malloc(((size_t)origins * K + 1) * sizeof *pool);
+  if (!scale || !pool) {
+    rnn_free(scale);
+    rnn_free(pool);
+    return RNN_ENOMEM;
+  }
+  double run = 0.0;
+  for (int s = 0; s < K; s++) {
+    double sum = 0.0;
+    int cnt = 0;
+    for (int j = 0; j < origins; j++) {
+      double r = err[(size_t)j * K + s];
+      if (!isnan(r)) sum += fabs(r), cnt++;
+    }
+    double mae = cnt ? sum / cnt : run;
+    run = mae > run ? mae : run;
+    scale[s] = run;
+  }
+  size_t at = 0;
+  for (int j = 0; j < origins; j++)
+    for (int s = 0; s < K; s++) {
+      double r = err[(size_t)j * K + s];
+      if (!isnan(r)) pool[at++] = scale[s] > 0 ? fabs(r) / scale[s] : 0.0;
+    }
+  rnn_sort_doubles(pool, at);
+  rnn_free(m->cal_resid);
+  rnn_free(m->cal_scale);
+  m->cal_resid = pool;
+  m->cal_n = (int)at;
+  m->cal_scale = scale;
+  m->cal_steps = at ? K : 0;
+  return RNN_OK;
+}
+
+/* Rule 4. */
+void rnn_clamp_forecast(const rnn_model *m, double *out, int h) {
+  if (!(m->fc_flags & RNN_FC_NONNEG)) return;
+  for (int s = 0; s < h; s++) out[s] = out[s] < 0 ? 0.0 : out[s];
+}
+
+/* Forecasts of candidate c from the row before origin o of v (n rows of
+** stride C): K values into f; the network's come from netf (origins, K). */
+static void candidate_at(const rnn_model *m, const rnn_component *c,
+                         const double *v, int C, size_t o, int j,
+                         const double *netf, int K, double *f) {
+  if (c->kind == RNN_COMP_NETWORK)
+    memcpy(f, netf + (size_t)j * K, (size_t)K * sizeof *f);
+  else
+    rnn_component_forecast(c, v, o, C, m->fc_flags & RNN_FC_LOG, K, f);
+}
+
+rnn_status rnn_choose_components(rnn_model *m, const double *v, size_t n,
+                                 int C, const size_t *origin, int origins,
+                                 const double *netf, int K, int p2,
+                                 double *err) {
+  int H = m->arch.output < K ? m->arch.output : K;
+  rnn_component cand[RNN_MAX_CANDIDATES];
+  int nc = rnn_candidates(cand, m->period, p2, H, origin[0], netf != NULL);
+  double *f = rnn_malloc(((size_t)K * 2 + 1) * sizeof *f);
+  if (!f) return RNN_ENOMEM;
+  /* Rule 3. */
+  for (int i = 0; i < nc; i++) {
+    double sum = 0.0;
+    size_t cnt = 0;
+    for (int j = 0; j < origins; j++) {
+      candidate_at(m, &cand[i], v, C, origin[j], j, netf, K, f);
+      for (int s = 0; s < H && origin[j] + s < n; s++, cnt++)
+        sum += fabs(v[(origin[j] + s) * C] - f[s]);
+    }
+    m->cand[i] = cand[i];
+    m->cand_mae[i] = cnt ? sum / (double)cnt : INFINITY;
+  }
+  m->n_cand = nc;
+  int best[2] = {-1, -1};
+  for (int i = 0; i < nc; i++) {
+    if (best[0] < 0 || m->cand_mae[i] < m->cand_mae[best[0]])
+      best[1] = best[0], best[0] = i;
+    else if (best[1] < 0 || m->cand_mae[i] < m->cand_mae[best[1]])
+      best[1] = i;
+  }
+  m->n_comp = best[1] >= 0 && isfinite(m->cand_mae[best[1]]) ? 2 : 1;
+  for (int i = 0; i < m->n_comp; i++) m->comp[i] = cand[best[i]];
+  /* The combination's errors, for the metrics and rule 5. */
+  for (int j = 0; j < origins; j++) {
+    double *g = f + K;
+    for (int s = 0; s < K; s++) g[s] = 0.0;
+    for (int i = 0; i < m->n_comp; i++) {
+      candidate_at(m, &m->comp[i], v, C, origin[j], j, netf, K, f);
+      for (int s = 0; s < K; s++) g[s] += f[s] / m->n_comp;
+    }
+    rnn_clamp_forecast(m, g, K);
+    for (int s = 0; s < K; s++)
+      err[(size_t)j * K + s] =
+          origin[j] + s < n ? v[(origin[j] + s) * C] - g[s] : NAN;
+  }
+  rnn_free(f);
+  return RNN_OK;
+}
