@@ -25,8 +25,11 @@
 **      best alone when there is one): on the M4 Hourly and Weekly dev
 **      halves the pair beat the best alone, and both beat any fixed choice.
 **      Ties keep the candidate listed first.
-**   4. Forecasts of a series that never went below zero are kept at or
-**      above zero.
+**   4. The forecast stays in the plausible range of the rows it reads (the
+**      model's history): no further below their minimum or above their
+**      maximum than half their range, and at or above zero for a series
+**      that never went below zero. A runaway component cannot take the
+**      forecast further than that.
 **   5. The combination's errors at the validation origins calibrate the
 **      intervals per step: the scale of step s is the mean absolute error
 **      at steps 1..s' largest (errors do not shrink with the step), the
@@ -187,9 +190,18 @@ rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,
 }
 
 /* Rule 4. */
-void rnn_clamp_forecast(const rnn_model *m, double *out, int h) {
-  if (!(m->fc_flags & RNN_FC_NONNEG)) return;
-  for (int s = 0; s < h; s++) out[s] = out[s] < 0 ? 0.0 : out[s];
+void rnn_clamp_forecast(const rnn_model *m, const double *y, size_t n, int C,
+                        double *out, int h) {
+  if (m->n_comp == 0 || n == 0) return;
+  double lo = y[0], hi = y[0];
+  for (size_t i = 1; i < n; i++) {
+    double v = y[i * C];
+    lo = v < lo ? v : lo, hi = v > hi ? v : hi;
+  }
+  double room = (hi - lo) / 2;
+  lo -= room, hi += room;
+  if (m->fc_flags & RNN_FC_NONNEG && lo < 0) lo = 0;
+  for (int s = 0; s < h; s++) out[s] = out[s] < lo ? lo : out[s] > hi ? hi : out[s];
 }
 
 /* Forecasts of candidate c from the row before origin o of v (n rows of
@@ -233,7 +245,12 @@ rnn_status rnn_choose_components(rnn_model *m, const double *v, size_t n,
       best[1] = i;
   }
   m->n_comp = best[1] >= 0 && isfinite(m->cand_mae[best[1]]) ? 2 : 1;
-  for (int i = 0; i < m->n_comp; i++) m->comp[i] = cand[best[i]];
+  int R = m->arch.window;
+  for (int i = 0; i < m->n_comp; i++) {
+    m->comp[i] = cand[best[i]];
+    int rows = rnn_component_rows(&m->comp[i]);
+    R = rows > R ? rows : R;
+  }
   /* The combination's errors, for the metrics and rule 5. */
   for (int j = 0; j < origins; j++) {
     double *g = f + K;
@@ -242,7 +259,8 @@ rnn_status rnn_choose_components(rnn_model *m, const double *v, size_t n,
       candidate_at(m, &m->comp[i], v, C, origin[j], j, netf, K, f);
       for (int s = 0; s < K; s++) g[s] += f[s] / m->n_comp;
     }
-    rnn_clamp_forecast(m, g, K);
+    size_t r = (size_t)R < origin[j] ? (size_t)R : origin[j];
+    rnn_clamp_forecast(m, v + (origin[j] - r) * C, r, C, g, K);
     for (int s = 0; s < K; s++)
       err[(size_t)j * K + s] =
           origin[j] + s < n ? v[(origin[j] + s) * C] - g[s] : NAN;

@@ -343,8 +343,9 @@ rnn_status rnn_choose_components(rnn_model *m, const double *v, size_t n,
 /* Rule 5: the per-step calibration from errors err (origins, K). */
 rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,
                                int K);
-/* Rule 4 on a forecast of h values. */
-void rnn_clamp_forecast(const rnn_model *m, double *out, int h);
+/* Rule 4 on a forecast of h values from the n rows (stride C) of y. */
+void rnn_clamp_forecast(const rnn_model *m, const double *y, size_t n, int C,
+                        double *out, int h);
 
 /* Sorts a[0..n-1] ascending (heap sort: deterministic, allocation-free). */
 void rnn_sort_doubles(double *a, size_t n);

@@ -218,7 +218,7 @@ rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
     for (int s = 0; s < h; s++)
       out[s] += net * ((double)p->z[s] * m->scale[0] + m->shift[0]);
   }
-  rnn_clamp_forecast(m, out, h);
+  rnn_clamp_forecast(m, buf, (size_t)R, C, out, h);
   return RNN_OK;
 }
 
@@ -258,7 +258,8 @@ rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
     for (int u = 0; u < used; u++) {
       double f = p->comb[u];
       if (net > 0) f += net * ((double)p->z[u] * m->scale[0] + m->shift[0]);
-      rnn_clamp_forecast(m, &f, 1);
+      rnn_clamp_forecast(m, series + (first + p->slot[u] - R) * C, (size_t)R, C,
+                         &f, 1);
       out[p->slot[u]] = f;
     }
   }

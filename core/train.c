@@ -4,9 +4,11 @@
 ** Rules:
 **   1. Missing values of the value and of each covariate are filled
 **      (series.c rule 1) and counted.
-**   2. window "auto" is chosen from the data (series.c rule 3). Window i
-**      reads rows i .. i+W-1 (value and covariates) and predicts the values
-**      of rows i+W .. i+W+O-1 (O = horizon).
+**   2. window "auto" is chosen from the data (series.c rule 3); horizon
+**      "auto" is twice the seasonal period, from 8 to 48 (16 without a
+**      period), at most a third of the rows after the first window. Window
+**      i reads rows i .. i+W-1 (value and covariates) and predicts the
+**      values of rows i+W .. i+W+O-1 (O = horizon) directly.
 **   3. The latest floor(validation * windows) windows are held out (at
 **      least one window is kept for training). Normalisation statistics
 **      come from the rows the training windows cover, per column (standard:
@@ -24,15 +26,18 @@
 **   6. Training also stops, keeping the best parameters so far, when
 **      max_seconds have passed (checked after every minibatch); the caller's
 **      progress callback can interrupt it (RNN_EINTERRUPT).
-**   7. On the validation windows the kept model forecasts recursively
-**      cal_steps = max(horizon, 12) steps; the absolute errors,
-**      divided by sqrt(step) and pooled, calibrate the intervals (split
-**      conformal, core/predict.c rule 5), and the first
+**   7. On the validation windows the kept model forecasts
+**      cal_steps = max(horizon, 12) steps. With method "auto" the
+**      components are chosen there (core/components.c rule 3) and the
+**      errors are those of their combination. The errors calibrate the
+**      intervals per step (split conformal, core/components.c rule 5), and
+**      the first
 **      `horizon` steps give the metrics MAE, RMSE, sMAPE and MASE (scaled by
 **      the in-sample seasonal-naive error of the training rows, lag = the
 **      period, or 1). At most the latest RNN_MAX_CAL_ORIGINS windows count
 **      (RNN_MIN_CAL_ORIGINS when max_seconds ran out, so the budget holds).
-**   8. The model keeps the last W rows (data units) as its tail.
+**   8. The model keeps the last rows (data units) as its tail: W, or more
+**      when a chosen component reads more (its history).
 **   9. Fewer points than one window needs: short policy "fallback" gives a
 **      seasonal-naive model (period found in the data, else the last
 **      value) calibrated on its own in-sample errors; "error" fails with
@@ -45,6 +50,8 @@
 **  12. Each minibatch's gradient is computed in fixed chunks on up to
 **      `threads` threads and summed in chunk order (core/parallel.c), so the
 **      model does not depend on the thread count.
+**  13. Method "auto" notes whether every value was positive (profiles on
+**      logarithms) and none negative (forecasts kept at or above zero).
 ** Nothing here depends on the thread count, and nothing but max_seconds on
 ** the clock: the same input, options and seed give the same model.
 */
