@@ -437,6 +437,7 @@ static int get_component(reader *r, const rnn_model *m, rnn_component *c) {
       (needs_seasons && c->seasons < 1) || (!needs_seasons && c->seasons) ||
       (c->kind == RNN_COMP_NETWORK && m->kind != RNN_MODEL_NETWORK))
     ok = 0;
+  if (!ok || r->bad) *c = (rnn_component){0, 0, 0};
   return ok && !r->bad;
 }
 
@@ -448,7 +449,7 @@ static int read_components(rnn_model *m, reader *r) {
   m->period2 = get_int(r, 0, RNN_MAX_TAIL, &ok);
   m->n_comp = get_int(r, 1, RNN_MAX_COMPONENTS, &ok);
   for (int i = 0; i < m->n_comp && ok; i++) {
-    ok = get_component(r, m, &m->comp[i]);
+    if (!(ok = get_component(r, m, &m->comp[i]))) break;
     if (rnn_component_rows(&m->comp[i]) > m->tail_rows &&
         m->comp[i].kind != RNN_COMP_PROFILE &&
         m->comp[i].kind != RNN_COMP_PROFILE_TREND)
