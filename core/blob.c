@@ -254,6 +254,7 @@ static void write_model(writer *w, const rnn_model *m) {
   if (m->cal_scale) {
     at = chunk_begin(w, "STEP");
     put_u32(w, (uint32_t)m->cal_steps);
+    put_u32(w, (uint32_t)m->cal_origins);
     for (int i = 0; i < m->cal_steps; i++) put_f64(w, m->cal_scale[i]);
     chunk_end(w, at);
   }
@@ -585,8 +586,10 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
       break;
     }
     case C_STEP: {
-      uint32_t K = get_u32(r);
-      if (r->bad || K != (uint32_t)m->cal_steps || K == 0 ||
+      uint32_t K = get_u32(r), N = get_u32(r);
+      m->cal_origins = (int)N;
+      if (r->bad || K != (uint32_t)m->cal_steps || K == 0 || N == 0 ||
+          N > (uint32_t)m->cal_n ||
           r->n - r->pos != (size_t)K * 8)
         return corrupt(e, "calibration steps");
       if (!(m->cal_scale = rnn_malloc((size_t)K * sizeof *m->cal_scale)))

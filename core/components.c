@@ -31,11 +31,15 @@
 **      that never went below zero. A runaway component cannot take the
 **      forecast further than that.
 **   5. The combination's errors at the validation origins calibrate the
-**      intervals per step: the scale of step s is the mean absolute error
+**      intervals per step, each half of the origins forecast by the
+**      combination chosen on the other half (errors of a choice measured
+**      where it was made are too small): the scale of step s is the mean absolute error
 **      at steps 1..s' largest (errors do not shrink with the step), the
 **      errors divided by their step's scale are pooled, and the half-width
-**      at step s and level L is the scale times the ceil((n + 1) L)-th
-**      smallest pooled error. Beyond the calibrated steps the scale grows
+**      at step s and level L is the scale times the pooled errors' quantile
+**      ceil((N + 1) L) / N, N the number of origins (the errors of one
+**      forecast move together: one origin is one sample, as split conformal
+**      counts them). Beyond the calibrated steps the scale grows
 **      with the square root of the step.
 */
 #include <math.h>
@@ -185,6 +189,7 @@ rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,
   m->cal_resid = pool;
   m->cal_n = (int)at;
   m->cal_scale = scale;
+  m->cal_origins = origins;
   m->cal_steps = at ? K : 0;
   return RNN_OK;
 }
@@ -204,67 +209,102 @@ void rnn_clamp_forecast(const rnn_model *m, const double *y, size_t n, int C,
   for (int s = 0; s < h; s++) out[s] = out[s] < lo ? lo : out[s] > hi ? hi : out[s];
 }
 
-/* Forecasts of candidate c from the row before origin o of v (n rows of
-** stride C): K values into f; the network's come from netf (origins, K). */
-static void candidate_at(const rnn_model *m, const rnn_component *c,
-                         const double *v, int C, size_t o, int j,
-                         const double *netf, int K, double *f) {
-  if (c->kind == RNN_COMP_NETWORK)
-    memcpy(f, netf + (size_t)j * K, (size_t)K * sizeof *f);
-  else
-    rnn_component_forecast(c, v, o, C, m->fc_flags & RNN_FC_LOG, K, f);
-}
-
-rnn_status rnn_choose_components(rnn_model *m, const double *v, size_t n,
-                                 int C, const size_t *origin, int origins,
-                                 const double *netf, int K, int p2,
-                                 double *err) {
-  int H = m->arch.output < K ? m->arch.output : K;
-  rnn_component cand[RNN_MAX_CANDIDATES];
-  int nc = rnn_candidates(cand, m->period, p2, H, origin[0], netf != NULL);
-  double *f = rnn_malloc(((size_t)K * 2 + 1) * sizeof *f);
-  if (!f) return RNN_ENOMEM;
-  /* Rule 3. */
+/* Rule 3: the two candidates (or one) with the lowest mean absolute error
+** of their first H steps over origins [from, to) of the forecasts F
+** (nc, origins, K); the scores go to score (may be NULL). */
+static int best_two(const double *F, int nc, int origins, int K, int H,
+                    const double *v, size_t n, int C, const size_t *origin,
+                    int from, int to, double *score, int best[2]) {
+  best[0] = best[1] = -1;
+  double top[2] = {INFINITY, INFINITY};
   for (int i = 0; i < nc; i++) {
     double sum = 0.0;
     size_t cnt = 0;
-    for (int j = 0; j < origins; j++) {
-      candidate_at(m, &cand[i], v, C, origin[j], j, netf, K, f);
+    for (int j = from; j < to; j++) {
+      const double *f = F + ((size_t)i * origins + j) * K;
       for (int s = 0; s < H && origin[j] + s < n; s++, cnt++)
         sum += fabs(v[(origin[j] + s) * C] - f[s]);
     }
-    m->cand[i] = cand[i];
-    m->cand_mae[i] = cnt ? sum / (double)cnt : INFINITY;
-  }
-  m->n_cand = nc;
-  int best[2] = {-1, -1};
-  for (int i = 0; i < nc; i++) {
-    if (best[0] < 0 || m->cand_mae[i] < m->cand_mae[best[0]])
-      best[1] = best[0], best[0] = i;
-    else if (best[1] < 0 || m->cand_mae[i] < m->cand_mae[best[1]])
-      best[1] = i;
-  }
-  m->n_comp = best[1] >= 0 && isfinite(m->cand_mae[best[1]]) ? 2 : 1;
-  int R = m->arch.window;
-  for (int i = 0; i < m->n_comp; i++) {
-    m->comp[i] = cand[best[i]];
-    int rows = rnn_component_rows(&m->comp[i]);
-    R = rows > R ? rows : R;
-  }
-  /* The combination's errors, for the metrics and rule 5. */
-  for (int j = 0; j < origins; j++) {
-    double *g = f + K;
-    for (int s = 0; s < K; s++) g[s] = 0.0;
-    for (int i = 0; i < m->n_comp; i++) {
-      candidate_at(m, &m->comp[i], v, C, origin[j], j, netf, K, f);
-      for (int s = 0; s < K; s++) g[s] += f[s] / m->n_comp;
+    double mae = cnt ? sum / (double)cnt : INFINITY;
+    if (score) score[i] = mae;
+    if (mae < top[0]) {
+      top[1] = top[0], best[1] = best[0];
+      top[0] = mae, best[0] = i;
+    } else if (mae < top[1]) {
+      top[1] = mae, best[1] = i;
     }
+  }
+  if (best[0] < 0) best[0] = 0; /* every score infinite: the first */
+  return best[1] >= 0 ? 2 : 1;
+}
+
+/* The errors (NaN where the truth is unknown) of the mean of candidates
+** pick[0..np-1] at origins [from, to), clamped by rule 4 over the last R
+** rows, into err (origins, K). */
+static void combination_errors(const rnn_model *m, const double *F, int origins,
+                               int K, const int *pick, int np, int R,
+                               const double *v, size_t n, int C,
+                               const size_t *origin, int from, int to,
+                               double *g, double *err) {
+  for (int j = from; j < to; j++) {
+    for (int s = 0; s < K; s++) g[s] = 0.0;
+    for (int i = 0; i < np; i++)
+      for (int s = 0; s < K; s++)
+        g[s] += F[((size_t)pick[i] * origins + j) * K + s] / np;
     size_t r = (size_t)R < origin[j] ? (size_t)R : origin[j];
     rnn_clamp_forecast(m, v + (origin[j] - r) * C, r, C, g, K);
     for (int s = 0; s < K; s++)
       err[(size_t)j * K + s] =
           origin[j] + s < n ? v[(origin[j] + s) * C] - g[s] : NAN;
   }
-  rnn_free(f);
+}
+
+rnn_status rnn_choose_components(rnn_model *m, const double *v, size_t n,
+                                 int C, const size_t *origin, int origins,
+                                 const double *netf, int K, int p2,
+                                 double *err, double *cal) {
+  int H = m->arch.output < K ? m->arch.output : K;
+  rnn_component cand[RNN_MAX_CANDIDATES];
+  int nc = rnn_candidates(cand, m->period, p2, H, origin[0], netf != NULL);
+  double *F = rnn_malloc(((size_t)nc * origins * K + K) * sizeof *F);
+  if (!F) return RNN_ENOMEM;
+  double *g = F + (size_t)nc * origins * K;
+  for (int i = 0; i < nc; i++)
+    for (int j = 0; j < origins; j++) {
+      double *f = F + ((size_t)i * origins + j) * K;
+      if (cand[i].kind == RNN_COMP_NETWORK)
+        memcpy(f, netf + (size_t)j * K, (size_t)K * sizeof *f);
+      else
+        rnn_component_forecast(&cand[i], v, origin[j], C,
+                               m->fc_flags & RNN_FC_LOG, K, f);
+    }
+  /* Rule 3 on every origin: the model's components. */
+  int best[2];
+  m->n_cand = nc;
+  memcpy(m->cand, cand, (size_t)nc * sizeof *cand);
+  m->n_comp = best_two(F, nc, origins, K, H, v, n, C, origin, 0, origins,
+                       m->cand_mae, best);
+  int R = m->arch.window;
+  for (int i = 0; i < m->n_comp; i++) {
+    m->comp[i] = cand[best[i]];
+    int rows = rnn_component_rows(&m->comp[i]);
+    R = rows > R ? rows : R;
+  }
+  combination_errors(m, F, origins, K, best, m->n_comp, R, v, n, C, origin, 0,
+                     origins, g, err);
+  /* Rule 5: each half of the origins is forecast by the combination chosen
+  ** on the other half, so the calibration errors are not those the choice
+  ** was made to minimise. */
+  if (origins < 4) {
+    memcpy(cal, err, (size_t)origins * K * sizeof *cal);
+  } else {
+    int mid = origins / 2;
+    int np = best_two(F, nc, origins, K, H, v, n, C, origin, mid, origins, NULL, best);
+    combination_errors(m, F, origins, K, best, np, R, v, n, C, origin, 0, mid, g, cal);
+    np = best_two(F, nc, origins, K, H, v, n, C, origin, 0, mid, NULL, best);
+    combination_errors(m, F, origins, K, best, np, R, v, n, C, origin, mid,
+                       origins, g, cal);
+  }
+  rnn_free(F);
   return RNN_OK;
 }

@@ -335,11 +335,11 @@ int rnn_candidates(rnn_component *out, int p1, int p2, int horizon,
 ** first forecast row; netf (origins, K) the network's forecasts there, data
 ** units, or NULL when there is no network), keeps the best in m, and
 ** writes the combination's errors (origins, K; NaN where the truth is
-** unknown) to err. */
+** unknown) to err and the cross-fitted errors of rule 5 to cal. */
 rnn_status rnn_choose_components(rnn_model *m, const double *v, size_t n,
                                  int C, const size_t *origin, int origins,
                                  const double *netf, int K, int p2,
-                                 double *err);
+                                 double *err, double *cal);
 /* Rule 5: the per-step calibration from errors err (origins, K). */
 rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,
                                int K);

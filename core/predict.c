@@ -19,7 +19,9 @@
 **      validation forecasts' absolute errors divided by the scale of their
 **      step, pooled over the calibrated steps. The half-width for step s at
 **      level L is the step's scale times the ceil((n + 1) L)-th smallest of
-**      them (the largest when n is too small for L). The scale of a step is
+**      them (the largest when n is too small for L); with step scales, L is
+**      first raised to ceil((N + 1) L) / N for the N forecasts the errors
+**      came from (components.c rule 5). The scale of a step is
 **      its mean absolute validation error (made non-decreasing; beyond the
 **      calibrated steps it grows with sqrt(step); components.c rule 5); in
 **      models of formats 1 and 2 it is sqrt(step) (errors of a recursive
@@ -271,13 +273,16 @@ int rnn_interval(const rnn_model *m, int s, double level, double *half) {
   if (m->cal_steps < 1 || m->cal_n < 1 || s < 1 || !(level > 0 && level < 1))
     return 0;
   int n = m->cal_n, K = m->cal_steps;
-  double r = ceil((n + 1) * level);
+  double q = level, scale = sqrt((double)s);
+  if (m->cal_scale) {
+    /* Rule 5: the conformal level of N origins, N = cal_origins. */
+    double N = m->cal_origins;
+    q = ceil((N + 1) * level) / N;
+    scale = s <= K ? m->cal_scale[s - 1] : m->cal_scale[K - 1] * sqrt((double)s / K);
+  }
+  double r = ceil((n + 1) * q);
   int rank = r > n ? n : (int)r;
   if (rank < 1) rank = 1;
-  double scale = sqrt((double)s);
-  if (m->cal_scale)
-    scale = s <= K ? m->cal_scale[s - 1]
-                   : m->cal_scale[K - 1] * sqrt((double)s / K);
   *half = m->cal_resid[rank - 1] * scale;
   return 1;
 }

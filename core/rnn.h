@@ -311,6 +311,7 @@ typedef struct rnn_model {
   int cal_n;
   double *cal_resid; /* (cal_n) */
   double *cal_scale; /* (cal_steps) or NULL */
+  int cal_origins;   /* with cal_scale: the forecasts the errors came from */
 
   /* Buffers rnn_predict keeps between calls (allocated at the first), so
   ** scoring row after row allocates nothing and transposes the weights

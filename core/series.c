@@ -15,8 +15,9 @@
 **      multiples peak too, sometimes a little higher); (d) refine it to the
 **      lag within 2 of it whose first three multiples correlate best.
 **      None: 1. (e) The second period is the multiple of the first whose
-**      autocorrelation is highest, when higher than the first's (a weekly
-**      cycle over a daily one); none: 0. Differencing instead of (a) made
+**      autocorrelation peaks highest (a weekly cycle over a daily one, or
+**      just the next day when there is none: the forecaster's validation
+**      decides); none: 0. Differencing instead of (a) made
 **      noise of standard deviation 0.7 on a daily cycle of amplitude 6 look
 **      like period 2.
 **   3. window "auto" is the seasonal period; without one, min(8, n/3), at
@@ -136,11 +137,11 @@ rnn_status rnn_seasonal_periods(const double *y, size_t n, int *p1, int *p2) {
     if (is_peak(ac, k, bound) && ac[k] >= 0.8 * top) first = k;
   if (first) {
     *p1 = refine_period(ac, first, maxlag);
-    /* (e) A longer cycle: the multiple of p1 that correlates best, if it
-    ** correlates better than p1 itself. */
-    double best = ac[*p1];
+    /* (e) A longer cycle: the multiple of p1 that correlates best among
+    ** those that are peaks. */
+    double best = -INFINITY;
     for (int k = 2 * *p1; k <= maxlag; k += *p1)
-      if (ac[k] > best) best = ac[k], *p2 = k;
+      if (is_peak(ac, k, bound) && ac[k] > best) best = ac[k], *p2 = k;
   }
   rnn_free(d);
   rnn_free(ac);

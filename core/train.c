@@ -242,8 +242,9 @@ static rnn_status validate(rnn_model *m, const double *v, const float *z,
   float *out = rnn_malloc((size_t)B * K * sizeof *out);
   double *netf = rnn_malloc((size_t)count * K * sizeof *netf);
   double *err = rnn_malloc((size_t)count * K * sizeof *err);
+  double *cal = rnn_malloc((size_t)count * K * sizeof *cal);
   size_t *origin = rnn_malloc((size_t)count * sizeof *origin);
-  if (!rows || !out || !netf || !err || !origin) {
+  if (!rows || !out || !netf || !err || !cal || !origin) {
     rc = RNN_ENOMEM;
     goto done;
   }
@@ -261,7 +262,7 @@ static rnn_status validate(rnn_model *m, const double *v, const float *z,
     }
   }
   if (m->opts.method == RNN_METHOD_AUTO) {
-    rc = rnn_choose_components(m, v, n, C, origin, count, netf, K, p2, err);
+    rc = rnn_choose_components(m, v, n, C, origin, count, netf, K, p2, err, cal);
     if (rc) goto done;
   } else {
     for (int j = 0; j < count; j++)
@@ -269,15 +270,17 @@ static rnn_status validate(rnn_model *m, const double *v, const float *z,
         err[(size_t)j * K + s] = origin[j] + s < n
                                      ? v[(origin[j] + s) * C] - netf[(size_t)j * K + s]
                                      : NAN;
+    memcpy(cal, err, (size_t)count * K * sizeof *cal);
   }
   set_metrics(m, v, err, origin, count, K, O, train_rows);
-  rc = rnn_calibrate_steps(m, err, count, K);
+  rc = rnn_calibrate_steps(m, cal, count, K);
 done:
   rnn_work_free(&w);
   rnn_free(rows);
   rnn_free(out);
   rnn_free(netf);
   rnn_free(err);
+  rnn_free(cal);
   rnn_free(origin);
   return rc;
 }
