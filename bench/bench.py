@@ -89,7 +89,7 @@ def ours(w, threads, runs, ext):
     con.execute("CREATE TABLE s(t INTEGER PRIMARY KEY, v REAL)")
     con.executemany("INSERT INTO s VALUES (?, ?)", enumerate(map(float, y)))
     opts = json.dumps(dict(cell=w["cell"], hidden=w["hidden"], layers=w["layers"], window=W,
-                           batch=w["batch"], epochs=1, lr=0.001, validation=0,
+                           horizon=1, batch=w["batch"], epochs=1, lr=0.001, validation=0,
                            normalize="none", seed=1, threads=threads))
     if w["kind"] == "train":
         return timed(lambda: con.execute("SELECT length(rnn_train(t, v, ?)) FROM s", (opts,)).fetchone(), runs)

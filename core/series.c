@@ -61,20 +61,22 @@ int rnn_window_for_period(int period, size_t n) {
 }
 
 /* ac[k] for k = 0 .. K: the autocorrelations of d[0..n-1] (mean zero),
-** four lags per pass (each lag's sum is one chain of dependent additions,
-** in ascending order of i). */
+** eight lags per pass (each lag's sum is one chain of dependent additions
+** in ascending order of i, so several chains keep the CPU busy; the sums
+** are the same as one lag at a time). */
+#define LAGS 8
 static void autocorrelations(const double *d, size_t n, int K, double *ac) {
   double var = 0.0;
   for (size_t i = 0; i < n; i++) var += d[i] * d[i];
-  for (int k = 0; k <= K; k += 4) {
-    double s[4] = {0, 0, 0, 0};
-    size_t end = n > (size_t)k + 3 ? n - (size_t)k - 3 : 0, i = 0;
+  for (int k = 0; k <= K; k += LAGS) {
+    double s[LAGS] = {0};
+    size_t end = n > (size_t)k + LAGS - 1 ? n - (size_t)k - (LAGS - 1) : 0, i = 0;
     for (; i < end; i++) {
-      double di = d[i];
-      s[0] += di * d[i + k], s[1] += di * d[i + k + 1];
-      s[2] += di * d[i + k + 2], s[3] += di * d[i + k + 3];
+      const double di = d[i], *e = d + i + k;
+      s[0] += di * e[0], s[1] += di * e[1], s[2] += di * e[2], s[3] += di * e[3];
+      s[4] += di * e[4], s[5] += di * e[5], s[6] += di * e[6], s[7] += di * e[7];
     }
-    for (int j = 0; j < 4 && k + j <= K; j++) {
+    for (int j = 0; j < LAGS && k + j <= K; j++) {
       for (size_t t = i; t + (size_t)(k + j) < n; t++) s[j] += d[t] * d[t + k + j];
       ac[k + j] = var > 0 ? s[j] / var : 0.0;
     }
@@ -111,7 +113,7 @@ rnn_status rnn_seasonal_periods(const double *y, size_t n, int *p1, int *p2) {
   int maxlag = (int)(n / 3);
   if (maxlag > RNN_MAX_PERIOD) maxlag = RNN_MAX_PERIOD;
   double *d = rnn_malloc(n * sizeof *d);
-  double *ac = rnn_malloc(((size_t)maxlag + 5) * sizeof *ac);
+  double *ac = rnn_malloc(((size_t)maxlag + LAGS + 2) * sizeof *ac);
   if (!d || !ac) {
     rnn_free(d);
     rnn_free(ac);
