@@ -26,8 +26,8 @@
 **   6. Training also stops, keeping the best parameters so far, when
 **      max_seconds have passed (checked after every minibatch); the caller's
 **      progress callback can interrupt it (RNN_EINTERRUPT).
-**   7. On the validation windows the kept model forecasts
-**      cal_steps = max(horizon, 12) steps. With method "auto" the
+**   7. On the validation windows, and from every later row, the kept
+**      model forecasts cal_steps = max(horizon, 12) steps. With method "auto" the
 **      components are chosen there (core/components.c rule 3) and the
 **      errors are those of their combination. The errors calibrate the
 **      intervals per step (split conformal, core/components.c rule 5), and
@@ -230,6 +230,10 @@ static rnn_status validate(rnn_model *m, const double *v, const float *z,
                            int max_origins, int p2) {
   int W = m->arch.window, O = m->arch.output, C = m->arch.input;
   int K = O > 12 ? O : 12;
+  /* The validation windows, and the origins after the last of them, whose
+  ** truth is known for fewer than O steps: the latest rows are the most
+  ** telling for the choice (a level shift in the last rows). */
+  count += O - 1;
   if (count > max_origins) {
     first += count - max_origins;
     count = max_origins;
