@@ -240,7 +240,7 @@ rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
   rnn_status rc = predictor(m, &m->batch, cap, 1, &p, e);
   if (rc) return rc;
   size_t WC = (size_t)a->window * C, RC = (size_t)R * C;
-  double net = 0.0;
+  double net = 0.0; /* the network's share: the same for every row */
   for (int done = 0; done < count; done += p->cap) {
     int n = count - done < p->cap ? count - done : p->cap, used = 0;
     for (int j = 0; j < n; j++) {
