@@ -206,7 +206,8 @@ void rnn_clamp_forecast(const rnn_model *m, const double *y, size_t n, int C,
   double room = (hi - lo) / 2;
   lo -= room, hi += room;
   if (m->fc_flags & RNN_FC_NONNEG && lo < 0) lo = 0;
-  for (int s = 0; s < h; s++) out[s] = out[s] < lo ? lo : out[s] > hi ? hi : out[s];
+  for (int s = 0; s < h; s++) /* a value that is not finite stays so (an error) */
+    if (isfinite(out[s])) out[s] = out[s] < lo ? lo : out[s] > hi ? hi : out[s];
 }
 
 /* Rule 3: the two candidates (or one) with the lowest mean absolute error

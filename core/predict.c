@@ -30,6 +30,9 @@
 **      components (components.c), each reading the last rows it needs of
 **      the window (tail_rows rows); the network reads the last W. A series
 **      that never went below zero is forecast at or above zero.
+**   7. A forecast that is not finite is an error (RNN_ERANGE), never a
+**      value: the window's values can be too large for the arithmetic, or
+**      a model's numbers hostile.
 */
 #include <math.h>
 #include <string.h>
@@ -194,6 +197,14 @@ static double components(const rnn_model *m, const double *buf, int h,
   return m->n_comp ? net : 1.0;
 }
 
+/* Rule 7. */
+static rnn_status not_finite(rnn_err *e, int step) {
+  return rnn_fail(e, RNN_ERANGE,
+                  "the forecast of step %d is not finite: the window's values "
+                  "are too far from what the model was trained on",
+                  step);
+}
+
 rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
                        rnn_err *e) {
   const rnn_arch *a = &m->arch;
@@ -221,6 +232,8 @@ rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
       out[s] += net * ((double)p->z[s] * m->scale[0] + m->shift[0]);
   }
   rnn_clamp_forecast(m, buf, (size_t)R, C, out, h);
+  for (int s = 0; s < h; s++)
+    if (!isfinite(out[s])) return not_finite(e, s + 1);
   return RNN_OK;
 }
 
@@ -262,6 +275,12 @@ rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
       if (net > 0) f += net * ((double)p->z[u] * m->scale[0] + m->shift[0]);
       rnn_clamp_forecast(m, series + (first + p->slot[u] - R) * C, (size_t)R, C,
                          &f, 1);
+      if (!isfinite(f))
+        return rnn_fail(e, RNN_ERANGE,
+                        "the forecast of position %zu is not finite: the "
+                        "values before it are too far from what the model "
+                        "was trained on",
+                        first + (size_t)p->slot[u] + 1);
       out[p->slot[u]] = f;
     }
   }

@@ -30,7 +30,8 @@ typedef enum rnn_status {
   RNN_ECORRUPT,  /* an rnn model BLOB that is damaged or inconsistent */
   RNN_ENEWER,    /* an rnn model BLOB written by a newer format version */
   RNN_EINTERRUPT, /* training was stopped by the caller (rnn_train_ctl) */
-  RNN_ELIMIT      /* a resource limit would be exceeded; the message says which */
+  RNN_ELIMIT,     /* a resource limit would be exceeded; the message says which */
+  RNN_ERANGE      /* a result would not be finite; the message says which */
 } rnn_status;
 
 /* Caller-owned error text. */
@@ -352,7 +353,9 @@ rnn_status rnn_train(rnn_model **out, const double *y, const double *x,
 /* Forecasts h steps after the rows win (tail_rows, arch.input) (data
 ** units, oldest first, NaN = missing). Writes h values to out. win may be
 ** NULL to start from the model's training tail. Covariates of future steps
-** repeat the window's last row. */
+** repeat the window's last row. A forecast that is not finite (values far
+** outside what the model was trained on, or a hostile model) is
+** RNN_ERANGE. */
 rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
                        rnn_err *e);
 
@@ -364,7 +367,8 @@ rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
 ** one by one but computed up to RNN_ROWS_BATCH windows at a time: out[j] is the
 ** forecast of row first + j of series (rows of arch.input values, data
 ** units, NaN = missing) from the tail_rows rows before it, NaN when that
-** window has a column with no known value. first >= tail_rows; count
+** window has a column with no known value; a forecast that is not finite
+** is RNN_ERANGE. first >= tail_rows; count
 ** rows from first on must exist. */
 rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
                             int count, double *out, rnn_err *e);

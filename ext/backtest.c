@@ -108,6 +108,15 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
     return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
   }
   rnn_interval(m, 1, level, &c->half); /* rule 4 */
+  for (size_t i = 0; i < n && !isnan(c->half); i++) {
+    double p = c->predicted[i];
+    if (!isnan(p) && !(isfinite(p - c->half) && isfinite(p + c->half))) {
+      bt_reset(c);
+      err = sqlite3_mprintf("%s: the interval of position %zu is not finite", FN,
+                            (size_t)c->W + i + 1);
+      return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
+    }
+  }
   c->n = n;
   return SQLITE_OK;
 }

@@ -18,6 +18,8 @@
 **   5. A NULL model gives no rows; a bad model, horizon, level or window is
 **      an error naming rnn_forecast.
 **   6. The table keeps the last model it decoded (vtab.c rule 2).
+**   7. A value, bound or ts that would not be finite is an error naming the
+**      step (core/predict.c rule 7).
 */
 #include <math.h>
 #include <string.h>
@@ -107,12 +109,23 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
     goto fail;
   }
   for (int s = 0; s < h; s++) {
-    /* Rules 3 and 4. */
+    /* Rules 3, 4 and 7. */
     rnn_interval(m, s + 1, level, &c->half[s]);
+    double v = c->value[s], half = c->half[s];
+    if (!isnan(half) && !(isfinite(v - half) && isfinite(v + half))) {
+      err = sqlite3_mprintf("%s: the interval of step %d is not finite", FN, s + 1);
+      rc = err ? SQLITE_ERROR : SQLITE_NOMEM;
+      goto fail;
+    }
     rnn_ts none = {0};
     c->ts[s] = has_window || m->step.kind == RNN_STEP_NONE
                    ? none
                    : rnn_ts_advance(&m->last_ts, &m->step, s + 1);
+    if (c->ts[s].kind == RNN_TS_REAL && !isfinite(c->ts[s].r)) {
+      err = sqlite3_mprintf("%s: the ts of step %d is not finite", FN, s + 1);
+      rc = err ? SQLITE_ERROR : SQLITE_NOMEM;
+      goto fail;
+    }
   }
   c->n = h;
   sqlite3_free(win);
