@@ -707,8 +707,15 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
     reader cr = {b + at[i], size[i], 0, 0};
     if ((rc = read_chunk(m, i, &cr, (int)version, e))) goto fail;
   }
-  /* Rule 6 across chunks: a step must fit the kind of its timestamps. */
+  /* Rule 6 across chunks: a step must fit the kind of its timestamps, and
+  ** both timestamps must be of one kind and, for dates, in years 0..9999. */
   int dates = m->last_ts.kind == RNN_TS_DATE || m->last_ts.kind == RNN_TS_DATETIME;
+  if (m->first_ts.kind != m->last_ts.kind ||
+      (dates && (m->first_ts.i < -62167219200000LL ||
+                 m->first_ts.i > 253402300799999LL))) {
+    rc = corrupt(e, "timestamps");
+    goto fail;
+  }
   int st = m->step.kind;
   if ((st == RNN_STEP_NUMBER && (dates || (m->step.integer &&
                                            (m->step.num != floor(m->step.num) ||

@@ -108,8 +108,10 @@ int rnn_ts_cmp(const rnn_ts *a, const rnn_ts *b) {
 }
 
 void rnn_ts_civil(int64_t ms, rnn_civil *c) {
-  int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
-  int64_t rem = ms - days * 86400000;
+  /* Floor division without negating ms (INT64_MIN has no negation). */
+  int64_t rem = ms % 86400000;
+  int64_t days = ms / 86400000 - (rem < 0);
+  rem += rem < 0 ? 86400000 : 0;
   /* civil_from_days (Howard Hinnant). */
   int64_t z = days + 719468;
   int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -276,7 +278,7 @@ rnn_ts rnn_ts_advance(const rnn_ts *origin, const rnn_step *s, int64_t k) {
       rnn_civil c;
       rnn_ts_civil(t.i, &c);
       int64_t mi = month_index(&c) + k * s->months;
-      int64_t y = mi >= 0 ? mi / 12 : -((-mi + 11) / 12);
+      int64_t y = mi / 12 - (mi % 12 < 0);
       int m = (int)(mi - y * 12) + 1;
       int dim = days_in_month(y, m);
       int d = s->month_end || c.day > dim ? dim : c.day;

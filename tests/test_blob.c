@@ -186,10 +186,39 @@ static void test_decode_rejects_damage(void) {
   rnn_model_free(m);
 }
 
+/* Issue 10 item 5: every timestamp the reader takes in is range-checked
+** (a first ts of INT64_MIN milliseconds reached a negation UBSan aborts
+** on), and the calendar arithmetic itself has no negation to overflow. */
+static void test_decode_checks_every_timestamp(void) {
+  rnn_model *m = small_model(1), *d = NULL;
+  unsigned char *blob = NULL;
+  size_t len = 0;
+  rnn_err e;
+  m->last_ts = (rnn_ts){RNN_TS_DATE, 0, 0.0};
+  m->first_ts = (rnn_ts){RNN_TS_DATE, INT64_MIN, (double)INT64_MIN};
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  rnn_status rc = rnn_model_decode(&d, blob, len, &e);
+  EXPECT(rc == RNN_ECORRUPT && strcmp(e.msg, "corrupt rnn model (timestamps)") == 0,
+         "first ts INT64_MIN: status %d, %s", rc, e.msg);
+  rnn_model_free(d), d = NULL;
+  rnn_free(blob), blob = NULL;
+  m->first_ts = (rnn_ts){RNN_TS_INT, 5, 5.0}; /* a kind other than the last's */
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  rc = rnn_model_decode(&d, blob, len, &e);
+  EXPECT(rc == RNN_ECORRUPT, "mixed kinds: status %d", rc);
+  rnn_civil civ;
+  rnn_ts_civil(INT64_MIN, &civ); /* no overflow (UBSan in make asan) */
+  EXPECT(civ.year < -290000000, "year %lld", (long long)civ.year);
+  rnn_model_free(d);
+  rnn_free(blob);
+  rnn_model_free(m);
+}
+
 int main(void) {
   RUN(test_round_trip_predicts_bit_for_bit);
   RUN(test_same_seed_same_bytes);
   RUN(test_decode_rejects_damage);
   RUN(test_crc32_is_zlibs);
+  RUN(test_decode_checks_every_timestamp);
   return check_exit();
 }
