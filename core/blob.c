@@ -445,16 +445,18 @@ static int get_component(reader *r, const rnn_model *m, rnn_component *c) {
 /* The COMP chunk: flags, the second period, the components (each reading
 ** no more than the tail), the candidates and their validation errors. */
 static int read_components(rnn_model *m, reader *r) {
-  int ok = 1;
+  int ok = m->kind == RNN_MODEL_NETWORK; /* the fallback has none */
   m->fc_flags = get_int(r, 0, RNN_FC_LOG | RNN_FC_NONNEG, &ok);
   m->period2 = get_int(r, 0, RNN_MAX_TAIL, &ok);
   m->n_comp = get_int(r, 1, RNN_MAX_COMPONENTS, &ok);
   for (int i = 0; i < m->n_comp && ok; i++) {
     if (!(ok = get_component(r, m, &m->comp[i]))) break;
+    int k = m->comp[i].kind;
     if (rnn_component_rows(&m->comp[i]) > m->tail_rows &&
-        m->comp[i].kind != RNN_COMP_PROFILE &&
-        m->comp[i].kind != RNN_COMP_PROFILE_TREND)
-      ok = 0; /* a profile reads as many whole cycles as the tail holds */
+        k != RNN_COMP_PROFILE && k != RNN_COMP_PROFILE_TREND &&
+        k != RNN_COMP_SMOOTH)
+      ok = 0; /* a profile reads the whole cycles the tail holds, smoothing
+              ** the rows it holds (a series shorter than 32 rows) */
     if (m->comp[i].period > m->tail_rows) ok = 0;
   }
   m->n_cand = get_int(r, 0, RNN_MAX_CANDIDATES, &ok);
@@ -520,9 +522,10 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
     case C_TAIL: {
       uint32_t rows = get_u32(r);
       uint32_t cols = version == 1 ? 1 : get_u32(r);
-      /* Format 3: a longer history for the components (checked against
-      ** them in C_COMP). */
-      int longer = version >= 3 && rows > (uint32_t)W && rows <= RNN_MAX_TAIL;
+      /* Format 3: a longer history for the components of a network model
+      ** (checked against them in C_COMP). */
+      int longer = version >= 3 && m->kind == RNN_MODEL_NETWORK &&
+                   rows > (uint32_t)W && rows <= RNN_MAX_TAIL;
       if (r->bad || (rows != (uint32_t)W && !longer) || cols != (uint32_t)C ||
           r->n - r->pos != (size_t)rows * cols * 8)
         return corrupt(e, "tail");

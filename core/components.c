@@ -51,6 +51,41 @@
 #define SMOOTH_ROWS 32
 #define SMOOTH_ALPHA 0.5
 
+/* Natural logarithm and exponential from +, -, *, / and exact scalings
+** only, so every CPU and C library computes the same bits (glibc picks FMA
+** or plain builds of log and exp at run time, and they differ in the last
+** bit now and then, which would reach the stored model). Within a few ulp
+** of the exact values, which is all a profile needs. */
+static const double LN2_HI = 6.93147180369123816490e-01; /* 0x3fe62e42fee00000 */
+static const double LN2_LO = 1.90821492927058770002e-10;
+
+double rnn_det_log(double x) {
+  int e;
+  double m = frexp(x, &e); /* x = m 2^e, m in [0.5, 1) */
+  if (m < 0.70710678118654752440) m *= 2, e--;
+  /* log(m) = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.172. */
+  double s = (m - 1) / (m + 1), s2 = s * s, term = s, sum = 0.0;
+  for (int k = 1; k <= 23; k += 2) {
+    sum += term / k;
+    term *= s2;
+  }
+  return 2 * sum + e * LN2_LO + e * LN2_HI;
+}
+
+double rnn_det_exp(double x) {
+  if (x > 709.78) return INFINITY;
+  if (x < -745.2) return 0.0;
+  double k = floor(x / (LN2_HI + LN2_LO) + 0.5);
+  double r = (x - k * LN2_HI) - k * LN2_LO; /* |r| <= ln2 / 2 */
+  /* Taylor series to r^17 / 17!: below 2^-53 relative for |r| <= 0.347. */
+  double sum = 1.0, term = 1.0;
+  for (int i = 1; i <= 17; i++) {
+    term *= r / i;
+    sum += term;
+  }
+  return ldexp(sum, (int)k);
+}
+
 const char *rnn_component_name(int kind) {
   static const char *const names[] = {"network", "naive", "drift", "smooth",
                                       "seasonal_naive", "profile",
@@ -84,19 +119,19 @@ static void profile(const double *y, size_t n, int C, int p, int seasons,
   for (int i = 0; i < k; i++) { /* cycle i ends i cycles before the last row */
     const double *b = y + (n - (size_t)(i + 1) * p) * C;
     double mean = 0.0;
-    for (int j = 0; j < p; j++) mean += logs ? log(b[(size_t)j * C]) : b[(size_t)j * C];
+    for (int j = 0; j < p; j++) mean += logs ? rnn_det_log(b[(size_t)j * C]) : b[(size_t)j * C];
     mean /= p;
     if (i == 0) lev0 = mean;
     if (i == k - 1) levk = mean;
     for (int j = 0; j < p && j < h; j++)
-      out[j] += ((logs ? log(b[(size_t)j * C]) : b[(size_t)j * C]) - mean) / k;
+      out[j] += ((logs ? rnn_det_log(b[(size_t)j * C]) : b[(size_t)j * C]) - mean) / k;
   }
   /* The last cycle's mean is its level at its centre, (p + 1) / 2 rows
   ** before the first forecast step. */
   double slope = trend && k > 1 ? (lev0 - levk) / ((double)(k - 1) * p) : 0.0;
   for (int s = h - 1; s >= 0; s--) {
     double z = lev0 + slope * (s + (p + 1) / 2.0) + out[s % p];
-    out[s] = logs ? exp(z) : z;
+    out[s] = logs ? rnn_det_exp(z) : z;
   }
 }
 
@@ -188,7 +223,8 @@ rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,
   rnn_free(m->cal_scale);
   m->cal_resid = pool;
   m->cal_n = (int)at;
-  m->cal_scale = scale;
+  m->cal_scale = at ? scale : NULL; /* nothing to calibrate on */
+  if (!at) rnn_free(scale);
   m->cal_origins = origins;
   m->cal_steps = at ? K : 0;
   return RNN_OK;
@@ -197,13 +233,17 @@ rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,
 /* Rule 4. */
 void rnn_clamp_forecast(const rnn_model *m, const double *y, size_t n, int C,
                         double *out, int h) {
-  if (m->n_comp == 0 || n == 0) return;
-  double lo = y[0], hi = y[0];
-  for (size_t i = 1; i < n; i++) {
+  if (m->n_comp == 0) return;
+  /* Missing values are skipped: filling them (series.c rule 1) stays within
+  ** the known values' range, so the range is the filled window's. */
+  double lo = INFINITY, hi = -INFINITY;
+  for (size_t i = 0; i < n; i++) {
     double v = y[i * C];
+    if (isnan(v)) continue;
     lo = v < lo ? v : lo, hi = v > hi ? v : hi;
   }
-  double room = (hi - lo) / 2;
+  if (!(lo <= hi)) return; /* nothing known */
+  double room = hi / 2 - lo / 2; /* (hi - lo) / 2 without overflow */
   lo -= room, hi += room;
   if (m->fc_flags & RNN_FC_NONNEG && lo < 0) lo = 0;
   for (int s = 0; s < h; s++) /* a value that is not finite stays so (an error) */
@@ -226,7 +266,7 @@ static int best_two(const double *F, int nc, int origins, int K, int H,
       for (int s = 0; s < H && origin[j] + s < n; s++, cnt++)
         sum += fabs(v[(origin[j] + s) * C] - f[s]);
     }
-    double mae = cnt ? sum / (double)cnt : INFINITY;
+    double mae = cnt && !isnan(sum) ? sum / (double)cnt : INFINITY;
     if (score) score[i] = mae;
     if (mae < top[0]) {
       top[1] = top[0], best[1] = best[0];

@@ -343,6 +343,10 @@ rnn_status rnn_choose_components(rnn_model *m, const double *v, size_t n,
 /* Rule 5: the per-step calibration from errors err (origins, K). */
 rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,
                                int K);
+/* log and exp from exact operations only: the same bits on every CPU and
+** C library (rule 1's profiles on logarithms). */
+double rnn_det_log(double x);
+double rnn_det_exp(double x);
 /* Rule 4 on a forecast of h values from the n rows (stride C) of y. */
 void rnn_clamp_forecast(const rnn_model *m, const double *y, size_t n, int C,
                         double *out, int h);

@@ -186,6 +186,88 @@ static void test_decode_rejects_damage(void) {
   rnn_model_free(m);
 }
 
+/* Whatever training writes, decoding reads: short and long series, with
+** and without a period, random walks, horizons auto and 3, validation 0.1 and 0.5 (a
+** smoothing component on fewer than 32 rows once made undecodable BLOBs). */
+static void test_every_trained_model_decodes(void) {
+  static double y[400];
+  int tried = 0, bad = 0;
+  for (int n = 5; n <= 400; n += n < 60 ? 1 : 57)
+    for (int shape = 0; shape < 3; shape++)
+      for (int v = 0; v < 2; v++) {
+        unsigned x = 12345u + (unsigned)n;
+        for (int i = 0; i < n; i++) {
+          x = x * 1103515245u + 12345u; /* a random walk for shape 2 */
+          y[i] = shape == 0   ? 3 + 0.5 * i + (i * 13 % 5)
+                 : shape == 1 ? 50 + 10 * sin(2 * M_PI * i / 7) + (i * 37 % 11)
+                              : (i ? y[i - 1] : 50) + ((x >> 16) % 100 - 50) * 0.04;
+        }
+        rnn_options o;
+        rnn_options_init(&o);
+        o.hidden = 3, o.epochs = 2, o.horizon = v ? 3 : RNN_HORIZON_AUTO;
+        o.validation = v ? 0.5 : 0.1;
+        rnn_model *m = NULL, *d = NULL;
+        rnn_err e;
+        unsigned char *blob = NULL;
+        size_t len = 0;
+        tried++;
+        if (rnn_train(&m, y, NULL, (size_t)n, 0, &o, NULL, &e) != RNN_OK ||
+            rnn_model_encode(m, &blob, &len) != RNN_OK ||
+            rnn_model_decode(&d, blob, len, &e) != RNN_OK) {
+          if (bad++ < 3) printf("  n %d shape %d v %d: %s\n", n, shape, v, e.msg);
+        }
+        rnn_free(blob);
+        rnn_model_free(m);
+        rnn_model_free(d);
+      }
+  EXPECT(bad == 0, "%d of %d trained models did not decode", bad, tried);
+  /* The case that broke: a model of 20 rows whose forecast is smoothing. */
+  rnn_options o;
+  rnn_options_init(&o);
+  o.hidden = 2, o.epochs = 1, o.window = 4;
+  rnn_model *m = NULL, *d = NULL;
+  rnn_err e;
+  unsigned char *blob = NULL;
+  size_t len = 0;
+  EXPECT(rnn_train(&m, y, NULL, 20, 0, &o, NULL, &e) == RNN_OK && m, "train: %s", e.msg);
+  if (!m) return;
+  m->n_comp = 1;
+  m->comp[0] = (rnn_component){RNN_COMP_SMOOTH, 0, 0};
+  EXPECT(m->tail_rows < 32, "tail %d", m->tail_rows);
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(rnn_model_decode(&d, blob, len, &e) == RNN_OK, "smoothing on 20 rows: %s", e.msg);
+  rnn_free(blob);
+  rnn_model_free(m);
+  rnn_model_free(d);
+}
+
+/* rnn_predict_rows gives what rnn_predict gives, missing values included
+** (its plausible range once came from the raw rows, NaN first). */
+static void test_rows_equal_predict_with_missing(void) {
+  static double y[300], win[RNN_MAX_TAIL];
+  for (int i = 0; i < 300; i++)
+    y[i] = fmax(0, 200 - 1.5 * i + 4 * sin(i / 2.0) + (i * 13 % 7));
+  rnn_options o;
+  rnn_options_init(&o);
+  o.hidden = 4, o.epochs = 3;
+  rnn_model *m = NULL;
+  rnn_err e;
+  EXPECT(rnn_train(&m, y, NULL, 300, 0, &o, NULL, &e) == RNN_OK && m, "train: %s", e.msg);
+  if (!m) return;
+  int R = m->tail_rows, diff = 0;
+  for (int i = 0; i < 300; i += 5) y[i] = NAN; /* missing, a window's first among them */
+  double rows[200];
+  EXPECT(rnn_predict_rows(m, y, (size_t)R, 300 - R < 200 ? 300 - R : 200, rows, &e) == RNN_OK,
+         "rows: %s", e.msg);
+  for (int j = 0; j < 300 - R && j < 200; j++) {
+    double one;
+    memcpy(win, y + j, (size_t)R * sizeof *win);
+    if (rnn_predict(m, win, 1, &one, &e) != RNN_OK || one != rows[j]) diff++;
+  }
+  EXPECT(diff == 0, "%d positions differ", diff);
+  rnn_model_free(m);
+}
+
 /* Issue 10 item 5: every timestamp the reader takes in is range-checked
 ** (a first ts of INT64_MIN milliseconds reached a negation UBSan aborts
 ** on), and the calendar arithmetic itself has no negation to overflow. */
@@ -206,6 +288,24 @@ static void test_decode_checks_every_timestamp(void) {
   EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
   rc = rnn_model_decode(&d, blob, len, &e);
   EXPECT(rc == RNN_ECORRUPT, "mixed kinds: status %d", rc);
+  /* A seasonal-naive model has no components (and a tail of one window). */
+  rnn_model *f = NULL;
+  double few[6] = {1, 2, 3, 4, 5, 6};
+  rnn_options o;
+  rnn_options_init(&o);
+  o.window = 12;
+  EXPECT(rnn_train(&f, few, NULL, 6, 0, &o, NULL, &e) == RNN_OK && f &&
+             f->kind == RNN_MODEL_SNAIVE, "fallback");
+  if (f) {
+    f->n_comp = 1;
+    f->comp[0] = (rnn_component){RNN_COMP_NAIVE, 0, 0};
+    rnn_free(blob), blob = NULL;
+    rnn_model_free(d), d = NULL;
+    EXPECT(rnn_model_encode(f, &blob, &len) == RNN_OK, "encode");
+    rc = rnn_model_decode(&d, blob, len, &e);
+    EXPECT(rc == RNN_ECORRUPT, "components in a fallback: status %d", rc);
+    rnn_model_free(f);
+  }
   rnn_civil civ;
   rnn_ts_civil(INT64_MIN, &civ); /* no overflow (UBSan in make asan) */
   EXPECT(civ.year < -290000000, "year %lld", (long long)civ.year);
@@ -220,5 +320,7 @@ int main(void) {
   RUN(test_decode_rejects_damage);
   RUN(test_crc32_is_zlibs);
   RUN(test_decode_checks_every_timestamp);
+  RUN(test_every_trained_model_decodes);
+  RUN(test_rows_equal_predict_with_missing);
   return check_exit();
 }

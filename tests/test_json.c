@@ -300,6 +300,26 @@ static void test_seasonal_periods(void) {
          "period 2", thirteen, two);
 }
 
+/* The forecaster's own log and exp (core/components.c): close to the C
+** library's over the range data takes. */
+static void test_det_log_exp(void) {
+  double worst_log = 0, worst_exp = 0;
+  rnn_rng r;
+  rnn_rng_seed(&r, 3);
+  for (int i = 0; i < 200000; i++) {
+    double x = ldexp(1.0 + rnn_rng_float(&r), (int)rnn_rng_below(&r, 2000) - 1000);
+    double el = fabs(rnn_det_log(x) - log(x)) / fmax(fabs(log(x)), 1e-300);
+    if (x != 1.0 && el > worst_log) worst_log = el;
+    double z = 1400 * rnn_rng_float(&r) - 700;
+    double ee = fabs(rnn_det_exp(z) - exp(z)) / exp(z);
+    if (ee > worst_exp) worst_exp = ee;
+  }
+  EXPECT(worst_log < 1e-15 && worst_exp < 1e-14, "relative error: log %.3g, exp %.3g",
+         worst_log, worst_exp);
+  EXPECT(rnn_det_log(1.0) == 0.0 && rnn_det_exp(0.0) == 1.0, "log 1 and exp 0");
+  EXPECT(rnn_det_exp(710) == INFINITY && rnn_det_exp(-800) == 0.0, "ends");
+}
+
 int main(void) {
   RUN(test_json_accepts_valid_values);
   RUN(test_json_rejects_invalid_values);
@@ -310,5 +330,6 @@ int main(void) {
   RUN(test_timestamps);
   RUN(test_fill_missing);
   RUN(test_seasonal_periods);
+  RUN(test_det_log_exp);
   return check_exit();
 }
