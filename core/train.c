@@ -52,6 +52,9 @@
 **      model does not depend on the thread count.
 **  13. Method "auto" notes whether every value was positive (profiles on
 **      logarithms) and none negative (forecasts kept at or above zero).
+**  14. Values whose normalisation statistics overflow a double are an
+**      error naming the column; so is any model the BLOB reader would not
+**      take back (ext/train.c checks by decoding what it encoded).
 ** Nothing here depends on the thread count, and nothing but max_seconds on
 ** the clock: the same input, options and seed give the same model.
 */
@@ -96,6 +99,21 @@ static void column_stats(rnn_model *m, const double *v, size_t rows, int C,
       ss += d * d;
     }
     double sd = sqrt(ss / (double)rows);
+    if (!isfinite(mean) || !isfinite(sd)) {
+      /* Values beyond about 1e154 overflow the sums of squares (and near
+      ** 1e308 the sum): the same statistics of the values divided by
+      ** their largest magnitude. Only then, so other data keep their bits. */
+      double big = 0.0, sm = 0.0, sq = 0.0;
+      for (size_t i = 0; i < rows; i++) big = fmax(big, fabs(v[i * C + c]));
+      for (size_t i = 0; i < rows; i++) sm += v[i * C + c] / big;
+      sm /= (double)rows;
+      for (size_t i = 0; i < rows; i++) {
+        double d = v[i * C + c] / big - sm;
+        sq += d * d;
+      }
+      mean = sm * big;
+      sd = sqrt(sq / (double)rows) * big;
+    }
     shift = mean;
     scale = sd > 0 ? sd : 1.0;
   } else if (m->norm == RNN_NORM_MINMAX) {
@@ -423,7 +441,22 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   if (nval > nw - 1) nval = nw - 1;
   int ntrain = nw - nval;
   size_t train_rows = (size_t)ntrain - 1 + W + O;
-  for (int c = 0; c < C; c++) column_stats(m, v, train_rows, C, c);
+  for (int c = 0; c < C; c++) {
+    column_stats(m, v, train_rows, C, c);
+    /* Rule 14: what cannot be normalised cannot be modelled. */
+    if (!isfinite(m->shift[c]) || !isfinite(m->scale[c]) || !(m->scale[c] > 0)) {
+      rc = c == 0 ? rnn_fail(e, RNN_EINVAL,
+                             "the values are too large to normalise (their "
+                             "mean or spread overflows a double); scale them "
+                             "down")
+                  : rnn_fail(e, RNN_EINVAL,
+                             "covariate x%d is too large to normalise (its "
+                             "mean or spread overflows a double); scale it "
+                             "down",
+                             c);
+      goto fail;
+    }
+  }
 
   m->kind = RNN_MODEL_NETWORK;
   m->anchored = 1;

@@ -24,6 +24,9 @@
 **   8. verbose prints one line per epoch on stderr.
 **   9. sqlite3_interrupt stops training after the current minibatch, with
 **      SQLITE_INTERRUPT; max_seconds is the core's (core/train.c rule 6).
+**  10. The BLOB returned is one the readers take: it is decoded before it
+**      is returned, and what cannot be represented (values whose errors
+**      overflow, timestamps out of range) is an error naming the cause.
 */
 #include <math.h>
 #include <stdio.h>
@@ -295,6 +298,27 @@ static int progress(void *arg, const rnn_progress *p) {
   return 0;
 }
 
+/* Rule 10: a BLOB rnn_train returns is one its readers take: decodes what
+** was encoded, and names the cause of a failure in the data's terms. */
+static rnn_status reads_back(const unsigned char *blob, size_t len, rnn_err *e) {
+  rnn_model *d = NULL;
+  rnn_err de;
+  rnn_status rc = rnn_model_decode(&d, blob, len, &de);
+  rnn_model_free(d);
+  if (rc == RNN_OK || rc == RNN_ENOMEM) return rc;
+  if (strstr(de.msg, "(timestamps)"))
+    return rnn_fail(e, RNN_EINVAL,
+                    "the timestamps cannot be stored (a step over 4e18, or "
+                    "dates outside years 0000 to 9999)");
+  if (strstr(de.msg, "(calibration") || strstr(de.msg, "(metrics)") ||
+      strstr(de.msg, "(tail)") || strstr(de.msg, "(components)"))
+    return rnn_fail(e, RNN_EINVAL,
+                    "the values are too large to model (forecast errors "
+                    "overflow a double); scale them down");
+  return rnn_fail(e, RNN_EINVAL, "the trained model does not read back (%s)",
+                  de.msg);
+}
+
 static void rnn_train_final(sqlite3_context *ctx) {
   train_acc *acc = sqlite3_aggregate_context(ctx, 0);
   rnn_ts *ts = NULL;
@@ -387,8 +411,10 @@ static void rnn_train_final(sqlite3_context *ctx) {
     m->step = step;
     rc = rnn_model_encode(m, &blob, &len);
     if (rc == RNN_EINVAL) rnn_fail(&e, rc, "the model is too large for a BLOB");
+    if (rc == RNN_OK) rc = reads_back(blob, len, &e);
   }
   if (rc != RNN_OK) {
+    sqlite3_free(blob); /* encoded but not read back */
     rnn_ext_error(ctx, FN, rc, &e);
     goto done;
   }
