@@ -3,9 +3,11 @@
 ** (SPEC.md 1).
 **
 ** Rules:
-**   1. ts is INTEGER, REAL or TEXT holding an ISO-8601 date or date-time;
-**      NULL, BLOB and other text are errors naming the value. Dates and
-**      numbers cannot be mixed in one series.
+**   1. ts is INTEGER, REAL or TEXT holding an ISO-8601 date or date-time,
+**      or a number (a CSV import makes every column TEXT: '1', '2', ...
+**      and strftime('%s', day) are numbers); NULL, BLOB and other text are
+**      errors naming the value. Dates and numbers cannot be mixed in one
+**      series.
 **   2. value and the covariates x1..xk are numbers, or text that reads as
 **      one; NULL is missing; other text, BLOBs and infinities are errors
 **      naming the column and the ts of the row.
@@ -87,8 +89,12 @@ static int read_ts(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v,
       return 0;
     }
     if (rnn_ts_parse_iso(s, (size_t)sqlite3_value_bytes(v), ts) != RNN_OK) {
+      /* Text that reads as a number is that number, as for value (a CSV
+      ** import makes every column TEXT). */
+      int nt = sqlite3_value_numeric_type(v);
+      if (nt == SQLITE_INTEGER || nt == SQLITE_FLOAT) return read_ts(ctx, acc, v, ts);
       rnn_ext_errorf(ctx, FN, "ts \"%s\" is not a number or an ISO-8601 date",
-                     s);
+                     (const char *)sqlite3_value_text(v));
       return 0;
     }
   } else {

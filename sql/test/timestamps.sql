@@ -24,3 +24,12 @@ SELECT name, json_extract(rnn_info(model), '$.step'), json_extract(rnn_info(mode
 FROM m ORDER BY rowid;
 SELECT m.name, group_concat(coalesce(f.ts, 'NULL') || ':' || typeof(f.ts), ' ')
 FROM m, rnn_forecast(m.model, 3) f GROUP BY m.name ORDER BY m.rowid;
+-- Issue 10 item 7: TEXT that reads as a number is that number (a CSV
+-- import gives every column as TEXT); forecast ts are numbers then.
+CREATE TABLE imported(ts TEXT, v TEXT);
+WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < 60) INSERT INTO imported SELECT n, 10 + n % 7 FROM i;
+SELECT 'text index', step, ts, typeof(ts) FROM rnn_forecast((SELECT rnn_train(ts, v, '{"epochs":2}') FROM imported), 2);
+SELECT 'epoch seconds', step, ts FROM rnn_forecast((SELECT rnn_train(strftime('%s', d), v, '{"epochs":2}')
+  FROM (SELECT date('2023-01-01', '+' || value || ' days') AS d, value % 5 AS v FROM generate_series(0, 40))), 2);
+SELECT rnn_train(ts, v) FROM (SELECT '1' AS ts, 1 AS v UNION ALL SELECT '2020-01-01', 2);
+SELECT rnn_train(ts, v) FROM (SELECT '1x' AS ts, 1 AS v);
