@@ -231,6 +231,7 @@ static void write_model(writer *w, const rnn_model *m) {
   put_step(w, &m->step);
   put_u32(w, (uint32_t)m->epochs_run);
   put_u32(w, (uint32_t)m->best_epoch);
+  put_u32(w, m->last_ts.kind == RNN_TS_DATETIME ? (uint32_t)m->last_ts.fmt & RNN_TSF_ALL : 0);
   for (int i = 0; i < m->epochs_run; i++) {
     put_f64(w, m->train_loss[i]);
     put_f64(w, m->val_loss[i]);
@@ -547,6 +548,9 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
       if (version >= 2) get_step(r, &m->step, &ok);
       uint32_t ne = get_u32(r);
       uint32_t best = version >= 2 ? get_u32(r) : ne;
+      /* Format 3: how the date-times were written (first as last). */
+      m->last_ts.fmt = m->first_ts.fmt =
+          version >= 3 ? get_int(r, 0, RNN_TSF_ALL, &ok) : 0;
       size_t per = version >= 2 ? 16 : 8;
       if (!ok || r->bad || ne > MAX_EPOCHS || best > ne ||
           r->n - r->pos != (size_t)ne * per || m->rows < 0 ||

@@ -140,10 +140,20 @@ enum {
   RNN_TS_DATETIME = 4 /* ISO date-time: i = milliseconds since 1970-01-01 */
 };
 
+/* How a date-time was written, so forecasts come back in the caller's
+** format (0: the earlier builds' "YYYY-MM-DD HH:MM:SS[.fff]"). */
+#define RNN_TSF_KNOWN 1   /* the bits below describe the text */
+#define RNN_TSF_T 2       /* 'T' between date and time, else ' ' */
+#define RNN_TSF_SECONDS 4 /* ":SS" */
+#define RNN_TSF_MILLIS 8  /* ".fff" */
+#define RNN_TSF_Z 16      /* a trailing 'Z' */
+#define RNN_TSF_ALL 31
+
 typedef struct rnn_ts {
   int kind;  /* RNN_TS_* */
   int64_t i; /* INT value, or milliseconds for DATE and DATETIME */
   double r;  /* REAL value; for the other kinds, i as a double (sort key) */
+  int fmt;   /* DATETIME: RNN_TSF_* bits, 0 if unknown */
 } rnn_ts;
 
 /* Parses "YYYY-MM-DD", optionally followed by ' ' or 'T' and "HH:MM",

@@ -61,13 +61,14 @@ static int digits(const char *s, int n, int *out) {
 rnn_status rnn_ts_parse_iso(const char *s, size_t len, rnn_ts *out) {
   int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
   size_t p = 10;
-  int has_time = 0;
+  int has_time = 0, fmt = 0;
   /* Rule 1: the date. */
   if (len < 10 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
       s[7] != '-' || !digits(s + 8, 2, &d))
     return RNN_EINVAL;
   if (p < len && (s[p] == ' ' || s[p] == 'T')) {
     has_time = 1;
+    fmt = RNN_TSF_KNOWN | (s[p] == 'T' ? RNN_TSF_T : 0);
     if (len < p + 6 || !digits(s + p + 1, 2, &h) || s[p + 3] != ':' ||
         !digits(s + p + 4, 2, &mi))
       return RNN_EINVAL;
@@ -75,9 +76,11 @@ rnn_status rnn_ts_parse_iso(const char *s, size_t len, rnn_ts *out) {
     if (p < len && s[p] == ':') {
       if (len < p + 3 || !digits(s + p + 1, 2, &sec)) return RNN_EINVAL;
       p += 3;
+      fmt |= RNN_TSF_SECONDS;
       if (p < len && s[p] == '.') {
         int n = 0;
         p++;
+        fmt |= RNN_TSF_MILLIS;
         while (p < len && n < 3 && s[p] >= '0' && s[p] <= '9') {
           ms = ms * 10 + (s[p++] - '0');
           n++;
@@ -86,7 +89,7 @@ rnn_status rnn_ts_parse_iso(const char *s, size_t len, rnn_ts *out) {
         for (; n < 3; n++) ms *= 10;
       }
     }
-    if (p < len && s[p] == 'Z') p++;
+    if (p < len && s[p] == 'Z') p++, fmt |= RNN_TSF_Z;
   }
   /* Rule 3. */
   if (p != len) return RNN_EINVAL;
@@ -96,6 +99,7 @@ rnn_status rnn_ts_parse_iso(const char *s, size_t len, rnn_ts *out) {
     return RNN_EINVAL;
   int64_t days = days_from_civil(y, mo, d);
   out->kind = has_time ? RNN_TS_DATETIME : RNN_TS_DATE;
+  out->fmt = fmt;
   out->i = ((days * 24 + h) * 60 + mi) * 60000 + (int64_t)sec * 1000 + ms;
   out->r = (double)out->i;
   return RNN_OK;

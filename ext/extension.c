@@ -129,14 +129,21 @@ void rnn_ext_append_ts(sqlite3_str *s, const rnn_ts *ts, int json) {
       sqlite3_str_appendf(s, "%s%04lld-%02d-%02d%s", q, (long long)c.year,
                           c.month, c.day, q);
       break;
-    case RNN_TS_DATETIME:
+    case RNN_TS_DATETIME: {
+      /* In the format the training ts were written in (seconds and
+      ** milliseconds also when the format lacks them but the time has
+      ** them); models of earlier formats: "YYYY-MM-DD HH:MM:SS[.fff]". */
+      int f = ts->fmt & RNN_TSF_KNOWN ? ts->fmt : RNN_TSF_SECONDS;
       rnn_ts_civil(ts->i, &c);
-      sqlite3_str_appendf(s, "%s%04lld-%02d-%02d %02d:%02d:%02d", q,
-                          (long long)c.year, c.month, c.day, c.hour, c.minute,
-                          c.second);
-      if (c.milli) sqlite3_str_appendf(s, ".%03d", c.milli);
-      sqlite3_str_appendf(s, "%s", q);
+      sqlite3_str_appendf(s, "%s%04lld-%02d-%02d%c%02d:%02d", q, (long long)c.year,
+                          c.month, c.day, f & RNN_TSF_T ? 'T' : ' ', c.hour,
+                          c.minute);
+      if (f & (RNN_TSF_SECONDS | RNN_TSF_MILLIS) || c.second || c.milli)
+        sqlite3_str_appendf(s, ":%02d", c.second);
+      if (f & RNN_TSF_MILLIS || c.milli) sqlite3_str_appendf(s, ".%03d", c.milli);
+      sqlite3_str_appendf(s, "%s%s", f & RNN_TSF_Z ? "Z" : "", q);
       break;
+    }
     default:
       sqlite3_str_appendall(s, "null");
   }

@@ -70,6 +70,7 @@ static int read_ts(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v,
                    rnn_ts *ts) {
   int type = sqlite3_value_type(v);
   int is_text = type == SQLITE_TEXT;
+  ts->fmt = 0;
   if (type == SQLITE_INTEGER) {
     ts->kind = RNN_TS_INT;
     ts->i = sqlite3_value_int64(v);

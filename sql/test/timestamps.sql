@@ -33,3 +33,14 @@ SELECT 'epoch seconds', step, ts FROM rnn_forecast((SELECT rnn_train(strftime('%
   FROM (SELECT date('2023-01-01', '+' || value || ' days') AS d, value % 5 AS v FROM generate_series(0, 40))), 2);
 SELECT rnn_train(ts, v) FROM (SELECT '1' AS ts, 1 AS v UNION ALL SELECT '2020-01-01', 2);
 SELECT rnn_train(ts, v) FROM (SELECT '1x' AS ts, 1 AS v);
+-- Issue 10 item 7: forecast ts come back in the format the training ts
+-- were written in (separator, seconds, milliseconds, Z), so joins on ts match.
+CREATE TABLE h(ts TEXT, v REAL);
+WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 47)
+INSERT INTO h SELECT strftime('%Y-%m-%d %H:%M', '2024-07-29 00:00', '+' || n || ' hours'), n % 24 FROM i;
+SELECT 'minutes', ts FROM rnn_forecast((SELECT rnn_train(ts, v, '{"epochs":1}') FROM h), 2);
+SELECT 'T and Z', ts FROM rnn_forecast((SELECT rnn_train(strftime('%Y-%m-%dT%H:%M:%SZ', ts), v, '{"epochs":1}') FROM h), 2);
+SELECT 'millis', ts FROM rnn_forecast((SELECT rnn_train(strftime('%Y-%m-%d %H:%M:%f', ts), v, '{"epochs":1}') FROM h), 1);
+SELECT 'joins', count(*) FROM rnn_forecast((SELECT rnn_train(ts, v, '{"epochs":1}') FROM h WHERE ts < '2024-07-30 12:00'), 3) f
+  JOIN h ON h.ts = f.ts;
+SELECT 'info', json_extract(rnn_info(rnn_train(strftime('%Y-%m-%dT%H:%MZ', ts), v, '{"epochs":1}')), '$.last_ts') FROM h;
