@@ -23,9 +23,14 @@
 **      is measured after every epoch; the parameters of the best epoch are
 **      kept, and training stops after `patience` epochs without
 **      improvement. Without, the last epoch is the best.
-**   6. Training also stops, keeping the best parameters so far, when
-**      max_seconds have passed (checked after every minibatch); the caller's
-**      progress callback can interrupt it (RNN_EINTERRUPT).
+**   6. max_seconds covers the whole call: training stops, keeping the best
+**      parameters so far, when the seconds since the call began plus the
+**      estimated cost of validating RNN_MIN_CAL_ORIGINS origins reach it
+**      (checked after every minibatch); the validation then takes as many
+**      origins as the rest allows (fewer than two: none, and no
+**      intervals). No finished epoch is an error, never a model of random
+**      weights. The caller's progress callback can interrupt training
+**      (RNN_EINTERRUPT).
 **   7. On the validation windows, and from every later row, the kept
 **      model forecasts cal_steps = max(horizon, 12) steps. With method "auto" the
 **      components are chosen there (core/components.c rule 3) and the
@@ -359,6 +364,7 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   rnn_batcher bt = {0};
   rnn_optim opt = {0};
   int C = 1 + k;
+  double t0 = seconds_now(); /* rule 6: the budget covers the whole call */
   *out = NULL;
 
   if (n == 0) return rnn_fail(e, RNN_EINVAL, "no rows to train on");
@@ -509,8 +515,13 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   rnn_rng_seed(&rng, o->seed);
   rnn_net_init(m->params, &m->arch, &m->layout, &rng);
   memcpy(best, m->params, np * sizeof *best);
-  double best_val = INFINITY, t0 = seconds_now();
+  double best_val = INFINITY;
   int out_of_time = 0, diverged = 0;
+  /* Rule 6: the seconds one origin of the validation will take, estimated
+  ** from the last epoch (a window's training costs about three forward
+  ** passes); 0 until an epoch has finished. */
+  int K = O > 12 ? O : 12, passes = (K + O - 1) / O;
+  double per_origin = 0.0, per_batch = 0.0, t_epoch = t0;
 
   /* Rule 4. */
   for (int ep = 0; ep < o->epochs && !out_of_time; ep++) {
@@ -545,7 +556,9 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
         goto fail;
       }
       /* Rule 6. */
-      if (o->max_seconds > 0 && seconds_now() - t0 >= o->max_seconds) {
+      if (o->max_seconds > 0 &&
+          seconds_now() - t0 + per_batch + per_origin * RNN_MIN_CAL_ORIGINS >=
+              o->max_seconds) {
         out_of_time = 1;
         break;
       }
@@ -560,6 +573,10 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
       diverged = ep + 1;
       break;
     }
+    double now = seconds_now();
+    per_origin = (now - t_epoch) / (3.0 * ntrain + nval) * passes;
+    per_batch = (now - t_epoch) / ((ntrain + B - 1) / B);
+    t_epoch = now;
     m->train_loss[ep] = sum / seen;
     m->val_loss[ep] = val;
     m->epochs_run = ep + 1;
@@ -585,14 +602,27 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
                   diverged);
     goto fail;
   }
+  /* Rule 6: no epoch finished within the budget. */
+  if (m->epochs_run == 0) {
+    rc = rnn_fail(e, RNN_EINVAL,
+                  "max_seconds (%g) ran out before the first epoch finished; "
+                  "raise it, or make the network or the data smaller",
+                  o->max_seconds);
+    goto fail;
+  }
   memcpy(m->params, best, np * sizeof *best);
 
-  /* Rule 7. */
+  /* Rule 7, with as many origins as the rest of the budget allows (none,
+  ** fewer than two: no validation, no intervals). */
   m->metrics.mae = m->metrics.rmse = m->metrics.smape = m->metrics.mase = NAN;
-  if (nval && (rc = validate(m, v, z, n, ntrain, nval, train_rows,
-                             out_of_time ? RNN_MIN_CAL_ORIGINS
-                                         : RNN_MAX_CAL_ORIGINS,
-                             p2)))
+  int origins = out_of_time ? RNN_MIN_CAL_ORIGINS : RNN_MAX_CAL_ORIGINS;
+  if (o->max_seconds > 0 && per_origin > 0) {
+    double left = o->max_seconds - (seconds_now() - t0);
+    double fit = left > 0 ? floor(left / per_origin) : 0;
+    origins = fit < origins ? (int)fit : origins;
+  }
+  if (nval && origins >= 2 &&
+      (rc = validate(m, v, z, n, ntrain, nval, train_rows, origins, p2)))
     goto fail;
   /* Rule 8. */
   for (int i = 0; i < m->n_comp; i++) {

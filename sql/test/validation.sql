@@ -21,3 +21,6 @@ SELECT 'no validation', json_extract(rnn_info(m), '$.epochs_run'), json_extract(
 FROM (SELECT rnn_train(t, v, '{"method":"network","horizon":1,"cell":"rnn","hidden":4,"window":10,"epochs":7,"validation":0}') AS m FROM s);
 SELECT 'max_seconds', json_extract(rnn_info(m), '$.epochs_run') < 100000, typeof(rnn_predict(m))
 FROM (SELECT rnn_train(t, v, '{"method":"network","horizon":1,"cell":"rnn","hidden":4,"window":10,"epochs":100000,"validation":0,"max_seconds":0.3}') AS m FROM s);
+-- Issue 10 item 2: a budget in which no epoch finishes is an error, not a
+-- model of random weights (epochs_run 0 came back before).
+SELECT rnn_train(t, v, '{"cell":"rnn","hidden":4,"window":10,"max_seconds":1e-9}') FROM s;
