@@ -316,9 +316,13 @@ static inline float rnn_anchor(const float *rows, int W, int C) {
 /* Forecasts K steps (normalised units) for B windows at once. rows
 ** (B, W, C) holds each window's normalised rows and is consumed (it ends
 ** holding the last W rows, predictions included). out is (B, K). w must
-** have capacity for B windows. */
-void rnn_forecast_z(const rnn_model *m, rnn_work *w, float *rows, int B,
-                    int K, float *out);
+** have capacity for B windows. Returns non-zero when the model's cancel
+** hook stopped it (predict.c rule 8). */
+int rnn_forecast_z(const rnn_model *m, rnn_work *w, float *rows, int B,
+                   int K, float *out);
+
+/* Seconds on a monotonic clock (util.c). */
+double rnn_now(void);
 
 /* ---------------------------------------------------------- components.c */
 

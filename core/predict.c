@@ -33,6 +33,9 @@
 **   7. A forecast that is not finite is an error (RNN_ERANGE), never a
 **      value: the window's values can be too large for the arithmetic, or
 **      a model's numbers hostile.
+**   8. A prediction that runs longer than 10 ms asks the model's cancel
+**      hook every 10 ms (between passes of the network or batches of
+**      windows) and stops with RNN_EINTERRUPT when told to.
 */
 #include <math.h>
 #include <string.h>
@@ -40,11 +43,24 @@
 #include "alloc.h"
 #include "nn.h"
 
-void rnn_forecast_z(const rnn_model *m, rnn_work *w, float *rows, int B,
-                    int K, float *out) {
+/* Rule 8: whether the caller asks to stop, at most every 10 ms and never
+** in the first 10 ms (*next: when to ask next; 0 before the first pass). */
+static int cancelled(const rnn_model *m, double *next) {
+  if (!m->cancel) return 0;
+  double now = rnn_now();
+  if (*next == 0) *next = now + 0.01;
+  if (now < *next) return 0;
+  *next = now + 0.01;
+  return m->cancel(m->cancel_arg);
+}
+
+int rnn_forecast_z(const rnn_model *m, rnn_work *w, float *rows, int B,
+                   int K, float *out) {
   const rnn_arch *a = &m->arch;
   int W = a->window, O = a->output, C = a->input;
+  double next = 0;
   for (int done = 0; done < K; done += O) {
+    if (cancelled(m, &next)) return 1;
     for (int b = 0; b < B; b++) {
       const float *r = rows + (size_t)b * W * C;
       float anchor = m->anchored ? rnn_anchor(r, W, C) : 0.0f;
@@ -75,6 +91,7 @@ void rnn_forecast_z(const rnn_model *m, rnn_work *w, float *rows, int B,
       }
     }
   }
+  return 0;
 }
 
 /* What rnn_predict (one window) and rnn_predict_rows (RNN_ROWS_BATCH
@@ -227,7 +244,8 @@ rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
   double net = components(m, buf, h, p->part, out);
   if (net > 0) {
     normalise_window(m, buf, p->rows);
-    rnn_forecast_z(m, &p->w, p->rows, 1, h, p->z);
+    if (rnn_forecast_z(m, &p->w, p->rows, 1, h, p->z))
+      return rnn_fail(e, RNN_EINTERRUPT, "interrupted");
     for (int s = 0; s < h; s++)
       out[s] += net * ((double)p->z[s] * m->scale[0] + m->shift[0]);
   }
@@ -254,7 +272,9 @@ rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
   if (rc) return rc;
   size_t WC = (size_t)a->window * C, RC = (size_t)R * C;
   double net = 0.0; /* the network's share: the same for every row */
+  double next = 0;
   for (int done = 0; done < count; done += p->cap) {
+    if (cancelled(m, &next)) return rnn_fail(e, RNN_EINTERRUPT, "interrupted");
     int n = count - done < p->cap ? count - done : p->cap, used = 0;
     for (int j = 0; j < n; j++) {
       memcpy(p->buf, series + (first + done + j - R) * C, RC * sizeof *p->buf);
@@ -269,7 +289,8 @@ rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
       p->slot[used++] = done + j;
     }
     if (used == 0) continue;
-    if (net > 0) rnn_forecast_z(m, &p->w, p->rows, used, 1, p->z);
+    if (net > 0 && rnn_forecast_z(m, &p->w, p->rows, used, 1, p->z))
+      return rnn_fail(e, RNN_EINTERRUPT, "interrupted");
     for (int u = 0; u < used; u++) {
       double f = p->comb[u];
       if (net > 0) f += net * ((double)p->z[u] * m->scale[0] + m->shift[0]);

@@ -329,6 +329,12 @@ typedef struct rnn_model {
   ** once. A model is therefore used by one thread at a time. */
   struct rnn_predictor *pred;
   struct rnn_predictor *batch; /* the same for rnn_predict_rows */
+
+  /* Set by the caller around a prediction (never stored): a prediction
+  ** that runs longer than 10 ms calls cancel(cancel_arg) every 10 ms and
+  ** stops with RNN_EINTERRUPT when it returns non-zero. May be NULL. */
+  int (*cancel)(void *arg);
+  void *cancel_arg;
 } rnn_model;
 
 void rnn_model_free(rnn_model *m);

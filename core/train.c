@@ -65,7 +65,6 @@
 */
 #include <math.h>
 #include <string.h>
-#include <time.h>
 
 #include "alloc.h"
 #include "nn.h"
@@ -83,12 +82,6 @@ void rnn_model_free(rnn_model *m) {
   rnn_predictor_free(m->pred);
   rnn_predictor_free(m->batch);
   rnn_free(m);
-}
-
-static double seconds_now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 /* Rule 3: statistics of column c over rows [0, rows). */
@@ -364,7 +357,7 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   rnn_batcher bt = {0};
   rnn_optim opt = {0};
   int C = 1 + k;
-  double t0 = seconds_now(); /* rule 6: the budget covers the whole call */
+  double t0 = rnn_now(); /* rule 6: the budget covers the whole call */
   *out = NULL;
 
   if (n == 0) return rnn_fail(e, RNN_EINVAL, "no rows to train on");
@@ -557,7 +550,7 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
       }
       /* Rule 6. */
       if (o->max_seconds > 0 &&
-          seconds_now() - t0 + per_batch + per_origin * RNN_MIN_CAL_ORIGINS >=
+          rnn_now() - t0 + per_batch + per_origin * RNN_MIN_CAL_ORIGINS >=
               o->max_seconds) {
         out_of_time = 1;
         break;
@@ -573,7 +566,7 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
       diverged = ep + 1;
       break;
     }
-    double now = seconds_now();
+    double now = rnn_now();
     per_origin = (now - t_epoch) / (3.0 * ntrain + nval) * passes;
     per_batch = (now - t_epoch) / ((ntrain + B - 1) / B);
     t_epoch = now;
@@ -617,7 +610,7 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   m->metrics.mae = m->metrics.rmse = m->metrics.smape = m->metrics.mase = NAN;
   int origins = out_of_time ? RNN_MIN_CAL_ORIGINS : RNN_MAX_CAL_ORIGINS;
   if (o->max_seconds > 0 && per_origin > 0) {
-    double left = o->max_seconds - (seconds_now() - t0);
+    double left = o->max_seconds - (rnn_now() - t0);
     double fit = left > 0 ? floor(left / per_origin) : 0;
     origins = fit < origins ? (int)fit : origins;
   }

@@ -1,8 +1,10 @@
-/* Small helpers shared by the whole core: error text and zeroed allocation. */
+/* Small helpers shared by the whole core: error text, zeroed allocation,
+** a monotonic clock. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "rnn.h"
@@ -23,4 +25,10 @@ void *rnn_calloc(size_t n, size_t size) {
   void *p = rnn_malloc(bytes > 0 ? bytes : 1);
   if (p) memset(p, 0, bytes);
   return p;
+}
+
+double rnn_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }

@@ -99,11 +99,15 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
   }
   /* n < INT_MAX: every JSON entry takes at least two bytes of a TEXT. */
   rnn_err e;
+  rnn_ext_watch watch;
+  rnn_ext_watch_begin(&watch, vt->db, m);
   rnn_status st = rnn_predict_rows(m, c->series, (size_t)c->W, (int)n,
                                    c->predicted, &e);
+  rnn_ext_watch_end(&watch, m);
   if (st != RNN_OK) {
     bt_reset(c);
     if (st == RNN_ENOMEM) return SQLITE_NOMEM;
+    if (st == RNN_EINTERRUPT) return SQLITE_INTERRUPT;
     err = sqlite3_mprintf("%s: %s", FN, e.msg);
     return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
   }

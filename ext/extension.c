@@ -25,6 +25,10 @@ void rnn_ext_error(sqlite3_context *ctx, const char *fn, rnn_status rc,
     sqlite3_result_error_nomem(ctx);
     return;
   }
+  if (rc == RNN_EINTERRUPT) {
+    sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
+    return;
+  }
   rnn_ext_errorf(ctx, fn, "%s", e->msg);
 }
 
@@ -112,6 +116,32 @@ rnn_model *rnn_ext_model_arg(sqlite3_context *ctx, const char *fn,
   m = sqlite3_get_auxdata(ctx, i);
   if (!m) sqlite3_result_error_nomem(ctx);
   return m;
+}
+
+static int watch_check(void *arg) {
+  rnn_ext_watch *w = arg;
+  if (!w->probe &&
+      sqlite3_prepare_v2(w->db, "SELECT 1", -1, &w->probe, NULL) != SQLITE_OK) {
+    w->probe = NULL;
+    return sqlite3_errcode(w->db) == SQLITE_INTERRUPT;
+  }
+  int rc = sqlite3_step(w->probe);
+  sqlite3_reset(w->probe);
+  return rc == SQLITE_INTERRUPT;
+}
+
+void rnn_ext_watch_begin(rnn_ext_watch *w, sqlite3 *db, rnn_model *m) {
+  w->db = db;
+  w->probe = NULL;
+  m->cancel = db ? watch_check : NULL;
+  m->cancel_arg = w;
+}
+
+void rnn_ext_watch_end(rnn_ext_watch *w, rnn_model *m) {
+  sqlite3_finalize(w->probe);
+  w->probe = NULL;
+  m->cancel = NULL;
+  m->cancel_arg = NULL;
 }
 
 void rnn_ext_append_ts(sqlite3_str *s, const rnn_ts *ts, int json) {

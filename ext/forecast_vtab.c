@@ -101,8 +101,15 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
   c->ts = sqlite3_malloc64((sqlite3_uint64)h * sizeof *c->ts);
   if (!c->value || !c->half || !c->ts) goto nomem;
   rnn_err e;
+  rnn_ext_watch watch;
+  rnn_ext_watch_begin(&watch, vt->db, m);
   rnn_status st = rnn_predict(m, win, h, c->value, &e);
+  rnn_ext_watch_end(&watch, m);
   if (st == RNN_ENOMEM) goto nomem;
+  if (st == RNN_EINTERRUPT) {
+    rc = SQLITE_INTERRUPT;
+    goto fail;
+  }
   if (st != RNN_OK) {
     err = sqlite3_mprintf("%s: %s", FN, e.msg);
     rc = err ? SQLITE_ERROR : SQLITE_NOMEM;

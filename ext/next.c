@@ -150,7 +150,10 @@ static void next_result(sqlite3_context *ctx, next_acc *a) {
            (size_t)C * sizeof *a->win);
   }
   rnn_err e;
+  rnn_ext_watch watch;
+  rnn_ext_watch_begin(&watch, sqlite3_context_db_handle(ctx), a->m);
   rnn_status rc = rnn_predict(a->m, a->win, 1, &out, &e);
+  rnn_ext_watch_end(&watch, a->m);
   if (rc == RNN_OK)
     sqlite3_result_double(ctx, out);
   else if (rc == RNN_EINVAL)

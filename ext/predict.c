@@ -170,7 +170,10 @@ static void rnn_predict_fn(sqlite3_context *ctx, int argc,
     goto done;
   }
   rnn_err e;
+  rnn_ext_watch watch;
+  rnn_ext_watch_begin(&watch, sqlite3_context_db_handle(ctx), m);
   rnn_status rc = rnn_predict(m, win, h, out, &e);
+  rnn_ext_watch_end(&watch, m);
   if (rc != RNN_OK) {
     rnn_ext_error(ctx, FN, rc, &e);
     goto done;

@@ -32,6 +32,18 @@ rnn_model *rnn_ext_model_arg(sqlite3_context *ctx, const char *fn,
 ** string when json is set and ts is a date. */
 void rnn_ext_append_ts(sqlite3_str *s, const rnn_ts *ts, int json);
 
+/* Interrupt checks for a long prediction on connection db (core/predict.c
+** rule 8): between begin and end, m's cancel hook steps a tiny statement,
+** which fails with SQLITE_INTERRUPT once the connection is interrupted
+** (sqlite3_is_interrupted needs SQLite 3.41). The statement is prepared at
+** the first check, which only predictions longer than 10 ms make. */
+typedef struct rnn_ext_watch {
+  sqlite3 *db;
+  sqlite3_stmt *probe;
+} rnn_ext_watch;
+void rnn_ext_watch_begin(rnn_ext_watch *w, sqlite3 *db, rnn_model *m);
+void rnn_ext_watch_end(rnn_ext_watch *w, rnn_model *m);
+
 /* Appends a double with the fewest digits (15 to 17) that read back as the
 ** same value, so JSON results compare equal to REAL results; null when it
 ** is not finite (JSON has no NaN). */
@@ -82,6 +94,7 @@ typedef struct rnn_ext_vtab {
   unsigned char *blob;     /* the last model decoded, and its BLOB */
   int len;
   rnn_model *m;
+  sqlite3 *db;             /* for interrupt checks (rnn_ext_watch) */
 } rnn_ext_vtab;
 
 /* xConnect: declares schema and makes the table. */

@@ -26,6 +26,7 @@ int rnn_ext_vtab_connect(sqlite3 *db, const char *schema, const char *fn,
   memset(vt, 0, sizeof *vt);
   vt->fn = fn, vt->first_arg = first_arg, vt->n_args = n_args, vt->rows = rows;
   vt->cursor_size = cursor_size;
+  vt->db = db;
   sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
   *out = &vt->base;
   return SQLITE_OK;

@@ -119,6 +119,39 @@ static void test_interrupt_stops_training(void) {
   sqlite3_close(db);
 }
 
+/* Issue 10 item 1: predictions honour sqlite3_interrupt too (a large model
+** asked for 100,000 steps would otherwise run for minutes): rnn_predict,
+** rnn_forecast and rnn_backtest. */
+static void test_interrupt_stops_prediction(void) {
+  sqlite3 *db = open_db();
+  const char *msg;
+  int rc = run(db,
+               "CREATE TABLE m AS SELECT rnn_train(t, v, '{\"method\":\"network\","
+               "\"hidden\":128,\"window\":200,\"horizon\":1,\"epochs\":1,"
+               "\"validation\":0}') AS model FROM (SELECT * FROM s LIMIT 260)",
+               &msg);
+  EXPECT(rc == SQLITE_OK, "%s", msg);
+  const char *sql[] = {
+      "SELECT length(rnn_predict(model, NULL, 100000)) FROM m",
+      "SELECT count(*) FROM m, rnn_forecast(m.model, 100000)",
+      "SELECT count(*) FROM m, rnn_backtest(m.model, (SELECT json_group_array(v) "
+      "FROM (SELECT s.v FROM s, s AS s2 LIMIT 200000)))"};
+  for (int i = 0; i < 3; i++) {
+    job j = {db, sql[i], -1, 0};
+    pthread_t th;
+    pthread_create(&th, NULL, run_job, &j);
+    usleep(300 * 1000);
+    double asked = now();
+    sqlite3_interrupt(db);
+    pthread_join(th, NULL);
+    double latency = j.done_at - asked;
+    printf("  interrupt %d: stopped %.3f s after sqlite3_interrupt\n", i, latency);
+    EXPECT(j.rc == SQLITE_INTERRUPT, "statement %d: rc %d", i, j.rc);
+    EXPECT(latency < STOP_SECONDS, "statement %d took %.3f s", i, latency);
+  }
+  sqlite3_close(db);
+}
+
 static void test_max_seconds(void) {
   sqlite3 *db = open_db();
   const char *msg;
@@ -171,6 +204,7 @@ static void test_failed_insert_leaves_table(void) {
 int main(void) {
   RUN(test_heap_limit_gives_nomem);
   RUN(test_interrupt_stops_training);
+  RUN(test_interrupt_stops_prediction);
   RUN(test_max_seconds);
   RUN(test_failed_insert_leaves_table);
   return check_exit();
