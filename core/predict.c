@@ -36,6 +36,9 @@
 **   8. A prediction that runs longer than 10 ms asks the model's cancel
 **      hook every 10 ms (between passes of the network or batches of
 **      windows) and stops with RNN_EINTERRUPT when told to.
+**   9. One call may ask for at most RNN_MAX_PREDICT_FLOPS of the network's
+**      arithmetic (RNN_ELIMIT otherwise), so a hostile model (a window of
+**      1000 steps, 1024 units, 100,000 steps ahead) cannot ask for hours.
 */
 #include <math.h>
 #include <string.h>
@@ -222,11 +225,33 @@ static rnn_status not_finite(rnn_err *e, int step) {
                   step);
 }
 
+/* Rule 9: the floating-point operations of `passes` passes of one window
+** through the network (the products; element-wise work is smaller). */
+static double pass_flops(const rnn_model *m, double passes) {
+  const rnn_arch *a = &m->arch;
+  if (m->kind != RNN_MODEL_NETWORK) return 0;
+  double G = rnn_cell_gates(a->cell), H = a->hidden, f = 0;
+  for (int l = 0; l < a->layers; l++) {
+    double in = l ? (double)a->dirs * H : a->input;
+    f += a->dirs * 2.0 * G * H * (in + H) * a->window;
+  }
+  return passes * (f + 2.0 * a->output * a->dirs * H);
+}
+
+static rnn_status too_much(rnn_err *e, double flops) {
+  return rnn_fail(e, RNN_ELIMIT,
+                  "the forecast would take about %.0f GFLOP; the limit is %.0f "
+                  "(ask for fewer steps or rows)",
+                  flops / 1e9, RNN_MAX_PREDICT_FLOPS / 1e9);
+}
+
 rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
                        rnn_err *e) {
   const rnn_arch *a = &m->arch;
   int R = m->tail_rows, C = a->input, col;
   if (h < 1) return rnn_fail(e, RNN_EINVAL, "h must be at least 1");
+  double flops = pass_flops(m, ceil((double)h / a->output));
+  if (flops > RNN_MAX_PREDICT_FLOPS) return too_much(e, flops);
   struct rnn_predictor *p = NULL;
   rnn_status rc = predictor(m, &m->pred, 1, h, &p, e);
   if (rc) return rc;
@@ -261,6 +286,8 @@ rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
   int R = m->tail_rows, C = a->input, col;
   if (first < (size_t)R || count < 0)
     return rnn_fail(e, RNN_EINVAL, "rows before the first full window");
+  double flops = pass_flops(m, count);
+  if (flops > RNN_MAX_PREDICT_FLOPS) return too_much(e, flops);
   /* Batches of RNN_ROWS_BATCH windows, fewer for a network so large that
   ** their buffers would take more than an eighth of the memory limit. */
   int cap = RNN_ROWS_BATCH;

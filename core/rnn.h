@@ -70,6 +70,11 @@ enum { RNN_METHOD_AUTO = 0, RNN_METHOD_NETWORK = 1 };
 /* The most memory one training run or one prediction may plan to use; the
 ** estimate is checked before anything is allocated. (The fuzz targets build
 ** with a smaller limit.) */
+/* The most arithmetic one prediction call may ask for (floating-point
+** operations of the network's passes; tens of seconds on one core), so a
+** BLOB from someone else's database file cannot ask for hours; interrupts
+** stop anything shorter (core/predict.c rules 8 and 9). */
+#define RNN_MAX_PREDICT_FLOPS 1e12
 #ifndef RNN_MAX_MEMORY
 #define RNN_MAX_MEMORY ((size_t)2 << 30)
 #endif

@@ -118,11 +118,13 @@ rnn_model *rnn_ext_model_arg(sqlite3_context *ctx, const char *fn,
   return m;
 }
 
-static int watch_check(void *arg) {
-  rnn_ext_watch *w = arg;
+int rnn_ext_interrupted(rnn_ext_watch *w) {
+#if SQLITE_VERSION_NUMBER >= 3041000
+  if (sqlite3_libversion_number() >= 3041000) return sqlite3_is_interrupted(w->db);
+#endif
   if (!w->probe &&
       sqlite3_prepare_v2(w->db, "SELECT 1", -1, &w->probe, NULL) != SQLITE_OK) {
-    w->probe = NULL;
+    w->probe = NULL; /* prepare itself fails on an interrupted connection */
     return sqlite3_errcode(w->db) == SQLITE_INTERRUPT;
   }
   int rc = sqlite3_step(w->probe);
@@ -130,18 +132,24 @@ static int watch_check(void *arg) {
   return rc == SQLITE_INTERRUPT;
 }
 
+static int watch_check(void *arg) { return rnn_ext_interrupted(arg); }
+
 void rnn_ext_watch_begin(rnn_ext_watch *w, sqlite3 *db, rnn_model *m) {
   w->db = db;
   w->probe = NULL;
-  m->cancel = db ? watch_check : NULL;
-  m->cancel_arg = w;
+  if (m) {
+    m->cancel = db ? watch_check : NULL;
+    m->cancel_arg = w;
+  }
 }
 
 void rnn_ext_watch_end(rnn_ext_watch *w, rnn_model *m) {
   sqlite3_finalize(w->probe);
   w->probe = NULL;
-  m->cancel = NULL;
-  m->cancel_arg = NULL;
+  if (m) {
+    m->cancel = NULL;
+    m->cancel_arg = NULL;
+  }
 }
 
 void rnn_ext_append_ts(sqlite3_str *s, const rnn_ts *ts, int json) {

@@ -32,16 +32,18 @@ rnn_model *rnn_ext_model_arg(sqlite3_context *ctx, const char *fn,
 ** string when json is set and ts is a date. */
 void rnn_ext_append_ts(sqlite3_str *s, const rnn_ts *ts, int json);
 
-/* Interrupt checks for a long prediction on connection db (core/predict.c
-** rule 8): between begin and end, m's cancel hook steps a tiny statement,
-** which fails with SQLITE_INTERRUPT once the connection is interrupted
-** (sqlite3_is_interrupted needs SQLite 3.41). The statement is prepared at
-** the first check, which only predictions longer than 10 ms make. */
+/* Interrupt checks for long work on connection db: training's progress
+** callback, and predictions (core/predict.c rule 8), whose cancel hook is
+** set between begin and end when m is not NULL. SQLite 3.41 and later are
+** asked through sqlite3_is_interrupted; older ones through a tiny
+** statement, prepared at the first check, which fails with
+** SQLITE_INTERRUPT once the connection is interrupted. */
 typedef struct rnn_ext_watch {
   sqlite3 *db;
   sqlite3_stmt *probe;
 } rnn_ext_watch;
 void rnn_ext_watch_begin(rnn_ext_watch *w, sqlite3 *db, rnn_model *m);
+int rnn_ext_interrupted(rnn_ext_watch *w);
 void rnn_ext_watch_end(rnn_ext_watch *w, rnn_model *m);
 
 /* Appends a double with the fewest digits (15 to 17) that read back as the

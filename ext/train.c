@@ -272,28 +272,14 @@ static int64_t merge_duplicates(sqlite3_context *ctx, train_acc *acc,
 
 /* What the progress callback needs. */
 typedef struct train_run {
-  sqlite3 *db;
-  sqlite3_stmt *probe; /* "SELECT 1": stepping it reports an interrupt */
+  rnn_ext_watch watch; /* rule 9 */
   int verbose;
 } train_run;
-
-/* Rule 9: has sqlite3_interrupt been called on the connection? SQLite 3.41
-** and later answer directly; before, a statement stepped while the
-** training statement runs fails with SQLITE_INTERRUPT instead. */
-static int interrupted(train_run *r) {
-#if SQLITE_VERSION_NUMBER >= 3041000
-  if (sqlite3_libversion_number() >= 3041000) return sqlite3_is_interrupted(r->db);
-#endif
-  if (!r->probe) return 0;
-  int rc = sqlite3_step(r->probe);
-  sqlite3_reset(r->probe);
-  return rc == SQLITE_INTERRUPT;
-}
 
 /* Rules 8 and 9. */
 static int progress(void *arg, const rnn_progress *p) {
   train_run *r = arg;
-  if (interrupted(r)) return 1;
+  if (rnn_ext_interrupted(&r->watch)) return 1;
   if (r->verbose && p->epoch_done) {
     if (isnan(p->val_loss))
       fprintf(stderr, "rnn_train: epoch %d/%d loss %.6g\n", p->epoch,
@@ -398,12 +384,11 @@ static void rnn_train_final(sqlite3_context *ctx) {
     }
 
   rnn_err e;
-  train_run run = {sqlite3_context_db_handle(ctx), NULL, o->verbose};
-  if (sqlite3_prepare_v2(run.db, "SELECT 1", -1, &run.probe, NULL) != SQLITE_OK)
-    run.probe = NULL; /* no interrupt checks, training still works */
+  train_run run = {.verbose = o->verbose};
+  rnn_ext_watch_begin(&run.watch, sqlite3_context_db_handle(ctx), NULL);
   rnn_train_ctl ctl = {progress, &run};
   rnn_status rc = rnn_train(&m, y, x, (size_t)len_grid, k, o, &ctl, &e);
-  sqlite3_finalize(run.probe);
+  rnn_ext_watch_end(&run.watch, NULL);
   if (rc == RNN_EINTERRUPT) {
     sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
     goto done;

@@ -120,8 +120,9 @@ static void test_interrupt_stops_training(void) {
 }
 
 /* Issue 10 item 1: predictions honour sqlite3_interrupt too (a large model
-** asked for 100,000 steps would otherwise run for minutes): rnn_predict,
-** rnn_forecast and rnn_backtest. */
+** asked for 30,000 steps would otherwise run for tens of seconds):
+** rnn_predict, rnn_forecast and rnn_backtest; and a call may not ask for
+** more than RNN_MAX_PREDICT_FLOPS. */
 static void test_interrupt_stops_prediction(void) {
   sqlite3 *db = open_db();
   const char *msg;
@@ -132,10 +133,10 @@ static void test_interrupt_stops_prediction(void) {
                &msg);
   EXPECT(rc == SQLITE_OK, "%s", msg);
   const char *sql[] = {
-      "SELECT length(rnn_predict(model, NULL, 100000)) FROM m",
-      "SELECT count(*) FROM m, rnn_forecast(m.model, 100000)",
+      "SELECT length(rnn_predict(model, NULL, 30000)) FROM m",
+      "SELECT count(*) FROM m, rnn_forecast(m.model, 30000)",
       "SELECT count(*) FROM m, rnn_backtest(m.model, (SELECT json_group_array(v) "
-      "FROM (SELECT s.v FROM s, s AS s2 LIMIT 200000)))"};
+      "FROM (SELECT s.v FROM s, s AS s2 LIMIT 30000)))"};
   for (int i = 0; i < 3; i++) {
     job j = {db, sql[i], -1, 0};
     pthread_t th;
@@ -149,6 +150,12 @@ static void test_interrupt_stops_prediction(void) {
     EXPECT(j.rc == SQLITE_INTERRUPT, "statement %d: rc %d", i, j.rc);
     EXPECT(latency < STOP_SECONDS, "statement %d took %.3f s", i, latency);
   }
+  /* Rule 9 of core/predict.c: more than RNN_MAX_PREDICT_FLOPS is refused. */
+  rc = run(db, "SELECT rnn_predict(model, NULL, 100000) FROM m", &msg);
+  EXPECT(rc == SQLITE_ERROR &&
+             strstr(msg, "rnn_predict: the forecast would take about 2642 GFLOP; "
+                         "the limit is 1000") == msg,
+         "rc %d: %s", rc, msg);
   sqlite3_close(db);
 }
 
