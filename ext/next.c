@@ -14,6 +14,11 @@
 **   4. The number of covariates must match the model's; values must be
 **      numbers or NULL.
 **   5. Used as a plain aggregate, it forecasts the step after all rows.
+**   6. A NULL model gives NULL for every row, as rnn_predict(NULL) does (a
+**      LEFT JOIN to a table of models); it must then be NULL in every row.
+**   7. A frame that ends at CURRENT ROW forecasts the current row from
+**      itself: rnn_next reads the frame it is given, so the frame should
+**      end at 1 PRECEDING for a backtest.
 */
 #include <math.h>
 #include <string.h>
@@ -31,6 +36,7 @@ typedef struct next_acc {
   double *win;               /* (window, C): the rows handed to rnn_predict */
   int head, count, cap;
   int failed;
+  int null_model;            /* rule 6: NULL model, NULL results */
 } next_acc;
 
 static void acc_free(next_acc *a) {
@@ -58,6 +64,13 @@ static void rnn_next_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
   a->failed = 1; /* until this row is in */
   if (argc < 2) {
     rnn_ext_errorf(ctx, FN, "takes (model, value [, x1, ..., xk])");
+    return;
+  }
+  if (a->null_model || (!a->m && sqlite3_value_type(argv[0]) == SQLITE_NULL)) {
+    /* Rule 6. */
+    a->null_model = 1;
+    a->failed = sqlite3_value_type(argv[0]) != SQLITE_NULL;
+    if (a->failed) rnn_ext_errorf(ctx, FN, "the model must be the same in every row");
     return;
   }
   if (!a->m) {

@@ -276,15 +276,15 @@ static void test_decode_checks_every_timestamp(void) {
   unsigned char *blob = NULL;
   size_t len = 0;
   rnn_err e;
-  m->last_ts = (rnn_ts){RNN_TS_DATE, 0, 0.0};
-  m->first_ts = (rnn_ts){RNN_TS_DATE, INT64_MIN, (double)INT64_MIN};
+  m->last_ts = (rnn_ts){.kind = RNN_TS_DATE, .i = 0, .r = 0.0};
+  m->first_ts = (rnn_ts){.kind = RNN_TS_DATE, .i = INT64_MIN, .r = (double)INT64_MIN};
   EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
   rnn_status rc = rnn_model_decode(&d, blob, len, &e);
   EXPECT(rc == RNN_ECORRUPT && strcmp(e.msg, "corrupt rnn model (timestamps)") == 0,
          "first ts INT64_MIN: status %d, %s", rc, e.msg);
   rnn_model_free(d), d = NULL;
   rnn_free(blob), blob = NULL;
-  m->first_ts = (rnn_ts){RNN_TS_INT, 5, 5.0}; /* a kind other than the last's */
+  m->first_ts = (rnn_ts){.kind = RNN_TS_INT, .i = 5, .r = 5.0}; /* another kind */
   EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
   rc = rnn_model_decode(&d, blob, len, &e);
   EXPECT(rc == RNN_ECORRUPT, "mixed kinds: status %d", rc);

@@ -88,7 +88,8 @@ SELECT * FROM rnn_forecast((SELECT model FROM m), 3, 0.9, 7);
 -- rnn_next
 SELECT rnn_next(model) OVER () FROM m;
 SELECT rnn_next('x', 1) OVER () FROM m;
-SELECT rnn_next(NULL, 1) OVER () FROM m;
+SELECT 'null model', rnn_next(NULL, 1) OVER () IS NULL FROM m;
+SELECT rnn_next(CASE WHEN t = 1 THEN NULL ELSE (SELECT model FROM m) END, v) OVER (ORDER BY t) FROM s;
 SELECT rnn_next(model, 1, 2) OVER () FROM m;
 SELECT rnn_next(model, 'abc') OVER () FROM m;
 SELECT rnn_next(model, 1e999) OVER () FROM m;
