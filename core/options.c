@@ -227,10 +227,18 @@ rnn_status rnn_options_parse(rnn_options *o, const char *text, size_t len,
     return rnn_fail(e, RNN_EINVAL, "options must be a JSON object");
   }
   for (const rnn_json *m = root->child; m && rc == RNN_OK; m = m->next) {
-    /* Rule 2: a key with a NUL inside matches nothing. */
-    if (strlen(m->key) != m->key_len)
-      rc = rnn_fail(e, RNN_EINVAL, "unknown option \"%s\"; allowed: %s",
-                    m->key, ALLOWED_KEYS);
+    /* Rule 2: a key with a NUL inside matches nothing; the message shows
+    ** the whole key, the NUL as \u0000. */
+    if (strlen(m->key) != m->key_len) {
+      char shown[64];
+      size_t at = 0;
+      for (size_t i = 0; i < m->key_len && at + 7 < sizeof shown; i++)
+        if (m->key[i]) shown[at++] = m->key[i];
+        else memcpy(shown + at, "\\u0000", 6), at += 6;
+      shown[at] = 0;
+      rc = rnn_fail(e, RNN_EINVAL, "unknown option \"%s\"; allowed: %s", shown,
+                    ALLOWED_KEYS);
+    }
     else if (rnn_json_get(root, m->key) != m)
       rc = rnn_fail(e, RNN_EINVAL, "option \"%s\" is given twice", m->key);
     else

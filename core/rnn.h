@@ -36,7 +36,7 @@ typedef enum rnn_status {
 
 /* Caller-owned error text. */
 typedef struct rnn_err {
-  char msg[256];
+  char msg[512];
 } rnn_err;
 
 /* Formats into e (if non-NULL) and returns status; printf-style. */

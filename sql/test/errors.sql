@@ -95,3 +95,19 @@ SELECT rnn_next(model, 'abc') OVER () FROM m;
 SELECT rnn_next(model, 1e999) OVER () FROM m;
 SELECT count(*) FROM (SELECT rnn_next(CASE WHEN t < 3 THEN (SELECT model FROM m) ELSE (SELECT rnn_train(t, v, '{"method":"network","horizon":1,"window":5,"epochs":1,"hidden":3}') FROM s) END, v) OVER (ORDER BY t) FROM s);
 SELECT 'still works', typeof(rnn_predict(model)) FROM m;
+-- Issue 10 item 8: a key with a NUL shows whole; text after a NUL byte is
+-- not silently ignored.
+SELECT rnn_train(t, v, '{"epochs\u0000x":3}') FROM s;
+SELECT rnn_train(t, v, '{"epochs":3}' || char(0) || '{"hidden":9000}') FROM s;
+-- A failing INSERT ... SELECT: in autocommit mode nothing stays; inside
+-- BEGIN the groups before the failing one stay (docs/robustness.md).
+CREATE TABLE gs(g, t, v);
+INSERT INTO gs SELECT 'a', value, value % 5 FROM generate_series(0, 39);
+INSERT INTO gs SELECT 'b', value, 'x' FROM generate_series(0, 39);
+CREATE TABLE gm(g, m);
+INSERT INTO gm SELECT g, rnn_train(t, v, '{"epochs":1}') FROM gs GROUP BY g;
+SELECT 'autocommit', count(*) FROM gm;
+BEGIN;
+INSERT INTO gm SELECT g, rnn_train(t, v, '{"epochs":1}') FROM gs GROUP BY g;
+SELECT 'in a transaction', count(*) FROM gm;
+ROLLBACK;
