@@ -35,12 +35,12 @@ void rnn_ext_append_ts(sqlite3_str *s, const rnn_ts *ts, int json);
 /* Interrupt checks for long work on connection db: training's progress
 ** callback, and predictions (core/predict.c rule 8), whose cancel hook is
 ** set between begin and end when m is not NULL. SQLite 3.41 and later are
-** asked through sqlite3_is_interrupted; older ones through a tiny
-** statement, prepared at the first check, which fails with
-** SQLITE_INTERRUPT once the connection is interrupted. */
+** asked through sqlite3_is_interrupted; older ones by preparing an empty
+** statement, which fails with SQLITE_INTERRUPT once the connection is
+** interrupted (never stepped, so invisible to tracing, and not subject to
+** an authorizer). */
 typedef struct rnn_ext_watch {
   sqlite3 *db;
-  sqlite3_stmt *probe;
 } rnn_ext_watch;
 void rnn_ext_watch_begin(rnn_ext_watch *w, sqlite3 *db, rnn_model *m);
 int rnn_ext_interrupted(rnn_ext_watch *w);

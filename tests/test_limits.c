@@ -159,6 +159,63 @@ static void test_interrupt_stops_prediction(void) {
   sqlite3_close(db);
 }
 
+/* Issue 10 item 9: the interrupt check cannot be switched off by the
+** caller: with an authorizer that denies every SELECT prepared after the
+** training statement, training still stops, and a trace sees no statement
+** but the caller's. */
+static int deny_select = 0, traced = 0;
+static int deny_auth(void *a, int op, const char *x, const char *y,
+                     const char *z, const char *w) {
+  (void)a, (void)x, (void)y, (void)z, (void)w;
+  return deny_select && op == SQLITE_SELECT ? SQLITE_DENY : SQLITE_OK;
+}
+static int count_trace(unsigned type, void *a, void *p, void *x) {
+  (void)type, (void)a, (void)p, (void)x;
+  traced++;
+  return 0;
+}
+
+/* Steps a prepared statement to its end in another thread. */
+typedef struct step_job {
+  sqlite3_stmt *st;
+  int rc;
+  double done_at;
+} step_job;
+
+static void *step_to_end(void *arg) {
+  step_job *j = arg;
+  while ((j->rc = sqlite3_step(j->st)) == SQLITE_ROW) {
+  }
+  j->done_at = now();
+  return NULL;
+}
+
+static void test_interrupt_despite_authorizer(void) {
+  sqlite3 *db = open_db();
+  sqlite3_set_authorizer(db, deny_auth, NULL);
+  sqlite3_trace_v2(db, SQLITE_TRACE_STMT, count_trace, NULL);
+  step_job j = {NULL, -1, 0};
+  sqlite3_prepare_v2(db,
+                     "SELECT rnn_train(t, v, '{\"hidden\":64,\"epochs\":100000,"
+                     "\"validation\":0}') FROM s",
+                     -1, &j.st, NULL);
+  deny_select = 1;
+  pthread_t th;
+  pthread_create(&th, NULL, step_to_end, &j);
+  usleep(300 * 1000);
+  double asked = now();
+  sqlite3_interrupt(db);
+  pthread_join(th, NULL);
+  printf("  interrupt under a denying authorizer: stopped %.3f s after\n",
+         j.done_at - asked);
+  EXPECT(j.rc == SQLITE_INTERRUPT, "rc %d", j.rc);
+  EXPECT(j.done_at - asked < STOP_SECONDS, "took %.3f s", j.done_at - asked);
+  EXPECT(traced == 1, "%d statements traced", traced);
+  sqlite3_finalize(j.st);
+  deny_select = 0;
+  sqlite3_close(db);
+}
+
 static void test_max_seconds(void) {
   sqlite3 *db = open_db();
   const char *msg;
@@ -212,6 +269,7 @@ int main(void) {
   RUN(test_heap_limit_gives_nomem);
   RUN(test_interrupt_stops_training);
   RUN(test_interrupt_stops_prediction);
+  RUN(test_interrupt_despite_authorizer);
   RUN(test_max_seconds);
   RUN(test_failed_insert_leaves_table);
   return check_exit();
