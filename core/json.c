@@ -12,6 +12,10 @@ typedef struct parser {
   const unsigned char *s;
   size_t len, pos;
   rnn_err *e;
+  /* rnn_json_each: called with each element of the top-level array, which
+  ** is then freed instead of kept (NULL: build the whole tree). */
+  rnn_status (*each)(void *arg, size_t i, const rnn_json *elem);
+  void *arg;
 } parser;
 
 static rnn_status syntax(parser *p, const char *what) {
@@ -280,6 +284,8 @@ static rnn_status parse_container(parser *p, rnn_json *v, int depth) {
     return RNN_OK;
   }
   rnn_json **tail = &v->child;
+  /* Rule 6: the elements of the top-level array one at a time. */
+  int stream = p->each && depth == 0 && !is_obj;
   while (1) {
     rnn_json *c = rnn_calloc(1, sizeof *c);
     if (!c) return RNN_ENOMEM;
@@ -296,6 +302,13 @@ static rnn_status parse_container(parser *p, rnn_json *v, int depth) {
       p->pos++;
     }
     if ((rc = parse_value(p, c, depth + 1))) return rc;
+    if (stream) {
+      rc = p->each(p->arg, v->len - 1, c);
+      rnn_json_free(c);
+      tail = &v->child;
+      *tail = NULL;
+      if (rc) return rc;
+    }
     skip_ws(p);
     int ch = peek(p);
     if (ch == ',') {
@@ -337,10 +350,29 @@ static rnn_status parse_value(parser *p, rnn_json *v, int depth) {
   }
 }
 
+rnn_status rnn_json_each(const char *text, size_t len,
+                         rnn_status (*each)(void *arg, size_t i,
+                                            const rnn_json *elem),
+                         void *arg, rnn_json_type *type, size_t *n,
+                         rnn_err *e) {
+  parser p = {(const unsigned char *)text, len, 0, e, each, arg};
+  rnn_json root = {0};
+  rnn_status rc = parse_value(&p, &root, 0);
+  if (rc == RNN_OK) {
+    skip_ws(&p);
+    if (p.pos != p.len) rc = syntax(&p, "unexpected text after the value");
+  }
+  *type = root.type;
+  *n = root.len;
+  rnn_json_free(root.child);
+  rnn_free(root.str);
+  return rc;
+}
+
 rnn_status rnn_json_parse(rnn_json **out, const char *text, size_t len,
                           rnn_err *e) {
   *out = NULL;
-  parser p = {(const unsigned char *)text, len, 0, e};
+  parser p = {(const unsigned char *)text, len, 0, e, NULL, NULL};
   rnn_json *root = rnn_calloc(1, sizeof *root);
   if (!root) return RNN_ENOMEM;
   rnn_status rc = parse_value(&p, root, 0);
@@ -370,7 +402,7 @@ void rnn_json_free(rnn_json *j) {
 }
 
 rnn_status rnn_json_number(const char *text, size_t len, double *out) {
-  parser p = {(const unsigned char *)text, len, 0, NULL};
+  parser p = {(const unsigned char *)text, len, 0, NULL, NULL, NULL};
   if (parse_number(&p, out) != RNN_OK || p.pos != len) return RNN_EINVAL;
   return RNN_OK;
 }

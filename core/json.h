@@ -12,6 +12,10 @@
 **      Numbers that overflow a double are errors.
 **   5. Object members keep their order; duplicate keys are kept and left to
 **      the caller to judge.
+**   6. rnn_json_each reads a document whose top level is an array one
+**      element at a time: each element is handed to a callback and freed,
+**      so a window of millions of numbers never becomes a tree (a tree
+**      takes about 40 bytes per number). The same rules and messages.
 */
 #ifndef RNN_JSON_H
 #define RNN_JSON_H
@@ -51,6 +55,17 @@ rnn_status rnn_json_parse(rnn_json **out, const char *text, size_t len,
                           rnn_err *e);
 
 void rnn_json_free(rnn_json *j);
+
+/* Rule 6: parses text[0..len-1]; when the top-level value is an array,
+** calls each(arg, i, element) for its elements in order (a non-OK return
+** stops the parse and is returned). *type and *n give the top-level value's
+** type and, for an array, its length (the elements seen so far on an
+** error). */
+rnn_status rnn_json_each(const char *text, size_t len,
+                         rnn_status (*each)(void *arg, size_t i,
+                                            const rnn_json *elem),
+                         void *arg, rnn_json_type *type, size_t *n,
+                         rnn_err *e);
 
 /* The member of object o named key (the last one if repeated), or NULL. */
 const rnn_json *rnn_json_get(const rnn_json *o, const char *key);

@@ -60,71 +60,89 @@ static int read_row(const char *fn, const char *what, const rnn_json *c,
   return SQLITE_OK;
 }
 
-/* Parses v as a JSON array of at least min entries for read_row; *j is
-** the parsed array (rnn_json_free), or NULL with the error returned. */
-static int parse_rows(const char *fn, const char *what, sqlite3_value *v,
-                      size_t min, rnn_json **j, char **err) {
-  *j = NULL;
+/* What the element callbacks of rnn_json_each need (core/json.h rule 6):
+** windows and series are read element by element, never as a tree. */
+typedef struct rows_reader {
+  const char *fn, *what;
+  int C;
+  double *out;   /* NULL in the counting pass */
+  size_t skip;   /* entries before the first one kept */
+  double *scratch; /* (C) for the entries skipped, which are checked too */
+  int res;       /* SQLITE_OK, or the error in *err */
+  char **err;
+} rows_reader;
+
+static rnn_status count_entry(void *arg, size_t i, const rnn_json *elem) {
+  (void)arg, (void)i, (void)elem;
+  return RNN_OK;
+}
+
+static rnn_status read_entry_row(void *arg, size_t i, const rnn_json *elem) {
+  rows_reader *r = arg;
+  double *row = i >= r->skip ? r->out + (i - r->skip) * r->C : r->scratch;
+  r->res = read_row(r->fn, r->what, elem, i, r->C, row, r->err);
+  return r->res == SQLITE_OK ? RNN_OK : RNN_EINVAL;
+}
+
+/* Reads v, a JSON array as TEXT of at least min entries, into out (the
+** last `keep` entries, or all when keep is 0: *n of them, out allocated
+** here with sqlite3_malloc64 when *out is NULL). Two passes: count and
+** check the JSON, then read the rows. */
+static int read_rows(const char *fn, const char *what, sqlite3_value *v,
+                     int C, size_t min, size_t keep, double **out, size_t *n,
+                     char **err) {
   *err = NULL;
   if (sqlite3_value_type(v) != SQLITE_TEXT)
     return fail(err, fn, "%s must be a JSON array as TEXT, or NULL", what);
   const char *text = (const char *)sqlite3_value_text(v);
   if (!text) return SQLITE_NOMEM;
+  size_t len = (size_t)sqlite3_value_bytes(v), count;
+  rnn_json_type type;
   rnn_err e;
-  rnn_status rc = rnn_json_parse(j, text, (size_t)sqlite3_value_bytes(v), &e);
+  rnn_status rc = rnn_json_each(text, len, count_entry, NULL, &type, &count, &e);
   if (rc == RNN_ENOMEM) return SQLITE_NOMEM;
-  int res = SQLITE_OK;
-  if (rc != RNN_OK)
-    res = fail(err, fn, "%s is not valid JSON: %s", what, e.msg);
-  else if ((*j)->type != RNN_JSON_ARRAY)
-    res = fail(err, fn, "%s must be a JSON array, not %s", what,
-               rnn_json_type_name((*j)->type));
-  else if ((*j)->len < min)
-    res = fail(err, fn, "%s has %lld values, the model needs %lld", what,
-               (long long)(*j)->len, (long long)min);
-  if (res != SQLITE_OK) {
-    rnn_json_free(*j);
-    *j = NULL;
+  if (rc != RNN_OK) return fail(err, fn, "%s is not valid JSON: %s", what, e.msg);
+  if (type != RNN_JSON_ARRAY)
+    return fail(err, fn, "%s must be a JSON array, not %s", what,
+                rnn_json_type_name(type));
+  if (count < min)
+    return fail(err, fn, "%s has %lld values, the model needs %lld", what,
+                (long long)count, (long long)min);
+  size_t rows = keep ? keep : count;
+  int owned = *out == NULL;
+  if (owned) {
+    /* Counted in the memory plan like everything else. */
+    if ((double)rows * C * sizeof(double) > (double)RNN_MAX_MEMORY)
+      return fail(err, fn, "%s has %lld rows; at most %lld fit the memory limit",
+                  what, (long long)rows,
+                  (long long)(RNN_MAX_MEMORY / sizeof(double) / (size_t)C));
+    *out = sqlite3_malloc64((sqlite3_uint64)(rows ? rows : 1) * C * sizeof **out);
+    if (!*out) return SQLITE_NOMEM;
   }
+  double scratch[1024];
+  rows_reader r = {fn, what, C, *out, count - rows, scratch, SQLITE_OK, err};
+  size_t again;
+  rc = rnn_json_each(text, len, read_entry_row, &r, &type, &again, &e);
+  int res = rc == RNN_OK ? SQLITE_OK : rc == RNN_ENOMEM ? SQLITE_NOMEM : r.res;
+  if (res != SQLITE_OK && owned) {
+    sqlite3_free(*out);
+    *out = NULL;
+  }
+  if (res == SQLITE_OK) *n = rows;
   return res;
 }
 
 int rnn_ext_read_window(const char *fn, sqlite3_value *v, const rnn_model *m,
                         double *out, char **err) {
-  int W = m->tail_rows, C = m->arch.input;
-  rnn_json *j;
-  int res = parse_rows(fn, "window", v, (size_t)W, &j, err);
-  if (res != SQLITE_OK) return res;
-  size_t skip = j->len - (size_t)W, i = 0;
-  double scratch[1024];
-  for (const rnn_json *c = j->child; c && !res; c = c->next, i++)
-    /* Entries before the window are checked too. */
-    res = read_row(fn, "window", c, i, C, i >= skip ? out + (i - skip) * C : scratch, err);
-  rnn_json_free(j);
-  return res;
+  size_t W = (size_t)m->tail_rows, n;
+  return read_rows(fn, "window", v, m->arch.input, W, W, &out, &n, err);
 }
 
 int rnn_ext_read_series(const char *fn, sqlite3_value *v, const rnn_model *m,
                         double **out, size_t *n, char **err) {
-  int C = m->arch.input;
-  rnn_json *j;
   *out = NULL;
   *n = 0;
-  int res = parse_rows(fn, "series", v, 0, &j, err);
-  if (res != SQLITE_OK) return res;
-  double *rows = sqlite3_malloc64((sqlite3_uint64)(j->len ? j->len : 1) * C * sizeof *rows);
-  if (!rows) res = SQLITE_NOMEM;
-  size_t i = 0;
-  for (const rnn_json *c = j->child; c && !res; c = c->next, i++)
-    res = read_row(fn, "series", c, i, C, rows + i * C, err);
-  if (res == SQLITE_OK) {
-    *out = rows;
-    *n = j->len;
-  } else {
-    sqlite3_free(rows);
-  }
-  rnn_json_free(j);
-  return res;
+  return read_rows(fn, "series", v, m->arch.input, 0, 0, out, n, err);
 }
 
 int rnn_ext_read_h(const char *fn, const char *name, sqlite3_value *v, int *h,

@@ -32,6 +32,10 @@ rnn_model *rnn_ext_model_arg(sqlite3_context *ctx, const char *fn,
 ** string when json is set and ts is a date. */
 void rnn_ext_append_ts(sqlite3_str *s, const rnn_ts *ts, int json);
 
+/* The longest options text rnn_train reads (its keys and values take a
+** few hundred bytes). */
+#define RNN_EXT_MAX_OPTIONS 65536
+
 /* Interrupt checks for long work on connection db: training's progress
 ** callback, and predictions (core/predict.c rule 8), whose cancel hook is
 ** set between begin and end when m is not NULL. SQLite 3.41 and later are

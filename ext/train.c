@@ -157,6 +157,11 @@ static int read_options(sqlite3_context *ctx, train_acc *acc,
     sqlite3_result_error_nomem(ctx);
     return 0;
   }
+  if (text && sqlite3_value_bytes(v) > RNN_EXT_MAX_OPTIONS) {
+    /* A JSON object becomes a tree of about 40 bytes a value: bounded. */
+    rnn_ext_errorf(ctx, FN, "options are longer than %d bytes", RNN_EXT_MAX_OPTIONS);
+    return 0;
+  }
   if (text && strlen(text) != (size_t)sqlite3_value_bytes(v)) {
     /* Text after a NUL byte would be ignored by whatever reads C strings. */
     rnn_ext_errorf(ctx, FN, "options contain a NUL byte");

@@ -111,3 +111,6 @@ BEGIN;
 INSERT INTO gm SELECT g, rnn_train(t, v, '{"epochs":1}') FROM gs GROUP BY g;
 SELECT 'in a transaction', count(*) FROM gm;
 ROLLBACK;
+-- Issue 10 item 6: windows are read element by element (tests/test_limits.c
+-- measures it); options, read as a tree, are bounded.
+SELECT rnn_train(t, v, '{"epochs":1' || replace(printf('%70000c', ' '), ' ', ' ') || '}') FROM s;
