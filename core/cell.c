@@ -17,6 +17,7 @@ const float *rnn_cell_prev(const rnn_cell_io *c, int s, int *ld) {
 
 void rnn_cell_input_proj(const rnn_cell_io *c, int G, int add_b_hh) {
   int GH = G * c->H;
+  if (rnn_cell_stop_at(c, 1)) return; /* a stopped batch is not used */
   const float *bias = c->b_ih;
   if (add_b_hh) { /* b_ih + b_hh, once, in the step scratch */
     for (int j = 0; j < GH; j++) c->step[j] = c->b_ih[j] + c->b_hh[j];
@@ -28,6 +29,7 @@ void rnn_cell_input_proj(const rnn_cell_io *c, int G, int add_b_hh) {
 
 void rnn_cell_param_grads(const rnn_cell_grad *g, const rnn_cell_io *c, int G) {
   int T = c->T, B = c->B, H = c->H, I = c->I, GH = G * H;
+  if (rnn_cell_stop_at(c, 1)) return; /* a stopped batch is not used */
   int rows = T * B;
   rnn_colsum(rows, GH, g->dz, GH, g->db_ih);
   rnn_colsum(rows, GH, g->dzh, GH, g->db_hh);

@@ -61,7 +61,7 @@ RNN_DISPATCH(elman_step_grads, (int B, int H, const float *dh, const float *dout
 void rnn_elman_forward(const rnn_cell_io *c) {
   int B = c->B, H = c->H;
   rnn_cell_input_proj(c, 1, 1);
-  for (int s = 0; s < c->T; s++) {
+  for (int s = 0; s < c->T && !rnn_cell_stopped(c); s++) {
     int t = rnn_cell_t(c, s), ldp;
     const float *prev = rnn_cell_prev(c, s, &ldp);
     float *zt = c->z + (size_t)t * B * H;
@@ -74,7 +74,7 @@ void rnn_elman_backward(const rnn_cell_grad *g, const rnn_cell_io *c) {
   int B = c->B, H = c->H;
   float *dh = g->dh;
   for (int i = 0; i < B * H; i++) dh[i] = 0.0f;
-  for (int s = c->T - 1; s >= 0; s--) {
+  for (int s = c->T - 1; s >= 0 && !rnn_cell_stopped(c); s--) {
     int t = rnn_cell_t(c, s);
     float *dzt = g->dz + (size_t)t * B * H;
     elman_step_grads(B, H, dh, g->dout + (size_t)t * B * g->lddo, g->lddo,

@@ -46,7 +46,7 @@ RNN_DISPATCH(gru_step, (int B, int H, float *zt, const float *hs, float *hn, con
 void rnn_gru_forward(const rnn_cell_io *c) {
   int B = c->B, H = c->H, G = 3 * H;
   rnn_cell_input_proj(c, 3, 0);
-  for (int s = 0; s < c->T; s++) {
+  for (int s = 0; s < c->T && !rnn_cell_stopped(c); s++) {
     int t = rnn_cell_t(c, s), ldp;
     const float *prev = rnn_cell_prev(c, s, &ldp);
     /* step = h_{t-1} W_hh^T + b_hh */
@@ -104,7 +104,7 @@ void rnn_gru_backward(const rnn_cell_grad *g, const rnn_cell_io *c) {
   int B = c->B, H = c->H, G = 3 * H;
   float *dh = g->dh;
   for (int i = 0; i < B * H; i++) dh[i] = 0.0f;
-  for (int s = c->T - 1; s >= 0; s--) {
+  for (int s = c->T - 1; s >= 0 && !rnn_cell_stopped(c); s--) {
     int t = rnn_cell_t(c, s), ldp;
     const float *prev = rnn_cell_prev(c, s, &ldp);
     float *dh_t = g->dzh + (size_t)t * B * G;

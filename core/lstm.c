@@ -57,7 +57,7 @@ static float *tanh_c(const rnn_cell_io *c, int t) {
 void rnn_lstm_forward(const rnn_cell_io *c) {
   int B = c->B, H = c->H, G = 4 * H;
   rnn_cell_input_proj(c, 4, 1);
-  for (int s = 0; s < c->T; s++) {
+  for (int s = 0; s < c->T && !rnn_cell_stopped(c); s++) {
     int t = rnn_cell_t(c, s), ldp;
     const float *prev = rnn_cell_prev(c, s, &ldp);
     const float *cprev = s == 0 ? c->zero
@@ -122,7 +122,7 @@ void rnn_lstm_backward(const rnn_cell_grad *g, const rnn_cell_io *c) {
   int B = c->B, H = c->H, G = 4 * H;
   float *dh = g->dh, *dc = g->dc;
   for (int i = 0; i < B * H; i++) dh[i] = dc[i] = 0.0f;
-  for (int s = c->T - 1; s >= 0; s--) {
+  for (int s = c->T - 1; s >= 0 && !rnn_cell_stopped(c); s--) {
     int t = rnn_cell_t(c, s);
     const float *cprev = s == 0 ? c->zero
                                 : c->aux + (size_t)rnn_cell_t(c, s - 1) * B * H;

@@ -179,6 +179,7 @@ static rnn_cell_io layer_io(rnn_work *w, const rnn_arch *a,
   const float *x = layer_input(w, a, l, train, &I);
   size_t ld = (size_t)(l * a->dirs + d);
   return (rnn_cell_io){.T = a->window, .B = B, .I = I, .H = H,
+                       .stop = w->stop, .owner = w->owner,
                        .act = a->activation, .reverse = d,
                        .x = x, .ldx = I,
                        .out = w->out + (size_t)l * w->out_stride + d * H,

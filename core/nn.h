@@ -15,6 +15,7 @@
 #define RNN_NN_H
 
 #include <math.h>
+#include <stdatomic.h>
 
 #include "rnn.h"
 
@@ -86,8 +87,26 @@ void rnn_colsum(int M, int N, const float *A, int lda, float *y);
 /* One direction of one recurrent layer over a window of T steps for B rows
 ** (time-major, nn.h rule 2). reverse runs t = T-1 .. 0. The forward pass
 ** fills the caches the backward pass reads. */
+double rnn_now(void); /* seconds on a monotonic clock (util.c) */
+
+/* Stopping a minibatch between time steps (train.c rule 6): every chunk
+** checks flag at every step; the chunk on the caller's thread (owner) also
+** asks poll every 10 ms (reading the clock every 16 steps) and raises the
+** flag when it says stop. The caller checks the flag after the batch. */
+typedef struct rnn_stop {
+  atomic_int flag;
+  /* The owner's fields on a cache line of their own: the other threads
+  ** read flag at every step, the owner writes tick at every step. */
+  _Alignas(64) int (*poll)(void *arg);
+  void *arg;
+  double next;   /* owner only */
+  unsigned tick; /* owner only */
+} rnn_stop;
+
 typedef struct rnn_cell_io {
   int T, B, I, H;
+  rnn_stop *stop; /* NULL: never stop */
+  int owner;      /* 1: this call may poll stop (the caller's thread) */
   int act;     /* RNN_ACT_* (the Elman cell) */
   int reverse;
   const float *x; /* (T, B, I), row stride ldx */
@@ -174,7 +193,29 @@ typedef struct rnn_work {
                 ** is kept (weights that never change); 2: the caller keeps
                 ** wt current (rnn_net_transpose) */
   size_t z_stride, aux_stride, out_stride; /* floats between blocks */
+  rnn_stop *stop; /* set by the batcher: rnn_cell_io.stop */
+  int owner;      /* rnn_cell_io.owner */
 } rnn_work;
+
+/* Whether the work of cell call c should stop (rnn_stop); every: poll at
+** this call, not every 16th (before a long product). */
+static inline int rnn_cell_stop_at(const rnn_cell_io *c, int every) {
+  rnn_stop *s = c->stop;
+  if (!s) return 0;
+  if (atomic_load_explicit(&s->flag, memory_order_relaxed)) return 1;
+  if (!c->owner || !s->poll || ((s->tick++ & 15) && !every)) return 0;
+  double now = rnn_now();
+  if (now < s->next) return 0;
+  s->next = now + 0.01;
+  if (!s->poll(s->arg)) return 0;
+  atomic_store_explicit(&s->flag, 1, memory_order_relaxed);
+  return 1;
+}
+
+/* The step loops ask at every step (polling every 16th). */
+static inline int rnn_cell_stopped(const rnn_cell_io *c) {
+  return rnn_cell_stop_at(c, 0);
+}
 
 /* Bytes rnn_work_init would allocate. */
 size_t rnn_work_bytes(const rnn_arch *a, int B, double dropout);
@@ -276,6 +317,7 @@ typedef struct rnn_batcher {
   int total;     /* windows in the current batch */
   rnn_chunk *chunk;
   rnn_pool *pool;
+  rnn_stop stop; /* set stop.poll to let a batch stop between time steps */
 } rnn_batcher;
 
 rnn_status rnn_batcher_init(rnn_batcher *b, const rnn_arch *a,
@@ -321,8 +363,6 @@ static inline float rnn_anchor(const float *rows, int W, int C) {
 int rnn_forecast_z(const rnn_model *m, rnn_work *w, float *rows, int B,
                    int K, float *out);
 
-/* Seconds on a monotonic clock (util.c). */
-double rnn_now(void);
 
 /* ---------------------------------------------------------- components.c */
 

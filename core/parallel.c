@@ -20,6 +20,10 @@
 **      caller first spin on the job counter for up to about 50
 **      microseconds, then sleep on the condition variable. They do not
 **      spin when there are more threads than cores.
+**   6. A long minibatch can be stopped between time steps (rnn_stop): the
+**      chunks on the caller's thread poll the caller's hook, every chunk
+**      stops when the flag is up, and the caller sees the flag after
+**      rnn_batcher_run; the gradient of a stopped batch is never used.
 */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -181,6 +185,11 @@ rnn_status rnn_batcher_init(rnn_batcher *b, const rnn_arch *a,
         break;
       }
     }
+  }
+  /* Rule 6: the chunks the caller's thread runs may poll. */
+  for (int c = 0; c < b->nc; c++) {
+    b->chunk[c].w.stop = &b->stop;
+    b->chunk[c].w.owner = c % b->nthreads == 0;
   }
   return RNN_OK;
 }

@@ -30,7 +30,8 @@
 **      origins as the rest allows (fewer than two: none, and no
 **      intervals). No finished epoch is an error, never a model of random
 **      weights. The caller's progress callback can interrupt training
-**      (RNN_EINTERRUPT).
+**      (RNN_EINTERRUPT): it is called after every minibatch and, inside a
+**      long one, every 10 ms between time steps (core/parallel.c rule 6).
 **   7. On the validation windows, and from every later row, the kept
 **      model forecasts cal_steps = max(horizon, 12) steps. With method "auto" the
 **      components are chosen there (core/components.c rule 3) and the
@@ -305,6 +306,17 @@ done:
   return rc;
 }
 
+/* Rule 6: the caller's progress callback, asked from inside a minibatch. */
+typedef struct train_poll {
+  const rnn_train_ctl *ctl;
+  rnn_progress p;
+} train_poll;
+
+static int poll_caller(void *arg) {
+  train_poll *t = arg;
+  return t->ctl->progress(t->ctl->arg, &t->p);
+}
+
 /* Rule 2: the horizon "auto" chooses, at most a third of the rows after
 ** the first window. */
 static int auto_horizon(int period, size_t n, int W) {
@@ -500,6 +512,12 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
                              o->threads, o->loss)))
     goto fail;
   if ((rc = rnn_optim_init(&opt, o->optimizer, np, o->lr))) goto fail;
+  /* Rule 6: a long minibatch asks the caller too, between time steps. */
+  train_poll poll = {.ctl = ctl};
+  if (ctl && ctl->progress) {
+    bt.stop.poll = poll_caller;
+    bt.stop.arg = &poll;
+  }
   for (size_t i = 0; i < n; i++)
     for (int c = 0; c < C; c++)
       z[i * C + c] = (float)((v[i * C + c] - m->shift[c]) / m->scale[c]);
@@ -534,6 +552,10 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
         rnn_net_dropout_masks(&ch->w, &m->arch, ch->count, o->dropout, &rng);
       }
       double loss = rnn_batcher_run(&bt, m->params, grad);
+      if (atomic_load(&bt.stop.flag)) {
+        rc = rnn_fail(e, RNN_EINTERRUPT, "interrupted");
+        goto fail;
+      }
       if (!isfinite(loss)) {
         diverged = ep + 1;
         break;
