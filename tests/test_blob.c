@@ -268,6 +268,38 @@ static void test_rows_equal_predict_with_missing(void) {
   rnn_model_free(m);
 }
 
+/* Issue 10 item 2: the progress callback is asked inside a minibatch too
+** (between time steps; it was asked only after each one), and its answer
+** stops training there. The inside calls carry epoch 0. */
+typedef struct progress_log {
+  int calls, first_epoch;
+} progress_log;
+
+static int stop_at_first_call(void *arg, const rnn_progress *p) {
+  progress_log *l = arg;
+  if (l->calls++ == 0) l->first_epoch = p->epoch;
+  return 1;
+}
+
+static void test_stop_inside_minibatch(void) {
+  static double y[600];
+  for (int i = 0; i < 600; i++) y[i] = sin(i / 5.0);
+  rnn_options o;
+  rnn_options_init(&o);
+  o.hidden = 16, o.window = 100, o.horizon = 1, o.epochs = 5, o.batch = 64;
+  o.threads = 2, o.method = RNN_METHOD_NETWORK;
+  progress_log log = {0, -1};
+  rnn_train_ctl ctl = {stop_at_first_call, &log};
+  rnn_model *m = NULL;
+  rnn_err e;
+  rnn_status rc = rnn_train(&m, y, NULL, 600, 0, &o, &ctl, &e);
+  EXPECT(rc == RNN_EINTERRUPT && !m, "status %d", rc);
+  EXPECT(log.calls == 1 && log.first_epoch == 0,
+         "first asked with epoch %d (after a minibatch: 1), %d calls",
+         log.first_epoch, log.calls);
+  rnn_model_free(m);
+}
+
 /* Issue 10 item 5: every timestamp the reader takes in is range-checked
 ** (a first ts of INT64_MIN milliseconds reached a negation UBSan aborts
 ** on), and the calendar arithmetic itself has no negation to overflow. */
@@ -322,5 +354,6 @@ int main(void) {
   RUN(test_decode_checks_every_timestamp);
   RUN(test_every_trained_model_decodes);
   RUN(test_rows_equal_predict_with_missing);
+  RUN(test_stop_inside_minibatch);
   return check_exit();
 }
