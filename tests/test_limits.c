@@ -99,19 +99,26 @@ static void *run_job(void *arg) {
   return NULL;
 }
 
+/* Runs fn(arg) on another thread, interrupts db after 0.3 s and waits;
+** returns the seconds from the interrupt to *done_at (set by fn). */
+static double interrupt_midway(sqlite3 *db, void *(*fn)(void *), void *arg,
+                               const double *done_at) {
+  pthread_t th;
+  pthread_create(&th, NULL, fn, arg);
+  usleep(300 * 1000);
+  double asked = now();
+  sqlite3_interrupt(db);
+  pthread_join(th, NULL);
+  return *done_at - asked;
+}
+
 static void test_interrupt_stops_training(void) {
   sqlite3 *db = open_db();
   job j = {db,
            "SELECT rnn_train(t, v, '{\"hidden\":64,\"epochs\":100000,"
            "\"validation\":0}') FROM s",
            -1, 0};
-  pthread_t th;
-  pthread_create(&th, NULL, run_job, &j);
-  usleep(300 * 1000);
-  double asked = now();
-  sqlite3_interrupt(db);
-  pthread_join(th, NULL);
-  double latency = j.done_at - asked;
+  double latency = interrupt_midway(db, run_job, &j, &j.done_at);
   printf("  interrupt: stopped %.3f s after sqlite3_interrupt\n", latency);
   EXPECT(j.rc == SQLITE_INTERRUPT, "rc %d", j.rc);
   EXPECT(latency < STOP_SECONDS, "took %.3f s", latency);
@@ -140,13 +147,7 @@ static void test_interrupt_stops_prediction(void) {
       "FROM (SELECT s.v FROM s, s AS s2 LIMIT 30000)))"};
   for (int i = 0; i < 3; i++) {
     job j = {db, sql[i], -1, 0};
-    pthread_t th;
-    pthread_create(&th, NULL, run_job, &j);
-    usleep(300 * 1000);
-    double asked = now();
-    sqlite3_interrupt(db);
-    pthread_join(th, NULL);
-    double latency = j.done_at - asked;
+    double latency = interrupt_midway(db, run_job, &j, &j.done_at);
     printf("  interrupt %d: stopped %.3f s after sqlite3_interrupt\n", i, latency);
     EXPECT(j.rc == SQLITE_INTERRUPT, "statement %d: rc %d", i, j.rc);
     EXPECT(latency < STOP_SECONDS, "statement %d took %.3f s", i, latency);
@@ -201,16 +202,11 @@ static void test_interrupt_despite_authorizer(void) {
                      "\"validation\":0}') FROM s",
                      -1, &j.st, NULL);
   deny_select = 1;
-  pthread_t th;
-  pthread_create(&th, NULL, step_to_end, &j);
-  usleep(300 * 1000);
-  double asked = now();
-  sqlite3_interrupt(db);
-  pthread_join(th, NULL);
+  double latency = interrupt_midway(db, step_to_end, &j, &j.done_at);
   printf("  interrupt under a denying authorizer: stopped %.3f s after\n",
-         j.done_at - asked);
+         latency);
   EXPECT(j.rc == SQLITE_INTERRUPT, "rc %d", j.rc);
-  EXPECT(j.done_at - asked < STOP_SECONDS, "took %.3f s", j.done_at - asked);
+  EXPECT(latency < STOP_SECONDS, "took %.3f s", latency);
   EXPECT(traced == 1, "%d statements traced", traced);
   sqlite3_finalize(j.st);
   deny_select = 0;
