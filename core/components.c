@@ -19,7 +19,8 @@
 **      and profile with trend over clamp(672 / p, 2, 8) cycles (four weeks
 **      of hourly data). The network is a candidate when it was trained.
 **   3. Each candidate forecasts from every validation origin (the first
-**      target row of each validation window); its score is the mean
+**      target row of each validation window, and every later row); its
+**      score is the mean
 **      absolute error of its first `horizon` steps where the truth is
 **      known. The forecast is the mean of the two best candidates (the
 **      best alone when there is one): on the M4 Hourly and Weekly dev
@@ -190,9 +191,10 @@ int rnn_candidates(rnn_component *out, int p1, int p2, int horizon,
 }
 
 /* Rule 5: step scales and pooled, scaled errors from err (origins, K), NaN
-** where the truth is unknown. */
+** where the truth is unknown; without per_step, the scales are sqrt(step)
+** and not stored (the seasonal-naive fallback, and models of format 2). */
 rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,
-                               int K) {
+                               int K, int per_step) {
   double *scale = rnn_malloc(((size_t)K + 1) * sizeof *scale);
   double *pool = rnn_malloc(((size_t)origins * K + 1) * sizeof *pool);
   if (!scale || !pool) {
@@ -210,7 +212,7 @@ rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,
     }
     double mae = cnt ? sum / cnt : run;
     run = mae > run ? mae : run;
-    scale[s] = run;
+    scale[s] = per_step ? run : sqrt(s + 1.0);
   }
   size_t at = 0;
   for (int j = 0; j < origins; j++)
@@ -223,8 +225,8 @@ rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,
   rnn_free(m->cal_scale);
   m->cal_resid = pool;
   m->cal_n = (int)at;
-  m->cal_scale = at ? scale : NULL; /* nothing to calibrate on */
-  if (!at) rnn_free(scale);
+  m->cal_scale = at && per_step ? scale : NULL; /* sqrt(step), or nothing */
+  if (!m->cal_scale) rnn_free(scale);
   m->cal_origins = origins;
   m->cal_steps = at ? K : 0;
   return RNN_OK;

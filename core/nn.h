@@ -384,9 +384,10 @@ rnn_status rnn_choose_components(rnn_model *m, const double *v, size_t n,
                                  int C, const size_t *origin, int origins,
                                  const double *netf, int K, int p2,
                                  double *err, double *cal);
-/* Rule 5: the per-step calibration from errors err (origins, K). */
+/* Rule 5: the calibration from errors err (origins, K): per-step scales,
+** or sqrt(step) without per_step. */
 rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,
-                               int K);
+                               int K, int per_step);
 /* log and exp from exact operations only: the same bits on every CPU and
 ** C library (rule 1's profiles on logarithms). */
 double rnn_det_log(double x);

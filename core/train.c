@@ -187,25 +187,6 @@ void rnn_sort_doubles(double *a, size_t n) {
   }
 }
 
-/* Rules 7 and 9: the calibration from errors err (origins, K), NaN where
-** a step had no truth: |error| / sqrt(step), pooled and sorted. */
-static rnn_status calibrate(rnn_model *m, const double *err, int origins,
-                            int K) {
-  m->cal_steps = K;
-  m->cal_resid = rnn_malloc(((size_t)origins * K + 1) * sizeof *m->cal_resid);
-  if (!m->cal_resid) return RNN_ENOMEM;
-  size_t at = 0;
-  for (int j = 0; j < origins; j++)
-    for (int s = 0; s < K; s++) {
-      double r = err[(size_t)j * K + s];
-      if (!isnan(r)) m->cal_resid[at++] = fabs(r) / sqrt(s + 1.0);
-    }
-  m->cal_n = (int)at;
-  rnn_sort_doubles(m->cal_resid, at);
-  if (at == 0) m->cal_steps = 0; /* nothing to calibrate on */
-  return RNN_OK;
-}
-
 /* The in-sample seasonal-naive mean absolute error of y[0..rows-1] with lag
 ** p (1 when the series is too short for p); MASE divides by it. */
 static double snaive_scale(const double *y, size_t rows, int C, int p) {
@@ -294,7 +275,7 @@ static rnn_status validate(rnn_model *m, const double *v, const float *z,
     memcpy(cal, err, (size_t)count * K * sizeof *cal);
   }
   set_metrics(m, v, err, origin, count, K, O, train_rows);
-  rc = rnn_calibrate_steps(m, cal, count, K);
+  rc = rnn_calibrate_steps(m, cal, count, K, 1);
 done:
   rnn_work_free(&w);
   rnn_free(rows);
@@ -351,7 +332,7 @@ static rnn_status train_fallback(rnn_model *m, const double *v, size_t n,
       size_t from = (size_t)j + (size_t)(s % p);     /* the season it repeats */
       err[(size_t)j * K + s] = at < n ? v[at * C] - v[from * C] : NAN;
     }
-  rnn_status rc = calibrate(m, err, origins, K);
+  rnn_status rc = rnn_calibrate_steps(m, err, origins, K, 0);
   rnn_free(err);
   m->metrics.mae = m->metrics.rmse = m->metrics.smape = m->metrics.mase = NAN;
   return rc;

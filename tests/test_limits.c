@@ -127,19 +127,28 @@ static void test_interrupt_stops_training(void) {
   sqlite3_close(db);
 }
 
+/* open_db with a table m of one model: "CREATE TABLE m AS SELECT
+** rnn_train(t, v, " followed by rest (the options and the source). */
+static sqlite3 *open_with_model(const char *rest) {
+  sqlite3 *db = open_db();
+  const char *msg;
+  char *sql = sqlite3_mprintf("CREATE TABLE m AS SELECT rnn_train(t, v, %s", rest);
+  int rc = run(db, sql, &msg);
+  EXPECT(rc == SQLITE_OK, "%s", msg);
+  sqlite3_free(sql);
+  return db;
+}
+
 /* Issue 10 item 1: predictions honour sqlite3_interrupt too (a large model
 ** asked for 30,000 steps would otherwise run for tens of seconds):
 ** rnn_predict, rnn_forecast and rnn_backtest; and a call may not ask for
 ** more than RNN_MAX_PREDICT_FLOPS. */
 static void test_interrupt_stops_prediction(void) {
-  sqlite3 *db = open_db();
+  sqlite3 *db = open_with_model(
+      "'{\"method\":\"network\",\"hidden\":128,\"window\":200,\"horizon\":1,"
+      "\"epochs\":1,\"validation\":0}') AS model FROM (SELECT * FROM s LIMIT 260)");
   const char *msg;
-  int rc = run(db,
-               "CREATE TABLE m AS SELECT rnn_train(t, v, '{\"method\":\"network\","
-               "\"hidden\":128,\"window\":200,\"horizon\":1,\"epochs\":1,"
-               "\"validation\":0}') AS model FROM (SELECT * FROM s LIMIT 260)",
-               &msg);
-  EXPECT(rc == SQLITE_OK, "%s", msg);
+  int rc;
   const char *sql[] = {
       "SELECT length(rnn_predict(model, NULL, 30000)) FROM m",
       "SELECT count(*) FROM m, rnn_forecast(m.model, 30000)",
@@ -217,13 +226,9 @@ static void test_interrupt_despite_authorizer(void) {
 ** tree (which took about 40 times the text): reading a window of a million
 ** numbers (9.5 MB of text) allocates less than an eighth of the text. */
 static void test_json_window_memory(void) {
-  sqlite3 *db = open_db();
-  const char *msg;
-  int rc = run(db,
-               "CREATE TABLE m AS SELECT rnn_train(t, v, '{\"window\":4,"
-               "\"epochs\":1,\"hidden\":2,\"horizon\":1}') AS model FROM s",
-               &msg);
-  EXPECT(rc == SQLITE_OK, "%s", msg);
+  sqlite3 *db = open_with_model(
+      "'{\"window\":4,\"epochs\":1,\"hidden\":2,\"horizon\":1}') AS model FROM s");
+  int rc;
   size_t n = 1000000, len = 0;
   char *text = malloc(n * 12 + 3);
   text[len++] = '[';
