@@ -116,8 +116,8 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
     double p = c->predicted[i];
     if (!isnan(p) && !(isfinite(p - c->half) && isfinite(p + c->half))) {
       bt_reset(c);
-      err = sqlite3_mprintf("%s: the interval of position %zu is not finite", FN,
-                            (size_t)c->W + i + 1);
+      err = sqlite3_mprintf("%s: the interval of position %lld is not finite", FN,
+                            (long long)((size_t)c->W + i + 1));
       return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
     }
   }

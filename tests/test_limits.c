@@ -14,9 +14,12 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/alloc.h"
+#include "../core/rnn.h"
 #include "check.h"
 
 int sqlite3_rnn_init(sqlite3 *db, char **err, const sqlite3_api_routines *api);
@@ -252,6 +255,53 @@ static void test_json_window_memory(void) {
   sqlite3_close(db);
 }
 
+/* Runs sql with blob bound to ?1; returns the error text ("" if none). */
+static const char *error_with_blob(sqlite3 *db, const char *sql,
+                                   const unsigned char *blob, size_t len) {
+  static char buf[512];
+  sqlite3_stmt *st = NULL;
+  buf[0] = 0;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    return sqlite3_errmsg(db);
+  sqlite3_bind_blob(st, 1, blob, (int)len, SQLITE_STATIC);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  }
+  if (rc != SQLITE_DONE) snprintf(buf, sizeof buf, "%s", sqlite3_errmsg(db));
+  sqlite3_finalize(st);
+  return buf;
+}
+
+/* Issue 10 item 4: a hostile model whose calibration is finite but huge
+** would give intervals of +-Inf: rnn_forecast and rnn_backtest say so. */
+static void test_infinite_intervals(void) {
+  sqlite3 *db = open_with_model(
+      "'{\"method\":\"network\",\"window\":4,\"hidden\":2,\"epochs\":1,"
+      "\"horizon\":1}') AS model FROM s");
+  sqlite3_stmt *st = NULL;
+  sqlite3_prepare_v2(db, "SELECT model FROM m", -1, &st, NULL);
+  EXPECT(sqlite3_step(st) == SQLITE_ROW, "no model");
+  rnn_model *m = NULL;
+  rnn_err e;
+  EXPECT(rnn_model_decode(&m, sqlite3_column_blob(st, 0),
+                          (size_t)sqlite3_column_bytes(st, 0), &e) == RNN_OK,
+         "%s", e.msg);
+  sqlite3_finalize(st);
+  if (!m) return;
+  for (int i = 0; i < m->cal_n; i++) m->cal_resid[i] = 1e300;
+  for (int s = 0; m->cal_scale && s < m->cal_steps; s++) m->cal_scale[s] = 1e300;
+  unsigned char *blob = NULL;
+  size_t len = 0;
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  const char *err = error_with_blob(db, "SELECT * FROM rnn_forecast(?1, 2)", blob, len);
+  EXPECT(!strcmp(err, "rnn_forecast: the interval of step 1 is not finite"), "%s", err);
+  err = error_with_blob(db, "SELECT * FROM rnn_backtest(?1, '[1,2,3,4,5,6]')", blob, len);
+  EXPECT(!strcmp(err, "rnn_backtest: the interval of position 5 is not finite"), "%s", err);
+  rnn_free(blob);
+  rnn_model_free(m);
+  sqlite3_close(db);
+}
+
 static void test_max_seconds(void) {
   sqlite3 *db = open_db();
   const char *msg;
@@ -307,6 +357,7 @@ int main(void) {
   RUN(test_interrupt_stops_prediction);
   RUN(test_interrupt_despite_authorizer);
   RUN(test_json_window_memory);
+  RUN(test_infinite_intervals);
   RUN(test_max_seconds);
   RUN(test_failed_insert_leaves_table);
   return check_exit();

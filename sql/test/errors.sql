@@ -114,3 +114,7 @@ ROLLBACK;
 -- Issue 10 item 6: windows are read element by element (tests/test_limits.c
 -- measures it); options, read as a tree, are bounded.
 SELECT rnn_train(t, v, '{"epochs":1' || replace(printf('%70000c', ' '), ' ', ' ') || '}') FROM s;
+-- The forecaster's options: method and horizon "auto".
+SELECT rnn_train(t, v, '{"method":"arima"}') FROM s;
+SELECT rnn_train(t, v, '{"horizon":"weekly"}') FROM s;
+SELECT json_extract(rnn_info(rnn_train(t, v, '{"horizon":"auto","method":"network","epochs":1}')), '$.horizon') FROM s;
