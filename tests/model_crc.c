@@ -1,10 +1,16 @@
 /*
-** Prints the checksum of models trained by the core alone (every cell, two
-** layers, dropout, two threads). `make test` runs it with this CPU's
-** kernels and again with the portable ones (argument "portable"); `make
-** cross` also on aarch64 (under qemu). All must print the same lines: the
-** same data, options and seed give the same BLOB on every CPU and build
-** (core/nn.h, run-time CPU dispatch).
+** Prints the checksums of models trained by the core alone and of their
+** forecasts, over a matrix of configurations (every cell, stacked and
+** bidirectional layers, dropout, two threads, covariates, each loss and
+** optimiser, the forecaster and the network alone, the short-series
+** fallback). `make test` runs it with this CPU's kernels and again with the
+** portable ones (argument "portable"), and `make cross` on aarch64 (under
+** qemu): all must print the same lines, since the same data, options and
+** seed give the same BLOB on every CPU and build (core/nn.h, run-time CPU
+** dispatch). tests/run.sh also compares the lines with
+** tests/fixtures/frozen_models.txt, saved from the build before the core
+** became task-generic: forecasting must not change by a bit as the core
+** grows.
 */
 #include <math.h>
 #include <stdio.h>
@@ -13,32 +19,71 @@
 #include "../core/alloc.h"
 #include "../core/nn.h"
 
+typedef struct config {
+  const char *name;
+  const char *options; /* JSON over the defaults */
+  int n, k;            /* rows, covariates */
+} config;
+
+static const config configs[] = {
+    {"rnn", "{\"cell\":\"rnn\",\"hidden\":16,\"epochs\":20,\"layers\":2,"
+            "\"dropout\":0.1,\"threads\":2}", 300, 0},
+    {"gru", "{\"cell\":\"gru\",\"hidden\":16,\"epochs\":20,\"layers\":2,"
+            "\"dropout\":0.1,\"threads\":2}", 300, 0},
+    {"lstm", "{\"cell\":\"lstm\",\"hidden\":16,\"epochs\":20,\"layers\":2,"
+             "\"dropout\":0.1,\"threads\":2}", 300, 0},
+    {"gru-bidi-huber-momentum",
+     "{\"cell\":\"gru\",\"hidden\":8,\"epochs\":10,\"bidirectional\":true,"
+     "\"loss\":\"huber\",\"optimizer\":\"momentum\",\"lr\":0.01,"
+     "\"method\":\"network\",\"window\":12,\"horizon\":3}", 300, 0},
+    {"lstm-covariates", "{\"cell\":\"lstm\",\"hidden\":8,\"epochs\":10,"
+                        "\"batch\":16,\"clip\":0.5}", 300, 2},
+    {"relu-minmax-sgd-mae",
+     "{\"cell\":\"rnn\",\"activation\":\"relu\",\"hidden\":8,\"epochs\":10,"
+     "\"normalize\":\"minmax\",\"optimizer\":\"sgd\",\"lr\":0.05,"
+     "\"loss\":\"mae\",\"method\":\"network\",\"window\":6}", 300, 0},
+    {"defaults", "{\"epochs\":5}", 400, 0},
+    {"fallback", "{}", 9, 0},
+};
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "portable") == 0) rnn_simd_force_portable(1);
-  double y[300];
-  for (int i = 0; i < 300; i++)
-    y[i] = 10 + sin(i / 3.0) + 0.01 * (i % 7) + 0.02 * i;
-  const int cells[3] = {RNN_CELL_RNN, RNN_CELL_GRU, RNN_CELL_LSTM};
-  for (int c = 0; c < 3; c++) {
+  double y[400], x[400 * 2];
+  for (int i = 0; i < 400; i++) {
+    y[i] = 10 + sin(i / 3.0) + 0.01 * (i % 7) + 0.02 * i + (i % 12) * 0.3;
+    x[2 * i] = cos(i / 5.0);
+    x[2 * i + 1] = (i % 12) == 0;
+  }
+  for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++) {
+    const config *cf = &configs[c];
     rnn_options o;
     rnn_options_init(&o);
-    o.cell = cells[c];
-    o.hidden = 16;
-    o.epochs = 20;
-    o.layers = 2;
-    o.dropout = 0.1;
-    o.threads = 2;
-    rnn_model *m;
+    rnn_model *m = NULL;
     rnn_err e;
-    unsigned char *b;
+    unsigned char *b = NULL;
     size_t n;
-    if (rnn_train(&m, y, NULL, 300, 0, &o, NULL, &e) != RNN_OK ||
+    if (rnn_options_parse(&o, cf->options, strlen(cf->options), &e) != RNN_OK ||
+        rnn_train(&m, y, cf->k ? x : NULL, (size_t)cf->n, cf->k, &o, NULL,
+                  &e) != RNN_OK ||
         rnn_model_encode(m, &b, &n) != RNN_OK) {
-      printf("%s: training failed: %s\n", rnn_cell_name(cells[c]), e.msg);
+      printf("%s: training failed: %s\n", cf->name, e.msg);
       return 1;
     }
-    printf("%s %zu bytes, checksum %08x\n", rnn_cell_name(cells[c]), n,
-           rnn_crc32(b, n - 4));
+    /* Forecast 24 steps from the training tail with its intervals; the
+    ** checksum covers the doubles' bits. */
+    enum { H = 24 };
+    double win[RNN_MAX_TAIL * 3], out[2 * H];
+    int C = m->arch.input, rows = m->tail_rows;
+    memcpy(win, m->tail, (size_t)rows * C * sizeof *win);
+    if (rnn_predict(m, win, H, out, &e) != RNN_OK) {
+      printf("%s: forecast failed: %s\n", cf->name, e.msg);
+      return 1;
+    }
+    for (int s = 0; s < H; s++)
+      if (!rnn_interval(m, s + 1, 0.9, &out[H + s])) out[H + s] = -1;
+    printf("%s %zu bytes, checksum %08x, forecast %08x (step 1 %.17g)\n",
+           cf->name, n, rnn_crc32(b, n - 4), rnn_crc32(out, sizeof out),
+           out[0]);
     rnn_free(b);
     rnn_model_free(m);
   }

@@ -16,10 +16,12 @@
 #    stderr; progress lines are fine), so the docs cannot go stale.
 # 5. tests/client_test.py drives the extension through Debian's Python
 #    sqlite3 module (/usr/bin/python3; "ok"/"not ok" lines as in rule 1).
-# 6. $bin/model_crc trains a model of every cell with this CPU's kernels
+# 6. $bin/model_crc trains models of every cell with this CPU's kernels
 #    and again with the portable ones and glibc's plain maths functions:
 #    the two must print the same checksums (the BLOB does not depend on
-#    the CPU's SIMD level).
+#    the CPU's SIMD level); and its lines, with the checksums of their
+#    forecasts, must equal tests/fixtures/frozen_models.txt (saved before
+#    the core became task-generic: forecasting does not change by a bit).
 # RNN_PRELOAD, when set, is preloaded into the sqlite3 shell (the sanitizer
 # build needs its runtime first).
 set -u
@@ -76,11 +78,18 @@ simd=$("$bin/model_crc" 2>&1)
 # functions as well: nothing of the C library's may reach a model.
 portable=$(GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2_Usable,-FMA_Usable,-AVX2,-FMA \
   "$bin/model_crc" portable 2>&1)
-if [ "$(grep -c checksum <<<"$simd")" -eq 3 ] && [ "$simd" == "$portable" ]; then
+frozen=tests/fixtures/frozen_models.txt
+if [ "$(grep -c checksum <<<"$simd")" -eq "$(wc -l <"$frozen")" ] && [ "$simd" == "$portable" ]; then
   ok "models byte-identical with this CPU's kernels and the portable ones"
 else
   not_ok "models byte-identical with this CPU's kernels and the portable ones"
   diff <(echo "$simd") <(echo "$portable") | sed 's/^/  /'
+fi
+if [ "$simd" == "$(cat "$frozen")" ]; then
+  ok "models and forecasts bit-identical to the saved ones ($frozen)"
+else
+  not_ok "models and forecasts bit-identical to the saved ones ($frozen)"
+  diff "$frozen" <(echo "$simd") | sed 's/^/  /'
 fi
 
 # Rule 2.
