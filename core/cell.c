@@ -3,12 +3,14 @@
 ** the previous state of a step, and the parameter gradients once the step
 ** loop has produced the pre-activation gradients.
 */
+#include <string.h>
+
 #include "nn.h"
 
 const float *rnn_cell_prev(const rnn_cell_io *c, int s, int *ld) {
   if (s == 0) {
     *ld = c->H;
-    return c->zero;
+    return c->h0;
   }
   int t = rnn_cell_t(c, s - 1);
   *ld = c->ldo;
@@ -23,8 +25,34 @@ void rnn_cell_input_proj(const rnn_cell_io *c, int G, int add_b_hh) {
     for (int j = 0; j < GH; j++) c->step[j] = c->b_ih[j] + c->b_hh[j];
     bias = c->step;
   }
-  rnn_gemm_nn_bias(c->T * c->B, GH, c->I, c->x, c->ldx, c->w_ihT, GH, bias,
-                   c->z, GH);
+  if (!c->tok) {
+    rnn_gemm_nn_bias(c->T * c->B, GH, c->I, c->x, c->ldx, c->w_ihT, GH, bias,
+                     c->z, GH);
+    return;
+  }
+  /* Token inputs: row tok of w_ih^T (column tok of w_ih) plus the bias. */
+  for (size_t r = 0; r < (size_t)c->T * c->B; r++) {
+    float *z = c->z + r * GH;
+    int k = c->tok[r];
+    if (k < 0) {
+      memcpy(z, bias, (size_t)GH * sizeof *z);
+      continue;
+    }
+    const float *w = c->w_ihT + (size_t)k * GH;
+    for (int j = 0; j < GH; j++) z[j] = bias[j] + w[j];
+  }
+}
+
+/* dW_ih += dz^T x for token inputs: dz's row r into column tok[r], rows in
+** ascending order. */
+static void token_grads(const rnn_cell_grad *g, const rnn_cell_io *c, int GH) {
+  for (size_t r = 0; r < (size_t)c->T * c->B; r++) {
+    int k = c->tok[r];
+    if (k < 0) continue;
+    const float *dz = g->dz + r * GH;
+    float *dw = g->dw_ih + k;
+    for (int j = 0; j < GH; j++) dw[(size_t)j * c->I] += dz[j];
+  }
 }
 
 void rnn_cell_param_grads(const rnn_cell_grad *g, const rnn_cell_io *c, int G) {
@@ -33,7 +61,10 @@ void rnn_cell_param_grads(const rnn_cell_grad *g, const rnn_cell_io *c, int G) {
   int rows = T * B;
   rnn_colsum(rows, GH, g->dz, GH, g->db_ih);
   rnn_colsum(rows, GH, g->dzh, GH, g->db_hh);
-  rnn_gemm_tn(GH, I, rows, g->dz, GH, c->x, c->ldx, g->dw_ih, I);
+  if (c->tok)
+    token_grads(g, c, GH);
+  else
+    rnn_gemm_tn(GH, I, rows, g->dz, GH, c->x, c->ldx, g->dw_ih, I);
   /* dW_hh += dzh_t^T h_{t-1} over the steps that had a previous state:
   ** forward pairs dzh[1..T-1] with out[0..T-2], reverse dzh[0..T-2] with
   ** out[1..T-1]; either way one product over (T-1)*B rows. */
@@ -42,5 +73,10 @@ void rnn_cell_param_grads(const rnn_cell_grad *g, const rnn_cell_io *c, int G) {
     const float *hs = c->reverse ? c->out + (size_t)B * c->ldo : c->out;
     rnn_gemm_tn(GH, H, (T - 1) * B, dzs, GH, hs, c->ldo, g->dw_hh, H);
   }
-  if (g->dx) rnn_gemm_nn(rows, I, GH, g->dz, GH, c->w_ih, I, g->dx, g->lddx);
+  /* A carried initial state pairs with the first step processed. */
+  if (c->h0 != c->zero) {
+    const float *dz0 = g->dzh + (size_t)rnn_cell_t(c, 0) * B * GH;
+    rnn_gemm_tn(GH, H, B, dz0, GH, c->h0, H, g->dw_hh, H);
+  }
+  if (g->dx && !c->tok) rnn_gemm_nn(rows, I, GH, g->dz, GH, c->w_ih, I, g->dx, g->lddx);
 }

@@ -10,6 +10,7 @@
 */
 #include <math.h>
 
+#include "act.h"
 #include "nn.h"
 
 double rnn_loss(int kind, float *dy, const float *y, const float *target,
@@ -72,4 +73,36 @@ double rnn_softmax_xent(float *dy, const float *logits, const int *label,
     d[label[b]] -= inv;
   }
   return sum / B;
+}
+
+double rnn_xent_part(float *dy, const float *logits, const int *label, int n,
+                     int C, int total) {
+  double sum = 0.0;
+  float inv = 1.0f / (float)total;
+  for (int r = 0; r < n; r++) {
+    const float *l = logits + (size_t)r * C;
+    float *d = dy + (size_t)r * C;
+    if (label[r] < 0) {
+      for (int k = 0; k < C; k++) d[k] = 0.0f;
+      continue;
+    }
+    float mx = l[0];
+    for (int k = 1; k < C; k++) mx = l[k] > mx ? l[k] : mx;
+    double se = 0.0;
+    for (int k = 0; k < C; k++) se += rnn_exp1(l[k] - mx);
+    double lse = mx + rnn_det_log(se);
+    sum += lse - l[label[r]];
+    for (int k = 0; k < C; k++) d[k] = rnn_exp1((float)(l[k] - lse)) * inv;
+    d[label[r]] -= inv;
+  }
+  return sum;
+}
+
+void rnn_softmax_det(float *p, const float *logits, int C, float temperature) {
+  float mx = logits[0];
+  for (int k = 1; k < C; k++) mx = logits[k] > mx ? logits[k] : mx;
+  double se = 0.0;
+  for (int k = 0; k < C; k++) se += p[k] = rnn_exp1((logits[k] - mx) / temperature);
+  float inv = (float)(1.0 / se);
+  for (int k = 0; k < C; k++) p[k] *= inv;
 }

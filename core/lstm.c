@@ -60,7 +60,7 @@ void rnn_lstm_forward(const rnn_cell_io *c) {
   for (int s = 0; s < c->T && !rnn_cell_stopped(c); s++) {
     int t = rnn_cell_t(c, s), ldp;
     const float *prev = rnn_cell_prev(c, s, &ldp);
-    const float *cprev = s == 0 ? c->zero
+    const float *cprev = s == 0 ? c->c0
                                 : c->aux + (size_t)rnn_cell_t(c, s - 1) * B * H;
     float *zt = c->z + (size_t)t * B * G;
     rnn_gemm_nn(B, G, H, prev, ldp, c->w_hhT, G, zt, G);
@@ -124,7 +124,7 @@ void rnn_lstm_backward(const rnn_cell_grad *g, const rnn_cell_io *c) {
   for (int i = 0; i < B * H; i++) dh[i] = dc[i] = 0.0f;
   for (int s = c->T - 1; s >= 0 && !rnn_cell_stopped(c); s--) {
     int t = rnn_cell_t(c, s);
-    const float *cprev = s == 0 ? c->zero
+    const float *cprev = s == 0 ? c->c0
                                 : c->aux + (size_t)rnn_cell_t(c, s - 1) * B * H;
     float *dzt = g->dz + (size_t)t * B * G;
     lstm_step_grads(B, H, c->z + (size_t)t * B * G, tanh_c(c, t), cprev,

@@ -63,12 +63,19 @@ void rnn_net_init(float *params, const rnn_arch *a, const rnn_layout *lo,
 }
 
 size_t rnn_work_bytes(const rnn_arch *a, int B, double dropout) {
+  return rnn_work_bytes_seq(a, B, dropout, 0);
+}
+
+size_t rnn_work_bytes_seq(const rnn_arch *a, int B, double dropout,
+                          int flags) {
   size_t T = (size_t)a->window, H = (size_t)a->hidden, Bs = (size_t)B;
   size_t G = (size_t)rnn_cell_gates(a->cell), D = (size_t)a->dirs;
-  size_t L = (size_t)a->layers, O = (size_t)a->output;
+  size_t L = (size_t)a->layers;
+  size_t O = (size_t)a->output * (flags & RNN_WORK_STEPS ? T : 1);
+  size_t I = flags & RNN_WORK_TOKENS ? 1 : (size_t)a->input;
   size_t z = T * Bs * G * H, out = T * Bs * D * H;
   size_t aux = (a->cell == RNN_CELL_LSTM ? 2 : 1) * T * Bs * H;
-  size_t floats = T * Bs * (size_t)a->input + L * D * (z + aux) + L * out +
+  size_t floats = T * Bs * I + L * D * (z + aux) + L * out +
                   Bs * D * H + 2 * Bs * O + Bs * G * H + 2 * out +
                   (a->cell == RNN_CELL_GRU ? 2 : 1) * z + 3 * Bs * H;
   if (dropout > 0 && L > 1) floats += 2 * (L - 1) * out;
@@ -79,15 +86,22 @@ size_t rnn_work_bytes(const rnn_arch *a, int B, double dropout) {
 
 rnn_status rnn_work_init(rnn_work *w, const rnn_arch *a, int B,
                          double dropout) {
+  return rnn_work_init_seq(w, a, B, dropout, 0);
+}
+
+rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
+                             double dropout, int flags) {
   memset(w, 0, sizeof *w);
   size_t T = (size_t)a->window, H = (size_t)a->hidden;
   size_t G = (size_t)rnn_cell_gates(a->cell), D = (size_t)a->dirs;
-  size_t L = (size_t)a->layers, O = (size_t)a->output, Bs = (size_t)B;
+  size_t L = (size_t)a->layers, Bs = (size_t)B;
+  size_t O = (size_t)a->output * (flags & RNN_WORK_STEPS ? T : 1);
+  size_t I = flags & RNN_WORK_TOKENS ? 1 : (size_t)a->input;
   w->B = B;
   w->z_stride = T * Bs * G * H;
   w->aux_stride = (a->cell == RNN_CELL_LSTM ? 2 : 1) * T * Bs * H;
   w->out_stride = T * Bs * D * H;
-  w->x = rnn_calloc(T * Bs * (size_t)a->input, sizeof(float));
+  w->x = rnn_calloc(T * Bs * I, sizeof(float));
   w->z = rnn_calloc(L * D * w->z_stride, sizeof(float));
   w->aux = rnn_calloc(L * D * w->aux_stride, sizeof(float));
   w->out = rnn_calloc(L * w->out_stride, sizeof(float));
@@ -129,10 +143,15 @@ void rnn_work_free(rnn_work *w) {
   memset(w, 0, sizeof *w);
 }
 
+/* The steps of a pass (rnn_work.T). */
+static int steps(const rnn_work *w, const rnn_arch *a) {
+  return w->T > 0 ? w->T : a->window;
+}
+
 void rnn_net_dropout_masks(rnn_work *w, const rnn_arch *a, int B, double p,
                            rnn_rng *r) {
   if (!w->mask) return;
-  size_t used = (size_t)a->window * B * a->dirs * a->hidden;
+  size_t used = (size_t)steps(w, a) * B * a->dirs * a->hidden;
   float keep = (float)(1.0 / (1.0 - p)), pf = (float)p;
   for (size_t l = 0; l + 1 < (size_t)a->layers; l++)
     for (size_t i = 0; i < used; i++)
@@ -178,10 +197,12 @@ static rnn_cell_io layer_io(rnn_work *w, const rnn_arch *a,
   int H = a->hidden, DH = a->dirs * H, I;
   const float *x = layer_input(w, a, l, train, &I);
   size_t ld = (size_t)(l * a->dirs + d);
-  return (rnn_cell_io){.T = a->window, .B = B, .I = I, .H = H,
+  const float *h0 = w->h0 ? w->h0 + (size_t)l * w->state_ld : w->zero;
+  const float *c0 = w->c0 ? w->c0 + (size_t)l * w->state_ld : w->zero;
+  return (rnn_cell_io){.T = steps(w, a), .B = B, .I = I, .H = H,
                        .stop = w->stop, .owner = w->owner,
                        .act = a->activation, .reverse = d,
-                       .x = x, .ldx = I,
+                       .x = x, .ldx = I, .tok = l == 0 ? w->tok : NULL,
                        .out = w->out + (size_t)l * w->out_stride + d * H,
                        .ldo = DH,
                        .w_ih = params + p->w_ih, .w_hh = params + p->w_hh,
@@ -189,7 +210,8 @@ static rnn_cell_io layer_io(rnn_work *w, const rnn_arch *a,
                        .b_ih = params + p->b_ih, .b_hh = params + p->b_hh,
                        .z = w->z + ld * w->z_stride,
                        .aux = w->aux + ld * w->aux_stride,
-                       .step = w->step, .zero = w->zero};
+                       .step = w->step, .zero = w->zero, .h0 = h0,
+                       .c0 = c0};
 }
 
 /* Every weight matrix transposed into w->wt at the offsets of the flat
@@ -209,7 +231,7 @@ void rnn_net_transpose(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
 
 void rnn_net_forward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
                      const float *params, int B, int train) {
-  int T = a->window, H = a->hidden, D = a->dirs, DH = D * H;
+  int T = steps(w, a), H = a->hidden, D = a->dirs, DH = D * H;
   cell_forward_fn fwd = cell_forward(a->cell);
   if (w->wt_fixed < 2) {
     rnn_net_transpose(w, a, lo, params);
@@ -227,8 +249,13 @@ void rnn_net_forward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
         w->drop[off + i] = w->out[off + i] * w->mask[off + i];
     }
   }
-  /* Gather the head input and apply the head. */
   const float *top = w->out + (size_t)(a->layers - 1) * w->out_stride;
+  if (w->per_step) { /* every step's states: (T*B, DH) rows */
+    rnn_gemm_nn_bias(T * B, a->output, DH, top, DH, w->wt + lo->w_out,
+                     a->output, params + lo->b_out, w->y, a->output);
+    return;
+  }
+  /* Gather the head input and apply the head. */
   for (int b = 0; b < B; b++)
     for (int d = 0; d < D; d++)
       memcpy(w->last + (size_t)b * DH + d * H,
@@ -240,19 +267,29 @@ void rnn_net_forward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
 
 void rnn_net_backward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
                       const float *params, float *grad, int B) {
-  int T = a->window, H = a->hidden, D = a->dirs, DH = D * H, O = a->output;
+  int T = steps(w, a), H = a->hidden, D = a->dirs, DH = D * H, O = a->output;
   size_t n = (size_t)T * B * DH;
   cell_backward_fn bwd = cell_backward(a->cell);
-  /* Head: dW_out += dy^T last, db_out += sum dy, dlast = dy W_out. */
-  rnn_gemm_tn(O, DH, B, w->dy, O, w->last, DH, grad + lo->w_out, DH);
-  for (int b = 0; b < B; b++)
-    for (int o = 0; o < O; o++) grad[lo->b_out + o] += w->dy[b * O + o];
-  memset(w->dout, 0, n * sizeof(float));
-  for (int b = 0; b < B; b++)
-    for (int d = 0; d < D; d++)
-      rnn_gemm_nn(1, H, O, w->dy + (size_t)b * O, O,
-                  params + lo->w_out + d * H, DH,
-                  w->dout + (last_step(T, d) * B + b) * DH + d * H, DH);
+  if (w->per_step) {
+    /* Head on every step: dW_out += dy^T out, db_out += sum dy,
+    ** dout = dy W_out. */
+    const float *top = w->out + (size_t)(a->layers - 1) * w->out_stride;
+    rnn_gemm_tn(O, DH, T * B, w->dy, O, top, DH, grad + lo->w_out, DH);
+    rnn_colsum(T * B, O, w->dy, O, grad + lo->b_out);
+    memset(w->dout, 0, n * sizeof(float));
+    rnn_gemm_nn(T * B, DH, O, w->dy, O, params + lo->w_out, DH, w->dout, DH);
+  } else {
+    /* Head: dW_out += dy^T last, db_out += sum dy, dlast = dy W_out. */
+    rnn_gemm_tn(O, DH, B, w->dy, O, w->last, DH, grad + lo->w_out, DH);
+    for (int b = 0; b < B; b++)
+      for (int o = 0; o < O; o++) grad[lo->b_out + o] += w->dy[b * O + o];
+    memset(w->dout, 0, n * sizeof(float));
+    for (int b = 0; b < B; b++)
+      for (int d = 0; d < D; d++)
+        rnn_gemm_nn(1, H, O, w->dy + (size_t)b * O, O,
+                    params + lo->w_out + d * H, DH,
+                    w->dout + (last_step(T, d) * B + b) * DH + d * H, DH);
+  }
   /* Layers from the top down; dx of layer l becomes dout of layer l-1
   ** (through the dropout mask when there is one). */
   for (int l = a->layers - 1; l >= 0; l--) {

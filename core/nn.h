@@ -109,8 +109,11 @@ typedef struct rnn_cell_io {
   int owner;      /* 1: this call may poll stop (the caller's thread) */
   int act;     /* RNN_ACT_* (the Elman cell) */
   int reverse;
-  const float *x; /* (T, B, I), row stride ldx */
+  const float *x; /* (T, B, I), row stride ldx; unused with tok */
   int ldx;
+  const int *tok; /* (T, B) token inputs, or NULL: x is a one-hot row of
+                  ** I = the vocabulary (rnn_cell_input_proj reads column
+                  ** tok of w_ih; tok < 0 is an all-zero input) */
   float *out;     /* (T, B, .) the states h_t, row stride ldo */
   int ldo;
   const float *w_ih; /* (G*H, I) */
@@ -123,7 +126,9 @@ typedef struct rnn_cell_io {
   float *aux;        /* (T, B, H) cache: c_t (lstm, then tanh(c_t) in a second
                      ** (T, B, H) block), W_hn h + b_hn (gru) */
   float *step;       /* (B, G*H) scratch */
-  const float *zero; /* (B, H) zeros: the initial h and c */
+  const float *zero; /* (B, H) zeros */
+  const float *h0, *c0; /* (B, H) the initial h and c (lstm): zero, or a
+                        ** state carried over from an earlier call */
 } rnn_cell_io;
 
 /* The backward side: gradients wrt every output state come in through
@@ -172,6 +177,16 @@ void rnn_cell_param_grads(const rnn_cell_grad *g, const rnn_cell_io *c, int G);
 ** Sized once per training run (or prediction), reused for every batch. */
 typedef struct rnn_work {
   int B;        /* capacity in windows */
+  /* A pass's shape and inputs beyond the forecaster's (rnn_net_forward):
+  ** all zero/NULL for a window of a->window dense steps, zero initial
+  ** state and the head on the last step. */
+  int T;          /* steps of this pass, 1..a->window; 0 = a->window */
+  int per_step;   /* 1: the head reads every step: y is (T, B, O) */
+  const int *tok; /* (T, B) token inputs of layer 0 (rnn_cell_io.tok) */
+  const float *h0, *c0; /* initial states (layers, state_ld): layer l's
+                        ** (B, H) block at l * state_ld; NULL = zeros
+                        ** (one direction only) */
+  size_t state_ld;
   float *x;     /* (T, B, I) input windows */
   float *z;     /* per layer and direction: (T, B, G*H) */
   float *aux;   /* per layer and direction: (T, B, H), twice for lstm */
@@ -179,10 +194,10 @@ typedef struct rnn_work {
   float *mask;  /* per layer but the last: (T, B, dirs*H) dropout scale, or NULL */
   float *drop;  /* per layer but the last: the masked outputs, or NULL */
   float *last;  /* (B, dirs*H) the head's input */
-  float *y;     /* (B, O) outputs */
+  float *y;     /* (B, O) outputs; (T, B, O) with per_step */
   float *step;  /* (B, G*H) scratch */
   /* backward */
-  float *dy;    /* (B, O) */
+  float *dy;    /* as y */
   float *dout;  /* (T, B, dirs*H) gradient wrt the current layer's outputs */
   float *dx;    /* (T, B, dirs*H) gradient wrt the current layer's inputs */
   float *dz, *dzh; /* (T, B, G*H) */
@@ -222,6 +237,14 @@ size_t rnn_work_bytes(const rnn_arch *a, int B, double dropout);
 
 /* dropout > 0 allocates the dropout buffers (training with layers > 1). */
 rnn_status rnn_work_init(rnn_work *w, const rnn_arch *a, int B, double dropout);
+/* The same for sequence models: flags RNN_WORK_STEPS makes room for a head
+** on every step (rnn_work.per_step), RNN_WORK_TOKENS takes token inputs
+** (rnn_work.tok) and allocates no dense input. */
+enum { RNN_WORK_STEPS = 1, RNN_WORK_TOKENS = 2 };
+rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
+                             double dropout, int flags);
+size_t rnn_work_bytes_seq(const rnn_arch *a, int B, double dropout,
+                          int flags);
 void rnn_work_free(rnn_work *w);
 
 struct rnn_rng;
@@ -269,6 +292,16 @@ double rnn_softmax_xent(float *dy, const float *logits, const int *label,
 /* Probabilities of C logits (numerically stable softmax), for inference
 ** with a model trained on the cross-entropy loss. */
 void rnn_softmax(float *p, const float *logits, int C);
+
+/* The sequence models' cross-entropy (softmax over C logits per row) on n
+** rows, rows with label < 0 ignored: returns the sum of the losses and
+** writes dL/dlogits scaled by 1/total (a chunk's share of the mean over the
+** batch's labelled rows; ignored rows get 0). Computed with exact
+** operations and act.h's exp: the same bits on every CPU and C library. */
+double rnn_xent_part(float *dy, const float *logits, const int *label, int n,
+                     int C, int total);
+/* softmax(logits / temperature) with the same exp (temperature > 0). */
+void rnn_softmax_det(float *p, const float *logits, int C, float temperature);
 
 /* ------------------------------------------------------------ optim.c */
 

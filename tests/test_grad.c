@@ -29,6 +29,22 @@ static double loss_of(rnn_work *w, const gcase *c, const rnn_layout *lo,
   return rnn_loss(c->loss, w->dy, w->y, target, B * c->a.output);
 }
 
+/* Analytic gradients g against finite differences fd: within 1e-3 + 2%. */
+static void compare(const float *g, const float *fd, size_t np) {
+  double worst = 0.0;
+  size_t bad = 0;
+  for (size_t i = 0; i < np; i++) {
+    double err = fabs(fd[i] - g[i]);
+    double tol = 1e-3 + 2e-2 * fmax(fabs(fd[i]), fabs(g[i]));
+    if (err / tol > worst) worst = err / tol;
+    if (!(err <= tol) && bad++ < 5)
+      printf("  param %zu: analytic %.6g, finite difference %.6g\n", i, g[i],
+             fd[i]);
+  }
+  EXPECT(bad == 0, "%zu of %zu gradients differ (worst at %.2f x tolerance)",
+         bad, np, worst);
+}
+
 /* Checks the gradient of every parameter of case c against central
 ** differences (L(p + eps) - L(p - eps)) / (2 eps). */
 static void grad_check(gcase c, uint64_t seed) {
@@ -76,18 +92,7 @@ static void grad_check(gcase c, uint64_t seed) {
     EXPECT(n1 > c.clip && n2 > c.clip, "clip %g did not bite (norms %g, %g)",
            c.clip, n1, n2);
   }
-  double worst = 0.0;
-  size_t bad = 0;
-  for (size_t i = 0; i < np; i++) {
-    double err = fabs(fd[i] - g[i]);
-    double tol = 1e-3 + 2e-2 * fmax(fabs(fd[i]), fabs(g[i]));
-    if (err / tol > worst) worst = err / tol;
-    if (!(err <= tol) && bad++ < 5)
-      printf("  param %zu: analytic %.6g, finite difference %.6g\n", i, g[i],
-             fd[i]);
-  }
-  EXPECT(bad == 0, "%zu of %zu gradients differ (worst at %.2f x tolerance)",
-         bad, np, worst);
+  compare(g, fd, np);
   rnn_work_free(&w);
   free(p);
   free(g);
@@ -192,6 +197,99 @@ static void test_grad_check_detects_error(void) {
 
 /* Softmax probabilities sum to 1, survive huge logits, and are what the
 ** cross-entropy gradient is built from: dL/dl = (p - onehot) / B. */
+/* The sequence models' network (nn.h rnn_work): token inputs (some absent,
+** tok < 0), a head on every step, a pass shorter than the work's capacity,
+** a carried initial state (one direction) and the cross-entropy with
+** ignored rows (rnn_xent_part). */
+typedef struct seq_case {
+  int cell, layers, dirs, carry;
+} seq_case;
+
+static double seq_loss(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
+                       const float *p, const int *label, int B, int total) {
+  rnn_net_forward(w, a, lo, p, B, 1);
+  return rnn_xent_part(w->dy, w->y, label, w->T * B, a->output, total) / total;
+}
+
+static void seq_grad_check(seq_case sc, uint64_t seed) {
+  enum { V = 5, H = 4, B = 3, T = 3, CAP = 4 };
+  rnn_arch a = {.cell = sc.cell, .activation = RNN_ACT_TANH, .input = V,
+                .hidden = H, .layers = sc.layers, .dirs = sc.dirs,
+                .window = CAP, .output = V};
+  rnn_layout lo;
+  rnn_err e;
+  EXPECT(rnn_arch_layout(&a, &lo, &e) == RNN_OK, "%s", e.msg);
+  size_t np = lo.n_params;
+  float *p = malloc(np * sizeof *p), *g = calloc(np, sizeof *g);
+  float *fd = malloc(np * sizeof *fd);
+  float h0[RNN_MAX_LAYERS * B * H], c0[RNN_MAX_LAYERS * B * H];
+  int tok[T * B], label[T * B], total = 0;
+  rnn_work w;
+  EXPECT(rnn_work_init_seq(&w, &a, B, 0, RNN_WORK_STEPS | RNN_WORK_TOKENS) ==
+             RNN_OK, "work");
+  rnn_rng r;
+  rnn_rng_seed(&r, seed);
+  rnn_net_init(p, &a, &lo, &r);
+  for (size_t i = 0; i < np; i++) p[i] *= 2.0f;
+  for (int i = 0; i < T * B; i++) {
+    tok[i] = (int)rnn_rng_below(&r, V + 1) - 1;
+    label[i] = (int)rnn_rng_below(&r, V + 1) - 1;
+    total += label[i] >= 0;
+  }
+  for (int i = 0; i < sc.layers * B * H; i++) {
+    h0[i] = 2.0f * rnn_rng_float(&r) - 1.0f;
+    c0[i] = 2.0f * rnn_rng_float(&r) - 1.0f;
+  }
+  w.T = T;
+  w.per_step = 1;
+  w.tok = tok;
+  if (sc.carry) {
+    w.h0 = h0;
+    w.c0 = c0;
+    w.state_ld = (size_t)B * H;
+  }
+  seq_loss(&w, &a, &lo, p, label, B, total);
+  rnn_net_backward(&w, &a, &lo, p, g, B);
+  const float eps = 1e-2f;
+  for (size_t i = 0; i < np; i++) {
+    float keep = p[i];
+    p[i] = keep + eps;
+    double lp = seq_loss(&w, &a, &lo, p, label, B, total);
+    p[i] = keep - eps;
+    double lm = seq_loss(&w, &a, &lo, p, label, B, total);
+    p[i] = keep;
+    fd[i] = (float)((lp - lm) / (2.0 * eps));
+  }
+  compare(g, fd, np);
+  /* The check must be able to fail: a token input's column matters. */
+  double gsum = 0.0;
+  for (size_t i = lo.layer[0][0].w_ih; i < lo.layer[0][0].w_hh; i++)
+    gsum += fabs(g[i]);
+  EXPECT(gsum > 0, "no gradient reached the token columns");
+  rnn_work_free(&w);
+  free(p);
+  free(g);
+  free(fd);
+}
+
+static void sequence_networks(void) {
+  const int kinds[3] = {RNN_CELL_RNN, RNN_CELL_GRU, RNN_CELL_LSTM};
+  char name[96];
+  for (int c = 0; c < 3; c++)
+    for (int layers = 1; layers <= 2; layers++)
+      for (int v = 0; v < 2; v++) {
+        seq_case sc = {kinds[c], layers, v ? 2 : 1, v ? 0 : 1};
+        check_failed_now = 0;
+        seq_grad_check(sc, 7 + (uint64_t)(c * 4 + layers * 2 + v));
+        snprintf(name, sizeof name,
+                 "gradients of the sequence network: %s, %d layer%s, %s",
+                 rnn_cell_name(kinds[c]), layers, layers > 1 ? "s" : "",
+                 v ? "bidirectional" : "carried state");
+        printf("%s %s\n", check_failed_now ? "not ok" : "ok", name);
+        if (check_failed_now) check_tests_failed++;
+      }
+}
+
 static void test_softmax(void) {
   float l[4] = {1000.0f, 999.0f, -5.0f, 1000.0f}, p[4], dy[4];
   int label = 1;
@@ -238,6 +336,7 @@ static void test_activations(void) {
 int main(void) {
   all_architectures();
   all_losses_dropout_clip();
+  sequence_networks();
   RUN(test_grad_check_detects_error);
   RUN(test_softmax);
   RUN(test_activations);
