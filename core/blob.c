@@ -39,9 +39,8 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "rnn.h"
+#include "blobio.h"
 
-static const unsigned char MAGIC[8] = {'S', 'Q', 'L', 'R', 'N', 'N', '\r', '\n'};
 
 static const uint32_t crc_table[256] = {
     0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
@@ -98,34 +97,6 @@ uint32_t rnn_crc32(const void *data, size_t n) {
 
 /* ------------------------------------------------------------ writing */
 
-typedef struct writer {
-  unsigned char *p; /* NULL while only measuring */
-  size_t n;
-} writer;
-
-static void put_bytes(writer *w, const void *b, size_t n) {
-  if (w->p) memcpy(w->p + w->n, b, n);
-  w->n += n;
-}
-static void put_u32(writer *w, uint32_t v) {
-  unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8),
-                        (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
-  put_bytes(w, b, 4);
-}
-static void put_u64(writer *w, uint64_t v) {
-  put_u32(w, (uint32_t)v);
-  put_u32(w, (uint32_t)(v >> 32));
-}
-static void put_f32(writer *w, float f) {
-  uint32_t u;
-  memcpy(&u, &f, 4);
-  put_u32(w, u);
-}
-static void put_f64(writer *w, double d) {
-  uint64_t u;
-  memcpy(&u, &d, 8);
-  put_u64(w, u);
-}
 static void put_ts(writer *w, const rnn_ts *ts) {
   put_u32(w, (uint32_t)ts->kind);
   put_u64(w, (uint64_t)ts->i);
@@ -146,28 +117,13 @@ static void put_component(writer *w, const rnn_component *c) {
   put_u32(w, (uint32_t)c->seasons);
 }
 
-/* Starts a chunk; returns the offset of its length field. */
-static size_t chunk_begin(writer *w, const char tag[4]) {
-  put_bytes(w, tag, 4);
-  size_t at = w->n;
-  put_u32(w, 0);
-  return at;
-}
-static void chunk_end(writer *w, size_t at) {
-  uint32_t len = (uint32_t)(w->n - at - 4);
-  if (w->p) {
-    writer fix = {w->p + at, 0};
-    put_u32(&fix, len);
-  }
-}
-
 static void write_model(writer *w, const rnn_model *m) {
   const rnn_arch *a = &m->arch;
   const rnn_options *o = &m->opts;
   int C = a->input, W = a->window;
   size_t at;
-  put_bytes(w, MAGIC, 8);
-  put_u32(w, RNN_FORMAT_VERSION);
+  put_bytes(w, RNN_MAGIC, 8);
+  put_u32(w, RNN_FORECAST_FORMAT);
   put_u32(w, 0); /* total length, patched by the caller */
 
   at = chunk_begin(w, "MODL");
@@ -302,48 +258,6 @@ rnn_status rnn_model_encode(const rnn_model *m, unsigned char **out,
 
 /* ------------------------------------------------------------ reading */
 
-typedef struct reader {
-  const unsigned char *p;
-  size_t n, pos;
-  int bad; /* set when a read ran past the end */
-} reader;
-
-static int has(reader *r, size_t n) {
-  if (r->bad || r->n - r->pos < n) {
-    r->bad = 1;
-    return 0;
-  }
-  return 1;
-}
-static uint32_t get_u32(reader *r) {
-  if (!has(r, 4)) return 0;
-  const unsigned char *b = r->p + r->pos;
-  r->pos += 4;
-  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-         (uint32_t)b[3] << 24;
-}
-static uint64_t get_u64(reader *r) {
-  uint64_t lo = get_u32(r);
-  return lo | (uint64_t)get_u32(r) << 32;
-}
-static float get_f32(reader *r) {
-  uint32_t u = get_u32(r);
-  float f;
-  memcpy(&f, &u, 4);
-  return f;
-}
-static double get_f64(reader *r) {
-  uint64_t u = get_u64(r);
-  double d;
-  memcpy(&d, &u, 8);
-  return d;
-}
-/* A u32 field that must fit an int in [lo, hi]. */
-static int get_int(reader *r, int lo, int hi, int *ok) {
-  uint32_t v = get_u32(r);
-  if (v < (uint32_t)lo || v > (uint32_t)hi) *ok = 0;
-  return (int)v;
-}
 static void get_ts(reader *r, rnn_ts *ts, int *ok) {
   ts->kind = get_int(r, RNN_TS_NONE, RNN_TS_DATETIME, ok);
   ts->i = (int64_t)get_u64(r);
@@ -365,10 +279,10 @@ static void get_step(reader *r, rnn_step *st, int *ok) {
 }
 
 enum { C_MODL, C_ARCH, C_NORM, C_TAIL, C_OPTS, C_TRAI, C_METR, C_CALI, C_PARM,
-       C_STEP, C_COMP, N_CHUNKS };
+       C_STEP, C_COMP, C_KIND, N_CHUNKS };
 static const char *const chunk_tags[N_CHUNKS] = {
     "MODL", "ARCH", "NORM", "TAIL", "OPTS", "TRAI", "METR", "CALI", "PARM",
-    "STEP", "COMP"};
+    "STEP", "COMP", "KIND"};
 
 static rnn_status corrupt(rnn_err *e, const char *what) {
   return rnn_fail(e, RNN_ECORRUPT, "corrupt rnn model (%s)", what);
@@ -628,60 +542,105 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
   return RNN_OK;
 }
 
-rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
-                            rnn_err *e) {
-  const unsigned char *b = blob;
-  *out = NULL;
+rnn_status rnn_blob_scan(const unsigned char *b, size_t len,
+                         const char *const *tags, int n, size_t *at,
+                         size_t *size, int *seen, uint32_t *version,
+                         rnn_err *e) {
   /* Rule 1. */
-  if (!b || len < 20 || memcmp(b, MAGIC, 8) != 0)
+  if (!b || len < 20 || memcmp(b, RNN_MAGIC, 8) != 0)
     return rnn_fail(e, RNN_ENOTMODEL, "not an rnn model");
   reader r = {b, len, 8, 0};
-  uint32_t version = get_u32(&r);
+  *version = get_u32(&r);
   uint32_t total = get_u32(&r);
   /* Rule 2. */
-  if (version > RNN_FORMAT_VERSION)
+  if (*version > RNN_FORMAT_VERSION)
     return rnn_fail(e, RNN_ENEWER,
                     "rnn model made by a newer version of sqlite-rnn (format %u; "
                     "this build reads formats up to %d)",
-                    version, RNN_FORMAT_VERSION);
-  if (version == 0) return corrupt(e, "format version 0");
+                    *version, RNN_FORMAT_VERSION);
+  if (*version == 0) return corrupt(e, "format version 0");
   /* Rule 3. */
   if (total != len) return corrupt(e, "length");
   reader tr = {b, len, len - 4, 0};
   if (get_u32(&tr) != rnn_crc32(b, len - 4)) return corrupt(e, "checksum");
-
-  rnn_model *m = rnn_calloc(1, sizeof *m);
-  if (!m) return RNN_ENOMEM;
-  rnn_status rc = RNN_OK;
-  /* Chunks that need the architecture are read after it; remember where
-  ** each one is, then read them in dependency order. */
-  size_t at[N_CHUNKS], size[N_CHUNKS];
-  int seen[N_CHUNKS] = {0};
   r.n = len - 4;
   while (r.pos < r.n) {
     /* Rule 4. */
-    if (r.n - r.pos < 8) {
-      rc = corrupt(e, "chunk header");
-      goto fail;
-    }
+    if (r.n - r.pos < 8) return corrupt(e, "chunk header");
     const unsigned char *tag = r.p + r.pos;
     r.pos += 4;
     uint32_t clen = get_u32(&r);
-    if (clen > r.n - r.pos) {
-      rc = corrupt(e, "chunk length");
-      goto fail;
-    }
-    for (int i = 0; i < N_CHUNKS; i++)
-      if (memcmp(tag, chunk_tags[i], 4) == 0) {
-        if (seen[i]++) {
-          rc = corrupt(e, "repeated chunk");
-          goto fail;
-        }
+    if (clen > r.n - r.pos) return corrupt(e, "chunk length");
+    for (int i = 0; i < n; i++)
+      if (memcmp(tag, tags[i], 4) == 0) {
+        if (seen[i]++) return corrupt(e, "repeated chunk");
         at[i] = r.pos;
         size[i] = clen;
       }
     r.pos += clen;
   }
+  return RNN_OK;
+}
+
+static const char *const kind_names[RNN_KIND_COUNT] = {
+    "forecasting", "text", "classifier", "tagger"};
+static const char *const kind_readers[RNN_KIND_COUNT] = {
+    "rnn_forecast", "rnn_generate", "rnn_classify", "rnn_tag"};
+
+const char *rnn_kind_name(int kind) {
+  return kind >= 0 && kind < RNN_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+rnn_status rnn_wrong_kind(rnn_err *e, int got, int want) {
+  return rnn_fail(e, RNN_EKIND, "this is a %s model; %s reads it, not a %s model's functions",
+                  rnn_kind_name(got), kind_readers[got], rnn_kind_name(want));
+}
+
+/* The KIND chunk (seen, at, size from rnn_blob_scan): required from
+** format 4, unknown before it (forecasting). */
+static rnn_status read_kind(const unsigned char *b, uint32_t version,
+                            int seen, size_t at, size_t size, int *kind,
+                            rnn_err *e) {
+  *kind = RNN_KIND_FORECAST;
+  if (version < 4) return seen ? corrupt(e, "chunk of a later format") : RNN_OK;
+  if (!seen) return corrupt(e, "missing chunk");
+  reader kr = {b + at, size, 0, 0};
+  int ok = 1;
+  *kind = get_int(&kr, RNN_KIND_FORECAST, RNN_KIND_COUNT - 1, &ok);
+  if (!ok || kr.bad || kr.pos != kr.n) return corrupt(e, "kind");
+  return RNN_OK;
+}
+
+rnn_status rnn_blob_kind(const void *blob, size_t len, int *kind, rnn_err *e) {
+  static const char *const tags[1] = {"KIND"};
+  size_t at = 0, size = 0;
+  int seen = 0;
+  uint32_t version;
+  rnn_status rc = rnn_blob_scan(blob, len, tags, 1, &at, &size, &seen,
+                                &version, e);
+  return rc ? rc : read_kind(blob, version, seen, at, size, kind, e);
+}
+
+rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
+                            rnn_err *e) {
+  const unsigned char *b = blob;
+  *out = NULL;
+  size_t at[N_CHUNKS] = {0}, size[N_CHUNKS] = {0};
+  int seen[N_CHUNKS] = {0};
+  uint32_t version;
+  rnn_status rc = rnn_blob_scan(b, len, chunk_tags, N_CHUNKS, at, size, seen,
+                                &version, e);
+  if (rc) return rc;
+  /* Format 4 names the model's kind; the other kinds have their readers. */
+  int kind;
+  if ((rc = read_kind(b, version, seen[C_KIND], at[C_KIND], size[C_KIND],
+                      &kind, e)))
+    return rc;
+  if (kind != RNN_KIND_FORECAST)
+    return rnn_wrong_kind(e, kind, RNN_KIND_FORECAST);
+
+  rnn_model *m = rnn_calloc(1, sizeof *m);
+  if (!m) return RNN_ENOMEM;
   /* Which chunks a BLOB must have: format 1 knew no MODL, METR or CALI
   ** (a network, uncalibrated); a seasonal-naive model has no PARM. */
   if (version == 1) {
@@ -691,7 +650,8 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
   for (int i = 0; i < N_CHUNKS; i++) {
     int needed = version >= 2 || (i != C_MODL && i != C_METR && i != C_CALI);
     if (i == C_PARM) needed = m->kind == RNN_MODEL_NETWORK;
-    if (i == C_STEP || i == C_COMP) needed = 0;
+    if (i == C_STEP || i == C_COMP || i == C_KIND) needed = 0;
+    if (i == C_KIND) continue; /* read above */
     if (seen[i] && version < 3 && (i == C_STEP || i == C_COMP)) {
       rc = corrupt(e, "chunk of a later format");
       goto fail;

@@ -31,7 +31,8 @@ typedef enum rnn_status {
   RNN_ENEWER,    /* an rnn model BLOB written by a newer format version */
   RNN_EINTERRUPT, /* training was stopped by the caller (rnn_train_ctl) */
   RNN_ELIMIT,     /* a resource limit would be exceeded; the message says which */
-  RNN_ERANGE      /* a result would not be finite; the message says which */
+  RNN_ERANGE,     /* a result would not be finite; the message says which */
+  RNN_EKIND       /* a model of another kind (forecasting, text, ...) */
 } rnn_status;
 
 /* Caller-owned error text. */
@@ -402,8 +403,25 @@ int rnn_interval(const rnn_model *m, int s, double level, double *half);
 
 /* ------------------------------------------------------------------- BLOB */
 
-/* The format this build writes; it reads every version from 1 up to it. */
-#define RNN_FORMAT_VERSION 3
+/* The newest format this build reads and writes; it reads every version
+** from 1 up to it. Forecasting models are written in format 3; format 4
+** adds a KIND chunk and the sequence models (docs/blob-format.md). */
+#define RNN_FORMAT_VERSION 4
+#define RNN_FORECAST_FORMAT 3
+
+/* What a model is for: format 4's KIND chunk (formats 1-3: forecasting). */
+enum {
+  RNN_KIND_FORECAST = 0,
+  RNN_KIND_TEXT = 1,       /* a language model (rnn_train_text) */
+  RNN_KIND_CLASSIFIER = 2, /* reserved: rnn_train_classifier */
+  RNN_KIND_TAGGER = 3,     /* reserved: rnn_train_tagger */
+  RNN_KIND_COUNT
+};
+/* "forecasting", "text", "classifier", "tagger". */
+const char *rnn_kind_name(int kind);
+/* The kind of a model BLOB, from its header and KIND chunk alone (the
+** container is checked: magic, version, length, checksum). */
+rnn_status rnn_blob_kind(const void *blob, size_t len, int *kind, rnn_err *e);
 
 /* Encodes m into a new buffer (rnn_free) of *len bytes. */
 rnn_status rnn_model_encode(const rnn_model *m, unsigned char **out,
