@@ -133,15 +133,7 @@ static void write_model(writer *w, const rnn_model *m) {
   chunk_end(w, at);
 
   at = chunk_begin(w, "ARCH");
-  put_u32(w, (uint32_t)a->cell);
-  put_u32(w, (uint32_t)a->activation);
-  put_u32(w, (uint32_t)a->input);
-  put_u32(w, (uint32_t)a->hidden);
-  put_u32(w, (uint32_t)a->layers);
-  put_u32(w, (uint32_t)a->dirs);
-  put_u32(w, (uint32_t)a->window);
-  put_u32(w, (uint32_t)a->output);
-  put_u64(w, (uint64_t)(m->kind == RNN_MODEL_NETWORK ? m->layout.n_params : 0));
+  put_arch(w, a, m->kind == RNN_MODEL_NETWORK ? m->layout.n_params : 0);
   chunk_end(w, at);
 
   at = chunk_begin(w, "NORM");
@@ -592,8 +584,9 @@ const char *rnn_kind_name(int kind) {
 }
 
 rnn_status rnn_wrong_kind(rnn_err *e, int got, int want) {
-  return rnn_fail(e, RNN_EKIND, "this is a %s model; %s reads it, not a %s model's functions",
-                  rnn_kind_name(got), kind_readers[got], rnn_kind_name(want));
+  (void)want;
+  return rnn_fail(e, RNN_EKIND, "this is a %s model; %s reads it",
+                  rnn_kind_name(got), kind_readers[got]);
 }
 
 /* The KIND chunk (seen, at, size from rnn_blob_scan): required from

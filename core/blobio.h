@@ -56,6 +56,19 @@ static inline void chunk_end(writer *w, size_t at) {
   }
 }
 
+/* An ARCH chunk's payload: the architecture and the parameter count. */
+static inline void put_arch(writer *w, const rnn_arch *a, size_t np) {
+  put_u32(w, (uint32_t)a->cell);
+  put_u32(w, (uint32_t)a->activation);
+  put_u32(w, (uint32_t)a->input);
+  put_u32(w, (uint32_t)a->hidden);
+  put_u32(w, (uint32_t)a->layers);
+  put_u32(w, (uint32_t)a->dirs);
+  put_u32(w, (uint32_t)a->window);
+  put_u32(w, (uint32_t)a->output);
+  put_u64(w, (uint64_t)np);
+}
+
 typedef struct reader {
   const unsigned char *p;
   size_t n, pos;

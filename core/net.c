@@ -17,21 +17,34 @@
 #include "nn.h"
 #include "rng.h"
 
+static rnn_status layout_of(const rnn_arch *a, rnn_layout *lo, int max_io,
+                            rnn_err *e);
+
 int rnn_cell_gates(int cell) {
   return cell == RNN_CELL_LSTM ? 4 : cell == RNN_CELL_GRU ? 3 : 1;
 }
 
 rnn_status rnn_arch_layout(const rnn_arch *a, rnn_layout *lo, rnn_err *e) {
+  return layout_of(a, lo, 1024, e);
+}
+
+rnn_status rnn_text_layout(const rnn_arch *a, rnn_layout *lo, rnn_err *e) {
+  return layout_of(a, lo, RNN_MAX_VOCAB, e);
+}
+
+/* The checks and offsets of both: inputs and outputs up to max_io. */
+static rnn_status layout_of(const rnn_arch *a, rnn_layout *lo, int max_io,
+                            rnn_err *e) {
   if (a->cell < RNN_CELL_RNN || a->cell > RNN_CELL_LSTM)
     return rnn_fail(e, RNN_EINVAL, "cell %d is not supported", a->cell);
   if (a->activation < 0 || a->activation > RNN_ACT_SIGMOID)
     return rnn_fail(e, RNN_EINVAL, "activation %d is not supported",
                     a->activation);
-  if (a->input < 1 || a->input > 1024 || a->hidden < 1 ||
+  if (a->input < 1 || a->input > max_io || a->hidden < 1 ||
       a->hidden > RNN_MAX_HIDDEN || a->layers < 1 ||
       a->layers > RNN_MAX_LAYERS || a->dirs < 1 || a->dirs > 2 ||
       a->window < 1 || a->window > RNN_MAX_WINDOW || a->output < 1 ||
-      a->output > 1024)
+      a->output > max_io)
     return rnn_fail(e, RNN_EINVAL, "architecture out of range");
   memset(lo, 0, sizeof *lo);
   size_t G = (size_t)rnn_cell_gates(a->cell), H = (size_t)a->hidden;
@@ -80,7 +93,7 @@ size_t rnn_work_bytes_seq(const rnn_arch *a, int B, double dropout,
                   (a->cell == RNN_CELL_GRU ? 2 : 1) * z + 3 * Bs * H;
   if (dropout > 0 && L > 1) floats += 2 * (L - 1) * out;
   rnn_layout lo;
-  if (rnn_arch_layout(a, &lo, NULL) == RNN_OK) floats += lo.n_params;
+  if (rnn_text_layout(a, &lo, NULL) == RNN_OK) floats += lo.n_params;
   return floats * sizeof(float);
 }
 
@@ -117,7 +130,7 @@ rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
   w->dc = rnn_calloc(Bs * H, sizeof(float));
   w->zero = rnn_calloc(Bs * H, sizeof(float));
   rnn_layout lo;
-  int ok = rnn_arch_layout(a, &lo, NULL) == RNN_OK;
+  int ok = rnn_text_layout(a, &lo, NULL) == RNN_OK;
   w->wt = ok ? rnn_calloc(lo.n_params, sizeof(float)) : NULL;
   ok = ok && w->x && w->z && w->aux && w->out && w->last && w->y && w->step &&
        w->dy && w->dout && w->dx && w->dz && w->dzh && w->dh && w->dc &&

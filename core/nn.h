@@ -351,11 +351,24 @@ typedef struct rnn_batcher {
   rnn_chunk *chunk;
   rnn_pool *pool;
   rnn_stop stop; /* set stop.poll to let a batch stop between time steps */
+  /* A task other than the forecaster's regression (rule 2 still holds):
+  ** task(task_arg, b, c) sets chunk c's loss (a sum) and, unless
+  ** b->no_grad, its gradient. loss_count divides the summed loss (0: the
+  ** batch's windows times the outputs). */
+  void (*task)(void *arg, struct rnn_batcher *b, int c);
+  void *task_arg;
+  double loss_count;
+  int no_grad; /* 1: rnn_batcher_run leaves grad alone (evaluation) */
 } rnn_batcher;
 
 rnn_status rnn_batcher_init(rnn_batcher *b, const rnn_arch *a,
                             const rnn_layout *lo, int batch, double dropout,
                             int threads, int loss);
+/* The same with rnn_work_init_seq's flags for each chunk's buffers. */
+rnn_status rnn_batcher_init_seq(rnn_batcher *b, const rnn_arch *a,
+                                const rnn_layout *lo, int batch,
+                                double dropout, int threads, int loss,
+                                int work_flags);
 void rnn_batcher_free(rnn_batcher *b);
 /* Sets the chunks' windows for a batch of n (rule 1); the caller then
 ** gathers chunk c's windows into chunk[c].w.x and .target. */
@@ -428,6 +441,47 @@ double rnn_det_exp(double x);
 /* Rule 4 on a forecast of h values from the n rows (stride C) of y. */
 void rnn_clamp_forecast(const rnn_model *m, const double *y, size_t n, int C,
                         double *out, int h);
+
+/* ------------------------------------------------------------- train.c */
+
+/* The epochs of a training run (train.c rules 5, 6 and 11; text.c uses
+** them too): where the losses go and the best parameters are kept. */
+typedef struct rnn_epoch_log {
+  double *train_loss, *val_loss; /* per epoch */
+  int *epochs_run, *best_epoch;
+  double best_val;  /* INFINITY at first */
+  float *best;      /* np floats */
+  size_t np;
+  int epochs, patience;
+} rnn_epoch_log;
+
+/* One minibatch whose chunks are filled: its gradient, clipping and the
+** optimiser's step. RNN_EINTERRUPT when the batch was stopped; *loss not
+** finite (and no step taken) when training diverged. */
+rnn_status rnn_batch_step(rnn_batcher *b, float *params, float *grad,
+                          rnn_optim *opt, double clip, double *loss,
+                          rnn_err *e);
+
+/* Records epoch ep (0-based), keeps params when the validation loss
+** improved (every epoch without validation), tells the progress callback
+** (RNN_EINTERRUPT if it says stop); *stop when patience ran out. */
+rnn_status rnn_epoch_end(rnn_epoch_log *g, int ep, double train, double val,
+                         int has_val, const float *params,
+                         const rnn_train_ctl *ctl, int *stop, rnn_err *e);
+/* The error when training diverged before any epoch was kept, or
+** max_seconds ran out before the first; RNN_OK otherwise. */
+rnn_status rnn_epochs_outcome(int diverged, int best_epoch, int epochs_run,
+                              double max_seconds, rnn_err *e);
+
+/* ---------------------------------------------------------------- text.c */
+
+void rnn_vocab_free(rnn_vocab *v);
+/* rnn_arch_layout for a language model: input and output up to
+** RNN_MAX_VOCAB (a forecaster's stay within 1024). */
+rnn_status rnn_text_layout(const rnn_arch *a, rnn_layout *lo, rnn_err *e);
+
+/* Builds v's hash table; RNN_ECORRUPT when a token is repeated. */
+rnn_status rnn_vocab_index(rnn_vocab *v);
 
 /* Sorts a[0..n-1] ascending (heap sort: deterministic, allocation-free). */
 void rnn_sort_doubles(double *a, size_t n);

@@ -213,8 +213,12 @@ static rnn_status read_member(rnn_options *o, const rnn_json *m, rnn_err *e) {
                   ALLOWED_KEYS);
 }
 
-rnn_status rnn_options_parse(rnn_options *o, const char *text, size_t len,
-                             rnn_err *e) {
+/* Rules 1 and 2 for any set of keys: each member goes to read(arg, m, e);
+** allowed lists the keys for the message about a key with a NUL inside. */
+static rnn_status parse_object(const char *text, size_t len,
+                               rnn_status (*read)(void *arg, const rnn_json *m,
+                                                  rnn_err *e),
+                               void *arg, const char *allowed, rnn_err *e) {
   rnn_json *root = NULL;
   rnn_err je;
   rnn_status rc = rnn_json_parse(&root, text, len, &je);
@@ -237,13 +241,78 @@ rnn_status rnn_options_parse(rnn_options *o, const char *text, size_t len,
         else memcpy(shown + at, "\\u0000", 6), at += 6;
       shown[at] = 0;
       rc = rnn_fail(e, RNN_EINVAL, "unknown option \"%s\"; allowed: %s", shown,
-                    ALLOWED_KEYS);
+                    allowed);
     }
     else if (rnn_json_get(root, m->key) != m)
       rc = rnn_fail(e, RNN_EINVAL, "option \"%s\" is given twice", m->key);
     else
-      rc = read_member(o, m, e);
+      rc = read(arg, m, e);
   }
   rnn_json_free(root);
   return rc;
+}
+
+static rnn_status read_forecast_member(void *o, const rnn_json *m, rnn_err *e) {
+  return read_member(o, m, e);
+}
+
+rnn_status rnn_options_parse(rnn_options *o, const char *text, size_t len,
+                             rnn_err *e) {
+  return parse_object(text, len, read_forecast_member, o, ALLOWED_KEYS, e);
+}
+
+/* ------------------------------------------------- language models */
+
+#define TEXT_ALLOWED_KEYS                                                  \
+  "activation, batch, cell, clip, context, dropout, epochs, hidden, layers, " \
+  "lower, lr, max_seconds, optimizer, patience, seed, threads, tokens, "     \
+  "validation, verbose, vocab"
+
+static const char *const token_names[] = {"char", "word"};
+
+void rnn_text_options_init(rnn_text_options *o) {
+  memset(o, 0, sizeof *o);
+  rnn_options_init(&o->base);
+  /* Defaults for text (docs/sequence-models.md): a wider network, fewer
+  ** and shorter-patience epochs than a series needs. */
+  o->base.hidden = 128;
+  o->base.epochs = 20;
+  o->base.patience = 3;
+  o->base.lr = 0.003;
+  o->base.validation = 0.1;
+  o->tokens = RNN_TOK_CHAR;
+  o->lower = 0;
+  o->vocab = 0;
+  o->context = 0;
+}
+
+const char *rnn_tokens_name(int v) { return NAME(token_names, v); }
+
+static rnn_status read_text_member(void *arg, const rnn_json *m, rnn_err *e) {
+  rnn_text_options *o = arg;
+  const char *k = m->key;
+  if (!strcmp(k, "tokens"))
+    return get_enum(m, k, token_names, 2, "\"char\" or \"word\"", &o->tokens,
+                    e);
+  if (!strcmp(k, "lower")) return get_bool(m, k, &o->lower, e);
+  if (!strcmp(k, "vocab")) return get_int(m, k, 1, RNN_MAX_VOCAB - 2, &o->vocab, e);
+  if (!strcmp(k, "context"))
+    return get_int(m, k, 1, RNN_MAX_CONTEXT, &o->context, e);
+  static const char *const shared[] = {
+      "activation", "batch", "cell", "clip", "dropout", "epochs", "hidden",
+      "layers", "lr", "max_seconds", "optimizer", "patience", "seed",
+      "threads", "validation", "verbose"};
+  for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++)
+    if (!strcmp(k, shared[i])) return read_member(&o->base, m, e);
+  if (!strcmp(k, "bidirectional"))
+    return rnn_fail(e, RNN_EINVAL,
+                    "option \"bidirectional\" does not apply to a language "
+                    "model, which reads left to right");
+  return rnn_fail(e, RNN_EINVAL, "unknown option \"%s\"; allowed: %s", k,
+                  TEXT_ALLOWED_KEYS);
+}
+
+rnn_status rnn_text_options_parse(rnn_text_options *o, const char *text,
+                                  size_t len, rnn_err *e) {
+  return parse_object(text, len, read_text_member, o, TEXT_ALLOWED_KEYS, e);
 }

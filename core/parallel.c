@@ -97,6 +97,10 @@ static void run_chunk(rnn_batcher *b, int c) {
   rnn_chunk *ch = &b->chunk[c];
   ch->loss = 0.0;
   if (ch->count == 0) return;
+  if (b->task) {
+    b->task(b->task_arg, b, c);
+    return;
+  }
   int O = b->a->output;
   rnn_net_forward(&ch->w, b->a, b->lo, b->params, ch->count, 1);
   ch->loss = rnn_loss_part(b->loss, ch->w.dy, ch->w.y, ch->target,
@@ -135,6 +139,13 @@ static void *worker(void *arg) {
 rnn_status rnn_batcher_init(rnn_batcher *b, const rnn_arch *a,
                             const rnn_layout *lo, int batch, double dropout,
                             int threads, int loss) {
+  return rnn_batcher_init_seq(b, a, lo, batch, dropout, threads, loss, 0);
+}
+
+rnn_status rnn_batcher_init_seq(rnn_batcher *b, const rnn_arch *a,
+                                const rnn_layout *lo, int batch,
+                                double dropout, int threads, int loss,
+                                int work_flags) {
   memset(b, 0, sizeof *b);
   b->a = a;
   b->lo = lo;
@@ -149,7 +160,7 @@ rnn_status rnn_batcher_init(rnn_batcher *b, const rnn_arch *a,
   if (!b->chunk) return RNN_ENOMEM;
   for (int c = 0; c < b->nc; c++) {
     rnn_chunk *ch = &b->chunk[c];
-    rnn_status rc = rnn_work_init(&ch->w, a, cap, dropout);
+    rnn_status rc = rnn_work_init_seq(&ch->w, a, cap, dropout, work_flags);
     ch->grad = rnn_malloc(b->np * sizeof *ch->grad);
     ch->target = rnn_malloc((size_t)cap * a->output * sizeof *ch->target);
     if (rc || !ch->grad || !ch->target) {
@@ -247,12 +258,14 @@ double rnn_batcher_run(rnn_batcher *b, const float *params, float *grad) {
   }
   /* Rule 3. */
   double loss = 0.0;
-  memset(grad, 0, b->np * sizeof *grad);
+  if (!b->no_grad) memset(grad, 0, b->np * sizeof *grad);
   for (int c = 0; c < b->nc; c++) {
     if (b->chunk[c].count == 0) continue;
     const float *g = b->chunk[c].grad;
-    for (size_t i = 0; i < b->np; i++) grad[i] += g[i];
+    if (!b->no_grad)
+      for (size_t i = 0; i < b->np; i++) grad[i] += g[i];
     loss += b->chunk[c].loss;
   }
+  if (b->loss_count > 0) return loss / b->loss_count;
   return loss / ((double)b->total * b->a->output);
 }

@@ -287,6 +287,57 @@ done:
   return rc;
 }
 
+rnn_status rnn_batch_step(rnn_batcher *b, float *params, float *grad,
+                          rnn_optim *opt, double clip, double *loss,
+                          rnn_err *e) {
+  *loss = rnn_batcher_run(b, params, grad);
+  if (atomic_load(&b->stop.flag))
+    return rnn_fail(e, RNN_EINTERRUPT, "interrupted");
+  if (!isfinite(*loss)) return RNN_OK;
+  rnn_clip_grad(grad, b->np, clip);
+  rnn_optim_step(opt, params, grad);
+  return RNN_OK;
+}
+
+rnn_status rnn_epoch_end(rnn_epoch_log *g, int ep, double train, double val,
+                         int has_val, const float *params,
+                         const rnn_train_ctl *ctl, int *stop, rnn_err *e) {
+  *stop = 0;
+  g->train_loss[ep] = train;
+  g->val_loss[ep] = val;
+  *g->epochs_run = ep + 1;
+  if (!has_val || val < g->best_val) {
+    g->best_val = has_val ? val : g->best_val;
+    *g->best_epoch = ep + 1;
+    memcpy(g->best, params, g->np * sizeof *g->best);
+  }
+  rnn_progress p = {.epoch = ep + 1, .epochs = g->epochs, .epoch_done = 1,
+                    .train_loss = train, .val_loss = val,
+                    .best_epoch = *g->best_epoch};
+  if (ctl && ctl->progress && ctl->progress(ctl->arg, &p))
+    return rnn_fail(e, RNN_EINTERRUPT, "interrupted");
+  *stop = has_val && ep + 1 - *g->best_epoch >= g->patience;
+  return RNN_OK;
+}
+
+rnn_status rnn_epochs_outcome(int diverged, int best_epoch, int epochs_run,
+                              double max_seconds, rnn_err *e) {
+  /* Rule 11. */
+  if (diverged && best_epoch == 0)
+    return rnn_fail(e, RNN_EINVAL,
+                    "training diverged in epoch %d (the loss is no longer "
+                    "finite); lower lr, or keep clip on",
+                    diverged);
+  /* Rule 6: no epoch finished within the budget. */
+  if (epochs_run == 0)
+    return rnn_fail(e, RNN_EINVAL,
+                    "max_seconds (%g) ran out before the first epoch "
+                    "finished; raise it, or make the network or the data "
+                    "smaller",
+                    max_seconds);
+  return RNN_OK;
+}
+
 /* Rule 6: the caller's progress callback, asked from inside a minibatch. */
 typedef struct train_poll {
   const rnn_train_ctl *ctl;
@@ -507,7 +558,9 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   rnn_rng_seed(&rng, o->seed);
   rnn_net_init(m->params, &m->arch, &m->layout, &rng);
   memcpy(best, m->params, np * sizeof *best);
-  double best_val = INFINITY;
+  rnn_epoch_log log = {m->train_loss, m->val_loss, &m->epochs_run,
+                       &m->best_epoch, INFINITY, best, np, o->epochs,
+                       o->patience};
   int out_of_time = 0, diverged = 0;
   /* Rule 6: the seconds one origin of the validation will take, estimated
   ** from the last epoch (a window's training costs about three forward
@@ -532,17 +585,13 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
                      ch->count, W, O, C);
         rnn_net_dropout_masks(&ch->w, &m->arch, ch->count, o->dropout, &rng);
       }
-      double loss = rnn_batcher_run(&bt, m->params, grad);
-      if (atomic_load(&bt.stop.flag)) {
-        rc = rnn_fail(e, RNN_EINTERRUPT, "interrupted");
+      double loss;
+      if ((rc = rnn_batch_step(&bt, m->params, grad, &opt, o->clip, &loss, e)))
         goto fail;
-      }
       if (!isfinite(loss)) {
         diverged = ep + 1;
         break;
       }
-      rnn_clip_grad(grad, np, o->clip);
-      rnn_optim_step(&opt, m->params, grad);
       sum += loss * bs;
       seen += bs;
       rnn_progress p = {.epoch = ep + 1, .epochs = o->epochs,
@@ -573,39 +622,16 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
     per_origin = (now - t_epoch) / (3.0 * ntrain + nval) * passes;
     per_batch = (now - t_epoch) / ((ntrain + B - 1) / B);
     t_epoch = now;
-    m->train_loss[ep] = sum / seen;
-    m->val_loss[ep] = val;
-    m->epochs_run = ep + 1;
-    if (!nval || val < best_val) {
-      best_val = nval ? val : best_val;
-      m->best_epoch = ep + 1;
-      memcpy(best, m->params, np * sizeof *best);
-    }
-    rnn_progress p = {.epoch = ep + 1, .epochs = o->epochs, .epoch_done = 1,
-                      .train_loss = m->train_loss[ep], .val_loss = val,
-                      .best_epoch = m->best_epoch};
-    if (ctl && ctl->progress && ctl->progress(ctl->arg, &p)) {
-      rc = rnn_fail(e, RNN_EINTERRUPT, "interrupted");
+    int stop;
+    if ((rc = rnn_epoch_end(&log, ep, sum / seen, val, nval > 0, m->params,
+                            ctl, &stop, e)))
       goto fail;
-    }
-    if (nval && ep + 1 - m->best_epoch >= o->patience) break;
+    if (stop) break;
   }
-  /* Rule 11. */
-  if (diverged && m->best_epoch == 0) {
-    rc = rnn_fail(e, RNN_EINVAL,
-                  "training diverged in epoch %d (the loss is no longer finite); "
-                  "lower lr, or keep clip on",
-                  diverged);
+  /* Rules 6 and 11. */
+  if ((rc = rnn_epochs_outcome(diverged, m->best_epoch, m->epochs_run,
+                               o->max_seconds, e)))
     goto fail;
-  }
-  /* Rule 6: no epoch finished within the budget. */
-  if (m->epochs_run == 0) {
-    rc = rnn_fail(e, RNN_EINVAL,
-                  "max_seconds (%g) ran out before the first epoch finished; "
-                  "raise it, or make the network or the data smaller",
-                  o->max_seconds);
-    goto fail;
-  }
   memcpy(m->params, best, np * sizeof *best);
 
   /* Rule 7, with as many origins as the rest of the budget allows (none,

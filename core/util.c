@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "json.h"
 #include "rnn.h"
 
 rnn_status rnn_fail(rnn_err *e, rnn_status status, const char *fmt, ...) {
@@ -31,4 +32,28 @@ double rnn_now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+void rnn_format_double(double v, char *buf, size_t n) {
+  for (int digits = 15; digits <= 17; digits++) {
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.*g", digits, v);
+    /* %g writes a sign, digits, the locale's decimal point and an
+    ** exponent: whatever else is there is the decimal point. */
+    size_t at = 0;
+    for (size_t i = 0; tmp[i] && at + 1 < sizeof tmp; i++) {
+      char c = tmp[i];
+      if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == 'e' ||
+          c == 'E') {
+        buf[at++] = c;
+      } else if (at == 0 || buf[at - 1] != '.') {
+        buf[at++] = '.';
+      }
+      if (at + 1 >= n) break;
+    }
+    buf[at] = 0;
+    double back;
+    if (digits == 17 || (rnn_json_number(buf, at, &back) == RNN_OK && back == v))
+      return;
+  }
 }

@@ -130,5 +130,8 @@ int rnn_info_register(sqlite3 *db);
 int rnn_forecast_register(sqlite3 *db);
 int rnn_next_register(sqlite3 *db);
 int rnn_backtest_register(sqlite3 *db);
+int rnn_text_register(sqlite3 *db);
+/* rnn_info's result for a language model (ext/text.c). */
+void rnn_ext_text_info(sqlite3_context *ctx, sqlite3_value **argv);
 
 #endif

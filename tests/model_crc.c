@@ -87,5 +87,45 @@ int main(int argc, char **argv) {
     rnn_free(b);
     rnn_model_free(m);
   }
+  /* Language models (core/text.c): characters and words, with a
+  ** generated text's checksum. */
+  static const char *rows[] = {
+      "It was the best of times, it was the worst of times,",
+      "it was the age of wisdom, it was the age of foolishness,",
+      "it was the epoch of belief, it was the epoch of incredulity,",
+      "it was the season of Light, it was the season of Darkness,",
+      "it was the spring of hope, it was the winter of despair."};
+  size_t lens[5];
+  for (int i = 0; i < 5; i++) lens[i] = strlen(rows[i]);
+  static const char *text_configs[2][2] = {
+      {"text-char", "{\"hidden\":16,\"epochs\":4,\"layers\":2,"
+                    "\"dropout\":0.1,\"threads\":2,\"batch\":4,"
+                    "\"context\":16,\"validation\":0.2}"},
+      {"text-word", "{\"tokens\":\"word\",\"lower\":true,\"cell\":\"gru\","
+                    "\"hidden\":8,\"epochs\":4,\"context\":5}"}};
+  for (int c = 0; c < 2; c++) {
+    rnn_text_options o;
+    rnn_text_options_init(&o);
+    rnn_textmodel *m = NULL;
+    rnn_err e;
+    const char *json = text_configs[c][1];
+    unsigned char *b = NULL;
+    size_t n;
+    char *gen = NULL;
+    size_t glen = 0;
+    if (rnn_text_options_parse(&o, json, strlen(json), &e) != RNN_OK ||
+        rnn_text_train(&m, rows, lens, 5, &o, NULL, &e) != RNN_OK ||
+        rnn_textmodel_encode(m, &b, &n) != RNN_OK ||
+        rnn_text_generate(m, "it was", 6, 30, 0.8, 3, &gen, &glen, &e) !=
+            RNN_OK) {
+      printf("%s: failed: %s\n", text_configs[c][0], e.msg);
+      return 1;
+    }
+    printf("%s %zu bytes, checksum %08x, generated %08x\n", text_configs[c][0],
+           n, rnn_crc32(b, n - 4), rnn_crc32(gen, glen));
+    rnn_free(gen);
+    rnn_free(b);
+    rnn_textmodel_free(m);
+  }
   return 0;
 }

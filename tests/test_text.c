@@ -1,0 +1,267 @@
+/*
+** Language models in the core (core/text.c, core/seqblob.c): tokens, the
+** vocabulary, training that learns and is deterministic whatever the
+** thread count, perplexity consistent with the next-token probabilities
+** across passes of `context` steps, generation, the BLOB round trip, and
+** hostile BLOBs and wrong kinds.
+*/
+#include <stdlib.h>
+
+#include "../core/alloc.h"
+#include "../core/nn.h"
+#include "check.h"
+
+typedef struct toks {
+  char t[32][16];
+  int n;
+} toks;
+
+static int collect(void *arg, const char *t, size_t n) {
+  toks *k = arg;
+  if (k->n < 32 && n < 16) {
+    memcpy(k->t[k->n], t, n);
+    k->t[k->n][n] = 0;
+  }
+  k->n++;
+  return 0;
+}
+
+static void test_tokens(void) {
+  toks k = {0};
+  const char *s = "h\xC3\xA9l\xFF" "\xE2\x82";
+  rnn_text_tokens(s, strlen(s), RNN_TOK_CHAR, 0, collect, &k);
+  EXPECT(k.n == 6, "%d char tokens", k.n);
+  EXPECT_STR(k.t[1], "\xC3\xA9");
+  EXPECT_STR(k.t[3], "\xEF\xBF\xBD"); /* an invalid byte: U+FFFD */
+  EXPECT_STR(k.t[4], "\xEF\xBF\xBD"); /* a truncated sequence: each byte */
+  EXPECT_STR(k.t[5], "\xEF\xBF\xBD");
+  memset(&k, 0, sizeof k);
+  s = "Don't STOP, \xC3\x89t\xC3\xA9 (now)!";
+  rnn_text_tokens(s, strlen(s), RNN_TOK_WORD, 1, collect, &k);
+  const char *want[] = {"don't", "stop", ",", "\xC3\xA9t\xC3\xA9", "(", "now",
+                        ")", "!"};
+  EXPECT(k.n == 8, "%d word tokens", k.n);
+  for (int i = 0; i < 8 && i < k.n; i++) EXPECT_STR(k.t[i], want[i]);
+  memset(&k, 0, sizeof k);
+  /* An overlong encoding and a surrogate are invalid too. */
+  s = "\xC0\xAF\xED\xA0\x80";
+  rnn_text_tokens(s, strlen(s), RNN_TOK_CHAR, 0, collect, &k);
+  EXPECT(k.n == 5, "%d tokens of invalid bytes (one each)", k.n);
+}
+
+/* Rows of a small language with structure: "the cat sat on the mat" and
+** friends, so a model can beat the unigram baseline clearly. */
+static const char *corpus[] = {
+    "the cat sat on the mat", "the dog sat on the log", "a cat ate the rat",
+    "the rat sat on a hat",   "a dog ate the cat",      "the cat saw a dog",
+    "the hat sat on the cat", "a rat saw the mat",      "the dog saw a log",
+    "a cat sat on a log",     "the mat saw the hat",    "a dog sat on the rat",
+};
+enum { ROWS = 12 * 8 };
+
+static rnn_textmodel *train(const char *json, rnn_err *e) {
+  const char *rows[ROWS];
+  size_t lens[ROWS];
+  for (int i = 0; i < ROWS; i++) {
+    rows[i] = corpus[i % 12];
+    lens[i] = strlen(rows[i]);
+  }
+  rnn_text_options o;
+  rnn_text_options_init(&o);
+  if (rnn_text_options_parse(&o, json, strlen(json), e) != RNN_OK) return NULL;
+  rnn_textmodel *m = NULL;
+  if (rnn_text_train(&m, rows, lens, ROWS, &o, NULL, e) != RNN_OK) return NULL;
+  return m;
+}
+
+static unsigned char *encode(const rnn_textmodel *m, size_t *n) {
+  unsigned char *b = NULL;
+  if (rnn_textmodel_encode(m, &b, n) != RNN_OK) return NULL;
+  return b;
+}
+
+static void test_learns_and_generates(void) {
+  rnn_err e;
+  rnn_textmodel *m = train("{\"hidden\":32,\"epochs\":40,\"patience\":40,"
+                           "\"context\":8,\"batch\":8,\"lr\":0.01,"
+                           "\"validation\":0.25}", &e);
+  EXPECT(m != NULL, "training failed: %s", e.msg);
+  if (!m) return;
+  double val = exp(m->val_loss[m->best_epoch - 1]), uni = exp(m->unigram_loss);
+  printf("  validation perplexity %.3f, unigram %.3f, vocabulary %d\n", val,
+         uni, m->vocab.n);
+  EXPECT(val < 0.5 * uni, "perplexity %g is not below half the unigram's %g",
+         val, uni);
+  /* Greedy continuations of the corpus's patterns. */
+  char *out;
+  size_t n;
+  EXPECT(rnn_text_generate(m, "the cat sat on the m", 20, 20, 0.0, 1, &out,
+                           &n, &e) == RNN_OK, "%s", e.msg);
+  EXPECT(out && strncmp(out, "at", 2) == 0, "greedy continuation \"%s\"",
+         out ? out : "");
+  rnn_free(out);
+  /* Sampling: the same seed gives the same text, another seed may not. */
+  char *a, *b;
+  size_t na, nb;
+  rnn_text_generate(m, NULL, 0, 60, 1.0, 7, &a, &na, &e);
+  rnn_text_generate(m, NULL, 0, 60, 1.0, 7, &b, &nb, &e);
+  EXPECT(na == nb && (na == 0 || memcmp(a, b, na) == 0), "same seed differs");
+  rnn_free(a);
+  rnn_free(b);
+  /* Next tokens: sorted, <EOS> possible, probabilities in (0, 1]. */
+  int ids[5];
+  double p[5];
+  int got;
+  EXPECT(rnn_text_next(m, "the cat sat on the mat", 22, 5, ids, p, &got, &e) ==
+             RNN_OK, "%s", e.msg);
+  EXPECT(got == 5 && ids[0] == RNN_TOKEN_EOS, "after a whole row, <EOS> "
+         "should lead (got id %d, p %g)", got ? ids[0] : -1, got ? p[0] : 0);
+  for (int i = 1; i < got; i++) EXPECT(p[i] <= p[i - 1], "not sorted");
+  rnn_textmodel_free(m);
+}
+
+/* Perplexity read in passes of `context` steps (state carried) equals the
+** product of the next-token probabilities of every prefix. */
+static void test_perplexity_consistent(void) {
+  rnn_err e;
+  rnn_textmodel *m = train("{\"hidden\":16,\"epochs\":3,\"context\":4,"
+                           "\"cell\":\"gru\",\"layers\":2}", &e);
+  EXPECT(m != NULL, "training failed: %s", e.msg);
+  if (!m) return;
+  const char *s = "a cat sat on the hat";
+  double ppl;
+  EXPECT(rnn_text_perplexity(m, s, strlen(s), &ppl, &e) == RNN_OK, "%s", e.msg);
+  double sum = 0.0;
+  size_t n = strlen(s);
+  for (size_t i = 0; i <= n; i++) {
+    int ids[100], got;
+    double p[100];
+    rnn_text_next(m, s, i, m->vocab.n - 1, ids, p, &got, &e);
+    int want = i < n ? rnn_vocab_find(&m->vocab, s + i, 1) : RNN_TOKEN_EOS;
+    double pw = 0.0;
+    for (int j = 0; j < got; j++)
+      if (ids[j] == want) pw = p[j];
+    sum -= log(pw);
+  }
+  double direct = exp(sum / (double)(n + 1));
+  printf("  perplexity %.6f, from next-token probabilities %.6f\n", ppl, direct);
+  EXPECT(fabs(ppl - direct) < 1e-4 * direct, "%g against %g", ppl, direct);
+  rnn_textmodel_free(m);
+}
+
+static void test_deterministic(void) {
+  rnn_err e;
+  const char *cfg[2] = {"{\"hidden\":16,\"epochs\":3,\"batch\":40,\"threads\":1,"
+                        "\"dropout\":0.2,\"layers\":2,\"seed\":5}",
+                        "{\"hidden\":16,\"epochs\":3,\"batch\":40,\"threads\":2,"
+                        "\"dropout\":0.2,\"layers\":2,\"seed\":5}"};
+  unsigned char *b[2];
+  size_t n[2];
+  for (int i = 0; i < 2; i++) {
+    rnn_textmodel *m = train(cfg[i], &e);
+    EXPECT(m != NULL, "training failed: %s", e.msg);
+    if (!m) return;
+    b[i] = encode(m, &n[i]);
+    rnn_textmodel_free(m);
+  }
+  EXPECT(n[0] == n[1] && memcmp(b[0], b[1], n[0]) == 0,
+         "1 and 2 threads give different models");
+  printf("  text model %zu bytes, checksum %08x\n", n[0],
+         rnn_crc32(b[0], n[0] - 4));
+  /* Round trip: the decoded model encodes to the same bytes. */
+  rnn_textmodel *d = NULL;
+  EXPECT(rnn_textmodel_decode(&d, b[0], n[0], &e) == RNN_OK, "%s", e.msg);
+  size_t n2 = 0;
+  unsigned char *b2 = d ? encode(d, &n2) : NULL;
+  EXPECT(b2 && n2 == n[0] && memcmp(b2, b[0], n2) == 0, "round trip differs");
+  /* A text model is not a forecaster, and the other way round. */
+  rnn_model *f = NULL;
+  EXPECT(rnn_model_decode(&f, b[0], n[0], &e) == RNN_EKIND &&
+             strstr(e.msg, "text model; rnn_generate"), "%s", e.msg);
+  int kind = -1;
+  EXPECT(rnn_blob_kind(b[0], n[0], &kind, &e) == RNN_OK && kind == RNN_KIND_TEXT,
+         "kind %d", kind);
+  rnn_free(b2);
+  rnn_textmodel_free(d);
+  for (int i = 0; i < 2; i++) rnn_free(b[i]);
+}
+
+/* Every byte of a small model changed (checksum resealed) and every
+** truncation: an error or a model that generates, never a crash (the ASan
+** build checks memory). */
+static void test_hostile_blobs(void) {
+  rnn_err e;
+  rnn_textmodel *m = train("{\"hidden\":4,\"epochs\":1,\"vocab\":6}", &e);
+  EXPECT(m != NULL, "training failed: %s", e.msg);
+  if (!m) return;
+  size_t n;
+  unsigned char *b = encode(m, &n);
+  rnn_textmodel_free(m);
+  unsigned char *c = malloc(n);
+  int accepted = 0, rejected = 0;
+  for (size_t i = 0; i < n; i++)
+    for (int v = 0; v < 3; v++) {
+      memcpy(c, b, n);
+      c[i] = v == 0 ? (unsigned char)(c[i] ^ 0xFF) : v == 1 ? 0 : (unsigned char)(c[i] + 1);
+      rnn_blob_reseal(c, n);
+      rnn_textmodel *d = NULL;
+      if (rnn_textmodel_decode(&d, c, n, &e) == RNN_OK) {
+        char *out;
+        size_t k;
+        if (rnn_text_generate(d, "ab", 2, 5, 1.0, 1, &out, &k, &e) == RNN_OK)
+          rnn_free(out);
+        accepted++;
+      } else {
+        rejected++;
+      }
+      rnn_textmodel_free(d);
+    }
+  for (size_t len = 0; len < n; len++) {
+    rnn_textmodel *d = NULL;
+    EXPECT(rnn_textmodel_decode(&d, b, len, &e) != RNN_OK, "truncated to %zu read",
+           len);
+    rnn_textmodel_free(d);
+  }
+  printf("  %d changed BLOBs rejected, %d read (parameters, losses)\n", rejected,
+         accepted);
+  EXPECT(rejected > 0, "nothing rejected");
+  free(c);
+  rnn_free(b);
+}
+
+static void test_options(void) {
+  rnn_text_options o;
+  rnn_err e;
+  rnn_text_options_init(&o);
+  const char *bad[] = {"{\"window\":3}", "{\"bidirectional\":true}",
+                       "{\"tokens\":\"byte\"}", "{\"context\":0}",
+                       "{\"vocab\":100000}", "[]"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    EXPECT(rnn_text_options_parse(&o, bad[i], strlen(bad[i]), &e) == RNN_EINVAL,
+           "%s accepted", bad[i]);
+  const char *ok = "{\"tokens\":\"word\",\"lower\":true,\"vocab\":50,"
+                   "\"context\":16,\"cell\":\"gru\",\"lr\":0.001}";
+  EXPECT(rnn_text_options_parse(&o, ok, strlen(ok), &e) == RNN_OK, "%s", e.msg);
+  EXPECT(o.tokens == RNN_TOK_WORD && o.lower && o.vocab == 50 &&
+             o.context == 16 && o.base.cell == RNN_CELL_GRU,
+         "options not read");
+  char json[1024], num[32];
+  rnn_text_options_json(&o, json, sizeof json);
+  rnn_text_options back;
+  rnn_text_options_init(&back);
+  EXPECT(rnn_text_options_parse(&back, json, strlen(json), &e) == RNN_OK &&
+             memcmp(&back, &o, sizeof o) == 0,
+         "options do not read back: %s", json);
+  rnn_format_double(0.003, num, sizeof num);
+  EXPECT_STR(num, "0.003");
+}
+
+int main(void) {
+  RUN(test_tokens);
+  RUN(test_options);
+  RUN(test_learns_and_generates);
+  RUN(test_perplexity_consistent);
+  RUN(test_deterministic);
+  RUN(test_hostile_blobs);
+  return check_exit();
+}
