@@ -78,7 +78,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_FLAGS   := -std=c11 -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -DRNN_MAX_MEMORY='((size_t)256 << 20)'
-FUZZ_TARGETS := fuzz_blob fuzz_options fuzz_json fuzz_sql
+FUZZ_TARGETS := fuzz_blob fuzz_options fuzz_json fuzz_sql fuzz_text
 
 build/fuzz/fuzz_sql: tests/fuzz/fuzz_sql.c $(CORE_SRC) $(EXT_SRC) $(HEADERS)
 	@mkdir -p build/fuzz

@@ -567,6 +567,11 @@ static rnn_status prepare(rnn_textmodel *m, const char *const *text,
                                      "more than %d distinct tokens",
                                      MAX_DISTINCT);
   }
+  if (cm.n == 0) {
+    map_free(&cm);
+    return rnn_fail(e, RNN_EINVAL, "the rows hold no tokens (only empty text%s)",
+                    m->opts.tokens == RNN_TOK_WORD ? " or white space" : "");
+  }
   rnn_status rc = build_vocab(&m->vocab, &cm, &m->opts);
   map_free(&cm);
   if (rc) return rc;

@@ -204,6 +204,48 @@ static void *step_to_end(void *arg) {
   return NULL;
 }
 
+/* Language models (SPEC 8): training stops between time steps, and
+** generation and long perplexity reads every 10 ms. */
+static void test_interrupt_stops_text(void) {
+  sqlite3 *db = open_db();
+  const char *msg;
+  EXPECT(run(db,
+             "CREATE TABLE t AS SELECT printf('row %d: %s', t, "
+             "substr('the quick brown fox jumps over the lazy dog', 1 + t % 20))"
+             " AS body FROM s",
+             &msg) == SQLITE_OK, "%s", msg);
+  job j = {db,
+           "SELECT rnn_train_text(body, '{\"hidden\":256,\"epochs\":100000,"
+           "\"validation\":0,\"context\":200}') FROM t",
+           -1, 0};
+  double latency = interrupt_midway(db, run_job, &j, &j.done_at);
+  printf("  training: stopped %.3f s after sqlite3_interrupt\n", latency);
+  EXPECT(j.rc == SQLITE_INTERRUPT, "rc %d", j.rc);
+  EXPECT(latency < STOP_SECONDS, "took %.3f s", latency);
+  EXPECT(run(db,
+             /* One long row: <EOS> is rare, so generation runs on. */
+             "CREATE TABLE m AS SELECT rnn_train_text(body, '{\"hidden\":256,"
+             "\"epochs\":1,\"validation\":0}') AS model FROM "
+             "(SELECT group_concat(body, ' ') AS body FROM "
+             "(SELECT body FROM t LIMIT 100))",
+             &msg) == SQLITE_OK, "%s", msg);
+  const char *slow[2] = {
+      "SELECT rnn_generate(model, 'row', 100000, 0) FROM m",
+      "SELECT rnn_perplexity(model, (SELECT group_concat(body, ' ') FROM t, "
+      "(SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3))) FROM m"};
+  for (int i = 0; i < 2; i++) {
+    job g = {db, slow[i], -1, 0};
+    latency = interrupt_midway(db, run_job, &g, &g.done_at);
+    printf("  %s: stopped %.3f s after sqlite3_interrupt\n",
+           i ? "perplexity" : "generation", latency);
+    EXPECT(g.rc == SQLITE_INTERRUPT, "rc %d", g.rc);
+    EXPECT(latency < STOP_SECONDS, "took %.3f s", latency);
+  }
+  EXPECT(run(db, "SELECT rnn_generate(model, 'row', 3) FROM m", &msg) == SQLITE_OK,
+         "%s", msg);
+  sqlite3_close(db);
+}
+
 static void test_interrupt_despite_authorizer(void) {
   sqlite3 *db = open_db();
   sqlite3_set_authorizer(db, deny_auth, NULL);
@@ -356,6 +398,7 @@ int main(void) {
   RUN(test_interrupt_stops_training);
   RUN(test_interrupt_stops_prediction);
   RUN(test_interrupt_despite_authorizer);
+  RUN(test_interrupt_stops_text);
   RUN(test_json_window_memory);
   RUN(test_infinite_intervals);
   RUN(test_max_seconds);

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 ext=${1:-build/rnn}
 c=tests/fuzz/corpus
 rm -rf "$c"
-mkdir -p "$c/blob" "$c/options" "$c/json" "$c/sql"
+mkdir -p "$c/blob" "$c/options" "$c/json" "$c/sql" "$c/text"
 
 sqlite3 -cmd ".load $ext" :memory: <<SQL
 CREATE TABLE s(t, v, x);
@@ -64,4 +64,16 @@ for f in os.listdir(f"{c}/sql"):
     b[0] |= 0x80
     open(p + '_resealed', 'wb').write(bytes(b))
 PY
+# fuzz_text: byte 0 is the mode (0 BLOB, 1 BLOB resealed, 2 tokens, 3
+# training rows).
+sqlite3 -cmd ".load $ext" :memory: <<SQL
+CREATE TABLE t(body);
+INSERT INTO t VALUES ('the cat sat on the mat'), ('a dog ate the rat!'),
+  ('Ünïcödé — “quotes” don''t break'), ('the end.');
+SELECT writefile('$c/text/char', x'00' || rnn_train_text(body, '{"hidden":3,"epochs":1,"context":4}')) FROM t;
+SELECT writefile('$c/text/word_gru', x'00' || rnn_train_text(body, '{"tokens":"word","lower":true,"cell":"gru","hidden":2,"layers":2,"epochs":1}')) FROM t;
+SELECT writefile('$c/text/char_rnn_resealed', x'01' || rnn_train_text(body, '{"cell":"rnn","hidden":2,"epochs":2,"vocab":5}')) FROM t;
+SQL
+printf '\002%s' 'Hello, wörld! Don'"'"'t stop (now)... 日本語 text	with tabs' > "$c/text/tokens"
+printf '\003%s' $'the cat\nthe dog\na cat sat' > "$c/text/train"
 ls "$c"/* | wc -l
