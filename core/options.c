@@ -276,9 +276,10 @@ void rnn_text_options_init(rnn_text_options *o) {
   /* Defaults for text (docs/sequence-models.md): a wider network, fewer
   ** and shorter-patience epochs than a series needs. */
   o->base.hidden = 128;
-  o->base.epochs = 20;
-  o->base.patience = 3;
-  o->base.lr = 0.003;
+  o->base.epochs = 50;
+  o->base.patience = 5;
+  o->base.batch = 16;
+  o->base.lr = 0.005;
   o->base.validation = 0.1;
   o->tokens = RNN_TOK_CHAR;
   o->lower = 0;

@@ -118,7 +118,7 @@ static void text_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     acc->end = end;
     acc->cap = c;
   }
-  memcpy(acc->bytes + acc->nbytes, t, (size_t)len);
+  if (len) memcpy(acc->bytes + acc->nbytes, t, (size_t)len);
   acc->nbytes += len;
   acc->end[acc->n++] = acc->nbytes;
   return;
@@ -167,9 +167,10 @@ static void text_final(sqlite3_context *ctx) {
     sqlite3_result_error_nomem(ctx);
     goto done;
   }
+  const char *base = acc->bytes ? acc->bytes : ""; /* only empty rows: NULL */
   for (sqlite3_uint64 i = 0; i < acc->n; i++) {
     sqlite3_uint64 from = i ? acc->end[i - 1] : 0;
-    rows[i] = acc->bytes + from;
+    rows[i] = base + from;
     lens[i] = (size_t)(acc->end[i] - from);
   }
   text_run run = {.verbose = acc->opts.base.verbose};

@@ -2,7 +2,9 @@
 ** The core against PyTorch: tests/ref/fixtures.txt (written by
 ** tests/ref/make_fixtures.py) holds, per case, fixed weights and inputs
 ** with torch's outputs, loss, parameter gradients and the parameters after
-** 5 steps of each optimiser. Every tensor must match within 1e-4; the
+** 5 steps of each optimiser; the seq_* cases are the sequence models'
+** network (token inputs, a head on every step, carried states). Every
+** tensor must match within 1e-4; the
 ** largest difference of each is printed.
 */
 #include <stdlib.h>
@@ -22,6 +24,7 @@ typedef struct fixture {
   char name[64];
   rnn_arch a;
   int batch, loss;
+  int seq, carry; /* a sequence case (token inputs, a head on every step) */
   tensor t[16];
   int nt;
 } fixture;
@@ -51,6 +54,9 @@ static int read_fixture(FILE *in, fixture *f) {
                  &a->cell, &a->activation, &a->input, &a->hidden, &a->layers,
                  &a->dirs, &a->window, &a->output, &f->batch, &f->loss) != 10)
         return 0;
+    } else if (!strcmp(word, "seq")) {
+      f->seq = 1;
+      if (fscanf(in, " carry %d", &f->carry) != 1) return 0;
     } else if (!strcmp(word, "end")) {
       return 1;
     } else {
@@ -75,10 +81,16 @@ static double step(rnn_work *w, const fixture *f, const rnn_layout *lo,
                    const float *params, float *grad, const int *label) {
   const tensor *target = get(f, "target");
   rnn_net_forward(w, &f->a, lo, params, f->batch, 1);
-  double loss =
-      f->loss == RNN_LOSS_CE
-          ? rnn_softmax_xent(w->dy, w->y, label, f->batch, f->a.output)
-          : rnn_loss(f->loss, w->dy, w->y, target->v, f->batch * f->a.output);
+  double loss;
+  if (f->seq) { /* the mean over the labelled steps */
+    int n = f->a.window * f->batch, total = 0;
+    for (int i = 0; i < n; i++) total += label[i] >= 0;
+    loss = rnn_xent_part(w->dy, w->y, label, n, f->a.output, total) / total;
+  } else if (f->loss == RNN_LOSS_CE) {
+    loss = rnn_softmax_xent(w->dy, w->y, label, f->batch, f->a.output);
+  } else {
+    loss = rnn_loss(f->loss, w->dy, w->y, target->v, f->batch * f->a.output);
+  }
   memset(grad, 0, lo->n_params * sizeof *grad);
   rnn_net_backward(w, &f->a, lo, params, grad, f->batch);
   return loss;
@@ -114,20 +126,42 @@ static void check_case(const fixture *f) {
   EXPECT(params && params->n == lo.n_params,
          "parameter count: core %zu, torch %zu", lo.n_params,
          params ? params->n : 0);
-  EXPECT(x && x->n == (size_t)f->a.window * f->batch * f->a.input, "x size");
+  size_t steps = (size_t)f->a.window * f->batch;
+  if (f->seq) {
+    x = get(f, "tokens");
+    target = get(f, "labels");
+    EXPECT(x && x->n == steps && target && target->n == steps,
+           "tokens and labels sizes");
+  } else {
+    EXPECT(x && x->n == steps * f->a.input, "x size");
+  }
   if (check_failed_now) return;
 
   size_t np = lo.n_params;
   float *p = malloc(np * sizeof *p), *g = malloc(np * sizeof *g);
-  int label[64];
-  for (int b = 0; b < f->batch && b < 64; b++) label[b] = (int)target->v[b];
+  int label[256], tok[256];
+  for (size_t b = 0; b < target->n && b < 256; b++) label[b] = (int)target->v[b];
   rnn_work w;
-  EXPECT(rnn_work_init(&w, &f->a, f->batch, 0) == RNN_OK, "work");
-  memcpy(w.x, x->v, x->n * sizeof(float));
+  EXPECT(rnn_work_init_seq(&w, &f->a, f->batch, 0,
+                           f->seq ? RNN_WORK_STEPS | RNN_WORK_TOKENS : 0) ==
+             RNN_OK, "work");
+  if (f->seq) {
+    for (size_t i = 0; i < steps && i < 256; i++) tok[i] = (int)x->v[i];
+    w.tok = tok;
+    w.per_step = 1;
+    if (f->carry) {
+      w.h0 = get(f, "h0")->v;
+      w.c0 = get(f, "c0")->v;
+      w.state_ld = (size_t)f->batch * f->a.hidden;
+    }
+  } else {
+    memcpy(w.x, x->v, x->n * sizeof(float));
+  }
 
   memcpy(p, params->v, np * sizeof *p);
   double l = step(&w, f, &lo, p, g, label);
-  compare(f->name, "y", w.y, get(f, "y"), (size_t)f->batch * f->a.output);
+  compare(f->name, "y", w.y, get(f, "y"),
+          (f->seq ? steps : (size_t)f->batch) * f->a.output);
   float lf = (float)l;
   compare(f->name, "loss", &lf, loss, 1);
   compare(f->name, "grad", g, get(f, "grad"), np);
@@ -170,8 +204,8 @@ int main(int argc, char **argv) {
     cases++;
   }
   fclose(in);
-  if (cases < 9) {
-    printf("not ok ref_fixture_count (read %d cases, want 9)\n", cases);
+  if (cases < 13) {
+    printf("not ok ref_fixture_count (read %d cases, want 13)\n", cases);
     return 1;
   }
   return check_exit();

@@ -11,7 +11,9 @@ the loss, every parameter gradient, and the parameters after 5 steps of
 each optimiser on the same batch (sgd with gradient clipping, momentum,
 adam, adam with clipping). The network is the core's: recurrent layers over
 the window, the last states [h_fwd(T-1), h_bwd(0)] (torch's h_n of the top
-layer) into a linear head.
+layer) into a linear head. The seq_* cases are the sequence models'
+network: token inputs (one-hot in torch), the head on every step, carried
+initial states, the cross-entropy with ignored targets.
 """
 import os
 
@@ -34,6 +36,18 @@ CASES = [
     ("lstm_2layer_bi", "lstm", "tanh", 1, 4, 2, 2, 7, 2, 3, "mse"),
     ("lstm_cross_entropy", "lstm", "tanh", 2, 6, 1, 1, 5, 3, 4, "cross_entropy"),
     ("gru_mae_bi", "gru", "tanh", 1, 6, 1, 2, 8, 1, 5, "mae"),
+]
+
+# The sequence models' network (core/nn.h rnn_work): token inputs (a one-hot
+# input in torch is the column lookup the core does; token -1 is no input),
+# the head on every step, a carried initial state, and the cross-entropy
+# with ignored targets (label -1).
+SEQ_CASES = [
+    # name, cell, vocab, hidden, layers, dirs, steps, batch, carry
+    ("seq_lstm_2layer_carry", "lstm", 7, 5, 2, 1, 6, 3, True),
+    ("seq_gru_carry", "gru", 6, 4, 1, 1, 5, 4, True),
+    ("seq_rnn_tanh", "rnn", 5, 4, 1, 1, 7, 2, False),
+    ("seq_lstm_bi_tagger", "lstm", 6, 4, 1, 2, 5, 3, False),
 ]
 
 OPTIMISERS = [
@@ -76,6 +90,68 @@ class Net(nn.Module):
                     out.append(getattr(self.rnn, name + sfx))
         out += [self.head.weight, self.head.bias]
         return out
+
+
+class SeqNet(Net):
+    """The network with a head on every step, from states (h0, c0)."""
+
+    def run(self, x, h0, c0):
+        if isinstance(self.rnn, nn.LSTM):
+            out, _ = self.rnn(x, (h0, c0))
+        else:
+            out, _ = self.rnn(x, h0)
+        return self.head(out)  # (T, B, V)
+
+
+def seq_case(f, seed, name, cell, V, H, L, D, T, B, carry):
+    torch.manual_seed(2000 + seed)
+    net = SeqNet(cell, "tanh", V, H, L, D, V)
+    tok = torch.randint(-1, V, (T, B))
+    lab = torch.randint(-1, V, (T, B))
+    lab[0, 0] = 1  # at least one target
+    x = F.one_hot(tok.clamp(min=0), V).float() * (tok >= 0).float().unsqueeze(-1)
+    if carry:
+        h0 = torch.rand(L, B, H) * 2 - 1
+        c0 = torch.rand(L, B, H) * 2 - 1
+    else:
+        h0 = torch.zeros(L * D, B, H)
+        c0 = torch.zeros(L * D, B, H)
+
+    def loss_of():
+        y = net.run(x, h0, c0)
+        return y, F.cross_entropy(y.reshape(-1, V), lab.reshape(-1), ignore_index=-1)
+
+    start = [p.detach().clone() for p in net.flat()]
+    f.write(f"case {name}\n")
+    f.write(
+        f"arch cell {CELL[cell]} act 0 input {V} hidden {H} layers {L} "
+        f"dirs {D} window {T} output {V} batch {B} loss {LOSS['cross_entropy']}\n"
+    )
+    f.write(f"seq carry {int(carry)}\n")
+    line(f, "params", flatten(start))
+    line(f, "tokens", tok.float())
+    line(f, "labels", lab.float())
+    line(f, "h0", h0)
+    line(f, "c0", c0)
+    y, l = loss_of()
+    net.zero_grad()
+    l.backward()
+    line(f, "y", y)
+    line(f, "loss", l.reshape(1))
+    line(f, "grad", flatten([p.grad for p in net.flat()]))
+    for oname, make, clip in OPTIMISERS:
+        with torch.no_grad():
+            for p, s0 in zip(net.flat(), start):
+                p.copy_(s0)
+        opt = make(net.parameters())
+        for _ in range(5):
+            opt.zero_grad()
+            loss_of()[1].backward()
+            if clip > 0:
+                torch.nn.utils.clip_grad_norm_(net.parameters(), clip)
+            opt.step()
+        line(f, oname, flatten(net.flat()))
+    f.write("end\n")
 
 
 def loss_fn(kind, y, target):
@@ -139,6 +215,8 @@ def main():
                     opt.step()
                 line(f, oname, flatten(net.flat()))
             f.write("end\n")
+        for seed, case in enumerate(SEQ_CASES):
+            seq_case(f, seed, *case)
     print("wrote", path)
 
 
