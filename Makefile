@@ -31,7 +31,7 @@ C_TESTS  := test_json test_grad test_ref test_blob test_text
 # Everything is built in $(B); the sanitizer build uses build-asan/.
 B ?= build
 
-.PHONY: all test asan fuzz cross bench eval demo deps clean install
+.PHONY: all test asan fuzz cross bench eval eval-text demo deps clean install
 all: dist/rnn.so
 
 dist/rnn.so: $(CORE_SRC) $(EXT_SRC) $(HEADERS)
@@ -126,6 +126,12 @@ bench: $(B)/rnn.so
 EVAL_ARGS ?=
 eval: $(B)/rnn.so
 	/usr/bin/python3 bench/eval.py --ext $(B)/rnn $(EVAL_ARGS)
+
+# Language models on Debian's fortunes beside a unigram model and the same
+# network in PyTorch (needs fortunes or fortunes-min, python3-torch); the
+# last run is in bench/EVAL_TEXT.md.
+eval-text: $(B)/rnn.so
+	/usr/bin/python3 bench/eval_text.py --ext $(B)/rnn --out bench/EVAL_TEXT.md $(EVAL_TEXT_ARGS)
 
 demo: dist/rnn.so
 	$(SQLITE3) < sql/demo.sql

@@ -267,8 +267,17 @@ const char *rnn_simd_name(int level) {
                                   : "portable C";
 }
 
+/* In tiles of 32 x 32, so neither side's accesses stride through memory a
+** whole row apart for long (strides of a power of two alias in the cache:
+** the plain double loop took a tenth of a language model's training). */
 void rnn_transpose(float *dst, const float *src, int rows, int cols) {
-  for (int r = 0; r < rows; r++)
-    for (int c = 0; c < cols; c++)
-      dst[(size_t)c * rows + r] = src[(size_t)r * cols + c];
+  enum { TILE = 32 };
+  for (int r0 = 0; r0 < rows; r0 += TILE)
+    for (int c0 = 0; c0 < cols; c0 += TILE) {
+      int r1 = r0 + TILE < rows ? r0 + TILE : rows;
+      int c1 = c0 + TILE < cols ? c0 + TILE : cols;
+      for (int r = r0; r < r1; r++)
+        for (int c = c0; c < c1; c++)
+          dst[(size_t)c * rows + r] = src[(size_t)r * cols + c];
+    }
 }

@@ -9,6 +9,7 @@
 **                                             dl = (softmax(l) - onehot) / B
 */
 #include <math.h>
+#include <string.h>
 
 #include "act.h"
 #include "nn.h"
@@ -75,6 +76,42 @@ double rnn_softmax_xent(float *dy, const float *logits, const int *label,
   return sum / B;
 }
 
+/* e[k] = exp(l[k] - shift) and e[k] *= s: element-wise, so every build
+** (nn.h's dispatch: AVX-512, AVX2, portable) computes the same bits; the
+** sums over k stay in the callers' scalar loops, in one order. */
+RNN_INLINE void exp_shift_body(float *restrict e, const float *restrict l,
+                               float shift, int n) {
+  for (int k = 0; k < n; k++) e[k] = rnn_exp1(l[k] - shift);
+}
+RNN_DISPATCH(exp_shift, (float *restrict e, const float *restrict l, float shift, int n),
+             (e, l, shift, n))
+
+/* The same at a temperature: exp((l[k] - shift) / t). */
+RNN_INLINE void exp_shift_div_body(float *restrict e, const float *restrict l,
+                                   float shift, float t, int n) {
+  for (int k = 0; k < n; k++) e[k] = rnn_exp1((l[k] - shift) / t);
+}
+RNN_DISPATCH(exp_shift_div,
+             (float *restrict e, const float *restrict l, float shift, float t, int n),
+             (e, l, shift, t, n))
+
+RNN_INLINE void scale_body(float *restrict e, float s, int n) {
+  for (int k = 0; k < n; k++) e[k] *= s;
+}
+RNN_DISPATCH(scale, (float *restrict e, float s, int n), (e, s, n))
+
+static float row_max(const float *l, int C) {
+  float mx = l[0];
+  for (int k = 1; k < C; k++) mx = l[k] > mx ? l[k] : mx;
+  return mx;
+}
+
+static double row_sum(const float *e, int C) {
+  double se = 0.0;
+  for (int k = 0; k < C; k++) se += e[k];
+  return se;
+}
+
 double rnn_xent_part(float *dy, const float *logits, const int *label, int n,
                      int C, int total) {
   double sum = 0.0;
@@ -83,26 +120,26 @@ double rnn_xent_part(float *dy, const float *logits, const int *label, int n,
     const float *l = logits + (size_t)r * C;
     float *d = dy + (size_t)r * C;
     if (label[r] < 0) {
-      for (int k = 0; k < C; k++) d[k] = 0.0f;
+      memset(d, 0, (size_t)C * sizeof *d);
       continue;
     }
-    float mx = l[0];
-    for (int k = 1; k < C; k++) mx = l[k] > mx ? l[k] : mx;
-    double se = 0.0;
-    for (int k = 0; k < C; k++) se += rnn_exp1(l[k] - mx);
-    double lse = mx + rnn_det_log(se);
-    sum += lse - l[label[r]];
-    for (int k = 0; k < C; k++) d[k] = rnn_exp1((float)(l[k] - lse)) * inv;
+    /* softmax = e / sum(e) with e = exp(l - max); dL/dl = softmax / total,
+    ** minus 1 / total at the label. */
+    float mx = row_max(l, C);
+    exp_shift(d, l, mx, C);
+    double se = row_sum(d, C);
+    sum += mx + rnn_det_log(se) - l[label[r]];
+    scale(d, (float)((double)inv / se), C);
     d[label[r]] -= inv;
   }
   return sum;
 }
 
 void rnn_softmax_det(float *p, const float *logits, int C, float temperature) {
-  float mx = logits[0];
-  for (int k = 1; k < C; k++) mx = logits[k] > mx ? logits[k] : mx;
-  double se = 0.0;
-  for (int k = 0; k < C; k++) se += p[k] = rnn_exp1((logits[k] - mx) / temperature);
-  float inv = (float)(1.0 / se);
-  for (int k = 0; k < C; k++) p[k] *= inv;
+  float mx = row_max(logits, C);
+  if (temperature != 1.0f)
+    exp_shift_div(p, logits, mx, temperature, C);
+  else
+    exp_shift(p, logits, mx, C);
+  scale(p, (float)(1.0 / row_sum(p, C)), C);
 }
