@@ -7,14 +7,59 @@
 
 #include "nn.h"
 
+/* Whether some lane's reverse pass starts at step s (rnn_cell_io.len). */
+static int cuts_at(const rnn_cell_io *c, int s) {
+  if (!c->len || !c->reverse || s == 0) return 0;
+  int t = rnn_cell_t(c, s);
+  for (int b = 0; b < c->B; b++)
+    if (c->len[b] - 1 == t) return 1;
+  return 0;
+}
+
+/* rows (B, H) at stride ld copied to cut (stride H), with the lanes whose
+** reverse pass starts at step s zeroed. */
+static const float *cut_rows(const rnn_cell_io *c, int s, const float *rows,
+                             int ld, float *cut) {
+  int t = rnn_cell_t(c, s), H = c->H;
+  for (int b = 0; b < c->B; b++) {
+    float *d = cut + (size_t)b * H;
+    if (c->len[b] - 1 == t)
+      memset(d, 0, (size_t)H * sizeof *d);
+    else
+      memcpy(d, rows + (size_t)b * ld, (size_t)H * sizeof *d);
+  }
+  return cut;
+}
+
 const float *rnn_cell_prev(const rnn_cell_io *c, int s, int *ld) {
   if (s == 0) {
     *ld = c->H;
     return c->h0;
   }
   int t = rnn_cell_t(c, s - 1);
+  const float *h = c->out + (size_t)t * c->B * c->ldo;
+  if (cuts_at(c, s)) {
+    *ld = c->H;
+    return cut_rows(c, s, h, c->ldo, c->hcut);
+  }
   *ld = c->ldo;
-  return c->out + (size_t)t * c->B * c->ldo;
+  return h;
+}
+
+const float *rnn_cell_cprev(const rnn_cell_io *c, int s) {
+  if (s == 0) return c->c0;
+  const float *cp = c->aux + (size_t)rnn_cell_t(c, s - 1) * c->B * c->H;
+  return cuts_at(c, s) ? cut_rows(c, s, cp, c->H, c->ccut) : cp;
+}
+
+void rnn_cell_cut_grads(const rnn_cell_io *c, int s, float *dh, float *dc) {
+  if (!cuts_at(c, s)) return;
+  int t = rnn_cell_t(c, s), H = c->H;
+  for (int b = 0; b < c->B; b++)
+    if (c->len[b] - 1 == t) {
+      memset(dh + (size_t)b * H, 0, (size_t)H * sizeof *dh);
+      if (dc) memset(dc + (size_t)b * H, 0, (size_t)H * sizeof *dc);
+    }
 }
 
 void rnn_cell_input_proj(const rnn_cell_io *c, int G, int add_b_hh) {
@@ -65,6 +110,17 @@ void rnn_cell_param_grads(const rnn_cell_grad *g, const rnn_cell_io *c, int G) {
     token_grads(g, c, GH);
   else
     rnn_gemm_tn(GH, I, rows, g->dz, GH, c->x, c->ldx, g->dw_ih, I);
+  if (g->dx && !c->tok)
+    rnn_gemm_nn(rows, I, GH, g->dz, GH, c->w_ih, I, g->dx, g->lddx);
+  /* Lanes whose reverse pass starts at step s read a zero state there: the
+  ** rows of dzh that would pair with the real state go (dzh is scratch,
+  ** and every other use of it is above). */
+  for (int s = 1; c->len && c->reverse && s < T; s++) {
+    int t = rnn_cell_t(c, s);
+    for (int b = 0; b < B; b++)
+      if (c->len[b] - 1 == t)
+        memset(g->dzh + ((size_t)t * B + b) * GH, 0, (size_t)GH * sizeof(float));
+  }
   /* dW_hh += dzh_t^T h_{t-1} over the steps that had a previous state:
   ** forward pairs dzh[1..T-1] with out[0..T-2], reverse dzh[0..T-2] with
   ** out[1..T-1]; either way one product over (T-1)*B rows. */
@@ -78,5 +134,4 @@ void rnn_cell_param_grads(const rnn_cell_grad *g, const rnn_cell_io *c, int G) {
     const float *dz0 = g->dzh + (size_t)rnn_cell_t(c, 0) * B * GH;
     rnn_gemm_tn(GH, H, B, dz0, GH, c->h0, H, g->dw_hh, H);
   }
-  if (g->dx && !c->tok) rnn_gemm_nn(rows, I, GH, g->dz, GH, c->w_ih, I, g->dx, g->lddx);
 }

@@ -81,6 +81,7 @@ void rnn_elman_backward(const rnn_cell_grad *g, const rnn_cell_io *c) {
                      c->out + (size_t)t * B * c->ldo, c->ldo, dzt, c->act);
     /* dh_{t-1} = dz_t W_hh (zeros before the first step) */
     rnn_gemm_nn_bias(B, H, s > 0 ? H : 0, dzt, H, c->w_hh, H, c->zero, dh, H);
+    rnn_cell_cut_grads(c, s, dh, NULL);
   }
   rnn_cell_param_grads(g, c, 1);
 }

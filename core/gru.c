@@ -115,6 +115,7 @@ void rnn_gru_backward(const rnn_cell_grad *g, const rnn_cell_io *c) {
       rnn_gemm_nn(B, H, G, dh_t, G, c->w_hh, H, dh, H);
     else
       for (int i = 0; i < B * H; i++) dh[i] = 0.0f;
+    rnn_cell_cut_grads(c, s, dh, NULL);
   }
   rnn_cell_param_grads(g, c, 3);
 }

@@ -60,8 +60,7 @@ void rnn_lstm_forward(const rnn_cell_io *c) {
   for (int s = 0; s < c->T && !rnn_cell_stopped(c); s++) {
     int t = rnn_cell_t(c, s), ldp;
     const float *prev = rnn_cell_prev(c, s, &ldp);
-    const float *cprev = s == 0 ? c->c0
-                                : c->aux + (size_t)rnn_cell_t(c, s - 1) * B * H;
+    const float *cprev = rnn_cell_cprev(c, s);
     float *zt = c->z + (size_t)t * B * G;
     rnn_gemm_nn(B, G, H, prev, ldp, c->w_hhT, G, zt, G);
     lstm_step(B, H, zt, cprev, c->aux + (size_t)t * B * H, tanh_c(c, t),
@@ -124,13 +123,13 @@ void rnn_lstm_backward(const rnn_cell_grad *g, const rnn_cell_io *c) {
   for (int i = 0; i < B * H; i++) dh[i] = dc[i] = 0.0f;
   for (int s = c->T - 1; s >= 0 && !rnn_cell_stopped(c); s--) {
     int t = rnn_cell_t(c, s);
-    const float *cprev = s == 0 ? c->c0
-                                : c->aux + (size_t)rnn_cell_t(c, s - 1) * B * H;
+    const float *cprev = rnn_cell_cprev(c, s);
     float *dzt = g->dz + (size_t)t * B * G;
     lstm_step_grads(B, H, c->z + (size_t)t * B * G, tanh_c(c, t), cprev,
                     g->dout + (size_t)t * B * g->lddo, g->lddo, dh, dc, dzt);
     /* dh_{t-1} = dz_t W_hh (zeros before the first step) */
     rnn_gemm_nn_bias(B, H, s > 0 ? G : 0, dzt, G, c->w_hh, H, c->zero, dh, H);
+    rnn_cell_cut_grads(c, s, dh, dc);
   }
   rnn_cell_param_grads(g, c, 4);
 }

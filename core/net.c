@@ -90,7 +90,7 @@ size_t rnn_work_bytes_seq(const rnn_arch *a, int B, double dropout,
   size_t aux = (a->cell == RNN_CELL_LSTM ? 2 : 1) * T * Bs * H;
   size_t floats = T * Bs * I + L * D * (z + aux) + L * out +
                   Bs * D * H + 2 * Bs * O + Bs * G * H + 2 * out +
-                  (a->cell == RNN_CELL_GRU ? 2 : 1) * z + 3 * Bs * H;
+                  (a->cell == RNN_CELL_GRU ? 2 : 1) * z + 5 * Bs * H;
   if (dropout > 0 && L > 1) floats += 2 * (L - 1) * out;
   rnn_layout lo;
   if (rnn_text_layout(a, &lo, NULL) == RNN_OK) floats += lo.n_params;
@@ -129,12 +129,13 @@ rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
   w->dh = rnn_calloc(Bs * H, sizeof(float));
   w->dc = rnn_calloc(Bs * H, sizeof(float));
   w->zero = rnn_calloc(Bs * H, sizeof(float));
+  w->cut = rnn_calloc(2 * Bs * H, sizeof(float));
   rnn_layout lo;
   int ok = rnn_text_layout(a, &lo, NULL) == RNN_OK;
   w->wt = ok ? rnn_calloc(lo.n_params, sizeof(float)) : NULL;
   ok = ok && w->x && w->z && w->aux && w->out && w->last && w->y && w->step &&
        w->dy && w->dout && w->dx && w->dz && w->dzh && w->dh && w->dc &&
-       w->zero && w->wt;
+       w->zero && w->cut && w->wt;
   if (ok && dropout > 0 && L > 1) {
     w->mask = rnn_calloc((L - 1) * w->out_stride, sizeof(float));
     w->drop = rnn_calloc((L - 1) * w->out_stride, sizeof(float));
@@ -151,7 +152,7 @@ void rnn_work_free(rnn_work *w) {
   if (w->dzh != w->dz) rnn_free(w->dzh);
   float *bufs[] = {w->x,  w->z,  w->aux, w->out, w->mask, w->drop,
                    w->last, w->y, w->step, w->dy, w->dout, w->dx,
-                   w->dz, w->dh, w->dc, w->zero, w->wt};
+                   w->dz, w->dh, w->dc, w->zero, w->cut, w->wt};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) rnn_free(bufs[i]);
   memset(w, 0, sizeof *w);
 }
@@ -171,9 +172,13 @@ void rnn_net_dropout_masks(rnn_work *w, const rnn_arch *a, int B, double p,
       w->mask[l * w->out_stride + i] = rnn_rng_float(r) < pf ? 0.0f : keep;
 }
 
-/* Row of the head's input for direction d: the state after the last step
-** that direction processed (t = T-1 forward, t = 0 reverse). */
-static size_t last_step(int T, int d) { return d == 0 ? (size_t)T - 1 : 0; }
+/* Row of the head's input for lane b, direction d: the state after the
+** last step that direction processed (t = T-1, or the lane's last element,
+** forward; t = 0 reverse). */
+static size_t last_step(const rnn_work *w, int T, int b, int d) {
+  if (d) return 0;
+  return (size_t)(w->len ? w->len[b] : T) - 1;
+}
 
 typedef void (*cell_forward_fn)(const rnn_cell_io *);
 typedef void (*cell_backward_fn)(const rnn_cell_grad *, const rnn_cell_io *);
@@ -224,7 +229,8 @@ static rnn_cell_io layer_io(rnn_work *w, const rnn_arch *a,
                        .z = w->z + ld * w->z_stride,
                        .aux = w->aux + ld * w->aux_stride,
                        .step = w->step, .zero = w->zero, .h0 = h0,
-                       .c0 = c0};
+                       .c0 = c0, .len = w->len, .hcut = w->cut,
+                       .ccut = w->cut + (size_t)B * H};
 }
 
 /* Every weight matrix transposed into w->wt at the offsets of the flat
@@ -272,7 +278,7 @@ void rnn_net_forward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
   for (int b = 0; b < B; b++)
     for (int d = 0; d < D; d++)
       memcpy(w->last + (size_t)b * DH + d * H,
-             top + (last_step(T, d) * B + b) * DH + d * H,
+             top + (last_step(w, T, b, d) * B + b) * DH + d * H,
              (size_t)H * sizeof(float));
   rnn_gemm_nn_bias(B, a->output, DH, w->last, DH, w->wt + lo->w_out,
                    a->output, params + lo->b_out, w->y, a->output);
@@ -301,7 +307,7 @@ void rnn_net_backward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
       for (int d = 0; d < D; d++)
         rnn_gemm_nn(1, H, O, w->dy + (size_t)b * O, O,
                     params + lo->w_out + d * H, DH,
-                    w->dout + (last_step(T, d) * B + b) * DH + d * H, DH);
+                    w->dout + (last_step(w, T, b, d) * B + b) * DH + d * H, DH);
   }
   /* Layers from the top down; dx of layer l becomes dout of layer l-1
   ** (through the dropout mask when there is one). */

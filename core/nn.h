@@ -129,6 +129,14 @@ typedef struct rnn_cell_io {
   const float *zero; /* (B, H) zeros */
   const float *h0, *c0; /* (B, H) the initial h and c (lstm): zero, or a
                         ** state carried over from an earlier call */
+  /* Lanes of different lengths (padded at the end): len (B) or NULL. The
+  ** forward direction needs nothing (padding comes after every real step
+  ** and its targets are ignored); the reverse direction starts each lane
+  ** at its last element, len[b] - 1, from zero state: the state it reads
+  ** there is cut (hcut, ccut: (B, H) scratch) and so is the gradient that
+  ** would flow back through it (cell.c). */
+  const int *len;
+  float *hcut, *ccut;
 } rnn_cell_io;
 
 /* The backward side: gradients wrt every output state come in through
@@ -163,8 +171,15 @@ void rnn_vtanh(float *restrict y, const float *restrict x, int n);
 static inline int rnn_cell_t(const rnn_cell_io *c, int s) {
   return c->reverse ? c->T - 1 - s : s;
 }
-/* The state before step s (zeros for s = 0) and its row stride. */
+/* The state before step s (h0 for s = 0) and its row stride; lanes whose
+** reverse pass starts at step s read zeros (rnn_cell_io.len). */
 const float *rnn_cell_prev(const rnn_cell_io *c, int s, int *ld);
+/* The LSTM's c before step s (c0 for s = 0), cut as rnn_cell_prev. */
+const float *rnn_cell_cprev(const rnn_cell_io *c, int s);
+/* After the backward pass of step s computed the gradients wrt the state
+** before it (dh, and dc for the lstm, or NULL): zeroes the lanes whose
+** state was cut there. */
+void rnn_cell_cut_grads(const rnn_cell_io *c, int s, float *dh, float *dc);
 /* z = x W_ih^T + b_ih (+ b_hh if add_b_hh) for all T*B rows at once. */
 void rnn_cell_input_proj(const rnn_cell_io *c, int G, int add_b_hh);
 /* After the step loop has filled g->dz and g->dzh: bias gradients,
@@ -187,6 +202,7 @@ typedef struct rnn_work {
                         ** (B, H) block at l * state_ld; NULL = zeros
                         ** (one direction only) */
   size_t state_ld;
+  const int *len; /* (B) lane lengths, 1..T, or NULL: all T (rnn_cell_io) */
   float *x;     /* (T, B, I) input windows */
   float *z;     /* per layer and direction: (T, B, G*H) */
   float *aux;   /* per layer and direction: (T, B, H), twice for lstm */
@@ -203,6 +219,7 @@ typedef struct rnn_work {
   float *dz, *dzh; /* (T, B, G*H) */
   float *dh, *dc;  /* (B, H) */
   float *zero;  /* (B, H) zeros: the initial state */
+  float *cut;   /* (2, B, H) rnn_cell_io.hcut and ccut */
   float *wt;    /* every weight matrix transposed, refreshed by each forward */
   int wt_fixed; /* 0: each forward refreshes wt; 1: the first does, and it
                 ** is kept (weights that never change); 2: the caller keeps

@@ -270,7 +270,7 @@ rnn_status rnn_options_parse(rnn_options *o, const char *text, size_t len,
 
 static const char *const token_names[] = {"char", "word"};
 
-void rnn_text_options_init(rnn_text_options *o) {
+void rnn_seq_options_init(rnn_seq_options *o) {
   memset(o, 0, sizeof *o);
   rnn_options_init(&o->base);
   /* Defaults for text (docs/sequence-models.md): a wider network, fewer
@@ -290,7 +290,7 @@ void rnn_text_options_init(rnn_text_options *o) {
 const char *rnn_tokens_name(int v) { return NAME(token_names, v); }
 
 static rnn_status read_text_member(void *arg, const rnn_json *m, rnn_err *e) {
-  rnn_text_options *o = arg;
+  rnn_seq_options *o = arg;
   const char *k = m->key;
   if (!strcmp(k, "tokens"))
     return get_enum(m, k, token_names, 2, "\"char\" or \"word\"", &o->tokens,
@@ -313,7 +313,7 @@ static rnn_status read_text_member(void *arg, const rnn_json *m, rnn_err *e) {
                   TEXT_ALLOWED_KEYS);
 }
 
-rnn_status rnn_text_options_parse(rnn_text_options *o, const char *text,
+rnn_status rnn_seq_options_parse(rnn_seq_options *o, const char *text,
                                   size_t len, rnn_err *e) {
   return parse_object(text, len, read_text_member, o, TEXT_ALLOWED_KEYS, e);
 }

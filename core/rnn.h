@@ -451,25 +451,25 @@ enum { RNN_TOKEN_EOS = 0, RNN_TOKEN_UNK = 1 };
 
 /* Options of rnn_train_text: the shared training options (the keys that
 ** apply to a language model) and its own. */
-typedef struct rnn_text_options {
+typedef struct rnn_seq_options {
   rnn_options base;
   int tokens;  /* RNN_TOK_* */
   int lower;   /* words: lower-case them */
   int vocab;   /* most frequent tokens kept, 0 = default (text.c rule 2) */
   int context; /* steps of truncated BPTT, 0 = default (64 chars, 32 words) */
-} rnn_text_options;
+} rnn_seq_options;
 
-void rnn_text_options_init(rnn_text_options *o);
+void rnn_seq_options_init(rnn_seq_options *o);
 const char *rnn_tokens_name(int v); /* "char", "word" */
 /* The options as a JSON object (the BLOB's TOPT, rnn_info's "options"),
 ** written whatever the C locale; snprintf's result. */
-int rnn_text_options_json(const rnn_text_options *t, char *buf, size_t n);
+int rnn_seq_options_json(const rnn_seq_options *t, char *buf, size_t n);
 /* v (finite) with the fewest digits, 15 to 17, that read back as v, and
 ** '.' as the decimal point in any locale: JSON's number syntax. */
 void rnn_format_double(double v, char *buf, size_t n);
 /* Parses a JSON object of options over the values already in o; keys of
 ** rnn_train that do not apply to a language model are errors. */
-rnn_status rnn_text_options_parse(rnn_text_options *o, const char *text,
+rnn_status rnn_seq_options_parse(rnn_seq_options *o, const char *text,
                                   size_t len, rnn_err *e);
 
 /* A vocabulary: token i's UTF-8 is text + off[i] (NUL-terminated, length
@@ -486,12 +486,12 @@ typedef struct rnn_vocab {
 int rnn_vocab_find(const rnn_vocab *v, const char *t, size_t len);
 
 /* A language model (kind RNN_KIND_TEXT). */
-typedef struct rnn_textmodel {
+typedef struct rnn_seqmodel {
   int format_version; /* of the BLOB it was decoded from; 0 if trained here */
   rnn_arch arch;      /* input = output = vocabulary, window = context */
   rnn_layout layout;
   float *params;
-  rnn_text_options opts; /* resolved: vocab and context set */
+  rnn_seq_options opts; /* resolved: vocab and context set */
   rnn_vocab vocab;
   int64_t rows, tokens;  /* training rows and tokens, <EOS> included */
   int64_t val_rows, val_tokens;
@@ -503,15 +503,15 @@ typedef struct rnn_textmodel {
   /* As rnn_model's: checked every 10 ms by long generation (NULL: never). */
   int (*cancel)(void *arg);
   void *cancel_arg;
-} rnn_textmodel;
+} rnn_seqmodel;
 
-void rnn_textmodel_free(rnn_textmodel *m);
+void rnn_seqmodel_free(rnn_seqmodel *m);
 
 /* Trains a language model on n rows of UTF-8 text (row i is text[i],
 ** len[i] bytes; each row one sequence ending with <EOS>). */
-rnn_status rnn_text_train(rnn_textmodel **out, const char *const *text,
+rnn_status rnn_text_train(rnn_seqmodel **out, const char *const *text,
                           const size_t *len, size_t n,
-                          const rnn_text_options *o, const rnn_train_ctl *ctl,
+                          const rnn_seq_options *o, const rnn_train_ctl *ctl,
                           rnn_err *e);
 
 /* Calls each(arg, token, bytes) for the tokens of text in order
@@ -525,22 +525,22 @@ int rnn_text_tokens(const char *text, size_t len, int mode, int lower,
 /* Appends to *out (rnn_malloc'd, grown; *n bytes) up to max_tokens tokens
 ** sampled after prefix (text.c rule 6): temperature 0 is greedy; the same
 ** seed gives the same text. */
-rnn_status rnn_text_generate(rnn_textmodel *m, const char *prefix, size_t plen,
+rnn_status rnn_text_generate(rnn_seqmodel *m, const char *prefix, size_t plen,
                              int max_tokens, double temperature,
                              uint64_t seed, char **out, size_t *n, rnn_err *e);
 
 /* The k most likely next tokens after prefix: ids in ids[0..*got-1],
 ** probabilities in p (<UNK> left out, rule 7). */
-rnn_status rnn_text_next(rnn_textmodel *m, const char *prefix, size_t plen,
+rnn_status rnn_text_next(rnn_seqmodel *m, const char *prefix, size_t plen,
                          int k, int *ids, double *p, int *got, rnn_err *e);
 
 /* Per-token perplexity of text (its tokens and <EOS>) from a fresh state. */
-rnn_status rnn_text_perplexity(rnn_textmodel *m, const char *text, size_t len,
+rnn_status rnn_text_perplexity(rnn_seqmodel *m, const char *text, size_t len,
                                double *out, rnn_err *e);
 
-rnn_status rnn_textmodel_encode(const rnn_textmodel *m, unsigned char **out,
+rnn_status rnn_seqmodel_encode(const rnn_seqmodel *m, unsigned char **out,
                                 size_t *len);
-rnn_status rnn_textmodel_decode(rnn_textmodel **out, const void *blob,
+rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
                                 size_t len, rnn_err *e);
 
 #endif /* RNN_H */

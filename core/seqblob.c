@@ -34,7 +34,7 @@
 #include "nn.h"
 
 /* The options as the JSON object TOPT holds (and rnn_info shows). */
-int rnn_text_options_json(const rnn_text_options *t, char *buf, size_t n) {
+int rnn_seq_options_json(const rnn_seq_options *t, char *buf, size_t n) {
   const rnn_options *o = &t->base;
   char dropout[32], lr[32], clip[32], val[32], secs[32];
   rnn_format_double(o->dropout, dropout, sizeof dropout);
@@ -57,7 +57,7 @@ int rnn_text_options_json(const rnn_text_options *t, char *buf, size_t n) {
       o->verbose ? "true" : "false");
 }
 
-static void write_text(writer *w, const rnn_textmodel *m, const char *opts) {
+static void write_text(writer *w, const rnn_seqmodel *m, const char *opts) {
   size_t at;
   put_bytes(w, RNN_MAGIC, 8);
   put_u32(w, 4);
@@ -97,13 +97,13 @@ static void write_text(writer *w, const rnn_textmodel *m, const char *opts) {
   chunk_end(w, at);
 }
 
-rnn_status rnn_textmodel_encode(const rnn_textmodel *m, unsigned char **out,
+rnn_status rnn_seqmodel_encode(const rnn_seqmodel *m, unsigned char **out,
                                 size_t *len) {
   /* The thread count is never stored, so it cannot change the BLOB. */
-  rnn_text_options o = m->opts;
+  rnn_seq_options o = m->opts;
   o.base.threads = 0;
   char opts[1024];
-  rnn_text_options_json(&o, opts, sizeof opts);
+  rnn_seq_options_json(&o, opts, sizeof opts);
   writer w = {NULL, 0};
   write_text(&w, m, opts);
   size_t total = w.n + 4;
@@ -184,7 +184,7 @@ static rnn_status read_vocab(rnn_vocab *v, reader *r, rnn_err *e) {
 
 #define MAX_EPOCHS 100000
 
-static rnn_status read_trai(rnn_textmodel *m, reader *r, rnn_err *e) {
+static rnn_status read_trai(rnn_seqmodel *m, reader *r, rnn_err *e) {
   m->rows = (int64_t)get_u64(r);
   m->tokens = (int64_t)get_u64(r);
   m->val_rows = (int64_t)get_u64(r);
@@ -213,7 +213,7 @@ static rnn_status read_trai(rnn_textmodel *m, reader *r, rnn_err *e) {
   return RNN_OK;
 }
 
-rnn_status rnn_textmodel_decode(rnn_textmodel **out, const void *blob,
+rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
                                 size_t len, rnn_err *e) {
   *out = NULL;
   size_t at[T_CHUNKS] = {0}, size[T_CHUNKS] = {0};
@@ -236,7 +236,7 @@ rnn_status rnn_textmodel_decode(rnn_textmodel **out, const void *blob,
   /* Rule 1. */
   for (int i = 0; i < T_CHUNKS; i++)
     if (!seen[i]) return corrupt(e, "missing chunk");
-  rnn_textmodel *m = rnn_calloc(1, sizeof *m);
+  rnn_seqmodel *m = rnn_calloc(1, sizeof *m);
   if (!m) return RNN_ENOMEM;
   m->format_version = (int)version;
   /* Rule 2. */
@@ -257,8 +257,8 @@ rnn_status rnn_textmodel_decode(rnn_textmodel **out, const void *blob,
     rc = corrupt(e, "architecture");
     goto fail;
   }
-  rnn_text_options_init(&m->opts);
-  if (rnn_text_options_parse(&m->opts, (const char *)b + at[T_TOPT],
+  rnn_seq_options_init(&m->opts);
+  if (rnn_seq_options_parse(&m->opts, (const char *)b + at[T_TOPT],
                              size[T_TOPT], NULL) != RNN_OK ||
       m->opts.base.cell != a->cell || m->opts.base.activation != a->activation ||
       m->opts.base.hidden != a->hidden || m->opts.base.layers != a->layers ||
@@ -300,6 +300,6 @@ rnn_status rnn_textmodel_decode(rnn_textmodel **out, const void *blob,
   *out = m;
   return RNN_OK;
 fail:
-  rnn_textmodel_free(m);
+  rnn_seqmodel_free(m);
   return rc;
 }

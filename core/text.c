@@ -334,7 +334,7 @@ static int by_count(const void *pa, const void *pb) {
 
 /* Rule 2 from the counts in m. */
 static rnn_status build_vocab(rnn_vocab *v, const count_map *m,
-                              const rnn_text_options *o) {
+                              const rnn_seq_options *o) {
   ranked *order = rnn_malloc((size_t)(m->n ? m->n : 1) * sizeof *order);
   if (!order) return RNN_ENOMEM;
   for (int i = 0; i < m->n; i++)
@@ -394,7 +394,7 @@ static int push_id(void *arg, const char *t, size_t n) {
 }
 
 /* The ids of text's tokens appended to l. */
-static rnn_status encode(id_list *l, const rnn_textmodel *m, const char *text,
+static rnn_status encode(id_list *l, const rnn_seqmodel *m, const char *text,
                          size_t len) {
   rnn_text_tokens(text, len, m->opts.tokens, m->opts.lower, push_id, l);
   return l->failed ? RNN_ENOMEM : RNN_OK;
@@ -499,7 +499,7 @@ static void text_chunk(void *arg, rnn_batcher *b, int k) {
 
 static void gen_free(struct rnn_textgen *g);
 
-void rnn_textmodel_free(rnn_textmodel *m) {
+void rnn_seqmodel_free(rnn_seqmodel *m) {
   if (!m) return;
   rnn_free(m->params);
   rnn_vocab_free(&m->vocab);
@@ -553,7 +553,7 @@ typedef struct text_data {
 } text_data;
 
 /* Rules 1-3: counts, the vocabulary and every row's ids. */
-static rnn_status prepare(rnn_textmodel *m, const char *const *text,
+static rnn_status prepare(rnn_seqmodel *m, const char *const *text,
                           const size_t *len, size_t n, text_data *d,
                           rnn_err *e) {
   count_map cm = {0};
@@ -614,15 +614,15 @@ static double unigram_loss(const text_data *d, int ntrain, int V) {
   return nval ? sum / (double)nval : NAN;
 }
 
-rnn_status rnn_text_train(rnn_textmodel **out, const char *const *text,
+rnn_status rnn_text_train(rnn_seqmodel **out, const char *const *text,
                           const size_t *len, size_t n,
-                          const rnn_text_options *opt, const rnn_train_ctl *ctl,
+                          const rnn_seq_options *opt, const rnn_train_ctl *ctl,
                           rnn_err *e) {
   *out = NULL;
   double t0 = rnn_now();
   if (n == 0) return rnn_fail(e, RNN_EINVAL, "no rows of text");
   if (n > 0x7FFFFFFF) return rnn_fail(e, RNN_ELIMIT, "more than 2^31 rows");
-  rnn_textmodel *m = rnn_calloc(1, sizeof *m);
+  rnn_seqmodel *m = rnn_calloc(1, sizeof *m);
   if (!m) return RNN_ENOMEM;
   m->opts = *opt;
   const rnn_options *o = &m->opts.base;
@@ -804,7 +804,7 @@ fail:
   rnn_free(order);
   rnn_free(lane_row);
   rnn_free(lane_pos);
-  rnn_textmodel_free(m);
+  rnn_seqmodel_free(m);
   return rc;
 }
 
@@ -828,7 +828,7 @@ static void gen_free(textgen *g) {
   rnn_free(g);
 }
 
-static rnn_status gen_init(rnn_textmodel *m) {
+static rnn_status gen_init(rnn_seqmodel *m) {
   if (m->gen) return RNN_OK;
   textgen *g = rnn_calloc(1, sizeof *g);
   if (!g) return RNN_ENOMEM;
@@ -853,14 +853,14 @@ static rnn_status gen_init(rnn_textmodel *m) {
   return RNN_OK;
 }
 
-static void gen_reset(rnn_textmodel *m) {
+static void gen_reset(rnn_seqmodel *m) {
   textgen *g = (textgen *)m->gen;
   size_t LH = (size_t)m->arch.layers * m->arch.hidden;
   memset(g->h, 0, 2 * LH * sizeof *g->h);
   g->next = rnn_now() + 0.01;
 }
 
-static int cancelled(rnn_textmodel *m) {
+static int cancelled(rnn_seqmodel *m) {
   textgen *g = (textgen *)m->gen;
   if (!m->cancel) return 0;
   double now = rnn_now();
@@ -872,7 +872,7 @@ static int cancelled(rnn_textmodel *m) {
 /* Reads tokens ids[0..n-1] in passes of up to `context` steps, carrying the
 ** state; with labels (n of them), returns the summed cross-entropy. The
 ** logits of the last step are left in the work's y at row (T - 1). */
-static double gen_read(rnn_textmodel *m, const int32_t *ids, size_t n,
+static double gen_read(rnn_seqmodel *m, const int32_t *ids, size_t n,
                        const int32_t *labels, int *last_T) {
   textgen *g = (textgen *)m->gen;
   const rnn_arch *a = &m->arch;
@@ -901,7 +901,7 @@ static double gen_read(rnn_textmodel *m, const int32_t *ids, size_t n,
 
 /* A fresh state and the inputs of a row: <EOS> then text's ids (in l,
 ** with room for one more). */
-static rnn_status begin_row(rnn_textmodel *m, const char *text, size_t len,
+static rnn_status begin_row(rnn_seqmodel *m, const char *text, size_t len,
                             id_list *l) {
   rnn_status rc = gen_init(m);
   if (rc) return rc;
@@ -919,7 +919,7 @@ static rnn_status begin_row(rnn_textmodel *m, const char *text, size_t len,
 
 /* <EOS> then the prefix's ids, read; the probabilities of the next token
 ** (at temperature t, > 0) in g->p. */
-static rnn_status read_prefix(rnn_textmodel *m, const char *prefix,
+static rnn_status read_prefix(rnn_seqmodel *m, const char *prefix,
                               size_t plen, float t, rnn_err *e) {
   id_list l;
   rnn_status rc = begin_row(m, prefix, plen, &l);
@@ -955,7 +955,7 @@ static int is_opening(const char *t, size_t n) {
                       (n == 3 && memcmp(t, "\xE2\x80\x9C", 3) == 0);
 }
 
-rnn_status rnn_text_generate(rnn_textmodel *m, const char *prefix, size_t plen,
+rnn_status rnn_text_generate(rnn_seqmodel *m, const char *prefix, size_t plen,
                              int max_tokens, double temperature,
                              uint64_t seed, char **out, size_t *n,
                              rnn_err *e) {
@@ -1027,7 +1027,7 @@ rnn_status rnn_text_generate(rnn_textmodel *m, const char *prefix, size_t plen,
   return RNN_OK;
 }
 
-rnn_status rnn_text_next(rnn_textmodel *m, const char *prefix, size_t plen,
+rnn_status rnn_text_next(rnn_seqmodel *m, const char *prefix, size_t plen,
                          int k, int *ids, double *p, int *got, rnn_err *e) {
   *got = 0;
   rnn_status rc = read_prefix(m, prefix, plen, 1.0f, e);
@@ -1050,7 +1050,7 @@ rnn_status rnn_text_next(rnn_textmodel *m, const char *prefix, size_t plen,
   return RNN_OK;
 }
 
-rnn_status rnn_text_perplexity(rnn_textmodel *m, const char *text, size_t len,
+rnn_status rnn_text_perplexity(rnn_seqmodel *m, const char *text, size_t len,
                                double *out, rnn_err *e) {
   id_list l;
   rnn_status rc = begin_row(m, text, len, &l);

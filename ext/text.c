@@ -37,7 +37,7 @@ typedef struct text_acc {
   sqlite3_uint64 n, cap;
   int failed;
   int has_options;
-  rnn_text_options opts;
+  rnn_seq_options opts;
 } text_acc;
 
 static const char *TRAIN = "rnn_train_text";
@@ -45,7 +45,7 @@ static const char *TRAIN = "rnn_train_text";
 /* Rule 1: options at the first row. */
 static int read_options(sqlite3_context *ctx, text_acc *acc,
                         sqlite3_value *v) {
-  rnn_text_options_init(&acc->opts);
+  rnn_seq_options_init(&acc->opts);
   acc->has_options = 1;
   if (!v) return 1;
   int type = sqlite3_value_type(v);
@@ -66,7 +66,7 @@ static int read_options(sqlite3_context *ctx, text_acc *acc,
     return 0;
   }
   rnn_err e;
-  rnn_status rc = rnn_text_options_parse(&acc->opts, t, (size_t)n, &e);
+  rnn_status rc = rnn_seq_options_parse(&acc->opts, t, (size_t)n, &e);
   if (rc) {
     rnn_ext_error(ctx, TRAIN, rc, &e);
     return 0;
@@ -154,7 +154,7 @@ static void text_final(sqlite3_context *ctx) {
   text_acc *acc = sqlite3_aggregate_context(ctx, 0);
   const char **rows = NULL;
   size_t *lens = NULL;
-  rnn_textmodel *m = NULL, *back = NULL;
+  rnn_seqmodel *m = NULL, *back = NULL;
   unsigned char *blob = NULL;
   size_t len = 0;
   if (!acc || acc->failed || acc->n == 0) {
@@ -184,11 +184,11 @@ static void text_final(sqlite3_context *ctx) {
     sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
     goto done;
   }
-  if (rc == RNN_OK) rc = rnn_textmodel_encode(m, &blob, &len);
+  if (rc == RNN_OK) rc = rnn_seqmodel_encode(m, &blob, &len);
   /* Rule 5. */
   if (rc == RNN_OK) {
     rnn_err de;
-    rc = rnn_textmodel_decode(&back, blob, len, &de);
+    rc = rnn_seqmodel_decode(&back, blob, len, &de);
     if (rc != RNN_OK && rc != RNN_ENOMEM)
       rc = rnn_fail(&e, RNN_EINVAL, "the trained model does not read back (%s)",
                     de.msg);
@@ -201,8 +201,8 @@ static void text_final(sqlite3_context *ctx) {
   blob = NULL;
 done:
   rnn_free(blob);
-  rnn_textmodel_free(m);
-  rnn_textmodel_free(back);
+  rnn_seqmodel_free(m);
+  rnn_seqmodel_free(back);
   sqlite3_free(rows);
   sqlite3_free(lens);
   if (acc) {
@@ -213,13 +213,13 @@ done:
 
 /* ------------------------------------------------------------- readers */
 
-static void textmodel_destroy(void *p) { rnn_textmodel_free(p); }
+static void textmodel_destroy(void *p) { rnn_seqmodel_free(p); }
 
 /* Rule 2: the language model of argument i, cached as the statement's
 ** auxdata; NULL with no error for a NULL argument. */
-static rnn_textmodel *text_model_arg(sqlite3_context *ctx, const char *fn,
+static rnn_seqmodel *text_model_arg(sqlite3_context *ctx, const char *fn,
                                      sqlite3_value **argv, int i) {
-  rnn_textmodel *m = sqlite3_get_auxdata(ctx, i);
+  rnn_seqmodel *m = sqlite3_get_auxdata(ctx, i);
   if (m) return m;
   int type = sqlite3_value_type(argv[i]);
   if (type == SQLITE_NULL) return NULL;
@@ -228,7 +228,7 @@ static rnn_textmodel *text_model_arg(sqlite3_context *ctx, const char *fn,
     return NULL;
   }
   rnn_err e;
-  rnn_status rc = rnn_textmodel_decode(&m, sqlite3_value_blob(argv[i]),
+  rnn_status rc = rnn_seqmodel_decode(&m, sqlite3_value_blob(argv[i]),
                                        (size_t)sqlite3_value_bytes(argv[i]), &e);
   if (rc) {
     rnn_ext_error(ctx, fn, rc, &e);
@@ -285,13 +285,13 @@ static int int_arg(sqlite3_context *ctx, const char *fn, const char *name,
 static int watch_cancel(void *arg) { return rnn_ext_interrupted(arg); }
 
 /* Runs with the model's cancel hook on this statement's connection. */
-static void watch(rnn_textmodel *m, rnn_ext_watch *w, sqlite3_context *ctx) {
+static void watch(rnn_seqmodel *m, rnn_ext_watch *w, sqlite3_context *ctx) {
   w->db = sqlite3_context_db_handle(ctx);
   m->cancel = watch_cancel;
   m->cancel_arg = w;
 }
 
-static void unwatch(rnn_textmodel *m) {
+static void unwatch(rnn_seqmodel *m) {
   m->cancel = NULL;
   m->cancel_arg = NULL;
 }
@@ -307,7 +307,7 @@ static void report(sqlite3_context *ctx, const char *fn, rnn_status rc,
 /* rnn_generate(model [, prefix [, max_tokens [, temperature [, seed]]]]) */
 static void generate_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   static const char *FN = "rnn_generate";
-  rnn_textmodel *m = text_model_arg(ctx, FN, argv, 0);
+  rnn_seqmodel *m = text_model_arg(ctx, FN, argv, 0);
   if (!m) return;
   const char *prefix = NULL;
   size_t plen = 0;
@@ -350,7 +350,7 @@ static void generate_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 /* rnn_next_tokens(model, prefix [, k]): {"token": probability, ...} */
 static void next_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   static const char *FN = "rnn_next_tokens";
-  rnn_textmodel *m = text_model_arg(ctx, FN, argv, 0);
+  rnn_seqmodel *m = text_model_arg(ctx, FN, argv, 0);
   if (!m) return;
   const char *prefix;
   size_t plen;
@@ -393,7 +393,7 @@ static void next_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 static void perplexity_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   static const char *FN = "rnn_perplexity";
   (void)argc;
-  rnn_textmodel *m = text_model_arg(ctx, FN, argv, 0);
+  rnn_seqmodel *m = text_model_arg(ctx, FN, argv, 0);
   if (!m) return;
   const char *t;
   size_t n;
@@ -437,16 +437,16 @@ int rnn_text_register(sqlite3 *db) {
 
 /* rnn_info(model) for a language model (ext/info.c hands it over). */
 void rnn_ext_text_info(sqlite3_context *ctx, sqlite3_value **argv) {
-  rnn_textmodel *m = NULL;
+  rnn_seqmodel *m = NULL;
   rnn_err e;
-  rnn_status rc = rnn_textmodel_decode(&m, sqlite3_value_blob(argv[0]),
+  rnn_status rc = rnn_seqmodel_decode(&m, sqlite3_value_blob(argv[0]),
                                        (size_t)sqlite3_value_bytes(argv[0]), &e);
   if (rc) {
     rnn_ext_error(ctx, "rnn_info", rc, &e);
     return;
   }
   char opts[1024];
-  rnn_text_options_json(&m->opts, opts, sizeof opts);
+  rnn_seq_options_json(&m->opts, opts, sizeof opts);
   const rnn_arch *a = &m->arch;
   sqlite3_str *s = sqlite3_str_new(NULL);
   sqlite3_str_appendf(
@@ -482,5 +482,5 @@ void rnn_ext_text_info(sqlite3_context *ctx, sqlite3_value **argv) {
   rnn_ext_append_double(s, exp(m->unigram_loss));
   sqlite3_str_appendall(s, "}}");
   rnn_ext_result_str(ctx, s);
-  rnn_textmodel_free(m);
+  rnn_seqmodel_free(m);
 }

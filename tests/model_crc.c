@@ -104,18 +104,18 @@ int main(int argc, char **argv) {
       {"text-word", "{\"tokens\":\"word\",\"lower\":true,\"cell\":\"gru\","
                     "\"hidden\":8,\"epochs\":4,\"context\":5}"}};
   for (int c = 0; c < 2; c++) {
-    rnn_text_options o;
-    rnn_text_options_init(&o);
-    rnn_textmodel *m = NULL;
+    rnn_seq_options o;
+    rnn_seq_options_init(&o);
+    rnn_seqmodel *m = NULL;
     rnn_err e;
     const char *json = text_configs[c][1];
     unsigned char *b = NULL;
     size_t n;
     char *gen = NULL;
     size_t glen = 0;
-    if (rnn_text_options_parse(&o, json, strlen(json), &e) != RNN_OK ||
+    if (rnn_seq_options_parse(&o, json, strlen(json), &e) != RNN_OK ||
         rnn_text_train(&m, rows, lens, 5, &o, NULL, &e) != RNN_OK ||
-        rnn_textmodel_encode(m, &b, &n) != RNN_OK ||
+        rnn_seqmodel_encode(m, &b, &n) != RNN_OK ||
         rnn_text_generate(m, "it was", 6, 30, 0.8, 3, &gen, &glen, &e) !=
             RNN_OK) {
       printf("%s: failed: %s\n", text_configs[c][0], e.msg);
@@ -125,7 +125,7 @@ int main(int argc, char **argv) {
            n, rnn_crc32(b, n - 4), rnn_crc32(gen, glen));
     rnn_free(gen);
     rnn_free(b);
-    rnn_textmodel_free(m);
+    rnn_seqmodel_free(m);
   }
   return 0;
 }

@@ -203,12 +203,15 @@ static void test_grad_check_detects_error(void) {
 ** ignored rows (rnn_xent_part). */
 typedef struct seq_case {
   int cell, layers, dirs, carry;
+  int lengths;  /* lanes of lengths 3, 1, 2 (padded), tokens as inputs */
+  int per_step; /* the head on every step; else on each lane's last one */
 } seq_case;
 
 static double seq_loss(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
                        const float *p, const int *label, int B, int total) {
   rnn_net_forward(w, a, lo, p, B, 1);
-  return rnn_xent_part(w->dy, w->y, label, w->T * B, a->output, total) / total;
+  int rows = w->per_step ? w->T * B : B;
+  return rnn_xent_part(w->dy, w->y, label, rows, a->output, total) / total;
 }
 
 static void seq_grad_check(seq_case sc, uint64_t seed) {
@@ -231,9 +234,13 @@ static void seq_grad_check(seq_case sc, uint64_t seed) {
   rnn_rng_seed(&r, seed);
   rnn_net_init(p, &a, &lo, &r);
   for (size_t i = 0; i < np; i++) p[i] *= 2.0f;
+  static const int lens[B] = {3, 1, 2};
   for (int i = 0; i < T * B; i++) {
     tok[i] = (int)rnn_rng_below(&r, V + 1) - 1;
     label[i] = (int)rnn_rng_below(&r, V + 1) - 1;
+    if (sc.lengths && i / B >= lens[i % B]) label[i] = -1; /* padding */
+    if (!sc.per_step && i >= B) label[i] = -1;             /* one a lane */
+    if (!sc.per_step && i < B) label[i] = (int)rnn_rng_below(&r, V);
     total += label[i] >= 0;
   }
   for (int i = 0; i < sc.layers * B * H; i++) {
@@ -241,8 +248,9 @@ static void seq_grad_check(seq_case sc, uint64_t seed) {
     c0[i] = 2.0f * rnn_rng_float(&r) - 1.0f;
   }
   w.T = T;
-  w.per_step = 1;
+  w.per_step = sc.per_step;
   w.tok = tok;
+  if (sc.lengths) w.len = lens;
   if (sc.carry) {
     w.h0 = h0;
     w.c0 = c0;
@@ -274,20 +282,69 @@ static void seq_grad_check(seq_case sc, uint64_t seed) {
 
 static void sequence_networks(void) {
   const int kinds[3] = {RNN_CELL_RNN, RNN_CELL_GRU, RNN_CELL_LSTM};
-  char name[96];
+  char name[160];
+  static const char *const what[4] = {
+      "carried state", "bidirectional", "bidirectional, lanes of 3 lengths, a head on every step",
+      "bidirectional, lanes of 3 lengths, a head on each lane's last step"};
   for (int c = 0; c < 3; c++)
     for (int layers = 1; layers <= 2; layers++)
-      for (int v = 0; v < 2; v++) {
-        seq_case sc = {kinds[c], layers, v ? 2 : 1, v ? 0 : 1};
+      for (int v = 0; v < 4; v++) {
+        seq_case sc = {kinds[c], layers, v ? 2 : 1, v ? 0 : 1, v >= 2, v != 3};
         check_failed_now = 0;
-        seq_grad_check(sc, 7 + (uint64_t)(c * 4 + layers * 2 + v));
+        seq_grad_check(sc, 7 + (uint64_t)(c * 8 + layers * 4 + v));
         snprintf(name, sizeof name,
                  "gradients of the sequence network: %s, %d layer%s, %s",
                  rnn_cell_name(kinds[c]), layers, layers > 1 ? "s" : "",
-                 v ? "bidirectional" : "carried state");
+                 what[v]);
         printf("%s %s\n", check_failed_now ? "not ok" : "ok", name);
         if (check_failed_now) check_tests_failed++;
       }
+}
+
+/* Padding changes nothing: each lane of a padded batch (lengths 3, 1, 2 of
+** 4 steps; bidirectional, 2 layers) gives the outputs it gives alone,
+** with the head on every step and on its last one. */
+static void test_padding_invariant(void) {
+  enum { V = 5, H = 4, B = 3, T = 4 };
+  static const int lens[B] = {3, 1, 2};
+  const int kinds[3] = {RNN_CELL_RNN, RNN_CELL_GRU, RNN_CELL_LSTM};
+  for (int c = 0; c < 3; c++)
+    for (int per_step = 0; per_step < 2; per_step++) {
+      rnn_arch a = {.cell = kinds[c], .input = V, .hidden = H, .layers = 2,
+                    .dirs = 2, .window = T, .output = V};
+      rnn_layout lo;
+      rnn_arch_layout(&a, &lo, NULL);
+      float *p = malloc(lo.n_params * sizeof *p);
+      rnn_rng r;
+      rnn_rng_seed(&r, 99 + (uint64_t)c);
+      rnn_net_init(p, &a, &lo, &r);
+      int tok[T * B], one[T];
+      for (int i = 0; i < T * B; i++) tok[i] = (int)rnn_rng_below(&r, V);
+      rnn_work w, w1;
+      int flags = RNN_WORK_TOKENS | (per_step ? RNN_WORK_STEPS : 0);
+      rnn_work_init_seq(&w, &a, B, 0, flags);
+      rnn_work_init_seq(&w1, &a, 1, 0, flags);
+      w.T = T, w.tok = tok, w.len = lens, w.per_step = per_step;
+      rnn_net_forward(&w, &a, &lo, p, B, 0);
+      double worst = 0;
+      for (int b = 0; b < B; b++) {
+        for (int t = 0; t < lens[b]; t++) one[t] = tok[t * B + b];
+        w1.T = lens[b], w1.tok = one, w1.per_step = per_step;
+        rnn_net_forward(&w1, &a, &lo, p, 1, 0);
+        for (int t = 0; t < (per_step ? lens[b] : 1); t++)
+          for (int o = 0; o < V; o++) {
+            float got = w.y[((size_t)(per_step ? t * B : 0) + b) * V + o];
+            float want = w1.y[(size_t)t * V + o];
+            worst = fmax(worst, fabs(got - want));
+          }
+      }
+      EXPECT(worst == 0, "%s, %s: padded lanes differ by %g",
+             rnn_cell_name(kinds[c]), per_step ? "every step" : "last step",
+             worst);
+      rnn_work_free(&w);
+      rnn_work_free(&w1);
+      free(p);
+    }
 }
 
 static void test_softmax(void) {
@@ -338,6 +395,7 @@ int main(void) {
   all_losses_dropout_clip();
   sequence_networks();
   RUN(test_grad_check_detects_error);
+  RUN(test_padding_invariant);
   RUN(test_softmax);
   RUN(test_activations);
   return check_exit();

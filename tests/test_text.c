@@ -59,30 +59,30 @@ static const char *corpus[] = {
 };
 enum { ROWS = 12 * 8 };
 
-static rnn_textmodel *train(const char *json, rnn_err *e) {
+static rnn_seqmodel *train(const char *json, rnn_err *e) {
   const char *rows[ROWS];
   size_t lens[ROWS];
   for (int i = 0; i < ROWS; i++) {
     rows[i] = corpus[i % 12];
     lens[i] = strlen(rows[i]);
   }
-  rnn_text_options o;
-  rnn_text_options_init(&o);
-  if (rnn_text_options_parse(&o, json, strlen(json), e) != RNN_OK) return NULL;
-  rnn_textmodel *m = NULL;
+  rnn_seq_options o;
+  rnn_seq_options_init(&o);
+  if (rnn_seq_options_parse(&o, json, strlen(json), e) != RNN_OK) return NULL;
+  rnn_seqmodel *m = NULL;
   if (rnn_text_train(&m, rows, lens, ROWS, &o, NULL, e) != RNN_OK) return NULL;
   return m;
 }
 
-static unsigned char *encode(const rnn_textmodel *m, size_t *n) {
+static unsigned char *encode(const rnn_seqmodel *m, size_t *n) {
   unsigned char *b = NULL;
-  if (rnn_textmodel_encode(m, &b, n) != RNN_OK) return NULL;
+  if (rnn_seqmodel_encode(m, &b, n) != RNN_OK) return NULL;
   return b;
 }
 
 static void test_learns_and_generates(void) {
   rnn_err e;
-  rnn_textmodel *m = train("{\"hidden\":32,\"epochs\":40,\"patience\":40,"
+  rnn_seqmodel *m = train("{\"hidden\":32,\"epochs\":40,\"patience\":40,"
                            "\"context\":8,\"batch\":8,\"lr\":0.01,"
                            "\"validation\":0.25}", &e);
   EXPECT(m != NULL, "training failed: %s", e.msg);
@@ -117,14 +117,14 @@ static void test_learns_and_generates(void) {
   EXPECT(got == 5 && ids[0] == RNN_TOKEN_EOS, "after a whole row, <EOS> "
          "should lead (got id %d, p %g)", got ? ids[0] : -1, got ? p[0] : 0);
   for (int i = 1; i < got; i++) EXPECT(p[i] <= p[i - 1], "not sorted");
-  rnn_textmodel_free(m);
+  rnn_seqmodel_free(m);
 }
 
 /* Perplexity read in passes of `context` steps (state carried) equals the
 ** product of the next-token probabilities of every prefix. */
 static void test_perplexity_consistent(void) {
   rnn_err e;
-  rnn_textmodel *m = train("{\"hidden\":16,\"epochs\":3,\"context\":4,"
+  rnn_seqmodel *m = train("{\"hidden\":16,\"epochs\":3,\"context\":4,"
                            "\"cell\":\"gru\",\"layers\":2}", &e);
   EXPECT(m != NULL, "training failed: %s", e.msg);
   if (!m) return;
@@ -146,7 +146,7 @@ static void test_perplexity_consistent(void) {
   double direct = exp(sum / (double)(n + 1));
   printf("  perplexity %.6f, from next-token probabilities %.6f\n", ppl, direct);
   EXPECT(fabs(ppl - direct) < 1e-4 * direct, "%g against %g", ppl, direct);
-  rnn_textmodel_free(m);
+  rnn_seqmodel_free(m);
 }
 
 static void test_deterministic(void) {
@@ -158,19 +158,19 @@ static void test_deterministic(void) {
   unsigned char *b[2];
   size_t n[2];
   for (int i = 0; i < 2; i++) {
-    rnn_textmodel *m = train(cfg[i], &e);
+    rnn_seqmodel *m = train(cfg[i], &e);
     EXPECT(m != NULL, "training failed: %s", e.msg);
     if (!m) return;
     b[i] = encode(m, &n[i]);
-    rnn_textmodel_free(m);
+    rnn_seqmodel_free(m);
   }
   EXPECT(n[0] == n[1] && memcmp(b[0], b[1], n[0]) == 0,
          "1 and 2 threads give different models");
   printf("  text model %zu bytes, checksum %08x\n", n[0],
          rnn_crc32(b[0], n[0] - 4));
   /* Round trip: the decoded model encodes to the same bytes. */
-  rnn_textmodel *d = NULL;
-  EXPECT(rnn_textmodel_decode(&d, b[0], n[0], &e) == RNN_OK, "%s", e.msg);
+  rnn_seqmodel *d = NULL;
+  EXPECT(rnn_seqmodel_decode(&d, b[0], n[0], &e) == RNN_OK, "%s", e.msg);
   size_t n2 = 0;
   unsigned char *b2 = d ? encode(d, &n2) : NULL;
   EXPECT(b2 && n2 == n[0] && memcmp(b2, b[0], n2) == 0, "round trip differs");
@@ -182,7 +182,7 @@ static void test_deterministic(void) {
   EXPECT(rnn_blob_kind(b[0], n[0], &kind, &e) == RNN_OK && kind == RNN_KIND_TEXT,
          "kind %d", kind);
   rnn_free(b2);
-  rnn_textmodel_free(d);
+  rnn_seqmodel_free(d);
   for (int i = 0; i < 2; i++) rnn_free(b[i]);
 }
 
@@ -191,12 +191,12 @@ static void test_deterministic(void) {
 ** build checks memory). */
 static void test_hostile_blobs(void) {
   rnn_err e;
-  rnn_textmodel *m = train("{\"hidden\":4,\"epochs\":1,\"vocab\":6}", &e);
+  rnn_seqmodel *m = train("{\"hidden\":4,\"epochs\":1,\"vocab\":6}", &e);
   EXPECT(m != NULL, "training failed: %s", e.msg);
   if (!m) return;
   size_t n;
   unsigned char *b = encode(m, &n);
-  rnn_textmodel_free(m);
+  rnn_seqmodel_free(m);
   unsigned char *c = malloc(n);
   int accepted = 0, rejected = 0;
   for (size_t i = 0; i < n; i++)
@@ -204,8 +204,8 @@ static void test_hostile_blobs(void) {
       memcpy(c, b, n);
       c[i] = v == 0 ? (unsigned char)(c[i] ^ 0xFF) : v == 1 ? 0 : (unsigned char)(c[i] + 1);
       rnn_blob_reseal(c, n);
-      rnn_textmodel *d = NULL;
-      if (rnn_textmodel_decode(&d, c, n, &e) == RNN_OK) {
+      rnn_seqmodel *d = NULL;
+      if (rnn_seqmodel_decode(&d, c, n, &e) == RNN_OK) {
         char *out;
         size_t k;
         if (rnn_text_generate(d, "ab", 2, 5, 1.0, 1, &out, &k, &e) == RNN_OK)
@@ -214,13 +214,13 @@ static void test_hostile_blobs(void) {
       } else {
         rejected++;
       }
-      rnn_textmodel_free(d);
+      rnn_seqmodel_free(d);
     }
   for (size_t len = 0; len < n; len++) {
-    rnn_textmodel *d = NULL;
-    EXPECT(rnn_textmodel_decode(&d, b, len, &e) != RNN_OK, "truncated to %zu read",
+    rnn_seqmodel *d = NULL;
+    EXPECT(rnn_seqmodel_decode(&d, b, len, &e) != RNN_OK, "truncated to %zu read",
            len);
-    rnn_textmodel_free(d);
+    rnn_seqmodel_free(d);
   }
   printf("  %d changed BLOBs rejected, %d read (parameters, losses)\n", rejected,
          accepted);
@@ -230,26 +230,26 @@ static void test_hostile_blobs(void) {
 }
 
 static void test_options(void) {
-  rnn_text_options o;
+  rnn_seq_options o;
   rnn_err e;
-  rnn_text_options_init(&o);
+  rnn_seq_options_init(&o);
   const char *bad[] = {"{\"window\":3}", "{\"bidirectional\":true}",
                        "{\"tokens\":\"byte\"}", "{\"context\":0}",
                        "{\"vocab\":100000}", "[]"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-    EXPECT(rnn_text_options_parse(&o, bad[i], strlen(bad[i]), &e) == RNN_EINVAL,
+    EXPECT(rnn_seq_options_parse(&o, bad[i], strlen(bad[i]), &e) == RNN_EINVAL,
            "%s accepted", bad[i]);
   const char *ok = "{\"tokens\":\"word\",\"lower\":true,\"vocab\":50,"
                    "\"context\":16,\"cell\":\"gru\",\"lr\":0.001}";
-  EXPECT(rnn_text_options_parse(&o, ok, strlen(ok), &e) == RNN_OK, "%s", e.msg);
+  EXPECT(rnn_seq_options_parse(&o, ok, strlen(ok), &e) == RNN_OK, "%s", e.msg);
   EXPECT(o.tokens == RNN_TOK_WORD && o.lower && o.vocab == 50 &&
              o.context == 16 && o.base.cell == RNN_CELL_GRU,
          "options not read");
   char json[1024], num[32];
-  rnn_text_options_json(&o, json, sizeof json);
-  rnn_text_options back;
-  rnn_text_options_init(&back);
-  EXPECT(rnn_text_options_parse(&back, json, strlen(json), &e) == RNN_OK &&
+  rnn_seq_options_json(&o, json, sizeof json);
+  rnn_seq_options back;
+  rnn_seq_options_init(&back);
+  EXPECT(rnn_seq_options_parse(&back, json, strlen(json), &e) == RNN_OK &&
              memcmp(&back, &o, sizeof o) == 0,
          "options do not read back: %s", json);
   rnn_format_double(0.003, num, sizeof num);

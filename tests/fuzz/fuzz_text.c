@@ -17,9 +17,9 @@
 #include "../../core/rnn.h"
 
 static void blob(const uint8_t *data, size_t size) {
-  rnn_textmodel *m = NULL;
+  rnn_seqmodel *m = NULL;
   rnn_err e;
-  if (rnn_textmodel_decode(&m, data, size, &e) != RNN_OK) return;
+  if (rnn_seqmodel_decode(&m, data, size, &e) != RNN_OK) return;
   const char *prefix = "the ";
   char *out = NULL;
   size_t n = 0;
@@ -35,17 +35,17 @@ static void blob(const uint8_t *data, size_t size) {
   if (rc != RNN_OK && rc != RNN_ERANGE) abort();
   unsigned char *b = NULL;
   size_t len = 0;
-  if (rnn_textmodel_encode(m, &b, &len) != RNN_OK) abort();
+  if (rnn_seqmodel_encode(m, &b, &len) != RNN_OK) abort();
   /* The same bytes, unless the input's TOPT spelled its JSON differently
   ** (keys in another order, other number forms): then the same model. */
-  rnn_textmodel *m2 = NULL;
-  if (rnn_textmodel_decode(&m2, b, len, &e) != RNN_OK) abort();
+  rnn_seqmodel *m2 = NULL;
+  if (rnn_seqmodel_decode(&m2, b, len, &e) != RNN_OK) abort();
   if (m2->layout.n_params != m->layout.n_params || m2->vocab.n != m->vocab.n ||
       memcmp(m2->params, m->params, m->layout.n_params * sizeof(float)) != 0)
     abort();
-  rnn_textmodel_free(m2);
+  rnn_seqmodel_free(m2);
   rnn_free(b);
-  rnn_textmodel_free(m);
+  rnn_seqmodel_free(m);
 }
 
 static int check_token(void *arg, const char *t, size_t n) {
@@ -72,22 +72,22 @@ static void train(const uint8_t *data, size_t size) {
       lens[n++] = i - from;
       from = i + 1;
     }
-  rnn_text_options o;
-  rnn_text_options_init(&o);
+  rnn_seq_options o;
+  rnn_seq_options_init(&o);
   o.base.hidden = 2;
   o.base.epochs = 1;
   o.base.threads = 1;
   o.tokens = size & 1 ? RNN_TOK_WORD : RNN_TOK_CHAR;
   o.context = 4;
-  rnn_textmodel *m = NULL;
+  rnn_seqmodel *m = NULL;
   rnn_err e;
   if (rnn_text_train(&m, rows, lens, n, &o, NULL, &e) != RNN_OK) return;
   unsigned char *b = NULL;
   size_t len = 0;
-  if (rnn_textmodel_encode(m, &b, &len) != RNN_OK) abort();
+  if (rnn_seqmodel_encode(m, &b, &len) != RNN_OK) abort();
   blob(b, len);
   rnn_free(b);
-  rnn_textmodel_free(m);
+  rnn_seqmodel_free(m);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
