@@ -490,9 +490,42 @@ rnn_status rnn_epoch_end(rnn_epoch_log *g, int ep, double train, double val,
 rnn_status rnn_epochs_outcome(int diverged, int best_epoch, int epochs_run,
                               double max_seconds, rnn_err *e);
 
+/* ------------------------------------------------------------- seqfit.c */
+
+/* What the sequence models' training loop needs of a task (seqfit.c). */
+typedef struct rnn_seq_task {
+  void *arg;
+  /* Starts a pass: over the training examples (train 1; rng may shuffle
+  ** them) or the validation examples in order (train 0, rng NULL). The
+  ** chunk function computes gradients only in a training pass. */
+  void (*begin)(void *arg, int train, struct rnn_rng *rng);
+  /* Fills the next minibatch into the batcher's chunks (each chunk's w.T
+  ** set); returns its number of targets, 0 when the pass is over. */
+  int (*fill)(void *arg, rnn_batcher *b);
+  /* The batcher's task (rnn_batcher.task). */
+  void (*chunk)(void *arg, rnn_batcher *b, int c);
+} rnn_seq_task;
+
+/* Trains m->params (allocated, m->arch and m->layout set; train_loss and
+** val_loss room for o->epochs) on the task with the batcher (already
+** split into its chunks); t0 is when the call began (max_seconds). */
+rnn_status rnn_seq_fit(rnn_seqmodel *m, rnn_batcher *bt,
+                       const rnn_seq_task *task, int has_val,
+                       const rnn_options *o, const rnn_train_ctl *ctl,
+                       double t0, rnn_err *e);
+
 /* ---------------------------------------------------------------- text.c */
 
 void rnn_vocab_free(rnn_vocab *v);
+/* Rules 1 and 2 of text.c on n rows (m->opts set): m->vocab, and every
+** row's ids, row i at (*ids)[(*start)[i] .. (*start)[i + 1]). */
+rnn_status rnn_text_prepare(rnn_seqmodel *m, const char *const *text,
+                            const size_t *len, size_t n, int32_t **ids,
+                            int64_t **start, rnn_err *e);
+/* The ids of text's tokens in m's vocabulary (unknown: <UNK>), in a new
+** array (rnn_free; NULL when there are none). */
+rnn_status rnn_text_ids(const rnn_seqmodel *m, const char *text, size_t len,
+                        int32_t **ids, size_t *n);
 /* rnn_arch_layout for a language model: input and output up to
 ** RNN_MAX_VOCAB (a forecaster's stay within 1024). */
 rnn_status rnn_text_layout(const rnn_arch *a, rnn_layout *lo, rnn_err *e);

@@ -267,37 +267,43 @@ rnn_status rnn_options_parse(rnn_options *o, const char *text, size_t len,
   "activation, batch, cell, clip, context, dropout, epochs, hidden, layers, " \
   "lower, lr, max_seconds, optimizer, patience, seed, threads, tokens, "     \
   "validation, verbose, vocab"
+#define LABEL_ALLOWED_KEYS                                                 \
+  "activation, batch, bidirectional, cell, clip, dropout, epochs, hidden, "  \
+  "layers, lower, lr, max_seconds, optimizer, patience, seed, threads, "     \
+  "tokens, validation, verbose, vocab"
 
 static const char *const token_names[] = {"char", "word"};
 
-void rnn_seq_options_init(rnn_seq_options *o) {
+void rnn_seq_options_init(rnn_seq_options *o, int kind) {
   memset(o, 0, sizeof *o);
   rnn_options_init(&o->base);
-  /* Defaults for text (docs/sequence-models.md): a wider network, fewer
-  ** and shorter-patience epochs than a series needs. */
-  o->base.hidden = 128;
-  o->base.epochs = 50;
+  o->kind = kind;
+  /* Defaults for sequences (docs/sequence-models.md): an epoch of text
+  ** holds few minibatches when the table is small, so more epochs and
+  ** patience stop them; taggers read both ways by default. */
+  o->base.hidden = kind == RNN_KIND_TEXT ? 128 : 64;
+  o->base.epochs = kind == RNN_KIND_TEXT ? 50 : 30;
   o->base.patience = 5;
-  o->base.batch = 16;
+  o->base.batch = kind == RNN_KIND_TEXT ? 16 : 32;
   o->base.lr = 0.005;
   o->base.validation = 0.1;
+  o->base.bidirectional = kind == RNN_KIND_TAGGER;
   o->tokens = RNN_TOK_CHAR;
-  o->lower = 0;
-  o->vocab = 0;
-  o->context = 0;
 }
 
 const char *rnn_tokens_name(int v) { return NAME(token_names, v); }
 
-static rnn_status read_text_member(void *arg, const rnn_json *m, rnn_err *e) {
+static rnn_status read_seq_member(void *arg, const rnn_json *m, rnn_err *e) {
   rnn_seq_options *o = arg;
   const char *k = m->key;
+  int text = o->kind == RNN_KIND_TEXT;
+  const char *allowed = text ? TEXT_ALLOWED_KEYS : LABEL_ALLOWED_KEYS;
   if (!strcmp(k, "tokens"))
     return get_enum(m, k, token_names, 2, "\"char\" or \"word\"", &o->tokens,
                     e);
   if (!strcmp(k, "lower")) return get_bool(m, k, &o->lower, e);
   if (!strcmp(k, "vocab")) return get_int(m, k, 1, RNN_MAX_VOCAB - 2, &o->vocab, e);
-  if (!strcmp(k, "context"))
+  if (text && !strcmp(k, "context"))
     return get_int(m, k, 1, RNN_MAX_CONTEXT, &o->context, e);
   static const char *const shared[] = {
       "activation", "batch", "cell", "clip", "dropout", "epochs", "hidden",
@@ -305,15 +311,20 @@ static rnn_status read_text_member(void *arg, const rnn_json *m, rnn_err *e) {
       "threads", "validation", "verbose"};
   for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++)
     if (!strcmp(k, shared[i])) return read_member(&o->base, m, e);
-  if (!strcmp(k, "bidirectional"))
+  if (!strcmp(k, "bidirectional")) {
+    if (!text) return read_member(&o->base, m, e);
     return rnn_fail(e, RNN_EINVAL,
                     "option \"bidirectional\" does not apply to a language "
                     "model, which reads left to right");
+  }
   return rnn_fail(e, RNN_EINVAL, "unknown option \"%s\"; allowed: %s", k,
-                  TEXT_ALLOWED_KEYS);
+                  allowed);
 }
 
 rnn_status rnn_seq_options_parse(rnn_seq_options *o, const char *text,
-                                  size_t len, rnn_err *e) {
-  return parse_object(text, len, read_text_member, o, TEXT_ALLOWED_KEYS, e);
+                                 size_t len, rnn_err *e) {
+  return parse_object(text, len, read_seq_member, o,
+                      o->kind == RNN_KIND_TEXT ? TEXT_ALLOWED_KEYS
+                                               : LABEL_ALLOWED_KEYS,
+                      e);
 }

@@ -453,13 +453,15 @@ enum { RNN_TOKEN_EOS = 0, RNN_TOKEN_UNK = 1 };
 ** apply to a language model) and its own. */
 typedef struct rnn_seq_options {
   rnn_options base;
+  int kind;    /* RNN_KIND_TEXT, _CLASSIFIER or _TAGGER: which keys apply */
   int tokens;  /* RNN_TOK_* */
   int lower;   /* words: lower-case them */
   int vocab;   /* most frequent tokens kept, 0 = default (text.c rule 2) */
   int context; /* steps of truncated BPTT, 0 = default (64 chars, 32 words) */
 } rnn_seq_options;
 
-void rnn_seq_options_init(rnn_seq_options *o);
+/* The defaults of a kind (docs/sequence-models.md). */
+void rnn_seq_options_init(rnn_seq_options *o, int kind);
 const char *rnn_tokens_name(int v); /* "char", "word" */
 /* The options as a JSON object (the BLOB's TOPT, rnn_info's "options"),
 ** written whatever the C locale; snprintf's result. */
@@ -485,14 +487,42 @@ typedef struct rnn_vocab {
 /* The id of the token bytes t[0..len-1], or -1. */
 int rnn_vocab_find(const rnn_vocab *v, const char *t, size_t len);
 
-/* A language model (kind RNN_KIND_TEXT). */
+/* A label of a classifier or tagger, with the SQL type it came with
+** (INTEGER, REAL, TEXT or BLOB; s holds the bytes of the last two). */
+enum { RNN_LABEL_INT = 1, RNN_LABEL_REAL = 2, RNN_LABEL_TEXT = 3,
+       RNN_LABEL_BLOB = 4 };
+typedef struct rnn_label {
+  int type;
+  int64_t i;
+  double r;
+  const char *s;
+  size_t len;
+} rnn_label;
+/* SQLite's order: numbers by value (an INTEGER and a REAL of the same
+** value are one label), then TEXT and BLOBs by their bytes. */
+int rnn_label_cmp(const rnn_label *a, const rnn_label *b);
+#define RNN_MAX_LABELS 10000
+
+/* A sequence model: a language model (kind RNN_KIND_TEXT), a classifier
+** or a tagger. */
 typedef struct rnn_seqmodel {
   int format_version; /* of the BLOB it was decoded from; 0 if trained here */
-  rnn_arch arch;      /* input = output = vocabulary, window = context */
+  int kind;           /* RNN_KIND_* */
+  rnn_arch arch;      /* text: input = output = vocabulary, window = context;
+                      ** classifier, tagger: output = labels, window = the
+                      ** longest training sequence */
   rnn_layout layout;
   float *params;
   rnn_seq_options opts; /* resolved: vocab and context set */
-  rnn_vocab vocab;
+  rnn_vocab vocab;    /* token inputs (text, and classifiers and taggers of
+                      ** text) */
+  int features;       /* numeric inputs: values per element (0: tokens) */
+  double *shift, *scale; /* numeric inputs: z = (x - shift) / scale */
+  int n_labels;       /* classifier, tagger: the classes, in rnn_label_cmp */
+  rnn_label *labels;  /* order; their bytes in label_bytes */
+  char *label_bytes;
+  double val_accuracy; /* classifier, tagger: of the kept parameters on the
+                       ** validation examples (elements), NaN without */
   int64_t rows, tokens;  /* training rows and tokens, <EOS> included */
   int64_t val_rows, val_tokens;
   int epochs_run, best_epoch;
@@ -500,6 +530,8 @@ typedef struct rnn_seqmodel {
   double unigram_loss; /* the training tokens' unigram model on the
                        ** validation rows (nats per token), NaN without */
   struct rnn_textgen *gen; /* generation scratch, never stored */
+  struct rnn_work *infer;  /* classifier, tagger: scratch, never stored */
+  int infer_T;             /* its capacity in elements */
   /* As rnn_model's: checked every 10 ms by long generation (NULL: never). */
   int (*cancel)(void *arg);
   void *cancel_arg;
@@ -537,6 +569,33 @@ rnn_status rnn_text_next(rnn_seqmodel *m, const char *prefix, size_t plen,
 /* Per-token perplexity of text (its tokens and <EOS>) from a fresh state. */
 rnn_status rnn_text_perplexity(rnn_seqmodel *m, const char *text, size_t len,
                                double *out, rnn_err *e);
+
+/* One training example of a classifier or tagger: text (tokens) or
+** `steps` rows of `features` numbers; classifier: label (type 0: the
+** example is skipped); tagger: one label per element (type 0: none). */
+typedef struct rnn_example {
+  const char *text;
+  size_t len;
+  const double *x;
+  int steps;
+  rnn_label label;
+  const rnn_label *tags;
+  int ntags;
+} rnn_example;
+
+/* Trains a classifier or tagger (o->kind) on n examples; features 0 means
+** text inputs. */
+rnn_status rnn_seq_train(rnn_seqmodel **out, const rnn_example *ex, size_t n,
+                         int features, const rnn_seq_options *o,
+                         const rnn_train_ctl *ctl, rnn_err *e);
+/* The class probabilities (m->n_labels) of one sequence (text, or steps
+** rows of m->features numbers). */
+rnn_status rnn_seq_classify(rnn_seqmodel *m, const char *text, size_t len,
+                            const double *x, int steps, double *p, rnn_err *e);
+/* The label id of every element of one sequence: *ids (rnn_free) of *n. */
+rnn_status rnn_seq_tag(rnn_seqmodel *m, const char *text, size_t len,
+                       const double *x, int steps, int **ids, int *n,
+                       rnn_err *e);
 
 rnn_status rnn_seqmodel_encode(const rnn_seqmodel *m, unsigned char **out,
                                 size_t *len);

@@ -1,29 +1,41 @@
 /*
-** The sequence models' BLOB (format 4): a language model's writer and
-** validating reader. The container is blob.c's (magic, version, length,
-** chunks, CRC-32; core/blobio.h); docs/blob-format.md lists the chunks.
+** The sequence models' BLOB (format 4): language models, classifiers and
+** taggers, written and read with validation. The container is blob.c's
+** (magic, version, length, chunks, CRC-32; core/blobio.h);
+** docs/blob-format.md lists the chunks.
 **
-**   KIND  u32 kind (RNN_KIND_TEXT)
+**   KIND  u32 kind (RNN_KIND_TEXT, _CLASSIFIER, _TAGGER)
 **   ARCH  as a forecaster's: cell, activation, input, hidden, layers, dirs,
 **         window, output (u32 each), u64 parameter count
 **   TOPT  the options as a JSON object (UTF-8 text), keys by name: a new
 **         option is a new key, not a new layout; threads is written as 0
-**   VOCB  u32 n, then n tokens: u32 length, bytes (UTF-8)
+**   VOCB  token inputs: u32 n, then n tokens: u32 length, bytes (UTF-8)
+**   XNRM  numeric inputs (classifier, tagger): u32 k, then k pairs of f64
+**         shift and scale
+**   LABL  classifier, tagger: u32 n, then n labels: u32 type (1 INTEGER:
+**         i64; 2 REAL: f64; 3 TEXT, 4 BLOB: u32 length, bytes)
+**   ACCU  classifier, tagger: f64 validation accuracy (NaN: none)
 **   TRAI  u64 rows, tokens, validation rows, validation tokens; u32
-**         epochs run, best epoch; f64 unigram loss; per epoch f64 training
-**         and validation loss
+**         epochs run, best epoch; f64 baseline loss (unigram, or the class
+**         priors); per epoch f64 training and validation loss
 **   PARM  the parameters (f32)
 **
 ** Decoding rules (as blob.c's):
-**   1. Every chunk is required, once; each one's payload is read exactly.
-**   2. The architecture passes rnn_arch_layout, has one direction, input =
-**      output = the vocabulary size, window = the context option, and
-**      matches the options' cell, activation, hidden and layers; the
-**      options parse as rnn_train_text's.
-**   3. The vocabulary: 3 to RNN_MAX_VOCAB tokens, each 1 to 255 bytes of
+**   1. The chunks of the kind and of its inputs (VOCB or XNRM), each once;
+**      each one's payload is read exactly.
+**   2. The architecture passes rnn_text_layout; a language model has one
+**      direction, input = output = the vocabulary size and window = the
+**      context option; a classifier's or tagger's output is its label
+**      count and its directions agree with the bidirectional option; all
+**      match the options' cell, activation, hidden and layers, and the
+**      options parse as the kind's.
+**   3. A vocabulary: 3 to RNN_MAX_VOCAB tokens, each 1 to 255 bytes of
 **      valid UTF-8 with no NUL, none repeated, <EOS> and <UNK> first.
+**      Feature statistics finite with positive scales. Labels known,
+**      finite, strictly ascending (rnn_label_cmp).
 **   4. Parameters and losses finite (losses may be NaN where there was no
-**      validation), counts within range, best epoch within the epochs run.
+**      validation), counts within range, best epoch within the epochs run,
+**      an accuracy in [0, 1] or NaN.
 */
 #include <math.h>
 #include <stdio.h>
@@ -36,22 +48,31 @@
 /* The options as the JSON object TOPT holds (and rnn_info shows). */
 int rnn_seq_options_json(const rnn_seq_options *t, char *buf, size_t n) {
   const rnn_options *o = &t->base;
-  char dropout[32], lr[32], clip[32], val[32], secs[32];
+  char dropout[32], lr[32], clip[32], val[32], secs[32], own[64];
   rnn_format_double(o->dropout, dropout, sizeof dropout);
   rnn_format_double(o->lr, lr, sizeof lr);
   rnn_format_double(o->clip, clip, sizeof clip);
   rnn_format_double(o->validation, val, sizeof val);
   rnn_format_double(o->max_seconds, secs, sizeof secs);
+  /* The keys of the kind (core/options.c): context for a language model,
+  ** bidirectional for the others; vocab when the inputs are tokens. */
+  char vocab[32] = "";
+  if (t->vocab) snprintf(vocab, sizeof vocab, "\"vocab\":%d,", t->vocab);
+  if (t->kind == RNN_KIND_TEXT)
+    snprintf(own, sizeof own, "\"context\":%d", t->context);
+  else
+    snprintf(own, sizeof own, "\"bidirectional\":%s",
+             o->bidirectional ? "true" : "false");
   return snprintf(
       buf, n,
-      "{\"tokens\":\"%s\",\"lower\":%s,\"vocab\":%d,\"context\":%d,"
+      "{\"tokens\":\"%s\",\"lower\":%s,%s%s,"
       "\"cell\":\"%s\",\"activation\":\"%s\",\"hidden\":%d,\"layers\":%d,"
       "\"dropout\":%s,\"epochs\":%d,\"batch\":%d,\"optimizer\":\"%s\","
       "\"lr\":%s,\"clip\":%s,\"validation\":%s,\"patience\":%d,"
       "\"seed\":%llu,\"threads\":%d,\"max_seconds\":%s,\"verbose\":%s}",
-      rnn_tokens_name(t->tokens), t->lower ? "true" : "false", t->vocab,
-      t->context, rnn_cell_name(o->cell), rnn_activation_name(o->activation),
-      o->hidden, o->layers, dropout, o->epochs, o->batch,
+      rnn_tokens_name(t->tokens), t->lower ? "true" : "false", vocab, own,
+      rnn_cell_name(o->cell), rnn_activation_name(o->activation), o->hidden,
+      o->layers, dropout, o->epochs, o->batch,
       rnn_optimizer_name(o->optimizer), lr, clip, val, o->patience,
       (unsigned long long)o->seed, o->threads, secs,
       o->verbose ? "true" : "false");
@@ -63,7 +84,7 @@ static void write_text(writer *w, const rnn_seqmodel *m, const char *opts) {
   put_u32(w, 4);
   put_u32(w, 0); /* total length, patched by the caller */
   at = chunk_begin(w, "KIND");
-  put_u32(w, RNN_KIND_TEXT);
+  put_u32(w, (uint32_t)m->kind);
   chunk_end(w, at);
   at = chunk_begin(w, "ARCH");
   put_arch(w, &m->arch, m->layout.n_params);
@@ -71,14 +92,44 @@ static void write_text(writer *w, const rnn_seqmodel *m, const char *opts) {
   at = chunk_begin(w, "TOPT");
   put_bytes(w, opts, strlen(opts));
   chunk_end(w, at);
-  at = chunk_begin(w, "VOCB");
-  put_u32(w, (uint32_t)m->vocab.n);
-  for (int i = 0; i < m->vocab.n; i++) {
-    uint32_t len = m->vocab.off[i + 1] - m->vocab.off[i] - 1;
-    put_u32(w, len);
-    put_bytes(w, m->vocab.text + m->vocab.off[i], len);
+  if (m->features == 0) {
+    at = chunk_begin(w, "VOCB");
+    put_u32(w, (uint32_t)m->vocab.n);
+    for (int i = 0; i < m->vocab.n; i++) {
+      uint32_t len = m->vocab.off[i + 1] - m->vocab.off[i] - 1;
+      put_u32(w, len);
+      put_bytes(w, m->vocab.text + m->vocab.off[i], len);
+    }
+    chunk_end(w, at);
+  } else {
+    at = chunk_begin(w, "XNRM");
+    put_u32(w, (uint32_t)m->features);
+    for (int i = 0; i < m->features; i++) {
+      put_f64(w, m->shift[i]);
+      put_f64(w, m->scale[i]);
+    }
+    chunk_end(w, at);
   }
-  chunk_end(w, at);
+  if (m->kind != RNN_KIND_TEXT) {
+    at = chunk_begin(w, "LABL");
+    put_u32(w, (uint32_t)m->n_labels);
+    for (int i = 0; i < m->n_labels; i++) {
+      const rnn_label *l = &m->labels[i];
+      put_u32(w, (uint32_t)l->type);
+      if (l->type == RNN_LABEL_INT) {
+        put_u64(w, (uint64_t)l->i);
+      } else if (l->type == RNN_LABEL_REAL) {
+        put_f64(w, l->r);
+      } else {
+        put_u32(w, (uint32_t)l->len);
+        put_bytes(w, l->s, l->len);
+      }
+    }
+    chunk_end(w, at);
+    at = chunk_begin(w, "ACCU");
+    put_f64(w, m->val_accuracy);
+    chunk_end(w, at);
+  }
   at = chunk_begin(w, "TRAI");
   put_u64(w, (uint64_t)m->rows);
   put_u64(w, (uint64_t)m->tokens);
@@ -122,9 +173,10 @@ rnn_status rnn_seqmodel_encode(const rnn_seqmodel *m, unsigned char **out,
 
 /* ------------------------------------------------------------ reading */
 
-enum { T_KIND, T_ARCH, T_TOPT, T_VOCB, T_TRAI, T_PARM, T_CHUNKS };
-static const char *const text_tags[T_CHUNKS] = {"KIND", "ARCH", "TOPT",
-                                                "VOCB", "TRAI", "PARM"};
+enum { T_KIND, T_ARCH, T_TOPT, T_VOCB, T_TRAI, T_PARM, T_XNRM, T_LABL, T_ACCU,
+       T_CHUNKS };
+static const char *const text_tags[T_CHUNKS] = {
+    "KIND", "ARCH", "TOPT", "VOCB", "TRAI", "PARM", "XNRM", "LABL", "ACCU"};
 
 static rnn_status corrupt(rnn_err *e, const char *what) {
   return rnn_fail(e, RNN_ECORRUPT, "corrupt rnn model (%s)", what);
@@ -183,6 +235,61 @@ static rnn_status read_vocab(rnn_vocab *v, reader *r, rnn_err *e) {
 }
 
 #define MAX_EPOCHS 100000
+#define MAX_LABEL_BYTES (1 << 20)
+
+static rnn_status read_labels(rnn_seqmodel *m, reader *r, rnn_err *e) {
+  uint32_t n = get_u32(r);
+  if (r->bad || n < 1 || n > RNN_MAX_LABELS || (size_t)n * 8 > r->n - r->pos)
+    return corrupt(e, "labels");
+  m->n_labels = (int)n;
+  m->labels = rnn_calloc(n, sizeof *m->labels);
+  m->label_bytes = rnn_malloc(r->n - r->pos + 1);
+  if (!m->labels || !m->label_bytes) return RNN_ENOMEM;
+  size_t at = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    rnn_label *l = &m->labels[i];
+    int ok = 1;
+    l->type = get_int(r, RNN_LABEL_INT, RNN_LABEL_BLOB, &ok);
+    if (l->type == RNN_LABEL_INT) {
+      l->i = (int64_t)get_u64(r);
+      l->r = (double)l->i;
+    } else if (l->type == RNN_LABEL_REAL) {
+      l->r = get_f64(r);
+      if (!isfinite(l->r)) ok = 0;
+    } else {
+      uint32_t len = get_u32(r);
+      if (r->bad || len > MAX_LABEL_BYTES || !has(r, len)) ok = 0;
+      if (ok) {
+        memcpy(m->label_bytes + at, r->p + r->pos, len);
+        l->s = m->label_bytes + at;
+        l->len = len;
+        r->pos += len;
+        at += len;
+      }
+    }
+    /* Strictly ascending: known, sorted, none repeated. */
+    if (!ok || r->bad || (i > 0 && rnn_label_cmp(&m->labels[i - 1], l) >= 0))
+      return corrupt(e, "labels");
+  }
+  return r->pos == r->n ? RNN_OK : corrupt(e, "labels");
+}
+
+static rnn_status read_xnrm(rnn_seqmodel *m, reader *r, rnn_err *e) {
+  int ok = 1;
+  m->features = get_int(r, 1, 1024, &ok);
+  if (!ok || r->bad || r->n - r->pos != (size_t)m->features * 16)
+    return corrupt(e, "feature statistics");
+  m->shift = rnn_malloc((size_t)m->features * sizeof *m->shift);
+  m->scale = rnn_malloc((size_t)m->features * sizeof *m->scale);
+  if (!m->shift || !m->scale) return RNN_ENOMEM;
+  for (int i = 0; i < m->features; i++) {
+    m->shift[i] = get_f64(r);
+    m->scale[i] = get_f64(r);
+    if (!isfinite(m->shift[i]) || !isfinite(m->scale[i]) || !(m->scale[i] > 0))
+      return corrupt(e, "feature statistics");
+  }
+  return RNN_OK;
+}
 
 static rnn_status read_trai(rnn_seqmodel *m, reader *r, rnn_err *e) {
   m->rows = (int64_t)get_u64(r);
@@ -232,37 +339,47 @@ rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
   } else if (version >= 4) {
     return corrupt(e, "missing chunk");
   }
-  if (kind != RNN_KIND_TEXT) return rnn_wrong_kind(e, kind, RNN_KIND_TEXT);
-  /* Rule 1. */
-  for (int i = 0; i < T_CHUNKS; i++)
-    if (!seen[i]) return corrupt(e, "missing chunk");
+  if (kind == RNN_KIND_FORECAST)
+    return rnn_wrong_kind(e, kind, RNN_KIND_TEXT);
+  /* Rule 1: the chunks of the kind, and of its inputs. */
+  int text = kind == RNN_KIND_TEXT, numbers = seen[T_XNRM] > 0;
+  for (int i = 0; i < T_CHUNKS; i++) {
+    int needed = i == T_VOCB   ? !numbers
+                 : i == T_XNRM ? (text ? 0 : numbers)
+                 : i == T_LABL || i == T_ACCU ? !text
+                                              : 1;
+    if (seen[i] != needed) return corrupt(e, "chunks of the kind");
+  }
   rnn_seqmodel *m = rnn_calloc(1, sizeof *m);
   if (!m) return RNN_ENOMEM;
   m->format_version = (int)version;
+  m->kind = kind;
   /* Rule 2. */
   reader r = {b + at[T_ARCH], size[T_ARCH], 0, 0};
   rnn_arch *a = &m->arch;
   int ok = 1;
   a->cell = get_int(&r, 0, RNN_CELL_LSTM, &ok);
   a->activation = get_int(&r, 0, RNN_ACT_SIGMOID, &ok);
-  a->input = get_int(&r, 3, RNN_MAX_VOCAB, &ok);
+  a->input = get_int(&r, 1, RNN_MAX_VOCAB, &ok);
   a->hidden = get_int(&r, 1, RNN_MAX_HIDDEN, &ok);
   a->layers = get_int(&r, 1, RNN_MAX_LAYERS, &ok);
-  a->dirs = get_int(&r, 1, 1, &ok);
+  a->dirs = get_int(&r, 1, text ? 1 : 2, &ok);
   a->window = get_int(&r, 1, RNN_MAX_CONTEXT, &ok);
-  a->output = get_int(&r, 3, RNN_MAX_VOCAB, &ok);
+  a->output = get_int(&r, 1, RNN_MAX_VOCAB, &ok);
   uint64_t np = get_u64(&r);
-  if (!ok || r.bad || r.pos != r.n || a->input != a->output ||
+  if (!ok || r.bad || r.pos != r.n || (text && a->input != a->output) ||
       rnn_text_layout(a, &m->layout, NULL) != RNN_OK) {
     rc = corrupt(e, "architecture");
     goto fail;
   }
-  rnn_seq_options_init(&m->opts);
+  rnn_seq_options_init(&m->opts, kind);
   if (rnn_seq_options_parse(&m->opts, (const char *)b + at[T_TOPT],
                              size[T_TOPT], NULL) != RNN_OK ||
       m->opts.base.cell != a->cell || m->opts.base.activation != a->activation ||
       m->opts.base.hidden != a->hidden || m->opts.base.layers != a->layers ||
-      m->opts.context != a->window || m->opts.vocab != a->input - 2) {
+      (text && m->opts.context != a->window) ||
+      (!text && m->opts.base.bidirectional + 1 != a->dirs) ||
+      (!numbers && m->opts.vocab != a->input - 2)) {
     rc = corrupt(e, "options");
     goto fail;
   }
@@ -271,11 +388,33 @@ rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
     goto fail;
   }
   /* Rule 3. */
-  r = (reader){b + at[T_VOCB], size[T_VOCB], 0, 0};
-  if ((rc = read_vocab(&m->vocab, &r, e))) goto fail;
-  if (m->vocab.n != a->input) {
-    rc = corrupt(e, "vocabulary size");
-    goto fail;
+  if (numbers) {
+    r = (reader){b + at[T_XNRM], size[T_XNRM], 0, 0};
+    if ((rc = read_xnrm(m, &r, e))) goto fail;
+    if (m->features != a->input) {
+      rc = corrupt(e, "feature count");
+      goto fail;
+    }
+  } else {
+    r = (reader){b + at[T_VOCB], size[T_VOCB], 0, 0};
+    if ((rc = read_vocab(&m->vocab, &r, e))) goto fail;
+    if (m->vocab.n != a->input) {
+      rc = corrupt(e, "vocabulary size");
+      goto fail;
+    }
+  }
+  m->val_accuracy = NAN;
+  if (!text) {
+    r = (reader){b + at[T_LABL], size[T_LABL], 0, 0};
+    if ((rc = read_labels(m, &r, e))) goto fail;
+    r = (reader){b + at[T_ACCU], size[T_ACCU], 0, 0};
+    m->val_accuracy = get_f64(&r);
+    if (m->n_labels != a->output || r.bad || r.pos != r.n ||
+        !(isnan(m->val_accuracy) ||
+          (m->val_accuracy >= 0 && m->val_accuracy <= 1))) {
+      rc = corrupt(e, "labels");
+      goto fail;
+    }
   }
   /* Rule 4. */
   r = (reader){b + at[T_TRAI], size[T_TRAI], 0, 0};

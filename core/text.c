@@ -461,7 +461,33 @@ typedef struct text_run {
   float *h, *c;       /* lanes' states (layers, B, H) */
   int train;
   int targets;
+  lanes ln;
+  int *order;         /* the rows: training rows first, then validation */
+  int n, ntrain;
 } text_run;
+
+/* Rule 4 (core/seqfit.c's task): the training rows shuffled, or the
+** validation rows in order. */
+static void text_begin(void *arg, int train, rnn_rng *rng) {
+  text_run *r = arg;
+  r->train = train;
+  if (train) {
+    for (int i = 0; i < r->n; i++) r->order[i] = i;
+    rnn_rng_shuffle(rng, r->order, r->ntrain);
+  }
+  r->ln.order = r->order + (train ? 0 : r->ntrain);
+  r->ln.nrows = train ? r->ntrain : r->n - r->ntrain;
+  r->ln.next = 0;
+  for (int i = 0; i < r->B; i++) r->ln.row[i] = -1;
+}
+
+static int text_fill(void *arg, rnn_batcher *b) {
+  text_run *r = arg;
+  r->targets = fill_batch(&r->ln, b, r->T, r->L, r->H, r->tok, r->lab, r->h,
+                          r->c);
+  for (int c = 0; c < b->nc; c++) b->chunk[c].w.T = r->T;
+  return r->targets;
+}
 
 /* The batcher's task (core/parallel.c rule 2) for chunk k: forward over
 ** its lanes from their carried states, the cross-entropy, the backward
@@ -503,47 +529,18 @@ void rnn_seqmodel_free(rnn_seqmodel *m) {
   if (!m) return;
   rnn_free(m->params);
   rnn_vocab_free(&m->vocab);
+  rnn_free(m->shift);
+  rnn_free(m->scale);
+  rnn_free(m->labels);
+  rnn_free(m->label_bytes);
+  if (m->infer) {
+    rnn_work_free(m->infer);
+    rnn_free(m->infer);
+  }
   rnn_free(m->train_loss);
   rnn_free(m->val_loss);
   gen_free(m->gen);
   rnn_free(m);
-}
-
-/* Rule 6 of core/train.c: the caller's progress callback, asked from
-** inside a minibatch. */
-typedef struct text_poll {
-  const rnn_train_ctl *ctl;
-  rnn_progress p;
-} text_poll;
-
-static int poll_caller(void *arg) {
-  text_poll *t = arg;
-  return t->ctl->progress(t->ctl->arg, &t->p);
-}
-
-/* The mean loss over the rows in order[0..nrows-1] (no dropout, no
-** gradient); NaN when interrupted. */
-static double evaluate(rnn_batcher *bt, text_run *run, lanes *ln,
-                       const float *params) {
-  double sum = 0.0;
-  int64_t targets = 0;
-  ln->next = 0;
-  for (int i = 0; i < ln->B; i++) ln->row[i] = -1;
-  run->train = 0;
-  bt->no_grad = 1;
-  for (;;) {
-    int got = fill_batch(ln, bt, run->T, run->L, run->H, run->tok, run->lab,
-                         run->h, run->c);
-    if (!got) break;
-    run->targets = got;
-    bt->loss_count = got;
-    sum += rnn_batcher_run(bt, params, NULL) * got;
-    targets += got;
-    if (atomic_load(&bt->stop.flag)) return NAN;
-  }
-  bt->no_grad = 0;
-  run->train = 1;
-  return targets ? sum / (double)targets : NAN;
 }
 
 typedef struct text_data {
@@ -553,6 +550,29 @@ typedef struct text_data {
 } text_data;
 
 /* Rules 1-3: counts, the vocabulary and every row's ids. */
+static rnn_status prepare(rnn_seqmodel *m, const char *const *text,
+                          const size_t *len, size_t n, text_data *d,
+                          rnn_err *e);
+
+rnn_status rnn_text_prepare(rnn_seqmodel *m, const char *const *text,
+                            const size_t *len, size_t n, int32_t **ids,
+                            int64_t **start, rnn_err *e) {
+  text_data d = {0};
+  rnn_status rc = prepare(m, text, len, n, &d, e);
+  *ids = d.ids;
+  *start = d.start;
+  return rc;
+}
+
+rnn_status rnn_text_ids(const rnn_seqmodel *m, const char *text, size_t len,
+                        int32_t **ids, size_t *n) {
+  id_list l = {.v = &m->vocab};
+  rnn_status rc = encode(&l, m, text, len);
+  *ids = l.ids;
+  *n = l.n;
+  return rc;
+}
+
 static rnn_status prepare(rnn_seqmodel *m, const char *const *text,
                           const size_t *len, size_t n, text_data *d,
                           rnn_err *e) {
@@ -624,14 +644,15 @@ rnn_status rnn_text_train(rnn_seqmodel **out, const char *const *text,
   if (n > 0x7FFFFFFF) return rnn_fail(e, RNN_ELIMIT, "more than 2^31 rows");
   rnn_seqmodel *m = rnn_calloc(1, sizeof *m);
   if (!m) return RNN_ENOMEM;
+  m->kind = RNN_KIND_TEXT;
+  m->val_accuracy = NAN;
   m->opts = *opt;
   const rnn_options *o = &m->opts.base;
   if (!m->opts.context) m->opts.context = m->opts.tokens == RNN_TOK_WORD ? 32 : 64;
   m->unigram_loss = NAN;
   text_data d = {0};
   rnn_batcher bt = {0};
-  rnn_optim opt_state = {0};
-  float *grad = NULL, *best = NULL, *states = NULL;
+  float *states = NULL;
   int32_t *io = NULL, *order = NULL, *lane_row = NULL;
   int64_t *lane_pos = NULL;
   rnn_status rc = prepare(m, text, len, n, &d, e);
@@ -672,8 +693,6 @@ rnn_status rnn_text_train(rnn_seqmodel **out, const char *const *text,
     goto fail;
   rnn_batcher_split(&bt, lanes_n);
   m->params = rnn_malloc(np * sizeof *m->params);
-  grad = rnn_malloc(np * sizeof *grad);
-  best = rnn_malloc(np * sizeof *best);
   states = rnn_calloc((size_t)2 * L * lanes_n * H, sizeof *states);
   io = rnn_malloc((size_t)2 * nc * T * cap * sizeof *io);
   order = rnn_malloc((size_t)n * sizeof *order);
@@ -681,124 +700,26 @@ rnn_status rnn_text_train(rnn_seqmodel **out, const char *const *text,
   lane_pos = rnn_calloc((size_t)lanes_n, sizeof *lane_pos);
   m->train_loss = rnn_malloc((size_t)o->epochs * sizeof *m->train_loss);
   m->val_loss = rnn_malloc((size_t)o->epochs * sizeof *m->val_loss);
-  if (!m->params || !grad || !best || !states || !io || !order || !lane_row ||
+  if (!m->params || !states || !io || !order || !lane_row ||
       !lane_pos || !m->train_loss || !m->val_loss) {
     rc = RNN_ENOMEM;
     goto fail;
   }
-  if ((rc = rnn_optim_init(&opt_state, o->optimizer, np, o->lr))) goto fail;
-  text_poll poll = {.ctl = ctl};
-  if (ctl && ctl->progress) {
-    bt.stop.poll = poll_caller;
-    bt.stop.arg = &poll;
-  }
   text_run run = {.T = T, .B = lanes_n, .H = H, .L = L, .V = V,
                   .tok = io, .lab = io + (size_t)nc * T * cap,
                   .h = states, .c = states + (size_t)L * lanes_n * H,
-                  .train = 1};
-  bt.task = text_chunk;
-  bt.task_arg = &run;
-  lanes ln = {.ids = d.ids, .start = d.start, .order = order, .B = lanes_n,
-              .row = lane_row, .pos = lane_pos};
-  lanes vl = ln;
-  vl.order = order + ntrain;
-  vl.nrows = nval;
-
-  rnn_rng rng;
-  rnn_rng_seed(&rng, o->seed);
-  rnn_net_init(m->params, &m->arch, &m->layout, &rng);
-  memcpy(best, m->params, np * sizeof *best);
-  rnn_epoch_log log = {m->train_loss, m->val_loss, &m->epochs_run,
-                       &m->best_epoch, INFINITY, best, np, o->epochs,
-                       o->patience};
-  double per_batch = 0.0, per_val = 0.0;
-  int out_of_time = 0, diverged = 0;
-  for (int ep = 0; ep < o->epochs && !out_of_time; ep++) {
-    double t_ep = rnn_now();
-    /* Rule 4: the training rows shuffled; the validation rows in order. */
-    for (int i = 0; i < (int)n; i++) order[i] = i;
-    rnn_rng_shuffle(&rng, order, ntrain);
-    ln.nrows = ntrain;
-    ln.next = 0;
-    for (int i = 0; i < lanes_n; i++) lane_row[i] = -1;
-    double sum = 0.0;
-    int64_t seen = 0;
-    int batches = 0, finished = 0;
-    for (;;) {
-      int got = fill_batch(&ln, &bt, T, L, H, run.tok, run.lab, run.h, run.c);
-      if (!got) {
-        finished = 1;
-        break;
-      }
-      for (int c = 0; c < bt.nc; c++) {
-        rnn_chunk *ch = &bt.chunk[c];
-        ch->w.T = T;
-        rnn_net_dropout_masks(&ch->w, &m->arch, ch->count, o->dropout, &rng);
-      }
-      run.targets = got;
-      bt.loss_count = got;
-      poll.p = (rnn_progress){.epoch = ep + 1, .epochs = o->epochs,
-                              .best_epoch = m->best_epoch};
-      double loss;
-      if ((rc = rnn_batch_step(&bt, m->params, grad, &opt_state, o->clip,
-                               &loss, e)))
-        goto fail;
-      if (!isfinite(loss)) {
-        diverged = ep + 1;
-        break;
-      }
-      sum += loss * got;
-      seen += got;
-      batches++;
-      if (ctl && ctl->progress && ctl->progress(ctl->arg, &poll.p)) {
-        rc = rnn_fail(e, RNN_EINTERRUPT, "interrupted");
-        goto fail;
-      }
-      if (o->max_seconds > 0 &&
-          rnn_now() - t0 + per_batch + per_val >= o->max_seconds) {
-        out_of_time = 1;
-        break;
-      }
-    }
-    for (size_t i = 0; i < np && !diverged; i++)
-      if (!isfinite(m->params[i])) diverged = ep + 1;
-    if (diverged || !finished) break; /* a partial epoch is not kept */
-    double t_val = rnn_now();
-    double val = nval ? evaluate(&bt, &run, &vl, m->params) : NAN;
-    if (atomic_load(&bt.stop.flag)) {
-      rc = rnn_fail(e, RNN_EINTERRUPT, "interrupted");
-      goto fail;
-    }
-    if (nval && !isfinite(val)) {
-      diverged = ep + 1;
-      break;
-    }
-    double now = rnn_now();
-    per_batch = (t_val - t_ep) / (batches ? batches : 1);
-    per_val = now - t_val;
-    int stop;
-    if ((rc = rnn_epoch_end(&log, ep, seen ? sum / (double)seen : NAN, val,
-                            nval > 0, m->params, ctl, &stop, e)))
-      goto fail;
-    if (stop) break;
-    if (o->max_seconds > 0 &&
-        rnn_now() - t0 + (per_batch * batches + per_val) >= o->max_seconds)
-      out_of_time = 1;
-  }
-  if ((rc = rnn_epochs_outcome(diverged, m->best_epoch, m->epochs_run,
-                               o->max_seconds, e)))
-    goto fail;
-  memcpy(m->params, best, np * sizeof *best);
+                  .order = order, .n = (int)n, .ntrain = ntrain,
+                  .ln = {.ids = d.ids, .start = d.start, .B = lanes_n,
+                         .row = lane_row, .pos = lane_pos}};
+  rnn_seq_task task = {&run, text_begin, text_fill, text_chunk};
+  if ((rc = rnn_seq_fit(m, &bt, &task, nval > 0, o, ctl, t0, e))) goto fail;
   if (nval) m->unigram_loss = unigram_loss(&d, ntrain, V);
   *out = m;
   m = NULL;
 fail:
   rnn_batcher_free(&bt);
-  rnn_optim_free(&opt_state);
   rnn_free(d.ids);
   rnn_free(d.start);
-  rnn_free(grad);
-  rnn_free(best);
   rnn_free(states);
   rnn_free(io);
   rnn_free(order);

@@ -45,7 +45,7 @@ static const char *TRAIN = "rnn_train_text";
 /* Rule 1: options at the first row. */
 static int read_options(sqlite3_context *ctx, text_acc *acc,
                         sqlite3_value *v) {
-  rnn_seq_options_init(&acc->opts);
+  rnn_seq_options_init(&acc->opts, RNN_KIND_TEXT);
   acc->has_options = 1;
   if (!v) return 1;
   int type = sqlite3_value_type(v);

@@ -105,7 +105,7 @@ int main(int argc, char **argv) {
                     "\"hidden\":8,\"epochs\":4,\"context\":5}"}};
   for (int c = 0; c < 2; c++) {
     rnn_seq_options o;
-    rnn_seq_options_init(&o);
+    rnn_seq_options_init(&o, RNN_KIND_TEXT);
     rnn_seqmodel *m = NULL;
     rnn_err e;
     const char *json = text_configs[c][1];

@@ -9,6 +9,7 @@
 
 #include "../core/alloc.h"
 #include "../core/nn.h"
+#include "../core/rng.h"
 #include "check.h"
 
 typedef struct toks {
@@ -67,7 +68,7 @@ static rnn_seqmodel *train(const char *json, rnn_err *e) {
     lens[i] = strlen(rows[i]);
   }
   rnn_seq_options o;
-  rnn_seq_options_init(&o);
+  rnn_seq_options_init(&o, RNN_KIND_TEXT);
   if (rnn_seq_options_parse(&o, json, strlen(json), e) != RNN_OK) return NULL;
   rnn_seqmodel *m = NULL;
   if (rnn_text_train(&m, rows, lens, ROWS, &o, NULL, e) != RNN_OK) return NULL;
@@ -232,7 +233,7 @@ static void test_hostile_blobs(void) {
 static void test_options(void) {
   rnn_seq_options o;
   rnn_err e;
-  rnn_seq_options_init(&o);
+  rnn_seq_options_init(&o, RNN_KIND_TEXT);
   const char *bad[] = {"{\"window\":3}", "{\"bidirectional\":true}",
                        "{\"tokens\":\"byte\"}", "{\"context\":0}",
                        "{\"vocab\":100000}", "[]"};
@@ -248,12 +249,152 @@ static void test_options(void) {
   char json[1024], num[32];
   rnn_seq_options_json(&o, json, sizeof json);
   rnn_seq_options back;
-  rnn_seq_options_init(&back);
+  rnn_seq_options_init(&back, RNN_KIND_TEXT);
   EXPECT(rnn_seq_options_parse(&back, json, strlen(json), &e) == RNN_OK &&
              memcmp(&back, &o, sizeof o) == 0,
          "options do not read back: %s", json);
   rnn_format_double(0.003, num, sizeof num);
   EXPECT_STR(num, "0.003");
+}
+
+/* A classifier of numeric sequences: rising against falling walks of 3 to
+** 12 steps, TEXT labels; and one of words from two made-up languages. */
+static void test_classifier(void) {
+  enum { N = 300 };
+  static double x[N][12];
+  static rnn_example ex[N];
+  rnn_rng r;
+  rnn_rng_seed(&r, 3);
+  for (int i = 0; i < N; i++) {
+    int up = i % 2, steps = 3 + (int)rnn_rng_below(&r, 10);
+    double v = 10 * rnn_rng_float(&r);
+    for (int t = 0; t < steps; t++) {
+      v += (up ? 1 : -1) * (0.5 + rnn_rng_float(&r)) + (rnn_rng_float(&r) - 0.5);
+      x[i][t] = v;
+    }
+    ex[i] = (rnn_example){.x = x[i], .steps = steps,
+                          .label = {.type = RNN_LABEL_TEXT,
+                                    .s = up ? "up" : "down", .len = up ? 2 : 4}};
+  }
+  rnn_seq_options o;
+  rnn_seq_options_init(&o, RNN_KIND_CLASSIFIER);
+  o.base.hidden = 16;
+  o.base.epochs = 30;
+  o.base.seed = 1;
+  rnn_seqmodel *m = NULL;
+  rnn_err e;
+  EXPECT(rnn_seq_train(&m, ex, N, 1, &o, NULL, &e) == RNN_OK, "%s", e.msg);
+  if (!m) return;
+  printf("  walks: validation accuracy %.3f over %lld examples\n",
+         m->val_accuracy, (long long)m->val_rows);
+  EXPECT(m->n_labels == 2 && m->labels[0].len == 4 && m->labels[1].len == 2,
+         "labels not in order (down, up)");
+  EXPECT(m->val_accuracy >= 0.9, "accuracy %g", m->val_accuracy);
+  double up[5] = {1, 2, 3, 4, 5}, p[2];
+  EXPECT(rnn_seq_classify(m, NULL, 0, up, 5, p, &e) == RNN_OK && p[1] > 0.5,
+         "a rising walk: p(up) %g", p[1]);
+  /* The BLOB round trip keeps the labels and the answers. */
+  size_t n;
+  unsigned char *b = encode(m, &n);
+  rnn_seqmodel *d = NULL;
+  EXPECT(b && rnn_seqmodel_decode(&d, b, n, &e) == RNN_OK, "%s", e.msg);
+  double q[2];
+  EXPECT(d && rnn_seq_classify(d, NULL, 0, up, 5, q, &e) == RNN_OK &&
+             q[0] == p[0] && q[1] == p[1], "decoded model differs");
+  rnn_model *f = NULL;
+  EXPECT(rnn_model_decode(&f, b, n, &e) == RNN_EKIND &&
+             strstr(e.msg, "classifier model; rnn_classify"), "%s", e.msg);
+  rnn_free(b);
+  rnn_seqmodel_free(d);
+  rnn_seqmodel_free(m);
+
+  /* Words: vowels and l, m, n against x, y, z, k, q; INTEGER labels. */
+  static char words[N][12];
+  for (int i = 0; i < N; i++) {
+    const char *letters = i % 2 ? "aeiolmn" : "xyzkqw";
+    int len = 3 + (int)rnn_rng_below(&r, 6), nl = (int)strlen(letters);
+    for (int j = 0; j < len; j++) words[i][j] = letters[rnn_rng_below(&r, (uint64_t)nl)];
+    words[i][len] = 0;
+    ex[i] = (rnn_example){.text = words[i], .len = (size_t)len,
+                          .label = {.type = RNN_LABEL_INT, .i = 7 + i % 2}};
+  }
+  rnn_seq_options_init(&o, RNN_KIND_CLASSIFIER);
+  o.base.hidden = 16;
+  o.base.epochs = 10;
+  EXPECT(rnn_seq_train(&m, ex, N, 0, &o, NULL, &e) == RNN_OK, "%s", e.msg);
+  if (!m) return;
+  printf("  words: validation accuracy %.3f\n", m->val_accuracy);
+  EXPECT(m->val_accuracy >= 0.9, "accuracy %g", m->val_accuracy);
+  EXPECT(rnn_seq_classify(m, "lemon", 5, NULL, 0, p, &e) == RNN_OK && p[1] > 0.5,
+         "lemon: p(8) %g", p[1]);
+  rnn_seqmodel_free(m);
+}
+
+/* A tagger: word starts in sentences of words that are prefixes of each
+** other, spaces removed ("an" + "tap" or "ant" + "ap"?): a start often
+** depends on what follows, so reading both ways beats reading left to
+** right (the seed's point). */
+static void test_tagger(void) {
+  enum { N = 600 };
+  static const char *const lexicon[] = {"a",   "an",  "ant", "and", "at",
+                                        "tan", "tap", "pat", "nap", "pan",
+                                        "pant", "tad", "dan", "pad", "ta"};
+  static char text[N][64];
+  static rnn_label tags[N][64];
+  static rnn_example ex[N];
+  rnn_rng r;
+  rnn_rng_seed(&r, 11);
+  for (int i = 0; i < N; i++) {
+    int n = 0, words = 4 + (int)rnn_rng_below(&r, 5);
+    for (int w = 0; w < words; w++) {
+      const char *word = lexicon[rnn_rng_below(&r, 15)];
+      for (int c = 0; word[c] && n < 63; c++, n++) {
+        text[i][n] = word[c];
+        tags[i][n] = (rnn_label){.type = RNN_LABEL_INT, .i = c == 0};
+      }
+    }
+    ex[i] = (rnn_example){.text = text[i], .len = (size_t)n, .tags = tags[i],
+                          .ntags = n};
+  }
+  double acc[2];
+  for (int bidi = 0; bidi < 2; bidi++) {
+    rnn_seq_options o;
+    rnn_seq_options_init(&o, RNN_KIND_TAGGER);
+    EXPECT(o.base.bidirectional == 1, "taggers read both ways by default");
+    o.base.bidirectional = bidi;
+    o.base.hidden = 24;
+    o.base.epochs = 30;
+    o.base.seed = 2;
+    rnn_seqmodel *m = NULL;
+    rnn_err e;
+    EXPECT(rnn_seq_train(&m, ex, N, 0, &o, NULL, &e) == RNN_OK, "%s", e.msg);
+    if (!m) return;
+    acc[bidi] = m->val_accuracy;
+    int *ids, n;
+    EXPECT(rnn_seq_tag(m, "antpan", 6, NULL, 0, &ids, &n, &e) == RNN_OK && n == 6,
+           "%s", e.msg);
+    rnn_free(ids);
+    size_t len;
+    unsigned char *b = encode(m, &len);
+    rnn_seqmodel *d = NULL;
+    EXPECT(b && rnn_seqmodel_decode(&d, b, len, &e) == RNN_OK, "%s", e.msg);
+    rnn_free(b);
+    rnn_seqmodel_free(d);
+    rnn_seqmodel_free(m);
+  }
+  printf("  word starts: accuracy %.3f bidirectional, %.3f left to right\n",
+         acc[1], acc[0]);
+  EXPECT(acc[1] >= 0.9 && acc[1] > acc[0] + 0.03,
+         "bidirectional %g, unidirectional %g", acc[1], acc[0]);
+  /* A tag count that does not match is an error naming the example. */
+  rnn_seq_options o;
+  rnn_seq_options_init(&o, RNN_KIND_TAGGER);
+  ex[3].ntags--;
+  rnn_seqmodel *m = NULL;
+  rnn_err e;
+  EXPECT(rnn_seq_train(&m, ex, N, 0, &o, NULL, &e) == RNN_EINVAL &&
+             strstr(e.msg, "example 4 has"), "%s", e.msg);
+  ex[3].ntags++;
 }
 
 int main(void) {
@@ -263,5 +404,7 @@ int main(void) {
   RUN(test_perplexity_consistent);
   RUN(test_deterministic);
   RUN(test_hostile_blobs);
+  RUN(test_classifier);
+  RUN(test_tagger);
   return check_exit();
 }

@@ -73,7 +73,7 @@ static void train(const uint8_t *data, size_t size) {
       from = i + 1;
     }
   rnn_seq_options o;
-  rnn_seq_options_init(&o);
+  rnn_seq_options_init(&o, RNN_KIND_TEXT);
   o.base.hidden = 2;
   o.base.epochs = 1;
   o.base.threads = 1;
