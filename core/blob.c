@@ -579,6 +579,10 @@ static const char *const kind_names[RNN_KIND_COUNT] = {
 static const char *const kind_readers[RNN_KIND_COUNT] = {
     "rnn_forecast", "rnn_generate", "rnn_classify", "rnn_tag"};
 
+const char *rnn_kind_reader(int kind) {
+  return kind >= 0 && kind < RNN_KIND_COUNT ? kind_readers[kind] : "?";
+}
+
 const char *rnn_kind_name(int kind) {
   return kind >= 0 && kind < RNN_KIND_COUNT ? kind_names[kind] : "?";
 }

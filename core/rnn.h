@@ -413,12 +413,15 @@ int rnn_interval(const rnn_model *m, int s, double level, double *half);
 enum {
   RNN_KIND_FORECAST = 0,
   RNN_KIND_TEXT = 1,       /* a language model (rnn_train_text) */
-  RNN_KIND_CLASSIFIER = 2, /* reserved: rnn_train_classifier */
-  RNN_KIND_TAGGER = 3,     /* reserved: rnn_train_tagger */
+  RNN_KIND_CLASSIFIER = 2, /* rnn_train_classifier */
+  RNN_KIND_TAGGER = 3,     /* rnn_train_tagger */
   RNN_KIND_COUNT
 };
 /* "forecasting", "text", "classifier", "tagger". */
 const char *rnn_kind_name(int kind);
+/* The function that reads a kind: "rnn_forecast", "rnn_generate",
+** "rnn_classify", "rnn_tag". */
+const char *rnn_kind_reader(int kind);
 /* The kind of a model BLOB, from its header and KIND chunk alone (the
 ** container is checked: magic, version, length, checksum). */
 rnn_status rnn_blob_kind(const void *blob, size_t len, int *kind, rnn_err *e);

@@ -260,5 +260,6 @@ int sqlite3_rnn_init(sqlite3 *db, char **pzErrMsg,
   if (rc == SQLITE_OK) rc = rnn_next_register(db);
   if (rc == SQLITE_OK) rc = rnn_backtest_register(db);
   if (rc == SQLITE_OK) rc = rnn_text_register(db);
+  if (rc == SQLITE_OK) rc = rnn_classify_register(db);
   return rc;
 }

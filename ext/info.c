@@ -112,16 +112,20 @@ static void append_forecast(sqlite3_str *s, const rnn_model *m) {
 
 static void rnn_info_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
-  /* A language model goes to ext/text.c, which caches nothing here: slot
-  ** 0's auxdata, when set, is always a forecasting model. */
+  /* A language model goes to ext/text.c, a classifier or tagger to
+  ** ext/classify.c; they cache nothing here: slot 0's auxdata, when set, is
+  ** always a forecasting model. */
   int kind;
   if (!sqlite3_get_auxdata(ctx, 0) &&
       sqlite3_value_type(argv[0]) == SQLITE_BLOB &&
       rnn_blob_kind(sqlite3_value_blob(argv[0]),
                     (size_t)sqlite3_value_bytes(argv[0]), &kind,
                     NULL) == RNN_OK &&
-      kind == RNN_KIND_TEXT) {
-    rnn_ext_text_info(ctx, argv);
+      kind != RNN_KIND_FORECAST) {
+    if (kind == RNN_KIND_TEXT)
+      rnn_ext_text_info(ctx, argv);
+    else
+      rnn_ext_label_info(ctx, argv);
     return;
   }
   const rnn_model *m = rnn_ext_model_arg(ctx, "rnn_info", argv, 0);

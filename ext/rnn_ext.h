@@ -133,5 +133,8 @@ int rnn_backtest_register(sqlite3 *db);
 int rnn_text_register(sqlite3 *db);
 /* rnn_info's result for a language model (ext/text.c). */
 void rnn_ext_text_info(sqlite3_context *ctx, sqlite3_value **argv);
+/* The same for a classifier or tagger (ext/classify.c). */
+void rnn_ext_label_info(sqlite3_context *ctx, sqlite3_value **argv);
+int rnn_classify_register(sqlite3 *db);
 
 #endif

@@ -230,6 +230,11 @@ static rnn_seqmodel *text_model_arg(sqlite3_context *ctx, const char *fn,
   rnn_err e;
   rnn_status rc = rnn_seqmodel_decode(&m, sqlite3_value_blob(argv[i]),
                                        (size_t)sqlite3_value_bytes(argv[i]), &e);
+  if (rc == RNN_OK && m->kind != RNN_KIND_TEXT) {
+    rc = rnn_fail(&e, RNN_EKIND, "this is a %s model; %s reads it",
+                  rnn_kind_name(m->kind), rnn_kind_reader(m->kind));
+    rnn_seqmodel_free(m);
+  }
   if (rc) {
     rnn_ext_error(ctx, fn, rc, &e);
     return NULL;

@@ -1,9 +1,10 @@
 /* libFuzzer target: language models (core/text.c, core/seqblob.c).
 ** Byte 0 chooses:
 **   0, 1  the rest is a BLOB (1: resealed first, so the fuzzer explores the
-**         chunks behind the checksum): whatever decodes must generate,
-**         give next tokens and a perplexity for a prefix, and encode back
-**         to the same bytes;
+**         chunks behind the checksum): a language model that decodes must
+**         generate, give next tokens and a perplexity for a prefix, and
+**         encode back to the same model; a classifier or tagger must
+**         answer with probabilities or its own labels;
 **   2     the rest is text: every token of both modes is 1 to 255 bytes of
 **         valid UTF-8, and words never hold white space;
 **   3     the rest is rows of text (split at '\n') to train a tiny model
@@ -16,10 +17,38 @@
 #include "../../core/alloc.h"
 #include "../../core/rnn.h"
 
+/* A classifier's or tagger's answers must be labels of the model. */
+static void labels(rnn_seqmodel *m) {
+  rnn_err e;
+  double x[6] = {1, -2, 3.5, 0, 1e6, -1e-6};
+  int steps = m->features ? 6 / m->features : 0;
+  if (m->features && steps == 0) return;
+  if (m->kind == RNN_KIND_CLASSIFIER) {
+    double *p = malloc((size_t)m->n_labels * sizeof *p);
+    rnn_status rc = rnn_seq_classify(m, "the cat", 7, x, steps, p, &e);
+    if (rc != RNN_OK && rc != RNN_ERANGE) abort();
+    for (int i = 0; rc == RNN_OK && i < m->n_labels; i++)
+      if (!(p[i] >= 0 && p[i] <= 1)) abort();
+    free(p);
+  } else {
+    int *ids = NULL, n = 0;
+    rnn_status rc = rnn_seq_tag(m, "the cat", 7, x, steps, &ids, &n, &e);
+    if (rc != RNN_OK && rc != RNN_ERANGE) abort();
+    for (int i = 0; i < n; i++)
+      if (ids[i] < 0 || ids[i] >= m->n_labels) abort();
+    rnn_free(ids);
+  }
+}
+
 static void blob(const uint8_t *data, size_t size) {
   rnn_seqmodel *m = NULL;
   rnn_err e;
   if (rnn_seqmodel_decode(&m, data, size, &e) != RNN_OK) return;
+  if (m->kind != RNN_KIND_TEXT) {
+    labels(m);
+    rnn_seqmodel_free(m);
+    return;
+  }
   const char *prefix = "the ";
   char *out = NULL;
   size_t n = 0;

@@ -73,6 +73,11 @@ INSERT INTO t VALUES ('the cat sat on the mat'), ('a dog ate the rat!'),
 SELECT writefile('$c/text/char', x'00' || rnn_train_text(body, '{"hidden":3,"epochs":1,"context":4}')) FROM t;
 SELECT writefile('$c/text/word_gru', x'00' || rnn_train_text(body, '{"tokens":"word","lower":true,"cell":"gru","hidden":2,"layers":2,"epochs":1}')) FROM t;
 SELECT writefile('$c/text/char_rnn_resealed', x'01' || rnn_train_text(body, '{"cell":"rnn","hidden":2,"epochs":2,"vocab":5}')) FROM t;
+SELECT writefile('$c/text/classifier', x'00' || rnn_train_classifier(body, length(body) % 3, '{"hidden":2,"epochs":1}')) FROM t;
+SELECT writefile('$c/text/classifier_numbers_labels', x'01' || rnn_train_classifier(s, l, '{"hidden":2,"epochs":1,"bidirectional":true}')) FROM
+  (SELECT '[[1,2],[3,4]]' AS s, 'a' AS l UNION ALL SELECT '[[0,1]]', 2.5 UNION ALL SELECT '[[5,5],[1,1],[2,2]]', x'ff');
+SELECT writefile('$c/text/tagger', x'00' || rnn_train_tagger(t, g, '{"hidden":2,"epochs":1}')) FROM
+  (SELECT 'abc' AS t, '[1,0,"x"]' AS g UNION ALL SELECT 'ba', '[null,true]');
 SQL
 printf '\002%s' 'Hello, wörld! Don'"'"'t stop (now)... 日本語 text	with tabs' > "$c/text/tokens"
 printf '\003%s' $'the cat\nthe dog\na cat sat' > "$c/text/train"

@@ -1,0 +1,717 @@
+/*
+** Classifiers and taggers from SQL (SPEC.md 8): rnn_train_classifier,
+** rnn_classify, rnn_classify_proba, rnn_train_tagger, rnn_tag
+** (core/seqtask.c does the work).
+**
+** Rules:
+**   1. seq is TEXT read as tokens (option "tokens", as rnn_train_text), or
+**      a JSON array of numbers or of rows [[x1..xk], ...]. The first
+**      non-NULL seq of a training run decides: TEXT that parses as such an
+**      array is numbers, and then every seq must be one with the same k;
+**      otherwise every seq is text. A model reads seq the way it was
+**      trained.
+**   2. A classifier's label is any SQL value but NULL and keeps its type:
+**      rnn_classify returns it as it came (INTEGER, REAL, TEXT or BLOB).
+**      A NULL seq or label skips the row.
+**   3. A tagger's tags are a JSON array with one entry per element of seq
+**      (characters or words for text): numbers (integral ones as
+**      INTEGER), strings, true and false (1 and 0); null is an element
+**      without a tag. rnn_tag returns a JSON array of labels (BLOB labels
+**      as hex strings).
+**   4. rnn_classify_proba returns a JSON object label -> probability, the
+**      labels in their order (numbers, then text, then BLOBs as hex);
+**      probabilities as the model gives them.
+**   5. Errors name the function and the row or element; NULL model or
+**      seq gives NULL; a model of another kind names the function that
+**      reads it. Training stops with SQLITE_INTERRUPT when the connection
+**      is interrupted.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/alloc.h"
+#include "../core/json.h"
+#include "rnn_ext.h"
+
+/* ------------------------------------------------------------- growing */
+
+typedef struct buf {
+  unsigned char *p;
+  sqlite3_uint64 n, cap;
+} buf;
+
+/* Appends n bytes (or room for them when b is NULL); 0 when out of memory. */
+static int put(buf *b, const void *data, sqlite3_uint64 n) {
+  if (b->n + n > b->cap) {
+    sqlite3_uint64 c = b->cap ? b->cap * 2 : 1024;
+    while (c < b->n + n) c *= 2;
+    unsigned char *q = sqlite3_realloc64(b->p, c);
+    if (!q) return 0;
+    b->p = q;
+    b->cap = c;
+  }
+  if (n && data) memcpy(b->p + b->n, data, (size_t)n);
+  b->n += n;
+  return 1;
+}
+
+/* A label as stored while rows arrive: bytes are offsets into a buffer. */
+typedef struct lab {
+  int type;
+  sqlite3_int64 i;
+  double r;
+  sqlite3_uint64 off, len;
+} lab;
+
+typedef struct row {
+  sqlite3_uint64 seq_off, seq_len; /* text bytes, or doubles (numbers) */
+  int steps;                       /* numbers: elements */
+  lab label;                       /* classifier */
+  sqlite3_uint64 tag_first;        /* tagger: index of its first tag */
+  int ntags;
+} row;
+
+typedef struct cls_acc {
+  int kind; /* RNN_KIND_CLASSIFIER or RNN_KIND_TAGGER */
+  int failed, has_options, form; /* form: -1 unknown, 0 text, 1 numbers */
+  int features;
+  rnn_seq_options opts;
+  buf text;   /* text bytes */
+  buf nums;   /* doubles */
+  buf bytes;  /* label bytes */
+  buf rows;   /* row */
+  buf tags;   /* lab */
+  sqlite3_uint64 n;
+} cls_acc;
+
+static const char *train_name(int kind) {
+  return kind == RNN_KIND_TAGGER ? "rnn_train_tagger" : "rnn_train_classifier";
+}
+
+/* ------------------------------------------------------------- numbers */
+
+/* Rule 1: a JSON array of numbers (k = 1) or of rows of k numbers into
+** out (doubles); *steps elements. Returns 0 and sets *why when it is not
+** one; -1 when out of memory. */
+static int read_numbers(const char *t, int n, buf *out, int *k, int *steps,
+                        char *why, size_t nwhy) {
+  rnn_json *root = NULL;
+  rnn_err e;
+  rnn_status rc = rnn_json_parse(&root, t, (size_t)n, &e);
+  if (rc == RNN_ENOMEM) return -1;
+  if (rc || root->type != RNN_JSON_ARRAY || root->len == 0) {
+    snprintf(why, nwhy, "is not a non-empty JSON array");
+    rnn_json_free(root);
+    return 0;
+  }
+  int width = root->child->type == RNN_JSON_ARRAY ? (int)root->child->len : 1;
+  if (*k && width != *k) {
+    snprintf(why, nwhy, "has %d values an element, not %d", width, *k);
+    rnn_json_free(root);
+    return 0;
+  }
+  if (width < 1 || width > 1024) {
+    snprintf(why, nwhy, "has %d values an element (1 to 1024 allowed)", width);
+    rnn_json_free(root);
+    return 0;
+  }
+  int i = 0, ok = 1;
+  for (const rnn_json *el = root->child; el && ok; el = el->next, i++) {
+    const rnn_json *v = width == 1 && el->type != RNN_JSON_ARRAY ? el : el->child;
+    if (el->type == RNN_JSON_ARRAY && (int)el->len != width) {
+      snprintf(why, nwhy, "element %d has %d values, not %d", i + 1,
+               (int)el->len, width);
+      ok = 0;
+      break;
+    }
+    for (int j = 0; j < width && ok; j++, v = v ? v->next : NULL) {
+      if (!v || v->type != RNN_JSON_NUMBER) {
+        snprintf(why, nwhy, "element %d is not %s", i + 1,
+                 width == 1 ? "a number" : "a row of numbers");
+        ok = 0;
+      } else if (!put(out, &v->num, sizeof v->num)) {
+        rnn_json_free(root);
+        return -1;
+      }
+    }
+  }
+  rnn_json_free(root);
+  if (!ok) return 0;
+  *k = width;
+  *steps = i;
+  return 1;
+}
+
+/* Rule 1: does the first seq read as numbers? */
+static int looks_numeric(const char *t, int n) {
+  int i = 0;
+  while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+    i++;
+  return i < n && t[i] == '[';
+}
+
+/* ------------------------------------------------------------- labels */
+
+/* Rule 2: a label from an SQL value (type 0 for NULL); 0 after an error. */
+static int value_label(sqlite3_context *ctx, const char *fn, sqlite3_value *v,
+                       cls_acc *acc, lab *l) {
+  memset(l, 0, sizeof *l);
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_NULL:
+      return 1;
+    case SQLITE_INTEGER:
+      l->type = RNN_LABEL_INT;
+      l->i = sqlite3_value_int64(v);
+      return 1;
+    case SQLITE_FLOAT:
+      l->type = RNN_LABEL_REAL;
+      l->r = sqlite3_value_double(v);
+      if (!isfinite(l->r)) {
+        rnn_ext_errorf(ctx, fn, "label of row %llu is not finite",
+                       (unsigned long long)acc->n + 1);
+        return 0;
+      }
+      return 1;
+    default: {
+      int blob = sqlite3_value_type(v) == SQLITE_BLOB;
+      const void *p = blob ? sqlite3_value_blob(v) : sqlite3_value_text(v);
+      int n = sqlite3_value_bytes(v);
+      if (!p && n) {
+        sqlite3_result_error_nomem(ctx);
+        return 0;
+      }
+      l->type = blob ? RNN_LABEL_BLOB : RNN_LABEL_TEXT;
+      l->off = acc->bytes.n;
+      l->len = (sqlite3_uint64)n;
+      if (!put(&acc->bytes, p, (sqlite3_uint64)n)) {
+        sqlite3_result_error_nomem(ctx);
+        return 0;
+      }
+      return 1;
+    }
+  }
+}
+
+/* Rule 3: the tags of a row (a JSON array); 0 after an error. */
+static int read_tags(sqlite3_context *ctx, const char *fn, sqlite3_value *v,
+                     cls_acc *acc, row *r) {
+  const char *t = (const char *)sqlite3_value_text(v);
+  int n = sqlite3_value_bytes(v);
+  if (sqlite3_value_type(v) != SQLITE_TEXT || !t) {
+    if (t || sqlite3_value_type(v) != SQLITE_TEXT)
+      rnn_ext_errorf(ctx, fn, "tags of row %llu must be a JSON array as TEXT",
+                     (unsigned long long)acc->n + 1);
+    else
+      sqlite3_result_error_nomem(ctx);
+    return 0;
+  }
+  rnn_json *root = NULL;
+  rnn_err e;
+  rnn_status rc = rnn_json_parse(&root, t, (size_t)n, &e);
+  if (rc == RNN_ENOMEM) {
+    sqlite3_result_error_nomem(ctx);
+    return 0;
+  }
+  if (rc || root->type != RNN_JSON_ARRAY) {
+    rnn_ext_errorf(ctx, fn, "tags of row %llu must be a JSON array",
+                   (unsigned long long)acc->n + 1);
+    rnn_json_free(root);
+    return 0;
+  }
+  r->tag_first = acc->tags.n / sizeof(lab);
+  r->ntags = 0;
+  int i = 0;
+  for (const rnn_json *el = root->child; el; el = el->next, i++) {
+    lab l = {0};
+    if (el->type == RNN_JSON_NUMBER) {
+      if (el->num == floor(el->num) && fabs(el->num) < 9e15) {
+        l.type = RNN_LABEL_INT;
+        l.i = (sqlite3_int64)el->num;
+      } else {
+        l.type = RNN_LABEL_REAL;
+        l.r = el->num;
+      }
+    } else if (el->type == RNN_JSON_TRUE || el->type == RNN_JSON_FALSE) {
+      l.type = RNN_LABEL_INT;
+      l.i = el->type == RNN_JSON_TRUE;
+    } else if (el->type == RNN_JSON_STRING) {
+      l.type = RNN_LABEL_TEXT;
+      l.off = acc->bytes.n;
+      l.len = el->len;
+      if (!put(&acc->bytes, el->str, el->len)) goto nomem;
+    } else if (el->type != RNN_JSON_NULL) {
+      rnn_ext_errorf(ctx, fn,
+                     "tag %d of row %llu must be a number, a string, true, "
+                     "false or null",
+                     i + 1, (unsigned long long)acc->n + 1);
+      rnn_json_free(root);
+      return 0;
+    }
+    if (!put(&acc->tags, &l, sizeof l)) goto nomem;
+    r->ntags++;
+  }
+  rnn_json_free(root);
+  return 1;
+nomem:
+  rnn_json_free(root);
+  sqlite3_result_error_nomem(ctx);
+  return 0;
+}
+
+/* ------------------------------------------------------------- training */
+
+static int read_options(sqlite3_context *ctx, cls_acc *acc, sqlite3_value *v) {
+  rnn_seq_options_init(&acc->opts, acc->kind);
+  acc->has_options = 1;
+  const char *fn = train_name(acc->kind);
+  if (!v || sqlite3_value_type(v) == SQLITE_NULL) return 1;
+  if (sqlite3_value_type(v) != SQLITE_TEXT) {
+    rnn_ext_errorf(ctx, fn, "options must be a JSON object as TEXT");
+    return 0;
+  }
+  const char *t = (const char *)sqlite3_value_text(v);
+  int n = sqlite3_value_bytes(v);
+  if (!t) {
+    sqlite3_result_error_nomem(ctx);
+    return 0;
+  }
+  if (n > RNN_EXT_MAX_OPTIONS) {
+    rnn_ext_errorf(ctx, fn, "options are longer than %d bytes",
+                   RNN_EXT_MAX_OPTIONS);
+    return 0;
+  }
+  rnn_err e;
+  rnn_status rc = rnn_seq_options_parse(&acc->opts, t, (size_t)n, &e);
+  if (rc) rnn_ext_error(ctx, fn, rc, &e);
+  return rc == RNN_OK;
+}
+
+static void train_step(sqlite3_context *ctx, int argc, sqlite3_value **argv,
+                       int kind) {
+  cls_acc *acc = sqlite3_aggregate_context(ctx, sizeof *acc);
+  const char *fn = train_name(kind);
+  if (!acc) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  if (acc->failed) return;
+  acc->kind = kind;
+  if (!acc->has_options) {
+    acc->form = -1;
+    if (argc < 2 || argc > 3) {
+      rnn_ext_errorf(ctx, fn, "takes seq, %s and optional options (%d "
+                     "arguments given)", kind == RNN_KIND_TAGGER ? "tags" : "label",
+                     argc);
+      acc->failed = 1;
+      return;
+    }
+    if (!read_options(ctx, acc, argc > 2 ? argv[2] : NULL)) {
+      acc->failed = 1;
+      return;
+    }
+  }
+  int st = sqlite3_value_type(argv[0]);
+  if (st == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) return;
+  if (st == SQLITE_BLOB) {
+    rnn_ext_errorf(ctx, fn, "seq of row %llu is a BLOB (TEXT or a JSON array "
+                   "of numbers is needed)", (unsigned long long)acc->n + 1);
+    acc->failed = 1;
+    return;
+  }
+  const char *t = (const char *)sqlite3_value_text(argv[0]);
+  int n = sqlite3_value_bytes(argv[0]);
+  if (!t) goto nomem;
+  row r = {0};
+  if (acc->form < 0) acc->form = looks_numeric(t, n);
+  if (acc->form == 1) {
+    char why[128];
+    r.seq_off = acc->nums.n / sizeof(double);
+    int got = read_numbers(t, n, &acc->nums, &acc->features, &r.steps, why,
+                           sizeof why);
+    if (got < 0) goto nomem;
+    if (!got) {
+      rnn_ext_errorf(ctx, fn, "seq of row %llu %s (the first row was a JSON "
+                     "array of numbers, so every row must be)",
+                     (unsigned long long)acc->n + 1, why);
+      acc->failed = 1;
+      return;
+    }
+  } else {
+    r.seq_off = acc->text.n;
+    r.seq_len = (sqlite3_uint64)n;
+    if (!put(&acc->text, t, (sqlite3_uint64)n)) goto nomem;
+  }
+  if (kind == RNN_KIND_TAGGER ? !read_tags(ctx, fn, argv[1], acc, &r)
+                              : !value_label(ctx, fn, argv[1], acc, &r.label)) {
+    acc->failed = 1;
+    return;
+  }
+  if (!put(&acc->rows, &r, sizeof r)) goto nomem;
+  acc->n++;
+  return;
+nomem:
+  acc->failed = 1;
+  sqlite3_result_error_nomem(ctx);
+}
+
+static void classifier_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  train_step(ctx, argc, argv, RNN_KIND_CLASSIFIER);
+}
+static void tagger_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  train_step(ctx, argc, argv, RNN_KIND_TAGGER);
+}
+
+typedef struct run {
+  rnn_ext_watch watch;
+  int verbose;
+  const char *fn;
+} run;
+
+static int progress(void *arg, const rnn_progress *p) {
+  run *r = arg;
+  if (rnn_ext_interrupted(&r->watch)) return 1;
+  if (r->verbose && p->epoch_done)
+    fprintf(stderr, "%s: epoch %d/%d loss %.4f validation %.4f (best epoch %d)\n",
+            r->fn, p->epoch, p->epochs, p->train_loss, p->val_loss,
+            p->best_epoch);
+  return 0;
+}
+
+static rnn_label to_label(const cls_acc *acc, const lab *l) {
+  return (rnn_label){.type = l->type, .i = l->i, .r = l->r,
+                     .s = l->type >= RNN_LABEL_TEXT
+                              ? (const char *)acc->bytes.p + l->off
+                              : NULL,
+                     .len = (size_t)l->len};
+}
+
+static void train_final(sqlite3_context *ctx) {
+  cls_acc *acc = sqlite3_aggregate_context(ctx, 0);
+  rnn_example *ex = NULL;
+  rnn_label *tags = NULL;
+  rnn_seqmodel *m = NULL, *back = NULL;
+  unsigned char *blob = NULL;
+  size_t len = 0;
+  if (!acc || acc->failed || acc->n == 0) {
+    if (!acc || !acc->failed) sqlite3_result_null(ctx);
+    goto done;
+  }
+  const char *fn = train_name(acc->kind);
+  sqlite3_uint64 ntags = acc->tags.n / sizeof(lab);
+  ex = sqlite3_malloc64(acc->n * sizeof *ex);
+  tags = sqlite3_malloc64((ntags ? ntags : 1) * sizeof *tags);
+  if (!ex || !tags) {
+    sqlite3_result_error_nomem(ctx);
+    goto done;
+  }
+  const lab *all = (const lab *)acc->tags.p;
+  for (sqlite3_uint64 i = 0; i < ntags; i++) tags[i] = to_label(acc, &all[i]);
+  const row *rows = (const row *)acc->rows.p;
+  const double *nums = (const double *)acc->nums.p;
+  for (sqlite3_uint64 i = 0; i < acc->n; i++) {
+    const row *r = &rows[i];
+    ex[i] = (rnn_example){.label = to_label(acc, &r->label),
+                          .tags = tags + r->tag_first, .ntags = r->ntags};
+    if (acc->form == 1) {
+      ex[i].x = nums + r->seq_off;
+      ex[i].steps = r->steps;
+    } else {
+      ex[i].text = acc->text.p ? (const char *)acc->text.p + r->seq_off : "";
+      ex[i].len = (size_t)r->seq_len;
+    }
+  }
+  run rn = {.verbose = acc->opts.base.verbose, .fn = fn};
+  rnn_ext_watch_begin(&rn.watch, sqlite3_context_db_handle(ctx), NULL);
+  rnn_train_ctl ctl = {progress, &rn};
+  rnn_err e;
+  rnn_status rc = rnn_seq_train(&m, ex, (size_t)acc->n,
+                                acc->form == 1 ? acc->features : 0, &acc->opts,
+                                &ctl, &e);
+  rnn_ext_watch_end(&rn.watch, NULL);
+  if (rc == RNN_EINTERRUPT) {
+    sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
+    goto done;
+  }
+  if (rc == RNN_OK) rc = rnn_seqmodel_encode(m, &blob, &len);
+  if (rc == RNN_OK) {
+    rnn_err de;
+    rc = rnn_seqmodel_decode(&back, blob, len, &de);
+    if (rc != RNN_OK && rc != RNN_ENOMEM)
+      rc = rnn_fail(&e, RNN_EINVAL, "the trained model does not read back (%s)",
+                    de.msg);
+  }
+  if (rc != RNN_OK) {
+    rnn_ext_error(ctx, fn, rc, &e);
+    goto done;
+  }
+  sqlite3_result_blob64(ctx, blob, len, rnn_free);
+  blob = NULL;
+done:
+  rnn_free(blob);
+  rnn_seqmodel_free(m);
+  rnn_seqmodel_free(back);
+  sqlite3_free(ex);
+  sqlite3_free(tags);
+  if (acc) {
+    sqlite3_free(acc->text.p);
+    sqlite3_free(acc->nums.p);
+    sqlite3_free(acc->bytes.p);
+    sqlite3_free(acc->rows.p);
+    sqlite3_free(acc->tags.p);
+  }
+}
+
+/* ------------------------------------------------------------- readers */
+
+static void model_destroy(void *p) { rnn_seqmodel_free(p); }
+
+/* Rule 5: the model of argument 0 of the kind, cached as auxdata. */
+static rnn_seqmodel *model_arg(sqlite3_context *ctx, const char *fn,
+                               sqlite3_value **argv, int kind) {
+  rnn_seqmodel *m = sqlite3_get_auxdata(ctx, 0);
+  if (m) return m;
+  int type = sqlite3_value_type(argv[0]);
+  if (type == SQLITE_NULL) return NULL;
+  if (type != SQLITE_BLOB) {
+    rnn_ext_errorf(ctx, fn, "model must be a BLOB made by %s", train_name(kind));
+    return NULL;
+  }
+  rnn_err e;
+  rnn_status rc = rnn_seqmodel_decode(&m, sqlite3_value_blob(argv[0]),
+                                      (size_t)sqlite3_value_bytes(argv[0]), &e);
+  if (rc == RNN_OK && m->kind != kind) {
+    rc = rnn_fail(&e, RNN_EKIND, "this is a %s model; %s reads it",
+                  rnn_kind_name(m->kind), rnn_kind_reader(m->kind));
+    rnn_seqmodel_free(m);
+  }
+  if (rc) {
+    rnn_ext_error(ctx, fn, rc, &e);
+    return NULL;
+  }
+  sqlite3_set_auxdata(ctx, 0, m, model_destroy);
+  m = sqlite3_get_auxdata(ctx, 0);
+  if (!m) sqlite3_result_error_nomem(ctx);
+  return m;
+}
+
+/* Rule 1: the model's answer for seq (argument 1) by the kind's reader:
+** the class probabilities (p) or the tags (*ids, *n). 0 when the result
+** is already set (NULL or an error). */
+static int read_seq(sqlite3_context *ctx, const char *fn, rnn_seqmodel *m,
+                    sqlite3_value *v, double *p, int **ids, int *n) {
+  int type = sqlite3_value_type(v);
+  if (type == SQLITE_NULL) return 0;
+  if (type == SQLITE_BLOB) {
+    rnn_ext_errorf(ctx, fn, "seq must be TEXT or a JSON array of numbers, not a BLOB");
+    return 0;
+  }
+  const char *t = (const char *)sqlite3_value_text(v);
+  int len = sqlite3_value_bytes(v);
+  if (!t) {
+    sqlite3_result_error_nomem(ctx);
+    return 0;
+  }
+  buf nums = {0};
+  int k = m->features, steps = 0;
+  if (m->features) {
+    char why[128];
+    int got = read_numbers(t, len, &nums, &k, &steps, why, sizeof why);
+    if (got <= 0) {
+      sqlite3_free(nums.p);
+      if (got < 0)
+        sqlite3_result_error_nomem(ctx);
+      else
+        rnn_ext_errorf(ctx, fn, "seq %s (this model reads JSON arrays of %d "
+                       "number%s an element)", why, m->features,
+                       m->features > 1 ? "s" : "");
+      return 0;
+    }
+  }
+  rnn_err e;
+  rnn_status rc =
+      p ? rnn_seq_classify(m, t, (size_t)len, (const double *)nums.p, steps, p, &e)
+        : rnn_seq_tag(m, t, (size_t)len, (const double *)nums.p, steps, ids, n,
+                      &e);
+  sqlite3_free(nums.p);
+  if (rc) {
+    rnn_ext_error(ctx, fn, rc, &e);
+    return 0;
+  }
+  return 1;
+}
+
+/* A label as JSON: numbers as numbers, text as a string, BLOB as hex;
+** key: always a string (object keys). */
+static void append_label(sqlite3_str *s, const rnn_label *l, int key) {
+  if (l->type == RNN_LABEL_INT) {
+    sqlite3_str_appendf(s, key ? "\"%lld\"" : "%lld", (long long)l->i);
+  } else if (l->type == RNN_LABEL_REAL) {
+    if (key) sqlite3_str_appendchar(s, 1, '"');
+    rnn_ext_append_double(s, l->r);
+    if (key) sqlite3_str_appendchar(s, 1, '"');
+  } else if (l->type == RNN_LABEL_BLOB) {
+    sqlite3_str_appendchar(s, 1, '"');
+    for (size_t i = 0; i < l->len; i++)
+      sqlite3_str_appendf(s, "%02X", (unsigned char)l->s[i]);
+    sqlite3_str_appendchar(s, 1, '"');
+  } else {
+    sqlite3_str_appendchar(s, 1, '"');
+    for (size_t i = 0; i < l->len; i++) {
+      unsigned char c = (unsigned char)l->s[i];
+      if (c == '"' || c == '\\')
+        sqlite3_str_appendf(s, "\\%c", c);
+      else if (c < 0x20)
+        sqlite3_str_appendf(s, "\\u%04x", c);
+      else
+        sqlite3_str_appendchar(s, 1, (char)c);
+    }
+    sqlite3_str_appendchar(s, 1, '"');
+  }
+}
+
+static void classify_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv,
+                        int proba) {
+  const char *fn = proba ? "rnn_classify_proba" : "rnn_classify";
+  (void)argc;
+  rnn_seqmodel *m = model_arg(ctx, fn, argv, RNN_KIND_CLASSIFIER);
+  if (!m) return;
+  double *p = sqlite3_malloc64((sqlite3_uint64)m->n_labels * sizeof *p);
+  if (!p) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  if (!read_seq(ctx, fn, m, argv[1], p, NULL, NULL)) {
+    sqlite3_free(p);
+    return;
+  }
+  if (proba) {
+    sqlite3_str *s = sqlite3_str_new(NULL);
+    sqlite3_str_appendchar(s, 1, '{');
+    for (int i = 0; i < m->n_labels; i++) {
+      if (i) sqlite3_str_appendchar(s, 1, ',');
+      append_label(s, &m->labels[i], 1);
+      sqlite3_str_appendchar(s, 1, ':');
+      rnn_ext_append_double(s, p[i]);
+    }
+    sqlite3_str_appendchar(s, 1, '}');
+    rnn_ext_result_str(ctx, s);
+  } else {
+    int best = 0;
+    for (int i = 1; i < m->n_labels; i++)
+      if (p[i] > p[best]) best = i;
+    const rnn_label *l = &m->labels[best];
+    if (l->type == RNN_LABEL_INT)
+      sqlite3_result_int64(ctx, l->i);
+    else if (l->type == RNN_LABEL_REAL)
+      sqlite3_result_double(ctx, l->r);
+    else if (l->type == RNN_LABEL_TEXT)
+      sqlite3_result_text64(ctx, l->s, l->len, SQLITE_TRANSIENT, SQLITE_UTF8);
+    else
+      sqlite3_result_blob64(ctx, l->s, l->len, SQLITE_TRANSIENT);
+  }
+  sqlite3_free(p);
+}
+
+static void classify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  classify_fn(ctx, argc, argv, 0);
+}
+static void classify_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  classify_fn(ctx, argc, argv, 1);
+}
+
+static void tag_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  rnn_seqmodel *m = model_arg(ctx, "rnn_tag", argv, RNN_KIND_TAGGER);
+  if (!m) return;
+  int *ids = NULL, n = 0;
+  if (!read_seq(ctx, "rnn_tag", m, argv[1], NULL, &ids, &n)) return;
+  sqlite3_str *s = sqlite3_str_new(NULL);
+  sqlite3_str_appendchar(s, 1, '[');
+  for (int i = 0; i < n; i++) {
+    if (i) sqlite3_str_appendchar(s, 1, ',');
+    append_label(s, &m->labels[ids[i]], 0);
+  }
+  sqlite3_str_appendchar(s, 1, ']');
+  rnn_free(ids);
+  rnn_ext_result_str(ctx, s);
+}
+
+/* rnn_info(model) for a classifier or tagger (ext/info.c hands it over). */
+void rnn_ext_label_info(sqlite3_context *ctx, sqlite3_value **argv) {
+  rnn_seqmodel *m = NULL;
+  rnn_err e;
+  rnn_status rc = rnn_seqmodel_decode(&m, sqlite3_value_blob(argv[0]),
+                                      (size_t)sqlite3_value_bytes(argv[0]), &e);
+  if (rc) {
+    rnn_ext_error(ctx, "rnn_info", rc, &e);
+    return;
+  }
+  char opts[1024];
+  rnn_seq_options_json(&m->opts, opts, sizeof opts);
+  const rnn_arch *a = &m->arch;
+  sqlite3_str *s = sqlite3_str_new(NULL);
+  sqlite3_str_appendf(
+      s,
+      "{\"format_version\":%d,\"kind\":\"%s\",\"cell\":\"%s\","
+      "\"activation\":\"%s\",\"layers\":%d,\"hidden\":%d,"
+      "\"bidirectional\":%s,\"input\":\"%s\",",
+      m->format_version, rnn_kind_name(m->kind), rnn_cell_name(a->cell),
+      rnn_activation_name(a->activation), a->layers, a->hidden,
+      a->dirs == 2 ? "true" : "false", m->features ? "numbers" : "text");
+  if (m->features)
+    sqlite3_str_appendf(s, "\"features\":%d,", m->features);
+  else
+    sqlite3_str_appendf(s, "\"tokens\":\"%s\",\"vocabulary\":%d,",
+                        rnn_tokens_name(m->opts.tokens), m->vocab.n);
+  sqlite3_str_appendall(s, "\"labels\":[");
+  for (int i = 0; i < m->n_labels; i++) {
+    if (i) sqlite3_str_appendchar(s, 1, ',');
+    append_label(s, &m->labels[i], 0);
+  }
+  sqlite3_str_appendf(
+      s,
+      "],\"longest\":%d,\"params\":%lld,\"options\":%s,\"rows\":%lld,"
+      "\"elements\":%lld,\"validation_rows\":%lld,\"validation_elements\":%lld,"
+      "\"epochs_run\":%d,\"best_epoch\":%d",
+      a->window, (long long)m->layout.n_params, opts, (long long)m->rows,
+      (long long)m->tokens, (long long)m->val_rows, (long long)m->val_tokens,
+      m->epochs_run, m->best_epoch);
+  for (int k = 0; k < 2; k++) {
+    const double *v = k ? m->val_loss : m->train_loss;
+    sqlite3_str_appendall(s, k ? ",\"validation_loss\":[" : ",\"train_loss\":[");
+    for (int i = 0; i < m->epochs_run; i++) {
+      if (i) sqlite3_str_appendchar(s, 1, ',');
+      rnn_ext_append_double(s, v[i]);
+    }
+    sqlite3_str_appendchar(s, 1, ']');
+  }
+  sqlite3_str_appendall(s, ",\"validation\":{\"accuracy\":");
+  rnn_ext_append_double(s, m->val_accuracy);
+  sqlite3_str_appendall(s, ",\"loss\":");
+  rnn_ext_append_double(s, m->val_loss[m->best_epoch - 1]);
+  sqlite3_str_appendall(s, ",\"prior_loss\":");
+  rnn_ext_append_double(s, m->unigram_loss);
+  sqlite3_str_appendall(s, "}}");
+  rnn_ext_result_str(ctx, s);
+  rnn_seqmodel_free(m);
+}
+
+int rnn_classify_register(sqlite3 *db) {
+  int rc = sqlite3_create_function(db, "rnn_train_classifier", -1, SQLITE_UTF8,
+                                   NULL, NULL, classifier_step, train_final);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_create_function(db, "rnn_train_tagger", -1, SQLITE_UTF8, NULL,
+                                 NULL, tagger_step, train_final);
+  static const struct {
+    const char *name;
+    void (*fn)(sqlite3_context *, int, sqlite3_value **);
+  } fns[] = {{"rnn_classify", classify},
+             {"rnn_classify_proba", classify_proba},
+             {"rnn_tag", tag_fn}};
+  for (size_t i = 0; rc == SQLITE_OK && i < sizeof fns / sizeof fns[0]; i++)
+    rc = sqlite3_create_function(db, fns[i].name, 2,
+                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                 fns[i].fn, NULL, NULL);
+  return rc;
+}

@@ -1,0 +1,96 @@
+-- Classifiers and taggers (SPEC 8): training on text and on numbers,
+-- labels of every SQL type, probabilities, tags, rnn_info, and the errors.
+CREATE TABLE words(word TEXT, lang);
+WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 119)
+INSERT INTO words
+SELECT CASE i % 3
+         WHEN 0 THEN substr('aeiolmnaeiolmn', 1 + i % 7, 3 + i % 4)
+         WHEN 1 THEN substr('xyzkqwxyzkqw', 1 + i % 6, 3 + i % 4)
+         ELSE substr('ptdbgfptdbgf', 1 + i % 6, 3 + i % 4) END,
+       CASE i % 3 WHEN 0 THEN 'vowels' WHEN 1 THEN 7 ELSE 2.5 END
+FROM r;
+INSERT INTO words VALUES (NULL, 'skipped'), ('skipped', NULL);
+
+CREATE TABLE m AS
+SELECT rnn_train_classifier(word, lang, '{"hidden":16,"epochs":40,"seed":1}') AS model FROM words;
+
+.mode list
+-- Labels keep their SQL type; probabilities in label order (numbers first).
+SELECT rnn_classify(model, 'lemon'), typeof(rnn_classify(model, 'lemon')),
+       rnn_classify(model, 'zyqx'), typeof(rnn_classify(model, 'zyqx')),
+       rnn_classify(model, 'pdtb'), typeof(rnn_classify(model, 'pdtb')) FROM m;
+SELECT (SELECT group_concat(key, ',') FROM json_each(rnn_classify_proba(model, 'lemon'))),
+       round((SELECT sum(value) FROM json_each(rnn_classify_proba(model, 'lemon'))), 6)
+FROM m;
+SELECT json_extract(rnn_info(model), '$.kind'), json_extract(rnn_info(model), '$.labels'),
+       json_extract(rnn_info(model), '$.input'), json_extract(rnn_info(model), '$.rows'),
+       json_extract(rnn_info(model), '$.validation.accuracy') >= 0.9,
+       json_extract(rnn_info(model), '$.bidirectional') FROM m;
+SELECT rnn_classify(model, NULL) IS NULL, rnn_classify(NULL, 'x') IS NULL FROM m;
+
+-- Numeric sequences of any length: rising or falling walks.
+CREATE TABLE walks(seq TEXT, dir TEXT);
+WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 99),
+     k(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM k WHERE j < 8)
+INSERT INTO walks
+SELECT json_group_array(CASE WHEN r.i % 2 THEN k.j ELSE -k.j END + r.i % 5),
+       CASE WHEN r.i % 2 THEN 'up' ELSE 'down' END
+FROM r JOIN k ON k.j <= 2 + r.i % 6 GROUP BY r.i;
+CREATE TABLE mw AS SELECT rnn_train_classifier(seq, dir, '{"hidden":8,"epochs":30,"seed":2}') AS model FROM walks;
+SELECT rnn_classify(model, '[1,2,3,4,5]'), rnn_classify(model, '[[2],[0],[-2],[-4]]'),
+       json_extract(rnn_info(model), '$.input'), json_extract(rnn_info(model), '$.features')
+FROM mw;
+
+-- A tagger: word starts with the spaces removed, bidirectional by default.
+CREATE TABLE lines(body TEXT);
+INSERT INTO lines VALUES
+  ('the cat sat on the mat'), ('the dog sat on the log'), ('a cat ate the rat'),
+  ('the rat sat on a hat'), ('a dog ate the cat'), ('the cat saw a dog');
+INSERT INTO lines SELECT body FROM lines;
+INSERT INTO lines SELECT body FROM lines;
+CREATE TABLE seg AS
+WITH RECURSIVE c(body, i, prev, tags) AS (
+  SELECT body, 1, ' ', '' FROM lines
+  UNION ALL
+  SELECT body, i + 1, substr(body, i, 1),
+         tags || CASE WHEN substr(body, i, 1) = ' ' THEN ''
+                      ELSE CASE WHEN prev = ' ' THEN '1,' ELSE '0,' END END
+  FROM c WHERE i <= length(body)
+)
+SELECT replace(body, ' ', '') AS text, '[' || rtrim(tags, ',') || ']' AS tags
+FROM c WHERE i = length(body) + 1;
+CREATE TABLE mt AS SELECT rnn_train_tagger(text, tags, '{"hidden":16,"epochs":40,"seed":3,"validation":0}') AS model FROM seg;
+SELECT rnn_tag(model, 'thecatsatonthemat') FROM mt;
+SELECT json_extract(rnn_info(model), '$.kind'), json_extract(rnn_info(model), '$.bidirectional'),
+       json_extract(rnn_info(model), '$.labels') FROM mt;
+-- Tags of every JSON type; null is an element without a tag.
+SELECT rnn_tag(model, 'ab') FROM
+  (SELECT rnn_train_tagger(t, g, '{"epochs":2,"hidden":2}') AS model FROM
+    (SELECT 'ab' AS t, '["x", null]' AS g UNION ALL SELECT 'ba', '[true, 2.5]'));
+
+-- Deterministic.
+SELECT (SELECT rnn_train_classifier(word, lang, '{"hidden":4,"epochs":2,"seed":9}') FROM words)
+     = (SELECT rnn_train_classifier(word, lang, '{"hidden":4,"epochs":2,"seed":9,"threads":1}') FROM words);
+
+-- Errors name the function, the row and what is allowed.
+SELECT rnn_train_classifier('abc');
+SELECT rnn_train_classifier('abc', 'x', '{"context":3}');
+SELECT rnn_train_classifier(x'00', 'x');
+SELECT rnn_train_classifier('', 'x');
+SELECT rnn_train_classifier('abc', 9e999);
+SELECT rnn_train_classifier(seq, 'x') FROM (SELECT '[1,2]' AS seq UNION ALL SELECT '[1,"a"]');
+SELECT rnn_train_classifier(seq, 'x') FROM (SELECT '[[1,2],[3,4]]' AS seq UNION ALL SELECT '[1,2]');
+SELECT rnn_train_tagger('abc', '[1,0]');
+SELECT rnn_train_tagger('abc', 'not json');
+SELECT rnn_train_tagger('abc', '[1,[0],1]');
+SELECT rnn_train_tagger('abc', 3);
+SELECT rnn_classify(model, x'00') FROM m;
+SELECT rnn_classify(model, '') FROM m;
+SELECT rnn_classify(model, 'x') FROM mt;
+SELECT rnn_tag(model, 'x') FROM m;
+SELECT rnn_classify(model, 'abc') FROM mw;
+SELECT rnn_classify(model, '[[1,2]]') FROM mw;
+SELECT rnn_classify('nope', 'x');
+SELECT rnn_classify(substr(model, 1, 50), 'x') FROM m;
+SELECT rnn_generate(model) FROM m;
+SELECT rnn_predict(model) FROM mt;
