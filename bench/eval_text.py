@@ -21,6 +21,7 @@ Writes the table to stdout and, with --out, to a Markdown file.
 """
 import argparse
 import glob
+import json
 import math
 import os
 import platform
@@ -218,31 +219,128 @@ def torch_char_lm(train, test, hidden, epochs, batch, context, lr, seed):
     return math.exp(nll / n), tokens / secs, secs
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--ext", default="build/rnn")
-    ap.add_argument("--chars", type=int, default=400000)
-    ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--hidden", type=int, default=128)
-    ap.add_argument("--out")
-    ap.add_argument("--no-torch", action="store_true")
-    a = ap.parse_args()
-    rows = fortunes()
-    if not rows:
-        sys.exit("no fortunes: apt-get install fortunes (or fortunes-min)")
-    train, test = split_rows(rows, a.chars)
-    db = sqlite3.connect(":memory:")
-    db.enable_load_extension(True)
-    db.load_extension(a.ext)
-    db.execute("CREATE TABLE f(body TEXT)")
-    db.executemany("INSERT INTO f VALUES (?)", [(r,) for r in train])
+json_dumps = json.dumps
+json_loads = json.loads
+
+
+def word_lists(per_lang):
+    """Words of wamerican, wngerman and wfrench that appear in one list
+    only, every k-th so each language gives about per_lang."""
+    lists = {}
+    for lang, path in (("en", "/usr/share/dict/american-english"),
+                       ("de", "/usr/share/dict/ngerman"),
+                       ("fr", "/usr/share/dict/french")):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                lists[lang] = {w.strip() for w in f if w.strip()}
+        except OSError:
+            return None
+    count = {}
+    for ws in lists.values():
+        for w in ws:
+            count[w] = count.get(w, 0) + 1
+    out = []
+    for lang, ws in lists.items():
+        only = sorted(w for w in ws if count[w] == 1)
+        step = max(1, len(only) // per_lang)
+        out += [(w, lang) for w in only[::step][:per_lang]]
+    random.Random(5).shuffle(out)
+    return out
+
+
+def torch_classifier(train, test, hidden, epochs, batch, lr, seed):
+    """The same classifier in PyTorch: one-hot characters, nn.LSTM, the
+    last real element's state into a linear head, Adam, clipping 1."""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    chars = {}
+    for w, _ in train:
+        for c in w:
+            chars[c] = chars.get(c, 0) + 1
+    vocab = {c: i + 2 for i, c in enumerate(sorted(c for c in chars if chars[c] >= 2))}
+    V = len(vocab) + 2
+    labels = sorted({l for _, l in train})
+    C = len(labels)
+    lstm, head = nn.LSTM(V, hidden, batch_first=True), nn.Linear(hidden, C)
+    params = list(lstm.parameters()) + list(head.parameters())
+    opt = torch.optim.Adam(params, lr=lr)
+    nval = int(0.1 * len(train))
+    fit = train[: len(train) - nval]
+
+    def run(words):
+        L = max(len(w) for w in words)
+        x = torch.zeros(len(words), L, V)
+        for i, w in enumerate(words):
+            for t, c in enumerate(w):
+                x[i, t, vocab.get(c, 1)] = 1
+        lens = torch.tensor([len(w) for w in words])
+        packed = nn.utils.rnn.pack_padded_sequence(x, lens, batch_first=True,
+                                                   enforce_sorted=False)
+        _, (h, _) = lstm(packed)
+        return head(h[-1])
+
+    t0 = time.time()
+    for ep in range(epochs):
+        order = list(range(len(fit)))
+        random.Random(seed + ep).shuffle(order)
+        for i in range(0, len(order), batch):
+            ex = [fit[j] for j in order[i:i + batch]]
+            y = torch.tensor([labels.index(l) for _, l in ex])
+            loss = F.cross_entropy(run([w for w, _ in ex]), y)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+    secs = time.time() - t0
+    right = 0
+    with torch.no_grad():
+        for i in range(0, len(test), 256):
+            ex = test[i:i + 256]
+            pred = run([w for w, _ in ex]).argmax(1)
+            right += sum(labels[int(p)] == l for p, (_, l) in zip(pred, ex))
+    return right / len(test), secs
+
+
+def segmentation(rows):
+    """Fortunes without spaces, each character tagged 1 where a word starts."""
+    out = []
+    for r in rows:
+        text, tags, start = [], [], True
+        for c in r:
+            if c == " ":
+                start = True
+                continue
+            text.append(c)
+            tags.append(1 if start else 0)
+            start = False
+        if 0 < len(text) <= 400:
+            out.append(("".join(text), tags))
+    return out
+
+
+def f1(pairs):
+    tp = fp = fn = 0
+    for got, want in pairs:
+        for g, w in zip(got, want):
+            tp += g == 1 and w == 1
+            fp += g == 1 and w == 0
+            fn += g == 0 and w == 1
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def language_models(a, db, train, test, lines):
     batch, context, lr, seed = 16, 64, 0.005, 1
     opts = ('{"hidden":%d,"epochs":%d,"patience":%d,"batch":%d,"context":%d,'
             '"lr":%g,"seed":%d,"threads":1}'
             % (a.hidden, a.epochs, a.epochs, batch, context, lr, seed))
     char_blob, char_secs = sql_model(db, "f", opts)
     info = db.execute("SELECT rnn_info(?)", (char_blob,)).fetchone()[0]
-    import json
     info = json.loads(info)
     trained = info["token_count"] * info["epochs_run"]
     char_ppl = sql_ppl(db, char_blob, test, len)
@@ -253,9 +351,8 @@ def main():
     word_ppl = sql_ppl(db, word_blob, test, lambda r: len(words(r, True)))
     word_uni = unigram_ppl([words(r, True) for r in train],
                            [words(r, True) for r in test])
-    lines = []
-    lines.append(f"# Language models on fortunes (`make eval-text`)\n")
-    lines.append(f"CPU: {cpu_name()}; {len(train)} training rows "
+    lines.append(f"## Language models on fortunes\n")
+    lines.append(f"{len(train)} training rows "
                  f"({sum(map(len, train))} characters), {len(test)} held-out rows; "
                  f"options {opts}.\n")
     lines.append("| model | held-out perplexity | unigram | ratio | train s | tokens/s (1 thread) |")
@@ -276,6 +373,89 @@ def main():
     lines.append(f"Word model (lower-cased words, context 32): held-out perplexity "
                  f"{word_ppl:.1f} per word against the unigram's {word_uni:.1f} "
                  f"({word_secs:.1f} s).")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ext", default="build/rnn")
+    ap.add_argument("--chars", type=int, default=400000)
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--out")
+    ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--words", type=int, default=4000, help="words per language")
+    ap.add_argument("--cls-epochs", type=int, default=15)
+    ap.add_argument("--seg-rows", type=int, default=4000)
+    ap.add_argument("--seg-epochs", type=int, default=15)
+    ap.add_argument("--skip-lm", action="store_true")
+    a = ap.parse_args()
+    rows = fortunes()
+    if not rows:
+        sys.exit("no fortunes: apt-get install fortunes (or fortunes-min)")
+    train, test = split_rows(rows, a.chars)
+    db = sqlite3.connect(":memory:")
+    db.enable_load_extension(True)
+    db.load_extension(a.ext)
+    db.execute("CREATE TABLE f(body TEXT)")
+    db.executemany("INSERT INTO f VALUES (?)", [(r,) for r in train])
+    lines = [f"# Sequence models on real text (`make eval-text`)\n",
+             f"CPU: {cpu_name()}.\n"]
+    if not a.skip_lm:
+        language_models(a, db, train, test, lines)
+    # Language identification of single words (classifier).
+    wl = word_lists(a.words)
+    if wl is None:
+        lines.append("\nLanguage identification: skipped (apt-get install wamerican "
+                     "wngerman wfrench).")
+    else:
+        wtrain = [x for i, x in enumerate(wl) if i % 10 != 9]
+        wtest = [x for i, x in enumerate(wl) if i % 10 == 9]
+        db.execute("CREATE TABLE w(word TEXT, lang TEXT)")
+        db.executemany("INSERT INTO w VALUES (?, ?)", wtrain)
+        copts = ('{"hidden":64,"epochs":%d,"patience":%d,"batch":32,"lr":0.005,'
+                 '"seed":1,"threads":1}' % (a.cls_epochs, a.cls_epochs))
+        t0 = time.time()
+        (cm,) = db.execute("SELECT rnn_train_classifier(word, lang, ?) FROM w",
+                           (copts,)).fetchone()
+        csecs = time.time() - t0
+        right = sum(db.execute("SELECT rnn_classify(?, ?)", (cm, w)).fetchone()[0] == l
+                    for w, l in wtest)
+        acc = right / len(wtest)
+        lines.append("")
+        lines.append(f"Language identification of single words (en, de, fr; words in one "
+                     f"list only; {len(wtrain)} training, {len(wtest)} held-out; options "
+                     f"{copts}):\n")
+        lines.append("| model | held-out accuracy | train s |")
+        lines.append("|---|---:|---:|")
+        lines.append(f"| sqlite-rnn char LSTM classifier | {acc:.3f} | {csecs:.1f} |")
+        if not a.no_torch:
+            tacc, tsecs = torch_classifier(wtrain, wtest, 64, a.cls_epochs, 32, 0.005, 1)
+            lines.append(f"| PyTorch nn.LSTM, same training | {tacc:.3f} | {tsecs:.1f} |")
+    # Word segmentation (tagger), both directions and left to right.
+    seg = segmentation(train + test)
+    strain = [x for i, x in enumerate(seg) if i % 10 != 9][: a.seg_rows]
+    stest = [x for i, x in enumerate(seg) if i % 10 == 9][: a.seg_rows // 9]
+    db.execute("CREATE TABLE seg(text TEXT, tags TEXT)")
+    db.executemany("INSERT INTO seg VALUES (?, ?)",
+                   [(t, json_dumps(g)) for t, g in strain])
+    lines.append("")
+    lines.append(f"Word segmentation of fortunes without spaces ({len(strain)} training, "
+                 f"{len(stest)} held-out rows; F1 of word starts):\n")
+    lines.append("| tagger | F1 | train s |")
+    lines.append("|---|---:|---:|")
+    for bidi in (True, False):
+        sopts = ('{"hidden":64,"epochs":%d,"patience":%d,"bidirectional":%s,"seed":1,'
+                 '"threads":1}' % (a.seg_epochs, a.seg_epochs, "true" if bidi else "false"))
+        t0 = time.time()
+        (tm,) = db.execute("SELECT rnn_train_tagger(text, tags, ?) FROM seg",
+                           (sopts,)).fetchone()
+        tsecs = time.time() - t0
+        pairs = []
+        for t, g in stest:
+            got = json_loads(db.execute("SELECT rnn_tag(?, ?)", (tm, t)).fetchone()[0])
+            pairs.append((got, g))
+        lines.append(f"| {'bidirectional' if bidi else 'left to right'} LSTM | "
+                     f"{f1(pairs):.3f} | {tsecs:.1f} |")
     text = "\n".join(lines) + "\n"
     print(text)
     if a.out:

@@ -243,6 +243,20 @@ static void test_interrupt_stops_text(void) {
   }
   EXPECT(run(db, "SELECT rnn_generate(model, 'row', 3) FROM m", &msg) == SQLITE_OK,
          "%s", msg);
+  /* Classifiers and taggers train through the same loop. */
+  const char *train[2] = {
+      "SELECT rnn_train_classifier(body, length(body) % 3, "
+      "'{\"hidden\":256,\"epochs\":100000,\"validation\":0}') FROM t",
+      "SELECT rnn_train_tagger(substr(body, 1, 8), '[1,0,0,1,0,0,1,0]', "
+      "'{\"hidden\":256,\"epochs\":100000,\"validation\":0}') FROM t"};
+  for (int i = 0; i < 2; i++) {
+    job k = {db, train[i], -1, 0};
+    latency = interrupt_midway(db, run_job, &k, &k.done_at);
+    printf("  %s: stopped %.3f s after sqlite3_interrupt\n",
+           i ? "tagger" : "classifier", latency);
+    EXPECT(k.rc == SQLITE_INTERRUPT, "rc %d", k.rc);
+    EXPECT(latency < STOP_SECONDS, "took %.3f s", latency);
+  }
   sqlite3_close(db);
 }
 

@@ -40,7 +40,16 @@ static const char *SETUP =
     "CREATE TABLE m AS SELECT rnn_train(t, v, '{\"cell\":\"lstm\",\"hidden\":3,"
     "\"window\":4,\"epochs\":2}', x) AS model FROM s;"
     "CREATE TABLE m2 AS SELECT rnn_train(t, v, '{\"cell\":\"gru\",\"hidden\":3,"
-    "\"window\":4,\"epochs\":2}') AS model FROM s;";
+    "\"window\":4,\"epochs\":2}') AS model FROM s;"
+    "CREATE TABLE tx(body, tags);"
+    "INSERT INTO tx VALUES ('the cat', '[1,0,0,1,0,0,0]'), ('a dog', "
+    "'[1,0,1,0,0]'), ('the end', '[1,0,0,0,1,0,0]');"
+    "CREATE TABLE lm AS SELECT rnn_train_text(body, '{\"hidden\":3,"
+    "\"epochs\":2}') AS model FROM tx;"
+    "CREATE TABLE cm AS SELECT rnn_train_classifier(body, length(body), "
+    "'{\"hidden\":3,\"epochs\":2}') AS model FROM tx;"
+    "CREATE TABLE tm AS SELECT rnn_train_tagger(body, tags, '{\"hidden\":3,"
+    "\"epochs\":2}') AS model FROM tx;";
 
 static const char *const STATEMENTS[] = {
     "SELECT rnn_train(t, v, '{\"cell\":\"gru\",\"hidden\":3,\"window\":4,"
@@ -58,6 +67,18 @@ static const char *const STATEMENTS[] = {
     "SELECT * FROM m2, rnn_backtest(m2.model, '[1,2,3,4,5,6,7,8,9]')",
     "SELECT rnn_predict(model, '[1,2') FROM m2",
     "SELECT rnn_train(t, v, '{\"hiden\":1}') FROM s",
+    "SELECT rnn_train_text(body, '{\"hidden\":3,\"epochs\":2,"
+    "\"tokens\":\"word\"}') FROM tx",
+    "SELECT rnn_generate(model, 'th', 10, 0.5, 1), rnn_next_tokens(model, 'a'),"
+    " rnn_perplexity(model, 'the cat'), rnn_info(model) FROM lm",
+    "SELECT rnn_train_classifier(body, 'x' || length(body), '{\"hidden\":3,"
+    "\"epochs\":2}') FROM tx",
+    "SELECT rnn_train_tagger(body, tags, '{\"hidden\":3,\"epochs\":2}') FROM tx",
+    "SELECT rnn_classify(model, 'a cat'), rnn_classify_proba(model, 'x'), "
+    "rnn_info(model) FROM cm",
+    "SELECT rnn_tag(model, 'the dog'), rnn_info(model) FROM tm",
+    "SELECT rnn_train_classifier(s, l, '{\"hidden\":2,\"epochs\":1}') FROM "
+    "(SELECT '[[1,2],[3,4]]' AS s, 'a' AS l UNION ALL SELECT '[[0,1]]', 2.5)",
 };
 
 /* Runs sql once with the n-th allocation failing; returns 1 if no
