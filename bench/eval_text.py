@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""make eval-text: the language models of SPEC section 8 on real text.
+"""make eval-text: the sequence models of SPEC section 8 on real text.
 
 Data: the fortunes of Debian's `fortunes` (or `fortunes-min`) package, one
 fortune a row with its white space collapsed; every 10th fortune is held
@@ -13,11 +13,17 @@ for every model:
   - the same network trained in PyTorch (nn.LSTM, the same lanes of
     truncated BPTT, batch, context, optimiser, learning rate and epochs),
     and both trainings' throughput in characters per second on one thread;
-  - a word model's held-out perplexity per word, against its unigram.
-Writes the table to stdout and, with --out, to a Markdown file.
+  - a word model's held-out perplexity per word, against its unigram;
+  - language identification of single words from wamerican, wngerman and
+    wfrench (words in one list only), a char LSTM classifier beside the same
+    network in PyTorch;
+  - word segmentation: fortunes without their spaces, each character tagged
+    1 where a word starts, bidirectional against left-to-right taggers (F1
+    of word starts on held-out fortunes).
+Writes the tables to stdout and, with --out, to a Markdown file.
 
   /usr/bin/python3 bench/eval_text.py [--ext build/rnn] [--chars 400000]
-      [--epochs 3] [--out bench/EVAL_TEXT.md] [--no-torch]
+      [--epochs 5] [--out bench/EVAL_TEXT.md] [--no-torch] [--skip-lm]
 """
 import argparse
 import glob
@@ -379,7 +385,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ext", default="build/rnn")
     ap.add_argument("--chars", type=int, default=400000)
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--out")
     ap.add_argument("--no-torch", action="store_true")
@@ -398,8 +404,9 @@ def main():
     db.load_extension(a.ext)
     db.execute("CREATE TABLE f(body TEXT)")
     db.executemany("INSERT INTO f VALUES (?)", [(r,) for r in train])
+    simd = json.loads(db.execute("SELECT rnn_debug()").fetchone()[0])["simd"]
     lines = [f"# Sequence models on real text (`make eval-text`)\n",
-             f"CPU: {cpu_name()}.\n"]
+             f"CPU: {cpu_name()} ({os.cpu_count()} cores; sqlite-rnn's kernels: {simd}).\n"]
     if not a.skip_lm:
         language_models(a, db, train, test, lines)
     # Language identification of single words (classifier).

@@ -2,8 +2,10 @@
 ** libFuzzer target: the SQL functions on fuzzed models and windows, in an
 ** in-memory database with the extension linked statically.
 ** Input: byte 0 picks the statement (and, with bit 7 set, gives the model a
-** correct length and checksum first), bytes 1-2 (little-endian) the length
-** of the model BLOB that follows; the rest is the window text. Every
+** correct length and checksum first; with bit 6 set, bits 3-5 pick one of
+** the sequence models' statements, the text their text), bytes 1-2
+** (little-endian) the length of the model BLOB that follows; the rest is
+** the window text. Every
 ** statement must finish with SQLITE_OK, or an error (never a crash, a leak
 ** or a hang).
 */
@@ -17,7 +19,17 @@
 int sqlite3_rnn_init(sqlite3 *db, char **err, const sqlite3_api_routines *api);
 
 static sqlite3 *db;
-static sqlite3_stmt *stmts[7];
+static sqlite3_stmt *stmts[7], *seq_stmts[5];
+static const char *const seq_sql[5] = {
+    "SELECT rnn_generate(?1, ?2, ?3, 0.7, 1), rnn_next_tokens(?1, ?2, 3), "
+    "rnn_perplexity(?1, ?2), rnn_info(?1)",
+    "SELECT rnn_classify(?1, ?2), rnn_classify_proba(?1, ?2), rnn_info(?1)",
+    "SELECT rnn_tag(?1, ?2), rnn_generate(?1, NULL, 0), rnn_predict(?1)",
+    "SELECT rnn_train_text(?2, '{\"hidden\":2,\"epochs\":1,\"context\":4}'), "
+    "rnn_train_classifier(?2, length(?2) % 3, '{\"hidden\":2,\"epochs\":1}')",
+    "SELECT rnn_train_tagger(?2, '[' || substr('1,0,1,0,1,0,1,0', 1, 2 * ?3 - 1)"
+    " || ']', '{\"hidden\":2,\"epochs\":1}')",
+};
 static const char *const sql[7] = {
     "SELECT rnn_predict(?1), rnn_info(?1)",
     "SELECT rnn_predict(?1, ?2)",
@@ -41,6 +53,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
                "CASE WHEN i % 7 = 3 THEN NULL ELSE i % 5 END FROM r;",
                NULL, NULL, NULL);
   for (int i = 0; i < 7; i++) sqlite3_prepare_v2(db, sql[i], -1, &stmts[i], NULL);
+  for (int i = 0; i < 5; i++)
+    sqlite3_prepare_v2(db, seq_sql[i], -1, &seq_stmts[i], NULL);
   return 0;
 }
 
@@ -54,11 +68,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint8_t *copy = malloc(blen + 1);
   memcpy(copy, blob, blen);
   if (data[0] & 0x80) rnn_blob_reseal(copy, blen);
-  for (int pass = 0; pass < (which == 1 ? 2 : 1); pass++) {
-    sqlite3_stmt *st = stmts[pass ? 6 : which];
+  int seq = (data[0] & 0x40) != 0;
+  /* Training statements read at most 64 bytes of text: enough for every
+  ** path, and fast enough to leave time for the others. */
+  if (seq && (data[0] >> 3) % 5 >= 3 && tlen > 64) tlen = 64;
+  for (int pass = 0; pass < (which == 1 && !seq ? 2 : 1); pass++) {
+    sqlite3_stmt *st = seq ? seq_stmts[(data[0] >> 3) % 5] : stmts[pass ? 6 : which];
     sqlite3_bind_blob(st, 1, copy, (int)blen, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, (const char *)text, (int)tlen, SQLITE_TRANSIENT);
-    if (!pass) sqlite3_bind_int(st, 3, 1 + (data[0] >> 3) % 16);
+    if (!pass) sqlite3_bind_int(st, 3, seq ? 1 + data[0] % 8 : 1 + (data[0] >> 3) % 16);
     while (sqlite3_step(st) == SQLITE_ROW) {
     }
     sqlite3_reset(st);

@@ -81,4 +81,19 @@ SELECT writefile('$c/text/tagger', x'00' || rnn_train_tagger(t, g, '{"hidden":2,
 SQL
 printf '\002%s' 'Hello, wörld! Don'"'"'t stop (now)... 日本語 text	with tabs' > "$c/text/tokens"
 printf '\003%s' $'the cat\nthe dog\na cat sat' > "$c/text/train"
+# fuzz_sql's sequence-model statements (selector bit 6, statement in bits
+# 3-5): every text, classifier and tagger model with a text.
+python3 - "$c" <<'PY'
+import os, struct, sys
+c = sys.argv[1]
+for f in sorted(os.listdir(f"{c}/text")):
+    b = open(f"{c}/text/{f}", 'rb').read()
+    if b[:1] not in (b'\x00', b'\x01') or len(b) < 20:
+        continue
+    blob = b[1:]
+    for k in range(5):
+        sel = 0x40 | (k << 3) | 3
+        open(f"{c}/sql/seq_{f}_{k}", 'wb').write(
+            bytes([sel]) + struct.pack('<H', len(blob) & 0xFFFF) + blob + b'the cat')
+PY
 ls "$c"/* | wc -l
