@@ -472,6 +472,14 @@ typedef struct rnn_epoch_log {
   int epochs, patience;
 } rnn_epoch_log;
 
+/* The caller's progress callback asked from inside a minibatch
+** (rnn_stop.poll with arg an rnn_train_poll): it sees p. */
+typedef struct rnn_train_poll {
+  const rnn_train_ctl *ctl;
+  rnn_progress p;
+} rnn_train_poll;
+int rnn_poll_caller(void *arg);
+
 /* One minibatch whose chunks are filled: its gradient, clipping and the
 ** optimiser's step. RNN_EINTERRUPT when the batch was stopped; *loss not
 ** finite (and no step taken) when training diverged. */
@@ -505,6 +513,13 @@ typedef struct rnn_seq_task {
   /* The batcher's task (rnn_batcher.task). */
   void (*chunk)(void *arg, rnn_batcher *b, int c);
 } rnn_seq_task;
+
+/* The batcher of a sequence model's training (batch B, work flags), after
+** checking the memory it and data_bytes of data would take against
+** RNN_MAX_MEMORY (the error says "lower " and what). */
+rnn_status rnn_seq_batcher(rnn_batcher *bt, const rnn_seqmodel *m, int B,
+                           int flags, double data_bytes, const char *lower,
+                           rnn_err *e);
 
 /* Trains m->params (allocated, m->arch and m->layout set; train_loss and
 ** val_loss room for o->epochs) on the task with the batcher (already

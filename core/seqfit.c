@@ -28,14 +28,21 @@
 #include "nn.h"
 #include "rng.h"
 
-typedef struct fit_poll {
-  const rnn_train_ctl *ctl;
-  rnn_progress p;
-} fit_poll;
-
-static int poll_caller(void *arg) {
-  fit_poll *t = arg;
-  return t->ctl->progress(t->ctl->arg, &t->p);
+rnn_status rnn_seq_batcher(rnn_batcher *bt, const rnn_seqmodel *m, int B,
+                           int flags, double data_bytes, const char *lower,
+                           rnn_err *e) {
+  const rnn_options *o = &m->opts.base;
+  int nc = rnn_chunks(B), cap = (B + nc - 1) / nc;
+  /* The chunks' buffers, the parameters several times over (gradients of
+  ** every chunk, the sum, the best, the optimiser's moments) and the data. */
+  double need = (double)nc * rnn_work_bytes_seq(&m->arch, cap, o->dropout, flags) +
+                (double)m->layout.n_params * 4 * (3 + nc + 2) + data_bytes;
+  if (need > (double)RNN_MAX_MEMORY)
+    return rnn_fail(e, RNN_ELIMIT,
+                    "training would need about %.0f MB (limit %.0f MB); lower %s",
+                    need / 1048576.0, (double)RNN_MAX_MEMORY / 1048576.0, lower);
+  return rnn_batcher_init_seq(bt, &m->arch, &m->layout, B, o->dropout,
+                              o->threads, RNN_LOSS_CE, flags);
 }
 
 /* Rule 2: the mean loss of a validation pass; NaN when it was stopped. */
@@ -70,9 +77,9 @@ rnn_status rnn_seq_fit(rnn_seqmodel *m, rnn_batcher *bt,
     goto done;
   }
   if ((rc = rnn_optim_init(&opt, o->optimizer, np, o->lr))) goto done;
-  fit_poll poll = {.ctl = ctl};
+  rnn_train_poll poll = {.ctl = ctl};
   if (ctl && ctl->progress) {
-    bt->stop.poll = poll_caller;
+    bt->stop.poll = rnn_poll_caller;
     bt->stop.arg = &poll;
   }
   bt->task = task->chunk;

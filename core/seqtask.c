@@ -593,18 +593,10 @@ rnn_status rnn_seq_train(rnn_seqmodel **out, const rnn_example *ex, size_t n,
   int flags = (m->kind == RNN_KIND_TAGGER ? RNN_WORK_STEPS : 0) |
               (features ? 0 : RNN_WORK_TOKENS);
   int nc = rnn_chunks(B), cap = (B + nc - 1) / nc;
-  double need = (double)nc * rnn_work_bytes_seq(&m->arch, cap, o->dropout, flags) +
-                (double)np * 4 * (3 + nc + 2) +
-                (double)d.start[d.n] * (4 + 4 + 4.0 * features);
-  if (need > (double)RNN_MAX_MEMORY) {
-    rc = rnn_fail(e, RNN_ELIMIT,
-                  "training would need about %.0f MB (limit %.0f MB); lower "
-                  "vocab, hidden or batch, or shorten the sequences",
-                  need / 1048576.0, (double)RNN_MAX_MEMORY / 1048576.0);
-    goto fail;
-  }
-  if ((rc = rnn_batcher_init_seq(&bt, &m->arch, &m->layout, B, o->dropout,
-                                 o->threads, RNN_LOSS_CE, flags)))
+  if ((rc = rnn_seq_batcher(&bt, m, B, flags,
+                            (double)d.start[d.n] * (4 + 4 + 4.0 * features),
+                            "vocab, hidden or batch, or shorten the sequences",
+                            e)))
     goto fail;
   m->params = rnn_malloc(np * sizeof *m->params);
   order = rnn_malloc((size_t)d.n * sizeof *order);

@@ -674,22 +674,11 @@ rnn_status rnn_text_train(rnn_seqmodel **out, const char *const *text,
   if ((rc = rnn_text_layout(&m->arch, &m->layout, e))) goto fail;
   size_t np = m->layout.n_params;
   int lanes_n = B < ntrain ? B : ntrain;
-  /* Memory (core/train.c rule 10): the chunks' buffers, the parameters
-  ** three times over with the optimiser's moments, and the batch. */
+  /* Memory (core/train.c rule 10) is checked by rnn_seq_batcher. */
   int nc = rnn_chunks(lanes_n), cap = (lanes_n + nc - 1) / nc;
-  double need = (double)nc * rnn_work_bytes_seq(&m->arch, cap, o->dropout,
-                                                RNN_WORK_STEPS | RNN_WORK_TOKENS) +
-                (double)np * 4 * (3 + nc + 2) + (double)d.start[n] * 4;
-  if (need > (double)RNN_MAX_MEMORY) {
-    rc = rnn_fail(e, RNN_ELIMIT,
-                  "training would need about %.0f MB (limit %.0f MB); lower "
-                  "vocab, hidden, batch or context",
-                  need / 1048576.0, (double)RNN_MAX_MEMORY / 1048576.0);
-    goto fail;
-  }
-  if ((rc = rnn_batcher_init_seq(&bt, &m->arch, &m->layout, lanes_n, o->dropout,
-                                 o->threads, RNN_LOSS_CE,
-                                 RNN_WORK_STEPS | RNN_WORK_TOKENS)))
+  if ((rc = rnn_seq_batcher(&bt, m, lanes_n, RNN_WORK_STEPS | RNN_WORK_TOKENS,
+                            (double)d.start[n] * 4,
+                            "vocab, hidden, batch or context", e)))
     goto fail;
   rnn_batcher_split(&bt, lanes_n);
   m->params = rnn_malloc(np * sizeof *m->params);

@@ -339,13 +339,8 @@ rnn_status rnn_epochs_outcome(int diverged, int best_epoch, int epochs_run,
 }
 
 /* Rule 6: the caller's progress callback, asked from inside a minibatch. */
-typedef struct train_poll {
-  const rnn_train_ctl *ctl;
-  rnn_progress p;
-} train_poll;
-
-static int poll_caller(void *arg) {
-  train_poll *t = arg;
+int rnn_poll_caller(void *arg) {
+  rnn_train_poll *t = arg;
   return t->ctl->progress(t->ctl->arg, &t->p);
 }
 
@@ -545,9 +540,9 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
     goto fail;
   if ((rc = rnn_optim_init(&opt, o->optimizer, np, o->lr))) goto fail;
   /* Rule 6: a long minibatch asks the caller too, between time steps. */
-  train_poll poll = {.ctl = ctl};
+  rnn_train_poll poll = {.ctl = ctl};
   if (ctl && ctl->progress) {
-    bt.stop.poll = poll_caller;
+    bt.stop.poll = rnn_poll_caller;
     bt.stop.arg = &poll;
   }
   for (size_t i = 0; i < n; i++)

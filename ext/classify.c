@@ -390,9 +390,7 @@ static void train_final(sqlite3_context *ctx) {
   cls_acc *acc = sqlite3_aggregate_context(ctx, 0);
   rnn_example *ex = NULL;
   rnn_label *tags = NULL;
-  rnn_seqmodel *m = NULL, *back = NULL;
-  unsigned char *blob = NULL;
-  size_t len = 0;
+  rnn_seqmodel *m = NULL;
   if (!acc || acc->failed || acc->n == 0) {
     if (!acc || !acc->failed) sqlite3_result_null(ctx);
     goto done;
@@ -429,28 +427,10 @@ static void train_final(sqlite3_context *ctx) {
                                 acc->form == 1 ? acc->features : 0, &acc->opts,
                                 &ctl, &e);
   rnn_ext_watch_end(&rn.watch, NULL);
-  if (rc == RNN_EINTERRUPT) {
-    sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
-    goto done;
-  }
-  if (rc == RNN_OK) rc = rnn_seqmodel_encode(m, &blob, &len);
-  if (rc == RNN_OK) {
-    rnn_err de;
-    rc = rnn_seqmodel_decode(&back, blob, len, &de);
-    if (rc != RNN_OK && rc != RNN_ENOMEM)
-      rc = rnn_fail(&e, RNN_EINVAL, "the trained model does not read back (%s)",
-                    de.msg);
-  }
-  if (rc != RNN_OK) {
-    rnn_ext_error(ctx, fn, rc, &e);
-    goto done;
-  }
-  sqlite3_result_blob64(ctx, blob, len, rnn_free);
-  blob = NULL;
+  rnn_ext_seq_result(ctx, fn, rc, m, &e);
+  m = NULL;
 done:
-  rnn_free(blob);
   rnn_seqmodel_free(m);
-  rnn_seqmodel_free(back);
   sqlite3_free(ex);
   sqlite3_free(tags);
   if (acc) {

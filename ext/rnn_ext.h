@@ -131,6 +131,11 @@ int rnn_forecast_register(sqlite3 *db);
 int rnn_next_register(sqlite3 *db);
 int rnn_backtest_register(sqlite3 *db);
 int rnn_text_register(sqlite3 *db);
+/* The end of a sequence model's training aggregate (ext/text.c rule 5):
+** SQLITE_INTERRUPT, the error of rc, or the model's BLOB once it reads
+** back. Frees m. */
+void rnn_ext_seq_result(sqlite3_context *ctx, const char *fn, rnn_status rc,
+                        rnn_seqmodel *m, rnn_err *e);
 /* rnn_info's result for a language model (ext/text.c). */
 void rnn_ext_text_info(sqlite3_context *ctx, sqlite3_value **argv);
 /* The same for a classifier or tagger (ext/classify.c). */

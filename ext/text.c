@@ -154,9 +154,7 @@ static void text_final(sqlite3_context *ctx) {
   text_acc *acc = sqlite3_aggregate_context(ctx, 0);
   const char **rows = NULL;
   size_t *lens = NULL;
-  rnn_seqmodel *m = NULL, *back = NULL;
-  unsigned char *blob = NULL;
-  size_t len = 0;
+  rnn_seqmodel *m = NULL;
   if (!acc || acc->failed || acc->n == 0) {
     if (!acc || !acc->failed) sqlite3_result_null(ctx);
     goto done;
@@ -180,9 +178,27 @@ static void text_final(sqlite3_context *ctx) {
   rnn_status rc = rnn_text_train(&m, rows, lens, (size_t)acc->n, &acc->opts,
                                  &ctl, &e);
   rnn_ext_watch_end(&run.watch, NULL);
+  rnn_ext_seq_result(ctx, TRAIN, rc, m, &e);
+  m = NULL;
+done:
+  rnn_seqmodel_free(m);
+  sqlite3_free(rows);
+  sqlite3_free(lens);
+  if (acc) {
+    sqlite3_free(acc->bytes);
+    sqlite3_free(acc->end);
+  }
+}
+
+void rnn_ext_seq_result(sqlite3_context *ctx, const char *fn, rnn_status rc,
+                        rnn_seqmodel *m, rnn_err *e) {
+  unsigned char *blob = NULL;
+  size_t len = 0;
+  rnn_seqmodel *back = NULL;
   if (rc == RNN_EINTERRUPT) {
     sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
-    goto done;
+    rnn_seqmodel_free(m);
+    return;
   }
   if (rc == RNN_OK) rc = rnn_seqmodel_encode(m, &blob, &len);
   /* Rule 5. */
@@ -190,25 +206,18 @@ static void text_final(sqlite3_context *ctx) {
     rnn_err de;
     rc = rnn_seqmodel_decode(&back, blob, len, &de);
     if (rc != RNN_OK && rc != RNN_ENOMEM)
-      rc = rnn_fail(&e, RNN_EINVAL, "the trained model does not read back (%s)",
+      rc = rnn_fail(e, RNN_EINVAL, "the trained model does not read back (%s)",
                     de.msg);
   }
-  if (rc != RNN_OK) {
-    rnn_ext_error(ctx, TRAIN, rc, &e);
-    goto done;
+  if (rc == RNN_OK) {
+    sqlite3_result_blob64(ctx, blob, len, rnn_free);
+    blob = NULL;
+  } else {
+    rnn_ext_error(ctx, fn, rc, e);
   }
-  sqlite3_result_blob64(ctx, blob, len, rnn_free);
-  blob = NULL;
-done:
   rnn_free(blob);
-  rnn_seqmodel_free(m);
   rnn_seqmodel_free(back);
-  sqlite3_free(rows);
-  sqlite3_free(lens);
-  if (acc) {
-    sqlite3_free(acc->bytes);
-    sqlite3_free(acc->end);
-  }
+  rnn_seqmodel_free(m);
 }
 
 /* ------------------------------------------------------------- readers */

@@ -127,5 +127,56 @@ int main(int argc, char **argv) {
     rnn_free(b);
     rnn_seqmodel_free(m);
   }
+  /* A classifier of numeric sequences (bidirectional, lanes of different
+  ** lengths) and a tagger of text, with their answers' checksums. */
+  static double walk[40][8];
+  static rnn_example ex[40];
+  static rnn_label tags[5][80];
+  for (int i = 0; i < 40; i++) {
+    int steps = 2 + i % 7;
+    for (int t = 0; t < steps; t++) walk[i][t] = (i % 2 ? t : -t) + 0.1 * (i % 5);
+    ex[i] = (rnn_example){.x = walk[i], .steps = steps,
+                          .label = {.type = RNN_LABEL_INT, .i = i % 2}};
+  }
+  for (int kind = 0; kind < 2; kind++) {
+    rnn_seq_options o;
+    rnn_seq_options_init(&o, kind ? RNN_KIND_TAGGER : RNN_KIND_CLASSIFIER);
+    o.base.hidden = 8;
+    o.base.epochs = 4;
+    o.base.threads = 2;
+    o.base.batch = 8;
+    o.base.bidirectional = 1;
+    o.base.cell = kind ? RNN_CELL_GRU : RNN_CELL_LSTM;
+    rnn_example tx[5];
+    for (int i = 0; kind && i < 5; i++) {
+      int n = 0;
+      for (size_t c = 0; c < lens[i]; c++)
+        tags[i][n++] = (rnn_label){.type = RNN_LABEL_INT,
+                                   .i = c == 0 || rows[i][c - 1] == ' '};
+      tx[i] = (rnn_example){.text = rows[i], .len = lens[i], .tags = tags[i],
+                            .ntags = n};
+    }
+    rnn_seqmodel *m = NULL;
+    rnn_err e;
+    unsigned char *b = NULL;
+    size_t n;
+    double p[2] = {0, 0};
+    int *ids = NULL, nid = 0;
+    if (rnn_seq_train(&m, kind ? tx : ex, kind ? 5 : 40, kind ? 0 : 1, &o,
+                      NULL, &e) != RNN_OK ||
+        rnn_seqmodel_encode(m, &b, &n) != RNN_OK ||
+        (kind ? rnn_seq_tag(m, rows[0], lens[0], NULL, 0, &ids, &nid, &e)
+              : rnn_seq_classify(m, NULL, 0, walk[3], 5, p, &e)) != RNN_OK) {
+      printf("%s: failed: %s\n", kind ? "tagger" : "classifier", e.msg);
+      return 1;
+    }
+    printf("%s %zu bytes, checksum %08x, answer %08x\n",
+           kind ? "tagger" : "classifier", n, rnn_crc32(b, n - 4),
+           kind ? rnn_crc32(ids, (size_t)nid * sizeof *ids)
+                : rnn_crc32(p, sizeof p));
+    rnn_free(ids);
+    rnn_free(b);
+    rnn_seqmodel_free(m);
+  }
   return 0;
 }

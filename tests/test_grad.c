@@ -326,7 +326,8 @@ static void test_padding_invariant(void) {
       rnn_work_init_seq(&w1, &a, 1, 0, flags);
       w.T = T, w.tok = tok, w.len = lens, w.per_step = per_step;
       rnn_net_forward(&w, &a, &lo, p, B, 0);
-      double worst = 0;
+      int differ = 0; /* a count, not an fmax reduction: gcc 12 for aarch64
+                      ** crashes vectorising that one here */
       for (int b = 0; b < B; b++) {
         for (int t = 0; t < lens[b]; t++) one[t] = tok[t * B + b];
         w1.T = lens[b], w1.tok = one, w1.per_step = per_step;
@@ -335,12 +336,12 @@ static void test_padding_invariant(void) {
           for (int o = 0; o < V; o++) {
             float got = w.y[((size_t)(per_step ? t * B : 0) + b) * V + o];
             float want = w1.y[(size_t)t * V + o];
-            worst = fmax(worst, fabs(got - want));
+            differ += got != want;
           }
       }
-      EXPECT(worst == 0, "%s, %s: padded lanes differ by %g",
+      EXPECT(differ == 0, "%s, %s: %d outputs of padded lanes differ",
              rnn_cell_name(kinds[c]), per_step ? "every step" : "last step",
-             worst);
+             differ);
       rnn_work_free(&w);
       rnn_work_free(&w1);
       free(p);

@@ -139,6 +139,12 @@ def seq_case(f, seed, name, cell, V, H, L, D, T, B, carry):
     line(f, "y", y)
     line(f, "loss", l.reshape(1))
     line(f, "grad", flatten([p.grad for p in net.flat()]))
+    optimiser_runs(f, net, start, lambda: loss_of()[1])
+    f.write("end\n")
+
+
+def optimiser_runs(f, net, start, loss_of):
+    """The parameters after 5 steps of each optimiser from start."""
     for oname, make, clip in OPTIMISERS:
         with torch.no_grad():
             for p, s0 in zip(net.flat(), start):
@@ -146,12 +152,11 @@ def seq_case(f, seed, name, cell, V, H, L, D, T, B, carry):
         opt = make(net.parameters())
         for _ in range(5):
             opt.zero_grad()
-            loss_of()[1].backward()
+            loss_of().backward()
             if clip > 0:
                 torch.nn.utils.clip_grad_norm_(net.parameters(), clip)
             opt.step()
         line(f, oname, flatten(net.flat()))
-    f.write("end\n")
 
 
 def loss_fn(kind, y, target):
@@ -202,18 +207,7 @@ def main():
             line(f, "y", y)
             line(f, "loss", l.reshape(1))
             line(f, "grad", flatten([p.grad for p in net.flat()]))
-            for oname, make, clip in OPTIMISERS:
-                with torch.no_grad():
-                    for p, s in zip(net.flat(), start):
-                        p.copy_(s)
-                opt = make(net.parameters())
-                for _ in range(5):
-                    opt.zero_grad()
-                    loss_fn(loss, net(x), target).backward()
-                    if clip > 0:
-                        torch.nn.utils.clip_grad_norm_(net.parameters(), clip)
-                    opt.step()
-                line(f, oname, flatten(net.flat()))
+            optimiser_runs(f, net, start, lambda: loss_fn(loss, net(x), target))
             f.write("end\n")
         for seed, case in enumerate(SEQ_CASES):
             seq_case(f, seed, *case)
