@@ -593,11 +593,9 @@ rnn_status rnn_wrong_kind(rnn_err *e, int got, int want) {
                   rnn_kind_name(got), kind_readers[got]);
 }
 
-/* The KIND chunk (seen, at, size from rnn_blob_scan): required from
-** format 4, unknown before it (forecasting). */
-static rnn_status read_kind(const unsigned char *b, uint32_t version,
-                            int seen, size_t at, size_t size, int *kind,
-                            rnn_err *e) {
+rnn_status rnn_blob_read_kind(const unsigned char *b, uint32_t version,
+                              int seen, size_t at, size_t size, int *kind,
+                              rnn_err *e) {
   *kind = RNN_KIND_FORECAST;
   if (version < 4) return seen ? corrupt(e, "chunk of a later format") : RNN_OK;
   if (!seen) return corrupt(e, "missing chunk");
@@ -615,7 +613,7 @@ rnn_status rnn_blob_kind(const void *blob, size_t len, int *kind, rnn_err *e) {
   uint32_t version;
   rnn_status rc = rnn_blob_scan(blob, len, tags, 1, &at, &size, &seen,
                                 &version, e);
-  return rc ? rc : read_kind(blob, version, seen, at, size, kind, e);
+  return rc ? rc : rnn_blob_read_kind(blob, version, seen, at, size, kind, e);
 }
 
 rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
@@ -630,7 +628,7 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
   if (rc) return rc;
   /* Format 4 names the model's kind; the other kinds have their readers. */
   int kind;
-  if ((rc = read_kind(b, version, seen[C_KIND], at[C_KIND], size[C_KIND],
+  if ((rc = rnn_blob_read_kind(b, version, seen[C_KIND], at[C_KIND], size[C_KIND],
                       &kind, e)))
     return rc;
   if (kind != RNN_KIND_FORECAST)

@@ -119,6 +119,11 @@ rnn_status rnn_blob_scan(const unsigned char *b, size_t len,
                          const char *const *tags, int n, size_t *at,
                          size_t *size, int *seen, uint32_t *version,
                          rnn_err *e);
+/* The KIND chunk (seen, at, size from rnn_blob_scan): required from
+** format 4, unknown before it (forecasting). */
+rnn_status rnn_blob_read_kind(const unsigned char *b, uint32_t version,
+                              int seen, size_t at, size_t size, int *kind,
+                              rnn_err *e);
 /* The error for a model of kind got where kind want is needed. */
 rnn_status rnn_wrong_kind(rnn_err *e, int got, int want);
 #endif

@@ -48,9 +48,14 @@ double rnn_loss_part(int kind, float *dy, const float *y, const float *target,
   return sum;
 }
 
+static float row_max(const float *l, int C) {
+  float mx = l[0];
+  for (int k = 1; k < C; k++) mx = l[k] > mx ? l[k] : mx;
+  return mx;
+}
+
 void rnn_softmax(float *p, const float *logits, int C) {
-  float mx = logits[0];
-  for (int k = 1; k < C; k++) mx = logits[k] > mx ? logits[k] : mx;
+  float mx = row_max(logits, C);
   double se = 0.0;
   for (int k = 0; k < C; k++) se += exp((double)(logits[k] - mx));
   for (int k = 0; k < C; k++) p[k] = (float)(exp((double)(logits[k] - mx)) / se);
@@ -63,8 +68,7 @@ double rnn_softmax_xent(float *dy, const float *logits, const int *label,
   for (int b = 0; b < B; b++) {
     const float *l = logits + (size_t)b * C;
     float *d = dy + (size_t)b * C;
-    float mx = l[0];
-    for (int k = 1; k < C; k++) mx = l[k] > mx ? l[k] : mx;
+    float mx = row_max(l, C);
     double se = 0.0;
     for (int k = 0; k < C; k++) se += exp((double)(l[k] - mx));
     double lse = mx + log(se);
@@ -100,11 +104,6 @@ RNN_INLINE void scale_body(float *restrict e, float s, int n) {
 }
 RNN_DISPATCH(scale, (float *restrict e, float s, int n), (e, s, n))
 
-static float row_max(const float *l, int C) {
-  float mx = l[0];
-  for (int k = 1; k < C; k++) mx = l[k] > mx ? l[k] : mx;
-  return mx;
-}
 
 static double row_sum(const float *e, int C) {
   double se = 0.0;

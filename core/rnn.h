@@ -604,5 +604,9 @@ rnn_status rnn_seqmodel_encode(const rnn_seqmodel *m, unsigned char **out,
                                 size_t *len);
 rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
                                 size_t len, rnn_err *e);
+/* The same for a model that must be of kind `kind` (RNN_EKIND naming the
+** function that reads it otherwise). */
+rnn_status rnn_seqmodel_decode_as(rnn_seqmodel **out, const void *blob,
+                                  size_t len, int kind, rnn_err *e);
 
 #endif /* RNN_H */

@@ -320,6 +320,17 @@ static rnn_status read_trai(rnn_seqmodel *m, reader *r, rnn_err *e) {
   return RNN_OK;
 }
 
+rnn_status rnn_seqmodel_decode_as(rnn_seqmodel **out, const void *blob,
+                                  size_t len, int kind, rnn_err *e) {
+  rnn_status rc = rnn_seqmodel_decode(out, blob, len, e);
+  if (rc == RNN_OK && (*out)->kind != kind) {
+    rc = rnn_wrong_kind(e, (*out)->kind, kind);
+    rnn_seqmodel_free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
 rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
                                 size_t len, rnn_err *e) {
   *out = NULL;
@@ -330,15 +341,10 @@ rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
                                 &version, e);
   if (rc) return rc;
   const unsigned char *b = blob;
-  int kind = RNN_KIND_FORECAST;
-  if (version >= 4 && seen[T_KIND]) {
-    reader kr = {b + at[T_KIND], size[T_KIND], 0, 0};
-    int ok = 1;
-    kind = get_int(&kr, 0, RNN_KIND_COUNT - 1, &ok);
-    if (!ok || kr.bad || kr.pos != kr.n) return corrupt(e, "kind");
-  } else if (version >= 4) {
-    return corrupt(e, "missing chunk");
-  }
+  int kind;
+  if ((rc = rnn_blob_read_kind(b, version, seen[T_KIND], at[T_KIND],
+                               size[T_KIND], &kind, e)))
+    return rc;
   if (kind == RNN_KIND_FORECAST)
     return rnn_wrong_kind(e, kind, RNN_KIND_TEXT);
   /* Rule 1: the chunks of the kind, and of its inputs. */

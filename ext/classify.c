@@ -444,37 +444,6 @@ done:
 
 /* ------------------------------------------------------------- readers */
 
-static void model_destroy(void *p) { rnn_seqmodel_free(p); }
-
-/* Rule 5: the model of argument 0 of the kind, cached as auxdata. */
-static rnn_seqmodel *model_arg(sqlite3_context *ctx, const char *fn,
-                               sqlite3_value **argv, int kind) {
-  rnn_seqmodel *m = sqlite3_get_auxdata(ctx, 0);
-  if (m) return m;
-  int type = sqlite3_value_type(argv[0]);
-  if (type == SQLITE_NULL) return NULL;
-  if (type != SQLITE_BLOB) {
-    rnn_ext_errorf(ctx, fn, "model must be a BLOB made by %s", train_name(kind));
-    return NULL;
-  }
-  rnn_err e;
-  rnn_status rc = rnn_seqmodel_decode(&m, sqlite3_value_blob(argv[0]),
-                                      (size_t)sqlite3_value_bytes(argv[0]), &e);
-  if (rc == RNN_OK && m->kind != kind) {
-    rc = rnn_fail(&e, RNN_EKIND, "this is a %s model; %s reads it",
-                  rnn_kind_name(m->kind), rnn_kind_reader(m->kind));
-    rnn_seqmodel_free(m);
-  }
-  if (rc) {
-    rnn_ext_error(ctx, fn, rc, &e);
-    return NULL;
-  }
-  sqlite3_set_auxdata(ctx, 0, m, model_destroy);
-  m = sqlite3_get_auxdata(ctx, 0);
-  if (!m) sqlite3_result_error_nomem(ctx);
-  return m;
-}
-
 /* Rule 1: the model's answer for seq (argument 1) by the kind's reader:
 ** the class probabilities (p) or the tags (*ids, *n). 0 when the result
 ** is already set (NULL or an error). */
@@ -554,7 +523,7 @@ static void classify_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv,
                         int proba) {
   const char *fn = proba ? "rnn_classify_proba" : "rnn_classify";
   (void)argc;
-  rnn_seqmodel *m = model_arg(ctx, fn, argv, RNN_KIND_CLASSIFIER);
+  rnn_seqmodel *m = rnn_ext_seqmodel_arg(ctx, fn, argv, RNN_KIND_CLASSIFIER);
   if (!m) return;
   double *p = sqlite3_malloc64((sqlite3_uint64)m->n_labels * sizeof *p);
   if (!p) {
@@ -602,7 +571,7 @@ static void classify_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 static void tag_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
-  rnn_seqmodel *m = model_arg(ctx, "rnn_tag", argv, RNN_KIND_TAGGER);
+  rnn_seqmodel *m = rnn_ext_seqmodel_arg(ctx, "rnn_tag", argv, RNN_KIND_TAGGER);
   if (!m) return;
   int *ids = NULL, n = 0;
   if (!read_seq(ctx, "rnn_tag", m, argv[1], NULL, &ids, &n)) return;
@@ -618,15 +587,7 @@ static void tag_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 }
 
 /* rnn_info(model) for a classifier or tagger (ext/info.c hands it over). */
-void rnn_ext_label_info(sqlite3_context *ctx, sqlite3_value **argv) {
-  rnn_seqmodel *m = NULL;
-  rnn_err e;
-  rnn_status rc = rnn_seqmodel_decode(&m, sqlite3_value_blob(argv[0]),
-                                      (size_t)sqlite3_value_bytes(argv[0]), &e);
-  if (rc) {
-    rnn_ext_error(ctx, "rnn_info", rc, &e);
-    return;
-  }
+void rnn_ext_label_info(sqlite3_context *ctx, const rnn_seqmodel *m) {
   char opts[1024];
   rnn_seq_options_json(&m->opts, opts, sizeof opts);
   const rnn_arch *a = &m->arch;
@@ -657,15 +618,7 @@ void rnn_ext_label_info(sqlite3_context *ctx, sqlite3_value **argv) {
       a->window, (long long)m->layout.n_params, opts, (long long)m->rows,
       (long long)m->tokens, (long long)m->val_rows, (long long)m->val_tokens,
       m->epochs_run, m->best_epoch);
-  for (int k = 0; k < 2; k++) {
-    const double *v = k ? m->val_loss : m->train_loss;
-    sqlite3_str_appendall(s, k ? ",\"validation_loss\":[" : ",\"train_loss\":[");
-    for (int i = 0; i < m->epochs_run; i++) {
-      if (i) sqlite3_str_appendchar(s, 1, ',');
-      rnn_ext_append_double(s, v[i]);
-    }
-    sqlite3_str_appendchar(s, 1, ']');
-  }
+  rnn_ext_append_losses(s, m);
   sqlite3_str_appendall(s, ",\"validation\":{\"accuracy\":");
   rnn_ext_append_double(s, m->val_accuracy);
   sqlite3_str_appendall(s, ",\"loss\":");
@@ -674,7 +627,6 @@ void rnn_ext_label_info(sqlite3_context *ctx, sqlite3_value **argv) {
   rnn_ext_append_double(s, m->unigram_loss);
   sqlite3_str_appendall(s, "}}");
   rnn_ext_result_str(ctx, s);
-  rnn_seqmodel_free(m);
 }
 
 int rnn_classify_register(sqlite3 *db) {

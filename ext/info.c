@@ -122,10 +122,17 @@ static void rnn_info_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                     (size_t)sqlite3_value_bytes(argv[0]), &kind,
                     NULL) == RNN_OK &&
       kind != RNN_KIND_FORECAST) {
-    if (kind == RNN_KIND_TEXT)
-      rnn_ext_text_info(ctx, argv);
+    rnn_seqmodel *sm = NULL;
+    rnn_err e;
+    rnn_status rc = rnn_seqmodel_decode(&sm, sqlite3_value_blob(argv[0]),
+                                        (size_t)sqlite3_value_bytes(argv[0]), &e);
+    if (rc)
+      rnn_ext_error(ctx, "rnn_info", rc, &e);
+    else if (kind == RNN_KIND_TEXT)
+      rnn_ext_text_info(ctx, sm);
     else
-      rnn_ext_label_info(ctx, argv);
+      rnn_ext_label_info(ctx, sm);
+    rnn_seqmodel_free(sm);
     return;
   }
   const rnn_model *m = rnn_ext_model_arg(ctx, "rnn_info", argv, 0);

@@ -136,10 +136,17 @@ int rnn_text_register(sqlite3 *db);
 ** back. Frees m. */
 void rnn_ext_seq_result(sqlite3_context *ctx, const char *fn, rnn_status rc,
                         rnn_seqmodel *m, rnn_err *e);
+/* The sequence model of argument 0, which must be of `kind`, cached as the
+** statement's auxdata; NULL with no error for a NULL argument, NULL with
+** an error set otherwise (ext/text.c). */
+rnn_seqmodel *rnn_ext_seqmodel_arg(sqlite3_context *ctx, const char *fn,
+                                   sqlite3_value **argv, int kind);
+/* Appends ,"train_loss":[..],"validation_loss":[..] of m (ext/text.c). */
+void rnn_ext_append_losses(sqlite3_str *s, const rnn_seqmodel *m);
 /* rnn_info's result for a language model (ext/text.c). */
-void rnn_ext_text_info(sqlite3_context *ctx, sqlite3_value **argv);
+void rnn_ext_text_info(sqlite3_context *ctx, const rnn_seqmodel *m);
 /* The same for a classifier or tagger (ext/classify.c). */
-void rnn_ext_label_info(sqlite3_context *ctx, sqlite3_value **argv);
+void rnn_ext_label_info(sqlite3_context *ctx, const rnn_seqmodel *m);
 int rnn_classify_register(sqlite3 *db);
 
 #endif

@@ -222,34 +222,30 @@ void rnn_ext_seq_result(sqlite3_context *ctx, const char *fn, rnn_status rc,
 
 /* ------------------------------------------------------------- readers */
 
-static void textmodel_destroy(void *p) { rnn_seqmodel_free(p); }
+static void seqmodel_destroy(void *p) { rnn_seqmodel_free(p); }
 
-/* Rule 2: the language model of argument i, cached as the statement's
-** auxdata; NULL with no error for a NULL argument. */
-static rnn_seqmodel *text_model_arg(sqlite3_context *ctx, const char *fn,
-                                     sqlite3_value **argv, int i) {
-  rnn_seqmodel *m = sqlite3_get_auxdata(ctx, i);
+rnn_seqmodel *rnn_ext_seqmodel_arg(sqlite3_context *ctx, const char *fn,
+                                   sqlite3_value **argv, int kind) {
+  static const char *const trainer[RNN_KIND_COUNT] = {
+      "rnn_train", "rnn_train_text", "rnn_train_classifier", "rnn_train_tagger"};
+  rnn_seqmodel *m = sqlite3_get_auxdata(ctx, 0);
   if (m) return m;
-  int type = sqlite3_value_type(argv[i]);
+  int type = sqlite3_value_type(argv[0]);
   if (type == SQLITE_NULL) return NULL;
   if (type != SQLITE_BLOB) {
-    rnn_ext_errorf(ctx, fn, "model must be a BLOB made by rnn_train_text");
+    rnn_ext_errorf(ctx, fn, "model must be a BLOB made by %s", trainer[kind]);
     return NULL;
   }
   rnn_err e;
-  rnn_status rc = rnn_seqmodel_decode(&m, sqlite3_value_blob(argv[i]),
-                                       (size_t)sqlite3_value_bytes(argv[i]), &e);
-  if (rc == RNN_OK && m->kind != RNN_KIND_TEXT) {
-    rc = rnn_fail(&e, RNN_EKIND, "this is a %s model; %s reads it",
-                  rnn_kind_name(m->kind), rnn_kind_reader(m->kind));
-    rnn_seqmodel_free(m);
-  }
+  rnn_status rc = rnn_seqmodel_decode_as(&m, sqlite3_value_blob(argv[0]),
+                                         (size_t)sqlite3_value_bytes(argv[0]),
+                                         kind, &e);
   if (rc) {
     rnn_ext_error(ctx, fn, rc, &e);
     return NULL;
   }
-  sqlite3_set_auxdata(ctx, i, m, textmodel_destroy);
-  m = sqlite3_get_auxdata(ctx, i);
+  sqlite3_set_auxdata(ctx, 0, m, seqmodel_destroy);
+  m = sqlite3_get_auxdata(ctx, 0);
   if (!m) sqlite3_result_error_nomem(ctx);
   return m;
 }
@@ -321,7 +317,7 @@ static void report(sqlite3_context *ctx, const char *fn, rnn_status rc,
 /* rnn_generate(model [, prefix [, max_tokens [, temperature [, seed]]]]) */
 static void generate_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   static const char *FN = "rnn_generate";
-  rnn_seqmodel *m = text_model_arg(ctx, FN, argv, 0);
+  rnn_seqmodel *m = rnn_ext_seqmodel_arg(ctx, FN, argv, RNN_KIND_TEXT);
   if (!m) return;
   const char *prefix = NULL;
   size_t plen = 0;
@@ -364,7 +360,7 @@ static void generate_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 /* rnn_next_tokens(model, prefix [, k]): {"token": probability, ...} */
 static void next_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   static const char *FN = "rnn_next_tokens";
-  rnn_seqmodel *m = text_model_arg(ctx, FN, argv, 0);
+  rnn_seqmodel *m = rnn_ext_seqmodel_arg(ctx, FN, argv, RNN_KIND_TEXT);
   if (!m) return;
   const char *prefix;
   size_t plen;
@@ -407,7 +403,7 @@ static void next_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 static void perplexity_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   static const char *FN = "rnn_perplexity";
   (void)argc;
-  rnn_seqmodel *m = text_model_arg(ctx, FN, argv, 0);
+  rnn_seqmodel *m = rnn_ext_seqmodel_arg(ctx, FN, argv, RNN_KIND_TEXT);
   if (!m) return;
   const char *t;
   size_t n;
@@ -450,15 +446,19 @@ int rnn_text_register(sqlite3 *db) {
 }
 
 /* rnn_info(model) for a language model (ext/info.c hands it over). */
-void rnn_ext_text_info(sqlite3_context *ctx, sqlite3_value **argv) {
-  rnn_seqmodel *m = NULL;
-  rnn_err e;
-  rnn_status rc = rnn_seqmodel_decode(&m, sqlite3_value_blob(argv[0]),
-                                       (size_t)sqlite3_value_bytes(argv[0]), &e);
-  if (rc) {
-    rnn_ext_error(ctx, "rnn_info", rc, &e);
-    return;
+void rnn_ext_append_losses(sqlite3_str *s, const rnn_seqmodel *m) {
+  for (int k = 0; k < 2; k++) {
+    const double *v = k ? m->val_loss : m->train_loss;
+    sqlite3_str_appendall(s, k ? ",\"validation_loss\":[" : ",\"train_loss\":[");
+    for (int i = 0; i < m->epochs_run; i++) {
+      if (i) sqlite3_str_appendchar(s, 1, ',');
+      rnn_ext_append_double(s, v[i]);
+    }
+    sqlite3_str_appendchar(s, 1, ']');
   }
+}
+
+void rnn_ext_text_info(sqlite3_context *ctx, const rnn_seqmodel *m) {
   char opts[1024];
   rnn_seq_options_json(&m->opts, opts, sizeof opts);
   const rnn_arch *a = &m->arch;
@@ -476,15 +476,7 @@ void rnn_ext_text_info(sqlite3_context *ctx, sqlite3_value **argv) {
       (long long)m->layout.n_params, opts, (long long)m->rows,
       (long long)m->tokens, (long long)m->val_rows, (long long)m->val_tokens,
       m->epochs_run, m->best_epoch);
-  for (int k = 0; k < 2; k++) {
-    const double *v = k ? m->val_loss : m->train_loss;
-    sqlite3_str_appendall(s, k ? ",\"validation_loss\":[" : ",\"train_loss\":[");
-    for (int i = 0; i < m->epochs_run; i++) {
-      if (i) sqlite3_str_appendchar(s, 1, ',');
-      rnn_ext_append_double(s, v[i]);
-    }
-    sqlite3_str_appendchar(s, 1, ']');
-  }
+  rnn_ext_append_losses(s, m);
   /* The best epoch's validation loss as perplexity and bits per token,
   ** beside the unigram baseline's (null without validation rows). */
   double best = m->val_loss[m->best_epoch - 1];
@@ -496,5 +488,4 @@ void rnn_ext_text_info(sqlite3_context *ctx, sqlite3_value **argv) {
   rnn_ext_append_double(s, exp(m->unigram_loss));
   sqlite3_str_appendall(s, "}}");
   rnn_ext_result_str(ctx, s);
-  rnn_seqmodel_free(m);
 }
