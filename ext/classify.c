@@ -261,32 +261,6 @@ nomem:
 
 /* ------------------------------------------------------------- training */
 
-static int read_options(sqlite3_context *ctx, cls_acc *acc, sqlite3_value *v) {
-  rnn_seq_options_init(&acc->opts, acc->kind);
-  acc->has_options = 1;
-  const char *fn = train_name(acc->kind);
-  if (!v || sqlite3_value_type(v) == SQLITE_NULL) return 1;
-  if (sqlite3_value_type(v) != SQLITE_TEXT) {
-    rnn_ext_errorf(ctx, fn, "options must be a JSON object as TEXT");
-    return 0;
-  }
-  const char *t = (const char *)sqlite3_value_text(v);
-  int n = sqlite3_value_bytes(v);
-  if (!t) {
-    sqlite3_result_error_nomem(ctx);
-    return 0;
-  }
-  if (n > RNN_EXT_MAX_OPTIONS) {
-    rnn_ext_errorf(ctx, fn, "options are longer than %d bytes",
-                   RNN_EXT_MAX_OPTIONS);
-    return 0;
-  }
-  rnn_err e;
-  rnn_status rc = rnn_seq_options_parse(&acc->opts, t, (size_t)n, &e);
-  if (rc) rnn_ext_error(ctx, fn, rc, &e);
-  return rc == RNN_OK;
-}
-
 static void train_step(sqlite3_context *ctx, int argc, sqlite3_value **argv,
                        int kind) {
   cls_acc *acc = sqlite3_aggregate_context(ctx, sizeof *acc);
@@ -306,7 +280,9 @@ static void train_step(sqlite3_context *ctx, int argc, sqlite3_value **argv,
       acc->failed = 1;
       return;
     }
-    if (!read_options(ctx, acc, argc > 2 ? argv[2] : NULL)) {
+    acc->has_options = 1;
+    if (!rnn_ext_seq_options(ctx, fn, argc > 2 ? argv[2] : NULL, kind,
+                             &acc->opts)) {
       acc->failed = 1;
       return;
     }

@@ -136,6 +136,10 @@ int rnn_text_register(sqlite3 *db);
 ** back. Frees m. */
 void rnn_ext_seq_result(sqlite3_context *ctx, const char *fn, rnn_status rc,
                         rnn_seqmodel *m, rnn_err *e);
+/* A sequence model's options argument v (NULL or SQL NULL: the defaults of
+** `kind`) into o; 0 after reporting an error that starts with fn. */
+int rnn_ext_seq_options(sqlite3_context *ctx, const char *fn,
+                        sqlite3_value *v, int kind, rnn_seq_options *o);
 /* The sequence model of argument 0, which must be of `kind`, cached as the
 ** statement's auxdata; NULL with no error for a NULL argument, NULL with
 ** an error set otherwise (ext/text.c). */

@@ -42,16 +42,12 @@ typedef struct text_acc {
 
 static const char *TRAIN = "rnn_train_text";
 
-/* Rule 1: options at the first row. */
-static int read_options(sqlite3_context *ctx, text_acc *acc,
-                        sqlite3_value *v) {
-  rnn_seq_options_init(&acc->opts, RNN_KIND_TEXT);
-  acc->has_options = 1;
-  if (!v) return 1;
-  int type = sqlite3_value_type(v);
-  if (type == SQLITE_NULL) return 1;
-  if (type != SQLITE_TEXT) {
-    rnn_ext_errorf(ctx, TRAIN, "options must be a JSON object as TEXT");
+int rnn_ext_seq_options(sqlite3_context *ctx, const char *fn,
+                        sqlite3_value *v, int kind, rnn_seq_options *o) {
+  rnn_seq_options_init(o, kind);
+  if (!v || sqlite3_value_type(v) == SQLITE_NULL) return 1;
+  if (sqlite3_value_type(v) != SQLITE_TEXT) {
+    rnn_ext_errorf(ctx, fn, "options must be a JSON object as TEXT");
     return 0;
   }
   const char *t = (const char *)sqlite3_value_text(v);
@@ -61,17 +57,14 @@ static int read_options(sqlite3_context *ctx, text_acc *acc,
     return 0;
   }
   if (n > RNN_EXT_MAX_OPTIONS) {
-    rnn_ext_errorf(ctx, TRAIN, "options are longer than %d bytes",
+    rnn_ext_errorf(ctx, fn, "options are longer than %d bytes",
                    RNN_EXT_MAX_OPTIONS);
     return 0;
   }
   rnn_err e;
-  rnn_status rc = rnn_seq_options_parse(&acc->opts, t, (size_t)n, &e);
-  if (rc) {
-    rnn_ext_error(ctx, TRAIN, rc, &e);
-    return 0;
-  }
-  return 1;
+  rnn_status rc = rnn_seq_options_parse(o, t, (size_t)n, &e);
+  if (rc) rnn_ext_error(ctx, fn, rc, &e);
+  return rc == RNN_OK;
 }
 
 static void text_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -87,10 +80,14 @@ static void text_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     acc->failed = 1;
     return;
   }
-  if (!acc->has_options &&
-      !read_options(ctx, acc, argc > 1 ? argv[1] : NULL)) {
-    acc->failed = 1;
-    return;
+  if (!acc->has_options) {
+    acc->has_options = 1;
+    /* Rule 1: options at the first row. */
+    if (!rnn_ext_seq_options(ctx, TRAIN, argc > 1 ? argv[1] : NULL,
+                             RNN_KIND_TEXT, &acc->opts)) {
+      acc->failed = 1;
+      return;
+    }
   }
   int type = sqlite3_value_type(argv[0]);
   if (type == SQLITE_NULL) return;
