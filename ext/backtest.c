@@ -162,7 +162,7 @@ static int bt_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
   return SQLITE_OK;
 }
 
-static sqlite3_module backtest_module = {
+sqlite3_module rnn_sql_backtest_module = {
     .iVersion = 0,
     .xCreate = NULL, /* eponymous only */
     .xConnect = bt_connect,
@@ -178,6 +178,3 @@ static sqlite3_module backtest_module = {
     .xRowid = bt_rowid,
 };
 
-int rnn_backtest_register(sqlite3 *db) {
-  return sqlite3_create_module(db, "rnn_backtest", &backtest_module, NULL);
-}

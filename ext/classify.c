@@ -331,10 +331,10 @@ nomem:
   sqlite3_result_error_nomem(ctx);
 }
 
-static void classifier_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+void rnn_sql_classifier_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   train_step(ctx, argc, argv, RNN_KIND_CLASSIFIER);
 }
-static void tagger_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+void rnn_sql_tagger_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   train_step(ctx, argc, argv, RNN_KIND_TAGGER);
 }
 
@@ -362,7 +362,7 @@ static rnn_label to_label(const cls_acc *acc, const lab *l) {
                      .len = (size_t)l->len};
 }
 
-static void train_final(sqlite3_context *ctx) {
+void rnn_sql_seq_train_final(sqlite3_context *ctx) {
   cls_acc *acc = sqlite3_aggregate_context(ctx, 0);
   rnn_example *ex = NULL;
   rnn_label *tags = NULL;
@@ -538,14 +538,14 @@ static void classify_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv,
   sqlite3_free(p);
 }
 
-static void classify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+void rnn_sql_classify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   classify_fn(ctx, argc, argv, 0);
 }
-static void classify_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+void rnn_sql_classify_proba(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   classify_fn(ctx, argc, argv, 1);
 }
 
-static void tag_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+void rnn_sql_tag(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
   rnn_seqmodel *m = rnn_ext_seqmodel_arg(ctx, "rnn_tag", argv, RNN_KIND_TAGGER);
   if (!m) return;
@@ -605,21 +605,3 @@ void rnn_ext_label_info(sqlite3_context *ctx, const rnn_seqmodel *m) {
   rnn_ext_result_str(ctx, s);
 }
 
-int rnn_classify_register(sqlite3 *db) {
-  int rc = sqlite3_create_function(db, "rnn_train_classifier", -1, SQLITE_UTF8,
-                                   NULL, NULL, classifier_step, train_final);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_create_function(db, "rnn_train_tagger", -1, SQLITE_UTF8, NULL,
-                                 NULL, tagger_step, train_final);
-  static const struct {
-    const char *name;
-    void (*fn)(sqlite3_context *, int, sqlite3_value **);
-  } fns[] = {{"rnn_classify", classify},
-             {"rnn_classify_proba", classify_proba},
-             {"rnn_tag", tag_fn}};
-  for (size_t i = 0; rc == SQLITE_OK && i < sizeof fns / sizeof fns[0]; i++)
-    rc = sqlite3_create_function(db, fns[i].name, 2,
-                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
-                                 fns[i].fn, NULL, NULL);
-  return rc;
-}

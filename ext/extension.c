@@ -1,6 +1,7 @@
 /*
 ** sqlite-rnn: recurrent neural networks in SQLite. The entry point, the
-** small shared helpers of the glue, and rnn_version().
+** small shared helpers of the glue, rnn_version() and rnn_debug(), and the registration
+** of every SQL function (the list is functions.h).
 **
 ** Built as a loadable extension (dist/rnn.so, entry sqlite3_rnn_init) or,
 ** with -DSQLITE_CORE, linked statically into an application that calls
@@ -201,7 +202,7 @@ void rnn_ext_append_double(sqlite3_str *s, double v) {
   sqlite3_str_appendall(s, buf);
 }
 
-static void rnn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+void rnn_sql_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
   (void)argv;
   sqlite3_result_text(ctx, RNN_VERSION, -1, SQLITE_STATIC);
@@ -212,7 +213,7 @@ static void rnn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 #endif
 
 /* rnn_debug(): how this build was made, as JSON text. */
-static void rnn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+void rnn_sql_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
   (void)argv;
   char *t = sqlite3_mprintf(
@@ -234,6 +235,37 @@ static void rnn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_result_error_nomem(ctx);
 }
 
+/* What SQLite needs to register one line of functions.h. */
+typedef struct sql_function {
+  const char *name;
+  int lo, hi; /* argument counts registered (-1: any) */
+  int flags;
+  rnn_sql_func *func, *step, *inverse;
+  rnn_sql_final *final, *value;
+  const sqlite3_module *module;
+} sql_function;
+
+enum {
+  NONE = SQLITE_UTF8,
+  DET = SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+  PURE = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+};
+
+static const sql_function sql_functions[] = {
+#define SCALAR(name, lo, hi, flags, f) {#name, lo, hi, flags, .func = rnn_sql_##f},
+#define AGGREGATE(name, n, s, f) \
+  {#name, n, n, NONE, .step = rnn_sql_##s, .final = rnn_sql_##f},
+#define WINDOW(name, n, s, f, v, i)                                  \
+  {#name, n, n, NONE, .step = rnn_sql_##s, .final = rnn_sql_##f, \
+   .value = rnn_sql_##v, .inverse = rnn_sql_##i},
+#define MODULE(name, m) {#name, 0, 0, 0, .module = &rnn_sql_##m},
+#include "functions.h"
+#undef SCALAR
+#undef AGGREGATE
+#undef WINDOW
+#undef MODULE
+};
+
 #ifdef _WIN32
 __declspec(dllexport)
 #else
@@ -247,19 +279,17 @@ int sqlite3_rnn_init(sqlite3 *db, char **pzErrMsg,
 #else
   (void)pApi;
 #endif
-  int rc = sqlite3_create_function(
-      db, "rnn_version", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
-      NULL, rnn_version, NULL, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_create_function(db, "rnn_debug", 0, SQLITE_UTF8, NULL,
-                                 rnn_debug, NULL, NULL);
-  if (rc == SQLITE_OK) rc = rnn_train_register(db);
-  if (rc == SQLITE_OK) rc = rnn_predict_register(db);
-  if (rc == SQLITE_OK) rc = rnn_info_register(db);
-  if (rc == SQLITE_OK) rc = rnn_forecast_register(db);
-  if (rc == SQLITE_OK) rc = rnn_next_register(db);
-  if (rc == SQLITE_OK) rc = rnn_backtest_register(db);
-  if (rc == SQLITE_OK) rc = rnn_text_register(db);
-  if (rc == SQLITE_OK) rc = rnn_classify_register(db);
+  int rc = SQLITE_OK;
+  for (size_t i = 0; rc == SQLITE_OK && i < sizeof sql_functions / sizeof sql_functions[0]; i++) {
+    const sql_function *f = &sql_functions[i];
+    for (int n = f->lo; rc == SQLITE_OK && n <= f->hi; n++)
+      rc = f->module ? sqlite3_create_module(db, f->name, f->module, NULL)
+           : f->value
+               ? sqlite3_create_window_function(db, f->name, n, f->flags, NULL,
+                                                f->step, f->final, f->value,
+                                                f->inverse, NULL)
+               : sqlite3_create_function(db, f->name, n, f->flags, NULL, f->func,
+                                         f->step, f->final);
+  }
   return rc;
 }

@@ -181,7 +181,7 @@ static int fc_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
   return SQLITE_OK;
 }
 
-static sqlite3_module forecast_module = {
+sqlite3_module rnn_sql_forecast_module = {
     .iVersion = 0,
     .xCreate = NULL, /* eponymous only */
     .xConnect = fc_connect,
@@ -197,6 +197,3 @@ static sqlite3_module forecast_module = {
     .xRowid = fc_rowid,
 };
 
-int rnn_forecast_register(sqlite3 *db) {
-  return sqlite3_create_module(db, "rnn_forecast", &forecast_module, NULL);
-}

@@ -110,7 +110,7 @@ static void append_forecast(sqlite3_str *s, const rnn_model *m) {
   sqlite3_str_appendall(s, "]}");
 }
 
-static void rnn_info_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+void rnn_sql_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
   /* A language model goes to ext/text.c, a classifier or tagger to
   ** ext/classify.c; they cache nothing here: slot 0's auxdata, when set, is
@@ -219,8 +219,3 @@ static void rnn_info_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   rnn_ext_result_str(ctx, s);
 }
 
-int rnn_info_register(sqlite3 *db) {
-  return sqlite3_create_function(
-      db, "rnn_info", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
-      NULL, rnn_info_fn, NULL, NULL);
-}

@@ -54,7 +54,7 @@ static int same_model(next_acc *a, sqlite3_value *v) {
          memcmp(b + n - 4, a->blob_crc, 4) == 0;
 }
 
-static void rnn_next_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+void rnn_sql_next_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   next_acc *a = sqlite3_aggregate_context(ctx, sizeof *a);
   if (!a) {
     sqlite3_result_error_nomem(ctx);
@@ -135,7 +135,7 @@ static void rnn_next_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
   a->failed = 0;
 }
 
-static void rnn_next_inverse(sqlite3_context *ctx, int argc,
+void rnn_sql_next_inverse(sqlite3_context *ctx, int argc,
                              sqlite3_value **argv) {
   (void)argc, (void)argv;
   next_acc *a = sqlite3_aggregate_context(ctx, sizeof *a);
@@ -175,18 +175,13 @@ static void next_result(sqlite3_context *ctx, next_acc *a) {
     rnn_ext_error(ctx, FN, rc, &e);
 }
 
-static void rnn_next_value(sqlite3_context *ctx) {
+void rnn_sql_next_value(sqlite3_context *ctx) {
   next_result(ctx, sqlite3_aggregate_context(ctx, 0));
 }
 
-static void rnn_next_final(sqlite3_context *ctx) {
+void rnn_sql_next_final(sqlite3_context *ctx) {
   next_acc *a = sqlite3_aggregate_context(ctx, 0);
   next_result(ctx, a); /* rule 5 */
   if (a) acc_free(a);
 }
 
-int rnn_next_register(sqlite3 *db) {
-  return sqlite3_create_window_function(db, "rnn_next", -1, SQLITE_UTF8, NULL,
-                                        rnn_next_step, rnn_next_final,
-                                        rnn_next_value, rnn_next_inverse, NULL);
-}

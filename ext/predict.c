@@ -158,7 +158,7 @@ int rnn_ext_read_h(const char *fn, const char *name, sqlite3_value *v, int *h,
 
 static const char *FN = "rnn_predict";
 
-static void rnn_predict_fn(sqlite3_context *ctx, int argc,
+void rnn_sql_predict(sqlite3_context *ctx, int argc,
                            sqlite3_value **argv) {
   rnn_model *m = rnn_ext_model_arg(ctx, FN, argv, 0);
   if (!m) return; /* NULL model, or the error is set */
@@ -214,12 +214,3 @@ done:
   sqlite3_free(out);
 }
 
-int rnn_predict_register(sqlite3 *db) {
-  int rc = SQLITE_OK;
-  for (int n = 1; n <= 3 && rc == SQLITE_OK; n++)
-    rc = sqlite3_create_function(
-        db, "rnn_predict", n,
-        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-        rnn_predict_fn, NULL, NULL);
-  return rc;
-}

@@ -1,7 +1,7 @@
 /*
 ** Shared declarations of the SQLite glue. ext/ is the only place that
 ** includes sqlite3ext.h; each file implements the SQL functions it is
-** named after and registers them through a *_register function.
+** named after; functions.h lists them all, and extension.c registers them.
 */
 #ifndef RNN_EXT_H
 #define RNN_EXT_H
@@ -124,13 +124,6 @@ int rnn_ext_vtab_error(sqlite3_vtab_cursor *cur, int rc, char *err);
 int rnn_ext_read_level(const char *fn, sqlite3_value *v, double *level,
                        char **err);
 
-int rnn_train_register(sqlite3 *db);
-int rnn_predict_register(sqlite3 *db);
-int rnn_info_register(sqlite3 *db);
-int rnn_forecast_register(sqlite3 *db);
-int rnn_next_register(sqlite3 *db);
-int rnn_backtest_register(sqlite3 *db);
-int rnn_text_register(sqlite3 *db);
 /* The end of a sequence model's training aggregate (ext/text.c rule 5):
 ** SQLITE_INTERRUPT, the error of rc, or the model's BLOB once it reads
 ** back. Frees m. */
@@ -151,6 +144,23 @@ void rnn_ext_append_losses(sqlite3_str *s, const rnn_seqmodel *m);
 void rnn_ext_text_info(sqlite3_context *ctx, const rnn_seqmodel *m);
 /* The same for a classifier or tagger (ext/classify.c). */
 void rnn_ext_label_info(sqlite3_context *ctx, const rnn_seqmodel *m);
-int rnn_classify_register(sqlite3 *db);
+
+/* The callbacks of every SQL function (functions.h; extension.c registers
+** them): rnn_sql_<callback>. */
+typedef void rnn_sql_func(sqlite3_context *, int, sqlite3_value **);
+typedef void rnn_sql_final(sqlite3_context *);
+#define SCALAR(name, lo, hi, flags, fn) rnn_sql_func rnn_sql_##fn;
+#define AGGREGATE(name, args, step, final) \
+  rnn_sql_func rnn_sql_##step;             \
+  rnn_sql_final rnn_sql_##final;
+#define WINDOW(name, args, step, final, value, inverse)         \
+  rnn_sql_func rnn_sql_##step, rnn_sql_##inverse;               \
+  rnn_sql_final rnn_sql_##final, rnn_sql_##value;
+#define MODULE(name, module) extern sqlite3_module rnn_sql_##module;
+#include "functions.h"
+#undef SCALAR
+#undef AGGREGATE
+#undef WINDOW
+#undef MODULE
 
 #endif

@@ -67,7 +67,7 @@ int rnn_ext_seq_options(sqlite3_context *ctx, const char *fn,
   return rc == RNN_OK;
 }
 
-static void text_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+void rnn_sql_text_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   text_acc *acc = sqlite3_aggregate_context(ctx, sizeof *acc);
   if (!acc) {
     sqlite3_result_error_nomem(ctx);
@@ -147,7 +147,7 @@ static int text_progress(void *arg, const rnn_progress *p) {
   return 0;
 }
 
-static void text_final(sqlite3_context *ctx) {
+void rnn_sql_text_final(sqlite3_context *ctx) {
   text_acc *acc = sqlite3_aggregate_context(ctx, 0);
   const char **rows = NULL;
   size_t *lens = NULL;
@@ -312,7 +312,7 @@ static void report(sqlite3_context *ctx, const char *fn, rnn_status rc,
 }
 
 /* rnn_generate(model [, prefix [, max_tokens [, temperature [, seed]]]]) */
-static void generate_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+void rnn_sql_generate(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   static const char *FN = "rnn_generate";
   rnn_seqmodel *m = rnn_ext_seqmodel_arg(ctx, FN, argv, RNN_KIND_TEXT);
   if (!m) return;
@@ -355,7 +355,7 @@ static void generate_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 }
 
 /* rnn_next_tokens(model, prefix [, k]): {"token": probability, ...} */
-static void next_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+void rnn_sql_next_tokens(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   static const char *FN = "rnn_next_tokens";
   rnn_seqmodel *m = rnn_ext_seqmodel_arg(ctx, FN, argv, RNN_KIND_TEXT);
   if (!m) return;
@@ -397,7 +397,7 @@ static void next_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 }
 
 /* rnn_perplexity(model, text) */
-static void perplexity_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+void rnn_sql_perplexity(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   static const char *FN = "rnn_perplexity";
   (void)argc;
   rnn_seqmodel *m = rnn_ext_seqmodel_arg(ctx, FN, argv, RNN_KIND_TEXT);
@@ -422,25 +422,6 @@ static void perplexity_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
   sqlite3_result_double(ctx, ppl);
 }
 
-int rnn_text_register(sqlite3 *db) {
-  static const struct {
-    const char *name;
-    int args;
-    void (*fn)(sqlite3_context *, int, sqlite3_value **);
-  } fns[] = {
-      {"rnn_generate", 1, generate_fn}, {"rnn_generate", 2, generate_fn},
-      {"rnn_generate", 3, generate_fn}, {"rnn_generate", 4, generate_fn},
-      {"rnn_generate", 5, generate_fn}, {"rnn_next_tokens", 2, next_fn},
-      {"rnn_next_tokens", 3, next_fn},  {"rnn_perplexity", 2, perplexity_fn},
-  };
-  int rc = sqlite3_create_function(db, "rnn_train_text", -1, SQLITE_UTF8, NULL,
-                                   NULL, text_step, text_final);
-  for (size_t i = 0; rc == SQLITE_OK && i < sizeof fns / sizeof fns[0]; i++)
-    rc = sqlite3_create_function(db, fns[i].name, fns[i].args,
-                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC,
-                                 NULL, fns[i].fn, NULL, NULL);
-  return rc;
-}
 
 /* rnn_info(model) for a language model (ext/info.c hands it over). */
 void rnn_ext_append_losses(sqlite3_str *s, const rnn_seqmodel *m) {

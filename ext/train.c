@@ -189,7 +189,7 @@ static int read_options(sqlite3_context *ctx, train_acc *acc,
   return 1;
 }
 
-static void rnn_train_step(sqlite3_context *ctx, int argc,
+void rnn_sql_train_step(sqlite3_context *ctx, int argc,
                            sqlite3_value **argv) {
   train_acc *acc = sqlite3_aggregate_context(ctx, sizeof *acc);
   if (!acc) {
@@ -322,7 +322,7 @@ static rnn_status reads_back(const unsigned char *blob, size_t len, rnn_err *e) 
                   de.msg);
 }
 
-static void rnn_train_final(sqlite3_context *ctx) {
+void rnn_sql_train_final(sqlite3_context *ctx) {
   train_acc *acc = sqlite3_aggregate_context(ctx, 0);
   rnn_ts *ts = NULL;
   double *merged = NULL, *y = NULL, *x = NULL;
@@ -438,9 +438,3 @@ done:
   }
 }
 
-int rnn_train_register(sqlite3 *db) {
-  /* -1: rnn_train(ts, value [, options [, x1 .. xk]]); the argument count
-  ** is checked at the first row. */
-  return sqlite3_create_function(db, "rnn_train", -1, SQLITE_UTF8, NULL, NULL,
-                                 rnn_train_step, rnn_train_final);
-}
