@@ -6,12 +6,14 @@
 **      fused multiply-add, c = fma(a_ik, b_kj, c): one rounding per product,
 **      no reassociation. The result is the same bit for bit whatever the
 **      blocking, the vector width or the CPU, so models are reproducible.
-**   2. Two builds compute those bits (nn.h, run-time CPU dispatch). The
+**   2. Three builds compute those bits (nn.h, run-time CPU dispatch). The
 **      portable one runs fmaf along a row of C, which compilers turn into
 **      vector FMA where every CPU of the architecture has it (aarch64). The
-**      x86-64 one (AVX2+FMA intrinsics, also used on AVX-512 CPUs) keeps
-**      blocks of 6 x 16 elements of C in registers: twelve accumulators
-**      hide the FMA latency, and each loaded value of B serves six rows.
+**      AVX2+FMA one keeps blocks of 6 x 16 elements of C in registers:
+**      twelve accumulators hide the FMA latency, and each loaded value of B
+**      serves six rows. The AVX-512 one keeps blocks of up to 8 x 32 (16
+**      of its 32 registers) and does the ragged right edge with masked
+**      loads and stores instead of narrower code.
 **   3. Both forms (A or A^T times B) are one routine: op(A)[r][k] is
 **      A[r * ars + k * aks], so A^T only swaps the two strides.
 **   4. A x B^T (the "nt" form) is not a kernel: callers transpose the
@@ -53,7 +55,7 @@ static void gemm_portable(const gemm_args *g) {
 
 /* The CPU's level, found once when the library is loaded (a constructor:
 ** nothing writes it while kernels run on several threads). */
-static int simd_level, force_portable;
+static int simd_level, simd_cap = RNN_SIMD_AVX512;
 
 __attribute__((constructor)) static void simd_detect(void) {
   __builtin_cpu_init();
@@ -61,9 +63,9 @@ __attribute__((constructor)) static void simd_detect(void) {
     simd_level = __builtin_cpu_supports("avx512f") ? RNN_SIMD_AVX512 : RNN_SIMD_AVX2;
 }
 
-int rnn_simd(void) { return force_portable ? RNN_SIMD_PORTABLE : simd_level; }
+int rnn_simd(void) { return simd_level < simd_cap ? simd_level : simd_cap; }
 
-void rnn_simd_force_portable(int on) { force_portable = on; }
+void rnn_simd_cap(int level) { simd_cap = level; }
 
 #define LD(p) _mm256_loadu_ps(p)
 #define ST(p, v) _mm256_storeu_ps((p), (v))
@@ -219,8 +221,121 @@ X86_FMA static void gemm_avx2(const gemm_args *g) {
   }
 }
 
+/* ------------------------------------------------------------ AVX-512 */
+
+#define X86_512 RNN_TARGET_AVX512
+
+/* C[0..R, 0..16 NV) (+)= op(A)[0..R, 0..K) B[0..K, 0..16 NV) with R x NV
+** accumulators; mask[v] selects the columns of vector v that exist (the
+** right edge). Loads of the missing columns read nothing (masked loads do
+** not fault) and their lanes are never stored. R and NV are constants in
+** every caller, so the arrays live in registers. */
+RNN_INLINE X86_512 void block512(const gemm_args *g, const float *A,
+                                 const float *B, float *C, const float *bias,
+                                 int K, int R, int NV, const __mmask16 *mask) {
+  size_t ars = g->ars, aks = g->aks, ldb = g->ldb, ldc = g->ldc;
+  __m512 c[8][8];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++)
+      c[r][v] = _mm512_maskz_loadu_ps(mask[v], bias ? bias + 16 * v : C + r * ldc + 16 * v);
+  for (int k = 0; k < K; k++) {
+    __m512 b[8];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) b[v] = _mm512_maskz_loadu_ps(mask[v], B + k * ldb + 16 * v);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+      __m512 a = _mm512_set1_ps(A[r * ars + k * aks]);
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; v++) c[r][v] = _mm512_fmadd_ps(a, b[v], c[r][v]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) _mm512_mask_storeu_ps(C + r * ldc + 16 * v, mask[v], c[r][v]);
+}
+
+/* One build of block512 for every height (1 to 8) and width (16 or 32
+** columns), and one 128 columns wide for a single row (a column sum, a
+** batch of one), whose eight accumulators hide the FMA latency that two
+** could not. */
+typedef void block512_fn(const gemm_args *, const float *, const float *,
+                         float *, const float *, int, const __mmask16 *);
+#define BLOCK512(R, NV)                                                       \
+  X86_512 static void block512_##R##x##NV(const gemm_args *g, const float *A, \
+                                          const float *B, float *C,          \
+                                          const float *bias, int K,          \
+                                          const __mmask16 *mask) {           \
+    block512(g, A, B, C, bias, K, R, NV, mask);                               \
+  }
+#define BLOCK512_BOTH(R) BLOCK512(R, 1) BLOCK512(R, 2)
+BLOCK512_BOTH(1) BLOCK512_BOTH(2) BLOCK512_BOTH(3) BLOCK512_BOTH(4)
+BLOCK512_BOTH(5) BLOCK512_BOTH(6) BLOCK512_BOTH(7) BLOCK512_BOTH(8)
+static block512_fn *const blocks512[8][2] = {
+    {block512_1x1, block512_1x2}, {block512_2x1, block512_2x2},
+    {block512_3x1, block512_3x2}, {block512_4x1, block512_4x2},
+    {block512_5x1, block512_5x2}, {block512_6x1, block512_6x2},
+    {block512_7x1, block512_7x2}, {block512_8x1, block512_8x2}};
+BLOCK512(1, 8)
+
+/* The masks of the NV vectors of columns j.. of a row n columns long. */
+RNN_INLINE X86_512 void edge_masks(__mmask16 *mask, int NV, int n) {
+  for (int v = 0; v < NV; v++) {
+    int left = n - 16 * v;
+    mask[v] = left >= 16 ? (__mmask16)0xFFFF
+              : left > 0 ? (__mmask16)((1u << left) - 1)
+                         : (__mmask16)0;
+  }
+}
+
+/* Rows in blocks of eight, the last block what is left; columns in blocks
+** of 32, the last 16 or 32 wide with masks. Loop order and k panels as in
+** gemm_avx2. */
+X86_512 static void gemm_avx512(const gemm_args *g) {
+  if (g->N == 1 && g->ars == 1 && g->ldc == 1) {
+    column(g);
+    return;
+  }
+  int KC = k_panel(g->N);
+  for (int k0 = 0; k0 < g->K || k0 == 0; k0 += KC) {
+    int K = g->K - k0 < KC ? g->K - k0 : KC;
+    const float *bias = k0 == 0 ? g->bias : NULL;
+    const float *A = g->A + (size_t)k0 * g->aks, *B = g->B + (size_t)k0 * g->ldb;
+    if (g->M == 1) {
+      for (int j = 0; j < g->N; j += 128) {
+        __mmask16 m[8];
+        edge_masks(m, 8, g->N - j);
+        block512_1x8(g, A, B + j, g->C + j, bias ? bias + j : NULL, K, m);
+      }
+      continue;
+    }
+#define BLOCK(i, j)                                                    \
+  do {                                                                 \
+    int r_ = g->M - (i) < 8 ? g->M - (i) : 8, n_ = g->N - (j);         \
+    __mmask16 m_[2];                                                   \
+    edge_masks(m_, 2, n_);                                             \
+    blocks512[r_ - 1][n_ > 16](g, A + (i) * g->ars, B + (j),           \
+                               g->C + (i) * g->ldc + (j),              \
+                               bias ? bias + (j) : NULL, K, m_);       \
+  } while (0)
+    if (g->M < g->N) {
+      for (int j = 0; j < g->N; j += 32)
+        for (int i = 0; i < g->M; i += 8) BLOCK(i, j);
+    } else {
+      for (int i = 0; i < g->M; i += 8)
+        for (int j = 0; j < g->N; j += 32) BLOCK(i, j);
+    }
+#undef BLOCK
+  }
+}
+
 static void gemm(const gemm_args *g) {
-  if (rnn_simd() != RNN_SIMD_PORTABLE)
+  int level = rnn_simd();
+  if (level == RNN_SIMD_AVX512)
+    gemm_avx512(g);
+  else if (level == RNN_SIMD_AVX2)
     gemm_avx2(g);
   else
     gemm_portable(g);
@@ -229,7 +344,7 @@ static void gemm(const gemm_args *g) {
 #else
 
 int rnn_simd(void) { return RNN_SIMD_PORTABLE; }
-void rnn_simd_force_portable(int on) { (void)on; }
+void rnn_simd_cap(int level) { (void)level; }
 
 static void gemm(const gemm_args *g) { gemm_portable(g); }
 
@@ -262,7 +377,7 @@ void rnn_colsum(int M, int N, const float *A, int lda, float *y) {
 }
 
 const char *rnn_simd_name(int level) {
-  return level == RNN_SIMD_AVX512 ? "avx512f (products avx2+fma)"
+  return level == RNN_SIMD_AVX512 ? "avx512f"
          : level == RNN_SIMD_AVX2 ? "avx2+fma"
                                   : "portable C";
 }

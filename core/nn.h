@@ -22,7 +22,7 @@
 /*
 ** Run-time CPU dispatch. Every hot kernel is built more than once and the
 ** build for this CPU is chosen when it is called (rnn_simd):
-**   products (gemm.c)       AVX2+FMA intrinsics, or portable C;
+**   products (gemm.c)       AVX-512F or AVX2+FMA intrinsics, or portable C;
 **   element-wise kernels    AVX-512F, AVX2+FMA (compiler-vectorised from the
 **                           same C), or portable C.
 ** All builds compute the same bits: no reassociation anywhere, and the
@@ -63,9 +63,10 @@
 
 /* ------------------------------------------------------------ gemm.c */
 
-/* Tests force the portable builds (rnn_simd) to compare them with the
-** others; set before any work starts. */
-void rnn_simd_force_portable(int on);
+/* Tests cap the level of the builds used (rnn_simd: RNN_SIMD_PORTABLE or
+** RNN_SIMD_AVX2 on an AVX-512 CPU) to compare them with the others; set
+** before any work starts. */
+void rnn_simd_cap(int level);
 
 /* dst (cols, rows) = src (rows, cols)^T */
 void rnn_transpose(float *dst, const float *src, int rows, int cols);

@@ -47,7 +47,8 @@ static const config configs[] = {
 };
 
 int main(int argc, char **argv) {
-  if (argc > 1 && strcmp(argv[1], "portable") == 0) rnn_simd_force_portable(1);
+  if (argc > 1 && strcmp(argv[1], "portable") == 0) rnn_simd_cap(RNN_SIMD_PORTABLE);
+  if (argc > 1 && strcmp(argv[1], "avx2") == 0) rnn_simd_cap(RNN_SIMD_AVX2);
   double y[400], x[400 * 2];
   for (int i = 0; i < 400; i++) {
     y[i] = 10 + sin(i / 3.0) + 0.01 * (i % 7) + 0.02 * i + (i % 12) * 0.3;
