@@ -499,21 +499,49 @@ rnn_status rnn_epoch_end(rnn_epoch_log *g, int ep, double train, double val,
 rnn_status rnn_epochs_outcome(int diverged, int best_epoch, int epochs_run,
                               double max_seconds, rnn_err *e);
 
-/* ------------------------------------------------------------- seqfit.c */
+/* ---------------------------------------------------------------- fit.c */
 
-/* What the sequence models' training loop needs of a task (seqfit.c). */
-typedef struct rnn_seq_task {
+/* What the training loop needs of a task (fit.c): the forecaster's series
+** windows (train.c), language models' token lanes (text.c), classifiers'
+** and taggers' labelled sequences (seqtask.c). */
+typedef struct rnn_fit_task {
   void *arg;
   /* Starts a pass: over the training examples (train 1; rng may shuffle
   ** them) or the validation examples in order (train 0, rng NULL). The
   ** chunk function computes gradients only in a training pass. */
   void (*begin)(void *arg, int train, struct rnn_rng *rng);
-  /* Fills the next minibatch into the batcher's chunks (each chunk's w.T
-  ** set); returns its number of targets, 0 when the pass is over. */
+  /* Fills the next minibatch into the batcher's chunks (split, each
+  ** chunk's w.T set); returns its number of examples, 0 when the pass is
+  ** over. An epoch's loss is the mean over its examples. */
   int (*fill)(void *arg, rnn_batcher *b);
-  /* The batcher's task (rnn_batcher.task). */
+  /* The batcher's task (rnn_batcher.task); NULL: the batcher's own
+  ** regression head on every chunk's target. */
   void (*chunk)(void *arg, rnn_batcher *b, int c);
-} rnn_seq_task;
+  /* Loss terms per example (a minibatch's loss is their mean); 0: one. */
+  int loss_terms;
+  /* The mean validation loss under params (NaN: none), when the task
+  ** measures it itself; NULL: a pass of begin(0) and fill through the
+  ** batcher without gradients. */
+  double (*validate)(void *arg, const float *params);
+  /* Seconds to keep for what follows training, given the last finished
+  ** epoch's seconds (max_seconds); NULL: nothing. */
+  double (*reserve)(void *arg, double epoch_seconds);
+} rnn_fit_task;
+
+/* The model a training run fits: m->arch, m->layout and m->params
+** (allocated), train_loss and val_loss with room for o->epochs. */
+typedef struct rnn_fitted {
+  const rnn_arch *arch;
+  const rnn_layout *layout;
+  float *params;
+  double *train_loss, *val_loss;
+  int *epochs_run, *best_epoch;
+  int out_of_time; /* set when max_seconds ended training */
+} rnn_fitted;
+/* Of a forecasting or a sequence model, which name these fields alike. */
+#define RNN_FITTED(m)                                                       \
+  ((rnn_fitted){&(m)->arch, &(m)->layout, (m)->params, (m)->train_loss,     \
+                (m)->val_loss, &(m)->epochs_run, &(m)->best_epoch, 0})
 
 /* The batcher of a sequence model's training (batch B, work flags), after
 ** checking the memory it and data_bytes of data would take against
@@ -522,13 +550,11 @@ rnn_status rnn_seq_batcher(rnn_batcher *bt, const rnn_seqmodel *m, int B,
                            int flags, double data_bytes, const char *lower,
                            rnn_err *e);
 
-/* Trains m->params (allocated, m->arch and m->layout set; train_loss and
-** val_loss room for o->epochs) on the task with the batcher (already
-** split into its chunks); t0 is when the call began (max_seconds). */
-rnn_status rnn_seq_fit(rnn_seqmodel *m, rnn_batcher *bt,
-                       const rnn_seq_task *task, int has_val,
-                       const rnn_options *o, const rnn_train_ctl *ctl,
-                       double t0, rnn_err *e);
+/* Trains f's parameters on the task with the batcher; t0 is when the call
+** began (max_seconds). */
+rnn_status rnn_fit(rnn_fitted *f, rnn_batcher *bt, const rnn_fit_task *task,
+                   int has_val, const rnn_options *o, const rnn_train_ctl *ctl,
+                   double t0, rnn_err *e);
 
 /* ---------------------------------------------------------------- text.c */
 

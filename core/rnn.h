@@ -352,6 +352,7 @@ typedef struct rnn_progress {
   int epoch;      /* 1-based epoch in progress or just finished */
   int epochs;     /* the upper bound */
   int epoch_done; /* 0 after a minibatch, 1 at the end of an epoch */
+  int inside;     /* 1 when asked inside a long minibatch (between steps) */
   double train_loss, val_loss; /* of the finished epoch (val NaN if none) */
   int best_epoch;
 } rnn_progress;

@@ -1,7 +1,7 @@
 /*
 ** Classifiers (many-to-one) and taggers (many-to-many) over sequences of
 ** tokens or numbers (SPEC.md 8): the examples, their minibatches, and
-** inference. The training loop is core/seqfit.c's.
+** inference. The training loop is core/fit.c's.
 **
 ** Rules:
 **   1. Inputs: text reads as tokens (core/text.c rules 1 and 2: the
@@ -613,8 +613,9 @@ rnn_status rnn_seq_train(rnn_seqmodel **out, const rnn_example *ex, size_t n,
                  .features = features, .B = B, .cap = cap, .order = order,
                  .ntrain = ntrain, .tok = io,
                  .lab = io + (size_t)nc * cap * W, .len = lens, .W = W};
-  rnn_seq_task task = {&run, seq_begin, seq_fill, seq_chunk};
-  if ((rc = rnn_seq_fit(m, &bt, &task, ntrain < d.n, o, ctl, t0, e))) goto fail;
+  rnn_fit_task task = {.arg = &run, .begin = seq_begin, .fill = seq_fill, .chunk = seq_chunk};
+  rnn_fitted fit = RNN_FITTED(m);
+  if ((rc = rnn_fit(&fit, &bt, &task, ntrain < d.n, o, ctl, t0, e))) goto fail;
   validation_facts(m, &d, ntrain);
   *out = m;
   m = NULL;

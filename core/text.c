@@ -466,7 +466,7 @@ typedef struct text_run {
   int n, ntrain;
 } text_run;
 
-/* Rule 4 (core/seqfit.c's task): the training rows shuffled, or the
+/* Rule 4 (core/fit.c's task): the training rows shuffled, or the
 ** validation rows in order. */
 static void text_begin(void *arg, int train, rnn_rng *rng) {
   text_run *r = arg;
@@ -700,8 +700,9 @@ rnn_status rnn_text_train(rnn_seqmodel **out, const char *const *text,
                   .order = order, .n = (int)n, .ntrain = ntrain,
                   .ln = {.ids = d.ids, .start = d.start, .B = lanes_n,
                          .row = lane_row, .pos = lane_pos}};
-  rnn_seq_task task = {&run, text_begin, text_fill, text_chunk};
-  if ((rc = rnn_seq_fit(m, &bt, &task, nval > 0, o, ctl, t0, e))) goto fail;
+  rnn_fit_task task = {.arg = &run, .begin = text_begin, .fill = text_fill, .chunk = text_chunk};
+  rnn_fitted fit = RNN_FITTED(m);
+  if ((rc = rnn_fit(&fit, &bt, &task, nval > 0, o, ctl, t0, e))) goto fail;
   if (nval) m->unigram_loss = unigram_loss(&d, ntrain, V);
   *out = m;
   m = NULL;

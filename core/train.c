@@ -18,7 +18,8 @@
 **      and walks them in minibatches of `batch` (the last may be smaller):
 **      new dropout masks, forward, loss, backpropagation through time,
 **      gradient-norm clipping, an optimiser step. The epoch's loss is the
-**      mean over its windows.
+**      mean over its windows. Rules 4-6, 11 and 12 are the training loop
+**      of every model (core/fit.c), given the series windows as its task.
 **   5. With validation windows, the validation loss (same loss, no dropout)
 **      is measured after every epoch; the parameters of the best epoch are
 **      kept, and training stops after `patience` epochs without
@@ -26,7 +27,7 @@
 **   6. max_seconds covers the whole call: training stops, keeping the best
 **      parameters so far, when the seconds since the call began plus the
 **      estimated cost of validating RNN_MIN_CAL_ORIGINS origins reach it
-**      (checked after every minibatch); the validation then takes as many
+**      (checked before every minibatch, core/fit.c rule 3); the validation then takes as many
 **      origins as the rest allows (fewer than two: none, and no
 **      intervals). No finished epoch is an error, never a model of random
 **      weights. The caller's progress callback can interrupt training
@@ -160,6 +161,57 @@ static double eval_loss(const rnn_model *m, rnn_work *w, float *target,
     sum += rnn_loss(m->opts.loss, w->dy, w->y, target, bs * O) * bs;
   }
   return sum / count;
+}
+
+/* Rules 4-6: the series windows as the training loop's task (core/fit.c). */
+typedef struct windows_task {
+  const rnn_model *m;
+  const float *z;        /* the normalised series */
+  int *idx;              /* window order of the epoch */
+  int ntrain, nval, B, start;
+  rnn_work *w;           /* rule 5's validation batches */
+  float *target;
+  double per_origin;     /* rule 6: seconds one calibration origin takes */
+} windows_task;
+
+static void windows_begin(void *arg, int train, rnn_rng *rng) {
+  windows_task *t = arg;
+  (void)train; /* validation is windows_validate's */
+  for (int i = 0; i < t->ntrain; i++) t->idx[i] = i;
+  rnn_rng_shuffle(rng, t->idx, t->ntrain);
+  t->start = 0;
+}
+
+/* Rule 12: the chunks' windows, in chunk order. */
+static int windows_fill(void *arg, rnn_batcher *b) {
+  windows_task *t = arg;
+  const rnn_arch *a = &t->m->arch;
+  int bs = t->ntrain - t->start < t->B ? t->ntrain - t->start : t->B;
+  if (bs <= 0) return 0;
+  rnn_batcher_split(b, bs);
+  for (int c = 0; c < b->nc; c++) {
+    rnn_chunk *ch = &b->chunk[c];
+    if (ch->count)
+      gather_batch(ch->w.x, ch->target, t->z, t->idx + t->start + ch->first,
+                   ch->count, a->window, a->output, a->input);
+  }
+  t->start += bs;
+  return bs;
+}
+
+static double windows_validate(void *arg, const float *params) {
+  windows_task *t = arg;
+  (void)params; /* the model's own, which the loop trains in place */
+  return eval_loss(t->m, t->w, t->target, t->z, t->idx, t->ntrain, t->nval);
+}
+
+/* Rule 6: an origin forecasts K steps in ceil(K / O) passes, a window's
+** training costs about three forward passes. */
+static double windows_reserve(void *arg, double epoch_seconds) {
+  windows_task *t = arg;
+  int O = t->m->arch.output, K = O > 12 ? O : 12, passes = (K + O - 1) / O;
+  t->per_origin = epoch_seconds / (3.0 * t->ntrain + t->nval) * passes;
+  return t->per_origin * RNN_MIN_CAL_ORIGINS;
 }
 
 void rnn_sort_doubles(double *a, size_t n) {
@@ -341,7 +393,9 @@ rnn_status rnn_epochs_outcome(int diverged, int best_epoch, int epochs_run,
 /* Rule 6: the caller's progress callback, asked from inside a minibatch. */
 int rnn_poll_caller(void *arg) {
   rnn_train_poll *t = arg;
-  return t->ctl->progress(t->ctl->arg, &t->p);
+  rnn_progress p = t->p;
+  p.inside = 1;
+  return t->ctl->progress(t->ctl->arg, &p);
 }
 
 /* Rule 2: the horizon "auto" chooses, at most a third of the rows after
@@ -390,11 +444,10 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   rnn_status rc = RNN_OK;
   rnn_model *m = NULL;
   double *v = NULL;
-  float *z = NULL, *grad = NULL, *best = NULL, *target = NULL;
+  float *z = NULL, *target = NULL;
   int *idx = NULL;
   rnn_work w = {0};
   rnn_batcher bt = {0};
-  rnn_optim opt = {0};
   int C = 1 + k;
   double t0 = rnn_now(); /* rule 6: the budget covers the whole call */
   *out = NULL;
@@ -525,118 +578,36 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   }
   z = rnn_malloc(n * C * sizeof *z);
   m->params = rnn_malloc(np * sizeof *m->params);
-  best = rnn_malloc(np * sizeof *best);
-  grad = rnn_malloc(np * sizeof *grad);
   m->train_loss = rnn_calloc((size_t)o->epochs, sizeof *m->train_loss);
   m->val_loss = rnn_calloc((size_t)o->epochs, sizeof *m->val_loss);
   target = rnn_malloc((size_t)EB * O * sizeof *target);
   idx = rnn_malloc((size_t)(nw > EB ? nw : EB) * sizeof *idx);
-  if (!z || !m->params || !best || !grad || !m->train_loss ||
-      !m->val_loss || !target || !idx)
+  if (!z || !m->params || !m->train_loss || !m->val_loss || !target || !idx)
     goto nomem;
   if ((rc = rnn_work_init(&w, &m->arch, EB, 0.0))) goto fail;
   if ((rc = rnn_batcher_init(&bt, &m->arch, &m->layout, B, o->dropout,
                              o->threads, o->loss)))
     goto fail;
-  if ((rc = rnn_optim_init(&opt, o->optimizer, np, o->lr))) goto fail;
-  /* Rule 6: a long minibatch asks the caller too, between time steps. */
-  rnn_train_poll poll = {.ctl = ctl};
-  if (ctl && ctl->progress) {
-    bt.stop.poll = rnn_poll_caller;
-    bt.stop.arg = &poll;
-  }
   for (size_t i = 0; i < n; i++)
     for (int c = 0; c < C; c++)
       z[i * C + c] = (float)((v[i * C + c] - m->shift[c]) / m->scale[c]);
 
-  rnn_rng rng;
-  rnn_rng_seed(&rng, o->seed);
-  rnn_net_init(m->params, &m->arch, &m->layout, &rng);
-  memcpy(best, m->params, np * sizeof *best);
-  rnn_epoch_log log = {m->train_loss, m->val_loss, &m->epochs_run,
-                       &m->best_epoch, INFINITY, best, np, o->epochs,
-                       o->patience};
-  int out_of_time = 0, diverged = 0;
-  /* Rule 6: the seconds one origin of the validation will take, estimated
-  ** from the last epoch (a window's training costs about three forward
-  ** passes); 0 until an epoch has finished. */
-  int K = O > 12 ? O : 12, passes = (K + O - 1) / O;
-  double per_origin = 0.0, per_batch = 0.0, t_epoch = t0;
-
-  /* Rule 4. */
-  for (int ep = 0; ep < o->epochs && !out_of_time; ep++) {
-    for (int i = 0; i < ntrain; i++) idx[i] = i;
-    rnn_rng_shuffle(&rng, idx, ntrain);
-    double sum = 0.0;
-    int seen = 0;
-    for (int start = 0; start < ntrain; start += B) {
-      int bs = ntrain - start < B ? ntrain - start : B;
-      /* Rule 12: the chunks' windows and dropout masks, in chunk order. */
-      rnn_batcher_split(&bt, bs);
-      for (int c = 0; c < bt.nc; c++) {
-        rnn_chunk *ch = &bt.chunk[c];
-        if (!ch->count) continue;
-        gather_batch(ch->w.x, ch->target, z, idx + start + ch->first,
-                     ch->count, W, O, C);
-        rnn_net_dropout_masks(&ch->w, &m->arch, ch->count, o->dropout, &rng);
-      }
-      double loss;
-      if ((rc = rnn_batch_step(&bt, m->params, grad, &opt, o->clip, &loss, e)))
-        goto fail;
-      if (!isfinite(loss)) {
-        diverged = ep + 1;
-        break;
-      }
-      sum += loss * bs;
-      seen += bs;
-      rnn_progress p = {.epoch = ep + 1, .epochs = o->epochs,
-                        .best_epoch = m->best_epoch};
-      if (ctl && ctl->progress && ctl->progress(ctl->arg, &p)) {
-        rc = rnn_fail(e, RNN_EINTERRUPT, "interrupted");
-        goto fail;
-      }
-      /* Rule 6. */
-      if (o->max_seconds > 0 &&
-          rnn_now() - t0 + per_batch + per_origin * RNN_MIN_CAL_ORIGINS >=
-              o->max_seconds) {
-        out_of_time = 1;
-        break;
-      }
-    }
-    for (size_t i = 0; i < np && !diverged; i++)
-      if (!isfinite(m->params[i])) diverged = ep + 1;
-    if (diverged || (out_of_time && seen < ntrain))
-      break; /* a partial epoch is not kept */
-    /* Rule 5. */
-    double val = nval ? eval_loss(m, &w, target, z, idx, ntrain, nval) : NAN;
-    if (nval && !isfinite(val)) {
-      diverged = ep + 1;
-      break;
-    }
-    double now = rnn_now();
-    per_origin = (now - t_epoch) / (3.0 * ntrain + nval) * passes;
-    per_batch = (now - t_epoch) / ((ntrain + B - 1) / B);
-    t_epoch = now;
-    int stop;
-    if ((rc = rnn_epoch_end(&log, ep, sum / seen, val, nval > 0, m->params,
-                            ctl, &stop, e)))
-      goto fail;
-    if (stop) break;
-  }
-  /* Rules 6 and 11. */
-  if ((rc = rnn_epochs_outcome(diverged, m->best_epoch, m->epochs_run,
-                               o->max_seconds, e)))
-    goto fail;
-  memcpy(m->params, best, np * sizeof *best);
+  windows_task wt = {.m = m, .z = z, .idx = idx, .ntrain = ntrain,
+                     .nval = nval, .B = B, .w = &w, .target = target};
+  rnn_fit_task task = {.arg = &wt, .begin = windows_begin, .fill = windows_fill,
+                       .loss_terms = O, .validate = windows_validate,
+                       .reserve = windows_reserve};
+  rnn_fitted fit = RNN_FITTED(m);
+  if ((rc = rnn_fit(&fit, &bt, &task, nval > 0, o, ctl, t0, e))) goto fail;
 
   /* Rule 7, with as many origins as the rest of the budget allows (none,
   ** fewer than two: no validation, no intervals). */
   m->metrics.mae = m->metrics.rmse = m->metrics.smape = m->metrics.mase = NAN;
-  int origins = out_of_time ? RNN_MIN_CAL_ORIGINS : RNN_MAX_CAL_ORIGINS;
-  if (o->max_seconds > 0 && per_origin > 0) {
+  int origins = fit.out_of_time ? RNN_MIN_CAL_ORIGINS : RNN_MAX_CAL_ORIGINS;
+  if (o->max_seconds > 0 && wt.per_origin > 0) {
     double left = o->max_seconds - (rnn_now() - t0);
-    double fit = left > 0 ? floor(left / per_origin) : 0;
-    origins = fit < origins ? (int)fit : origins;
+    double can = left > 0 ? floor(left / wt.per_origin) : 0;
+    origins = can < origins ? (int)can : origins;
   }
   if (nval && origins >= 2 &&
       (rc = validate(m, v, z, n, ntrain, nval, train_rows, origins, p2)))
@@ -658,13 +629,10 @@ fail:
   rnn_model_free(m);
   m = NULL;
 done:
-  rnn_optim_free(&opt);
   rnn_batcher_free(&bt);
   rnn_work_free(&w);
   rnn_free(v);
   rnn_free(z);
-  rnn_free(grad);
-  rnn_free(best);
   rnn_free(target);
   rnn_free(idx);
   *out = m;

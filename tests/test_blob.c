@@ -270,14 +270,15 @@ static void test_rows_equal_predict_with_missing(void) {
 
 /* Issue 10 item 2: the progress callback is asked inside a minibatch too
 ** (between time steps; it was asked only after each one), and its answer
-** stops training there. The inside calls carry epoch 0. */
+** stops training there. The inside calls say so (inside) and carry the
+** epoch in progress. */
 typedef struct progress_log {
-  int calls, first_epoch;
+  int calls, first_epoch, first_inside;
 } progress_log;
 
 static int stop_at_first_call(void *arg, const rnn_progress *p) {
   progress_log *l = arg;
-  if (l->calls++ == 0) l->first_epoch = p->epoch;
+  if (l->calls++ == 0) l->first_epoch = p->epoch, l->first_inside = p->inside;
   return 1;
 }
 
@@ -288,15 +289,15 @@ static void test_stop_inside_minibatch(void) {
   rnn_options_init(&o);
   o.hidden = 16, o.window = 100, o.horizon = 1, o.epochs = 5, o.batch = 64;
   o.threads = 2, o.method = RNN_METHOD_NETWORK;
-  progress_log log = {0, -1};
+  progress_log log = {0, -1, -1};
   rnn_train_ctl ctl = {stop_at_first_call, &log};
   rnn_model *m = NULL;
   rnn_err e;
   rnn_status rc = rnn_train(&m, y, NULL, 600, 0, &o, &ctl, &e);
   EXPECT(rc == RNN_EINTERRUPT && !m, "status %d", rc);
-  EXPECT(log.calls == 1 && log.first_epoch == 0,
-         "first asked with epoch %d (after a minibatch: 1), %d calls",
-         log.first_epoch, log.calls);
+  EXPECT(log.calls == 1 && log.first_inside == 1 && log.first_epoch == 1,
+         "first asked inside a minibatch: %d (epoch %d), %d calls",
+         log.first_inside, log.first_epoch, log.calls);
   rnn_model_free(m);
 }
 

@@ -1,21 +1,26 @@
 /*
-** The training loop of the sequence models: it knows only that a task
-** gives minibatches and that the task's chunk function turns the
-** network's outputs into a loss and gradients (language models in
-** text.c, classifiers and taggers in seqtask.c).
+** The training loop of every model: it knows only that a task gives
+** minibatches and that the task's chunk function (or the batcher's own
+** regression head) turns the network's outputs into a loss and gradients:
+** forecasters' series windows in train.c, language models in text.c,
+** classifiers and taggers in seqtask.c.
 **
-** Rules (those of core/train.c 4-6, 11 and 12, for any task):
+** Rules (train.c's 4-6, 11 and 12 are these, for the forecaster):
 **   1. The parameters start from the seeded generator (rnn_net_init);
 **      each epoch the task begins a training pass (it may shuffle with the
 **      same generator), then every minibatch draws its dropout masks,
 **      computes the gradient in fixed chunks, clips it and takes an
 **      optimiser step. The epoch's loss is the mean over its targets.
 **   2. With validation examples, a validation pass (no dropout, no
-**      gradient) follows each epoch; the best epoch's parameters are kept
-**      and `patience` epochs without improvement end training.
-**   3. max_seconds covers the whole call (the caller's t0): an epoch that
-**      would not finish within it is not started; a partial epoch is not
-**      kept; no finished epoch is an error.
+**      gradient; or the task's own measure) follows each epoch; the best
+**      epoch's parameters are kept and `patience` epochs without
+**      improvement end training.
+**   3. max_seconds covers the whole call (the caller's t0) and what the
+**      task reserves for its work after training: before each minibatch
+**      but an epoch's first, training stops if that minibatch, the
+**      validation and the reserve would not fit; an epoch that would not
+**      finish is not started; a partial epoch is not kept; no finished
+**      epoch is an error.
 **   4. The progress callback is asked after every minibatch and every
 **      epoch, and every 10 ms inside a minibatch (core/parallel.c rule 6).
 **   5. A loss or a parameter that stops being finite ends training with
@@ -46,8 +51,9 @@ rnn_status rnn_seq_batcher(rnn_batcher *bt, const rnn_seqmodel *m, int B,
 }
 
 /* Rule 2: the mean loss of a validation pass; NaN when it was stopped. */
-static double validate(rnn_batcher *bt, const rnn_seq_task *task,
+static double validate(rnn_batcher *bt, const rnn_fit_task *task,
                        const float *params) {
+  if (task->validate) return task->validate(task->arg, params);
   double sum = 0.0;
   int64_t targets = 0;
   task->begin(task->arg, 0, NULL);
@@ -63,11 +69,11 @@ static double validate(rnn_batcher *bt, const rnn_seq_task *task,
   return targets ? sum / (double)targets : NAN;
 }
 
-rnn_status rnn_seq_fit(rnn_seqmodel *m, rnn_batcher *bt,
-                       const rnn_seq_task *task, int has_val,
-                       const rnn_options *o, const rnn_train_ctl *ctl,
-                       double t0, rnn_err *e) {
-  size_t np = m->layout.n_params;
+rnn_status rnn_fit(rnn_fitted *f, rnn_batcher *bt, const rnn_fit_task *task,
+                   int has_val, const rnn_options *o, const rnn_train_ctl *ctl,
+                   double t0, rnn_err *e) {
+  size_t np = f->layout->n_params;
+  int terms = task->loss_terms > 0 ? task->loss_terms : 1;
   float *grad = rnn_malloc(np * sizeof *grad);
   float *best = rnn_malloc(np * sizeof *best);
   rnn_optim opt = {0};
@@ -86,12 +92,12 @@ rnn_status rnn_seq_fit(rnn_seqmodel *m, rnn_batcher *bt,
   bt->task_arg = task->arg;
   rnn_rng rng;
   rnn_rng_seed(&rng, o->seed);
-  rnn_net_init(m->params, &m->arch, &m->layout, &rng);
-  memcpy(best, m->params, np * sizeof *best);
-  rnn_epoch_log log = {m->train_loss, m->val_loss, &m->epochs_run,
-                       &m->best_epoch, INFINITY, best, np, o->epochs,
+  rnn_net_init(f->params, f->arch, f->layout, &rng);
+  memcpy(best, f->params, np * sizeof *best);
+  rnn_epoch_log log = {f->train_loss, f->val_loss, f->epochs_run,
+                       f->best_epoch, INFINITY, best, np, o->epochs,
                        o->patience};
-  double per_batch = 0.0, per_val = 0.0;
+  double per_batch = 0.0, per_val = 0.0, reserve = 0.0;
   int out_of_time = 0, diverged = 0;
   for (int ep = 0; ep < o->epochs && !out_of_time; ep++) {
     double t_ep = rnn_now();
@@ -105,15 +111,20 @@ rnn_status rnn_seq_fit(rnn_seqmodel *m, rnn_batcher *bt,
         finished = 1;
         break;
       }
+      if (batches > 0 && o->max_seconds > 0 &&
+          rnn_now() - t0 + per_batch + per_val + reserve >= o->max_seconds) {
+        out_of_time = 1;
+        break;
+      }
       for (int c = 0; c < bt->nc; c++) {
         rnn_chunk *ch = &bt->chunk[c];
-        rnn_net_dropout_masks(&ch->w, &m->arch, ch->count, o->dropout, &rng);
+        rnn_net_dropout_masks(&ch->w, f->arch, ch->count, o->dropout, &rng);
       }
-      bt->loss_count = got;
+      bt->loss_count = got * terms;
       poll.p = (rnn_progress){.epoch = ep + 1, .epochs = o->epochs,
-                              .best_epoch = m->best_epoch};
+                              .best_epoch = *f->best_epoch};
       double loss;
-      if ((rc = rnn_batch_step(bt, m->params, grad, &opt, o->clip, &loss, e)))
+      if ((rc = rnn_batch_step(bt, f->params, grad, &opt, o->clip, &loss, e)))
         goto done;
       if (!isfinite(loss)) {
         diverged = ep + 1;
@@ -126,17 +137,12 @@ rnn_status rnn_seq_fit(rnn_seqmodel *m, rnn_batcher *bt,
         rc = rnn_fail(e, RNN_EINTERRUPT, "interrupted");
         goto done;
       }
-      if (o->max_seconds > 0 &&
-          rnn_now() - t0 + per_batch + per_val >= o->max_seconds) {
-        out_of_time = 1;
-        break;
-      }
     }
     for (size_t i = 0; i < np && !diverged; i++)
-      if (!isfinite(m->params[i])) diverged = ep + 1;
+      if (!isfinite(f->params[i])) diverged = ep + 1;
     if (diverged || !finished) break; /* rule 3: a partial epoch is not kept */
     double t_val = rnn_now();
-    double val = has_val ? validate(bt, task, m->params) : NAN;
+    double val = has_val ? validate(bt, task, f->params) : NAN;
     if (atomic_load(&bt->stop.flag)) {
       rc = rnn_fail(e, RNN_EINTERRUPT, "interrupted");
       goto done;
@@ -148,19 +154,21 @@ rnn_status rnn_seq_fit(rnn_seqmodel *m, rnn_batcher *bt,
     double now = rnn_now();
     per_batch = (t_val - t_ep) / (batches ? batches : 1);
     per_val = now - t_val;
+    if (task->reserve) reserve = task->reserve(task->arg, now - t_ep);
     int stop;
     if ((rc = rnn_epoch_end(&log, ep, seen ? sum / (double)seen : NAN, val,
-                            has_val, m->params, ctl, &stop, e)))
+                            has_val, f->params, ctl, &stop, e)))
       goto done;
     if (stop) break;
     if (o->max_seconds > 0 &&
-        rnn_now() - t0 + (per_batch * batches + per_val) >= o->max_seconds)
+        rnn_now() - t0 + (per_batch * batches + per_val) + reserve >= o->max_seconds)
       out_of_time = 1;
   }
-  if ((rc = rnn_epochs_outcome(diverged, m->best_epoch, m->epochs_run,
+  f->out_of_time = out_of_time;
+  if ((rc = rnn_epochs_outcome(diverged, *f->best_epoch, *f->epochs_run,
                                o->max_seconds, e)))
     goto done;
-  memcpy(m->params, best, np * sizeof *best);
+  memcpy(f->params, best, np * sizeof *best);
 done:
   bt->task = NULL;
   bt->stop.poll = NULL;
