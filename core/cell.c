@@ -89,14 +89,38 @@ void rnn_cell_input_proj(const rnn_cell_io *c, int G, int add_b_hh) {
 }
 
 /* dW_ih += dz^T x for token inputs: dz's row r into column tok[r], rows in
-** ascending order. */
+** ascending order. The columns a pass uses are gathered into rows of
+** g->tok_acc first (each once), the rows of dz added there, and the rows
+** scattered back: every element still starts from its value and adds its
+** terms in ascending r, as adding into the column in place would (the same
+** bits), but the adds run along contiguous rows, not a column whose
+** elements lie `input` floats apart. */
+RNN_INLINE void add_row_body(float *restrict acc, const float *restrict dz,
+                             int n) {
+  for (int j = 0; j < n; j++) acc[j] += dz[j];
+}
+RNN_DISPATCH(add_row, (float *restrict acc, const float *restrict dz, int n),
+             (acc, dz, n))
+
 static void token_grads(const rnn_cell_grad *g, const rnn_cell_io *c, int GH) {
-  for (size_t r = 0; r < (size_t)c->T * c->B; r++) {
+  size_t rows = (size_t)c->T * c->B, I = (size_t)c->I;
+  int *slot = g->tok_slot, *used = g->tok_slot + I, n = 0;
+  for (size_t r = 0; r < rows; r++) {
     int k = c->tok[r];
-    if (k < 0) continue;
-    const float *dz = g->dz + r * GH;
-    float *dw = g->dw_ih + k;
-    for (int j = 0; j < GH; j++) dw[(size_t)j * c->I] += dz[j];
+    if (k < 0 || slot[k] >= 0) continue;
+    float *acc = g->tok_acc + (size_t)n * GH;
+    for (int j = 0; j < GH; j++) acc[j] = g->dw_ih[(size_t)j * I + k];
+    slot[k] = n;
+    used[n++] = k;
+  }
+  for (size_t r = 0; r < rows; r++)
+    if (c->tok[r] >= 0)
+      add_row(g->tok_acc + (size_t)slot[c->tok[r]] * GH, g->dz + r * GH, GH);
+  for (int s = 0; s < n; s++) {
+    int k = used[s];
+    const float *acc = g->tok_acc + (size_t)s * GH;
+    for (int j = 0; j < GH; j++) g->dw_ih[(size_t)j * I + k] = acc[j];
+    slot[k] = -1;
   }
 }
 
@@ -104,8 +128,12 @@ void rnn_cell_param_grads(const rnn_cell_grad *g, const rnn_cell_io *c, int G) {
   int T = c->T, B = c->B, H = c->H, I = c->I, GH = G * H;
   if (rnn_cell_stop_at(c, 1)) return; /* a stopped batch is not used */
   int rows = T * B;
-  rnn_colsum(rows, GH, g->dz, GH, g->db_ih);
-  rnn_colsum(rows, GH, g->dzh, GH, g->db_hh);
+  if (g->dzh == g->dz) { /* Elman and LSTM: both biases see one gradient */
+    rnn_colsum2(rows, GH, g->dz, GH, g->db_ih, g->db_hh);
+  } else {
+    rnn_colsum(rows, GH, g->dz, GH, g->db_ih);
+    rnn_colsum(rows, GH, g->dzh, GH, g->db_hh);
+  }
   if (c->tok)
     token_grads(g, c, GH);
   else

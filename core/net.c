@@ -92,6 +92,10 @@ size_t rnn_work_bytes_seq(const rnn_arch *a, int B, double dropout,
                   Bs * D * H + 2 * Bs * O + Bs * G * H + 2 * out +
                   (a->cell == RNN_CELL_GRU ? 2 : 1) * z + 5 * Bs * H;
   if (dropout > 0 && L > 1) floats += 2 * (L - 1) * out;
+  if (flags & RNN_WORK_TOKENS) {
+    size_t used = (size_t)a->input < T * Bs ? (size_t)a->input : T * Bs;
+    floats += used * G * H + (size_t)a->input + used; /* ints are floats' size */
+  }
   rnn_layout lo;
   if (rnn_text_layout(a, &lo, NULL) == RNN_OK) floats += lo.n_params;
   return floats * sizeof(float);
@@ -136,6 +140,13 @@ rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
   ok = ok && w->x && w->z && w->aux && w->out && w->last && w->y && w->step &&
        w->dy && w->dout && w->dx && w->dz && w->dzh && w->dh && w->dc &&
        w->zero && w->cut && w->wt;
+  if (ok && flags & RNN_WORK_TOKENS) {
+    size_t used = (size_t)a->input < T * Bs ? (size_t)a->input : T * Bs;
+    w->tok_acc = rnn_malloc(used * G * H * sizeof(float));
+    w->tok_slot = rnn_malloc(((size_t)a->input + used) * sizeof(int));
+    ok = w->tok_acc && w->tok_slot;
+    for (int i = 0; ok && i < a->input; i++) w->tok_slot[i] = -1;
+  }
   if (ok && dropout > 0 && L > 1) {
     w->mask = rnn_calloc((L - 1) * w->out_stride, sizeof(float));
     w->drop = rnn_calloc((L - 1) * w->out_stride, sizeof(float));
@@ -152,8 +163,9 @@ void rnn_work_free(rnn_work *w) {
   if (w->dzh != w->dz) rnn_free(w->dzh);
   float *bufs[] = {w->x,  w->z,  w->aux, w->out, w->mask, w->drop,
                    w->last, w->y, w->step, w->dy, w->dout, w->dx,
-                   w->dz, w->dh, w->dc, w->zero, w->cut, w->wt};
+                   w->dz, w->dh, w->dc, w->zero, w->cut, w->wt, w->tok_acc};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) rnn_free(bufs[i]);
+  rnn_free(w->tok_slot);
   memset(w, 0, sizeof *w);
 }
 
@@ -321,7 +333,8 @@ void rnn_net_backward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
                          .dx = dx, .lddx = c.I,
                          .dw_ih = grad + p->w_ih, .dw_hh = grad + p->w_hh,
                          .db_ih = grad + p->b_ih, .db_hh = grad + p->b_hh,
-                         .dz = w->dz, .dzh = w->dzh, .dh = w->dh, .dc = w->dc};
+                         .dz = w->dz, .dzh = w->dzh, .dh = w->dh, .dc = w->dc,
+                         .tok_acc = w->tok_acc, .tok_slot = w->tok_slot};
       bwd(&g, &c);
     }
     if (dx) {

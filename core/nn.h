@@ -82,6 +82,9 @@ void rnn_gemm_tn(int M, int N, int K, const float *A, int lda, const float *B,
                  int ldb, float *C, int ldc);
 /* y (N) += the sum of A's M rows (M, N), in ascending row order. */
 void rnn_colsum(int M, int N, const float *A, int lda, float *y);
+/* y1 += ones (1, M) A and y2 += the same, bit for bit as two rnn_colsum
+** calls, reading A once. */
+void rnn_colsum2(int M, int N, const float *A, int lda, float *y1, float *y2);
 
 /* ------------------------------------------------------------ cells */
 
@@ -153,6 +156,10 @@ typedef struct rnn_cell_grad {
   float *dzh; /* (T, B, G*H) scratch: the same for the hidden side (gru); may be dz */
   float *dh;  /* (B, H) scratch */
   float *dc;  /* (B, H) scratch */
+  /* Token inputs (rnn_work.tok_acc, tok_slot): the columns of dw_ih in use,
+  ** gathered into rows. */
+  float *tok_acc;
+  int *tok_slot;
 } rnn_cell_grad;
 
 void rnn_elman_forward(const rnn_cell_io *c);
@@ -222,6 +229,11 @@ typedef struct rnn_work {
   float *zero;  /* (B, H) zeros: the initial state */
   float *cut;   /* (2, B, H) rnn_cell_io.hcut and ccut */
   float *wt;    /* every weight matrix transposed, refreshed by each forward */
+  /* Token inputs (RNN_WORK_TOKENS): rows for the columns of dW_ih a pass
+  ** touches, min(input, T * B) of G*H floats, and input + that many ints
+  ** (the row of each token, -1 for none, then the tokens in row order). */
+  float *tok_acc;
+  int *tok_slot;
   int wt_fixed; /* 0: each forward refreshes wt; 1: the first does, and it
                 ** is kept (weights that never change); 2: the caller keeps
                 ** wt current (rnn_net_transpose) */

@@ -6,7 +6,7 @@
 ** and masks included), both forms of A, a starting bias or C, and leading
 ** dimensions wider than the matrices. Elements of C outside the product
 ** (the padding between rows) must be left as they were: masked stores may
-** not touch them.
+** not touch them. rnn_colsum2 gives the bits of two rnn_colsum calls.
 */
 #include <stdint.h>
 #include <stdlib.h>
@@ -89,6 +89,23 @@ static int one_shape(rnn_rng *r, const shape *s, int level) {
       EXPECT(0, "%s form %d M %d N %d K %d pad %d: element %zu (row %zu col %zu) %.9g, want %.9g",
              rnn_simd_name(l), s->form, M, s->N, s->K, s->pad, at, at / (size_t)ldc,
              at % (size_t)ldc, got[at], want[at]);
+      same = 0;
+    }
+  }
+  /* rnn_colsum2: both sums as rnn_colsum's, the second from bias. */
+  for (int l = RNN_SIMD_PORTABLE; colsum && l <= level; l++) {
+    float want2[600], got2[600];
+    for (int j = 0; j < s->N; j++) {
+      float c = bias[j];
+      for (int k = 0; k < s->K; k++) c = fmaf(1.0f, Bm[(size_t)k * ldb + j], c);
+      want2[j] = c;
+    }
+    rnn_simd_cap(l);
+    memcpy(got, C0, nc * sizeof *got);
+    memcpy(got2, bias, (size_t)s->N * sizeof *got2);
+    rnn_colsum2(s->K, s->N, Bm, ldb, got, got2);
+    if (memcmp(got, want, nc * sizeof *got) || memcmp(got2, want2, (size_t)s->N * sizeof *got2)) {
+      EXPECT(0, "%s colsum2 N %d K %d differs", rnn_simd_name(l), s->N, s->K);
       same = 0;
     }
   }
