@@ -34,6 +34,11 @@
 **      parameters its kind has, reading no more rows than TAIL holds, and
 **      the network only in a network model). Older formats may not have
 **      them.
+**   8. Format 4 (what this build writes) starts with KIND (0, forecasting;
+**      other kinds have their readers, seqblob.c) and holds the options as
+**      TOPT, a JSON object read by rnn_options_parse (keys by name: a new
+**      option is a new key, not a new layout), in place of OPTS; a BLOB
+**      with both, or the other format's, is corrupt.
 */
 #include <math.h>
 #include <string.h>
@@ -123,8 +128,12 @@ static void write_model(writer *w, const rnn_model *m) {
   int C = a->input, W = a->window;
   size_t at;
   put_bytes(w, RNN_MAGIC, 8);
-  put_u32(w, RNN_FORECAST_FORMAT);
+  put_u32(w, RNN_FORMAT_VERSION);
   put_u32(w, 0); /* total length, patched by the caller */
+
+  at = chunk_begin(w, "KIND");
+  put_u32(w, RNN_KIND_FORECAST);
+  chunk_end(w, at);
 
   at = chunk_begin(w, "MODL");
   put_u32(w, (uint32_t)m->kind);
@@ -152,23 +161,14 @@ static void write_model(writer *w, const rnn_model *m) {
   chunk_end(w, at);
   (void)W;
 
-  at = chunk_begin(w, "OPTS");
-  int ints[] = {o->cell,      o->activation, o->hidden,       o->layers,
-                o->bidirectional, o->window, o->horizon,      o->epochs,
-                o->batch,     o->optimizer,  o->loss,         o->normalize,
-                o->patience,  o->missing,    o->duplicates,   o->short_policy,
-                0 /* threads: never stored, so the thread count cannot change the
-                     BLOB (it does not change the model) */,
-                o->verbose};
-  for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
-    put_u32(w, (uint32_t)ints[i]);
-  put_f64(w, o->dropout);
-  put_f64(w, o->lr);
-  put_f64(w, o->clip);
-  put_f64(w, o->validation);
-  put_f64(w, o->max_seconds);
-  put_u64(w, o->seed);
-  put_u32(w, (uint32_t)o->method);
+  /* Keyed options (format 4); threads is never stored, so the thread
+  ** count cannot change the BLOB (it does not change the model). */
+  rnn_options stored = *o;
+  stored.threads = 0;
+  char opts[RNN_OPTIONS_JSON_MAX];
+  rnn_options_json(&stored, opts, sizeof opts);
+  at = chunk_begin(w, "TOPT");
+  put_bytes(w, opts, strlen(opts));
   chunk_end(w, at);
 
   at = chunk_begin(w, "TRAI");
@@ -271,10 +271,10 @@ static void get_step(reader *r, rnn_step *st, int *ok) {
 }
 
 enum { C_MODL, C_ARCH, C_NORM, C_TAIL, C_OPTS, C_TRAI, C_METR, C_CALI, C_PARM,
-       C_STEP, C_COMP, C_KIND, N_CHUNKS };
+       C_STEP, C_COMP, C_KIND, C_TOPT, N_CHUNKS };
 static const char *const chunk_tags[N_CHUNKS] = {
     "MODL", "ARCH", "NORM", "TAIL", "OPTS", "TRAI", "METR", "CALI", "PARM",
-    "STEP", "COMP", "KIND"};
+    "STEP", "COMP", "KIND", "TOPT"};
 
 static rnn_status corrupt(rnn_err *e, const char *what) {
   return rnn_fail(e, RNN_ECORRUPT, "corrupt rnn model (%s)", what);
@@ -446,6 +446,15 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
     case C_OPTS:
       if (!read_opts(&m->opts, r, version)) return corrupt(e, "options");
       break;
+    case C_TOPT: { /* rule 8 */
+      rnn_err pe;
+      rnn_options_init(&m->opts);
+      rnn_status rc = rnn_options_parse(&m->opts, (const char *)r->p, r->n, &pe);
+      if (rc == RNN_ENOMEM) return rc;
+      if (rc) return corrupt(e, "options");
+      r->pos = r->n; /* the parser read it all */
+      break;
+    }
     case C_TRAI: {
       m->rows = (int64_t)get_u64(r);
       m->missing = (int64_t)get_u64(r);
@@ -646,9 +655,17 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
     int needed = version >= 2 || (i != C_MODL && i != C_METR && i != C_CALI);
     if (i == C_PARM) needed = m->kind == RNN_MODEL_NETWORK;
     if (i == C_STEP || i == C_COMP || i == C_KIND) needed = 0;
+    /* Rule 8: format 4's keyed options in place of the positional ones. */
+    if (i == C_OPTS) needed = version < 4;
+    if (i == C_TOPT) needed = version >= 4;
     if (i == C_KIND) continue; /* read above */
-    if (seen[i] && version < 3 && (i == C_STEP || i == C_COMP)) {
+    if (seen[i] && ((version < 3 && (i == C_STEP || i == C_COMP)) ||
+                    (version < 4 && i == C_TOPT))) {
       rc = corrupt(e, "chunk of a later format");
+      goto fail;
+    }
+    if (seen[i] && version >= 4 && i == C_OPTS) {
+      rc = corrupt(e, "chunk of an earlier format");
       goto fail;
     }
     if (seen[i] && !needed && i == C_PARM) {

@@ -10,6 +10,7 @@
 **      key and says what is allowed.
 */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
@@ -261,6 +262,42 @@ rnn_status rnn_options_parse(rnn_options *o, const char *text, size_t len,
   return parse_object(text, len, read_forecast_member, o, ALLOWED_KEYS, e);
 }
 
+/* The options every model has, as JSON members without the braces, in
+** the order both writers below use. */
+static void base_members(const rnn_options *o, char *buf, size_t n) {
+  char dropout[32], lr[32], clip[32], val[32], secs[32];
+  rnn_format_double(o->dropout, dropout, sizeof dropout);
+  rnn_format_double(o->lr, lr, sizeof lr);
+  rnn_format_double(o->clip, clip, sizeof clip);
+  rnn_format_double(o->validation, val, sizeof val);
+  rnn_format_double(o->max_seconds, secs, sizeof secs);
+  snprintf(buf, n,
+           "\"cell\":\"%s\",\"activation\":\"%s\",\"hidden\":%d,\"layers\":%d,"
+           "\"dropout\":%s,\"epochs\":%d,\"batch\":%d,\"optimizer\":\"%s\","
+           "\"lr\":%s,\"clip\":%s,\"validation\":%s,\"patience\":%d,"
+           "\"seed\":%llu,\"threads\":%d,\"max_seconds\":%s,\"verbose\":%s",
+           rnn_cell_name(o->cell), rnn_activation_name(o->activation), o->hidden,
+           o->layers, dropout, o->epochs, o->batch,
+           rnn_optimizer_name(o->optimizer), lr, clip, val, o->patience,
+           (unsigned long long)o->seed, o->threads, secs,
+           o->verbose ? "true" : "false");
+}
+
+int rnn_options_json(const rnn_options *o, char *buf, size_t n) {
+  char base[RNN_OPTIONS_JSON_MAX], window[16] = "\"auto\"", horizon[16] = "\"auto\"";
+  base_members(o, base, sizeof base);
+  if (o->window != RNN_WINDOW_AUTO) snprintf(window, sizeof window, "%d", o->window);
+  if (o->horizon != RNN_HORIZON_AUTO) snprintf(horizon, sizeof horizon, "%d", o->horizon);
+  return snprintf(buf, n,
+                  "{%s,\"bidirectional\":%s,\"window\":%s,\"horizon\":%s,"
+                  "\"loss\":\"%s\",\"normalize\":\"%s\",\"missing\":\"%s\","
+                  "\"duplicates\":\"%s\",\"short\":\"%s\",\"method\":\"%s\"}",
+                  base, o->bidirectional ? "true" : "false", window, horizon,
+                  rnn_loss_name(o->loss), rnn_normalize_name(o->normalize),
+                  rnn_missing_name(o->missing), rnn_duplicates_name(o->duplicates),
+                  rnn_short_name(o->short_policy), rnn_method_name(o->method));
+}
+
 /* ------------------------------------------------- language models */
 
 #define TEXT_ALLOWED_KEYS                                                  \
@@ -327,4 +364,21 @@ rnn_status rnn_seq_options_parse(rnn_seq_options *o, const char *text,
                       o->kind == RNN_KIND_TEXT ? TEXT_ALLOWED_KEYS
                                                : LABEL_ALLOWED_KEYS,
                       e);
+}
+
+int rnn_seq_options_json(const rnn_seq_options *t, char *buf, size_t n) {
+  const rnn_options *o = &t->base;
+  char base[RNN_OPTIONS_JSON_MAX], own[64], vocab[32] = "";
+  base_members(o, base, sizeof base);
+  /* The keys of the kind: context for a language model, bidirectional for
+  ** the others; vocab when the inputs are tokens. */
+  if (t->vocab) snprintf(vocab, sizeof vocab, "\"vocab\":%d,", t->vocab);
+  if (t->kind == RNN_KIND_TEXT)
+    snprintf(own, sizeof own, "\"context\":%d", t->context);
+  else
+    snprintf(own, sizeof own, "\"bidirectional\":%s",
+             o->bidirectional ? "true" : "false");
+  return snprintf(buf, n, "{\"tokens\":\"%s\",\"lower\":%s,%s%s,%s}",
+                  rnn_tokens_name(t->tokens), t->lower ? "true" : "false",
+                  vocab, own, base);
 }

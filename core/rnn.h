@@ -118,6 +118,13 @@ void rnn_options_init(rnn_options *o);
 rnn_status rnn_options_parse(rnn_options *o, const char *text, size_t len,
                              rnn_err *e);
 
+/* A forecaster's options as the JSON object rnn_options_parse reads back
+** to the same values (the BLOB's TOPT, rnn_info's "options"), written
+** whatever the C locale; snprintf's result. RNN_OPTIONS_JSON_MAX bytes
+** always hold it, or a sequence model's (rnn_seq_options_json). */
+#define RNN_OPTIONS_JSON_MAX 1024
+int rnn_options_json(const rnn_options *o, char *buf, size_t n);
+
 /* The builds of the kernels this CPU runs (core/nn.h; the same bits
 ** whichever): portable C, AVX2+FMA, or AVX-512F for the element-wise
 ** kernels with AVX2+FMA products. */
@@ -404,11 +411,10 @@ int rnn_interval(const rnn_model *m, int s, double level, double *half);
 
 /* ------------------------------------------------------------------- BLOB */
 
-/* The newest format this build reads and writes; it reads every version
-** from 1 up to it. Forecasting models are written in format 3; format 4
-** adds a KIND chunk and the sequence models (docs/blob-format.md). */
+/* The format this build writes, and the newest it reads; it reads every
+** version from 1 up to it. Format 4 adds a KIND chunk, the sequence
+** models and keyed options (docs/blob-format.md). */
 #define RNN_FORMAT_VERSION 4
-#define RNN_FORECAST_FORMAT 3
 
 /* What a model is for: format 4's KIND chunk (formats 1-3: forecasting). */
 enum {

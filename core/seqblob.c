@@ -45,39 +45,6 @@
 #include "blobio.h"
 #include "nn.h"
 
-/* The options as the JSON object TOPT holds (and rnn_info shows). */
-int rnn_seq_options_json(const rnn_seq_options *t, char *buf, size_t n) {
-  const rnn_options *o = &t->base;
-  char dropout[32], lr[32], clip[32], val[32], secs[32], own[64];
-  rnn_format_double(o->dropout, dropout, sizeof dropout);
-  rnn_format_double(o->lr, lr, sizeof lr);
-  rnn_format_double(o->clip, clip, sizeof clip);
-  rnn_format_double(o->validation, val, sizeof val);
-  rnn_format_double(o->max_seconds, secs, sizeof secs);
-  /* The keys of the kind (core/options.c): context for a language model,
-  ** bidirectional for the others; vocab when the inputs are tokens. */
-  char vocab[32] = "";
-  if (t->vocab) snprintf(vocab, sizeof vocab, "\"vocab\":%d,", t->vocab);
-  if (t->kind == RNN_KIND_TEXT)
-    snprintf(own, sizeof own, "\"context\":%d", t->context);
-  else
-    snprintf(own, sizeof own, "\"bidirectional\":%s",
-             o->bidirectional ? "true" : "false");
-  return snprintf(
-      buf, n,
-      "{\"tokens\":\"%s\",\"lower\":%s,%s%s,"
-      "\"cell\":\"%s\",\"activation\":\"%s\",\"hidden\":%d,\"layers\":%d,"
-      "\"dropout\":%s,\"epochs\":%d,\"batch\":%d,\"optimizer\":\"%s\","
-      "\"lr\":%s,\"clip\":%s,\"validation\":%s,\"patience\":%d,"
-      "\"seed\":%llu,\"threads\":%d,\"max_seconds\":%s,\"verbose\":%s}",
-      rnn_tokens_name(t->tokens), t->lower ? "true" : "false", vocab, own,
-      rnn_cell_name(o->cell), rnn_activation_name(o->activation), o->hidden,
-      o->layers, dropout, o->epochs, o->batch,
-      rnn_optimizer_name(o->optimizer), lr, clip, val, o->patience,
-      (unsigned long long)o->seed, o->threads, secs,
-      o->verbose ? "true" : "false");
-}
-
 static void write_text(writer *w, const rnn_seqmodel *m, const char *opts) {
   size_t at;
   put_bytes(w, RNN_MAGIC, 8);
@@ -153,7 +120,7 @@ rnn_status rnn_seqmodel_encode(const rnn_seqmodel *m, unsigned char **out,
   /* The thread count is never stored, so it cannot change the BLOB. */
   rnn_seq_options o = m->opts;
   o.base.threads = 0;
-  char opts[1024];
+  char opts[RNN_OPTIONS_JSON_MAX];
   rnn_seq_options_json(&o, opts, sizeof opts);
   writer w = {NULL, 0};
   write_text(&w, m, opts);

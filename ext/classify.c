@@ -564,7 +564,7 @@ void rnn_sql_tag(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 /* rnn_info(model) for a classifier or tagger (ext/info.c hands it over). */
 void rnn_ext_label_info(sqlite3_context *ctx, const rnn_seqmodel *m) {
-  char opts[1024];
+  char opts[RNN_OPTIONS_JSON_MAX];
   rnn_seq_options_json(&m->opts, opts, sizeof opts);
   const rnn_arch *a = &m->arch;
   sqlite3_str *s = sqlite3_str_new(NULL);

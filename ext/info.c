@@ -41,23 +41,9 @@ static void append_step(sqlite3_str *s, const rnn_step *st) {
 }
 
 static void append_options(sqlite3_str *s, const rnn_options *o) {
-  sqlite3_str_appendf(
-      s,
-      "\"options\":{\"cell\":\"%s\",\"activation\":\"%s\",\"hidden\":%d,"
-      "\"layers\":%d,\"dropout\":%!.15g,\"bidirectional\":%s,\"window\":%d,"
-      "\"horizon\":%d,\"epochs\":%d,\"batch\":%d,\"optimizer\":\"%s\","
-      "\"lr\":%!.15g,\"clip\":%!.15g,\"loss\":\"%s\",\"validation\":%!.15g,"
-      "\"patience\":%d,\"normalize\":\"%s\",\"missing\":\"%s\","
-      "\"duplicates\":\"%s\",\"short\":\"%s\",\"seed\":%llu,\"threads\":%d,"
-      "\"max_seconds\":%!.15g,\"verbose\":%s,\"method\":\"%s\"}",
-      rnn_cell_name(o->cell), rnn_activation_name(o->activation), o->hidden,
-      o->layers, o->dropout, o->bidirectional ? "true" : "false", o->window,
-      o->horizon, o->epochs, o->batch, rnn_optimizer_name(o->optimizer), o->lr,
-      o->clip, rnn_loss_name(o->loss), o->validation, o->patience,
-      rnn_normalize_name(o->normalize), rnn_missing_name(o->missing),
-      rnn_duplicates_name(o->duplicates), rnn_short_name(o->short_policy),
-      (unsigned long long)o->seed, o->threads, o->max_seconds,
-      o->verbose ? "true" : "false", rnn_method_name(o->method));
+  char opts[RNN_OPTIONS_JSON_MAX];
+  rnn_options_json(o, opts, sizeof opts);
+  sqlite3_str_appendf(s, "\"options\":%s", opts);
 }
 
 static void append_component(sqlite3_str *s, const rnn_component *c) {

@@ -437,7 +437,7 @@ void rnn_ext_append_losses(sqlite3_str *s, const rnn_seqmodel *m) {
 }
 
 void rnn_ext_text_info(sqlite3_context *ctx, const rnn_seqmodel *m) {
-  char opts[1024];
+  char opts[RNN_OPTIONS_JSON_MAX];
   rnn_seq_options_json(&m->opts, opts, sizeof opts);
   const rnn_arch *a = &m->arch;
   sqlite3_str *s = sqlite3_str_new(NULL);

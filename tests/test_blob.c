@@ -186,6 +186,98 @@ static void test_decode_rejects_damage(void) {
   rnn_model_free(m);
 }
 
+/* The payload of chunk tag in blob (its offset in *at, length in *n), or
+** 0 when there is none. */
+static int find_chunk(const unsigned char *b, size_t len, const char *tag,
+                      size_t *at, size_t *n) {
+  for (size_t i = 16; i + 8 <= len;) {
+    size_t cl = (size_t)b[i + 4] | (size_t)b[i + 5] << 8 | (size_t)b[i + 6] << 16 |
+                (size_t)b[i + 7] << 24;
+    if (memcmp(b + i, tag, 4) == 0) {
+      *at = i + 8, *n = cl;
+      return 1;
+    }
+    i += 8 + cl;
+  }
+  return 0;
+}
+
+/* Format 4 keeps a forecaster's options as keyed JSON (TOPT): every option
+** away from its default comes back exactly (threads as 0, never stored),
+** and the options chunk must be the one of the BLOB's format. */
+static void test_keyed_options(void) {
+  double y[80];
+  for (int i = 0; i < 80; i++) y[i] = 5.0 + sin(i * 0.7) + 0.01 * i;
+  rnn_options o;
+  rnn_options_init(&o);
+  o.cell = RNN_CELL_LSTM, o.activation = RNN_ACT_RELU, o.hidden = 3;
+  o.layers = 2, o.bidirectional = 1, o.window = 5, o.horizon = 2;
+  o.epochs = 2, o.batch = 7, o.optimizer = RNN_OPT_MOMENTUM, o.loss = RNN_LOSS_HUBER;
+  o.normalize = RNN_NORM_MINMAX, o.patience = 9, o.missing = RNN_MISSING_ERROR;
+  o.duplicates = RNN_DUP_LAST, o.short_policy = RNN_SHORT_NULL, o.threads = 2;
+  o.verbose = 1, o.dropout = 0.125, o.lr = nextafter(0.01, 1.0); /* 17 digits */
+  o.clip = 1.0 / 3.0, o.validation = 0.3, o.max_seconds = 1e6;
+  o.seed = 9007199254740991ull, o.method = RNN_METHOD_NETWORK;
+  rnn_model *m = NULL, *d = NULL;
+  rnn_err e;
+  EXPECT(rnn_train(&m, y, NULL, 80, 0, &o, NULL, &e) == RNN_OK && m, "train: %s", e.msg);
+  if (!m) return;
+  unsigned char *blob = NULL;
+  size_t len = 0, at, n;
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(blob[8] == 4, "format %d", blob[8]);
+  EXPECT(find_chunk(blob, len, "TOPT", &at, &n) && !find_chunk(blob, len, "OPTS", &at, &n),
+         "a TOPT chunk and no OPTS");
+  EXPECT(rnn_model_decode(&d, blob, len, &e) == RNN_OK && d, "decode: %s", e.msg);
+  if (d) {
+    rnn_options want = m->opts;
+    want.threads = 0;
+    const rnn_options *g = &d->opts;
+    EXPECT(g->cell == want.cell && g->activation == want.activation &&
+               g->hidden == want.hidden && g->layers == want.layers &&
+               g->bidirectional == want.bidirectional && g->window == want.window &&
+               g->horizon == want.horizon && g->epochs == want.epochs &&
+               g->batch == want.batch && g->optimizer == want.optimizer &&
+               g->loss == want.loss && g->normalize == want.normalize &&
+               g->patience == want.patience && g->missing == want.missing &&
+               g->duplicates == want.duplicates &&
+               g->short_policy == want.short_policy && g->threads == 0 &&
+               g->verbose == want.verbose && g->method == want.method,
+           "an integer option differs");
+    EXPECT(g->dropout == want.dropout && g->lr == want.lr && g->clip == want.clip &&
+               g->validation == want.validation &&
+               g->max_seconds == want.max_seconds && g->seed == want.seed,
+           "a number differs: lr %.17g, seed %llu", g->lr, (unsigned long long)g->seed);
+  }
+  rnn_model_free(d), d = NULL;
+  /* A TOPT that is not the options (an unknown key, then not JSON), and
+  ** the chunk renamed to the older OPTS: corrupt. */
+  char msg[256];
+  EXPECT(find_chunk(blob, len, "TOPT", &at, &n), "TOPT");
+  unsigned char *c = malloc(len);
+  memcpy(c, blob, len);
+  memcpy(c + at + 2, "zzzz", 4); /* {"cell" -> {"zzzz" */
+  reseal(c, len);
+  EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "unknown key");
+  EXPECT_STR(msg, "corrupt rnn model (options)");
+  memcpy(c, blob, len);
+  c[at] = '[';
+  reseal(c, len);
+  EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "not an object");
+  EXPECT_STR(msg, "corrupt rnn model (options)");
+  memcpy(c, blob, len);
+  memcpy(c + at - 8, "OPTS", 4);
+  reseal(c, len);
+  EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "OPTS in format 4");
+  memcpy(c, blob, len);
+  c[8] = 3;
+  reseal(c, len);
+  EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "TOPT in format 3");
+  free(c);
+  rnn_free(blob);
+  rnn_model_free(m);
+}
+
 /* Whatever training writes, decoding reads: short and long series, with
 ** and without a period, random walks, horizons auto and 3, validation 0.1 and 0.5 (a
 ** smoothing component on fewer than 32 rows once made undecodable BLOBs). */
@@ -351,6 +443,7 @@ int main(void) {
   RUN(test_round_trip_predicts_bit_for_bit);
   RUN(test_same_seed_same_bytes);
   RUN(test_decode_rejects_damage);
+  RUN(test_keyed_options);
   RUN(test_crc32_is_zlibs);
   RUN(test_decode_checks_every_timestamp);
   RUN(test_every_trained_model_decodes);

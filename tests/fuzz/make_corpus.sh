@@ -26,6 +26,9 @@ SELECT writefile('$c/blob/auto_seasonal', rnn_train(t, 10 + 3 * sin(t * 2 * pi()
 SELECT writefile('$c/blob/network_only', rnn_train(t, v, '{"method":"network","hidden":2,"window":3,"epochs":1}')) FROM s;
 SELECT writefile('$c/blob/format_v1', x'$(cat tests/fixtures/skeleton_v1.hex)');
 SQL
+# The format-3 forecasters the SQL tests keep (before the keyed options).
+sqlite3 :memory: "$(grep -E '^(CREATE TABLE m|INSERT INTO m)' sql/test/format_v3.sql)" \
+  "SELECT writefile('$c/blob/format_v3_' || id, model) FROM m;" >/dev/null
 
 
 printf '%s' '{}' > "$c/options/empty"
