@@ -118,8 +118,12 @@ cross: $(B)/model_crc
 # sqlite-rnn against PyTorch (python3-torch, with OpenBLAS selected as
 # libblas.so.3: libopenblas0-pthread), same CPU, same run; see bench/.
 BENCH_ARGS ?=
-bench: $(B)/rnn.so
-	/usr/bin/python3 bench/bench.py --ext $(B)/rnn $(BENCH_ARGS)
+bench: $(B)/rnn.so $(B)/peak
+	BENCH_PEAK=$(B)/peak /usr/bin/python3 bench/bench.py --ext $(B)/rnn $(BENCH_ARGS)
+
+$(B)/peak: bench/peak.c
+	@mkdir -p $(B)
+	$(CC) -O2 -Wall -Wextra -o $@ $<
 
 # Forecast accuracy of the defaults on the dev data sets (../shared/data),
 # scored with the M4 protocol against Naive2 and seasonal naive; see bench/eval.py.

@@ -24,6 +24,15 @@ rnn_next over its rows for W4n; rnn_predict on 10,000 JSON windows for
 W4b1). Each workload: one warm-up, then the median
 of --runs timed runs. GFLOP/s counts matmul FLOPs only: per layer and step
 2*G*H*I + 2*G*H*H (G = 4, 3, 1 gate blocks), training = 3 x forward.
+
+The baseline is PyTorch at its strongest on this machine (issue 13): before
+anything is timed, a short PyTorch run (W1 and a smaller W2, one thread)
+tries OpenBLAS as it chooses (auto) and each core type this CPU can run
+(OPENBLAS_CORETYPE: Haswell and Zen with AVX2; SkylakeX and Cooperlake with
+AVX-512), keeps the fastest and re-runs this script under it; the choice and
+every candidate's time are printed. --coretype X skips the search.
+"% peak" is against this CPU's fp32 peak for one core, measured in the run
+by bench/peak.c (independent FMAs at the widest vector width it has).
 """
 import argparse
 import json
@@ -157,6 +166,62 @@ def theirs(w, threads, runs):
     return timed({"train": epoch, "infer": infer, "infer_next": infer, "infer1": infer1}[w["kind"]], runs)
 
 
+def coretype_candidates():
+    flags = open("/proc/cpuinfo").read().split()
+    cands = ["auto"]
+    if "avx2" in flags and "fma" in flags:
+        cands += ["Haswell", "Zen"]
+    if all(f in flags for f in ("avx512f", "avx512bw", "avx512dq", "avx512vl")):
+        cands.append("SkylakeX")
+        if "avx512_bf16" in flags:
+            cands.append("Cooperlake")
+    return cands
+
+
+PROBE = """
+import sys
+import torch
+sys.path.insert(0, sys.argv[1])
+import bench
+torch.set_num_threads(1)
+total = 0.0
+for name, windows in (("W1", 3000), ("W2", 1500)):
+    w = dict(bench.WORKLOADS[name], windows=windows)
+    total += bench.theirs(w, 1, 1)
+print(total)
+"""
+
+
+def choose_coretype():
+    """Times PROBE under each candidate core type; returns (best, lines)."""
+    times = {}
+    for c in coretype_candidates():
+        env = dict(os.environ)
+        env.pop("OPENBLAS_CORETYPE", None)
+        if c != "auto":
+            env["OPENBLAS_CORETYPE"] = c
+        here = os.path.dirname(os.path.abspath(__file__))
+        out = subprocess.run([sys.executable, "-c", PROBE, here], env=env,
+                             capture_output=True, text=True)
+        try:
+            times[c] = float(out.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            times[c] = float("inf")
+    best = min(times, key=times.get)
+    return best, ", ".join(f"{c} {t:.2f} s" for c, t in times.items())
+
+
+def measured_peak():
+    """The per-core fp32 peak (GFLOP/s) bench/peak.c measures."""
+    exe = os.environ.get("BENCH_PEAK", "build/peak")
+    try:
+        out = subprocess.run([exe], capture_output=True, text=True).stdout
+        vals = dict(line.split() for line in out.splitlines())
+        return float(vals.get("avx2", 0)), float(vals.get("avx512", 0))
+    except (OSError, ValueError):
+        return 0.0, 0.0
+
+
 def torch_blas():
     torch.ones(64, 64) @ torch.ones(64, 64)
     libs = set()
@@ -184,13 +249,29 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--only", default=",".join(WORKLOADS))
-    ap.add_argument("--peak", type=float, default=94.0,
-                    help="fp32 peak GFLOP/s per core (94: AVX2 FMA as measured here; 174 with AVX-512)")
+    ap.add_argument("--peak", type=float, default=0.0,
+                    help="fp32 peak GFLOP/s per core (default: measured by bench/peak.c)")
+    ap.add_argument("--coretype", help="OPENBLAS_CORETYPE for PyTorch (default: the fastest)")
     args = ap.parse_args()
+    if "BENCH_CORETYPE_SEARCH" not in os.environ:
+        if args.coretype:
+            best, tried = args.coretype, "given by --coretype"
+        else:
+            best, tried = choose_coretype()
+        env = dict(os.environ, BENCH_CORETYPE_SEARCH=tried)
+        env.pop("OPENBLAS_CORETYPE", None)
+        if best != "auto":
+            env["OPENBLAS_CORETYPE"] = best
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
     flags = open("/proc/cpuinfo").read()
+    p256, p512 = measured_peak()
+    peak = args.peak or max(p256, p512) or 1.0
     print(f"# CPU: {cpu_name()}; {os.cpu_count()} cores; AVX-512: {'avx512f' in flags}; AVX2: {'avx2' in flags}")
+    print(f"# fp32 peak of one core, measured (bench/peak.c): AVX2 {p256:.1f} GFLOP/s, "
+          f"AVX-512 {p512:.1f} GFLOP/s; % peak below is against {peak:.1f}")
     print(f"# torch {torch.__version__}, BLAS: {torch_blas()}; "
-          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset: auto)')}, the fastest "
+          f"of a probe (W1 3,000 + W2 1,500 windows, 1 thread): {os.environ['BENCH_CORETYPE_SEARCH']}")
     con = sqlite3.connect(":memory:")
     con.enable_load_extension(True)
     con.load_extension(args.ext)
@@ -207,7 +288,7 @@ def main():
             b = theirs(w, th, args.runs)
             gf = gflop(w)
             print(f"| {name} | {th} | {a:.4f} | {b:.4f} | {w['windows'] / a:,.0f} | {gf / a:.2f} "
-                  f"| {100 * gf / a / (args.peak * th):.1f}% | {gf / b:.2f} | {b / a:.2f}x |", flush=True)
+                  f"| {100 * gf / a / (peak * th):.1f}% | {gf / b:.2f} | {b / a:.2f}x |", flush=True)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,9 @@
 **      other kinds have their readers, seqblob.c) and holds the options as
 **      TOPT, a JSON object read by rnn_options_parse (keys by name: a new
 **      option is a new key, not a new layout), in place of OPTS; a BLOB
-**      with both, or the other format's, is corrupt.
+**      with both, or the other format's, is corrupt. OPTS of the older
+**      formats must hold options rnn_options_parse takes too (their JSON
+**      is parsed), so every model that decodes re-encodes as format 4.
 */
 #include <math.h>
 #include <string.h>
@@ -443,9 +445,19 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
         if (!isfinite(m->tail[i] = get_f64(r))) return corrupt(e, "tail");
       break;
     }
-    case C_OPTS:
+    case C_OPTS: {
       if (!read_opts(&m->opts, r, version)) return corrupt(e, "options");
+      /* Rule 8: options rnn_train would not take (a hostile BLOB's) are
+      ** corrupt, so whatever decodes encodes to a BLOB that decodes. */
+      char text[RNN_OPTIONS_JSON_MAX];
+      rnn_options back = m->opts;
+      rnn_err pe;
+      int n = rnn_options_json(&m->opts, text, sizeof text);
+      rnn_status rc = rnn_options_parse(&back, text, (size_t)n, &pe);
+      if (rc == RNN_ENOMEM) return rc;
+      if (rc) return corrupt(e, "options");
       break;
+    }
     case C_TOPT: { /* rule 8 */
       rnn_err pe;
       rnn_options_init(&m->opts);

@@ -228,22 +228,28 @@ X86_FMA static void gemm_avx2(const gemm_args *g) {
 /* C[0..R, 0..16 NV) (+)= op(A)[0..R, 0..K) B[0..K, 0..16 NV) with R x NV
 ** accumulators; mask[v] selects the columns of vector v that exist (the
 ** right edge). Loads of the missing columns read nothing (masked loads do
-** not fault) and their lanes are never stored. R and NV are constants in
-** every caller, so the arrays live in registers. */
+** not fault) and their lanes are never stored. R, NV and full (every
+** column exists: plain loads, the masks unused) are constants in every
+** caller, so the arrays live in registers. */
+RNN_INLINE X86_512 __m512 load512(int full, __mmask16 mask, const float *p) {
+  return full ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(mask, p);
+}
+
 RNN_INLINE X86_512 void block512(const gemm_args *g, const float *A,
                                  const float *B, float *C, const float *bias,
-                                 int K, int R, int NV, const __mmask16 *mask) {
+                                 int K, int R, int NV, int full,
+                                 const __mmask16 *mask) {
   size_t ars = g->ars, aks = g->aks, ldb = g->ldb, ldc = g->ldc;
   __m512 c[8][8];
 #pragma GCC unroll 8
   for (int r = 0; r < R; r++)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; v++)
-      c[r][v] = _mm512_maskz_loadu_ps(mask[v], bias ? bias + 16 * v : C + r * ldc + 16 * v);
+      c[r][v] = load512(full, mask[v], bias ? bias + 16 * v : C + r * ldc + 16 * v);
   for (int k = 0; k < K; k++) {
     __m512 b[8];
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; v++) b[v] = _mm512_maskz_loadu_ps(mask[v], B + k * ldb + 16 * v);
+    for (int v = 0; v < NV; v++) b[v] = load512(full, mask[v], B + k * ldb + 16 * v);
 #pragma GCC unroll 8
     for (int r = 0; r < R; r++) {
       __m512 a = _mm512_set1_ps(A[r * ars + k * aks]);
@@ -263,22 +269,22 @@ RNN_INLINE X86_512 void block512(const gemm_args *g, const float *A,
 ** could not. */
 typedef void block512_fn(const gemm_args *, const float *, const float *,
                          float *, const float *, int, const __mmask16 *);
-#define BLOCK512(R, NV)                                                       \
-  X86_512 static void block512_##R##x##NV(const gemm_args *g, const float *A, \
-                                          const float *B, float *C,          \
-                                          const float *bias, int K,          \
-                                          const __mmask16 *mask) {           \
-    block512(g, A, B, C, bias, K, R, NV, mask);                               \
+#define BLOCK512(R, NV, FULL)                                                 \
+  X86_512 static void block512_##R##x##NV##_##FULL(                           \
+      const gemm_args *g, const float *A, const float *B, float *C,          \
+      const float *bias, int K, const __mmask16 *mask) {                     \
+    block512(g, A, B, C, bias, K, R, NV, FULL, mask);                         \
   }
-#define BLOCK512_BOTH(R) BLOCK512(R, 1) BLOCK512(R, 2)
-BLOCK512_BOTH(1) BLOCK512_BOTH(2) BLOCK512_BOTH(3) BLOCK512_BOTH(4)
-BLOCK512_BOTH(5) BLOCK512_BOTH(6) BLOCK512_BOTH(7) BLOCK512_BOTH(8)
-static block512_fn *const blocks512[8][2] = {
-    {block512_1x1, block512_1x2}, {block512_2x1, block512_2x2},
-    {block512_3x1, block512_3x2}, {block512_4x1, block512_4x2},
-    {block512_5x1, block512_5x2}, {block512_6x1, block512_6x2},
-    {block512_7x1, block512_7x2}, {block512_8x1, block512_8x2}};
-BLOCK512(1, 8)
+#define BLOCK512_ALL(R) \
+  BLOCK512(R, 1, 0) BLOCK512(R, 2, 0) BLOCK512(R, 2, 1)
+BLOCK512_ALL(1) BLOCK512_ALL(2) BLOCK512_ALL(3) BLOCK512_ALL(4)
+BLOCK512_ALL(5) BLOCK512_ALL(6) BLOCK512_ALL(7) BLOCK512_ALL(8)
+/* [height - 1][0: up to 16 columns, 1: up to 32, 2: all 32] */
+#define BLOCKS512(R) {block512_##R##x1_0, block512_##R##x2_0, block512_##R##x2_1}
+static block512_fn *const blocks512[8][3] = {
+    BLOCKS512(1), BLOCKS512(2), BLOCKS512(3), BLOCKS512(4),
+    BLOCKS512(5), BLOCKS512(6), BLOCKS512(7), BLOCKS512(8)};
+BLOCK512(1, 8, 0)
 
 /* The masks of the NV vectors of columns j.. of a row n columns long. */
 RNN_INLINE X86_512 void edge_masks(__mmask16 *mask, int NV, int n) {
@@ -307,7 +313,7 @@ X86_512 static void gemm_avx512(const gemm_args *g) {
       for (int j = 0; j < g->N; j += 128) {
         __mmask16 m[8];
         edge_masks(m, 8, g->N - j);
-        block512_1x8(g, A, B + j, g->C + j, bias ? bias + j : NULL, K, m);
+        block512_1x8_0(g, A, B + j, g->C + j, bias ? bias + j : NULL, K, m);
       }
       continue;
     }
@@ -316,7 +322,7 @@ X86_512 static void gemm_avx512(const gemm_args *g) {
     int r_ = g->M - (i) < 8 ? g->M - (i) : 8, n_ = g->N - (j);         \
     __mmask16 m_[2];                                                   \
     edge_masks(m_, 2, n_);                                             \
-    blocks512[r_ - 1][n_ > 16](g, A + (i) * g->ars, B + (j),           \
+    blocks512[r_ - 1][n_ >= 32 ? 2 : n_ > 16](g, A + (i) * g->ars, B + (j), \
                                g->C + (i) * g->ldc + (j),              \
                                bias ? bias + (j) : NULL, K, m_);       \
   } while (0)

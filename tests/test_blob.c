@@ -278,6 +278,37 @@ static void test_keyed_options(void) {
   rnn_model_free(m);
 }
 
+/* An older format's positional options must be options rnn_train takes:
+** the version-1 fixture decodes and re-encodes (as format 4) to a BLOB that
+** decodes, and the same BLOB with a negative learning rate is corrupt (the
+** fuzzer found that such a model decoded but its format-4 BLOB did not). */
+static void test_old_options_checked(void) {
+  FILE *f = fopen("tests/fixtures/skeleton_v1.hex", "r");
+  EXPECT(f != NULL, "tests/fixtures/skeleton_v1.hex (run from the repository root)");
+  if (!f) return;
+  unsigned char b[1024];
+  size_t len = 0;
+  unsigned int byte;
+  while (len < sizeof b && fscanf(f, "%2x", &byte) == 1) b[len++] = (unsigned char)byte;
+  fclose(f);
+  rnn_model *m = NULL, *d = NULL;
+  rnn_err e;
+  EXPECT(rnn_model_decode(&m, b, len, &e) == RNN_OK, "fixture: %s", e.msg);
+  unsigned char *blob = NULL;
+  size_t n = 0, at, cl;
+  if (m && rnn_model_encode(m, &blob, &n) == RNN_OK)
+    EXPECT(rnn_model_decode(&d, blob, n, &e) == RNN_OK, "re-encoded: %s", e.msg);
+  rnn_model_free(m), rnn_model_free(d), rnn_free(blob);
+  EXPECT(find_chunk(b, len, "OPTS", &at, &cl) && cl == 52, "a version-1 OPTS");
+  /* Version 1: seven u32, then f64 lr. */
+  const unsigned char minus_one[8] = {0, 0, 0, 0, 0, 0, 0xF0, 0xBF};
+  memcpy(b + at + 28, minus_one, 8);
+  reseal(b, len);
+  char msg[256];
+  EXPECT(decode_status(b, len, msg) == RNN_ECORRUPT, "lr -1 decoded");
+  EXPECT_STR(msg, "corrupt rnn model (options)");
+}
+
 /* Whatever training writes, decoding reads: short and long series, with
 ** and without a period, random walks, horizons auto and 3, validation 0.1 and 0.5 (a
 ** smoothing component on fewer than 32 rows once made undecodable BLOBs). */
@@ -444,6 +475,7 @@ int main(void) {
   RUN(test_same_seed_same_bytes);
   RUN(test_decode_rejects_damage);
   RUN(test_keyed_options);
+  RUN(test_old_options_checked);
   RUN(test_crc32_is_zlibs);
   RUN(test_decode_checks_every_timestamp);
   RUN(test_every_trained_model_decodes);
