@@ -47,6 +47,8 @@ import time
 import numpy as np
 import torch
 
+import coretype
+
 WORKLOADS = {
     "W1": dict(cell="lstm", hidden=32, layers=1, window=24, batch=32, windows=10000, kind="train"),
     "W2": dict(cell="gru", hidden=128, layers=2, window=48, batch=64, windows=20000, kind="train"),
@@ -166,51 +168,6 @@ def theirs(w, threads, runs):
     return timed({"train": epoch, "infer": infer, "infer_next": infer, "infer1": infer1}[w["kind"]], runs)
 
 
-def coretype_candidates():
-    flags = open("/proc/cpuinfo").read().split()
-    cands = ["auto"]
-    if "avx2" in flags and "fma" in flags:
-        cands += ["Haswell", "Zen"]
-    if all(f in flags for f in ("avx512f", "avx512bw", "avx512dq", "avx512vl")):
-        cands.append("SkylakeX")
-        if "avx512_bf16" in flags:
-            cands.append("Cooperlake")
-    return cands
-
-
-PROBE = """
-import sys
-import torch
-sys.path.insert(0, sys.argv[1])
-import bench
-torch.set_num_threads(1)
-total = 0.0
-for name, windows in (("W1", 3000), ("W2", 1500)):
-    w = dict(bench.WORKLOADS[name], windows=windows)
-    total += bench.theirs(w, 1, 1)
-print(total)
-"""
-
-
-def choose_coretype():
-    """Times PROBE under each candidate core type; returns (best, lines)."""
-    times = {}
-    for c in coretype_candidates():
-        env = dict(os.environ)
-        env.pop("OPENBLAS_CORETYPE", None)
-        if c != "auto":
-            env["OPENBLAS_CORETYPE"] = c
-        here = os.path.dirname(os.path.abspath(__file__))
-        out = subprocess.run([sys.executable, "-c", PROBE, here], env=env,
-                             capture_output=True, text=True)
-        try:
-            times[c] = float(out.stdout.strip().splitlines()[-1])
-        except (ValueError, IndexError):
-            times[c] = float("inf")
-    best = min(times, key=times.get)
-    return best, ", ".join(f"{c} {t:.2f} s" for c, t in times.items())
-
-
 def measured_peak():
     """The per-core fp32 peak (GFLOP/s) bench/peak.c measures."""
     exe = os.environ.get("BENCH_PEAK", "build/peak")
@@ -253,16 +210,7 @@ def main():
                     help="fp32 peak GFLOP/s per core (default: measured by bench/peak.c)")
     ap.add_argument("--coretype", help="OPENBLAS_CORETYPE for PyTorch (default: the fastest)")
     args = ap.parse_args()
-    if "BENCH_CORETYPE_SEARCH" not in os.environ:
-        if args.coretype:
-            best, tried = args.coretype, "given by --coretype"
-        else:
-            best, tried = choose_coretype()
-        env = dict(os.environ, BENCH_CORETYPE_SEARCH=tried)
-        env.pop("OPENBLAS_CORETYPE", None)
-        if best != "auto":
-            env["OPENBLAS_CORETYPE"] = best
-        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+    coretype.run_under_fastest(args.coretype)
     flags = open("/proc/cpuinfo").read()
     p256, p512 = measured_peak()
     peak = args.peak or max(p256, p512) or 1.0
@@ -270,8 +218,7 @@ def main():
     print(f"# fp32 peak of one core, measured (bench/peak.c): AVX2 {p256:.1f} GFLOP/s, "
           f"AVX-512 {p512:.1f} GFLOP/s; % peak below is against {peak:.1f}")
     print(f"# torch {torch.__version__}, BLAS: {torch_blas()}; "
-          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset: auto)')}, the fastest "
-          f"of a probe (W1 3,000 + W2 1,500 windows, 1 thread): {os.environ['BENCH_CORETYPE_SEARCH']}")
+          f"{coretype.describe()}")
     con = sqlite3.connect(":memory:")
     con.enable_load_extension(True)
     con.load_extension(args.ext)

@@ -36,6 +36,9 @@ import sqlite3
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import coretype  # noqa: E402
+
 
 def fortunes():
     paths = sorted(p for p in glob.glob("/usr/share/games/fortunes/*")
@@ -394,7 +397,10 @@ def main():
     ap.add_argument("--seg-rows", type=int, default=4000)
     ap.add_argument("--seg-epochs", type=int, default=15)
     ap.add_argument("--skip-lm", action="store_true")
+    ap.add_argument("--coretype", help="OPENBLAS_CORETYPE for PyTorch (default: the fastest)")
     a = ap.parse_args()
+    if not a.no_torch:
+        coretype.run_under_fastest(a.coretype)
     rows = fortunes()
     if not rows:
         sys.exit("no fortunes: apt-get install fortunes (or fortunes-min)")
@@ -407,6 +413,8 @@ def main():
     simd = json.loads(db.execute("SELECT rnn_debug()").fetchone()[0])["simd"]
     lines = [f"# Sequence models on real text (`make eval-text`)\n",
              f"CPU: {cpu_name()} ({os.cpu_count()} cores; sqlite-rnn's kernels: {simd}).\n"]
+    if not a.no_torch:
+        lines.append(f"PyTorch: {coretype.describe()}.\n")
     if not a.skip_lm:
         language_models(a, db, train, test, lines)
     # Language identification of single words (classifier).
