@@ -288,7 +288,7 @@ static rnn_status corrupt(rnn_err *e, const char *what) {
 static int read_opts(rnn_options *o, reader *r, int version) {
   int ok = 1;
   rnn_options_init(o);
-  o->cell = get_int(r, 0, 2, &ok);
+  o->cell = get_int(r, 0, RNN_CELL_COUNT - 1, &ok);
   o->activation = get_int(r, 0, 2, &ok);
   o->hidden = get_int(r, 1, RNN_MAX_HIDDEN, &ok);
   if (version == 1) {
@@ -392,7 +392,7 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
       if (!ok || r->bad) return corrupt(e, "model kind");
       break;
     case C_ARCH: {
-      a->cell = get_int(r, 0, 2, &ok);
+      a->cell = get_int(r, 0, RNN_CELL_COUNT - 1, &ok);
       a->activation = get_int(r, 0, 2, &ok);
       a->input = get_int(r, 1, 1024, &ok);
       a->hidden = get_int(r, 0, RNN_MAX_HIDDEN, &ok);

@@ -20,9 +20,23 @@
 static rnn_status layout_of(const rnn_arch *a, rnn_layout *lo, int max_io,
                             rnn_err *e);
 
-int rnn_cell_gates(int cell) {
-  return cell == RNN_CELL_LSTM ? 4 : cell == RNN_CELL_GRU ? 3 : 1;
+/* Every kind of cell (nn.h). */
+static const rnn_cell_kind cell_kinds[RNN_CELL_COUNT] = {
+    [RNN_CELL_RNN] = {.gates = 1, .aux = 1, .forward = rnn_elman_forward,
+                      .backward = rnn_elman_backward},
+    [RNN_CELL_GRU] = {.gates = 3, .aux = 1, .own_dzh = 1,
+                      .forward = rnn_gru_forward, .backward = rnn_gru_backward},
+    [RNN_CELL_LSTM] = {.gates = 4, .aux = 2, .cell_state = 1,
+                       .forward = rnn_lstm_forward, .backward = rnn_lstm_backward},
+};
+
+/* Callers validate the cell first (layout_of); one that did not gets the
+** first row rather than a read out of bounds. */
+const rnn_cell_kind *rnn_cell_kind_of(int cell) {
+  return &cell_kinds[cell >= 0 && cell < RNN_CELL_COUNT ? cell : 0];
 }
+
+int rnn_cell_gates(int cell) { return rnn_cell_kind_of(cell)->gates; }
 
 rnn_status rnn_arch_layout(const rnn_arch *a, rnn_layout *lo, rnn_err *e) {
   return layout_of(a, lo, 1024, e);
@@ -35,7 +49,7 @@ rnn_status rnn_text_layout(const rnn_arch *a, rnn_layout *lo, rnn_err *e) {
 /* The checks and offsets of both: inputs and outputs up to max_io. */
 static rnn_status layout_of(const rnn_arch *a, rnn_layout *lo, int max_io,
                             rnn_err *e) {
-  if (a->cell < RNN_CELL_RNN || a->cell > RNN_CELL_LSTM)
+  if (a->cell < 0 || a->cell >= RNN_CELL_COUNT)
     return rnn_fail(e, RNN_EINVAL, "cell %d is not supported", a->cell);
   if (a->activation < 0 || a->activation > RNN_ACT_SIGMOID)
     return rnn_fail(e, RNN_EINVAL, "activation %d is not supported",
@@ -87,10 +101,10 @@ size_t rnn_work_bytes_seq(const rnn_arch *a, int B, double dropout,
   size_t O = (size_t)a->output * (flags & RNN_WORK_STEPS ? T : 1);
   size_t I = flags & RNN_WORK_TOKENS ? 1 : (size_t)a->input;
   size_t z = T * Bs * G * H, out = T * Bs * D * H;
-  size_t aux = (a->cell == RNN_CELL_LSTM ? 2 : 1) * T * Bs * H;
+  size_t aux = (size_t)rnn_cell_kind_of(a->cell)->aux * T * Bs * H;
   size_t floats = T * Bs * I + L * D * (z + aux) + L * out +
                   Bs * D * H + 2 * Bs * O + Bs * G * H + 2 * out +
-                  (a->cell == RNN_CELL_GRU ? 2 : 1) * z + 5 * Bs * H;
+                  (rnn_cell_kind_of(a->cell)->own_dzh ? 2 : 1) * z + 5 * Bs * H;
   if (dropout > 0 && L > 1) floats += 2 * (L - 1) * out;
   if (flags & RNN_WORK_TOKENS) {
     size_t used = (size_t)a->input < T * Bs ? (size_t)a->input : T * Bs;
@@ -116,7 +130,7 @@ rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
   size_t I = flags & RNN_WORK_TOKENS ? 1 : (size_t)a->input;
   w->B = B;
   w->z_stride = T * Bs * G * H;
-  w->aux_stride = (a->cell == RNN_CELL_LSTM ? 2 : 1) * T * Bs * H;
+  w->aux_stride = (size_t)rnn_cell_kind_of(a->cell)->aux * T * Bs * H;
   w->out_stride = T * Bs * D * H;
   w->x = rnn_calloc(T * Bs * I, sizeof(float));
   w->z = rnn_calloc(L * D * w->z_stride, sizeof(float));
@@ -129,7 +143,7 @@ rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
   w->dout = rnn_calloc(w->out_stride, sizeof(float));
   w->dx = rnn_calloc(w->out_stride, sizeof(float));
   w->dz = rnn_calloc(w->z_stride, sizeof(float));
-  w->dzh = a->cell == RNN_CELL_GRU ? rnn_calloc(w->z_stride, sizeof(float)) : w->dz;
+  w->dzh = rnn_cell_kind_of(a->cell)->own_dzh ? rnn_calloc(w->z_stride, sizeof(float)) : w->dz;
   w->dh = rnn_calloc(Bs * H, sizeof(float));
   w->dc = rnn_calloc(Bs * H, sizeof(float));
   w->zero = rnn_calloc(Bs * H, sizeof(float));
@@ -192,20 +206,6 @@ static size_t last_step(const rnn_work *w, int T, int b, int d) {
   return (size_t)(w->len ? w->len[b] : T) - 1;
 }
 
-typedef void (*cell_forward_fn)(const rnn_cell_io *);
-typedef void (*cell_backward_fn)(const rnn_cell_grad *, const rnn_cell_io *);
-
-static cell_forward_fn cell_forward(int cell) {
-  return cell == RNN_CELL_LSTM  ? rnn_lstm_forward
-         : cell == RNN_CELL_GRU ? rnn_gru_forward
-                                : rnn_elman_forward;
-}
-static cell_backward_fn cell_backward(int cell) {
-  return cell == RNN_CELL_LSTM  ? rnn_lstm_backward
-         : cell == RNN_CELL_GRU ? rnn_gru_backward
-                                : rnn_elman_backward;
-}
-
 /* The input of layer l (the window, or the previous layer's outputs after
 ** dropout) and its width. */
 static const float *layer_input(const rnn_work *w, const rnn_arch *a, int l,
@@ -263,7 +263,7 @@ void rnn_net_transpose(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
 void rnn_net_forward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
                      const float *params, int B, int train) {
   int T = steps(w, a), H = a->hidden, D = a->dirs, DH = D * H;
-  cell_forward_fn fwd = cell_forward(a->cell);
+  void (*fwd)(const rnn_cell_io *) = rnn_cell_kind_of(a->cell)->forward;
   if (w->wt_fixed < 2) {
     rnn_net_transpose(w, a, lo, params);
     if (w->wt_fixed) w->wt_fixed = 2; /* done once, kept from now on */
@@ -300,7 +300,7 @@ void rnn_net_backward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
                       const float *params, float *grad, int B) {
   int T = steps(w, a), H = a->hidden, D = a->dirs, DH = D * H, O = a->output;
   size_t n = (size_t)T * B * DH;
-  cell_backward_fn bwd = cell_backward(a->cell);
+  void (*bwd)(const rnn_cell_grad *, const rnn_cell_io *) = rnn_cell_kind_of(a->cell)->backward;
   if (w->per_step) {
     /* Head on every step: dW_out += dy^T out, db_out += sum dy,
     ** dout = dy W_out. */

@@ -162,6 +162,22 @@ typedef struct rnn_cell_grad {
   int *tok_slot;
 } rnn_cell_grad;
 
+/* What the network needs to know of a kind of cell (net.c's table). A new
+** cell is its file (forward and backward over one direction of one
+** layer), a row of that table, its value in rnn.h's enum and its name in
+** options.c. */
+typedef struct rnn_cell_kind {
+  int gates;      /* blocks of H rows in w_ih, w_hh, b_ih and b_hh */
+  int aux;        /* (T, B, H) blocks it caches in rnn_work.aux */
+  int cell_state; /* 1: aux's first block is a state carried as h is (LSTM's c) */
+  int own_dzh;    /* 1: the hidden side's pre-activation gradient is not dz (GRU) */
+  void (*forward)(const rnn_cell_io *c);
+  void (*backward)(const rnn_cell_grad *g, const rnn_cell_io *c);
+} rnn_cell_kind;
+
+/* The row of cell (0 .. RNN_CELL_COUNT - 1). */
+const rnn_cell_kind *rnn_cell_kind_of(int cell);
+
 void rnn_elman_forward(const rnn_cell_io *c);
 void rnn_elman_backward(const rnn_cell_grad *g, const rnn_cell_io *c);
 void rnn_gru_forward(const rnn_cell_io *c);

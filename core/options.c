@@ -46,6 +46,8 @@ void rnn_options_init(rnn_options *o) {
 }
 
 static const char *const cell_names[] = {"rnn", "gru", "lstm"};
+_Static_assert(sizeof cell_names / sizeof cell_names[0] == RNN_CELL_COUNT,
+               "a name for every cell");
 static const char *const act_names[] = {"tanh", "relu", "sigmoid"};
 static const char *const norm_names[] = {"standard", "minmax", "none"};
 static const char *const loss_names[] = {"mse", "mae", "huber", "cross_entropy"};
@@ -122,7 +124,7 @@ static rnn_status get_bool(const rnn_json *v, const char *key, int *out,
 static rnn_status read_member(rnn_options *o, const rnn_json *m, rnn_err *e) {
   const char *k = m->key;
   if (!strcmp(k, "cell"))
-    return get_enum(m, k, cell_names, 3, "\"lstm\", \"gru\" or \"rnn\"",
+    return get_enum(m, k, cell_names, RNN_CELL_COUNT, "\"lstm\", \"gru\" or \"rnn\"",
                     &o->cell, e);
   if (!strcmp(k, "activation"))
     return get_enum(m, k, act_names, 3, "\"tanh\", \"relu\" or \"sigmoid\"",

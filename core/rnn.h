@@ -49,7 +49,7 @@ rnn_status rnn_fail(rnn_err *e, rnn_status status, const char *fmt, ...)
 
 /* ---------------------------------------------------------------- options */
 
-enum { RNN_CELL_RNN = 0, RNN_CELL_GRU = 1, RNN_CELL_LSTM = 2 };
+enum { RNN_CELL_RNN = 0, RNN_CELL_GRU = 1, RNN_CELL_LSTM = 2, RNN_CELL_COUNT };
 enum { RNN_ACT_TANH = 0, RNN_ACT_RELU = 1, RNN_ACT_SIGMOID = 2 };
 enum { RNN_NORM_STANDARD = 0, RNN_NORM_MINMAX = 1, RNN_NORM_NONE = 2 };
 /* RNN_LOSS_CE (softmax cross-entropy) serves the classifiers, not rnn_train. */

@@ -331,7 +331,7 @@ rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
   reader r = {b + at[T_ARCH], size[T_ARCH], 0, 0};
   rnn_arch *a = &m->arch;
   int ok = 1;
-  a->cell = get_int(&r, 0, RNN_CELL_LSTM, &ok);
+  a->cell = get_int(&r, 0, RNN_CELL_COUNT - 1, &ok);
   a->activation = get_int(&r, 0, RNN_ACT_SIGMOID, &ok);
   a->input = get_int(&r, 1, RNN_MAX_VOCAB, &ok);
   a->hidden = get_int(&r, 1, RNN_MAX_HIDDEN, &ok);

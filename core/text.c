@@ -515,7 +515,7 @@ static void text_chunk(void *arg, rnn_batcher *b, int k) {
     size_t last = (size_t)(T - 1) * n * H;
     memcpy(r->h + l * ld + (size_t)ch->first * H,
            w->out + l * w->out_stride + last, (size_t)n * H * sizeof(float));
-    if (b->a->cell == RNN_CELL_LSTM)
+    if (rnn_cell_kind_of(b->a->cell)->cell_state)
       memcpy(r->c + l * ld + (size_t)ch->first * H,
              w->aux + l * w->aux_stride + last, (size_t)n * H * sizeof(float));
   }
@@ -800,7 +800,7 @@ static double gen_read(rnn_seqmodel *m, const int32_t *ids, size_t n,
       size_t last = (size_t)(T - 1) * H;
       memcpy(g->h + (size_t)l * H, g->w.out + l * g->w.out_stride + last,
              (size_t)H * sizeof(float));
-      if (a->cell == RNN_CELL_LSTM)
+      if (rnn_cell_kind_of(a->cell)->cell_state)
         memcpy(g->c + (size_t)l * H, g->w.aux + l * g->w.aux_stride + last,
                (size_t)H * sizeof(float));
     }
