@@ -663,14 +663,8 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
     m->kind = RNN_MODEL_NETWORK;
     m->period = 1;
   }
+  /* Chunks of another format, before any chunk is missed or read. */
   for (int i = 0; i < N_CHUNKS; i++) {
-    int needed = version >= 2 || (i != C_MODL && i != C_METR && i != C_CALI);
-    if (i == C_PARM) needed = m->kind == RNN_MODEL_NETWORK;
-    if (i == C_STEP || i == C_COMP || i == C_KIND) needed = 0;
-    /* Rule 8: format 4's keyed options in place of the positional ones. */
-    if (i == C_OPTS) needed = version < 4;
-    if (i == C_TOPT) needed = version >= 4;
-    if (i == C_KIND) continue; /* read above */
     if (seen[i] && ((version < 3 && (i == C_STEP || i == C_COMP)) ||
                     (version < 4 && i == C_TOPT))) {
       rc = corrupt(e, "chunk of a later format");
@@ -680,6 +674,15 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
       rc = corrupt(e, "chunk of an earlier format");
       goto fail;
     }
+  }
+  for (int i = 0; i < N_CHUNKS; i++) {
+    int needed = version >= 2 || (i != C_MODL && i != C_METR && i != C_CALI);
+    if (i == C_PARM) needed = m->kind == RNN_MODEL_NETWORK;
+    if (i == C_STEP || i == C_COMP || i == C_KIND) needed = 0;
+    /* Rule 8: format 4's keyed options in place of the positional ones. */
+    if (i == C_OPTS) needed = version < 4;
+    if (i == C_TOPT) needed = version >= 4;
+    if (i == C_KIND) continue; /* read above */
     if (seen[i] && !needed && i == C_PARM) {
       rc = corrupt(e, "parameters");
       goto fail;

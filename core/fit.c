@@ -40,7 +40,8 @@ rnn_status rnn_seq_batcher(rnn_batcher *bt, const rnn_seqmodel *m, int B,
   int nc = rnn_chunks(B), cap = (B + nc - 1) / nc;
   /* The chunks' buffers, the parameters several times over (gradients of
   ** every chunk, the sum, the best, the optimiser's moments) and the data. */
-  double need = (double)nc * rnn_work_bytes_seq(&m->arch, cap, o->dropout, flags) +
+  double need = (double)nc * rnn_work_bytes_seq(&m->arch, cap, o->dropout,
+                                                flags | RNN_WORK_GRADS) +
                 (double)m->layout.n_params * 4 * (3 + nc + 2) + data_bytes;
   if (need > (double)RNN_MAX_MEMORY)
     return rnn_fail(e, RNN_ELIMIT,
@@ -59,7 +60,7 @@ static double validate(rnn_batcher *bt, const rnn_fit_task *task,
   task->begin(task->arg, 0, NULL);
   bt->no_grad = 1;
   for (int got; (got = task->fill(task->arg, bt)) > 0;) {
-    bt->loss_count = got;
+    bt->loss_count = got * (task->loss_terms > 0 ? task->loss_terms : 1);
     sum += rnn_batcher_run(bt, params, NULL) * got;
     targets += got;
     if (atomic_load(&bt->stop.flag)) break;
@@ -160,9 +161,9 @@ rnn_status rnn_fit(rnn_fitted *f, rnn_batcher *bt, const rnn_fit_task *task,
                             has_val, f->params, ctl, &stop, e)))
       goto done;
     if (stop) break;
-    if (o->max_seconds > 0 &&
+    if (ep + 1 < o->epochs && o->max_seconds > 0 &&
         rnn_now() - t0 + (per_batch * batches + per_val) + reserve >= o->max_seconds)
-      out_of_time = 1;
+      out_of_time = 1; /* another epoch would not fit */
   }
   f->out_of_time = out_of_time;
   if ((rc = rnn_epochs_outcome(diverged, *f->best_epoch, *f->epochs_run,

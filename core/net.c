@@ -106,7 +106,7 @@ size_t rnn_work_bytes_seq(const rnn_arch *a, int B, double dropout,
                   Bs * D * H + 2 * Bs * O + Bs * G * H + 2 * out +
                   (rnn_cell_kind_of(a->cell)->own_dzh ? 2 : 1) * z + 5 * Bs * H;
   if (dropout > 0 && L > 1) floats += 2 * (L - 1) * out;
-  if (flags & RNN_WORK_TOKENS) {
+  if ((flags & RNN_WORK_TOKENS) && (flags & RNN_WORK_GRADS)) {
     size_t used = (size_t)a->input < T * Bs ? (size_t)a->input : T * Bs;
     floats += used * G * H + (size_t)a->input + used; /* ints are floats' size */
   }
@@ -154,7 +154,7 @@ rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
   ok = ok && w->x && w->z && w->aux && w->out && w->last && w->y && w->step &&
        w->dy && w->dout && w->dx && w->dz && w->dzh && w->dh && w->dc &&
        w->zero && w->cut && w->wt;
-  if (ok && flags & RNN_WORK_TOKENS) {
+  if (ok && (flags & RNN_WORK_TOKENS) && (flags & RNN_WORK_GRADS)) {
     size_t used = (size_t)a->input < T * Bs ? (size_t)a->input : T * Bs;
     w->tok_acc = rnn_malloc(used * G * H * sizeof(float));
     w->tok_slot = rnn_malloc(((size_t)a->input + used) * sizeof(int));

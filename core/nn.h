@@ -245,7 +245,7 @@ typedef struct rnn_work {
   float *zero;  /* (B, H) zeros: the initial state */
   float *cut;   /* (2, B, H) rnn_cell_io.hcut and ccut */
   float *wt;    /* every weight matrix transposed, refreshed by each forward */
-  /* Token inputs (RNN_WORK_TOKENS): rows for the columns of dW_ih a pass
+  /* Token inputs with gradients (RNN_WORK_TOKENS | RNN_WORK_GRADS): rows for the columns of dW_ih a pass
   ** touches, min(input, T * B) of G*H floats, and input + that many ints
   ** (the row of each token, -1 for none, then the tokens in row order). */
   float *tok_acc;
@@ -285,8 +285,10 @@ size_t rnn_work_bytes(const rnn_arch *a, int B, double dropout);
 rnn_status rnn_work_init(rnn_work *w, const rnn_arch *a, int B, double dropout);
 /* The same for sequence models: flags RNN_WORK_STEPS makes room for a head
 ** on every step (rnn_work.per_step), RNN_WORK_TOKENS takes token inputs
-** (rnn_work.tok) and allocates no dense input. */
-enum { RNN_WORK_STEPS = 1, RNN_WORK_TOKENS = 2 };
+** (rnn_work.tok) and allocates no dense input, RNN_WORK_GRADS is a work
+** that runs backward passes (a batcher's: with tokens, their gradient's
+** scratch, tok_acc and tok_slot). */
+enum { RNN_WORK_STEPS = 1, RNN_WORK_TOKENS = 2, RNN_WORK_GRADS = 4 };
 rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
                              double dropout, int flags);
 size_t rnn_work_bytes_seq(const rnn_arch *a, int B, double dropout,

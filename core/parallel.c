@@ -160,7 +160,7 @@ rnn_status rnn_batcher_init_seq(rnn_batcher *b, const rnn_arch *a,
   if (!b->chunk) return RNN_ENOMEM;
   for (int c = 0; c < b->nc; c++) {
     rnn_chunk *ch = &b->chunk[c];
-    rnn_status rc = rnn_work_init_seq(&ch->w, a, cap, dropout, work_flags);
+    rnn_status rc = rnn_work_init_seq(&ch->w, a, cap, dropout, work_flags | RNN_WORK_GRADS);
     ch->grad = rnn_malloc(b->np * sizeof *ch->grad);
     ch->target = rnn_malloc((size_t)cap * a->output * sizeof *ch->target);
     if (rc || !ch->grad || !ch->target) {

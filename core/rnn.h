@@ -126,8 +126,8 @@ rnn_status rnn_options_parse(rnn_options *o, const char *text, size_t len,
 int rnn_options_json(const rnn_options *o, char *buf, size_t n);
 
 /* The builds of the kernels this CPU runs (core/nn.h; the same bits
-** whichever): portable C, AVX2+FMA, or AVX-512F for the element-wise
-** kernels with AVX2+FMA products. */
+** whichever): portable C, AVX2+FMA, or AVX-512F (products and element-wise
+** kernels). */
 enum { RNN_SIMD_PORTABLE, RNN_SIMD_AVX2, RNN_SIMD_AVX512 };
 int rnn_simd(void);
 const char *rnn_simd_name(int level);

@@ -269,10 +269,16 @@ static void test_keyed_options(void) {
   memcpy(c + at - 8, "OPTS", 4);
   reseal(c, len);
   EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "OPTS in format 4");
+  EXPECT_STR(msg, "corrupt rnn model (chunk of an earlier format)");
+  /* Format 3 with TOPT (KIND renamed to a tag no reader knows, so the
+  ** options chunk is what the reader objects to). */
   memcpy(c, blob, len);
   c[8] = 3;
+  EXPECT(find_chunk(c, len, "KIND", &at, &n), "KIND");
+  memcpy(c + at - 8, "XIND", 4);
   reseal(c, len);
   EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "TOPT in format 3");
+  EXPECT_STR(msg, "corrupt rnn model (chunk of a later format)");
   free(c);
   rnn_free(blob);
   rnn_model_free(m);

@@ -228,7 +228,7 @@ static void seq_grad_check(seq_case sc, uint64_t seed) {
   float h0[RNN_MAX_LAYERS * B * H], c0[RNN_MAX_LAYERS * B * H];
   int tok[T * B], label[T * B], total = 0;
   rnn_work w;
-  EXPECT(rnn_work_init_seq(&w, &a, B, 0, RNN_WORK_STEPS | RNN_WORK_TOKENS) ==
+  EXPECT(rnn_work_init_seq(&w, &a, B, 0, RNN_WORK_STEPS | RNN_WORK_TOKENS | RNN_WORK_GRADS) ==
              RNN_OK, "work");
   rnn_rng r;
   rnn_rng_seed(&r, seed);
@@ -321,7 +321,7 @@ static void test_padding_invariant(void) {
       int tok[T * B], one[T];
       for (int i = 0; i < T * B; i++) tok[i] = (int)rnn_rng_below(&r, V);
       rnn_work w, w1;
-      int flags = RNN_WORK_TOKENS | (per_step ? RNN_WORK_STEPS : 0);
+      int flags = RNN_WORK_TOKENS | RNN_WORK_GRADS | (per_step ? RNN_WORK_STEPS : 0);
       rnn_work_init_seq(&w, &a, B, 0, flags);
       rnn_work_init_seq(&w1, &a, 1, 0, flags);
       w.T = T, w.tok = tok, w.len = lens, w.per_step = per_step;
