@@ -22,33 +22,22 @@ static double now(void) {
 ** are printed nowhere but stored, so the compiler keeps the work. */
 static volatile float sink;
 
-__attribute__((target("avx2,fma"))) static double fma256(long iters) {
-  __m256 a[12], x = _mm256_set1_ps(0.999999f), y = _mm256_set1_ps(1e-7f);
-  for (int i = 0; i < 12; i++) a[i] = _mm256_set1_ps((float)i);
-  double t = now();
-  for (long k = 0; k < iters; k++)
-#pragma GCC unroll 12
-    for (int i = 0; i < 12; i++) a[i] = _mm256_fmadd_ps(a[i], x, y);
-  t = now() - t;
-  float s = 0;
-  for (int i = 0; i < 12; i++) s += _mm256_cvtss_f32(a[i]);
-  sink = s;
-  return (double)iters * 12 * 8 * 2 / t / 1e9;
-}
-
-__attribute__((target("avx512f"))) static double fma512(long iters) {
-  __m512 a[12], x = _mm512_set1_ps(0.999999f), y = _mm512_set1_ps(1e-7f);
-  for (int i = 0; i < 12; i++) a[i] = _mm512_set1_ps((float)i);
-  double t = now();
-  for (long k = 0; k < iters; k++)
-#pragma GCC unroll 12
-    for (int i = 0; i < 12; i++) a[i] = _mm512_fmadd_ps(a[i], x, y);
-  t = now() - t;
-  float s = 0;
-  for (int i = 0; i < 12; i++) s += _mm512_cvtss_f32(a[i]);
-  sink = s;
-  return (double)iters * 12 * 16 * 2 / t / 1e9;
-}
+#define FMA_LOOP(name, isa, vec, lanes, set1, fmadd, first)          \
+  __attribute__((target(isa))) static double name(long iters) {      \
+    vec a[12], x = set1(0.999999f), y = set1(1e-7f);                    \
+    for (int i = 0; i < 12; i++) a[i] = set1((float)i);                 \
+    double t = now();                                                   \
+    for (long k = 0; k < iters; k++)                                    \
+      _Pragma("GCC unroll 12") for (int i = 0; i < 12; i++)             \
+          a[i] = fmadd(a[i], x, y);                                     \
+    t = now() - t;                                                      \
+    float s = 0;                                                        \
+    for (int i = 0; i < 12; i++) s += first(a[i]);                      \
+    sink = s;                                                           \
+    return (double)iters * 12 * (lanes) * 2 / t / 1e9;                  \
+  }
+FMA_LOOP(fma256, "avx2,fma", __m256, 8, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_cvtss_f32)
+FMA_LOOP(fma512, "avx512f", __m512, 16, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_cvtss_f32)
 
 /* The best of five runs of about 0.2 s (a shared machine is noisy). */
 static double best(double (*f)(long), long iters) {

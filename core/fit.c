@@ -51,6 +51,11 @@ rnn_status rnn_seq_batcher(rnn_batcher *bt, const rnn_seqmodel *m, int B,
                               o->threads, RNN_LOSS_CE, flags);
 }
 
+/* Loss terms per example of a task (rnn_fit_task.loss_terms). */
+static int loss_terms(const rnn_fit_task *task) {
+  return task->loss_terms > 0 ? task->loss_terms : 1;
+}
+
 /* Rule 2: the mean loss of a validation pass; NaN when it was stopped. */
 static double validate(rnn_batcher *bt, const rnn_fit_task *task,
                        const float *params) {
@@ -60,7 +65,7 @@ static double validate(rnn_batcher *bt, const rnn_fit_task *task,
   task->begin(task->arg, 0, NULL);
   bt->no_grad = 1;
   for (int got; (got = task->fill(task->arg, bt)) > 0;) {
-    bt->loss_count = got * (task->loss_terms > 0 ? task->loss_terms : 1);
+    bt->loss_count = got * loss_terms(task);
     sum += rnn_batcher_run(bt, params, NULL) * got;
     targets += got;
     if (atomic_load(&bt->stop.flag)) break;
@@ -74,7 +79,7 @@ rnn_status rnn_fit(rnn_fitted *f, rnn_batcher *bt, const rnn_fit_task *task,
                    int has_val, const rnn_options *o, const rnn_train_ctl *ctl,
                    double t0, rnn_err *e) {
   size_t np = f->layout->n_params;
-  int terms = task->loss_terms > 0 ? task->loss_terms : 1;
+  int terms = loss_terms(task);
   float *grad = rnn_malloc(np * sizeof *grad);
   float *best = rnn_malloc(np * sizeof *best);
   rnn_optim opt = {0};

@@ -97,6 +97,22 @@ static rnn_status decode_status(const unsigned char *b, size_t len, char *msg) {
   return rc;
 }
 
+/* The payload of chunk tag in blob (its offset in *at, length in *n), or
+** 0 when there is none. */
+static int find_chunk(const unsigned char *b, size_t len, const char *tag,
+                      size_t *at, size_t *n) {
+  for (size_t i = 16; i + 8 <= len;) {
+    size_t cl = (size_t)b[i + 4] | (size_t)b[i + 5] << 8 | (size_t)b[i + 6] << 16 |
+                (size_t)b[i + 7] << 24;
+    if (memcmp(b + i, tag, 4) == 0) {
+      *at = i + 8, *n = cl;
+      return 1;
+    }
+    i += 8 + cl;
+  }
+  return 0;
+}
+
 static void test_decode_rejects_damage(void) {
   rnn_model *m = small_model(1);
   unsigned char *blob;
@@ -154,10 +170,8 @@ static void test_decode_rejects_damage(void) {
   ** hidden size, a parameter count that disagrees, a NaN weight. */
   memcpy(c, blob, len);
   /* The ARCH payload; hidden is its 4th u32, the parameter count at 32. */
-  size_t arch = 0;
-  for (size_t i = 16; i + 4 < len && !arch; i++)
-    if (memcmp(c + i, "ARCH", 4) == 0) arch = i + 8;
-  EXPECT(arch > 0, "no ARCH chunk");
+  size_t arch = 0, arch_len;
+  EXPECT(find_chunk(c, len, "ARCH", &arch, &arch_len), "no ARCH chunk");
   c[arch + 12] = 0xFF, c[arch + 13] = 0xFF, c[arch + 14] = 0xFF, c[arch + 15] = 0x7F;
   reseal(c, len);
   EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "huge hidden");
@@ -184,22 +198,6 @@ static void test_decode_rejects_damage(void) {
   free(c);
   rnn_free(blob);
   rnn_model_free(m);
-}
-
-/* The payload of chunk tag in blob (its offset in *at, length in *n), or
-** 0 when there is none. */
-static int find_chunk(const unsigned char *b, size_t len, const char *tag,
-                      size_t *at, size_t *n) {
-  for (size_t i = 16; i + 8 <= len;) {
-    size_t cl = (size_t)b[i + 4] | (size_t)b[i + 5] << 8 | (size_t)b[i + 6] << 16 |
-                (size_t)b[i + 7] << 24;
-    if (memcmp(b + i, tag, 4) == 0) {
-      *at = i + 8, *n = cl;
-      return 1;
-    }
-    i += 8 + cl;
-  }
-  return 0;
 }
 
 /* Format 4 keeps a forecaster's options as keyed JSON (TOPT): every option
