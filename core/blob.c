@@ -352,12 +352,16 @@ static int get_component(reader *r, const rnn_model *m, rnn_component *c) {
 }
 
 /* The COMP chunk: flags, the second period, the components (each reading
-** no more than the tail), the candidates and their validation errors. */
-static int read_components(rnn_model *m, reader *r) {
+** no more than the tail), the candidates and their validation scores.
+** Formats up to 4 combine one or two components by their mean; format 5
+** three by their median (RNN_FC_MEDIAN), or one or two by their mean. */
+static int read_components(rnn_model *m, reader *r, int version) {
   int ok = m->kind == RNN_MODEL_NETWORK; /* the fallback has none */
-  m->fc_flags = get_int(r, 0, RNN_FC_LOG | RNN_FC_NONNEG, &ok);
+  int flags = RNN_FC_LOG | RNN_FC_NONNEG | (version >= 5 ? RNN_FC_MEDIAN : 0);
+  m->fc_flags = get_int(r, 0, flags, &ok);
   m->period2 = get_int(r, 0, RNN_MAX_TAIL, &ok);
   m->n_comp = get_int(r, 1, RNN_MAX_COMPONENTS, &ok);
+  if ((m->n_comp == 3) != !!(m->fc_flags & RNN_FC_MEDIAN)) ok = 0;
   for (int i = 0; i < m->n_comp && ok; i++) {
     if (!(ok = get_component(r, m, &m->comp[i]))) break;
     int k = m->comp[i].kind;
@@ -536,7 +540,7 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
       break;
     }
     case C_COMP:
-      if (!read_components(m, r)) return corrupt(e, "components");
+      if (!read_components(m, r, version)) return corrupt(e, "components");
       break;
     case C_PARM: {
       uint64_t n = get_u64(r);

@@ -478,6 +478,10 @@ rnn_status rnn_choose_components(rnn_model *m, const double *v, size_t n,
                                  int C, const size_t *origin, int origins,
                                  const double *netf, int K, int p2,
                                  double *err, double *cal);
+/* Rule 3: one step of the forecast from its n components' forecasts f, the
+** median of three (RNN_FC_MEDIAN in fc_flags) or the mean; net: which is
+** the network (-1: none), whose share format 4 added last. */
+double rnn_combine(int fc_flags, const double *f, int n, int net);
 /* Rule 5: the calibration from errors err (origins, K): per-step scales,
 ** or sqrt(step) without per_step. */
 rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,

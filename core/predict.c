@@ -26,10 +26,11 @@
 **      calibrated steps it grows with sqrt(step); components.c rule 5); in
 **      models of formats 1 and 2 it is sqrt(step) (errors of a recursive
 **      forecast grow roughly like a random walk's).
-**   6. A model with components (method "auto") forecasts the mean of its
-**      components (components.c), each reading the last rows it needs of
-**      the window (tail_rows rows); the network reads the last W. A series
-**      that never went below zero is forecast at or above zero.
+**   6. A model with components (method "auto") forecasts their median of
+**      three, or in format 4 their mean (components.c rule 3), each
+**      component reading the last rows it needs of the window (tail_rows
+**      rows); the network reads the last W. A series that never went below
+**      zero is forecast at or above zero.
 **   7. A forecast that is not finite is an error (RNN_ERANGE), never a
 **      value: the window's values can be too large for the arithmetic, or
 **      a model's numbers hostile.
@@ -104,8 +105,9 @@ struct rnn_predictor {
   int cap;
   float *rows;  /* (cap, W, C) normalised windows */
   double *buf;  /* (R, C) one window in data units, R = tail_rows */
-  double *comb; /* (cap) rnn_predict_rows: the components' part */
-  double *part; /* (h) one component's forecast */
+  double *comb; /* (cap, RNN_MAX_COMPONENTS) rnn_predict_rows: the
+                ** components' forecasts */
+  double *part; /* (RNN_MAX_COMPONENTS, h) the components' forecasts */
   int hcap;
   float *z;     /* (zcap) outputs */
   int zcap;
@@ -148,7 +150,7 @@ static rnn_status predictor(rnn_model *m, struct rnn_predictor **slot, int cap,
     p->cap = cap;
     p->rows = rnn_malloc((size_t)cap * WC * sizeof *p->rows);
     p->buf = rnn_malloc(RC * sizeof *p->buf);
-    p->comb = rnn_malloc((size_t)cap * sizeof *p->comb);
+    p->comb = rnn_malloc((size_t)cap * RNN_MAX_COMPONENTS * sizeof *p->comb);
     p->slot = rnn_malloc((size_t)cap * sizeof *p->slot);
     rnn_status rc = RNN_OK;
     int ok = p->rows && p->buf && p->comb && p->slot;
@@ -168,7 +170,7 @@ static rnn_status predictor(rnn_model *m, struct rnn_predictor **slot, int cap,
     p->zcap = h * cap;
   }
   if (h > p->hcap) {
-    double *part = rnn_realloc(p->part, (size_t)h * sizeof *part);
+    double *part = rnn_realloc(p->part, (size_t)h * RNN_MAX_COMPONENTS * sizeof *part);
     if (!part) return RNN_ENOMEM;
     p->part = part;
     p->hcap = h;
@@ -198,23 +200,37 @@ static void normalise_window(const rnn_model *m, const double *buf, float *rows)
       rows[i * C + c] = (float)((last[i * C + c] - m->shift[c]) / m->scale[c]);
 }
 
-/* Rule 6: out[0..h-1] = the components' share of the forecast from the
-** window in buf, leaving the network's share (weight returned) to the
-** caller. */
-static double components(const rnn_model *m, const double *buf, int h,
-                         double *part, double *out) {
-  double net = 0.0;
-  for (int s = 0; s < h; s++) out[s] = 0.0;
+/* Rule 6: the forecasts of the components other than the network from the
+** window in buf, h values each at part + i * stride; returns which
+** component is the network (-1: none; n_comp 0, the network alone: 0). */
+static int components(const rnn_model *m, const double *buf, int h,
+                      double *part, size_t stride) {
+  int net = m->n_comp ? -1 : 0;
   for (int i = 0; i < m->n_comp; i++) {
     if (m->comp[i].kind == RNN_COMP_NETWORK) {
-      net += 1.0 / m->n_comp;
+      net = i;
       continue;
     }
     rnn_component_forecast(&m->comp[i], buf, (size_t)m->tail_rows,
-                           m->arch.input, m->fc_flags & RNN_FC_LOG, h, part);
-    for (int s = 0; s < h; s++) out[s] += part[s] / m->n_comp;
+                           m->arch.input, m->fc_flags & RNN_FC_LOG, h,
+                           part + i * stride);
   }
-  return m->n_comp ? net : 1.0;
+  return net;
+}
+
+/* Rule 6: step s of the forecast from the components' forecasts at
+** part + i * stride + s. */
+static double combine(const rnn_model *m, const double *part, size_t stride,
+                      int s, int net) {
+  if (m->n_comp == 0) return part[s];
+  double f[RNN_MAX_COMPONENTS];
+  for (int i = 0; i < m->n_comp; i++) f[i] = part[i * stride + s];
+  return rnn_combine(m->fc_flags, f, m->n_comp, net);
+}
+
+/* The network's output z in data units. */
+static double network_value(const rnn_model *m, float z) {
+  return (double)z * m->scale[0] + m->shift[0];
 }
 
 /* Rule 7. */
@@ -266,14 +282,15 @@ rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
     for (int s = 0; s < h; s++) out[s] = buf[(size_t)(s % R) * C];
     return RNN_OK;
   }
-  double net = components(m, buf, h, p->part, out);
-  if (net > 0) {
+  int net = components(m, buf, h, p->part, (size_t)h);
+  if (net >= 0) {
     normalise_window(m, buf, p->rows);
     if (rnn_forecast_z(m, &p->w, p->rows, 1, h, p->z))
       return rnn_fail(e, RNN_EINTERRUPT, "interrupted");
     for (int s = 0; s < h; s++)
-      out[s] += net * ((double)p->z[s] * m->scale[0] + m->shift[0]);
+      p->part[(size_t)net * h + s] = network_value(m, p->z[s]);
   }
+  for (int s = 0; s < h; s++) out[s] = combine(m, p->part, (size_t)h, s, net);
   rnn_clamp_forecast(m, buf, (size_t)R, C, out, h);
   for (int s = 0; s < h; s++)
     if (!isfinite(out[s])) return not_finite(e, s + 1);
@@ -298,7 +315,7 @@ rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
   rnn_status rc = predictor(m, &m->batch, cap, 1, &p, e);
   if (rc) return rc;
   size_t WC = (size_t)a->window * C, RC = (size_t)R * C;
-  double net = 0.0; /* the network's share: the same for every row */
+  int net = -1; /* which component is the network: the same for every row */
   double next = 0;
   for (int done = 0; done < count; done += p->cap) {
     if (cancelled(m, &next)) return rnn_fail(e, RNN_EINTERRUPT, "interrupted");
@@ -311,16 +328,17 @@ rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
         out[done + j] = p->buf[0]; /* rule 4 */
         continue;
       }
-      net = components(m, p->buf, 1, p->part, &p->comb[used]);
-      if (net > 0) normalise_window(m, p->buf, p->rows + used * WC);
+      net = components(m, p->buf, 1, p->comb + (size_t)used * RNN_MAX_COMPONENTS, 1);
+      if (net >= 0) normalise_window(m, p->buf, p->rows + used * WC);
       p->slot[used++] = done + j;
     }
     if (used == 0) continue;
-    if (net > 0 && rnn_forecast_z(m, &p->w, p->rows, used, 1, p->z))
+    if (net >= 0 && rnn_forecast_z(m, &p->w, p->rows, used, 1, p->z))
       return rnn_fail(e, RNN_EINTERRUPT, "interrupted");
     for (int u = 0; u < used; u++) {
-      double f = p->comb[u];
-      if (net > 0) f += net * ((double)p->z[u] * m->scale[0] + m->shift[0]);
+      double *part = p->comb + (size_t)u * RNN_MAX_COMPONENTS;
+      if (net >= 0) part[net] = network_value(m, p->z[u]);
+      double f = combine(m, part, 1, 0, net);
       rnn_clamp_forecast(m, series + (first + p->slot[u] - R) * C, (size_t)R, C,
                          &f, 1);
       if (!isfinite(f))

@@ -270,12 +270,14 @@ typedef struct rnn_component {
   int kind, period, seasons;
 } rnn_component;
 #define RNN_MAX_CANDIDATES 10
-#define RNN_MAX_COMPONENTS 2
+#define RNN_MAX_COMPONENTS 3
 /* The most rows a model keeps as its tail (a profile of 8 cycles of 1000). */
 #define RNN_MAX_TAIL 8000
 /* fc_flags */
 #define RNN_FC_LOG 1    /* profiles work on logarithms */
 #define RNN_FC_NONNEG 2 /* forecasts are kept at or above zero */
+#define RNN_FC_MEDIAN 4 /* the forecast is the median of three components, not
+                        ** their mean (format 5 on) */
 
 const char *rnn_component_name(int kind);
 /* Rows of history a component reads. */
@@ -306,9 +308,9 @@ typedef struct rnn_model {
   int tail_rows; /* rows a forecast reads: arch.window, or more when a
                  ** component needs a longer history */
 
-  /* The forecast: the mean of comp[0..n_comp-1] (n_comp 0: the network
-  ** alone, as format 1 and 2 models); the candidates and their validation
-  ** errors, for rnn_info. */
+  /* The forecast: the median (RNN_FC_MEDIAN) or the mean of
+  ** comp[0..n_comp-1] (n_comp 0: the network alone, as format 1 and 2
+  ** models); the candidates and their validation scores, for rnn_info. */
   int fc_flags;  /* RNN_FC_* */
   int period2;   /* a second, longer seasonal period, 0 = none */
   int n_comp;
@@ -413,8 +415,9 @@ int rnn_interval(const rnn_model *m, int s, double level, double *half);
 
 /* The format this build writes, and the newest it reads; it reads every
 ** version from 1 up to it. Format 4 adds a KIND chunk, the sequence
-** models and keyed options (docs/blob-format.md). */
-#define RNN_FORMAT_VERSION 4
+** models and keyed options; format 5 the median of three components
+** (docs/blob-format.md). */
+#define RNN_FORMAT_VERSION 5
 
 /* What a model is for: format 4's KIND chunk (formats 1-3: forecasting). */
 enum {

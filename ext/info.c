@@ -76,11 +76,23 @@ static void append_forecast(sqlite3_str *s, const rnn_model *m) {
     append_component(s, &m->comp[i]);
     sqlite3_str_appendchar(s, 1, '}');
   }
+  const char *why =
+      m->fc_flags & RNN_FC_MEDIAN
+          ? "the median of the two candidates with the lowest validation "
+            "error (recent origins weigh more) and the anchor, the better of "
+            "naive and seasonal naive (the last component)"
+      : m->n_comp == 1 ? "the candidate with the lowest mean absolute error "
+                         "over the validation windows"
+      : m->format_version && m->format_version < 5
+          ? "the mean of the two candidates with the lowest mean absolute "
+            "error over the validation windows"
+          : "the mean of the two candidates with the lowest validation error "
+            "(recent origins weigh more), the anchor (the better of naive and "
+            "seasonal naive) one of them";
   sqlite3_str_appendf(s,
-                      "],\"why\":\"the mean of the %s with the lowest mean "
-                      "absolute error over the validation windows\","
+                      "],\"combination\":\"%s\",\"why\":\"%s\","
                       "\"logarithms\":%s,\"nonnegative\":%s,\"period2\":",
-                      m->n_comp == 2 ? "two candidates" : "candidate",
+                      m->fc_flags & RNN_FC_MEDIAN ? "median" : "mean", why,
                       m->fc_flags & RNN_FC_LOG ? "true" : "false",
                       m->fc_flags & RNN_FC_NONNEG ? "true" : "false");
   if (m->period2) sqlite3_str_appendf(s, "%d", m->period2);

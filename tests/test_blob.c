@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "../core/alloc.h"
-#include "../core/rnn.h"
+#include "../core/nn.h"
 #include "check.h"
 
 static rnn_model *small_model(uint64_t seed) {
@@ -223,7 +223,7 @@ static void test_keyed_options(void) {
   unsigned char *blob = NULL;
   size_t len = 0, at, n;
   EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
-  EXPECT(blob[8] == 4, "format %d", blob[8]);
+  EXPECT(blob[8] == RNN_FORMAT_VERSION, "format %d", blob[8]);
   EXPECT(find_chunk(blob, len, "TOPT", &at, &n) && !find_chunk(blob, len, "OPTS", &at, &n),
          "a TOPT chunk and no OPTS");
   EXPECT(rnn_model_decode(&d, blob, len, &e) == RNN_OK && d, "decode: %s", e.msg);
@@ -474,11 +474,77 @@ static void test_decode_checks_every_timestamp(void) {
   rnn_model_free(m);
 }
 
+/* The forecaster's combination (components.c rule 3): the median of three,
+** the mean of fewer; stored as format 5's flag, which only three
+** components may carry and no older format. */
+static void test_median_of_three(void) {
+  double a[3] = {4, -1, 2}, b[3] = {1, 2, NAN}, c[2] = {1, 3};
+  EXPECT(rnn_combine(RNN_FC_MEDIAN, a, 3, -1) == 2, "median %g", rnn_combine(RNN_FC_MEDIAN, a, 3, -1));
+  EXPECT(isnan(rnn_combine(RNN_FC_MEDIAN, b, 3, -1)), "a NaN member gives NaN");
+  EXPECT(fabs(rnn_combine(0, a, 3, -1) - 5.0 / 3) < 1e-15, "mean %g", rnn_combine(0, a, 3, -1));
+  EXPECT(rnn_combine(0, c, 2, 0) == 2, "mean with the network %g", rnn_combine(0, c, 2, 0));
+
+  /* A daily cycle with noise: the default forecaster. */
+  static double y[400];
+  for (int i = 0; i < 400; i++)
+    y[i] = 50 + 10 * sin(2 * M_PI * i / 24) + (i * 7919 % 13) * 0.3;
+  rnn_options o;
+  rnn_options_init(&o);
+  o.hidden = 4, o.epochs = 2;
+  rnn_model *m = NULL, *d = NULL;
+  rnn_err e;
+  EXPECT(rnn_train(&m, y, NULL, 400, 0, &o, NULL, &e) == RNN_OK && m, "train: %s", e.msg);
+  if (!m) return;
+  EXPECT(m->n_comp >= 1 && (m->n_comp == 3) == !!(m->fc_flags & RNN_FC_MEDIAN),
+         "%d components, flags %d", m->n_comp, m->fc_flags);
+
+  /* rnn_predict combines what the components forecast, step by step. */
+  m->n_comp = 3;
+  m->fc_flags |= RNN_FC_MEDIAN;
+  m->comp[0] = (rnn_component){RNN_COMP_NAIVE, 0, 0};
+  m->comp[1] = (rnn_component){RNN_COMP_DRIFT, 48, 0};
+  m->comp[2] = (rnn_component){RNN_COMP_SNAIVE, 24, 0};
+  double got[30], part[3][30];
+  EXPECT(rnn_predict(m, NULL, 30, got, &e) == RNN_OK, "predict: %s", e.msg);
+  for (int i = 0; i < 3; i++)
+    rnn_component_forecast(&m->comp[i], m->tail, (size_t)m->tail_rows, 1, 0, 30, part[i]);
+  int same = 1;
+  for (int s = 0; s < 30; s++) {
+    double f[3] = {part[0][s], part[1][s], part[2][s]};
+    double lo = fmin(fmin(f[0], f[1]), f[2]), hi = fmax(fmax(f[0], f[1]), f[2]);
+    double med = f[0] + f[1] + f[2] - lo - hi;
+    same &= fabs(got[s] - med) <= 1e-9 * fabs(med);
+  }
+  EXPECT(same, "rnn_predict is the median of its components");
+
+  /* What the reader takes: flag and count agree, and only from format 5. */
+  unsigned char *blob = NULL;
+  size_t len = 0;
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(decode_status(blob, len, NULL) == RNN_OK, "three components, median");
+  blob[8] = 4;
+  reseal(blob, len);
+  EXPECT(decode_status(blob, len, NULL) == RNN_ECORRUPT, "the median in format 4");
+  rnn_free(blob), blob = NULL;
+  m->n_comp = 2;
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(decode_status(blob, len, NULL) == RNN_ECORRUPT, "the median of two");
+  rnn_free(blob), blob = NULL;
+  m->n_comp = 3;
+  m->fc_flags &= ~RNN_FC_MEDIAN;
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(decode_status(blob, len, NULL) == RNN_ECORRUPT, "three without the median");
+  rnn_free(blob);
+  rnn_model_free(m);
+  rnn_model_free(d);
+}
+
 int main(void) {
   RUN(test_round_trip_predicts_bit_for_bit);
   RUN(test_same_seed_same_bytes);
   RUN(test_decode_rejects_damage);
   RUN(test_keyed_options);
+  RUN(test_median_of_three);
   RUN(test_old_options_checked);
   RUN(test_crc32_is_zlibs);
   RUN(test_decode_checks_every_timestamp);

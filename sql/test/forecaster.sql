@@ -1,6 +1,7 @@
 -- The default forecaster (method "auto", core/components.c): candidates
--- scored on the validation windows, the mean of the best two, the plausible
--- range, per-step intervals, horizon "auto" and the history a forecast reads.
+-- scored on the validation windows, the median of the best two and the
+-- anchor, the plausible range, per-step intervals, horizon "auto" and the
+-- history a forecast reads.
 .mode csv
 .import data/AirPassengers.csv air
 .mode list
@@ -10,14 +11,26 @@ CREATE TABLE m AS SELECT rnn_train(ts, value) AS model FROM air WHERE ts < '1960
 SELECT 'auto', json_extract(rnn_info(model), '$.period'), json_extract(rnn_info(model), '$.horizon'),
        json_extract(rnn_info(model), '$.window'), json_extract(rnn_info(model), '$.history') >= 12,
        json_extract(rnn_info(model), '$.options.method') FROM m;
--- The components are the candidates with the lowest validation errors.
-SELECT 'chosen', count(*) = 2 FROM m, json_each(json_extract(rnn_info(model), '$.forecast.components'));
+-- The components are the two candidates with the lowest validation errors
+-- and, when it is not one of them, the anchor (the better of naive and the
+-- seasonal naive of the period): three are combined by their median.
+SELECT 'chosen', json_array_length(f, '$.components'), f ->> '$.combination',
+       (json_array_length(f, '$.components') = 3) = (f ->> '$.combination' = 'median')
+FROM (SELECT json_extract(rnn_info(model), '$.forecast') AS f FROM m);
 SELECT 'lowest',
   (SELECT group_concat(k, ' ') FROM (SELECT c.value ->> 'kind' || coalesce(c.value ->> 'period', '') AS k
      FROM json_each(json_extract(rnn_info(model), '$.forecast.candidates')) c
      ORDER BY c.value ->> 'validation_mae', c.key LIMIT 2))
   = (SELECT group_concat(k.value ->> 'kind' || coalesce(k.value ->> 'period', ''), ' ')
-     FROM json_each(json_extract(rnn_info(model), '$.forecast.components')) k)
+     FROM json_each(json_extract(rnn_info(model), '$.forecast.components')) k WHERE k.key < 2)
+FROM m;
+SELECT 'anchor',
+  (SELECT c.value ->> 'kind' || coalesce(c.value ->> 'period', '')
+     FROM json_each(json_extract(rnn_info(model), '$.forecast.candidates')) c
+     WHERE c.value ->> 'kind' = 'naive'
+        OR (c.value ->> 'kind' = 'seasonal_naive' AND c.value ->> 'period' = json_extract(rnn_info(model), '$.period'))
+     ORDER BY c.value ->> 'validation_mae', c.key LIMIT 1)
+  = json_extract(rnn_info(model), '$.forecast.components[2].kind') || coalesce(json_extract(rnn_info(model), '$.forecast.components[2].period'), '')
 FROM m;
 SELECT 'positive data', json_extract(rnn_info(model), '$.forecast.logarithms'), json_extract(rnn_info(model), '$.forecast.nonnegative') FROM m;
 -- A window shorter than the history is an error that says how many rows.
