@@ -19,7 +19,12 @@ XCFLAGS := -std=c11 -D_DEFAULT_SOURCE $(WARN) -fPIC -fvisibility=hidden -ffp-con
 ifneq ($(shell $(CC) --version 2>/dev/null | grep -ci 'free software'),0)
 XCFLAGS += -fvect-cost-model=cheap -fno-trapping-math
 endif
-EXT_DEFS = -DRNN_BUILD_FLAGS='"$(strip $(CFLAGS) $(filter -fvect%,$(XCFLAGS)))"'
+# rnn_debug() reports the commit and the build date (SOURCE_DATE_EPOCH when
+# set, for reproducible builds).
+RNN_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- core ext 2>/dev/null || echo +changes)
+RNN_DATE   := $(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(date +%s)} +%Y-%m-%d 2>/dev/null || echo unknown)
+EXT_DEFS = -DRNN_BUILD_FLAGS='"$(strip $(CFLAGS) $(filter -fvect%,$(XCFLAGS)))"' \
+           -DRNN_COMMIT='"$(RNN_COMMIT)"' -DRNN_BUILD_DATE='"$(RNN_DATE)"'
 LDLIBS  := -lm -lpthread
 SQLITE3 ?= sqlite3
 
@@ -31,7 +36,7 @@ C_TESTS  := test_json test_grad test_ref test_blob test_text test_gemm
 # Everything is built in $(B); the sanitizer build uses build-asan/.
 B ?= build
 
-.PHONY: all test asan fuzz cross bench eval eval-text demo deps clean install
+.PHONY: all test asan fuzz cross bench eval eval-text demo deps dev-deps clean install uninstall amalgamation python-package node-package
 all: dist/rnn.so
 
 dist/rnn.so: $(CORE_SRC) $(EXT_SRC) $(HEADERS)
@@ -59,8 +64,18 @@ $(B)/test_threads: tests/test_threads.c $(CORE_SRC) $(EXT_SRC) $(HEADERS)
 
 SQL_TESTS := test_limits test_oom test_threads
 
-test: $(B)/rnn.so $(addprefix $(B)/,$(C_TESTS) $(SQL_TESTS)) $(B)/model_crc
+test: $(B)/rnn.so $(addprefix $(B)/,$(C_TESTS) $(SQL_TESTS)) $(B)/model_crc dist/sqlite-rnn.c dist/rnn.so
 	@tests/run.sh --sqlite3 "$(SQLITE3)" --ext $(B)/rnn --bin $(B) $(addprefix $(B)/,$(C_TESTS) $(SQL_TESTS))
+
+# The Python and npm helper packages, with dist/rnn.so inside
+# (dist/packages/python, dist/packages/node; bindings/build.sh).
+python-package node-package: dist/rnn.so
+	bindings/build.sh dist/rnn.so dist/packages
+
+# The single-file build (tools/amalgamate.py): dist/sqlite-rnn.c and .h.
+amalgamation: dist/sqlite-rnn.c
+dist/sqlite-rnn.c: $(CORE_SRC) $(EXT_SRC) $(HEADERS) tools/amalgamate.py
+	python3 tools/amalgamate.py dist
 
 # The sanitizer build loads an instrumented extension into the system
 # sqlite3 shell, so the runtime is preloaded (RNN_PRELOAD, see tests/run.sh).
@@ -140,14 +155,40 @@ eval-text: $(B)/rnn.so
 demo: dist/rnn.so
 	$(SQLITE3) < sql/demo.sql
 
+# `make deps` installs what `make demo` and `make test` need; `make
+# dev-deps` adds the tools of asan, fuzz, cross, bench, eval and eval-text.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEPS     := build-essential sqlite3 libsqlite3-dev python3 pkg-config
+DEV_DEPS := clang libclang-rt-14-dev gcc-aarch64-linux-gnu qemu-user python3-torch \
+            python3-numpy libopenblas0-pthread fortunes-min wamerican wngerman wfrench
 deps:
 	$(SUDO) apt-get update
-	$(SUDO) apt-get install -y build-essential sqlite3 libsqlite3-dev python3 clang libclang-rt-14-dev gcc-aarch64-linux-gnu qemu-user python3-torch python3-numpy libopenblas0-pthread
+	$(SUDO) apt-get install -y $(DEPS)
+	command -v node >/dev/null && command -v npm >/dev/null || $(SUDO) apt-get install -y nodejs npm
+dev-deps: deps
+	$(SUDO) apt-get install -y $(DEV_DEPS)
 
-install: dist/rnn.so
-	install -d $(DESTDIR)/usr/local/lib/sqlite-rnn
-	install -m 644 dist/rnn.so $(DESTDIR)/usr/local/lib/sqlite-rnn/rnn.so
+# make install [PREFIX=/usr/local] [DESTDIR=]: the loadable extension
+# ($(PREFIX)/lib/sqlite-rnn/rnn.so), a static library and the header for
+# programs that build it in, and a pkg-config file (sqlite-rnn.pc).
+PREFIX  ?= /usr/local
+LIBDIR  := $(PREFIX)/lib
+INCDIR  := $(PREFIX)/include
+$(B)/static/libsqlite-rnn.a: dist/sqlite-rnn.c
+	@mkdir -p $(B)/static
+	$(CC) $(CFLAGS) -DSQLITE_CORE -ffp-contract=off -fno-math-errno -c -o $(B)/static/sqlite-rnn.o dist/sqlite-rnn.c
+	$(AR) rcs $@ $(B)/static/sqlite-rnn.o
+install: dist/rnn.so $(B)/static/libsqlite-rnn.a
+	install -d $(DESTDIR)$(LIBDIR)/sqlite-rnn $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 dist/rnn.so $(DESTDIR)$(LIBDIR)/sqlite-rnn/rnn.so
+	install -m 644 $(B)/static/libsqlite-rnn.a $(DESTDIR)$(LIBDIR)/libsqlite-rnn.a
+	install -m 644 dist/sqlite-rnn.h $(DESTDIR)$(INCDIR)/sqlite-rnn.h
+	sed -e 's#@PREFIX@#$(PREFIX)#' -e 's#@VERSION@#$(shell sed -n 's/^#define RNN_VERSION "\(.*\)"/\1/p' core/rnn.h)#' \
+	  tools/sqlite-rnn.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sqlite-rnn.pc
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/sqlite-rnn/rnn.so $(DESTDIR)$(LIBDIR)/libsqlite-rnn.a \
+	  $(DESTDIR)$(INCDIR)/sqlite-rnn.h $(DESTDIR)$(LIBDIR)/pkgconfig/sqlite-rnn.pc
+	-rmdir $(DESTDIR)$(LIBDIR)/sqlite-rnn 2>/dev/null
 
 clean:
 	rm -rf build build-asan dist

@@ -34,13 +34,17 @@
 **      parameters its kind has, reading no more rows than TAIL holds, and
 **      the network only in a network model). Older formats may not have
 **      them.
-**   8. Format 4 (what this build writes) starts with KIND (0, forecasting;
+**   8. Formats 4 and 5 (5: what this build writes for forecasting; the
+**      sequence models are format 4, seqblob.c) start with KIND (0, forecasting;
 **      other kinds have their readers, seqblob.c) and holds the options as
 **      TOPT, a JSON object read by rnn_options_parse (keys by name: a new
 **      option is a new key, not a new layout), in place of OPTS; a BLOB
 **      with both, or the other format's, is corrupt. OPTS of the older
 **      formats must hold options rnn_options_parse takes too (their JSON
-**      is parsed), so every model that decodes re-encodes as format 4.
+**      is parsed), so every model that decodes re-encodes as format 5.
+**   9. Format 5 adds COMP flag 4: the forecast is the median of exactly
+**      three components (components.c rule 3); older formats may not set
+**      it. A COMP holds the network at most once.
 */
 #include <math.h>
 #include <string.h>
@@ -362,9 +366,11 @@ static int read_components(rnn_model *m, reader *r, int version) {
   m->period2 = get_int(r, 0, RNN_MAX_TAIL, &ok);
   m->n_comp = get_int(r, 1, RNN_MAX_COMPONENTS, &ok);
   if ((m->n_comp == 3) != !!(m->fc_flags & RNN_FC_MEDIAN)) ok = 0;
+  int networks = 0;
   for (int i = 0; i < m->n_comp && ok; i++) {
     if (!(ok = get_component(r, m, &m->comp[i]))) break;
     int k = m->comp[i].kind;
+    if (k == RNN_COMP_NETWORK && networks++) ok = 0; /* the network once */
     if (rnn_component_rows(&m->comp[i]) > m->tail_rows &&
         k != RNN_COMP_PROFILE && k != RNN_COMP_PROFILE_TREND &&
         k != RNN_COMP_SMOOTH)

@@ -309,9 +309,10 @@ static int choose(const rnn_component *cand, int nc, int p1,
 }
 
 double rnn_combine(int fc_flags, const double *f, int n, int net) {
+  for (int i = 0; i < n; i++) /* not finite: an error (predict.c rule 7) */
+    if (!isfinite(f[i])) return f[i];
   if (fc_flags & RNN_FC_MEDIAN && n == 3) {
     double a = f[0], b = f[1], c = f[2];
-    if (isnan(a) || isnan(b) || isnan(c)) return NAN;
     double lo = a < b ? a : b, hi = a < b ? b : a;
     return c < lo ? lo : c > hi ? hi : c;
   }

@@ -70,7 +70,7 @@ const char *rnn_short_name(int v) { return NAME(short_names, v); }
 const char *rnn_method_name(int v) { return NAME(method_names, v); }
 
 /* Rule 3 for integers: a JSON number with no fraction in [lo, hi]. */
-static rnn_status get_int(const rnn_json *v, const char *key, double lo,
+static rnn_status option_int(const rnn_json *v, const char *key, double lo,
                           double hi, int *out, rnn_err *e) {
   if (v->type != RNN_JSON_NUMBER || v->num != floor(v->num) || v->num < lo ||
       v->num > hi)
@@ -138,8 +138,8 @@ static rnn_status read_member(rnn_options *o, const rnn_json *m, rnn_err *e) {
   if (!strcmp(k, "optimizer"))
     return get_enum(m, k, opt_names, 3, "\"adam\", \"sgd\" or \"momentum\"",
                     &o->optimizer, e);
-  if (!strcmp(k, "hidden")) return get_int(m, k, 1, RNN_MAX_HIDDEN, &o->hidden, e);
-  if (!strcmp(k, "layers")) return get_int(m, k, 1, RNN_MAX_LAYERS, &o->layers, e);
+  if (!strcmp(k, "hidden")) return option_int(m, k, 1, RNN_MAX_HIDDEN, &o->hidden, e);
+  if (!strcmp(k, "layers")) return option_int(m, k, 1, RNN_MAX_LAYERS, &o->layers, e);
   if (!strcmp(k, "horizon")) {
     if (m->type == RNN_JSON_STRING && !strcmp(m->str, "auto")) {
       o->horizon = RNN_HORIZON_AUTO;
@@ -157,8 +157,8 @@ static rnn_status read_member(rnn_options *o, const rnn_json *m, rnn_err *e) {
   if (!strcmp(k, "method"))
     return get_enum(m, k, method_names, 2, "\"auto\" or \"network\"",
                     &o->method, e);
-  if (!strcmp(k, "epochs")) return get_int(m, k, 1, 100000, &o->epochs, e);
-  if (!strcmp(k, "batch")) return get_int(m, k, 1, 65536, &o->batch, e);
+  if (!strcmp(k, "epochs")) return option_int(m, k, 1, 100000, &o->epochs, e);
+  if (!strcmp(k, "batch")) return option_int(m, k, 1, 65536, &o->batch, e);
   if (!strcmp(k, "seed")) {
     if (m->type != RNN_JSON_NUMBER || m->num != floor(m->num) || m->num < 0 ||
         m->num > 9007199254740991.0)
@@ -201,8 +201,8 @@ static rnn_status read_member(rnn_options *o, const rnn_json *m, rnn_err *e) {
     o->lr = m->num;
     return RNN_OK;
   }
-  if (!strcmp(k, "patience")) return get_int(m, k, 1, 100000, &o->patience, e);
-  if (!strcmp(k, "threads")) return get_int(m, k, 0, 1024, &o->threads, e);
+  if (!strcmp(k, "patience")) return option_int(m, k, 1, 100000, &o->patience, e);
+  if (!strcmp(k, "threads")) return option_int(m, k, 0, 1024, &o->threads, e);
   if (!strcmp(k, "missing"))
     return get_enum(m, k, missing_names, 2, "\"interpolate\" or \"error\"",
                     &o->missing, e);
@@ -341,9 +341,9 @@ static rnn_status read_seq_member(void *arg, const rnn_json *m, rnn_err *e) {
     return get_enum(m, k, token_names, 2, "\"char\" or \"word\"", &o->tokens,
                     e);
   if (!strcmp(k, "lower")) return get_bool(m, k, &o->lower, e);
-  if (!strcmp(k, "vocab")) return get_int(m, k, 1, RNN_MAX_VOCAB - 2, &o->vocab, e);
+  if (!strcmp(k, "vocab")) return option_int(m, k, 1, RNN_MAX_VOCAB - 2, &o->vocab, e);
   if (text && !strcmp(k, "context"))
-    return get_int(m, k, 1, RNN_MAX_CONTEXT, &o->context, e);
+    return option_int(m, k, 1, RNN_MAX_CONTEXT, &o->context, e);
   static const char *const shared[] = {
       "activation", "batch", "cell", "clip", "dropout", "epochs", "hidden",
       "layers", "lr", "max_seconds", "optimizer", "patience", "seed",

@@ -26,8 +26,8 @@
 **      calibrated steps it grows with sqrt(step); components.c rule 5); in
 **      models of formats 1 and 2 it is sqrt(step) (errors of a recursive
 **      forecast grow roughly like a random walk's).
-**   6. A model with components (method "auto") forecasts their median of
-**      three, or in format 4 their mean (components.c rule 3), each
+**   6. A model with components (method "auto") forecasts the median of its
+**      three, or the mean of one or two (components.c rule 3), each
 **      component reading the last rows it needs of the window (tail_rows
 **      rows); the network reads the last W. A series that never went below
 **      zero is forecast at or above zero.

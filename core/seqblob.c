@@ -145,7 +145,7 @@ enum { T_KIND, T_ARCH, T_TOPT, T_VOCB, T_TRAI, T_PARM, T_XNRM, T_LABL, T_ACCU,
 static const char *const text_tags[T_CHUNKS] = {
     "KIND", "ARCH", "TOPT", "VOCB", "TRAI", "PARM", "XNRM", "LABL", "ACCU"};
 
-static rnn_status corrupt(rnn_err *e, const char *what) {
+static rnn_status seq_corrupt(rnn_err *e, const char *what) {
   return rnn_fail(e, RNN_ECORRUPT, "corrupt rnn model (%s)", what);
 }
 
@@ -174,7 +174,7 @@ static int valid_utf8(const unsigned char *s, size_t n) {
 static rnn_status read_vocab(rnn_vocab *v, reader *r, rnn_err *e) {
   uint32_t n = get_u32(r);
   if (r->bad || n < 3 || n > RNN_MAX_VOCAB || (size_t)n * 5 > r->n - r->pos)
-    return corrupt(e, "vocabulary");
+    return seq_corrupt(e, "vocabulary");
   /* Each token read takes 4 + len bytes of the payload and len + 1 here. */
   size_t bytes = r->n - r->pos;
   v->n = (int)n;
@@ -186,7 +186,7 @@ static rnn_status read_vocab(rnn_vocab *v, reader *r, rnn_err *e) {
     uint32_t len = get_u32(r);
     if (r->bad || len < 1 || len > 255 || !has(r, len) ||
         !valid_utf8(r->p + r->pos, len))
-      return corrupt(e, "vocabulary");
+      return seq_corrupt(e, "vocabulary");
     v->off[i] = (uint32_t)at;
     memcpy(v->text + at, r->p + r->pos, len);
     v->text[at + len] = 0;
@@ -196,9 +196,9 @@ static rnn_status read_vocab(rnn_vocab *v, reader *r, rnn_err *e) {
   v->off[n] = (uint32_t)at;
   if (r->pos != r->n || strcmp(v->text, "<EOS>") != 0 ||
       strcmp(v->text + v->off[1], "<UNK>") != 0)
-    return corrupt(e, "vocabulary");
+    return seq_corrupt(e, "vocabulary");
   rnn_status rc = rnn_vocab_index(v);
-  return rc == RNN_ECORRUPT ? corrupt(e, "vocabulary: a token is repeated") : rc;
+  return rc == RNN_ECORRUPT ? seq_corrupt(e, "vocabulary: a token is repeated") : rc;
 }
 
 #define MAX_EPOCHS 100000
@@ -207,7 +207,7 @@ static rnn_status read_vocab(rnn_vocab *v, reader *r, rnn_err *e) {
 static rnn_status read_labels(rnn_seqmodel *m, reader *r, rnn_err *e) {
   uint32_t n = get_u32(r);
   if (r->bad || n < 1 || n > RNN_MAX_LABELS || (size_t)n * 8 > r->n - r->pos)
-    return corrupt(e, "labels");
+    return seq_corrupt(e, "labels");
   m->n_labels = (int)n;
   m->labels = rnn_calloc(n, sizeof *m->labels);
   m->label_bytes = rnn_malloc(r->n - r->pos + 1);
@@ -236,16 +236,16 @@ static rnn_status read_labels(rnn_seqmodel *m, reader *r, rnn_err *e) {
     }
     /* Strictly ascending: known, sorted, none repeated. */
     if (!ok || r->bad || (i > 0 && rnn_label_cmp(&m->labels[i - 1], l) >= 0))
-      return corrupt(e, "labels");
+      return seq_corrupt(e, "labels");
   }
-  return r->pos == r->n ? RNN_OK : corrupt(e, "labels");
+  return r->pos == r->n ? RNN_OK : seq_corrupt(e, "labels");
 }
 
 static rnn_status read_xnrm(rnn_seqmodel *m, reader *r, rnn_err *e) {
   int ok = 1;
   m->features = get_int(r, 1, 1024, &ok);
   if (!ok || r->bad || r->n - r->pos != (size_t)m->features * 16)
-    return corrupt(e, "feature statistics");
+    return seq_corrupt(e, "feature statistics");
   m->shift = rnn_malloc((size_t)m->features * sizeof *m->shift);
   m->scale = rnn_malloc((size_t)m->features * sizeof *m->scale);
   if (!m->shift || !m->scale) return RNN_ENOMEM;
@@ -253,7 +253,7 @@ static rnn_status read_xnrm(rnn_seqmodel *m, reader *r, rnn_err *e) {
     m->shift[i] = get_f64(r);
     m->scale[i] = get_f64(r);
     if (!isfinite(m->shift[i]) || !isfinite(m->scale[i]) || !(m->scale[i] > 0))
-      return corrupt(e, "feature statistics");
+      return seq_corrupt(e, "feature statistics");
   }
   return RNN_OK;
 }
@@ -274,7 +274,7 @@ static rnn_status read_trai(rnn_seqmodel *m, reader *r, rnn_err *e) {
       m->best_epoch > m->epochs_run ||
       r->n - r->pos != (size_t)m->epochs_run * 16 ||
       !(isnan(m->unigram_loss) || (m->unigram_loss >= 0 && isfinite(m->unigram_loss))))
-    return corrupt(e, "training facts");
+    return seq_corrupt(e, "training facts");
   m->train_loss = rnn_malloc((size_t)m->epochs_run * sizeof *m->train_loss);
   m->val_loss = rnn_malloc((size_t)m->epochs_run * sizeof *m->val_loss);
   if (!m->train_loss || !m->val_loss) return RNN_ENOMEM;
@@ -282,7 +282,7 @@ static rnn_status read_trai(rnn_seqmodel *m, reader *r, rnn_err *e) {
     m->train_loss[i] = get_f64(r);
     m->val_loss[i] = get_f64(r);
     if (isinf(m->train_loss[i]) || isinf(m->val_loss[i]))
-      return corrupt(e, "training facts");
+      return seq_corrupt(e, "training facts");
   }
   return RNN_OK;
 }
@@ -321,7 +321,7 @@ rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
                  : i == T_XNRM ? (text ? 0 : numbers)
                  : i == T_LABL || i == T_ACCU ? !text
                                               : 1;
-    if (seen[i] != needed) return corrupt(e, "chunks of the kind");
+    if (seen[i] != needed) return seq_corrupt(e, "chunks of the kind");
   }
   rnn_seqmodel *m = rnn_calloc(1, sizeof *m);
   if (!m) return RNN_ENOMEM;
@@ -342,7 +342,7 @@ rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
   uint64_t np = get_u64(&r);
   if (!ok || r.bad || r.pos != r.n || (text && a->input != a->output) ||
       rnn_text_layout(a, &m->layout, NULL) != RNN_OK) {
-    rc = corrupt(e, "architecture");
+    rc = seq_corrupt(e, "architecture");
     goto fail;
   }
   rnn_seq_options_init(&m->opts, kind);
@@ -353,11 +353,11 @@ rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
       (text && m->opts.context != a->window) ||
       (!text && m->opts.base.bidirectional + 1 != a->dirs) ||
       (!numbers && m->opts.vocab != a->input - 2)) {
-    rc = corrupt(e, "options");
+    rc = seq_corrupt(e, "options");
     goto fail;
   }
   if (np != (uint64_t)m->layout.n_params) {
-    rc = corrupt(e, "parameter count");
+    rc = seq_corrupt(e, "parameter count");
     goto fail;
   }
   /* Rule 3. */
@@ -365,14 +365,14 @@ rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
     r = (reader){b + at[T_XNRM], size[T_XNRM], 0, 0};
     if ((rc = read_xnrm(m, &r, e))) goto fail;
     if (m->features != a->input) {
-      rc = corrupt(e, "feature count");
+      rc = seq_corrupt(e, "feature count");
       goto fail;
     }
   } else {
     r = (reader){b + at[T_VOCB], size[T_VOCB], 0, 0};
     if ((rc = read_vocab(&m->vocab, &r, e))) goto fail;
     if (m->vocab.n != a->input) {
-      rc = corrupt(e, "vocabulary size");
+      rc = seq_corrupt(e, "vocabulary size");
       goto fail;
     }
   }
@@ -385,7 +385,7 @@ rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
     if (m->n_labels != a->output || r.bad || r.pos != r.n ||
         !(isnan(m->val_accuracy) ||
           (m->val_accuracy >= 0 && m->val_accuracy <= 1))) {
-      rc = corrupt(e, "labels");
+      rc = seq_corrupt(e, "labels");
       goto fail;
     }
   }
@@ -393,7 +393,7 @@ rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
   r = (reader){b + at[T_TRAI], size[T_TRAI], 0, 0};
   if ((rc = read_trai(m, &r, e))) goto fail;
   if (size[T_PARM] != np * 4) {
-    rc = corrupt(e, "parameters");
+    rc = seq_corrupt(e, "parameters");
     goto fail;
   }
   m->params = rnn_malloc(np * sizeof *m->params);
@@ -405,7 +405,7 @@ rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
   for (size_t i = 0; i < np; i++) {
     m->params[i] = get_f32(&r);
     if (!isfinite(m->params[i])) {
-      rc = corrupt(e, "non-finite parameter");
+      rc = seq_corrupt(e, "non-finite parameter");
       goto fail;
     }
   }

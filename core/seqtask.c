@@ -172,7 +172,7 @@ static void feature_stats(rnn_seqmodel *m, const rnn_example *ex,
 
 /* Rules 1-3: the examples used (use[], in order), their encoding and the
 ** classes. */
-static rnn_status prepare(rnn_seqmodel *m, const rnn_example *ex, size_t n,
+static rnn_status prepare_examples(rnn_seqmodel *m, const rnn_example *ex, size_t n,
                           seq_data *d, int *ntrain, rnn_err *e) {
   int tagger = m->kind == RNN_KIND_TAGGER, k = m->features;
   int *use = rnn_malloc((n ? n : 1) * sizeof *use);
@@ -570,7 +570,7 @@ rnn_status rnn_seq_train(rnn_seqmodel **out, const rnn_example *ex, size_t n,
   int *order = NULL, *lens = NULL;
   int32_t *io = NULL;
   int ntrain = 0;
-  rnn_status rc = prepare(m, ex, n, &d, &ntrain, e);
+  rnn_status rc = prepare_examples(m, ex, n, &d, &ntrain, e);
   if (rc) goto fail;
   if (!features) m->opts.vocab = m->vocab.n - 2;
   int W = 1;

@@ -550,7 +550,7 @@ typedef struct text_data {
 } text_data;
 
 /* Rules 1-3: counts, the vocabulary and every row's ids. */
-static rnn_status prepare(rnn_seqmodel *m, const char *const *text,
+static rnn_status prepare_text(rnn_seqmodel *m, const char *const *text,
                           const size_t *len, size_t n, text_data *d,
                           rnn_err *e);
 
@@ -558,7 +558,7 @@ rnn_status rnn_text_prepare(rnn_seqmodel *m, const char *const *text,
                             const size_t *len, size_t n, int32_t **ids,
                             int64_t **start, rnn_err *e) {
   text_data d = {0};
-  rnn_status rc = prepare(m, text, len, n, &d, e);
+  rnn_status rc = prepare_text(m, text, len, n, &d, e);
   *ids = d.ids;
   *start = d.start;
   return rc;
@@ -573,7 +573,7 @@ rnn_status rnn_text_ids(const rnn_seqmodel *m, const char *text, size_t len,
   return rc;
 }
 
-static rnn_status prepare(rnn_seqmodel *m, const char *const *text,
+static rnn_status prepare_text(rnn_seqmodel *m, const char *const *text,
                           const size_t *len, size_t n, text_data *d,
                           rnn_err *e) {
   count_map cm = {0};
@@ -655,7 +655,7 @@ rnn_status rnn_text_train(rnn_seqmodel **out, const char *const *text,
   float *states = NULL;
   int32_t *io = NULL, *order = NULL, *lane_row = NULL;
   int64_t *lane_pos = NULL;
-  rnn_status rc = prepare(m, text, len, n, &d, e);
+  rnn_status rc = prepare_text(m, text, len, n, &d, e);
   if (rc) goto fail;
   m->opts.vocab = m->vocab.n - 2;
   int V = m->vocab.n, T = m->opts.context, B = o->batch, H = o->hidden;
@@ -771,7 +771,7 @@ static void gen_reset(rnn_seqmodel *m) {
   g->next = rnn_now() + 0.01;
 }
 
-static int cancelled(rnn_seqmodel *m) {
+static int text_cancelled(rnn_seqmodel *m) {
   textgen *g = (textgen *)m->gen;
   if (!m->cancel) return 0;
   double now = rnn_now();
@@ -840,7 +840,7 @@ static rnn_status read_prefix(rnn_seqmodel *m, const char *prefix,
   for (size_t at = 0; at < l.n; at += (size_t)m->arch.window) {
     size_t k = l.n - at < (size_t)m->arch.window ? l.n - at : (size_t)m->arch.window;
     gen_read(m, l.ids + at, k, NULL, &T);
-    if (cancelled(m)) {
+    if (text_cancelled(m)) {
       rnn_free(l.ids);
       return rnn_fail(e, RNN_EINTERRUPT, "interrupted");
     }
@@ -929,7 +929,7 @@ rnn_status rnn_text_generate(rnn_seqmodel *m, const char *prefix, size_t plen,
     int T;
     gen_read(m, &in, 1, NULL, &T);
     rnn_softmax_det(g->p, g->w.y, V, t);
-    if (cancelled(m)) {
+    if (text_cancelled(m)) {
       rnn_free(buf);
       return rnn_fail(e, RNN_EINTERRUPT, "interrupted");
     }
@@ -974,7 +974,7 @@ rnn_status rnn_text_perplexity(rnn_seqmodel *m, const char *text, size_t len,
     size_t k = l.n - at < W ? l.n - at : W;
     int T;
     sum += gen_read(m, l.ids + at, k, l.ids + at + 1, &T);
-    if (cancelled(m)) {
+    if (text_cancelled(m)) {
       rnn_free(l.ids);
       return rnn_fail(e, RNN_EINTERRUPT, "interrupted");
     }

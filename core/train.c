@@ -275,7 +275,7 @@ static void set_metrics(rnn_model *m, const double *v, const double *err,
 
 /* Rule 7: forecasts from the latest validation windows; chooses the
 ** components (method "auto"), fills the metrics and the calibration. */
-static rnn_status validate(rnn_model *m, const double *v, const float *z,
+static rnn_status validate_forecasts(rnn_model *m, const double *v, const float *z,
                            size_t n, int first, int count, size_t train_rows,
                            int max_origins, int p2) {
   int W = m->arch.window, O = m->arch.output, C = m->arch.input;
@@ -610,7 +610,7 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
     origins = can < origins ? (int)can : origins;
   }
   if (nval && origins >= 2 &&
-      (rc = validate(m, v, z, n, ntrain, nval, train_rows, origins, p2)))
+      (rc = validate_forecasts(m, v, z, n, ntrain, nval, train_rows, origins, p2)))
     goto fail;
   /* Rule 8. */
   for (int i = 0; i < m->n_comp; i++) {

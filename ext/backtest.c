@@ -31,9 +31,9 @@
 
 static const char *FN = "rnn_backtest";
 
-enum { COL_POS, COL_ACTUAL, COL_PREDICTED, COL_LOWER, COL_UPPER, COL_MODEL,
-       COL_SERIES, COL_LEVEL };
-#define N_ARGS 3 /* hidden columns, from COL_MODEL */
+enum { BT_POS, BT_ACTUAL, BT_PREDICTED, BT_LOWER, BT_UPPER, BT_MODEL,
+       BT_SERIES, BT_LEVEL };
+#define N_ARGS 3 /* hidden columns, from BT_MODEL */
 
 typedef struct backtest_cursor {
   sqlite3_vtab_cursor base;
@@ -51,7 +51,7 @@ static int bt_connect(sqlite3 *db, void *aux, int argc,
       db,
       "CREATE TABLE x(pos INTEGER, actual REAL, predicted REAL, lower REAL, "
       "upper REAL, model HIDDEN, series HIDDEN, level HIDDEN)",
-      FN, COL_MODEL, N_ARGS, 1000, sizeof(backtest_cursor), out);
+      FN, BT_MODEL, N_ARGS, 1000, sizeof(backtest_cursor), out);
 }
 
 static void bt_reset(backtest_cursor *c) {
@@ -147,11 +147,11 @@ static int bt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
   size_t row = (size_t)c->W + c->at; /* 0-based in the series */
   double p = c->predicted[c->at];
   switch (col) {
-    case COL_POS: sqlite3_result_int64(ctx, (sqlite3_int64)row + 1); break;
-    case COL_ACTUAL: result_number(ctx, c->series[row * c->C]); break;
-    case COL_PREDICTED: result_number(ctx, p); break;
-    case COL_LOWER: result_number(ctx, p - c->half); break;
-    case COL_UPPER: result_number(ctx, p + c->half); break;
+    case BT_POS: sqlite3_result_int64(ctx, (sqlite3_int64)row + 1); break;
+    case BT_ACTUAL: result_number(ctx, c->series[row * c->C]); break;
+    case BT_PREDICTED: result_number(ctx, p); break;
+    case BT_LOWER: result_number(ctx, p - c->half); break;
+    case BT_UPPER: result_number(ctx, p + c->half); break;
     default: sqlite3_result_null(ctx); /* hidden argument columns */
   }
   return SQLITE_OK;

@@ -64,13 +64,13 @@ typedef struct lab {
   sqlite3_uint64 off, len;
 } lab;
 
-typedef struct row {
+typedef struct cls_row {
   sqlite3_uint64 seq_off, seq_len; /* text bytes, or doubles (numbers) */
   int steps;                       /* numbers: elements */
   lab label;                       /* classifier */
   sqlite3_uint64 tag_first;        /* tagger: index of its first tag */
   int ntags;
-} row;
+} cls_row;
 
 typedef struct cls_acc {
   int kind; /* RNN_KIND_CLASSIFIER or RNN_KIND_TAGGER */
@@ -195,7 +195,7 @@ static int value_label(sqlite3_context *ctx, const char *fn, sqlite3_value *v,
 
 /* Rule 3: the tags of a row (a JSON array); 0 after an error. */
 static int read_tags(sqlite3_context *ctx, const char *fn, sqlite3_value *v,
-                     cls_acc *acc, row *r) {
+                     cls_acc *acc, cls_row *r) {
   const char *t = (const char *)sqlite3_value_text(v);
   int n = sqlite3_value_bytes(v);
   if (sqlite3_value_type(v) != SQLITE_TEXT || !t) {
@@ -298,7 +298,7 @@ static void train_step(sqlite3_context *ctx, int argc, sqlite3_value **argv,
   const char *t = (const char *)sqlite3_value_text(argv[0]);
   int n = sqlite3_value_bytes(argv[0]);
   if (!t) goto nomem;
-  row r = {0};
+  cls_row r = {0};
   if (acc->form < 0) acc->form = looks_numeric(t, n);
   if (acc->form == 1) {
     char why[128];
@@ -344,7 +344,7 @@ typedef struct run {
   const char *fn;
 } run;
 
-static int progress(void *arg, const rnn_progress *p) {
+static int classify_progress(void *arg, const rnn_progress *p) {
   run *r = arg;
   if (rnn_ext_interrupted(&r->watch)) return 1;
   if (r->verbose && p->epoch_done)
@@ -381,10 +381,10 @@ void rnn_sql_seq_train_final(sqlite3_context *ctx) {
   }
   const lab *all = (const lab *)acc->tags.p;
   for (sqlite3_uint64 i = 0; i < ntags; i++) tags[i] = to_label(acc, &all[i]);
-  const row *rows = (const row *)acc->rows.p;
+  const cls_row *rows = (const cls_row *)acc->rows.p;
   const double *nums = (const double *)acc->nums.p;
   for (sqlite3_uint64 i = 0; i < acc->n; i++) {
-    const row *r = &rows[i];
+    const cls_row *r = &rows[i];
     ex[i] = (rnn_example){.label = to_label(acc, &r->label),
                           .tags = tags + r->tag_first, .ntags = r->ntags};
     if (acc->form == 1) {
@@ -397,7 +397,7 @@ void rnn_sql_seq_train_final(sqlite3_context *ctx) {
   }
   run rn = {.verbose = acc->opts.base.verbose, .fn = fn};
   rnn_ext_watch_begin(&rn.watch, sqlite3_context_db_handle(ctx), NULL);
-  rnn_train_ctl ctl = {progress, &rn};
+  rnn_train_ctl ctl = {classify_progress, &rn};
   rnn_err e;
   rnn_status rc = rnn_seq_train(&m, ex, (size_t)acc->n,
                                 acc->form == 1 ? acc->features : 0, &acc->opts,

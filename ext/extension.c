@@ -211,16 +211,24 @@ void rnn_sql_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 #ifndef RNN_BUILD_FLAGS
 #define RNN_BUILD_FLAGS "unknown"
 #endif
+#ifndef RNN_COMMIT /* the Makefile says which commit, "+changes" if edited */
+#define RNN_COMMIT "unknown"
+#endif
+#ifndef RNN_BUILD_DATE
+#define RNN_BUILD_DATE "unknown"
+#endif
 
 /* rnn_debug(): how this build was made, as JSON text. */
 void rnn_sql_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
   (void)argv;
   char *t = sqlite3_mprintf(
-      "{\"version\":\"%s\",\"format_version\":%d,\"sqlite_runtime\":\"%s\","
+      "{\"version\":\"%s\",\"commit\":\"%s\",\"build_date\":\"%s\","
+      "\"format_version\":%d,\"sqlite_runtime\":\"%s\","
       "\"sqlite_headers\":\"%s\",\"compiler\":\"%s\",\"flags\":\"%s\","
       "\"simd\":\"%s\",\"threads\":\"%s\"}",
-      RNN_VERSION, RNN_FORMAT_VERSION, sqlite3_libversion(), SQLITE_VERSION,
+      RNN_VERSION, RNN_COMMIT, RNN_BUILD_DATE, RNN_FORMAT_VERSION,
+      sqlite3_libversion(), SQLITE_VERSION,
 #if defined(__clang__)
       "clang " __clang_version__,
 #elif defined(__GNUC__)

@@ -81,14 +81,17 @@ static void append_forecast(sqlite3_str *s, const rnn_model *m) {
           ? "the median of the two candidates with the lowest validation "
             "error (recent origins weigh more) and the anchor, the better of "
             "naive and seasonal naive (the last component)"
-      : m->n_comp == 1 ? "the candidate with the lowest mean absolute error "
-                         "over the validation windows"
       : m->format_version && m->format_version < 5
-          ? "the mean of the two candidates with the lowest mean absolute "
-            "error over the validation windows"
-          : "the mean of the two candidates with the lowest validation error "
-            "(recent origins weigh more), the anchor (the better of naive and "
-            "seasonal naive) one of them";
+          ? (m->n_comp == 1 ? "the candidate with the lowest mean absolute "
+                              "error over the validation windows"
+                            : "the mean of the two candidates with the lowest "
+                              "mean absolute error over the validation windows")
+      : m->n_comp == 1 ? "the candidate with the lowest validation error "
+                         "(recent origins weigh more)"
+                       : "the mean of the two candidates with the lowest "
+                         "validation error (recent origins weigh more), one of "
+                         "them the anchor when it scored (the better of naive "
+                         "and seasonal naive)";
   sqlite3_str_appendf(s,
                       "],\"combination\":\"%s\",\"why\":\"%s\","
                       "\"logarithms\":%s,\"nonnegative\":%s,\"period2\":",

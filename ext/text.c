@@ -124,14 +124,14 @@ nomem:
   sqlite3_result_error_nomem(ctx);
 }
 
-typedef struct text_run {
+typedef struct gen_run {
   rnn_ext_watch watch;
   int verbose;
-} text_run;
+} gen_run;
 
 /* Rule 4. */
 static int text_progress(void *arg, const rnn_progress *p) {
-  text_run *r = arg;
+  gen_run *r = arg;
   if (rnn_ext_interrupted(&r->watch)) return 1;
   if (r->verbose && p->epoch_done) {
     if (isnan(p->val_loss))
@@ -168,7 +168,7 @@ void rnn_sql_text_final(sqlite3_context *ctx) {
     rows[i] = base + from;
     lens[i] = (size_t)(acc->end[i] - from);
   }
-  text_run run = {.verbose = acc->opts.base.verbose};
+  gen_run run = {.verbose = acc->opts.base.verbose};
   rnn_ext_watch_begin(&run.watch, sqlite3_context_db_handle(ctx), NULL);
   rnn_train_ctl ctl = {text_progress, &run};
   rnn_err e;

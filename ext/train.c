@@ -37,13 +37,13 @@
 
 #include "rnn_ext.h"
 
-typedef struct row {
+typedef struct train_row {
   rnn_ts ts;
   int64_t seq; /* arrival order: sorting is deterministic, "last" is defined */
-} row;
+} train_row;
 
 typedef struct train_acc {
-  row *rows;
+  train_row *rows;
   double *vals;     /* (n, 1 + k): value then covariates, NaN = missing */
   int64_t n, cap;
   int k;            /* covariates */
@@ -207,7 +207,7 @@ void rnn_sql_train_step(sqlite3_context *ctx, int argc,
     acc->k = argc > 3 ? argc - 3 : 0;
   }
   if (!read_options(ctx, acc, argc > 2 ? argv[2] : NULL)) return;
-  row r;
+  train_row r;
   if (!read_ts(ctx, acc, argv[0], &r.ts)) return;
   int C = 1 + acc->k;
   double v[1024];
@@ -216,7 +216,7 @@ void rnn_sql_train_step(sqlite3_context *ctx, int argc,
     if (!read_number(ctx, argv[2 + c], c, &r.ts, &v[c])) return;
   if (acc->n == acc->cap) {
     int64_t cap = acc->cap ? acc->cap * 2 : 64;
-    row *rows = sqlite3_realloc64(acc->rows, (sqlite3_uint64)cap * sizeof *rows);
+    train_row *rows = sqlite3_realloc64(acc->rows, (sqlite3_uint64)cap * sizeof *rows);
     if (rows) acc->rows = rows;
     double *vals = rows ? sqlite3_realloc64(acc->vals, (sqlite3_uint64)cap * C *
                                                            sizeof *vals)
@@ -236,7 +236,7 @@ void rnn_sql_train_step(sqlite3_context *ctx, int argc,
 }
 
 static int row_cmp(const void *a, const void *b) {
-  const row *x = a, *y = b;
+  const train_row *x = a, *y = b;
   int c = rnn_ts_cmp(&x->ts, &y->ts);
   return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }

@@ -25,6 +25,17 @@
 #    before the core became task-generic: forecasting does not change by a
 #    bit; the forecasters' BLOB sizes and checksums since they are written
 #    in format 4, whose keyed options changed no forecast).
+# 7. The single-file build (dist/sqlite-rnn.c, `make amalgamation`) builds
+#    with the one cc command its header gives, loads, and trains a model
+#    byte-identical to the regular build's; tests/static_app.c builds it
+#    in (-DSQLITE_CORE, sqlite3_auto_extension); `make install` into a
+#    scratch PREFIX gives a pkg-config file that builds the same program
+#    against the installed static library, and `make uninstall` removes
+#    every file it installed.
+# 8. tests/packages.sh builds the Python and npm helper packages around
+#    dist/rnn.so and uses them from Debian's Python and from Node with
+#    better-sqlite3@12 (installed once into build/npm-cache). Not in the
+#    sanitizer pass: it runs no C of ours that the other rules do not.
 # RNN_PRELOAD, when set, is preloaded into the sqlite3 shell (the sanitizer
 # build needs its runtime first).
 set -u
@@ -156,6 +167,61 @@ for doc in README.md docs/*.md; do
     fi
   done < <(awk '/^```sql$/ {on = 1; next} /^```$/ && on {on = 0; printf "%c", 0; next} on' "$doc")
 done
+
+# Rule 7.
+scratch=$(mktemp -d)
+cc_flags="-O2 -ffp-contract=off -fno-math-errno"
+if cc $cc_flags -fPIC -shared dist/sqlite-rnn.c -o "$scratch/rnn.so" -lm -lpthread 2>"$scratch/cc.log"; then
+  model="WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 99)
+    SELECT hex(rnn_train(n, 20 + 5 * sin(n / 4.0) + (n % 3), '{\"epochs\":3,\"hidden\":8}')) FROM i;"
+  one=$(run_sqlite -cmd ".load $scratch/rnn" :memory: "$model" 2>&1)
+  two=$(run_sqlite -cmd ".load $ext" :memory: "$model" 2>&1)
+  if [ ${#one} -gt 1000 ] && [ "$one" == "$two" ]; then
+    ok "amalgamation: one cc command, a model byte-identical to the regular build's"
+  else
+    not_ok "amalgamation: one cc command, a model byte-identical to the regular build's"
+    echo "${one:0:300}" | sed 's/^/  /'
+  fi
+else
+  not_ok "amalgamation builds with one cc command"
+  head -20 "$scratch/cc.log" | sed 's/^/  /'
+fi
+if cc -DSQLITE_CORE $cc_flags -Idist tests/static_app.c dist/sqlite-rnn.c -o "$scratch/static_app" \
+     -lsqlite3 -lm -lpthread 2>"$scratch/cc.log"; then
+  out=$("$scratch/static_app" 2>&1)
+  tally "$out" $? static_app
+else
+  not_ok "static_app builds (-DSQLITE_CORE)"
+  head -20 "$scratch/cc.log" | sed 's/^/  /'
+fi
+prefix="$scratch/prefix"
+if MAKEFLAGS= make -s install PREFIX="$prefix" B="$scratch/b" >"$scratch/install.log" 2>&1 &&
+   [ -f "$prefix/lib/sqlite-rnn/rnn.so" ] &&
+   PKG_CONFIG_PATH="$prefix/lib/pkgconfig" cc $cc_flags tests/static_app.c -o "$scratch/installed_app" \
+     $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs sqlite-rnn 2>&1) 2>>"$scratch/install.log" &&
+   out=$("$scratch/installed_app" 2>&1) && grep -q '^ok static_app train and predict' <<<"$out" &&
+   ext_path=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --variable=extension sqlite-rnn) &&
+   [ "$(run_sqlite -cmd ".load $ext_path" :memory: "SELECT rnn_version() IS NOT NULL" 2>&1)" == 1 ]; then
+  ok "make install: extension, static library, header and pkg-config file work"
+else
+  not_ok "make install: extension, static library, header and pkg-config file work"
+  tail -20 "$scratch/install.log" | sed 's/^/  /'
+fi
+MAKEFLAGS= make -s uninstall PREFIX="$prefix" >>"$scratch/install.log" 2>&1
+left=$(find "$prefix" -type f 2>/dev/null)
+if [ -z "$left" ]; then
+  ok "make uninstall removes what make install put there"
+else
+  not_ok "make uninstall removes what make install put there"
+  echo "$left" | sed 's/^/  /'
+fi
+rm -rf "$scratch"
+
+# Rule 8.
+if [ -z "${RNN_PRELOAD:-}" ]; then
+  out=$(tests/packages.sh dist/rnn.so)
+  tally "$out" $? packages.sh
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -481,6 +481,8 @@ static void test_median_of_three(void) {
   double a[3] = {4, -1, 2}, b[3] = {1, 2, NAN}, c[2] = {1, 3};
   EXPECT(rnn_combine(RNN_FC_MEDIAN, a, 3, -1) == 2, "median %g", rnn_combine(RNN_FC_MEDIAN, a, 3, -1));
   EXPECT(isnan(rnn_combine(RNN_FC_MEDIAN, b, 3, -1)), "a NaN member gives NaN");
+  b[2] = INFINITY; /* outvoted, it would hide a forecast that is not finite */
+  EXPECT(isinf(rnn_combine(RNN_FC_MEDIAN, b, 3, -1)), "an infinite member gives Inf");
   EXPECT(fabs(rnn_combine(0, a, 3, -1) - 5.0 / 3) < 1e-15, "mean %g", rnn_combine(0, a, 3, -1));
   EXPECT(rnn_combine(0, c, 2, 0) == 2, "mean with the network %g", rnn_combine(0, c, 2, 0));
 
@@ -522,18 +524,29 @@ static void test_median_of_three(void) {
   size_t len = 0;
   EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
   EXPECT(decode_status(blob, len, NULL) == RNN_OK, "three components, median");
+  char msg[256];
   blob[8] = 4;
   reseal(blob, len);
-  EXPECT(decode_status(blob, len, NULL) == RNN_ECORRUPT, "the median in format 4");
+  EXPECT(decode_status(blob, len, msg) == RNN_ECORRUPT, "the median in format 4");
+  EXPECT_STR(msg, "corrupt rnn model (components)");
   rnn_free(blob), blob = NULL;
   m->n_comp = 2;
   EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
-  EXPECT(decode_status(blob, len, NULL) == RNN_ECORRUPT, "the median of two");
+  EXPECT(decode_status(blob, len, msg) == RNN_ECORRUPT, "the median of two");
+  EXPECT_STR(msg, "corrupt rnn model (components)");
   rnn_free(blob), blob = NULL;
   m->n_comp = 3;
   m->fc_flags &= ~RNN_FC_MEDIAN;
   EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
-  EXPECT(decode_status(blob, len, NULL) == RNN_ECORRUPT, "three without the median");
+  EXPECT(decode_status(blob, len, msg) == RNN_ECORRUPT, "three without the median");
+  EXPECT_STR(msg, "corrupt rnn model (components)");
+  rnn_free(blob), blob = NULL;
+  /* The network twice (its forecast would fill one slot of two). */
+  m->n_comp = 2, m->fc_flags &= ~RNN_FC_MEDIAN;
+  m->comp[0] = m->comp[1] = (rnn_component){RNN_COMP_NETWORK, 0, 0};
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(decode_status(blob, len, msg) == RNN_ECORRUPT, "the network twice");
+  EXPECT_STR(msg, "corrupt rnn model (components)");
   rnn_free(blob);
   rnn_model_free(m);
   rnn_model_free(d);
