@@ -64,7 +64,7 @@ $(B)/test_threads: tests/test_threads.c $(CORE_SRC) $(EXT_SRC) $(HEADERS)
 
 SQL_TESTS := test_limits test_oom test_threads
 
-test: $(B)/rnn.so $(addprefix $(B)/,$(C_TESTS) $(SQL_TESTS)) $(B)/model_crc dist/sqlite-rnn.c dist/rnn.so
+test: $(B)/rnn.so $(addprefix $(B)/,$(C_TESTS) $(SQL_TESTS)) $(B)/model_crc dist/sqlite-rnn.c
 	@tests/run.sh --sqlite3 "$(SQLITE3)" --ext $(B)/rnn --bin $(B) $(addprefix $(B)/,$(C_TESTS) $(SQL_TESTS))
 
 # The Python and npm helper packages, with dist/rnn.so inside

@@ -195,7 +195,7 @@ else
   head -20 "$scratch/cc.log" | sed 's/^/  /'
 fi
 prefix="$scratch/prefix"
-if MAKEFLAGS= make -s install PREFIX="$prefix" B="$scratch/b" >"$scratch/install.log" 2>&1 &&
+if MAKEFLAGS= make -s install CFLAGS=-O2 PREFIX="$prefix" B="$scratch/b" >"$scratch/install.log" 2>&1 &&
    [ -f "$prefix/lib/sqlite-rnn/rnn.so" ] &&
    PKG_CONFIG_PATH="$prefix/lib/pkgconfig" cc $cc_flags tests/static_app.c -o "$scratch/installed_app" \
      $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs sqlite-rnn 2>&1) 2>>"$scratch/install.log" &&
@@ -219,6 +219,7 @@ rm -rf "$scratch"
 
 # Rule 8.
 if [ -z "${RNN_PRELOAD:-}" ]; then
+  MAKEFLAGS= make -s dist/rnn.so CFLAGS=-O2 >/dev/null 2>&1
   out=$(tests/packages.sh dist/rnn.so)
   tally "$out" $? packages.sh
 fi
