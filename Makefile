@@ -158,7 +158,7 @@ demo: dist/rnn.so
 # `make deps` installs what `make demo` and `make test` need; `make
 # dev-deps` adds the tools of asan, fuzz, cross, bench, eval and eval-text.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEPS     := build-essential sqlite3 libsqlite3-dev python3 pkg-config
+DEPS     := build-essential sqlite3 libsqlite3-dev python3 pkg-config sqlite-utils litecli chromium
 DEV_DEPS := clang libclang-rt-14-dev gcc-aarch64-linux-gnu qemu-user python3-torch \
             python3-numpy libopenblas0-pthread fortunes-min wamerican wngerman wfrench
 deps:

@@ -45,6 +45,11 @@
 **   9. Format 5 adds COMP flag 4: the forecast is the median of exactly
 **      three components (components.c rule 3); older formats may not set
 **      it. A COMP holds the network at most once.
+**  10. Format 5's TRAI holds, after the epochs run, the number of loss
+**      values kept: all of them up to RNN_MAX_HISTORY (1000), else 1000
+**      evenly spaced (value i is epoch floor((i + 1) * epochs / 1000),
+**      the last epoch last), so a run of 100,000 epochs does not store
+**      1.6 MB of losses.
 */
 #include <math.h>
 #include <string.h>
@@ -186,9 +191,14 @@ static void write_model(writer *w, const rnn_model *m) {
   put_u32(w, (uint32_t)m->epochs_run);
   put_u32(w, (uint32_t)m->best_epoch);
   put_u32(w, m->last_ts.kind == RNN_TS_DATETIME ? (uint32_t)m->last_ts.fmt & RNN_TSF_ALL : 0);
-  for (int i = 0; i < m->epochs_run; i++) {
-    put_f64(w, m->train_loss[i]);
-    put_f64(w, m->val_loss[i]);
+  /* Rule 10: at most RNN_MAX_HISTORY of the values held, evenly spaced. */
+  int held = rnn_history_len(m);
+  int kept = held < RNN_MAX_HISTORY ? held : RNN_MAX_HISTORY;
+  put_u32(w, (uint32_t)kept);
+  for (int i = 0; i < kept; i++) {
+    int j = (int)(((int64_t)(i + 1) * held) / kept) - 1;
+    put_f64(w, m->train_loss[j]);
+    put_f64(w, m->val_loss[j]);
   }
   chunk_end(w, at);
 
@@ -234,6 +244,15 @@ static void write_model(writer *w, const rnn_model *m) {
     for (size_t i = 0; i < m->layout.n_params; i++) put_f32(w, m->params[i]);
     chunk_end(w, at);
   }
+}
+
+int rnn_history_len(const rnn_model *m) {
+  return m->history ? m->history : m->epochs_run;
+}
+
+int rnn_history_epoch(const rnn_model *m, int i) {
+  int n = rnn_history_len(m);
+  return n ? (int)(((int64_t)(i + 1) * m->epochs_run) / n) : 0;
 }
 
 rnn_status rnn_model_encode(const rnn_model *m, unsigned char **out,
@@ -488,18 +507,22 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
       /* Format 3: how the date-times were written (first as last). */
       m->last_ts.fmt = m->first_ts.fmt =
           version >= 3 ? get_int(r, 0, RNN_TSF_ALL, &ok) : 0;
+      /* Rule 10: format 5 keeps at most RNN_MAX_HISTORY values. */
+      uint32_t kept = version >= 5 ? get_u32(r) : ne;
+      if (version >= 5 && kept != (ne < RNN_MAX_HISTORY ? ne : RNN_MAX_HISTORY)) ok = 0;
       size_t per = version >= 2 ? 16 : 8;
       if (!ok || r->bad || ne > MAX_EPOCHS || best > ne ||
-          r->n - r->pos != (size_t)ne * per || m->rows < 0 ||
+          r->n - r->pos != (size_t)kept * per || m->rows < 0 ||
           m->rows > ((int64_t)1 << 40) || m->missing < 0 ||
           m->missing > m->rows * 1025)
         return corrupt(e, "training record");
       m->epochs_run = (int)ne;
       m->best_epoch = (int)best;
-      m->train_loss = rnn_malloc(((size_t)ne + 1) * 8);
-      m->val_loss = rnn_malloc(((size_t)ne + 1) * 8);
+      m->history = kept < ne ? (int)kept : 0;
+      m->train_loss = rnn_malloc(((size_t)kept + 1) * 8);
+      m->val_loss = rnn_malloc(((size_t)kept + 1) * 8);
       if (!m->train_loss || !m->val_loss) return RNN_ENOMEM;
-      for (uint32_t i = 0; i < ne; i++) {
+      for (uint32_t i = 0; i < kept; i++) {
         m->train_loss[i] = get_f64(r);
         m->val_loss[i] = version >= 2 ? get_f64(r) : NAN;
       }

@@ -91,7 +91,6 @@ void rnn_colsum2(int M, int N, const float *A, int lda, float *y1, float *y2);
 /* One direction of one recurrent layer over a window of T steps for B rows
 ** (time-major, nn.h rule 2). reverse runs t = T-1 .. 0. The forward pass
 ** fills the caches the backward pass reads. */
-double rnn_now(void); /* seconds on a monotonic clock (util.c) */
 
 /* Stopping a minibatch between time steps (train.c rule 6): every chunk
 ** checks flag at every step; the chunk on the caller's thread (owner) also

@@ -132,6 +132,9 @@ enum { RNN_SIMD_PORTABLE, RNN_SIMD_AVX2, RNN_SIMD_AVX512 };
 int rnn_simd(void);
 const char *rnn_simd_name(int level);
 
+/* Seconds on a monotonic clock (util.c): budgets and progress lines. */
+double rnn_now(void);
+
 /* Names of enumerated option values, for messages and rnn_info. */
 const char *rnn_cell_name(int cell);
 const char *rnn_activation_name(int act);
@@ -326,8 +329,10 @@ typedef struct rnn_model {
   rnn_ts first_ts, last_ts;
   rnn_step step;
   int epochs_run, best_epoch;
-  double *train_loss; /* per epoch, normalised units: epochs_run values */
-  double *val_loss;   /* per epoch, NaN without validation */
+  double *train_loss; /* per epoch, normalised units: epochs_run values, */
+  double *val_loss;   /* or history (NaN without validation) */
+  int history;        /* 0: one value per epoch; else the values kept of
+                      ** a longer run, epochs rnn_history_epoch gives */
   rnn_metrics metrics;
 
   /* Interval calibration: the absolute errors of the validation forecasts
@@ -418,6 +423,13 @@ int rnn_interval(const rnn_model *m, int s, double level, double *half);
 ** models and keyed options; format 5 the median of three components
 ** (docs/blob-format.md). */
 #define RNN_FORMAT_VERSION 5
+
+/* A forecasting BLOB keeps at most RNN_MAX_HISTORY epochs' losses (format
+** 5 on): evenly spaced over a longer run, the last epoch last. */
+#define RNN_MAX_HISTORY 1000
+/* How many loss values m holds, and the 1-based epoch of value i. */
+int rnn_history_len(const rnn_model *m);
+int rnn_history_epoch(const rnn_model *m, int i);
 
 /* What a model is for: format 4's KIND chunk (formats 1-3: forecasting). */
 enum {

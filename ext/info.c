@@ -183,8 +183,17 @@ void rnn_sql_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   append_forecast(s, m);
   sqlite3_str_appendf(s, ",\"epochs_run\":%d,\"best_epoch\":%d", m->epochs_run,
                       m->best_epoch);
-  num_array(s, "train_loss", m->train_loss, m->epochs_run);
-  num_array(s, "validation_loss", m->val_loss, m->epochs_run);
+  /* The losses a BLOB keeps: every epoch's, or 1000 evenly spaced
+  ** (blob.c rule 10), whose epochs loss_epochs gives. */
+  int held = rnn_history_len(m);
+  num_array(s, "train_loss", m->train_loss, held);
+  num_array(s, "validation_loss", m->val_loss, held);
+  if (m->history) {
+    sqlite3_str_appendall(s, ",\"loss_epochs\":[");
+    for (int i = 0; i < held; i++)
+      sqlite3_str_appendf(s, i ? ",%d" : "%d", rnn_history_epoch(m, i));
+    sqlite3_str_appendchar(s, 1, ']');
+  }
   sqlite3_str_appendall(s, ",\"validation\":");
   if (m->metrics.windows > 0) {
     sqlite3_str_appendf(s, "{\"windows\":%lld,\"mae\":", (long long)m->metrics.windows);

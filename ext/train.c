@@ -23,7 +23,10 @@
 **   6. Option missing "error" rejects any missing value or gap, naming its
 **      ts; "interpolate" (default) fills them.
 **   7. No rows: the result is NULL, as for other aggregates.
-**   8. verbose prints one line per epoch on stderr.
+**   8. verbose prints progress on stderr, each line naming the series by
+**      its rows and first and last ts: the first and last epochs and at
+**      most one other a second (loss, validation loss, seconds), then a
+**      summary (seconds, epochs, validation MASE).
 **   9. sqlite3_interrupt stops training after the current minibatch, with
 **      SQLITE_INTERRUPT; max_seconds is the core's (core/train.c rule 6).
 **  10. The BLOB returned is one the readers take: it is decoded before it
@@ -284,20 +287,29 @@ static int64_t merge_duplicates(sqlite3_context *ctx, train_acc *acc,
 typedef struct train_run {
   rnn_ext_watch watch; /* rule 9 */
   int verbose;
+  const char *series; /* "700 rows, 1 .. 700": which group this is */
+  double t0, last;    /* when training began, when a line was last printed */
 } train_run;
 
-/* Rules 8 and 9. */
+/* Rules 8 and 9: with verbose, a line per epoch, at most one a second
+** after the first (and always the last epoch's, which the summary line
+** of rnn_sql_train_final follows). */
 static int progress(void *arg, const rnn_progress *p) {
   train_run *r = arg;
   if (rnn_ext_interrupted(&r->watch)) return 1;
-  if (r->verbose && p->epoch_done) {
-    if (isnan(p->val_loss))
-      fprintf(stderr, "rnn_train: epoch %d/%d loss %.6g\n", p->epoch,
-              p->epochs, p->train_loss);
-    else
-      fprintf(stderr, "rnn_train: epoch %d/%d loss %.6g validation %.6g (best epoch %d)\n",
-              p->epoch, p->epochs, p->train_loss, p->val_loss, p->best_epoch);
-  }
+  if (!r->verbose || !p->epoch_done) return 0;
+  double now = rnn_now();
+  if (p->epoch > 1 && p->epoch < p->epochs && now - r->last < 1.0) return 0;
+  r->last = now;
+  if (isnan(p->val_loss))
+    fprintf(stderr, "rnn_train (%s): epoch %d/%d loss %.6g, %.1f s\n", r->series,
+            p->epoch, p->epochs, p->train_loss, now - r->t0);
+  else
+    fprintf(stderr,
+            "rnn_train (%s): epoch %d/%d loss %.6g validation %.6g (best epoch "
+            "%d), %.1f s\n",
+            r->series, p->epoch, p->epochs, p->train_loss, p->val_loss,
+            p->best_epoch, now - r->t0);
   return 0;
 }
 
@@ -330,6 +342,7 @@ void rnn_sql_train_final(sqlite3_context *ctx) {
   rnn_model *m = NULL;
   unsigned char *blob = NULL;
   size_t len = 0;
+  char *first = NULL, *last = NULL, *series = NULL; /* rule 8 */
   /* Rule 7. */
   if (!acc || acc->failed || acc->n == 0) {
     if (!acc || !acc->failed) sqlite3_result_null(ctx);
@@ -394,7 +407,14 @@ void rnn_sql_train_final(sqlite3_context *ctx) {
     }
 
   rnn_err e;
-  train_run run = {.verbose = o->verbose};
+  if (o->verbose) {
+    first = ts_text(ctx, &ts[0]);
+    last = ts_text(ctx, &ts[n - 1]);
+    series = sqlite3_mprintf("%lld rows, %s .. %s", (long long)n,
+                             first ? first : "?", last ? last : "?");
+  }
+  train_run run = {.verbose = o->verbose, .series = series ? series : "",
+                   .t0 = rnn_now()};
   rnn_ext_watch_begin(&run.watch, sqlite3_context_db_handle(ctx), NULL);
   rnn_train_ctl ctl = {progress, &run};
   rnn_status rc = rnn_train(&m, y, x, (size_t)len_grid, k, o, &ctl, &e);
@@ -420,11 +440,25 @@ void rnn_sql_train_final(sqlite3_context *ctx) {
     rnn_ext_error(ctx, FN, rc, &e);
     goto done;
   }
+  if (o->verbose) { /* rule 8's summary */
+    if (m->kind == RNN_MODEL_NETWORK)
+      fprintf(stderr,
+              "rnn_train (%s): done in %.1f s, %d epochs (best %d), validation "
+              "MASE %.3g\n",
+              run.series, rnn_now() - run.t0, m->epochs_run, m->best_epoch,
+              m->metrics.mase);
+    else
+      fprintf(stderr, "rnn_train (%s): done, seasonal naive (too few rows)\n",
+              run.series);
+  }
   sqlite3_result_blob64(ctx, blob, len, sqlite3_free);
   goto done;
 nomem:
   sqlite3_result_error_nomem(ctx);
 done:
+  sqlite3_free(first);
+  sqlite3_free(last);
+  sqlite3_free(series);
   rnn_model_free(m);
   sqlite3_free(ts);
   sqlite3_free(merged);

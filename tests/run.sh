@@ -23,8 +23,8 @@
 #    the CPU's SIMD level); and its lines, with the checksums of their
 #    forecasts, must equal tests/fixtures/frozen_models.txt (forecasts saved
 #    before the core became task-generic: forecasting does not change by a
-#    bit; the forecasters' BLOB sizes and checksums since they are written
-#    in format 4, whose keyed options changed no forecast).
+#    bit; the forecasters' BLOB sizes and checksums changed with formats 4
+#    and 5, which changed no forecast of these models).
 # 7. The single-file build (dist/sqlite-rnn.c, `make amalgamation`) builds
 #    with the one cc command its header gives, loads, and trains a model
 #    byte-identical to the regular build's; tests/static_app.c builds it
@@ -36,6 +36,14 @@
 #    dist/rnn.so and uses them from Debian's Python and from Node with
 #    better-sqlite3@12 (installed once into build/npm-cache). Not in the
 #    sanitizer pass: it runs no C of ours that the other rules do not.
+# 9. Every ```python, ```js and ```sh block of docs/clients.md runs from the
+#    project root (Debian's Python; Node with rule 8's better-sqlite3; bash
+#    with sqlite-utils and litecli) and exits 0. Not in the sanitizer pass,
+#    as rule 8.
+# 10. tests/plot_test.py draws rnn_plot's chart of AirPassengers in headless
+#    Chromium and checks the picture's pixels (band, lines, labels). Not in
+#    the sanitizer pass (Chromium would inherit the preloaded runtime);
+#    sql/test/plot.sql covers rnn_plot's C there.
 # RNN_PRELOAD, when set, is preloaded into the sqlite3 shell (the sanitizer
 # build needs its runtime first).
 set -u
@@ -222,6 +230,35 @@ if [ -z "${RNN_PRELOAD:-}" ]; then
   MAKEFLAGS= make -s dist/rnn.so CFLAGS=-O2 >/dev/null 2>&1
   out=$(tests/packages.sh dist/rnn.so)
   tally "$out" $? packages.sh
+fi
+
+# Rule 9.
+if [ -z "${RNN_PRELOAD:-}" ]; then
+  for lang in python js sh; do
+    case $lang in
+      python) runner=(/usr/bin/python3 -) ;;
+      js) runner=(env NODE_PATH="$PWD/${RNN_NPM_CACHE:-build/npm-cache}/node_modules" node -) ;;
+      sh) runner=(bash -e -) ;;
+    esac
+    n=0
+    while IFS= read -r -d '' block; do
+      n=$((n + 1))
+      name="docs/clients.md $lang block $n"
+      if got=$("${runner[@]}" <<<"$block" 2>&1); then
+        ok "$name"
+      else
+        not_ok "$name"
+        echo "$got" | head -20 | sed 's/^/  /'
+      fi
+    done < <(awk -v lang="$lang" '$0 == "```" lang {on = 1; next} /^```$/ && on {on = 0; printf "%c", 0; next} on' docs/clients.md)
+    [ "$n" -gt 0 ] || not_ok "docs/clients.md has a $lang block"
+  done
+fi
+
+# Rule 10.
+if [ -z "${RNN_PRELOAD:-}" ]; then
+  out=$(/usr/bin/python3 tests/plot_test.py "$ext" 2>&1)
+  tally "$out" $? plot_test.py
 fi
 
 echo "$passed passed, $failed failed"

@@ -552,12 +552,64 @@ static void test_median_of_three(void) {
   rnn_model_free(d);
 }
 
+/* A long run keeps 1000 evenly spaced losses (blob.c rule 10): the last
+** epoch's last, the same values as in memory, and a decoded model
+** re-encodes to the same bytes. */
+static void test_history_bounded(void) {
+  double y[30];
+  for (int i = 0; i < 30; i++) y[i] = 3.0 + sin(i * 0.9);
+  rnn_options o;
+  rnn_options_init(&o);
+  o.hidden = 2, o.window = 4, o.epochs = 1300, o.patience = 100000;
+  o.method = RNN_METHOD_NETWORK;
+  rnn_model *m = NULL, *d = NULL;
+  rnn_err e;
+  EXPECT(rnn_train(&m, y, NULL, 30, 0, &o, NULL, &e) == RNN_OK && m, "train: %s", e.msg);
+  if (!m) return;
+  EXPECT(m->epochs_run == 1300 && rnn_history_len(m) == 1300, "%d epochs", m->epochs_run);
+  unsigned char *blob = NULL, *again = NULL;
+  size_t len = 0, len2 = 0;
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(rnn_model_decode(&d, blob, len, &e) == RNN_OK && d, "decode: %s", e.msg);
+  if (d) {
+    EXPECT(d->epochs_run == 1300 && rnn_history_len(d) == RNN_MAX_HISTORY, "kept %d",
+           rnn_history_len(d));
+    EXPECT(rnn_history_epoch(d, 0) == 1 && rnn_history_epoch(d, 1) == 2 &&
+               rnn_history_epoch(d, RNN_MAX_HISTORY - 1) == 1300,
+           "epochs %d %d %d", rnn_history_epoch(d, 0), rnn_history_epoch(d, 1),
+           rnn_history_epoch(d, RNN_MAX_HISTORY - 1));
+    int same = 1;
+    for (int i = 0; i < RNN_MAX_HISTORY; i++) {
+      int ep = rnn_history_epoch(d, i);
+      same &= d->train_loss[i] == m->train_loss[ep - 1] &&
+              (d->val_loss[i] == m->val_loss[ep - 1] ||
+               (isnan(d->val_loss[i]) && isnan(m->val_loss[ep - 1])));
+    }
+    EXPECT(same, "the kept values are those of their epochs");
+    EXPECT(rnn_model_encode(d, &again, &len2) == RNN_OK && len2 == len &&
+               !memcmp(again, blob, len),
+           "a decoded model re-encodes to the same bytes");
+    /* A count that is not min(epochs, 1000) is corrupt. */
+    d->history = 999;
+    rnn_free(again), again = NULL;
+    EXPECT(rnn_model_encode(d, &again, &len2) == RNN_OK, "encode");
+    char msg[256];
+    EXPECT(decode_status(again, len2, msg) == RNN_ECORRUPT, "999 values of 1300 epochs");
+    EXPECT_STR(msg, "corrupt rnn model (training record)");
+  }
+  rnn_free(blob);
+  rnn_free(again);
+  rnn_model_free(m);
+  rnn_model_free(d);
+}
+
 int main(void) {
   RUN(test_round_trip_predicts_bit_for_bit);
   RUN(test_same_seed_same_bytes);
   RUN(test_decode_rejects_damage);
   RUN(test_keyed_options);
   RUN(test_median_of_three);
+  RUN(test_history_bounded);
   RUN(test_old_options_checked);
   RUN(test_crc32_is_zlibs);
   RUN(test_decode_checks_every_timestamp);

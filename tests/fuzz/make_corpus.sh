@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ext=${1:-build/rnn}
 c=tests/fuzz/corpus
-rm -rf "$c"
+# Regression seeds (regress_*: inputs that once found a bug) stay.
+find "$c" -type f ! -name 'regress_*' -delete 2>/dev/null || true
 mkdir -p "$c/blob" "$c/options" "$c/json" "$c/sql" "$c/text"
 
 sqlite3 -cmd ".load $ext" :memory: <<SQL
@@ -42,6 +43,7 @@ printf '%s' '{"a": "\u00e9\ud83d\ude00\n", "b": [true, false, null], "c": {}}' >
 # SQL harness inputs: statement selector, LE16 model length, model, window.
 i=0
 for b in "$c"/blob/*; do
+  case $(basename "$b") in regress_*) continue ;; esac
   for w in '[1,2,3,4,5,6,7,8,9,10,11,12]' '[[1,0],[2,1],[3,2],[4,0]]' '[null,null,5]'; do
     python3 - "$b" "$w" "$c/sql/$(basename "$b")_$i" $((i % 6)) <<'PY'
 import struct, sys
@@ -57,11 +59,15 @@ python3 - "$c" <<'PY'
 import os, sys
 c = sys.argv[1]
 for f in os.listdir(f"{c}/blob"):
+    if f.startswith("regress_"):
+        continue  # kept as they are, mode byte included
     p = f"{c}/blob/{f}"
     b = open(p, 'rb').read()
     open(p, 'wb').write(b'\x00' + b)
     open(p + '_resealed', 'wb').write(b'\x01' + b)
 for f in os.listdir(f"{c}/sql"):
+    if f.startswith("regress_"):
+        continue
     p = f"{c}/sql/{f}"
     b = bytearray(open(p, 'rb').read())
     b[0] |= 0x80

@@ -1,0 +1,44 @@
+-- rnn_plot (ext/plot.c): a self-contained SVG of the history, the forecast
+-- and its interval band; tests/plot_test.py renders it in Chromium and
+-- checks the picture.
+.mode csv
+.import data/AirPassengers.csv air
+.mode list
+CREATE TABLE m AS SELECT rnn_train(ts, value, '{"epochs":5,"hidden":8}') AS model FROM air;
+-- An SVG document with the band, both lines, the dates of the time axis.
+SELECT 'svg', substr(rnn_plot(model), 1, 40), rnn_plot(model) LIKE '%</svg>' || char(10),
+       instr(rnn_plot(model), '<polygon') > 0, instr(rnn_plot(model), '1961-01-01') > 0,
+       instr(rnn_plot(model), '95% interval') > 0 FROM m;
+-- Deterministic, and the horizon sets how many forecast points are drawn.
+SELECT 'same', rnn_plot(model) = rnn_plot(model),
+       length(rnn_plot(model, 24)) > length(rnn_plot(model, 6)) FROM m;
+-- No band at level NULL; options; text escaped for XML.
+SELECT 'no band', instr(rnn_plot(model, 12, NULL), '<polygon') FROM m;
+SELECT 'options', instr(p, 'width="300" height="200"') > 0, instr(p, 'A &amp; B &lt;x&gt; &quot;q&quot;') > 0,
+       instr(p, '>kg<') > 0
+FROM (SELECT rnn_plot(model, 3, 0.8, '{"width":300,"height":200,"title":"A & B <x> \"q\"","unit":"kg","history":10}') AS p FROM m);
+-- A NULL model gives NULL; errors name rnn_plot and what is allowed.
+SELECT 'null', rnn_plot(NULL) IS NULL;
+SELECT rnn_plot(model, 0) FROM m;
+SELECT rnn_plot(model, 12, 1.5) FROM m;
+SELECT rnn_plot(model, 12, 0.9, '{"colour":"red"}') FROM m;
+SELECT rnn_plot(model, 12, 0.9, '{"width":50}') FROM m;
+SELECT rnn_plot(model, 12, 0.9, '{"history":100000}') FROM m;
+SELECT rnn_plot(model, 12, 0.9, '{"title":7}') FROM m;
+SELECT rnn_plot(model, 12, 0.9, '[1]') FROM m;
+SELECT rnn_plot(model, 12, 0.9, '{bad') FROM m;
+SELECT rnn_plot(x'00') FROM m;
+-- An integer ts labels the axis with its numbers (the first forecast step,
+-- 81, among them); two lines, history and forecast.
+CREATE TABLE g(t INTEGER, v REAL);
+WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < 80)
+INSERT INTO g SELECT n, 10 + n % 4 FROM i;
+SELECT 'integer ts', instr(p, '>81</text>') > 0, (length(p) - length(replace(p, '<polyline', ''))) / 9
+FROM (SELECT rnn_plot(rnn_train(t, v, '{"epochs":2,"hidden":4}'), 4, 0.9, '{"history":8}') AS p FROM g);
+SELECT 'fallback', instr(rnn_plot(rnn_train(t, v, '{"window":40}')), '</svg>') > 0 FROM g WHERE t <= 10;
+-- Values so large that adding a tick step changes nothing still draw (the
+-- ticks are counted, not stepped).
+CREATE TABLE huge(t INTEGER, v REAL);
+WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < 30)
+INSERT INTO huge SELECT n, 1e300 FROM i;
+SELECT 'huge', instr(rnn_plot(rnn_train(t, v, '{"epochs":1,"hidden":2}')), '</svg>') > 0 FROM huge;
