@@ -5,24 +5,30 @@
 ** Rules:
 **   1. The chart shows the last rows of the model's training tail (the
 **      history; option "history", default min(tail, max(48, 3 x horizon))
-**      rows), the forecast of `horizon` steps (default: the model's own
-**      horizon) and, at `level` (default 0.95; NULL: none), the prediction
-**      interval as a band. A model without calibration has no band.
+**      rows), the forecast of `horizon` steps (1 to 10000; default: the
+**      model's horizon option, as rnn_forecast) and, at `level` (default
+**      0.95; NULL: none), the prediction interval as a band. A model
+**      without calibration has no band.
 **   2. The x axis is the time axis: its labels are the ts of the rows, as
-**      rnn_forecast gives them (dates, date-times or numbers); an irregular
-**      series has row numbers. The y axis is in the data's units, with
-**      round tick values (1, 2 or 5 times a power of ten), and option
-**      "unit" names them.
-**   3. Options, a JSON object: "title" (text; default "Forecast"), "unit"
-**      (text), "width" (200 to 4000, default 800), "height" (150 to 3000,
-**      default 400), "history" (rows, 1 to the tail's). Unknown keys and
-**      bad values are errors that name rnn_plot and what is allowed.
+**      rnn_forecast gives them (dates, date-times or numbers; none where
+**      rnn_forecast's ts is NULL); an irregular series has row numbers. The
+**      y axis is in the data's units, with round tick values (1, 2 or 5
+**      times a power of ten, printed with the digits the step needs), and
+**      option "unit" names them. Values beyond a double's range are drawn
+**      at its edge.
+**   3. Options, a JSON object of at most 64 KiB: "title" (text; default
+**      "Forecast"), "unit" (text), "width" (200 to 4000, default 800),
+**      "height" (150 to 3000, default 400), "history" (rows, 1 to the
+**      tail's). Unknown or repeated keys and bad values are errors that
+**      name rnn_plot and what is allowed; text may not hold characters XML
+**      forbids (controls other than tab and newline, U+FFFE, U+FFFF).
 **   4. Text from the options is escaped for XML; the document is plain
 **      SVG 1.1 with no script, no external reference and no font file, so
 **      any browser, image viewer or `.once chart.svg` in the shell shows it.
 **   5. Missing values of the history (NaN) break its line (the tail of a
 **      model holds them filled, so only a hand-made model has them).
 */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -35,6 +41,17 @@ typedef struct plot_opts {
   char *title, *unit; /* sqlite3_malloc'd, or NULL */
   int width, height, history;
 } plot_opts;
+
+/* Rule 3: whether s (UTF-8, n bytes) holds only characters XML allows. */
+static int xml_text(const char *s, size_t n) {
+  const unsigned char *u = (const unsigned char *)s;
+  for (size_t i = 0; i < n; i++) {
+    if (u[i] < 0x20 && u[i] != '\t' && u[i] != '\n') return 0;
+    /* U+FFFE and U+FFFF: EF BF BE, EF BF BF */
+    if (u[i] == 0xEF && i + 2 < n && u[i + 1] == 0xBF && u[i + 2] >= 0xBE) return 0;
+  }
+  return 1;
+}
 
 /* Rule 3. Returns SQLITE_OK, or the error in *err. */
 static int read_options(sqlite3_value *v, const rnn_model *m, int h,
@@ -51,6 +68,10 @@ static int read_options(sqlite3_value *v, const rnn_model *m, int h,
   }
   const char *text = (const char *)sqlite3_value_text(v);
   if (!text) return SQLITE_NOMEM;
+  if (sqlite3_value_bytes(v) > RNN_EXT_MAX_OPTIONS) {
+    *err = sqlite3_mprintf("%s: options are longer than %d bytes", FN, RNN_EXT_MAX_OPTIONS);
+    return SQLITE_ERROR;
+  }
   rnn_json *j = NULL;
   rnn_err e;
   rnn_status rc = rnn_json_parse(&j, text, (size_t)sqlite3_value_bytes(v), &e);
@@ -66,6 +87,14 @@ static int read_options(sqlite3_value *v, const rnn_model *m, int h,
     res = SQLITE_ERROR;
   }
   for (const rnn_json *k = j->child; k && res == SQLITE_OK; k = k->next) {
+    if (strlen(k->key) != k->key_len || rnn_json_get(j, k->key) != k) {
+      *err = sqlite3_mprintf(strlen(k->key) != k->key_len
+                                 ? "%s: unknown option (a key holding NUL)"
+                                 : "%s: option \"%s\" is given twice",
+                             FN, k->key);
+      res = SQLITE_ERROR;
+      break;
+    }
     struct { const char *key; int lo, hi, *out; } nums[] = {
         {"width", 200, 4000, &o->width},
         {"height", 150, 3000, &o->height},
@@ -91,9 +120,9 @@ static int read_options(sqlite3_value *v, const rnn_model *m, int h,
                              "history, title, unit, width)", FN, k->key);
       res = SQLITE_ERROR;
     } else if (k->type != RNN_JSON_STRING || k->len > 200 ||
-               memchr(k->str, 0, k->len)) {
+               !xml_text(k->str, k->len)) {
       *err = sqlite3_mprintf("%s: option \"%s\" must be a string of at most "
-                             "200 bytes", FN, k->key);
+                             "200 bytes, without control characters", FN, k->key);
       res = SQLITE_ERROR;
     } else {
       sqlite3_free(*str);
@@ -129,14 +158,18 @@ static double tick_step(double lo, double hi, int want) {
 /* The label of row i of the chart (0 = the first history row shown; the
 ** history has n rows): its ts, or its row number (rule 2). */
 static void append_label(sqlite3_str *s, const rnn_model *m, int i, int n) {
-  if (m->step.kind != RNN_STEP_NONE && m->last_ts.kind != RNN_TS_NONE) {
-    rnn_ts t = rnn_ts_advance(&m->last_ts, &m->step, (int64_t)i - (n - 1));
-    if (t.kind != RNN_TS_NONE) {
-      rnn_ext_append_ts(s, &t, 0);
-      return;
-    }
+  if (m->step.kind == RNN_STEP_NONE || m->last_ts.kind == RNN_TS_NONE) {
+    sqlite3_str_appendf(s, "%lld", (long long)(m->rows - (n - 1) + i));
+    return;
   }
-  sqlite3_str_appendf(s, "%lld", (long long)(m->rows - (n - 1) + i));
+  rnn_ts t = rnn_ts_advance(&m->last_ts, &m->step, (int64_t)i - (n - 1));
+  if (t.kind != RNN_TS_NONE && (t.kind != RNN_TS_REAL || isfinite(t.r)))
+    rnn_ext_append_ts(s, &t, 0); /* else no label, as rnn_forecast's NULL */
+}
+
+/* Rule 2: v within a double's range. */
+static double in_range(double v) {
+  return v > DBL_MAX ? DBL_MAX : v < -DBL_MAX ? -DBL_MAX : v;
 }
 
 /* The SVG of history y (n rows), forecast f with half-widths half (h
@@ -146,20 +179,30 @@ static void draw(sqlite3_str *s, const rnn_model *m, const plot_opts *o,
                  int h, double level) {
   double W = o->width, H = o->height;
   double left = 70, right = 20, top = 40, bottom = 60;
-  double lo = INFINITY, hi = -INFINITY;
+  double lo = DBL_MAX, hi = -DBL_MAX;
   for (int i = 0; i < n; i++)
     if (isfinite(y[i])) lo = fmin(lo, y[i]), hi = fmax(hi, y[i]);
   for (int i = 0; i < h; i++) {
-    double a = half ? f[i] - half[i] : f[i], b = half ? f[i] + half[i] : f[i];
+    double a = in_range(half ? f[i] - half[i] : f[i]), b = in_range(half ? f[i] + half[i] : f[i]);
     lo = fmin(lo, a), hi = fmax(hi, b);
   }
-  if (!(hi > lo)) lo -= 1, hi += 1;
-  double step = tick_step(lo, hi, 6);
-  lo = floor(lo / step) * step, hi = ceil(hi / step) * step;
+  if (!(hi > lo)) { /* flat (or nothing known): room around the value */
+    double mid = hi >= lo ? lo : 0, pad = fmax(1.0, fabs(mid) * 1e-3);
+    lo = in_range(mid - pad), hi = in_range(mid + pad);
+  }
+  double step = tick_step(lo / 2, hi / 2, 6) * 2; /* halves: no overflow */
+  double rlo = floor(lo / step) * step, rhi = ceil(hi / step) * step;
+  if (isfinite(rlo) && isfinite(rhi) && isfinite(rhi - rlo)) lo = rlo, hi = rhi;
   int rows = n + h;
   double px = (W - left - right) / (rows > 1 ? rows - 1 : 1);
+  /* Digits after the point that the tick step needs. */
+  int digits = step < 1 ? (int)ceil(-log10(step) - 1e-9) : 0;
+  digits = digits > 15 ? 15 : digits;
+  /* Beyond 1e15, significant digits enough to tell the ticks apart. */
+  double top_abs = fmax(fabs(lo), fabs(hi));
+  int big = top_abs < 1e15 ? 0 : (int)fmin(17, 2 + ceil(log10(top_abs / step)));
 #define X(i) (left + (i) * px)
-#define Y(v) (top + (hi - (v)) / (hi - lo) * (H - top - bottom))
+#define Y(v) (top + (hi / 2 - in_range(v) / 2) / (hi / 2 - lo / 2) * (H - top - bottom))
   sqlite3_str_appendf(s,
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
       "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
@@ -170,14 +213,17 @@ static void draw(sqlite3_str *s, const rnn_model *m, const plot_opts *o,
   sqlite3_str_appendall(s, "</text>\n");
   /* y grid and labels: counted, not stepped (lo + step == lo for huge
   ** values of a hostile model) */
-  double ticks = (hi - lo) / step;
+  double ticks = (hi / 2 - lo / 2) / (step / 2);
   int nt = ticks >= 0 && ticks <= 100 ? (int)lround(ticks) : 0;
   for (int k = 0; k <= nt; k++) {
     double v = lo + k * step, yy = Y(v);
     sqlite3_str_appendf(s,
         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>\n"
-        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#444444\">%.10g</text>\n",
-        left, yy, W - right, yy, left - 6, yy + 4, fabs(v) < step / 1e6 ? 0.0 : v);
+        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#444444\">",
+        left, yy, W - right, yy, left - 6, yy + 4);
+    v = fabs(v) < step / 1e6 ? 0.0 : v;
+    if (big) sqlite3_str_appendf(s, "%.*g</text>\n", big, v);
+    else sqlite3_str_appendf(s, "%.*f</text>\n", digits, v);
   }
   if (o->unit) {
     sqlite3_str_appendf(s, "<text transform=\"translate(16 %.1f) rotate(-90)\" "
@@ -248,7 +294,7 @@ static void draw(sqlite3_str *s, const rnn_model *m, const plot_opts *o,
 void rnn_sql_plot(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   rnn_model *m = rnn_ext_model_arg(ctx, FN, argv, 0);
   if (!m) return; /* NULL model, or the error is set */
-  int h = m->kind == RNN_MODEL_NETWORK ? m->arch.output : m->period;
+  int h = m->opts.horizon > 0 ? m->opts.horizon : 1; /* as rnn_forecast */
   double level = 0.95;
   char *err = NULL;
   int rc0 = SQLITE_OK;
@@ -259,7 +305,7 @@ void rnn_sql_plot(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     else rc0 = rnn_ext_read_level(FN, argv[2], &level, &err);
   }
   if (!rc0 && h > 10000) {
-    err = sqlite3_mprintf("%s: horizon must be at most 10000 to draw", FN);
+    err = sqlite3_mprintf("%s: horizon must be an integer from 1 to 10000", FN);
     rc0 = SQLITE_ERROR;
   }
   plot_opts o = {0};

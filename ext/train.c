@@ -24,7 +24,7 @@
 **      ts; "interpolate" (default) fills them.
 **   7. No rows: the result is NULL, as for other aggregates.
 **   8. verbose prints progress on stderr, each line naming the series by
-**      its rows and first and last ts: the first and last epochs and at
+**      its rows and first and last ts: the first and last epochs run and at
 **      most one other a second (loss, validation loss, seconds), then a
 **      summary (seconds, epochs, validation MASE).
 **   9. sqlite3_interrupt stops training after the current minibatch, with
@@ -289,27 +289,37 @@ typedef struct train_run {
   int verbose;
   const char *series; /* "700 rows, 1 .. 700": which group this is */
   double t0, last;    /* when training began, when a line was last printed */
+  rnn_progress held;  /* the last epoch not printed (held.epoch 0: none) */
+  double held_at;     /* its seconds */
 } train_run;
 
-/* Rules 8 and 9: with verbose, a line per epoch, at most one a second
-** after the first (and always the last epoch's, which the summary line
-** of rnn_sql_train_final follows). */
-static int progress(void *arg, const rnn_progress *p) {
-  train_run *r = arg;
-  if (rnn_ext_interrupted(&r->watch)) return 1;
-  if (!r->verbose || !p->epoch_done) return 0;
-  double now = rnn_now();
-  if (p->epoch > 1 && p->epoch < p->epochs && now - r->last < 1.0) return 0;
-  r->last = now;
+static void epoch_line(const train_run *r, const rnn_progress *p, double at) {
   if (isnan(p->val_loss))
     fprintf(stderr, "rnn_train (%s): epoch %d/%d loss %.6g, %.1f s\n", r->series,
-            p->epoch, p->epochs, p->train_loss, now - r->t0);
+            p->epoch, p->epochs, p->train_loss, at);
   else
     fprintf(stderr,
             "rnn_train (%s): epoch %d/%d loss %.6g validation %.6g (best epoch "
             "%d), %.1f s\n",
             r->series, p->epoch, p->epochs, p->train_loss, p->val_loss,
-            p->best_epoch, now - r->t0);
+            p->best_epoch, at);
+}
+
+/* Rules 8 and 9: with verbose, a line per epoch, at most one a second
+** after the first; the last epoch's is held for rnn_sql_train_final,
+** which prints it (when it was not) before the summary. */
+static int progress(void *arg, const rnn_progress *p) {
+  train_run *r = arg;
+  if (rnn_ext_interrupted(&r->watch)) return 1;
+  if (!r->verbose || !p->epoch_done) return 0;
+  double now = rnn_now();
+  if (p->epoch > 1 && now - r->last < 1.0) {
+    r->held = *p, r->held_at = now - r->t0;
+    return 0;
+  }
+  r->last = now;
+  r->held.epoch = 0;
+  epoch_line(r, p, now - r->t0);
   return 0;
 }
 
@@ -441,12 +451,16 @@ void rnn_sql_train_final(sqlite3_context *ctx) {
     goto done;
   }
   if (o->verbose) { /* rule 8's summary */
-    if (m->kind == RNN_MODEL_NETWORK)
+    if (run.held.epoch) epoch_line(&run, &run.held, run.held_at);
+    if (m->kind == RNN_MODEL_NETWORK && m->metrics.windows > 0)
       fprintf(stderr,
               "rnn_train (%s): done in %.1f s, %d epochs (best %d), validation "
               "MASE %.3g\n",
               run.series, rnn_now() - run.t0, m->epochs_run, m->best_epoch,
               m->metrics.mase);
+    else if (m->kind == RNN_MODEL_NETWORK)
+      fprintf(stderr, "rnn_train (%s): done in %.1f s, %d epochs, no validation\n",
+              run.series, rnn_now() - run.t0, m->epochs_run);
     else
       fprintf(stderr, "rnn_train (%s): done, seasonal naive (too few rows)\n",
               run.series);

@@ -113,6 +113,22 @@ static int find_chunk(const unsigned char *b, size_t len, const char *tag,
   return 0;
 }
 
+/* Rewrites a format-5 forecaster as format 4 would lay it out: TRAI without
+** the count of loss values kept (blob.c rule 10; kept values: all, here),
+** version 4, lengths and checksum fixed. Returns the new length. */
+static size_t as_format4(unsigned char *b, size_t len, int kept) {
+  size_t at, n;
+  if (!find_chunk(b, len, "TRAI", &at, &n)) return len;
+  size_t cut = at + n - (size_t)kept * 16 - 4; /* the u32 count */
+  memmove(b + cut, b + cut + 4, len - cut - 4);
+  len -= 4, n -= 4;
+  for (int i = 0; i < 4; i++) b[at - 4 + i] = (unsigned char)(n >> (8 * i));
+  for (int i = 0; i < 4; i++) b[12 + i] = (unsigned char)(len >> (8 * i));
+  b[8] = 4;
+  reseal(b, len);
+  return len;
+}
+
 static void test_decode_rejects_damage(void) {
   rnn_model *m = small_model(1);
   unsigned char *blob;
@@ -525,10 +541,16 @@ static void test_median_of_three(void) {
   EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
   EXPECT(decode_status(blob, len, NULL) == RNN_OK, "three components, median");
   char msg[256];
-  blob[8] = 4;
-  reseal(blob, len);
-  EXPECT(decode_status(blob, len, msg) == RNN_ECORRUPT, "the median in format 4");
+  size_t len4 = as_format4(blob, len, rnn_history_len(m));
+  EXPECT(decode_status(blob, len4, msg) == RNN_ECORRUPT, "the median in format 4");
   EXPECT_STR(msg, "corrupt rnn model (components)");
+  /* ... and the same BLOB without the median reads as format 4. */
+  rnn_free(blob), blob = NULL;
+  m->n_comp = 2, m->fc_flags &= ~RNN_FC_MEDIAN;
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  len4 = as_format4(blob, len, rnn_history_len(m));
+  EXPECT(decode_status(blob, len4, msg) == RNN_OK, "format 4 layout: %s", msg);
+  m->n_comp = 3, m->fc_flags |= RNN_FC_MEDIAN;
   rnn_free(blob), blob = NULL;
   m->n_comp = 2;
   EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");

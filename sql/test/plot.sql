@@ -42,3 +42,19 @@ CREATE TABLE huge(t INTEGER, v REAL);
 WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < 30)
 INSERT INTO huge SELECT n, 1e300 FROM i;
 SELECT 'huge', instr(rnn_plot(rnn_train(t, v, '{"epochs":1,"hidden":2}')), '</svg>') > 0 FROM huge;
+-- A flat series of large values: no NaN drawn (the range gets room).
+CREATE TABLE flat(t INTEGER, v REAL);
+WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < 100)
+INSERT INTO flat SELECT n, 1e17 FROM i;
+SELECT 'flat', instr(lower(rnn_plot(rnn_train(t, v, '{"epochs":3}'))), 'nan') FROM flat;
+-- The default horizon is the model's, as rnn_forecast's (here a seasonal
+-- naive model, whose own period is shorter).
+CREATE TABLE sn AS SELECT rnn_train(t, v, '{"horizon":30,"window":40}') AS model FROM g WHERE t <= 30;
+SELECT 'default horizon', (SELECT count(*) FROM sn s2, rnn_forecast(s2.model)),
+       length(rnn_plot(model)) = length(rnn_plot(model, 30)) FROM sn;
+-- Text XML forbids, repeated keys, too long options: errors.
+SELECT rnn_plot(model, 12, 0.9, '{"title":"a\u0001b"}') FROM m;
+SELECT rnn_plot(model, 12, 0.9, '{"title":"A","title":"B"}') FROM m;
+SELECT rnn_plot(model, 12, 0.9, '{"title\u0000x":"C"}') FROM m;
+SELECT rnn_plot(model, 12, 0.9, '{"title":"' || zeroblob(70000) || '"}') FROM m;
+SELECT rnn_plot(model, 20000) FROM m;
