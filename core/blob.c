@@ -196,7 +196,7 @@ static void write_model(writer *w, const rnn_model *m) {
   int kept = held < RNN_MAX_HISTORY ? held : RNN_MAX_HISTORY;
   put_u32(w, (uint32_t)kept);
   for (int i = 0; i < kept; i++) {
-    int j = (int)(((int64_t)(i + 1) * held) / kept) - 1;
+    int j = rnn_history_pick(held, kept, i);
     put_f64(w, m->train_loss[j]);
     put_f64(w, m->val_loss[j]);
   }
@@ -248,6 +248,10 @@ static void write_model(writer *w, const rnn_model *m) {
 
 int rnn_history_len(const rnn_model *m) {
   return m->history ? m->history : m->epochs_run;
+}
+
+int rnn_history_pick(int n, int kept, int i) {
+  return kept ? (int)(((int64_t)(i + 1) * n) / kept) - 1 : 0;
 }
 
 int rnn_history_epoch(const rnn_model *m, int i) {

@@ -430,6 +430,9 @@ int rnn_interval(const rnn_model *m, int s, double level, double *half);
 /* How many loss values m holds, and the 1-based epoch of value i. */
 int rnn_history_len(const rnn_model *m);
 int rnn_history_epoch(const rnn_model *m, int i);
+/* Which of n values (of epochs epochs) entry i of the kept ones is, when
+** at most RNN_MAX_HISTORY are kept: the shared rule of both BLOBs. */
+int rnn_history_pick(int n, int kept, int i);
 
 /* What a model is for: format 4's KIND chunk (formats 1-3: forecasting). */
 enum {
@@ -551,7 +554,10 @@ typedef struct rnn_seqmodel {
   int64_t rows, tokens;  /* training rows and tokens, <EOS> included */
   int64_t val_rows, val_tokens;
   int epochs_run, best_epoch;
-  double *train_loss, *val_loss; /* nats per token, per epoch */
+  double *train_loss, *val_loss; /* nats per token, per epoch, or */
+  int history;         /* 0: one per epoch; else the values a BLOB kept of a
+                       ** longer run (RNN_MAX_HISTORY, as a forecaster's) */
+  double best_val;     /* with history: the best epoch's validation loss */
   double unigram_loss; /* the training tokens' unigram model on the
                        ** validation rows (nats per token), NaN without */
   struct rnn_textgen *gen; /* generation scratch, never stored */
@@ -622,6 +628,9 @@ rnn_status rnn_seq_tag(rnn_seqmodel *m, const char *text, size_t len,
                        const double *x, int steps, int **ids, int *n,
                        rnn_err *e);
 
+/* The best epoch's validation loss (kept apart when a BLOB thinned the
+** per-epoch losses). */
+double rnn_seq_best_val(const rnn_seqmodel *m);
 rnn_status rnn_seqmodel_encode(const rnn_seqmodel *m, unsigned char **out,
                                 size_t *len);
 rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,

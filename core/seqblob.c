@@ -48,7 +48,7 @@
 static void write_text(writer *w, const rnn_seqmodel *m, const char *opts) {
   size_t at;
   put_bytes(w, RNN_MAGIC, 8);
-  put_u32(w, 4);
+  put_u32(w, RNN_FORMAT_VERSION);
   put_u32(w, 0); /* total length, patched by the caller */
   at = chunk_begin(w, "KIND");
   put_u32(w, (uint32_t)m->kind);
@@ -105,9 +105,16 @@ static void write_text(writer *w, const rnn_seqmodel *m, const char *opts) {
   put_u32(w, (uint32_t)m->epochs_run);
   put_u32(w, (uint32_t)m->best_epoch);
   put_f64(w, m->unigram_loss);
-  for (int i = 0; i < m->epochs_run; i++) {
-    put_f64(w, m->train_loss[i]);
-    put_f64(w, m->val_loss[i]);
+  /* Format 5: at most RNN_MAX_HISTORY values (blob.c rule 10), and the
+  ** best epoch's validation loss, which the kept ones may not hold. */
+  int held = m->history ? m->history : m->epochs_run;
+  int kept = held < RNN_MAX_HISTORY ? held : RNN_MAX_HISTORY;
+  put_u32(w, (uint32_t)kept);
+  put_f64(w, rnn_seq_best_val(m));
+  for (int i = 0; i < kept; i++) {
+    int j = rnn_history_pick(held, kept, i);
+    put_f64(w, m->train_loss[j]);
+    put_f64(w, m->val_loss[j]);
   }
   chunk_end(w, at);
   at = chunk_begin(w, "PARM");
@@ -258,7 +265,11 @@ static rnn_status read_xnrm(rnn_seqmodel *m, reader *r, rnn_err *e) {
   return RNN_OK;
 }
 
-static rnn_status read_trai(rnn_seqmodel *m, reader *r, rnn_err *e) {
+double rnn_seq_best_val(const rnn_seqmodel *m) {
+  return m->history ? m->best_val : m->val_loss[m->best_epoch - 1];
+}
+
+static rnn_status read_trai(rnn_seqmodel *m, reader *r, rnn_err *e, int version) {
   m->rows = (int64_t)get_u64(r);
   m->tokens = (int64_t)get_u64(r);
   m->val_rows = (int64_t)get_u64(r);
@@ -267,18 +278,25 @@ static rnn_status read_trai(rnn_seqmodel *m, reader *r, rnn_err *e) {
   m->epochs_run = get_int(r, 1, MAX_EPOCHS, &ok);
   m->best_epoch = get_int(r, 1, MAX_EPOCHS, &ok);
   m->unigram_loss = get_f64(r);
+  /* Format 5: the count kept (blob.c rule 10) and the best epoch's loss. */
+  int want = m->epochs_run < RNN_MAX_HISTORY ? m->epochs_run : RNN_MAX_HISTORY;
+  int kept = version >= 5 ? (int)get_u32(r) : m->epochs_run;
+  double best = version >= 5 ? get_f64(r) : 0;
+  if (kept != want || isinf(best)) ok = 0;
   if (r->bad || !ok || m->rows < 1 || m->tokens < m->rows ||
       m->val_rows < 0 || m->val_tokens < m->val_rows ||
       m->rows > (int64_t)1 << 40 || m->tokens > (int64_t)1 << 50 ||
       m->val_rows > (int64_t)1 << 40 || m->val_tokens > (int64_t)1 << 50 ||
       m->best_epoch > m->epochs_run ||
-      r->n - r->pos != (size_t)m->epochs_run * 16 ||
+      r->n - r->pos != (size_t)kept * 16 ||
       !(isnan(m->unigram_loss) || (m->unigram_loss >= 0 && isfinite(m->unigram_loss))))
     return seq_corrupt(e, "training facts");
-  m->train_loss = rnn_malloc((size_t)m->epochs_run * sizeof *m->train_loss);
-  m->val_loss = rnn_malloc((size_t)m->epochs_run * sizeof *m->val_loss);
+  m->history = kept < m->epochs_run ? kept : 0;
+  m->best_val = best;
+  m->train_loss = rnn_malloc((size_t)kept * sizeof *m->train_loss);
+  m->val_loss = rnn_malloc((size_t)kept * sizeof *m->val_loss);
   if (!m->train_loss || !m->val_loss) return RNN_ENOMEM;
-  for (int i = 0; i < m->epochs_run; i++) {
+  for (int i = 0; i < kept; i++) {
     m->train_loss[i] = get_f64(r);
     m->val_loss[i] = get_f64(r);
     if (isinf(m->train_loss[i]) || isinf(m->val_loss[i]))
@@ -391,7 +409,7 @@ rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
   }
   /* Rule 4. */
   r = (reader){b + at[T_TRAI], size[T_TRAI], 0, 0};
-  if ((rc = read_trai(m, &r, e))) goto fail;
+  if ((rc = read_trai(m, &r, e, (int)version))) goto fail;
   if (size[T_PARM] != np * 4) {
     rc = seq_corrupt(e, "parameters");
     goto fail;

@@ -598,7 +598,7 @@ void rnn_ext_label_info(sqlite3_context *ctx, const rnn_seqmodel *m) {
   sqlite3_str_appendall(s, ",\"validation\":{\"accuracy\":");
   rnn_ext_append_double(s, m->val_accuracy);
   sqlite3_str_appendall(s, ",\"loss\":");
-  rnn_ext_append_double(s, m->val_loss[m->best_epoch - 1]);
+  rnn_ext_append_double(s, rnn_seq_best_val(m));
   sqlite3_str_appendall(s, ",\"prior_loss\":");
   rnn_ext_append_double(s, m->unigram_loss);
   sqlite3_str_appendall(s, "}}");

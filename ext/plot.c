@@ -1,6 +1,8 @@
 /*
 ** rnn_plot(model [, horizon [, level [, options]]]): the forecast as a
-** chart, a self-contained SVG document (TEXT).
+** chart, a self-contained SVG document (TEXT); rnn_plot_backtest(model,
+** series [, level [, options]]): rnn_backtest's one-step forecasts of a
+** series against its values (rule 6).
 **
 ** Rules:
 **   1. The chart shows the last rows of the model's training tail (the
@@ -27,6 +29,11 @@
 **      any browser, image viewer or `.once chart.svg` in the shell shows it.
 **   5. Missing values of the history (NaN) break its line (the tail of a
 **      model holds them filled, so only a hand-made model has them).
+**   6. rnn_plot_backtest draws every value of series and, from the first
+**      position with a full window before it, rnn_backtest's one-step
+**      forecasts and their band (the interval of step 1); positions (from
+**      1) label the axis. series has more rows than a forecast reads and
+**      at most 10000; its options are rule 3's but "history".
 */
 #include <float.h>
 #include <math.h>
@@ -54,8 +61,8 @@ static int xml_text(const char *s, size_t n) {
 }
 
 /* Rule 3. Returns SQLITE_OK, or the error in *err. */
-static int read_options(sqlite3_value *v, const rnn_model *m, int h,
-                        plot_opts *o, char **err) {
+static int read_options(const char *fn, sqlite3_value *v, const rnn_model *m,
+                        int h, int history, plot_opts *o, char **err) {
   o->title = o->unit = NULL;
   o->width = 800, o->height = 400;
   int dflt = 3 * h > 48 ? 3 * h : 48;
@@ -63,13 +70,13 @@ static int read_options(sqlite3_value *v, const rnn_model *m, int h,
   *err = NULL;
   if (!v || sqlite3_value_type(v) == SQLITE_NULL) return SQLITE_OK;
   if (sqlite3_value_type(v) != SQLITE_TEXT) {
-    *err = sqlite3_mprintf("%s: options must be a JSON object as TEXT, or NULL", FN);
+    *err = sqlite3_mprintf("%s: options must be a JSON object as TEXT, or NULL", fn);
     return SQLITE_ERROR;
   }
   const char *text = (const char *)sqlite3_value_text(v);
   if (!text) return SQLITE_NOMEM;
   if (sqlite3_value_bytes(v) > RNN_EXT_MAX_OPTIONS) {
-    *err = sqlite3_mprintf("%s: options are longer than %d bytes", FN, RNN_EXT_MAX_OPTIONS);
+    *err = sqlite3_mprintf("%s: options are longer than %d bytes", fn, RNN_EXT_MAX_OPTIONS);
     return SQLITE_ERROR;
   }
   rnn_json *j = NULL;
@@ -77,12 +84,12 @@ static int read_options(sqlite3_value *v, const rnn_model *m, int h,
   rnn_status rc = rnn_json_parse(&j, text, (size_t)sqlite3_value_bytes(v), &e);
   if (rc == RNN_ENOMEM) return SQLITE_NOMEM;
   if (rc != RNN_OK) {
-    *err = sqlite3_mprintf("%s: options are not valid JSON: %s", FN, e.msg);
+    *err = sqlite3_mprintf("%s: options are not valid JSON: %s", fn, e.msg);
     return SQLITE_ERROR;
   }
   int res = SQLITE_OK;
   if (j->type != RNN_JSON_OBJECT) {
-    *err = sqlite3_mprintf("%s: options must be a JSON object, not %s", FN,
+    *err = sqlite3_mprintf("%s: options must be a JSON object, not %s", fn,
                            rnn_json_type_name(j->type));
     res = SQLITE_ERROR;
   }
@@ -91,22 +98,22 @@ static int read_options(sqlite3_value *v, const rnn_model *m, int h,
       *err = sqlite3_mprintf(strlen(k->key) != k->key_len
                                  ? "%s: unknown option (a key holding NUL)"
                                  : "%s: option \"%s\" is given twice",
-                             FN, k->key);
+                             fn, k->key);
       res = SQLITE_ERROR;
       break;
     }
     struct { const char *key; int lo, hi, *out; } nums[] = {
         {"width", 200, 4000, &o->width},
         {"height", 150, 3000, &o->height},
-        {"history", 1, m->tail_rows, &o->history}};
+        {history ? "history" : "", 1, m->tail_rows, &o->history}};
     int done = 0;
     for (size_t i = 0; i < sizeof nums / sizeof *nums && !done; i++) {
-      if (strcmp(k->key, nums[i].key)) continue;
+      if (!*nums[i].key || strcmp(k->key, nums[i].key)) continue;
       done = 1;
       if (k->type != RNN_JSON_NUMBER || k->num != floor(k->num) ||
           k->num < nums[i].lo || k->num > nums[i].hi) {
         *err = sqlite3_mprintf("%s: option \"%s\" must be an integer from %d to %d",
-                               FN, k->key, nums[i].lo, nums[i].hi);
+                               fn, k->key, nums[i].lo, nums[i].hi);
         res = SQLITE_ERROR;
       } else {
         *nums[i].out = (int)k->num;
@@ -117,12 +124,13 @@ static int read_options(sqlite3_value *v, const rnn_model *m, int h,
                  : !strcmp(k->key, "unit") ? &o->unit : NULL;
     if (!str) {
       *err = sqlite3_mprintf("%s: unknown option \"%s\" (allowed: height, "
-                             "history, title, unit, width)", FN, k->key);
+                             "%stitle, unit, width)", fn, k->key,
+                             history ? "history, " : "");
       res = SQLITE_ERROR;
     } else if (k->type != RNN_JSON_STRING || k->len > 200 ||
                !xml_text(k->str, k->len)) {
       *err = sqlite3_mprintf("%s: option \"%s\" must be a string of at most "
-                             "200 bytes, without control characters", FN, k->key);
+                             "200 bytes, without control characters", fn, k->key);
       res = SQLITE_ERROR;
     } else {
       sqlite3_free(*str);
@@ -174,15 +182,48 @@ static double in_range(double v) {
 
 /* The SVG of history y (n rows), forecast f with half-widths half (h
 ** steps; half NULL: no band). */
-static void draw(sqlite3_str *s, const rnn_model *m, const plot_opts *o,
-                 const double *y, int n, const double *f, const double *half,
-                 int h, double level) {
+/* What a chart draws: y, the actual values at x = 0..n-1 (NaN: missing);
+** f, h forecasts at x = from..from+h-1 (NaN: none) with half-widths half
+** (NULL: no band); for a forecast of the future (join), its line starts at
+** the last actual value and a dashed line marks where it begins. */
+typedef struct chart {
+  const double *y, *f, *half;
+  int n, h, from, join;
+  double level;
+  const char *title, *actual, *predicted; /* title and legend names */
+  const rnn_model *m;                      /* labels: append_label ... */
+  int positions;                           /* ... or 1-based positions */
+} chart;
+
+/* A line through the finite values v[i] at x = x0 + i, i < count, broken
+** where one is not (rule 5). */
+static void polylines(sqlite3_str *s, const double *v, int count, int x0,
+                      const char *style, double left, double px, double top,
+                      double hi, double lo, double span) {
+  int open = 0;
+  for (int i = 0; i <= count; i++) {
+    if (i == count || !isfinite(v[i])) {
+      if (open) sqlite3_str_appendall(s, "\"/>\n");
+      open = 0;
+      continue;
+    }
+    if (!open) sqlite3_str_appendf(s, "<polyline fill=\"none\" %s points=\"", style);
+    open = 1;
+    sqlite3_str_appendf(s, "%.1f,%.1f ", left + (x0 + i) * px,
+                        top + (hi / 2 - in_range(v[i]) / 2) / (hi / 2 - lo / 2) * span);
+  }
+}
+
+static void draw(sqlite3_str *s, const plot_opts *o, const chart *c) {
+  const double *y = c->y, *f = c->f, *half = c->half;
+  int n = c->n, h = c->h;
   double W = o->width, H = o->height;
   double left = 70, right = 20, top = 40, bottom = 60;
   double lo = DBL_MAX, hi = -DBL_MAX;
   for (int i = 0; i < n; i++)
     if (isfinite(y[i])) lo = fmin(lo, y[i]), hi = fmax(hi, y[i]);
   for (int i = 0; i < h; i++) {
+    if (!isfinite(f[i])) continue;
     double a = in_range(half ? f[i] - half[i] : f[i]), b = in_range(half ? f[i] + half[i] : f[i]);
     lo = fmin(lo, a), hi = fmax(hi, b);
   }
@@ -193,8 +234,9 @@ static void draw(sqlite3_str *s, const rnn_model *m, const plot_opts *o,
   double step = tick_step(lo / 2, hi / 2, 6) * 2; /* halves: no overflow */
   double rlo = floor(lo / step) * step, rhi = ceil(hi / step) * step;
   if (isfinite(rlo) && isfinite(rhi) && isfinite(rhi - rlo)) lo = rlo, hi = rhi;
-  int rows = n + h;
+  int rows = c->from + h > n ? c->from + h : n;
   double px = (W - left - right) / (rows > 1 ? rows - 1 : 1);
+  double span = H - top - bottom;
   /* Digits after the point that the tick step needs. */
   int digits = step < 1 ? (int)ceil(-log10(step) - 1e-9) : 0;
   digits = digits > 15 ? 15 : digits;
@@ -202,14 +244,14 @@ static void draw(sqlite3_str *s, const rnn_model *m, const plot_opts *o,
   double top_abs = fmax(fabs(lo), fabs(hi));
   int big = top_abs < 1e15 ? 0 : (int)fmin(17, 2 + ceil(log10(top_abs / step)));
 #define X(i) (left + (i) * px)
-#define Y(v) (top + (hi / 2 - in_range(v) / 2) / (hi / 2 - lo / 2) * (H - top - bottom))
+#define Y(v) (top + (hi / 2 - in_range(v) / 2) / (hi / 2 - lo / 2) * span)
   sqlite3_str_appendf(s,
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
       "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
       "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
       o->width, o->height, o->width, o->height, o->width, o->height);
   sqlite3_str_appendf(s, "<text x=\"%g\" y=\"24\" font-size=\"16\" fill=\"#222222\">", left);
-  append_text(s, o->title ? o->title : "Forecast");
+  append_text(s, o->title ? o->title : c->title);
   sqlite3_str_appendall(s, "</text>\n");
   /* y grid and labels: counted, not stepped (lo + step == lo for huge
   ** values of a hostile model) */
@@ -234,58 +276,55 @@ static void draw(sqlite3_str *s, const rnn_model *m, const plot_opts *o,
   }
   /* x labels: about six, the first forecast step among them */
   int every = rows / 6 > 1 ? rows / 6 : 1;
-  for (int i = n % every; i < rows; i += every) {
+  for (int i = c->from % every; i < rows; i += every) {
     sqlite3_str_appendf(s,
         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999999\"/>\n"
         "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#444444\">",
         X(i), H - bottom, X(i), H - bottom + 5, X(i), H - bottom + 20);
-    append_label(s, m, i, n);
+    if (c->positions) sqlite3_str_appendf(s, "%d", i + 1);
+    else append_label(s, c->m, i, n);
     sqlite3_str_appendall(s, "</text>\n");
   }
   sqlite3_str_appendf(s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999999\"/>\n",
                       left, H - bottom, W - right, H - bottom);
-  /* the band, then the lines over it */
-  if (half) {
-    sqlite3_str_appendall(s, "<polygon fill=\"#9ecae1\" fill-opacity=\"0.7\" points=\"");
-    for (int i = 0; i < h; i++) sqlite3_str_appendf(s, "%.1f,%.1f ", X(n + i), Y(f[i] + half[i]));
-    for (int i = h - 1; i >= 0; i--) sqlite3_str_appendf(s, "%.1f,%.1f ", X(n + i), Y(f[i] - half[i]));
-    sqlite3_str_appendall(s, "\"/>\n");
-  }
-  sqlite3_str_appendf(s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                         "stroke=\"#bbbbbb\" stroke-dasharray=\"4 3\"/>\n",
-                      X(n - 0.5), top, X(n - 0.5), H - bottom);
-  /* rule 5: the history, broken at missing values */
-  int open = 0;
-  for (int i = 0; i < n; i++) {
-    if (!isfinite(y[i])) {
-      if (open) sqlite3_str_appendall(s, "\"/>\n");
-      open = 0;
+  /* the band (one polygon per run of forecasts), then the lines over it */
+  for (int i = 0; half && i < h;) {
+    if (!isfinite(f[i])) {
+      i++;
       continue;
     }
-    if (!open)
-      sqlite3_str_appendall(s, "<polyline fill=\"none\" stroke=\"#333333\" "
-                               "stroke-width=\"1.5\" points=\"");
-    open = 1;
-    sqlite3_str_appendf(s, "%.1f,%.1f ", X(i), Y(y[i]));
+    int j = i;
+    while (j < h && isfinite(f[j])) j++;
+    sqlite3_str_appendall(s, "<polygon fill=\"#9ecae1\" fill-opacity=\"0.7\" points=\"");
+    for (int k = i; k < j; k++) sqlite3_str_appendf(s, "%.1f,%.1f ", X(c->from + k), Y(f[k] + half[k]));
+    for (int k = j - 1; k >= i; k--) sqlite3_str_appendf(s, "%.1f,%.1f ", X(c->from + k), Y(f[k] - half[k]));
+    sqlite3_str_appendall(s, "\"/>\n");
+    i = j;
   }
-  if (open) sqlite3_str_appendall(s, "\"/>\n");
-  sqlite3_str_appendall(s, "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"");
-  if (isfinite(y[n - 1])) sqlite3_str_appendf(s, "%.1f,%.1f ", X(n - 1), Y(y[n - 1]));
-  for (int i = 0; i < h; i++) sqlite3_str_appendf(s, "%.1f,%.1f ", X(n + i), Y(f[i]));
-  sqlite3_str_appendall(s, "\"/>\n");
+  if (c->join)
+    sqlite3_str_appendf(s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                           "stroke=\"#bbbbbb\" stroke-dasharray=\"4 3\"/>\n",
+                        X(n - 0.5), top, X(n - 0.5), H - bottom);
+  polylines(s, y, n, 0, "stroke=\"#333333\" stroke-width=\"1.5\"", left, px, top, hi, lo, span);
+  if (c->join && isfinite(y[n - 1]) && h > 0 && isfinite(f[0]))
+    sqlite3_str_appendf(s, "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" "
+                           "points=\"%.1f,%.1f %.1f,%.1f\"/>\n",
+                        X(n - 1), Y(y[n - 1]), X(c->from), Y(f[0]));
+  polylines(s, f, h, c->from, "stroke=\"#1f77b4\" stroke-width=\"2\"", left, px, top, hi, lo, span);
   /* legend, under the time axis */
   double lx = left, ly = H - 14;
   sqlite3_str_appendf(s,
       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\" stroke-width=\"1.5\"/>"
-      "<text x=\"%.1f\" y=\"%.1f\" fill=\"#444444\">history</text>\n"
+      "<text x=\"%.1f\" y=\"%.1f\" fill=\"#444444\">%s</text>\n"
       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#1f77b4\" stroke-width=\"2\"/>"
-      "<text x=\"%.1f\" y=\"%.1f\" fill=\"#444444\">forecast</text>\n",
-      lx, ly, lx + 20, ly, lx + 25, ly + 4, lx + 90, ly, lx + 110, ly, lx + 115, ly + 4);
+      "<text x=\"%.1f\" y=\"%.1f\" fill=\"#444444\">%s</text>\n",
+      lx, ly, lx + 20, ly, lx + 25, ly + 4, c->actual, lx + 90, ly, lx + 110, ly, lx + 115,
+      ly + 4, c->predicted);
   if (half)
     sqlite3_str_appendf(s,
         "<rect x=\"%.1f\" y=\"%.1f\" width=\"20\" height=\"10\" fill=\"#9ecae1\" fill-opacity=\"0.7\"/>"
         "<text x=\"%.1f\" y=\"%.1f\" fill=\"#444444\">%g%% interval</text>\n",
-        lx + 190, ly - 5, lx + 215, ly + 4, level * 100);
+        lx + 250, ly - 5, lx + 275, ly + 4, c->level * 100);
   sqlite3_str_appendall(s, "</svg>\n");
 #undef X
 #undef Y
@@ -309,7 +348,7 @@ void rnn_sql_plot(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rc0 = SQLITE_ERROR;
   }
   plot_opts o = {0};
-  if (!rc0) rc0 = read_options(argc > 3 ? argv[3] : NULL, m, h, &o, &err);
+  if (!rc0) rc0 = read_options(FN, argc > 3 ? argv[3] : NULL, m, h, 1, &o, &err);
   if (rc0) {
     rnn_ext_report(ctx, rc0, err);
     sqlite3_free(o.title);
@@ -337,9 +376,78 @@ void rnn_sql_plot(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   for (int s = 0; s < h && band; s++)
     band = rnn_interval(m, s + 1, level, &half[s]) && isfinite(half[s]);
   sqlite3_str *s = sqlite3_str_new(NULL);
-  draw(s, m, &o, y, n, f, band ? half : NULL, h, level);
+  chart c = {.y = y, .f = f, .half = band ? half : NULL, .n = n, .h = h,
+             .from = n, .join = 1, .level = level, .title = "Forecast",
+             .actual = "history", .predicted = "forecast", .m = m};
+  draw(s, &o, &c);
   rnn_ext_result_str(ctx, s);
 done:
+  sqlite3_free(buf);
+  sqlite3_free(o.title);
+  sqlite3_free(o.unit);
+}
+
+/* rnn_plot_backtest(model, series [, level [, options]]): the actual
+** values of series (a JSON array, as rnn_backtest's) and the one-step
+** forecasts rnn_backtest gives for them, with their band at level
+** (default 0.95; NULL: none), positions on the x axis (rule 6: at most
+** 10000 positions; options as rule 3 without "history"). */
+void rnn_sql_plot_backtest(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  const char *fn = "rnn_plot_backtest";
+  rnn_model *m = rnn_ext_model_arg(ctx, fn, argv, 0);
+  if (!m) return;
+  double level = 0.95, *series = NULL, *buf = NULL;
+  size_t rows = 0;
+  char *err = NULL;
+  plot_opts o = {0};
+  int rc0 = SQLITE_OK;
+  if (argc > 2) {
+    if (sqlite3_value_type(argv[2]) == SQLITE_NULL) level = 0;
+    else rc0 = rnn_ext_read_level(fn, argv[2], &level, &err);
+  }
+  if (!rc0) rc0 = read_options(fn, argc > 3 ? argv[3] : NULL, m, 1, 0, &o, &err);
+  if (!rc0 && sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+    err = sqlite3_mprintf("%s: series must be a JSON array as TEXT", fn);
+    rc0 = SQLITE_ERROR;
+  }
+  if (!rc0) rc0 = rnn_ext_read_series(fn, argv[1], m, &series, &rows, &err);
+  if (!rc0 && (rows > 10000 || rows <= (size_t)m->tail_rows)) {
+    err = sqlite3_mprintf("%s: series has %lld rows; it needs more than the %d "
+                          "a forecast reads and at most 10000",
+                          fn, (long long)rows, m->tail_rows);
+    rc0 = SQLITE_ERROR;
+  }
+  if (rc0) {
+    rnn_ext_report(ctx, rc0, err);
+    goto done;
+  }
+  int n = (int)rows, W = m->tail_rows, h = n - W, C = m->arch.input;
+  buf = sqlite3_malloc64(((sqlite3_uint64)n + 2 * (sqlite3_uint64)h) * sizeof *buf);
+  if (!buf) {
+    sqlite3_result_error_nomem(ctx);
+    goto done;
+  }
+  double *y = buf, *f = buf + n, *half = f + h, one;
+  for (int i = 0; i < n; i++) y[i] = series[(size_t)i * C];
+  rnn_err e;
+  rnn_ext_watch watch;
+  rnn_ext_watch_begin(&watch, sqlite3_context_db_handle(ctx), m);
+  rnn_status rc = rnn_predict_rows(m, series, (size_t)W, h, f, &e);
+  rnn_ext_watch_end(&watch, m);
+  if (rc != RNN_OK) {
+    rnn_ext_error(ctx, fn, rc, &e);
+    goto done;
+  }
+  int band = level > 0 && rnn_interval(m, 1, level, &one) && isfinite(one);
+  for (int i = 0; i < h; i++) half[i] = one;
+  sqlite3_str *s = sqlite3_str_new(NULL);
+  chart c = {.y = y, .f = f, .half = band ? half : NULL, .n = n, .h = h,
+             .from = W, .level = level, .title = "Backtest: one-step forecasts",
+             .actual = "actual", .predicted = "one-step forecast", .positions = 1};
+  draw(s, &o, &c);
+  rnn_ext_result_str(ctx, s);
+done:
+  sqlite3_free(series);
   sqlite3_free(buf);
   sqlite3_free(o.title);
   sqlite3_free(o.unit);

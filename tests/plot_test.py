@@ -79,6 +79,29 @@ def near(p, q, tol=40):
     return all(abs(a - b) <= tol for a, b in zip(p, q)) and abs((p[2] - p[0]) - (q[2] - q[0])) <= tol
 
 
+def render(svg, name, keep=None):
+    """Chromium's picture of svg (800 x 400) as read_png gives it, or
+    (0, 0, None) after a "not ok" line."""
+    chromium = shutil.which("chromium")
+    if not chromium:
+        check(name + " renders in chromium", False, "chromium not found (apt-get install chromium)")
+        return 0, 0, None
+    with tempfile.TemporaryDirectory() as tmp:
+        src, png = os.path.join(tmp, "plot.svg"), os.path.join(tmp, "plot.png")
+        with open(src, "w") as f:
+            f.write(svg)
+        run = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                              "--window-size=800,400", "--screenshot=" + png, "file://" + src],
+                             capture_output=True, text=True, timeout=120)
+        ok = run.returncode == 0 and os.path.exists(png)
+        check(name + " renders in chromium", ok, run.stderr[-1500:])
+        if not ok:
+            return 0, 0, None
+        if keep:
+            shutil.copy(png, keep)
+        return read_png(png)
+
+
 def main(argv):
     ext, keep = argv[1], argv[2] if len(argv) > 2 else None
     conn = sqlite3.connect(":memory:")
@@ -102,24 +125,9 @@ def main(argv):
     split = float(m.group(1)) if m else None
     check("plot marks where the forecast begins", split is not None, svg[:500])
 
-    chromium = shutil.which("chromium")
-    if not chromium:
-        check("plot renders in chromium", False, "chromium not found (apt-get install chromium)")
+    w, h, px = render(svg, "plot", keep)
+    if px is None:
         return 1
-    with tempfile.TemporaryDirectory() as tmp:
-        src, png = os.path.join(tmp, "plot.svg"), os.path.join(tmp, "plot.png")
-        with open(src, "w") as f:
-            f.write(svg)
-        run = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                              "--window-size=800,400", "--screenshot=" + png, "file://" + src],
-                             capture_output=True, text=True, timeout=120)
-        ok = run.returncode == 0 and os.path.exists(png)
-        check("plot renders in chromium", ok, run.stderr[-1500:])
-        if not ok:
-            return 1
-        if keep:
-            shutil.copy(png, keep)
-        w, h, px = read_png(png)
     check("plot picture is 800 x 400", (w, h) == (800, 400), (w, h))
     split = split if split is not None else w / 2
     band, blue, dark = (177, 215, 234), (31, 119, 180), (51, 51, 51)
@@ -141,6 +149,25 @@ def main(argv):
     check("plot time axis has labels", labels > 100, labels)
     white = sum(p == (255, 255, 255) for row in px for p in row)
     check("plot background is white, the chart not empty", 0.6 * w * h < white < 0.98 * w * h, white)
+
+    # rnn_plot_backtest: the actual values all along, the one-step forecasts
+    # and their band from the first position with a full window on.
+    (svg,) = conn.execute(
+        "SELECT rnn_plot_backtest((SELECT rnn_train(ts, value) FROM air WHERE ts < '1959-01-01'), "
+        "(SELECT json_group_array(value) FROM (SELECT value FROM air ORDER BY ts)))").fetchone()
+    m = re.search(r'<polygon[^>]* points="([0-9.]+),', svg)
+    start = float(m.group(1)) if m else None
+    check("backtest band starts after the first window", start is not None and 100 < start < 700, start)
+    w, h, px = render(svg, "backtest")
+    if px is None:
+        return 1
+    start = start or w / 2
+    right_band, left_band = count(band, start + 2, 780), count(band, 70, start - 10)
+    check("backtest band where the forecasts are, none before", right_band > 1000 and left_band == 0,
+          (right_band, left_band))
+    left_dark, right_dark = count(dark, 70, start - 2), count(dark, start + 2, 780)
+    check("backtest actual values on both sides", left_dark > 200 and right_dark > 100, (left_dark, right_dark))
+    check("backtest forecast line", count(blue, start, 780, tol=45) > 100)
     return 1 if failed else 0
 
 

@@ -81,6 +81,42 @@ static unsigned char *encode(const rnn_seqmodel *m, size_t *n) {
   return b;
 }
 
+/* A long run keeps 1000 evenly spaced losses and the best epoch's
+** validation loss apart (core/blob.c rule 10); a decoded model re-encodes
+** to the same bytes. */
+static void test_history_bounded(void) {
+  rnn_err e;
+  rnn_seqmodel *m = train("{\"hidden\":2,\"epochs\":1100,\"patience\":100000,"
+                           "\"context\":4,\"batch\":96,\"validation\":0.25}", &e);
+  EXPECT(m != NULL, "training failed: %s", e.msg);
+  if (!m) return;
+  size_t n = 0, n2 = 0;
+  unsigned char *b = encode(m, &n), *b2 = NULL;
+  rnn_seqmodel *d = NULL;
+  EXPECT(b && rnn_seqmodel_decode(&d, b, n, &e) == RNN_OK && d, "decode: %s", e.msg);
+  if (d) {
+    EXPECT(d->epochs_run == 1100 && d->history == RNN_MAX_HISTORY, "%d epochs, %d kept",
+           d->epochs_run, d->history);
+    EXPECT(rnn_seq_best_val(d) == m->val_loss[m->best_epoch - 1] &&
+               !isnan(rnn_seq_best_val(d)),
+           "best validation loss %g, trained %g", rnn_seq_best_val(d),
+           m->val_loss[m->best_epoch - 1]);
+    int same = 1;
+    for (int i = 0; i < RNN_MAX_HISTORY; i++) {
+      int j = rnn_history_pick(1100, RNN_MAX_HISTORY, i);
+      same &= d->train_loss[i] == m->train_loss[j] && d->val_loss[i] == m->val_loss[j];
+    }
+    EXPECT(same && rnn_history_pick(1100, RNN_MAX_HISTORY, RNN_MAX_HISTORY - 1) == 1099,
+           "the kept values are those of their epochs, the last last");
+    b2 = encode(d, &n2);
+    EXPECT(b2 && n2 == n && memcmp(b2, b, n) == 0, "re-encoded differently");
+  }
+  rnn_free(b);
+  rnn_free(b2);
+  rnn_seqmodel_free(m);
+  rnn_seqmodel_free(d);
+}
+
 static void test_learns_and_generates(void) {
   rnn_err e;
   rnn_seqmodel *m = train("{\"hidden\":32,\"epochs\":40,\"patience\":40,"
@@ -403,6 +439,7 @@ int main(void) {
   RUN(test_learns_and_generates);
   RUN(test_perplexity_consistent);
   RUN(test_deterministic);
+  RUN(test_history_bounded);
   RUN(test_hostile_blobs);
   RUN(test_classifier);
   RUN(test_tagger);

@@ -29,7 +29,7 @@ SELECT rnn_plot(model, 12, 0.9, '[1]') FROM m;
 SELECT rnn_plot(model, 12, 0.9, '{bad') FROM m;
 SELECT rnn_plot(x'00') FROM m;
 -- An integer ts labels the axis with its numbers (the first forecast step,
--- 81, among them); two lines, history and forecast.
+-- 81, among them); the history, the forecast and the segment joining them.
 CREATE TABLE g(t INTEGER, v REAL);
 WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < 80)
 INSERT INTO g SELECT n, 10 + n % 4 FROM i;
@@ -58,3 +58,17 @@ SELECT rnn_plot(model, 12, 0.9, '{"title":"A","title":"B"}') FROM m;
 SELECT rnn_plot(model, 12, 0.9, '{"title\u0000x":"C"}') FROM m;
 SELECT rnn_plot(model, 12, 0.9, '{"title":"' || zeroblob(70000) || '"}') FROM m;
 SELECT rnn_plot(model, 20000) FROM m;
+-- rnn_plot_backtest: the actual values and rnn_backtest's one-step
+-- forecasts with their band, positions on the axis.
+CREATE TABLE mb AS SELECT rnn_train(ts, value, '{"epochs":5,"hidden":8}') AS model FROM air WHERE ts < '1959-01-01';
+CREATE TABLE js AS SELECT json_group_array(CAST(value AS REAL)) AS series FROM (SELECT value FROM air ORDER BY ts);
+SELECT 'backtest', substr(p, 1, 40), instr(p, 'one-step forecast') > 0, instr(p, '<polygon') > 0,
+       instr(p, '>1</text>') > 0, p LIKE '%</svg>' || char(10)
+FROM (SELECT rnn_plot_backtest(model, series) AS p FROM mb, js);
+SELECT 'backtest no band', instr(rnn_plot_backtest(model, series, NULL), '<polygon') FROM mb, js;
+SELECT 'backtest null model', rnn_plot_backtest(NULL, series) IS NULL FROM js;
+SELECT rnn_plot_backtest(model, '[1,2,3]') FROM mb;
+SELECT rnn_plot_backtest(model, NULL) FROM mb;
+SELECT rnn_plot_backtest(model, series, 0.9, '{"history":3}') FROM mb, js;
+SELECT rnn_plot_backtest(model, series, 0.9, '{"":3}') FROM mb, js;
+SELECT rnn_plot_backtest(model, '[1, "x"]') FROM mb;
