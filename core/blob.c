@@ -191,15 +191,7 @@ static void write_model(writer *w, const rnn_model *m) {
   put_u32(w, (uint32_t)m->epochs_run);
   put_u32(w, (uint32_t)m->best_epoch);
   put_u32(w, m->last_ts.kind == RNN_TS_DATETIME ? (uint32_t)m->last_ts.fmt & RNN_TSF_ALL : 0);
-  /* Rule 10: at most RNN_MAX_HISTORY of the values held, evenly spaced. */
-  int held = rnn_history_len(m);
-  int kept = held < RNN_MAX_HISTORY ? held : RNN_MAX_HISTORY;
-  put_u32(w, (uint32_t)kept);
-  for (int i = 0; i < kept; i++) {
-    int j = rnn_history_pick(held, kept, i);
-    put_f64(w, m->train_loss[j]);
-    put_f64(w, m->val_loss[j]);
-  }
+  put_losses(w, m->train_loss, m->val_loss, rnn_history_len(m)); /* rule 10 */
   chunk_end(w, at);
 
   at = chunk_begin(w, "METR");
@@ -252,11 +244,6 @@ int rnn_history_len(const rnn_model *m) {
 
 int rnn_history_pick(int n, int kept, int i) {
   return kept ? (int)(((int64_t)(i + 1) * n) / kept) - 1 : 0;
-}
-
-int rnn_history_epoch(const rnn_model *m, int i) {
-  int n = rnn_history_len(m);
-  return n ? (int)(((int64_t)(i + 1) * m->epochs_run) / n) : 0;
 }
 
 rnn_status rnn_model_encode(const rnn_model *m, unsigned char **out,
@@ -513,7 +500,7 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
           version >= 3 ? get_int(r, 0, RNN_TSF_ALL, &ok) : 0;
       /* Rule 10: format 5 keeps at most RNN_MAX_HISTORY values. */
       uint32_t kept = version >= 5 ? get_u32(r) : ne;
-      if (version >= 5 && kept != (ne < RNN_MAX_HISTORY ? ne : RNN_MAX_HISTORY)) ok = 0;
+      if (version >= 5 && kept != (uint32_t)history_kept((int)ne)) ok = 0;
       size_t per = version >= 2 ? 16 : 8;
       if (!ok || r->bad || ne > MAX_EPOCHS || best > ne ||
           r->n - r->pos != (size_t)kept * per || m->rows < 0 ||

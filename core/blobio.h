@@ -57,6 +57,22 @@ static inline void chunk_end(writer *w, size_t at) {
 }
 
 /* An ARCH chunk's payload: the architecture and the parameter count. */
+/* Format 5's loss history (blob.c rule 10): of `held` values, a BLOB keeps
+** history_kept(held), evenly spaced, the last last; put_losses writes
+** their count and the (training, validation) pairs. */
+static inline int history_kept(int held) {
+  return held < RNN_MAX_HISTORY ? held : RNN_MAX_HISTORY;
+}
+static inline void put_losses(writer *w, const double *train, const double *val,
+                              int held) {
+  int kept = history_kept(held);
+  put_u32(w, (uint32_t)kept);
+  for (int i = 0; i < kept; i++) {
+    int j = rnn_history_pick(held, kept, i);
+    put_f64(w, train[j]);
+    put_f64(w, val[j]);
+  }
+}
 static inline void put_arch(writer *w, const rnn_arch *a, size_t np) {
   put_u32(w, (uint32_t)a->cell);
   put_u32(w, (uint32_t)a->activation);

@@ -332,7 +332,7 @@ typedef struct rnn_model {
   double *train_loss; /* per epoch, normalised units: epochs_run values, */
   double *val_loss;   /* or history (NaN without validation) */
   int history;        /* 0: one value per epoch; else the values kept of
-                      ** a longer run, epochs rnn_history_epoch gives */
+                      ** a longer run (their epochs: rnn_history_pick) */
   rnn_metrics metrics;
 
   /* Interval calibration: the absolute errors of the validation forecasts
@@ -427,11 +427,11 @@ int rnn_interval(const rnn_model *m, int s, double level, double *half);
 /* A forecasting BLOB keeps at most RNN_MAX_HISTORY epochs' losses (format
 ** 5 on): evenly spaced over a longer run, the last epoch last. */
 #define RNN_MAX_HISTORY 1000
-/* How many loss values m holds, and the 1-based epoch of value i. */
+/* How many loss values m holds. */
 int rnn_history_len(const rnn_model *m);
-int rnn_history_epoch(const rnn_model *m, int i);
-/* Which of n values (of epochs epochs) entry i of the kept ones is, when
-** at most RNN_MAX_HISTORY are kept: the shared rule of both BLOBs. */
+/* Which of n values (0-based) entry i of `kept` evenly spaced ones is, the
+** last last: the rule of both BLOBs; entry i of a model's thinned history
+** is epoch rnn_history_pick(epochs_run, history, i) + 1. */
 int rnn_history_pick(int n, int kept, int i);
 
 /* What a model is for: format 4's KIND chunk (formats 1-3: forecasting). */

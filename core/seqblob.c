@@ -105,17 +105,10 @@ static void write_text(writer *w, const rnn_seqmodel *m, const char *opts) {
   put_u32(w, (uint32_t)m->epochs_run);
   put_u32(w, (uint32_t)m->best_epoch);
   put_f64(w, m->unigram_loss);
-  /* Format 5: at most RNN_MAX_HISTORY values (blob.c rule 10), and the
-  ** best epoch's validation loss, which the kept ones may not hold. */
-  int held = m->history ? m->history : m->epochs_run;
-  int kept = held < RNN_MAX_HISTORY ? held : RNN_MAX_HISTORY;
-  put_u32(w, (uint32_t)kept);
+  /* Format 5: the best epoch's validation loss, which the losses kept may
+  ** not hold, then at most RNN_MAX_HISTORY of them (blob.c rule 10). */
   put_f64(w, rnn_seq_best_val(m));
-  for (int i = 0; i < kept; i++) {
-    int j = rnn_history_pick(held, kept, i);
-    put_f64(w, m->train_loss[j]);
-    put_f64(w, m->val_loss[j]);
-  }
+  put_losses(w, m->train_loss, m->val_loss, m->history ? m->history : m->epochs_run);
   chunk_end(w, at);
   at = chunk_begin(w, "PARM");
   for (size_t i = 0; i < m->layout.n_params; i++) put_f32(w, m->params[i]);
@@ -278,11 +271,10 @@ static rnn_status read_trai(rnn_seqmodel *m, reader *r, rnn_err *e, int version)
   m->epochs_run = get_int(r, 1, MAX_EPOCHS, &ok);
   m->best_epoch = get_int(r, 1, MAX_EPOCHS, &ok);
   m->unigram_loss = get_f64(r);
-  /* Format 5: the count kept (blob.c rule 10) and the best epoch's loss. */
-  int want = m->epochs_run < RNN_MAX_HISTORY ? m->epochs_run : RNN_MAX_HISTORY;
-  int kept = version >= 5 ? (int)get_u32(r) : m->epochs_run;
+  /* Format 5: the best epoch's loss and the count kept (blob.c rule 10). */
   double best = version >= 5 ? get_f64(r) : 0;
-  if (kept != want || isinf(best)) ok = 0;
+  int kept = version >= 5 ? (int)get_u32(r) : m->epochs_run;
+  if (kept != history_kept(m->epochs_run) || isinf(best)) ok = 0;
   if (r->bad || !ok || m->rows < 1 || m->tokens < m->rows ||
       m->val_rows < 0 || m->val_tokens < m->val_rows ||
       m->rows > (int64_t)1 << 40 || m->tokens > (int64_t)1 << 50 ||

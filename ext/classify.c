@@ -594,7 +594,8 @@ void rnn_ext_label_info(sqlite3_context *ctx, const rnn_seqmodel *m) {
       a->window, (long long)m->layout.n_params, opts, (long long)m->rows,
       (long long)m->tokens, (long long)m->val_rows, (long long)m->val_tokens,
       m->epochs_run, m->best_epoch);
-  rnn_ext_append_losses(s, m);
+  rnn_ext_append_losses(s, m->train_loss, m->val_loss,
+                        m->history ? m->history : m->epochs_run, m->epochs_run);
   sqlite3_str_appendall(s, ",\"validation\":{\"accuracy\":");
   rnn_ext_append_double(s, m->val_accuracy);
   sqlite3_str_appendall(s, ",\"loss\":");

@@ -202,6 +202,25 @@ void rnn_ext_append_double(sqlite3_str *s, double v) {
   sqlite3_str_appendall(s, buf);
 }
 
+void rnn_ext_append_losses(sqlite3_str *s, const double *train,
+                           const double *val, int held, int epochs) {
+  for (int k = 0; k < 2; k++) {
+    const double *v = k ? val : train;
+    sqlite3_str_appendall(s, k ? ",\"validation_loss\":[" : ",\"train_loss\":[");
+    for (int i = 0; i < held; i++) {
+      if (i) sqlite3_str_appendchar(s, 1, ',');
+      rnn_ext_append_double(s, v[i]);
+    }
+    sqlite3_str_appendchar(s, 1, ']');
+  }
+  if (held < epochs) { /* the epochs of the values kept */
+    sqlite3_str_appendall(s, ",\"loss_epochs\":[");
+    for (int i = 0; i < held; i++)
+      sqlite3_str_appendf(s, i ? ",%d" : "%d", rnn_history_pick(epochs, held, i) + 1);
+    sqlite3_str_appendchar(s, 1, ']');
+  }
+}
+
 void rnn_sql_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
   (void)argv;

@@ -18,16 +18,6 @@ static void num(sqlite3_str *s, double v) {
     sqlite3_str_appendall(s, "null");
 }
 
-/* "key":[v, ...] for n doubles. */
-static void num_array(sqlite3_str *s, const char *key, const double *v, int n) {
-  sqlite3_str_appendf(s, ",\"%s\":[", key);
-  for (int i = 0; i < n; i++) {
-    if (i) sqlite3_str_appendchar(s, 1, ',');
-    num(s, v[i]);
-  }
-  sqlite3_str_appendchar(s, 1, ']');
-}
-
 static void append_step(sqlite3_str *s, const rnn_step *st) {
   char name[64];
   if (st->kind == RNN_STEP_NUMBER) {
@@ -183,17 +173,8 @@ void rnn_sql_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   append_forecast(s, m);
   sqlite3_str_appendf(s, ",\"epochs_run\":%d,\"best_epoch\":%d", m->epochs_run,
                       m->best_epoch);
-  /* The losses a BLOB keeps: every epoch's, or 1000 evenly spaced
-  ** (blob.c rule 10), whose epochs loss_epochs gives. */
-  int held = rnn_history_len(m);
-  num_array(s, "train_loss", m->train_loss, held);
-  num_array(s, "validation_loss", m->val_loss, held);
-  if (m->history) {
-    sqlite3_str_appendall(s, ",\"loss_epochs\":[");
-    for (int i = 0; i < held; i++)
-      sqlite3_str_appendf(s, i ? ",%d" : "%d", rnn_history_epoch(m, i));
-    sqlite3_str_appendchar(s, 1, ']');
-  }
+  rnn_ext_append_losses(s, m->train_loss, m->val_loss, rnn_history_len(m),
+                        m->epochs_run);
   sqlite3_str_appendall(s, ",\"validation\":");
   if (m->metrics.windows > 0) {
     sqlite3_str_appendf(s, "{\"windows\":%lld,\"mae\":", (long long)m->metrics.windows);

@@ -139,7 +139,10 @@ int rnn_ext_seq_options(sqlite3_context *ctx, const char *fn,
 rnn_seqmodel *rnn_ext_seqmodel_arg(sqlite3_context *ctx, const char *fn,
                                    sqlite3_value **argv, int kind);
 /* Appends ,"train_loss":[..],"validation_loss":[..] of m (ext/text.c). */
-void rnn_ext_append_losses(sqlite3_str *s, const rnn_seqmodel *m);
+/* ,"train_loss":[...],"validation_loss":[...] of `held` values of a run of
+** `epochs`, and "loss_epochs" when a BLOB kept fewer (core/blob.c rule 10). */
+void rnn_ext_append_losses(sqlite3_str *s, const double *train,
+                           const double *val, int held, int epochs);
 /* rnn_info's result for a language model (ext/text.c). */
 void rnn_ext_text_info(sqlite3_context *ctx, const rnn_seqmodel *m);
 /* The same for a classifier or tagger (ext/classify.c). */

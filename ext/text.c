@@ -424,26 +424,6 @@ void rnn_sql_perplexity(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 
 /* rnn_info(model) for a language model (ext/info.c hands it over). */
-void rnn_ext_append_losses(sqlite3_str *s, const rnn_seqmodel *m) {
-  int held = m->history ? m->history : m->epochs_run;
-  for (int k = 0; k < 2; k++) {
-    const double *v = k ? m->val_loss : m->train_loss;
-    sqlite3_str_appendall(s, k ? ",\"validation_loss\":[" : ",\"train_loss\":[");
-    for (int i = 0; i < held; i++) {
-      if (i) sqlite3_str_appendchar(s, 1, ',');
-      rnn_ext_append_double(s, v[i]);
-    }
-    sqlite3_str_appendchar(s, 1, ']');
-  }
-  if (m->history) { /* the epochs of the values kept (core/blob.c rule 10) */
-    sqlite3_str_appendall(s, ",\"loss_epochs\":[");
-    for (int i = 0; i < held; i++)
-      sqlite3_str_appendf(s, i ? ",%d" : "%d",
-                          rnn_history_pick(m->epochs_run, held, i) + 1);
-    sqlite3_str_appendchar(s, 1, ']');
-  }
-}
-
 void rnn_ext_text_info(sqlite3_context *ctx, const rnn_seqmodel *m) {
   char opts[RNN_OPTIONS_JSON_MAX];
   rnn_seq_options_json(&m->opts, opts, sizeof opts);
@@ -462,7 +442,8 @@ void rnn_ext_text_info(sqlite3_context *ctx, const rnn_seqmodel *m) {
       (long long)m->layout.n_params, opts, (long long)m->rows,
       (long long)m->tokens, (long long)m->val_rows, (long long)m->val_tokens,
       m->epochs_run, m->best_epoch);
-  rnn_ext_append_losses(s, m);
+  rnn_ext_append_losses(s, m->train_loss, m->val_loss,
+                        m->history ? m->history : m->epochs_run, m->epochs_run);
   /* The best epoch's validation loss as perplexity and bits per token,
   ** beside the unigram baseline's (null without validation rows). */
   double best = rnn_seq_best_val(m);
