@@ -282,7 +282,108 @@ FORECAST_SQL = ("SELECT m.series, f.step, f.value, f.lower, f.upper "
                 "rnn_forecast(m.model, horizons.h, :level) f")
 INFO_SQL = ("SELECT series, json_extract(rnn_info(model), '$.kind'), "
             "json_extract(rnn_info(model), '$.window'), "
-            "json_extract(rnn_info(model), '$.period') FROM models")
+            "json_extract(rnn_info(model), '$.period'), "
+            "json_extract(rnn_info(model), '$.history'), "
+            "json_extract(rnn_info(model), '$.anomaly.errors'), "
+            "json_extract(rnn_info(model), '$.anomaly.rms') FROM models")
+ANOMALY_SQL = ("SELECT pos, actual, predicted, score FROM models, "
+               "rnn_anomaly(models.model, :series) WHERE models.series = :name")
+SPIKE_SIGMAS = 5.0
+
+# Fine-tuning: a model trained without the last rows of the training part,
+# fine-tuned on them, against the model retrained on the whole part.
+BASE_SQL = ("CREATE TABLE base AS SELECT series, rnn_train(ts, value, :opts) AS model "
+            "FROM obs JOIN cut USING (series) WHERE obs.i <= cut.i GROUP BY series")
+# The new rows in series order from an index, so GROUP BY sorts nothing (a
+# sorter would carry the model BLOB of every row).
+TUNE_SQL = ("CREATE TABLE tuned AS SELECT series, rnn_finetune(base.model, ts, value, :opts) AS model "
+            "FROM obs JOIN cut USING (series) JOIN base USING (series) "
+            "WHERE obs.i > cut.i GROUP BY series")
+TUNED_SQL = ("SELECT m.series, f.step, f.value FROM tuned m JOIN horizons USING (series), "
+             "rnn_forecast(m.model, horizons.h) f")
+
+
+def new_rows(name, s):
+    """How many of the last training rows the fine-tune gets: a year of a
+    monthly or quarterly series (m), a year of a weekly one (52), a week of an
+    hourly or half-hourly one (168, 336: a year is more than the history), and
+    the horizon of the others; never more than a third of the rows."""
+    if name == "weekly":
+        k = 52
+    elif name == "hourly":
+        k = 168
+    elif s["m"] in (4, 12):
+        k = s["m"]
+    elif s["m"] == 48:
+        k = 336
+    else:
+        k = s["h"]
+    return min(k, len(s["train"]) // 3)
+
+
+def run_finetune(conn, name, series, options, finetune_options):
+    """Base models on all but new_rows() training rows, fine-tuned on those.
+    Returns ({series: [values by step]}, base seconds, fine-tune seconds)."""
+    conn.execute("CREATE TABLE cut(series TEXT PRIMARY KEY, i INTEGER)")
+    conn.executemany("INSERT INTO cut VALUES (?, ?)",
+                     ((s["name"], len(s["train"]) - new_rows(name, s)) for s in series))
+    t0 = time.perf_counter()
+    conn.execute(BASE_SQL, {"opts": options})
+    base_s = time.perf_counter() - t0
+    conn.execute("CREATE INDEX obs_series ON obs(series, i)")
+    t0 = time.perf_counter()
+    conn.execute(TUNE_SQL, {"opts": finetune_options})
+    tune_s = time.perf_counter() - t0
+    out = {}
+    for name_, step, value in conn.execute(TUNED_SQL):
+        out.setdefault(name_, {})[step] = value
+    return {k: [v.get(i) for i in range(1, max(v) + 1)] for k, v in out.items()}, base_s, tune_s
+
+
+def run_anomaly(conn, series, info):
+    """rnn_anomaly over each series' held-out points, clean and spiked.
+
+    Clean: the scores of the held-out points given the rows before them. Spiked:
+    for each held-out point on its own, its value moved by SPIKE_SIGMAS standard
+    deviations of the series' one-step errors (up at odd steps, down at even
+    ones), scored given the clean rows before it. The standard deviation is the
+    root mean square of the one-step errors of the last 200 training rows
+    (rnn_info's anomaly.rms and .errors: the model's own forecasts of them)
+    and of the held-out rows (rnn_anomaly's actual - predicted): the held-out
+    rows alone (13 weekly) are too few to say what an ordinary error is. Only
+    the rows a forecast reads (`history`) are passed before each scored row.
+    Returns ({name: dict(clean=[...], spiked=[...])}, seconds).
+    """
+    out = {}
+    t0 = time.perf_counter()
+    for s in series:
+        W = info.get(s["name"], {}).get("history")
+        if not W:
+            continue
+        full = s["train"] + s["test"]
+        n = len(s["train"])
+        start = max(0, n - W)
+        rows = conn.execute(ANOMALY_SQL, {"name": s["name"],
+                                          "series": json.dumps(full[start:])}).fetchall()
+        clean = {start + pos: (actual, pred, score) for pos, actual, pred, score in rows}
+        test = [clean.get(n + j + 1) for j in range(len(s["test"]))]
+        errors = [a - p for a, p, _ in filter(None, test) if a is not None and p is not None]
+        rec = dict(clean=[t[2] for t in test if t and t[2] is not None], spiked=[])
+        n_train = info[s["name"]]["one_step_errors"] or 0
+        rms_train = info[s["name"]]["one_step_rms"] or 0.0
+        if n_train + len(errors) >= 2:
+            sd = math.sqrt((n_train * rms_train ** 2 + sum(e * e for e in errors))
+                           / (n_train + len(errors)))
+            for j, y in enumerate(s["test"]):
+                if y is None or sd == 0:
+                    continue
+                window = full[n + j - W:n + j] + [y + (1 if j % 2 == 0 else -1) * SPIKE_SIGMAS * sd]
+                row = conn.execute(ANOMALY_SQL, {"name": s["name"],
+                                                 "series": json.dumps(window)}).fetchone()
+                if row and row[3] is not None:
+                    rec["spiked"].append(row[3])
+        out[s["name"]] = rec
+    return out, time.perf_counter() - t0
 
 
 def open_db(ext):
@@ -293,18 +394,20 @@ def open_db(ext):
     return conn
 
 
-def run_extension(ext, series, options):
+def run_extension(ext, set_name, series, options, finetune_options=None):
     """Train on every series of a set in one statement and forecast at each level.
 
-    Returns (forecasts, info, train_seconds, forecast_seconds), forecasts as
-    {name: {level: [(value, lower, upper)] by step}}, info as {name: {...}}.
+    Returns (forecasts, info, train_seconds, forecast_seconds, anomaly), forecasts
+    as {name: {level: [(value, lower, upper)] by step}}, info as {name: {...}},
+    anomaly as run_anomaly's.
     """
     conn = open_db(ext)
     try:
-        conn.execute("CREATE TABLE obs(series TEXT, ts, value REAL)")
+        conn.execute("CREATE TABLE obs(series TEXT, ts, value REAL, i INTEGER)")
         conn.execute("CREATE TABLE horizons(series TEXT PRIMARY KEY, h INTEGER)")
-        conn.executemany("INSERT INTO obs VALUES (?, ?, ?)",
-                         ((s["name"], t, v) for s in series for t, v in zip(s["ts"], s["train"])))
+        conn.executemany("INSERT INTO obs VALUES (?, ?, ?, ?)",
+                         ((s["name"], t, v, i) for s in series
+                          for i, (t, v) in enumerate(zip(s["ts"], s["train"]), start=1)))
         conn.executemany("INSERT INTO horizons VALUES (?, ?)", ((s["name"], s["h"]) for s in series))
         conn.commit()
 
@@ -326,9 +429,12 @@ def run_extension(ext, series, options):
                                           for k in range(1, max(steps) + 1)]
 
         info = {}
-        for name, kind, window, period in conn.execute(INFO_SQL):
-            info[name] = dict(kind=kind, window=window, period=period)
-        return forecasts, info, train_seconds, forecast_seconds
+        for name, kind, window, period, history, one_n, one_rms in conn.execute(INFO_SQL):
+            info[name] = dict(kind=kind, window=window, period=period, history=history,
+                              one_step_errors=one_n, one_step_rms=one_rms)
+        anomaly = run_anomaly(conn, series, info)
+        finetune = run_finetune(conn, set_name, series, options, finetune_options)
+        return forecasts, info, train_seconds, forecast_seconds, anomaly, finetune
     finally:
         conn.close()
 
@@ -449,10 +555,19 @@ def evaluate_set(name, series, args):
         result["summary"] = summarise(records, False, split)
         return result
 
-    forecasts, info, train_s, forecast_s = run_extension(args.ext, series, args.options)
+    forecasts, info, train_s, forecast_s, (anomaly, anomaly_s), (tuned, base_s, tune_s) = \
+        run_extension(args.ext, name, series, args.options, args.finetune_options)
     scored = []
     for s, rec in zip(series, records):
         rec["info"] = info.get(s["name"], {})
+        tf = tuned.get(s["name"])
+        if tf and len(tf) == s["h"] and all(v is not None for v in tf):
+            rec["tuned_smape"] = smape(s["test"], tf)
+            rec["tuned_mase"] = mase(s["test"], tf, rec["scale"])
+        an = anomaly.get(s["name"])
+        if an:
+            rec["anomaly"] = dict(clean=len(an["clean"]), false_alarms=sum(x > 0.99 for x in an["clean"]),
+                                  spiked=len(an["spiked"]), found=sum(x > 0.99 for x in an["spiked"]))
         problem = forecast_problem(forecasts.get(s["name"], {}), s["h"])
         if problem:
             rec["error"] = problem
@@ -463,8 +578,32 @@ def evaluate_set(name, series, args):
     # Every mean (Naive2 too) is over the series that could be scored, so OWA compares like with like.
     result["summary"] = summarise(scored, True, split)
     result["summary"]["scored"] = len(scored)
-    result["summary"]["seconds"] = dict(train=train_s, forecast=forecast_s)
+    result["summary"]["seconds"] = dict(train=train_s, forecast=forecast_s, anomaly=anomaly_s)
+    result["summary"]["anomaly"] = summarise_anomaly(anomaly)
+    tuned_ok = [r for r in scored if "tuned_mase" in r]
+    sm = result["summary"]
+    ft = dict(series=len(tuned_ok), base_seconds=base_s, seconds=tune_s,
+              smape=finite_mean(r["tuned_smape"] for r in tuned_ok),
+              mase=finite_mean(r["tuned_mase"] for r in tuned_ok),
+              retrain_smape=finite_mean(r["smape"] for r in tuned_ok),
+              retrain_mase=finite_mean(r["mase"] for r in tuned_ok))
+    n2s = finite_mean(r["naive2_smape"] for r in tuned_ok)
+    n2m = finite_mean(r["naive2_mase"] for r in tuned_ok)
+    ft["owa"] = owa(ft["smape"], ft["mase"], n2s, n2m)
+    ft["retrain_owa"] = owa(ft["retrain_smape"], ft["retrain_mase"], n2s, n2m)
+    sm["finetune"] = ft
     return result
+
+
+def summarise_anomaly(anomaly):
+    """Shares of clean scores above 0.5, 0.9, 0.99 (promised: 50%, 10%, 1%) and of
+    spikes found at 0.99, pooled over the series."""
+    clean = [x for r in anomaly.values() for x in r["clean"]]
+    spiked = [x for r in anomaly.values() for x in r["spiked"]]
+    share = lambda xs, t: sum(x > t for x in xs) / len(xs) if xs else math.nan
+    return dict(clean=len(clean), spiked=len(spiked),
+                above_0_5=share(clean, 0.5), above_0_9=share(clean, 0.9),
+                false_alarms=share(clean, 0.99), found=share(spiked, 0.99))
 
 
 # --------------------------------------------------------------------------
@@ -548,8 +687,22 @@ def print_set(result, args):
             print("- coverage steps 1-%d: %s" % (split, coverage_text(rnn["coverage"], "early")))
             print("- coverage steps %d-%d: %s" % (split + 1, M4_SETS[name]["h"],
                                                  coverage_text(rnn["coverage"], "late")))
+        an = sm["anomaly"]
+        print("- anomaly scores of the %d clean held-out points: above 0.5 %.1f%%, above 0.9 %.1f%%, "
+              "above 0.99 (false alarms) %.2f%% (promised 50%%, 10%%, 1%%)" % (
+                  an["clean"], 100 * an["above_0_5"], 100 * an["above_0_9"], 100 * an["false_alarms"]))
+        print("- spikes of %g one-step-error sd found (score > 0.99): %.1f%% of %d" % (
+            SPIKE_SIGMAS, 100 * an["found"], an["spiked"]))
+        ft = sm["finetune"]
+        print("- fine-tuned on the last rows (%d series): OWA %.3f sMAPE %.2f MASE %.3f in %.1f s; "
+              "retrained on all rows: OWA %.3f sMAPE %.2f MASE %.3f in %.1f s (%.1fx the fine-tune's time)" % (
+                  ft["series"], ft["owa"], ft["smape"], ft["mase"], ft["seconds"],
+                  ft["retrain_owa"], ft["retrain_smape"], ft["retrain_mase"], sm["seconds"]["train"],
+                  sm["seconds"]["train"] / ft["seconds"] if ft["seconds"] > 0 else math.nan))
         secs = sm["seconds"]
-        print("- seconds: train %.1f, forecast %.2f (both levels)" % (secs["train"], secs["forecast"]))
+        print("- seconds: train %.1f, forecast %.2f (both levels), anomaly scoring %.1f, "
+              "base models for fine-tuning %.1f" % (
+                  secs["train"], secs["forecast"], secs["anomaly"], ft["base_seconds"]))
     for e in result["errors"]:
         print("- ERROR %s" % e)
 
@@ -562,9 +715,13 @@ def summary_line(result, args):
             sm["snaive"]["smape"], sm["snaive"]["mase"], sm["snaive"]["owa"])
     rnn = sm["rnn"]
     secs = sm["seconds"]["train"] + sm["seconds"]["forecast"]
-    line = "%s: OWA %.3f sMAPE %.2f MASE %.3f runaway %d cov80 %.2f cov95 %.2f seconds %.0f" % (
+    an = sm["anomaly"]
+    line = ("%s: OWA %.3f sMAPE %.2f MASE %.3f runaway %d cov80 %.2f cov95 %.2f "
+            "anomaly false %.3f found %.3f finetune OWA %.3f cost %.2f seconds %.0f") % (
         result["set"], rnn["owa"], rnn["smape"], rnn["mase"], rnn["runaway"],
-        rnn["coverage"]["0.8_all"]["coverage"], rnn["coverage"]["0.95_all"]["coverage"], secs)
+        rnn["coverage"]["0.8_all"]["coverage"], rnn["coverage"]["0.95_all"]["coverage"],
+        an["false_alarms"], an["found"], sm["finetune"]["owa"],
+        sm["finetune"]["seconds"] / sm["seconds"]["train"], secs)
     if result["errors"]:
         line += " errors %d" % len(result["errors"])
     return line
@@ -592,6 +749,8 @@ def parse_args(argv):
     p.add_argument("--limit", type=int, default=None, help="first N series of each M4 set")
     p.add_argument("--options", default=None, help="rnn_train options as JSON (default NULL)")
     p.add_argument("--json", default=None, help="write per-series scores and summaries here")
+    p.add_argument("--finetune-options", default=None,
+                   help="rnn_finetune options as JSON (default NULL: the model's)")
     p.add_argument("--baselines-only", action="store_true",
                    help="score only seasonal naive and Naive2 (no extension)")
     args = p.parse_args(argv)

@@ -50,6 +50,10 @@
 **      evenly spaced (value i is epoch floor((i + 1) * epochs / 1000),
 **      the last epoch last), so a run of 100,000 epochs does not store
 **      1.6 MB of losses.
+**  11. Format 5 may hold SURP, rnn_anomaly's one-step errors (train.c rule
+**      15): a count from 1 to RNN_MAX_SURPRISE, then that many f64, finite,
+**      non-negative and ascending. It came before format 5 was released,
+**      and is optional (a reader that does not know it skips it, rule 4).
 */
 #include <math.h>
 #include <string.h>
@@ -208,6 +212,13 @@ static void write_model(writer *w, const rnn_model *m) {
   for (int i = 0; i < m->cal_n; i++) put_f64(w, m->cal_resid[i]);
   chunk_end(w, at);
 
+  if (m->surp_n > 0) {
+    at = chunk_begin(w, "SURP");
+    put_u32(w, (uint32_t)m->surp_n);
+    for (int i = 0; i < m->surp_n; i++) put_f64(w, m->surp[i]);
+    chunk_end(w, at);
+  }
+
   if (m->cal_scale) {
     at = chunk_begin(w, "STEP");
     put_u32(w, (uint32_t)m->cal_steps);
@@ -287,10 +298,10 @@ static void get_step(reader *r, rnn_step *st, int *ok) {
 }
 
 enum { C_MODL, C_ARCH, C_NORM, C_TAIL, C_OPTS, C_TRAI, C_METR, C_CALI, C_PARM,
-       C_STEP, C_COMP, C_KIND, C_TOPT, N_CHUNKS };
+       C_STEP, C_COMP, C_KIND, C_TOPT, C_SURP, N_CHUNKS };
 static const char *const chunk_tags[N_CHUNKS] = {
     "MODL", "ARCH", "NORM", "TAIL", "OPTS", "TRAI", "METR", "CALI", "PARM",
-    "STEP", "COMP", "KIND", "TOPT"};
+    "STEP", "COMP", "KIND", "TOPT", "SURP"};
 
 static rnn_status corrupt(rnn_err *e, const char *what) {
   return rnn_fail(e, RNN_ECORRUPT, "corrupt rnn model (%s)", what);
@@ -559,6 +570,19 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
       }
       break;
     }
+    case C_SURP: { /* rule 11 */
+      uint32_t n = get_u32(r);
+      if (r->bad || n < 1 || n > RNN_MAX_SURPRISE || r->n - r->pos != (size_t)n * 8)
+        return corrupt(e, "one-step errors");
+      if (!(m->surp = rnn_malloc((size_t)n * sizeof *m->surp))) return RNN_ENOMEM;
+      m->surp_n = (int)n;
+      for (uint32_t i = 0; i < n; i++) {
+        double v = m->surp[i] = get_f64(r);
+        if (!(v >= 0) || !isfinite(v) || (i && v < m->surp[i - 1]))
+          return corrupt(e, "one-step errors");
+      }
+      break;
+    }
     case C_COMP:
       if (!read_components(m, r, version)) return corrupt(e, "components");
       break;
@@ -690,7 +714,8 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
   /* Chunks of another format, before any chunk is missed or read. */
   for (int i = 0; i < N_CHUNKS; i++) {
     if (seen[i] && ((version < 3 && (i == C_STEP || i == C_COMP)) ||
-                    (version < 4 && i == C_TOPT))) {
+                    (version < 4 && i == C_TOPT) ||
+                    (version < 5 && i == C_SURP))) {
       rc = corrupt(e, "chunk of a later format");
       goto fail;
     }
@@ -702,7 +727,7 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
   for (int i = 0; i < N_CHUNKS; i++) {
     int needed = version >= 2 || (i != C_MODL && i != C_METR && i != C_CALI);
     if (i == C_PARM) needed = m->kind == RNN_MODEL_NETWORK;
-    if (i == C_STEP || i == C_COMP || i == C_KIND) needed = 0;
+    if (i == C_STEP || i == C_COMP || i == C_KIND || i == C_SURP) needed = 0;
     /* Rule 8: format 4's keyed options in place of the positional ones. */
     if (i == C_OPTS) needed = version < 4;
     if (i == C_TOPT) needed = version >= 4;

@@ -48,6 +48,12 @@
 **      forecast move together: one origin is one sample, as split conformal
 **      counts them). Beyond the calibrated steps the scale grows
 **      with the square root of the step.
+**   6. A fine-tune (core/train.c rule 16) keeps the model's candidates and
+**      scores them on its new validation origins as rule 3 does, each
+**      score merged with the model's own, whose origins weigh what they
+**      would now: H steps at each of its N origins, the latest `shift`
+**      rows (the new rows) before the new latest origin; then rule 3
+**      chooses again.
 */
 #include <math.h>
 #include <string.h>
@@ -180,6 +186,9 @@ int rnn_candidates(rnn_component *out, int p1, int p2, int horizon,
   int n = 0;
   if (network) out[n++] = (rnn_component){RNN_COMP_NETWORK, 0, 0};
   int span = 2 * p1 > horizon ? 2 * p1 : horizon;
+  /* No longer than the history at the first origin: a short series (a
+  ** fine-tune's tail and new rows) keeps it within the tail it stores. */
+  if ((size_t)span >= rows) span = rows > 1 ? (int)rows - 1 : 1;
   out[n++] = (rnn_component){RNN_COMP_NAIVE, 0, 0};
   out[n++] = (rnn_component){RNN_COMP_DRIFT, span, 0};
   out[n++] = (rnn_component){RNN_COMP_SMOOTH, 0, 0};
@@ -347,6 +356,52 @@ static void combination_errors(const rnn_model *m, const double *F, int origins,
       err[(size_t)j * K + s] =
           origin[j] + s < n ? v[(origin[j] + s) * C] - g[s] : NAN;
   }
+}
+
+/* Rule 6: the candidates m holds, scored again on new origins, their old
+** scores carried as the weight their origins would have now. */
+rnn_status rnn_rescore_components(rnn_model *m, const double *v, size_t n,
+                                  int C, const size_t *origin, int origins,
+                                  const double *netf, int K, size_t shift) {
+  int nc = m->n_cand, H = m->arch.output < K ? m->arch.output : K;
+  if (nc == 0 || origins < 1) return RNN_OK; /* the network alone */
+  double *F = rnn_malloc(((size_t)nc * origins * K + 1) * sizeof *F);
+  if (!F) return RNN_ENOMEM;
+  for (int i = 0; i < nc; i++)
+    for (int j = 0; j < origins; j++) {
+      double *f = F + ((size_t)i * origins + j) * K;
+      if (m->cand[i].kind == RNN_COMP_NETWORK)
+        memcpy(f, netf + (size_t)j * K, (size_t)K * sizeof *f);
+      else
+        rnn_component_forecast(&m->cand[i], v, origin[j], C,
+                               m->fc_flags & RNN_FC_LOG, K, f);
+    }
+  /* The old origins' weight: H steps at each of the model's N calibration
+  ** origins, the latest `shift` rows before the new latest one. */
+  double half_life = 4.0 * H, ln2 = 0.69314718055994530942, prior = 0.0;
+  int N = m->cal_origins > 0 ? m->cal_origins : 1;
+  for (int j = 0; j < N; j++)
+    prior += H * rnn_det_exp(-ln2 * ((double)shift + j) / half_life);
+  for (int i = 0; i < nc; i++) {
+    double sum = 0.0, weight = 0.0;
+    for (int j = 0; j < origins; j++) {
+      const double *f = F + ((size_t)i * origins + j) * K;
+      double w = rnn_det_exp(-ln2 * (double)(origin[origins - 1] - origin[j]) / half_life);
+      for (int s = 0; s < H && origin[j] + s < n; s++) {
+        sum += w * fabs(v[(origin[j] + s) * C] - f[s]);
+        weight += w;
+      }
+    }
+    double old = m->cand_mae[i];
+    m->cand_mae[i] = isnan(sum) || !(old < INFINITY) ? INFINITY
+                     : (sum + prior * old) / (weight + prior);
+  }
+  rnn_free(F);
+  int pick[3];
+  m->n_comp = choose(m->cand, nc, m->period, m->cand_mae, pick);
+  m->fc_flags = (m->fc_flags & ~RNN_FC_MEDIAN) | (m->n_comp == 3 ? RNN_FC_MEDIAN : 0);
+  for (int i = 0; i < m->n_comp; i++) m->comp[i] = m->cand[pick[i]];
+  return RNN_OK;
 }
 
 rnn_status rnn_choose_components(rnn_model *m, const double *v, size_t n,

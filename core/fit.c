@@ -25,6 +25,10 @@
 **      epoch, and every 10 ms inside a minibatch (core/parallel.c rule 6).
 **   5. A loss or a parameter that stops being finite ends training with
 **      the best epoch so far (none: an error).
+**   6. A warm start (rnn_finetune) begins from the parameters given, which
+**      count as epoch 0: with validation examples they are validated first
+**      and kept unless an epoch does better; divergence, or a budget that
+**      ends before the first epoch, keeps them rather than failing.
 */
 #include <math.h>
 #include <string.h>
@@ -98,11 +102,19 @@ rnn_status rnn_fit(rnn_fitted *f, rnn_batcher *bt, const rnn_fit_task *task,
   bt->task_arg = task->arg;
   rnn_rng rng;
   rnn_rng_seed(&rng, o->seed);
-  rnn_net_init(f->params, f->arch, f->layout, &rng);
+  if (!f->warm) rnn_net_init(f->params, f->arch, f->layout, &rng);
   memcpy(best, f->params, np * sizeof *best);
   rnn_epoch_log log = {f->train_loss, f->val_loss, f->epochs_run,
                        f->best_epoch, INFINITY, best, np, o->epochs,
                        o->patience};
+  if (f->warm && has_val) { /* rule 6 */
+    double val0 = validate(bt, task, f->params);
+    if (atomic_load(&bt->stop.flag)) {
+      rc = rnn_fail(e, RNN_EINTERRUPT, "interrupted");
+      goto done;
+    }
+    if (isfinite(val0)) log.best_val = val0;
+  }
   double per_batch = 0.0, per_val = 0.0, reserve = 0.0;
   int out_of_time = 0, diverged = 0;
   for (int ep = 0; ep < o->epochs && !out_of_time; ep++) {
@@ -171,8 +183,8 @@ rnn_status rnn_fit(rnn_fitted *f, rnn_batcher *bt, const rnn_fit_task *task,
       out_of_time = 1; /* another epoch would not fit */
   }
   f->out_of_time = out_of_time;
-  if ((rc = rnn_epochs_outcome(diverged, *f->best_epoch, *f->epochs_run,
-                               o->max_seconds, e)))
+  if (!f->warm && (rc = rnn_epochs_outcome(diverged, *f->best_epoch,
+                                           *f->epochs_run, o->max_seconds, e)))
     goto done;
   memcpy(f->params, best, np * sizeof *best);
 done:

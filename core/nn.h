@@ -468,6 +468,10 @@ void rnn_component_forecast(const rnn_component *c, const double *y, size_t n,
 ** (at most RNN_MAX_CANDIDATES). */
 int rnn_candidates(rnn_component *out, int p1, int p2, int horizon,
                    size_t rows, int network);
+/* Rule 6: m's candidates scored again on the new origins and chosen. */
+rnn_status rnn_rescore_components(rnn_model *m, const double *v, size_t n,
+                                  int C, const size_t *origin, int origins,
+                                  const double *netf, int K, size_t shift);
 /* Rule 3: scores the candidates at the validation origins (origin[j] the
 ** first forecast row; netf (origins, K) the network's forecasts there, data
 ** units, or NULL when there is no network), keeps the best in m, and
@@ -489,6 +493,12 @@ rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,
 ** C library (rule 1's profiles on logarithms). */
 double rnn_det_log(double x);
 double rnn_det_exp(double x);
+/* rnn_predict_rows for rows that may have fewer than tail_rows rows before
+** them (first >= the network's window): such a row's components read the
+** rows there are, as the validation forecasts do (train.c rule 15); the
+** seasonal-naive fallback gives NaN there. */
+rnn_status rnn_predict_history(rnn_model *m, const double *series, size_t first,
+                               int count, double *out, rnn_err *e);
 /* Rule 4 on a forecast of h values from the n rows (stride C) of y. */
 void rnn_clamp_forecast(const rnn_model *m, const double *y, size_t n, int C,
                         double *out, int h);
@@ -570,11 +580,14 @@ typedef struct rnn_fitted {
   double *train_loss, *val_loss;
   int *epochs_run, *best_epoch;
   int out_of_time; /* set when max_seconds ended training */
+  int warm;        /* params hold a trained model's: no initialisation, and
+                   ** they stay unless an epoch validates better (fit.c
+                   ** rule 6) */
 } rnn_fitted;
 /* Of a forecasting or a sequence model, which name these fields alike. */
 #define RNN_FITTED(m)                                                       \
   ((rnn_fitted){&(m)->arch, &(m)->layout, (m)->params, (m)->train_loss,     \
-                (m)->val_loss, &(m)->epochs_run, &(m)->best_epoch, 0})
+                (m)->val_loss, &(m)->epochs_run, &(m)->best_epoch, 0, 0})
 
 /* The batcher of a sequence model's training (batch B, work flags), after
 ** checking the memory it and data_bytes of data would take against

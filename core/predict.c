@@ -40,6 +40,17 @@
 **   9. One call may ask for at most RNN_MAX_PREDICT_FLOPS of the network's
 **      arithmetic (RNN_ELIMIT otherwise), so a hostile model (a window of
 **      1000 steps, 1024 units, 100,000 steps ahead) cannot ask for hours.
+**  10. Surprise (rnn_anomaly): a one-step error e is scored by the share p
+**      of the model's one-step errors on its last training rows (train.c
+**      rule 15) at least as large as r = |e|, ties counted half, so p is
+**      uniform when the errors are exchangeable with those. (Models of
+**      earlier builds have none: then the calibration errors of rule 5
+**      serve, with r = |e| / the step-1 scale.) Beyond the
+**      calibration errors' 90th percentile u, where a few hundred errors
+**      cannot resolve 1 in 1000, p follows the exponential tail fitted to
+**      the excesses over u (peaks over threshold): p = p(u) exp(-(r - u) /
+**      mean excess). With fewer than 10 errors the exponential is fitted
+**      to all of them. The surprise is 1 - p.
 */
 #include <math.h>
 #include <string.h>
@@ -181,8 +192,8 @@ static rnn_status predictor(rnn_model *m, struct rnn_predictor **slot, int cap,
 
 /* Rule 1 for the window in buf (R rows): fills missing values; 0 if a
 ** column has no known value (*col says which). */
-static int fill_window(const rnn_model *m, double *buf, int *col) {
-  int R = m->tail_rows, C = m->arch.input;
+static int fill_window(const rnn_model *m, double *buf, int R, int *col) {
+  int C = m->arch.input;
   for (int c = 0; c < C; c++)
     if (rnn_fill_missing(buf + c, (size_t)R, (size_t)C) < 0) {
       *col = c;
@@ -191,19 +202,21 @@ static int fill_window(const rnn_model *m, double *buf, int *col) {
   return 1;
 }
 
-/* Rule 2 for the last W rows of the window in buf: normalised into rows. */
-static void normalise_window(const rnn_model *m, const double *buf, float *rows) {
+/* Rule 2 for the last W rows of the window in buf (R rows): normalised
+** into rows. */
+static void normalise_window(const rnn_model *m, const double *buf, int R,
+                             float *rows) {
   int W = m->arch.window, C = m->arch.input;
-  const double *last = buf + (size_t)(m->tail_rows - W) * C;
+  const double *last = buf + (size_t)(R - W) * C;
   for (int i = 0; i < W; i++)
     for (int c = 0; c < C; c++)
       rows[i * C + c] = (float)((last[i * C + c] - m->shift[c]) / m->scale[c]);
 }
 
 /* Rule 6: the forecasts of the components other than the network from the
-** window in buf, h values each at part + i * stride; returns which
+** window in buf (R rows), h values each at part + i * stride; returns which
 ** component is the network (-1: none; n_comp 0, the network alone: 0). */
-static int components(const rnn_model *m, const double *buf, int h,
+static int components(const rnn_model *m, const double *buf, int R, int h,
                       double *part, size_t stride) {
   int net = m->n_comp ? -1 : 0;
   for (int i = 0; i < m->n_comp; i++) {
@@ -211,7 +224,7 @@ static int components(const rnn_model *m, const double *buf, int h,
       net = i;
       continue;
     }
-    rnn_component_forecast(&m->comp[i], buf, (size_t)m->tail_rows,
+    rnn_component_forecast(&m->comp[i], buf, (size_t)R,
                            m->arch.input, m->fc_flags & RNN_FC_LOG, h,
                            part + i * stride);
   }
@@ -273,7 +286,7 @@ rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
   if (rc) return rc;
   double *buf = p->buf;
   memcpy(buf, win ? win : m->tail, (size_t)R * C * sizeof *buf);
-  if (!fill_window(m, buf, &col)) {
+  if (!fill_window(m, buf, R, &col)) {
     if (col == 0) return rnn_fail(e, RNN_EINVAL, "every value in the window is missing");
     return rnn_fail(e, RNN_EINVAL, "every value of x%d in the window is missing", col);
   }
@@ -282,9 +295,9 @@ rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
     for (int s = 0; s < h; s++) out[s] = buf[(size_t)(s % R) * C];
     return RNN_OK;
   }
-  int net = components(m, buf, h, p->part, (size_t)h);
+  int net = components(m, buf, R, h, p->part, (size_t)h);
   if (net >= 0) {
-    normalise_window(m, buf, p->rows);
+    normalise_window(m, buf, R, p->rows);
     if (rnn_forecast_z(m, &p->w, p->rows, 1, h, p->z))
       return rnn_fail(e, RNN_EINTERRUPT, "interrupted");
     for (int s = 0; s < h; s++)
@@ -297,11 +310,13 @@ rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
   return RNN_OK;
 }
 
-rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
-                            int count, double *out, rnn_err *e) {
+/* rnn_predict_rows, and with `shorter` rnn_predict_history: a row with
+** fewer than R rows before it reads those it has. */
+static rnn_status predict_rows(rnn_model *m, const double *series, size_t first,
+                               int count, double *out, int shorter, rnn_err *e) {
   const rnn_arch *a = &m->arch;
   int R = m->tail_rows, C = a->input, col;
-  if (first < (size_t)R || count < 0)
+  if (first < (size_t)(shorter ? a->window : R) || count < 0)
     return rnn_fail(e, RNN_EINVAL, "rows before the first full window");
   double flops = pass_flops(m, count);
   if (flops > RNN_MAX_PREDICT_FLOPS) return too_much(e, flops);
@@ -314,22 +329,24 @@ rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
   struct rnn_predictor *p = NULL;
   rnn_status rc = predictor(m, &m->batch, cap, 1, &p, e);
   if (rc) return rc;
-  size_t WC = (size_t)a->window * C, RC = (size_t)R * C;
+  size_t WC = (size_t)a->window * C;
   int net = -1; /* which component is the network: the same for every row */
   double next = 0;
   for (int done = 0; done < count; done += p->cap) {
     if (cancelled(m, &next)) return rnn_fail(e, RNN_EINTERRUPT, "interrupted");
     int n = count - done < p->cap ? count - done : p->cap, used = 0;
     for (int j = 0; j < n; j++) {
-      memcpy(p->buf, series + (first + done + j - R) * C, RC * sizeof *p->buf);
+      size_t row = first + done + j;
+      int Rj = row < (size_t)R ? (int)row : R;
+      memcpy(p->buf, series + (row - Rj) * C, (size_t)Rj * C * sizeof *p->buf);
       out[done + j] = NAN;
-      if (!fill_window(m, p->buf, &col)) continue; /* as rnn_predict's error */
+      if (!fill_window(m, p->buf, Rj, &col)) continue; /* as rnn_predict's error */
       if (m->kind == RNN_MODEL_SNAIVE) {
-        out[done + j] = p->buf[0]; /* rule 4 */
+        if (Rj == R) out[done + j] = p->buf[0]; /* rule 4 */
         continue;
       }
-      net = components(m, p->buf, 1, p->comb + (size_t)used * RNN_MAX_COMPONENTS, 1);
-      if (net >= 0) normalise_window(m, p->buf, p->rows + used * WC);
+      net = components(m, p->buf, Rj, 1, p->comb + (size_t)used * RNN_MAX_COMPONENTS, 1);
+      if (net >= 0) normalise_window(m, p->buf, Rj, p->rows + used * WC);
       p->slot[used++] = done + j;
     }
     if (used == 0) continue;
@@ -339,8 +356,9 @@ rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
       double *part = p->comb + (size_t)u * RNN_MAX_COMPONENTS;
       if (net >= 0) part[net] = network_value(m, p->z[u]);
       double f = combine(m, part, 1, 0, net);
-      rnn_clamp_forecast(m, series + (first + p->slot[u] - R) * C, (size_t)R, C,
-                         &f, 1);
+      size_t row = first + (size_t)p->slot[u];
+      int Rj = row < (size_t)R ? (int)row : R;
+      rnn_clamp_forecast(m, series + (row - Rj) * C, (size_t)Rj, C, &f, 1);
       if (!isfinite(f))
         return rnn_fail(e, RNN_ERANGE,
                         "the forecast of position %zu is not finite: the "
@@ -351,6 +369,16 @@ rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
     }
   }
   return RNN_OK;
+}
+
+rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
+                            int count, double *out, rnn_err *e) {
+  return predict_rows(m, series, first, count, out, 0, e);
+}
+
+rnn_status rnn_predict_history(rnn_model *m, const double *series, size_t first,
+                               int count, double *out, rnn_err *e) {
+  return predict_rows(m, series, first, count, out, 1, e);
 }
 
 int rnn_interval(const rnn_model *m, int s, double level, double *half) {
@@ -370,4 +398,45 @@ int rnn_interval(const rnn_model *m, int s, double level, double *half) {
   if (rank < 1) rank = 1;
   *half = m->cal_resid[rank - 1] * scale;
   return 1;
+}
+
+/* Rule 10: p of the scaled error r over the n ascending errors c. */
+static double tail_share(const double *c, int n, double r) {
+  int k = n < 10 ? n : n / 10; /* errors in the fitted tail */
+  int q = n - k;               /* c[q - 1] is the threshold u */
+  double u = q > 0 ? c[q - 1] : 0.0, p_u = (double)k / n;
+  if (r <= u) {
+    /* Errors above r, and half of those equal to it: binary searches. */
+    int lo = 0, hi = n;
+    while (lo < hi) {
+      int mid = lo + (hi - lo) / 2;
+      if (c[mid] < r) lo = mid + 1; else hi = mid;
+    }
+    int below = lo;
+    hi = n;
+    while (lo < hi) {
+      int mid = lo + (hi - lo) / 2;
+      if (c[mid] <= r) lo = mid + 1; else hi = mid;
+    }
+    return (n - lo + 0.5 * (lo - below)) / n;
+  }
+  double excess = 0.0;
+  for (int i = q; i < n; i++) excess += c[i] - u;
+  excess /= k;
+  return excess > 0 ? p_u * exp(-(r - u) / excess) : 0.0;
+}
+
+double rnn_surprise(const rnn_model *m, double err) {
+  if (isnan(err)) return NAN;
+  double r = fabs(err), p;
+  if (m->surp_n > 0) {
+    p = tail_share(m->surp, m->surp_n, r);
+  } else {
+    if (m->cal_steps < 1 || m->cal_n < 1) return NAN;
+    double scale = m->cal_scale ? m->cal_scale[0] : 1.0;
+    if (scale > 0) r /= scale;
+    else r = r > 0 ? INFINITY : 0.0; /* validation forecasts were exact */
+    p = tail_share(m->cal_resid, m->cal_n, r);
+  }
+  return p < 0 ? 1.0 : p > 1 ? 0.0 : 1.0 - p;
 }

@@ -213,6 +213,11 @@ int64_t rnn_grid(const rnn_ts *ts, size_t n, rnn_step *step, int64_t *pos);
 /* The timestamp k steps after origin (calendar arithmetic for months). */
 rnn_ts rnn_ts_advance(const rnn_ts *origin, const rnn_step *s, int64_t k);
 
+/* How many steps of s after origin t lies: k >= 1 with t equal to
+** rnn_ts_advance(origin, s, k) (REAL steps within rule 4's 1e-6), 0 when
+** t is not after origin or not on its grid (or s has no step). */
+int64_t rnn_ts_steps(const rnn_ts *origin, const rnn_step *s, const rnn_ts *t);
+
 /* A calendar step's name: "minute", "hour", "day", "week", "month",
 ** "quarter", "year", or "N <unit>s" for other multiples; "" otherwise. */
 void rnn_step_name(const rnn_step *s, char *buf, size_t n);
@@ -276,6 +281,8 @@ typedef struct rnn_component {
 #define RNN_MAX_COMPONENTS 3
 /* The most rows a model keeps as its tail (a profile of 8 cycles of 1000). */
 #define RNN_MAX_TAIL 8000
+/* The most one-step errors a model keeps for rnn_anomaly (train.c rule 15). */
+#define RNN_MAX_SURPRISE 200
 /* fc_flags */
 #define RNN_FC_LOG 1    /* profiles work on logarithms */
 #define RNN_FC_NONNEG 2 /* forecasts are kept at or above zero */
@@ -344,6 +351,13 @@ typedef struct rnn_model {
   double *cal_scale; /* (cal_steps) or NULL */
   int cal_origins;   /* with cal_scale: the forecasts the errors came from */
 
+  /* rnn_anomaly's calibration (predict.c rule 10): the absolute errors of
+  ** the model's own one-step forecasts of the last training rows (at most
+  ** RNN_MAX_SURPRISE), data units, ascending. surp_n 0: none (models of
+  ** earlier builds; the pooled interval errors serve). */
+  int surp_n;
+  double *surp;
+
   /* Buffers rnn_predict keeps between calls (allocated at the first), so
   ** scoring row after row allocates nothing and transposes the weights
   ** once. A model is therefore used by one thread at a time. */
@@ -387,6 +401,16 @@ rnn_status rnn_train(rnn_model **out, const double *y, const double *x,
                      size_t n, int k, const rnn_options *o,
                      const rnn_train_ctl *ctl, rnn_err *e);
 
+/* Continues training base on n new rows y (n) and x (n, k), laid out as
+** rnn_train's, row 0 the step after base's last training row (train.c rule
+** 16): a new model whose tail, rows, calibration and one-step errors
+** include the new rows; o holds base's options with the caller's changes
+** (those that would change the network are RNN_EINVAL). The caller sets
+** the timestamps (first_ts stays base's). */
+rnn_status rnn_finetune(rnn_model **out, const rnn_model *base, const double *y,
+                        const double *x, size_t n, int k, const rnn_options *o,
+                        const rnn_train_ctl *ctl, rnn_err *e);
+
 /* Forecasts h steps after the rows win (tail_rows, arch.input) (data
 ** units, oldest first, NaN = missing). Writes h values to out. win may be
 ** NULL to start from the model's training tail. Covariates of future steps
@@ -415,6 +439,13 @@ rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
 ** quantile times the step's scale; predict.c rule 5). Returns 0 and NaN
 ** when the model has no calibration. */
 int rnn_interval(const rnn_model *m, int s, double level, double *half);
+
+/* How surprising a one-step error (actual - forecast, data units) is: 1 -
+** its p-value among the model's one-step errors on its last training rows,
+** with a fitted exponential tail beyond their 90th percentile (predict.c
+** rule 10), in [0, 1]; NaN when the model has no such errors and no
+** calibration, or err is NaN. */
+double rnn_surprise(const rnn_model *m, double err);
 
 /* ------------------------------------------------------------------- BLOB */
 

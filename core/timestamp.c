@@ -249,6 +249,45 @@ int64_t rnn_grid(const rnn_ts *ts, size_t n, rnn_step *step, int64_t *pos) {
   return len;
 }
 
+int64_t rnn_ts_steps(const rnn_ts *origin, const rnn_step *s, const rnn_ts *t) {
+  int dates = t->kind == RNN_TS_DATE || t->kind == RNN_TS_DATETIME;
+  if (rnn_ts_cmp(t, origin) <= 0 ||
+      dates != (origin->kind == RNN_TS_DATE || origin->kind == RNN_TS_DATETIME))
+    return 0;
+  int64_t k;
+  switch (s->kind) {
+    case RNN_STEP_NUMBER:
+      if (dates) return 0;
+      if (s->integer && t->kind == RNN_TS_INT && origin->kind == RNN_TS_INT) {
+        int64_t d, st = (int64_t)s->num;
+        if (__builtin_sub_overflow(t->i, origin->i, &d) || st < 1 || d % st) return 0;
+        return d / st;
+      } else {
+        double q = (t->r - origin->r) / s->num;
+        if (!(q >= 0.5 && q < 9e15) || fabs(q - nearbyint(q)) > 1e-6 * q) return 0;
+        return (int64_t)nearbyint(q);
+      }
+    case RNN_STEP_MILLIS: {
+      int64_t d;
+      if (!dates || __builtin_sub_overflow(t->i, origin->i, &d) || d % s->millis) return 0;
+      return d / s->millis;
+    }
+    case RNN_STEP_MONTHS: {
+      if (!dates || t->i < MIN_MILLIS || t->i > MAX_MILLIS) return 0;
+      rnn_civil a, b;
+      rnn_ts_civil(origin->i, &a);
+      rnn_ts_civil(t->i, &b);
+      int64_t d = month_index(&b) - month_index(&a);
+      if (d % s->months) return 0;
+      k = d / s->months;
+      rnn_ts at = rnn_ts_advance(origin, s, k);
+      return at.kind != RNN_TS_NONE && at.i == t->i ? k : 0;
+    }
+    default:
+      return 0;
+  }
+}
+
 rnn_ts rnn_ts_advance(const rnn_ts *origin, const rnn_step *s, int64_t k) {
   rnn_ts t = *origin;
   switch (s->kind) {

@@ -62,6 +62,36 @@
 **  14. Values whose normalisation statistics overflow a double are an
 **      error naming the column; so is any model the BLOB reader would not
 **      take back (ext/train.c checks by decoding what it encoded).
+**  15. The finished model forecasts each of the last RNN_MAX_SURPRISE
+**      training rows one step ahead from the filled rows before it (a row
+**      with fewer than the tail's rows before it but a full window: its
+**      components read the rows there are, as at the validation origins;
+**      the fallback needs its whole tail); the absolute errors at rows whose
+**      value was known calibrate rnn_anomaly (predict.c rule 10). They are
+**      the recent, ordinary errors a new row is compared with: measured on
+**      the dev sets, the held-out rows' scores were close to uniform
+**      (docs/forecasting.md), where the pooled multi-step validation errors
+**      of the intervals gave twice the false alarms, and the validation
+**      origins' step-1 errors alone found fewer spikes.
+**  16. rnn_finetune continues a model on new rows: the series is the
+**      model's tail followed by the new rows (filled as in rule 1); the
+**      period, window, horizon, normalisation and architecture are the
+**      model's, and a network starts from its parameters (core/fit.c rule
+**      6: kept unless an epoch validates better). Its windows are those of
+**      that series, the latest held out as in rule 3 (at least one when
+**      there are two). At the validation origins the model's candidates
+**      are scored again, each score merged with the model's own
+**      (components.c rule 6), and chosen; the metrics stay the model's; the
+**      fine-tuned model forecasts from the held-out origins as rule 7
+**      would, and those errors, scaled by the step scales, join the
+**      calibration errors (at most 200 origins' worth: the older ones
+**      thinned evenly). Options that
+**      would change the network (cell, activation, hidden, layers,
+**      bidirectional, window, horizon, normalize, method) are errors. Too
+**      few new rows for one such window: the model stays as it is but for
+**      its tail, row count and one-step errors, which move on to the new
+**      rows. A seasonal-naive fallback has no network to continue: it is
+**      trained afresh (rnn_train) on its tail and the new rows.
 ** Nothing here depends on the thread count, and nothing but max_seconds on
 ** the clock: the same input, options and seed give the same model.
 */
@@ -79,7 +109,7 @@ void rnn_model_free(rnn_model *m) {
   if (!m) return;
   void *bufs[] = {m->params,     m->shift,    m->scale,
                   m->tail,       m->train_loss, m->val_loss,
-                  m->cal_resid,  m->cal_scale};
+                  m->cal_resid,  m->cal_scale,  m->surp};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) rnn_free(bufs[i]);
   rnn_predictor_free(m->pred);
   rnn_predictor_free(m->batch);
@@ -277,7 +307,7 @@ static void set_metrics(rnn_model *m, const double *v, const double *err,
 ** components (method "auto"), fills the metrics and the calibration. */
 static rnn_status validate_forecasts(rnn_model *m, const double *v, const float *z,
                            size_t n, int first, int count, size_t train_rows,
-                           int max_origins, int p2) {
+                           int max_origins, int p2, size_t rescore) {
   int W = m->arch.window, O = m->arch.output, C = m->arch.input;
   int K = O > 12 ? O : 12;
   /* The validation windows, and the origins after the last of them, whose
@@ -314,6 +344,10 @@ static rnn_status validate_forecasts(rnn_model *m, const double *v, const float 
       for (int s = 0; s < K; s++)
         netf[(size_t)j * K + s] = out[(size_t)b * K + s] * m->scale[0] + m->shift[0];
     }
+  }
+  if (rescore) { /* rule 16: a fine-tune's choice; recalibrate does the rest */
+    rc = rnn_rescore_components(m, v, n, C, origin, count, netf, K, rescore);
+    goto done;
   }
   if (m->opts.method == RNN_METHOD_AUTO) {
     rc = rnn_choose_components(m, v, n, C, origin, count, netf, K, p2, err, cal);
@@ -407,6 +441,110 @@ static int auto_horizon(int period, size_t n, int W) {
   return (size_t)h > cap ? (cap > 0 ? (int)cap : 1) : h;
 }
 
+/* Rule 15: the one-step errors of the finished model m on the filled rows v
+** (n, C) whose value y[i] was known. A forecast that fails leaves the model
+** without them (the pooled errors serve); only memory fails training. */
+static rnn_status surprise_errors(rnn_model *m, const double *v,
+                                  const double *y, size_t n) {
+  size_t first = (size_t)(m->kind == RNN_MODEL_NETWORK ? m->arch.window : m->tail_rows);
+  if (n <= first) return RNN_OK;
+  int count = n - first > RNN_MAX_SURPRISE ? RNN_MAX_SURPRISE : (int)(n - first);
+  first = n - (size_t)count;
+  double *f = rnn_malloc((size_t)count * sizeof *f);
+  if (!f) return RNN_ENOMEM;
+  rnn_status rc = rnn_predict_history(m, v, first, count, f, NULL);
+  int k = 0;
+  for (int j = 0; rc == RNN_OK && j < count; j++) {
+    double e = fabs(y[first + (size_t)j] - f[j]);
+    if (isfinite(e)) f[k++] = e; /* skips missing values */
+  }
+  if (rc == RNN_ENOMEM || !k) {
+    rnn_free(f);
+    return rc == RNN_ENOMEM ? rc : RNN_OK;
+  }
+  rnn_sort_doubles(f, (size_t)k);
+  m->surp = f;
+  m->surp_n = k;
+  return RNN_OK;
+}
+
+/* Rule 16: the fine-tuned model m's forecasts from `count` origins from row
+** `first` of the filled series v (n, C) on (those with the tail's rows
+** before them; truth: y, NaN unknown), their
+** errors scaled by the step scales and added to the calibration errors m
+** kept; at most RNN_MAX_CAL_ORIGINS origins' worth stay, the kept ones
+** thinned evenly in their order. */
+static rnn_status recalibrate(rnn_model *m, const double *v, const double *y,
+                              size_t n, int first, int count) {
+  int K = m->cal_steps, C = m->arch.input, R = m->tail_rows;
+  if (first < R) count -= R - first, first = R; /* a forecast reads R rows */
+  if (K < 1 || count < 1) return RNN_OK;
+  double *f = rnn_malloc((size_t)K * sizeof *f);
+  double *add = rnn_malloc(((size_t)count * K + 1) * sizeof *add);
+  if (!f || !add) {
+    rnn_free(f);
+    rnn_free(add);
+    return RNN_ENOMEM;
+  }
+  int got = 0, used = 0;
+  for (int j = 0; j < count; j++) {
+    size_t o = (size_t)first + (size_t)j;
+    if (o >= n || rnn_predict(m, v + (o - (size_t)R) * C, K, f, NULL) != RNN_OK) continue;
+    used++;
+    for (int s = 0; s < K && o + (size_t)s < n; s++) {
+      double e = fabs(y[o + (size_t)s] - f[s]);
+      double scale = m->cal_scale ? m->cal_scale[s] : sqrt(s + 1.0);
+      if (isfinite(e)) add[got++] = scale > 0 ? e / scale : 0.0;
+    }
+  }
+  rnn_free(f);
+  /* Thin the kept errors to leave room for the new origins. */
+  int keep_origins = RNN_MAX_CAL_ORIGINS - used;
+  int keep = m->cal_n;
+  if (m->cal_origins > keep_origins && m->cal_origins > 0)
+    keep = (int)((int64_t)m->cal_n * (keep_origins > 0 ? keep_origins : 0) / m->cal_origins);
+  double *pool = rnn_malloc(((size_t)keep + got + 1) * sizeof *pool);
+  if (!pool) {
+    rnn_free(add);
+    return RNN_ENOMEM;
+  }
+  for (int i = 0; i < keep; i++)
+    pool[i] = m->cal_resid[(size_t)rnn_history_pick(m->cal_n, keep, i)];
+  memcpy(pool + keep, add, (size_t)got * sizeof *pool);
+  rnn_free(add);
+  rnn_sort_doubles(pool, (size_t)keep + got);
+  rnn_free(m->cal_resid);
+  m->cal_resid = pool;
+  m->cal_n = keep + got;
+  if (m->cal_scale)
+    m->cal_origins = (m->cal_origins < keep_origins ? m->cal_origins : keep_origins) + used;
+  return RNN_OK;
+}
+
+/* Rule 16: a fine-tune keeps the base model's components, calibration and
+** metrics (recalibrate then adds the new rows' errors). */
+static rnn_status keep_choice(rnn_model *m, const rnn_model *base) {
+  m->n_comp = base->n_comp, m->n_cand = base->n_cand;
+  memcpy(m->comp, base->comp, sizeof m->comp);
+  memcpy(m->cand, base->cand, sizeof m->cand);
+  memcpy(m->cand_mae, base->cand_mae, sizeof m->cand_mae);
+  m->fc_flags |= base->fc_flags & RNN_FC_MEDIAN;
+  m->metrics = base->metrics;
+  m->cal_steps = base->cal_steps, m->cal_n = base->cal_n;
+  m->cal_origins = base->cal_origins;
+  if (base->cal_n > 0) {
+    size_t b = (size_t)base->cal_n * sizeof *m->cal_resid;
+    if (!(m->cal_resid = rnn_malloc(b))) return RNN_ENOMEM;
+    memcpy(m->cal_resid, base->cal_resid, b);
+  }
+  if (base->cal_scale) {
+    size_t b = (size_t)base->cal_steps * sizeof *m->cal_scale;
+    if (!(m->cal_scale = rnn_malloc(b))) return RNN_ENOMEM;
+    memcpy(m->cal_scale, base->cal_scale, b);
+  }
+  return RNN_OK;
+}
+
 /* Rule 9: the seasonal-naive fallback on the filled series v (n, C). */
 static rnn_status train_fallback(rnn_model *m, const double *v, size_t n,
                                  int C) {
@@ -438,9 +576,12 @@ static rnn_status train_fallback(rnn_model *m, const double *v, size_t n,
   return rc;
 }
 
-rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
-                     size_t n, int k, const rnn_options *o,
-                     const rnn_train_ctl *ctl, rnn_err *e) {
+/* rnn_train, and with base rnn_finetune's network (rule 16): y_in, x_in
+** are then base's tail followed by `fresh` new rows. */
+static rnn_status train_series(rnn_model **out, const double *y_in,
+                               const double *x_in, size_t n, int k,
+                               const rnn_options *o, const rnn_train_ctl *ctl,
+                               const rnn_model *base, size_t fresh, rnn_err *e) {
   rnn_status rc = RNN_OK;
   rnn_model *m = NULL;
   double *v = NULL;
@@ -458,7 +599,8 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   v = rnn_malloc(n * C * sizeof *v);
   if (!m || !v) goto nomem;
   m->opts = *o;
-  m->rows = (int64_t)n;
+  m->rows = base ? base->rows + (int64_t)fresh : (int64_t)n;
+  m->missing = base ? base->missing : 0;
   m->norm = o->normalize;
   m->period = 1;
   m->shift = rnn_malloc((size_t)C * sizeof *m->shift);
@@ -480,7 +622,13 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
     m->missing += f;
   }
 
-  /* Rule 2. */
+  /* Rule 2 (rule 16: the base model's). */
+  int p2, W, O;
+  if (base) {
+    m->period = base->period, p2 = base->period2;
+    W = base->arch.window, O = base->arch.output;
+    goto resolved;
+  }
   double *y = NULL;
   if (C == 1) {
     y = v;
@@ -489,21 +637,22 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   } else {
     goto nomem;
   }
-  int p2;
   rc = rnn_seasonal_periods(y, n, &m->period, &p2);
   if (y != v) rnn_free(y);
   if (rc) goto fail;
-  int W = o->window == RNN_WINDOW_AUTO ? rnn_window_for_period(m->period, n)
-                                       : o->window;
-  int O = o->horizon == RNN_HORIZON_AUTO ? auto_horizon(m->period, n, W)
-                                         : o->horizon;
+  W = o->window == RNN_WINDOW_AUTO ? rnn_window_for_period(m->period, n)
+                                   : o->window;
+  O = o->horizon == RNN_HORIZON_AUTO ? auto_horizon(m->period, n, W)
+                                     : o->horizon;
+resolved:
   m->opts.window = W;
   m->opts.horizon = O;
   m->tail_rows = W;
   if (o->method == RNN_METHOD_AUTO) {
     /* Rule 13. */
     m->period2 = p2;
-    m->fc_flags = RNN_FC_LOG | RNN_FC_NONNEG;
+    m->fc_flags = base ? base->fc_flags & (RNN_FC_LOG | RNN_FC_NONNEG)
+                       : RNN_FC_LOG | RNN_FC_NONNEG;
     for (size_t i = 0; i < n; i++) {
       if (!(v[i * C] > 0)) m->fc_flags &= ~RNN_FC_LOG;
       if (v[i * C] < 0) m->fc_flags &= ~RNN_FC_NONNEG;
@@ -522,7 +671,9 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
     }
     m->shift[0] = 0.0, m->scale[0] = 1.0;
     for (int c = 1; c < C; c++) m->shift[c] = 0.0, m->scale[c] = 1.0;
-    if ((rc = train_fallback(m, v, n, C))) goto fail;
+    if ((rc = train_fallback(m, v, n, C)) ||
+        (rc = surprise_errors(m, v, y_in, n)))
+      goto fail;
     goto done;
   }
 
@@ -530,9 +681,12 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   /* Rule 3. */
   int nval = (int)floor(nw * o->validation);
   if (nval > nw - 1) nval = nw - 1;
+  if (base && nval == 0 && o->validation > 0 && nw >= 2) nval = 1; /* rule 16 */
   int ntrain = nw - nval;
   size_t train_rows = (size_t)ntrain - 1 + W + O;
-  for (int c = 0; c < C; c++) {
+  for (int c = 0; c < C && base; c++) /* rule 16: the base's statistics */
+    m->shift[c] = base->shift[c], m->scale[c] = base->scale[c];
+  for (int c = 0; c < C && !base; c++) {
     column_stats(m, v, train_rows, C, c);
     /* Rule 14: what cannot be normalised cannot be modelled. */
     if (!isfinite(m->shift[c]) || !isfinite(m->scale[c]) || !(m->scale[c] > 0)) {
@@ -559,6 +713,7 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
                        .dirs = o->bidirectional ? 2 : 1,
                        .window = W,
                        .output = O};
+  if (base) m->arch = base->arch; /* rnn_finetune checked the options */
   if ((rc = rnn_arch_layout(&m->arch, &m->layout, e))) goto fail;
   size_t np = m->layout.n_params;
   int B = o->batch < ntrain ? o->batch : ntrain;
@@ -598,6 +753,10 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
                        .loss_terms = O, .validate = windows_validate,
                        .reserve = windows_reserve};
   rnn_fitted fit = RNN_FITTED(m);
+  if (base) {
+    memcpy(m->params, base->params, np * sizeof *m->params);
+    fit.warm = 1;
+  }
   if ((rc = rnn_fit(&fit, &bt, &task, nval > 0, o, ctl, t0, e))) goto fail;
 
   /* Rule 7, with as many origins as the rest of the budget allows (none,
@@ -609,9 +768,17 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
     double can = left > 0 ? floor(left / wt.per_origin) : 0;
     origins = can < origins ? (int)can : origins;
   }
-  if (nval && origins >= 2 &&
-      (rc = validate_forecasts(m, v, z, n, ntrain, nval, train_rows, origins, p2)))
+  if (base) {
+    if ((rc = keep_choice(m, base)) ||
+        (nval && origins >= 2 &&
+         (rc = validate_forecasts(m, v, z, n, ntrain, nval, train_rows,
+                                  origins, p2, fresh))))
+      goto fail;
+  } else if (nval && origins >= 2 &&
+             (rc = validate_forecasts(m, v, z, n, ntrain, nval, train_rows,
+                                      origins, p2, 0))) {
     goto fail;
+  }
   /* Rule 8. */
   for (int i = 0; i < m->n_comp; i++) {
     int rows = rnn_component_rows(&m->comp[i]);
@@ -621,6 +788,11 @@ rnn_status rnn_train(rnn_model **out, const double *y_in, const double *x_in,
   size_t R = (size_t)m->tail_rows;
   if (!(m->tail = rnn_malloc(R * C * sizeof *m->tail))) goto nomem;
   memcpy(m->tail, v + (n - R) * C, R * C * sizeof *m->tail);
+  if (base && nval && origins >= 2 &&
+      (rc = recalibrate(m, v, y_in, n, ntrain + W,
+                        nval + O - 1 < origins ? nval + O - 1 : origins)))
+    goto fail;
+  if ((rc = surprise_errors(m, v, y_in, n))) goto fail;
   goto done;
 
 nomem:
@@ -636,5 +808,116 @@ done:
   rnn_free(target);
   rnn_free(idx);
   *out = m;
+  return rc;
+}
+
+rnn_status rnn_train(rnn_model **out, const double *y, const double *x,
+                     size_t n, int k, const rnn_options *o,
+                     const rnn_train_ctl *ctl, rnn_err *e) {
+  return train_series(out, y, x, n, k, o, ctl, NULL, 0, e);
+}
+
+/* Rule 16: the options a fine-tune may not change. */
+static const char *changed_option(const rnn_options *o, const rnn_options *b) {
+  if (o->cell != b->cell) return "cell";
+  if (o->cell == RNN_CELL_RNN && o->activation != b->activation) return "activation";
+  if (o->hidden != b->hidden) return "hidden";
+  if (o->layers != b->layers) return "layers";
+  if (o->bidirectional != b->bidirectional) return "bidirectional";
+  if (o->window != b->window) return "window";
+  if (o->horizon != b->horizon) return "horizon";
+  if (o->normalize != b->normalize) return "normalize";
+  if (o->method != b->method) return "method";
+  return NULL;
+}
+
+/* Rule 16: too few rows for a window whose target is new: base as it is,
+** its tail, rows and one-step errors moved on to the filled series v (n, C)
+** whose y values are the unfilled ones. */
+static rnn_status advance_only(rnn_model **out, const rnn_model *base,
+                               double *v, const double *y, size_t n, size_t fresh) {
+  unsigned char *blob = NULL;
+  size_t len;
+  rnn_model *m = NULL;
+  int C = base->arch.input;
+  int64_t filled = 0;
+  for (int c = 0; c < C; c++) filled += rnn_fill_missing(v + c, n, (size_t)C);
+  rnn_status rc = rnn_model_encode(base, &blob, &len);
+  if (rc == RNN_OK) rc = rnn_model_decode(&m, blob, len, NULL);
+  rnn_free(blob);
+  if (rc == RNN_OK) {
+    size_t R = (size_t)m->tail_rows;
+    memcpy(m->tail, v + (n - R) * C, R * C * sizeof *m->tail);
+    m->rows += (int64_t)fresh, m->missing += filled;
+    m->format_version = 0;
+    rnn_free(m->surp);
+    m->surp = NULL, m->surp_n = 0;
+    rc = surprise_errors(m, v, y, n);
+  }
+  if (rc != RNN_OK) {
+    rnn_model_free(m);
+    return rc == RNN_ENOMEM ? rc : RNN_EINVAL;
+  }
+  *out = m;
+  return RNN_OK;
+}
+
+rnn_status rnn_finetune(rnn_model **out, const rnn_model *base, const double *y,
+                        const double *x, size_t n, int k, const rnn_options *o,
+                        const rnn_train_ctl *ctl, rnn_err *e) {
+  *out = NULL;
+  int C = base->arch.input;
+  if (k != C - 1)
+    return rnn_fail(e, RNN_EINVAL, "the model takes %d covariate%s, got %d", C - 1,
+                    C == 2 ? "" : "s", k);
+  if (n == 0) return rnn_fail(e, RNN_EINVAL, "no new rows to train on");
+  rnn_options opts = *o;
+  const char *key = base->kind == RNN_MODEL_NETWORK ? changed_option(o, &base->opts) : NULL;
+  if (key)
+    return rnn_fail(e, RNN_EINVAL,
+                    "option \"%s\" cannot change when fine-tuning (a new "
+                    "architecture needs rnn_train)",
+                    key);
+  size_t R = (size_t)base->tail_rows, N = R + n;
+  if (N > SIZE_MAX / sizeof(double) / (size_t)C) return RNN_ENOMEM;
+  double *ys = rnn_malloc(N * sizeof *ys);
+  double *xs = rnn_malloc((N * (size_t)(C - 1) + 1) * sizeof *xs);
+  if (!ys || !xs) {
+    rnn_free(ys);
+    rnn_free(xs);
+    return RNN_ENOMEM;
+  }
+  for (size_t i = 0; i < N; i++) {
+    const double *row = i < R ? base->tail + i * C : NULL;
+    ys[i] = row ? row[0] : y[i - R];
+    for (int c = 1; c < C; c++)
+      xs[i * (C - 1) + (c - 1)] = row ? row[c] : x[(i - R) * (C - 1) + (c - 1)];
+  }
+  rnn_status rc;
+  if (base->kind == RNN_MODEL_NETWORK &&
+      N < (size_t)base->arch.window + (size_t)base->arch.output) {
+    double *v = rnn_malloc(N * (size_t)C * sizeof *v);
+    rc = v ? RNN_OK : RNN_ENOMEM;
+    for (size_t i = 0; v && i < N; i++) {
+      v[i * C] = ys[i];
+      for (int c = 1; c < C; c++) v[i * C + c] = xs[i * (C - 1) + (c - 1)];
+    }
+    if (v) rc = advance_only(out, base, v, ys, N, n);
+    if (rc == RNN_EINVAL) rnn_fail(e, rc, "the model does not read back");
+    rnn_free(v);
+  } else if (base->kind == RNN_MODEL_NETWORK) {
+    rc = train_series(out, ys, xs, N, k, &opts, ctl, base, n, e);
+  } else {
+    /* The fallback has no network to start from: a model of what there is
+    ** now (its tail and the new rows), the window chosen anew. */
+    opts.window = o->window == base->opts.window ? RNN_WINDOW_AUTO : o->window;
+    rc = train_series(out, ys, xs, N, k, &opts, ctl, NULL, 0, e);
+    if (*out) {
+      (*out)->rows += base->rows - (int64_t)R;
+      (*out)->missing += base->missing;
+    }
+  }
+  rnn_free(ys);
+  rnn_free(xs);
   return rc;
 }

@@ -23,17 +23,25 @@
 **      per pass through the network (core/predict.c).
 **   6. A NULL model or series gives no rows; a bad model, series or level
 **      is an error naming rnn_backtest.
+**   7. rnn_anomaly(model, series) is the table-valued form of the window
+**      function rnn_anomaly (ext/next.c rule 8), as rnn_backtest is
+**      rnn_next's: columns pos, actual, predicted as above, and score, the
+**      surprise of actual (core/predict.c rule 10), bit for bit what the
+**      window function gives that row; NULL where actual or predicted is
+**      NULL or the model has no calibration.
 */
 #include <math.h>
 #include <string.h>
 
 #include "rnn_ext.h"
 
-static const char *FN = "rnn_backtest";
+static const char *FN = "rnn_backtest", *FN_ANOMALY = "rnn_anomaly";
 
 enum { BT_POS, BT_ACTUAL, BT_PREDICTED, BT_LOWER, BT_UPPER, BT_MODEL,
        BT_SERIES, BT_LEVEL };
 #define N_ARGS 3 /* hidden columns, from BT_MODEL */
+/* rnn_anomaly's columns (rule 7); its arguments are model and series. */
+enum { AN_SCORE = BT_LOWER, AN_MODEL };
 
 typedef struct backtest_cursor {
   sqlite3_vtab_cursor base;
@@ -42,11 +50,22 @@ typedef struct backtest_cursor {
   double *series;    /* (W + n, C) */
   double *predicted; /* (n) */
   double half;       /* step-1 half-width, NaN = none */
+  double *score;      /* (n): rnn_anomaly's scores (rule 7), computed in
+                      ** xFilter (another cursor's may replace the model:
+                      ** vtab.c rule 2) */
+  int anomaly;
 } backtest_cursor;
 
+/* Rule 7: one module for both functions; the name registered is aux. */
 static int bt_connect(sqlite3 *db, void *aux, int argc,
                       const char *const *argv, sqlite3_vtab **out, char **err) {
-  (void)aux, (void)argc, (void)argv, (void)err;
+  (void)argc, (void)argv, (void)err;
+  if (aux && strcmp(aux, FN_ANOMALY) == 0)
+    return rnn_ext_vtab_connect(
+        db,
+        "CREATE TABLE x(pos INTEGER, actual REAL, predicted REAL, score REAL, "
+        "model HIDDEN, series HIDDEN)",
+        FN_ANOMALY, AN_MODEL, 2, 1000, sizeof(backtest_cursor), out);
   return rnn_ext_vtab_connect(
       db,
       "CREATE TABLE x(pos INTEGER, actual REAL, predicted REAL, lower REAL, "
@@ -58,6 +77,8 @@ static void bt_reset(backtest_cursor *c) {
   sqlite3_free(c->series);
   sqlite3_free(c->predicted);
   c->series = c->predicted = NULL;
+  sqlite3_free(c->score);
+  c->score = NULL;
   c->n = c->at = 0;
 }
 
@@ -72,9 +93,11 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
   (void)idx_str, (void)argc;
   backtest_cursor *c = (backtest_cursor *)cur;
   rnn_ext_vtab *vt = (rnn_ext_vtab *)cur->pVtab;
-  sqlite3_value *arg[N_ARGS];
+  sqlite3_value *arg[N_ARGS] = {0};
   rnn_ext_vtab_args(vt, idx_num, argv, arg);
   bt_reset(c);
+  const char *fn = vt->fn;
+  c->anomaly = fn == FN_ANOMALY;
 
   char *err = NULL;
   rnn_model *m = NULL;
@@ -85,10 +108,10 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
     return SQLITE_OK;
   double level = 0.95;
   if (arg[2] && sqlite3_value_type(arg[2]) != SQLITE_NULL &&
-      (rc = rnn_ext_read_level(FN, arg[2], &level, &err)))
+      (rc = rnn_ext_read_level(fn, arg[2], &level, &err)))
     return rnn_ext_vtab_error(cur, rc, err);
   size_t rows;
-  if ((rc = rnn_ext_read_series(FN, arg[1], m, &c->series, &rows, &err)))
+  if ((rc = rnn_ext_read_series(fn, arg[1], m, &c->series, &rows, &err)))
     return rnn_ext_vtab_error(cur, rc, err);
   c->W = m->tail_rows, c->C = m->arch.input;
   /* Rule 3: the positions with a full window before them. */
@@ -108,17 +131,27 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
     bt_reset(c);
     if (st == RNN_ENOMEM) return SQLITE_NOMEM;
     if (st == RNN_EINTERRUPT) return SQLITE_INTERRUPT;
-    err = sqlite3_mprintf("%s: %s", FN, e.msg);
+    err = sqlite3_mprintf("%s: %s", fn, e.msg);
     return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
   }
   rnn_interval(m, 1, level, &c->half); /* rule 4 */
-  for (size_t i = 0; i < n && !isnan(c->half); i++) {
+  for (size_t i = 0; i < n && !c->anomaly && !isnan(c->half); i++) {
     double p = c->predicted[i];
     if (!isnan(p) && !(isfinite(p - c->half) && isfinite(p + c->half))) {
       bt_reset(c);
-      err = sqlite3_mprintf("%s: the interval of position %lld is not finite", FN,
+      err = sqlite3_mprintf("%s: the interval of position %lld is not finite", fn,
                             (long long)((size_t)c->W + i + 1));
       return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
+    }
+  }
+  if (c->anomaly && n > 0) {
+    if (!(c->score = sqlite3_malloc64((sqlite3_uint64)n * sizeof *c->score))) {
+      bt_reset(c);
+      return SQLITE_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+      double y = c->series[((size_t)c->W + i) * c->C], p = c->predicted[i];
+      c->score[i] = isnan(y) || isnan(p) ? NAN : rnn_surprise(m, y - p);
     }
   }
   c->n = n;
@@ -150,7 +183,9 @@ static int bt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
     case BT_POS: sqlite3_result_int64(ctx, (sqlite3_int64)row + 1); break;
     case BT_ACTUAL: result_number(ctx, c->series[row * c->C]); break;
     case BT_PREDICTED: result_number(ctx, p); break;
-    case BT_LOWER: result_number(ctx, p - c->half); break;
+    case AN_SCORE:
+      result_number(ctx, c->anomaly ? c->score[c->at] : p - c->half);
+      break;
     case BT_UPPER: result_number(ctx, p + c->half); break;
     default: sqlite3_result_null(ctx); /* hidden argument columns */
   }
@@ -177,4 +212,3 @@ sqlite3_module rnn_sql_backtest_module = {
     .xColumn = bt_column,
     .xRowid = bt_rowid,
 };
-

@@ -310,7 +310,7 @@ int sqlite3_rnn_init(sqlite3 *db, char **pzErrMsg,
   for (size_t i = 0; rc == SQLITE_OK && i < sizeof sql_functions / sizeof sql_functions[0]; i++) {
     const sql_function *f = &sql_functions[i];
     for (int n = f->lo; rc == SQLITE_OK && n <= f->hi; n++)
-      rc = f->module ? sqlite3_create_module(db, f->name, f->module, NULL)
+      rc = f->module ? sqlite3_create_module(db, f->name, f->module, (void *)f->name)
            : f->value
                ? sqlite3_create_window_function(db, f->name, n, f->flags, NULL,
                                                 f->step, f->final, f->value,

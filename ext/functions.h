@@ -8,7 +8,8 @@
 **   SCALAR(name, min args, max args, flags, callback)
 **   AGGREGATE(name, args (-1: any, checked at the first row), step, final)
 **   WINDOW(name, args, step, final, value, inverse)
-**   MODULE(name, module)            a table-valued function (sqlite3_module)
+**   MODULE(name, module)            a table-valued function (sqlite3_module;
+**                                   its xConnect gets the name as pAux)
 **
 ** A scalar is registered once for every count from min to max. Flags:
 ** PURE is deterministic and innocuous (reads nothing but its arguments and
@@ -23,11 +24,14 @@
 SCALAR(rnn_version, 0, 0, PURE, version)
 SCALAR(rnn_debug, 0, 0, NONE, debug)
 AGGREGATE(rnn_train, -1, train_step, train_final)
+AGGREGATE(rnn_finetune, -1, finetune_step, finetune_final)
 SCALAR(rnn_predict, 1, 3, PURE, predict)
 SCALAR(rnn_info, 1, 1, PURE, info)
 MODULE(rnn_forecast, forecast_module)
 WINDOW(rnn_next, -1, next_step, next_final, next_value, next_inverse)
 MODULE(rnn_backtest, backtest_module)
+WINDOW(rnn_anomaly, -1, anomaly_step, anomaly_final, anomaly_value, next_inverse)
+MODULE(rnn_anomaly, backtest_module)
 AGGREGATE(rnn_train_text, -1, text_step, text_final)
 SCALAR(rnn_generate, 1, 5, DET, generate)
 SCALAR(rnn_next_tokens, 2, 3, DET, next_tokens)

@@ -5,7 +5,7 @@
 ** bidirectional, window, horizon, inputs, covariates, params, options,
 ** rows, missing_filled, first_ts, last_ts, step, period, normalization,
 ** epochs_run, best_epoch, train_loss, validation_loss, validation,
-** calibration. Numbers that are not finite are written as null.
+** calibration, anomaly. Numbers that are not finite are written as null.
 */
 #include <math.h>
 
@@ -203,6 +203,22 @@ void rnn_sql_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       num(s, half);
     }
     sqlite3_str_appendall(s, "]}");
+  } else {
+    sqlite3_str_appendall(s, "null");
+  }
+  /* rnn_anomaly's calibration (core/train.c rule 15). */
+  sqlite3_str_appendall(s, ",\"anomaly\":");
+  if (m->surp_n > 0) {
+    double sum = 0, sq = 0;
+    for (int i = 0; i < m->surp_n; i++) sum += m->surp[i], sq += m->surp[i] * m->surp[i];
+    sqlite3_str_appendf(s, "{\"method\":\"one-step errors of the last training rows\","
+                           "\"errors\":%d,\"mae\":", m->surp_n);
+    num(s, sum / m->surp_n);
+    sqlite3_str_appendall(s, ",\"rms\":");
+    num(s, sqrt(sq / m->surp_n));
+    sqlite3_str_appendchar(s, 1, '}');
+  } else if (m->cal_n > 0) {
+    sqlite3_str_appendall(s, "{\"method\":\"the calibration errors of step 1\"}");
   } else {
     sqlite3_str_appendall(s, "null");
   }

@@ -3,6 +3,12 @@
 ** PRECEDING AND 1 PRECEDING): the one-step forecast for each row from the
 ** rows before it (SPEC.md 4), so a backtest is plain SQL.
 **
+** rnn_anomaly(model, value [, x1, ..., xk]) OVER (ORDER BY ts ROWS BETWEEN
+** n PRECEDING AND CURRENT ROW): how surprising the frame's last row is
+** given the rows before it (SPEC.md 4), in [0, 1]: 1 - the p-value of its
+** one-step error among the model's calibration errors (core/predict.c rule
+** 10), so `score > 0.99` flags about 1% of ordinary rows.
+**
 ** Rules:
 **   1. The frame's rows, oldest first, are the window: the last `window`
 **      of them are used (n should be at least the model's window). While
@@ -19,15 +25,20 @@
 **   7. A frame that ends at CURRENT ROW forecasts the current row from
 **      itself: rnn_next reads the frame it is given, so the frame should
 **      end at 1 PRECEDING for a backtest.
+**   8. rnn_anomaly takes the same arguments under rules 2-6, with one
+**      difference: the frame's last row is the one scored, and the window
+**      is the rows before it. The score is NULL while fewer than window + 1
+**      rows are in the frame, when the scored value is NULL, when the
+**      window gives no forecast (rule 2), and for a model without
+**      calibration.
 */
 #include <math.h>
 #include <string.h>
 
 #include "rnn_ext.h"
 
-static const char *FN = "rnn_next";
-
 typedef struct next_acc {
+  const char *fn;            /* "rnn_next" or "rnn_anomaly" (rule 8) */
   rnn_model *m;
   int blob_len;
   unsigned char blob_crc[4]; /* the model BLOB's last 4 bytes: its CRC */
@@ -54,13 +65,15 @@ static int same_model(next_acc *a, sqlite3_value *v) {
          memcmp(b + n - 4, a->blob_crc, 4) == 0;
 }
 
-void rnn_sql_next_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+static void push_row(sqlite3_context *ctx, int argc, sqlite3_value **argv,
+                 const char *FN) {
   next_acc *a = sqlite3_aggregate_context(ctx, sizeof *a);
   if (!a) {
     sqlite3_result_error_nomem(ctx);
     return;
   }
   if (a->failed) return;
+  a->fn = FN;
   a->failed = 1; /* until this row is in */
   if (argc < 2) {
     rnn_ext_errorf(ctx, FN, "takes (model, value [, x1, ..., xk])");
@@ -135,6 +148,14 @@ void rnn_sql_next_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   a->failed = 0;
 }
 
+void rnn_sql_next_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  push_row(ctx, argc, argv, "rnn_next");
+}
+
+void rnn_sql_anomaly_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  push_row(ctx, argc, argv, "rnn_anomaly");
+}
+
 void rnn_sql_next_inverse(sqlite3_context *ctx, int argc,
                              sqlite3_value **argv) {
   (void)argc, (void)argv;
@@ -144,13 +165,19 @@ void rnn_sql_next_inverse(sqlite3_context *ctx, int argc,
   a->count--;
 }
 
-/* Rule 1: the forecast from the last `window` rows, or NULL. */
-static void next_result(sqlite3_context *ctx, next_acc *a) {
-  if (!a || a->failed || !a->m || a->count < a->m->tail_rows) {
+/* Rule 1: the forecast from the last `window` rows, or NULL; rule 8: the
+** surprise of the last row given the `window` rows before it. */
+static void next_result(sqlite3_context *ctx, next_acc *a, int anomaly) {
+  if (!a || a->failed || !a->m || a->count < a->m->tail_rows + anomaly) {
     if (!a || !a->failed) sqlite3_result_null(ctx);
     return;
   }
-  int W = a->m->tail_rows, C = a->C;
+  int W = a->m->tail_rows, C = a->C, last = a->count - anomaly;
+  double actual = a->rows[(size_t)((a->head + a->count - 1) % a->cap) * C];
+  if (anomaly && isnan(actual)) {
+    sqlite3_result_null(ctx);
+    return;
+  }
   double out;
   if (!a->win &&
       !(a->win = sqlite3_malloc64((sqlite3_uint64)W * C * sizeof *a->win))) {
@@ -158,7 +185,7 @@ static void next_result(sqlite3_context *ctx, next_acc *a) {
     return;
   }
   for (int i = 0; i < W; i++) {
-    int r = (a->head + a->count - W + i) % a->cap;
+    int r = (a->head + last - W + i) % a->cap;
     memcpy(a->win + (size_t)i * C, a->rows + (size_t)r * C,
            (size_t)C * sizeof *a->win);
   }
@@ -167,21 +194,33 @@ static void next_result(sqlite3_context *ctx, next_acc *a) {
   rnn_ext_watch_begin(&watch, sqlite3_context_db_handle(ctx), a->m);
   rnn_status rc = rnn_predict(a->m, a->win, 1, &out, &e);
   rnn_ext_watch_end(&watch, a->m);
-  if (rc == RNN_OK)
+  if (rc == RNN_OK && anomaly)
+    sqlite3_result_double(ctx, rnn_surprise(a->m, actual - out));
+  else if (rc == RNN_OK)
     sqlite3_result_double(ctx, out);
   else if (rc == RNN_EINVAL)
     sqlite3_result_null(ctx); /* every value in the frame is missing */
   else
-    rnn_ext_error(ctx, FN, rc, &e);
+    rnn_ext_error(ctx, a->fn, rc, &e);
 }
 
 void rnn_sql_next_value(sqlite3_context *ctx) {
-  next_result(ctx, sqlite3_aggregate_context(ctx, 0));
+  next_result(ctx, sqlite3_aggregate_context(ctx, 0), 0);
 }
 
 void rnn_sql_next_final(sqlite3_context *ctx) {
   next_acc *a = sqlite3_aggregate_context(ctx, 0);
-  next_result(ctx, a); /* rule 5 */
+  next_result(ctx, a, 0); /* rule 5 */
+  if (a) acc_free(a);
+}
+
+void rnn_sql_anomaly_value(sqlite3_context *ctx) {
+  next_result(ctx, sqlite3_aggregate_context(ctx, 0), 1);
+}
+
+void rnn_sql_anomaly_final(sqlite3_context *ctx) {
+  next_acc *a = sqlite3_aggregate_context(ctx, 0);
+  next_result(ctx, a, 1);
   if (a) acc_free(a);
 }
 

@@ -1,6 +1,7 @@
 /*
 ** rnn_train(ts, value [, options [, x1, ..., xk]]): the training aggregate
-** (SPEC.md 1).
+** (SPEC.md 1); rnn_finetune(model, ts, value [, options [, x1, ..., xk]]):
+** the same rows continue a model (SPEC.md 4b, core/train.c rule 16).
 **
 ** Rules:
 **   1. ts is INTEGER, REAL or TEXT holding an ISO-8601 date or date-time,
@@ -32,6 +33,20 @@
 **  10. The BLOB returned is one the readers take: it is decoded before it
 **      is returned, and what cannot be represented (values whose errors
 **      overflow, timestamps out of range) is an error naming the cause.
+**  11. rnn_finetune takes the model first, the same BLOB in every row
+**      (compared by length and checksum). Rows at or before the model's
+**      last ts are already in it and are skipped, so a whole table can be
+**      passed; when none is left the model comes back unchanged. The
+**      others must lie on the model's grid after its last ts (its step;
+**      gaps are missing values, rule 6), with ts of the same kind, else an
+**      error naming the ts; a model whose rows had no regular step takes
+**      them as consecutive. With no rows at all the result is NULL, as
+**      for every aggregate (coalesce(rnn_finetune(...), model) keeps the
+**      model).
+**  12. Its options start from the model's (rnn_info's "options"); the
+**      call's JSON changes the training ones (epochs, lr, batch, patience,
+**      validation, seed, ...); those that would change the network are
+**      errors (core/train.c rule 16).
 */
 #include <math.h>
 #include <stdio.h>
@@ -46,6 +61,10 @@ typedef struct train_row {
 } train_row;
 
 typedef struct train_acc {
+  const char *fn;   /* "rnn_train" or "rnn_finetune" */
+  int off;          /* arguments before ts: 0, or 1 (the model, rule 11) */
+  unsigned char *blob; /* rnn_finetune: the model BLOB of the first row */
+  int blob_len;
   train_row *rows;
   double *vals;     /* (n, 1 + k): value then covariates, NaN = missing */
   int64_t n, cap;
@@ -57,7 +76,6 @@ typedef struct train_acc {
   rnn_options opts; /* parsed options */
 } train_acc;
 
-static const char *FN = "rnn_train";
 
 /* ts as text for messages (sqlite3_free), or NULL after reporting NOMEM. */
 static char *ts_text(sqlite3_context *ctx, const rnn_ts *ts) {
@@ -83,7 +101,7 @@ static int read_ts(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v,
     ts->r = sqlite3_value_double(v);
     ts->i = 0;
     if (!isfinite(ts->r)) {
-      rnn_ext_errorf(ctx, FN, "ts %!.15g is not finite", ts->r);
+      rnn_ext_errorf(ctx, acc->fn, "ts %!.15g is not finite", ts->r);
       return 0;
     }
   } else if (is_text) {
@@ -97,12 +115,12 @@ static int read_ts(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v,
       ** import makes every column TEXT). */
       int nt = sqlite3_value_numeric_type(v);
       if (nt == SQLITE_INTEGER || nt == SQLITE_FLOAT) return read_ts(ctx, acc, v, ts);
-      rnn_ext_errorf(ctx, FN, "ts \"%s\" is not a number or an ISO-8601 date",
+      rnn_ext_errorf(ctx, acc->fn, "ts \"%s\" is not a number or an ISO-8601 date",
                      (const char *)sqlite3_value_text(v));
       return 0;
     }
   } else {
-    rnn_ext_errorf(ctx, FN,
+    rnn_ext_errorf(ctx, acc->fn,
                    "ts must be an INTEGER, a REAL or an ISO-8601 date as TEXT, "
                    "not %s",
                    type == SQLITE_NULL ? "NULL" : "a BLOB");
@@ -111,7 +129,7 @@ static int read_ts(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v,
   if (acc->ts_text < 0) acc->ts_text = is_text;
   if (acc->ts_text != is_text) {
     const char *s = (const char *)sqlite3_value_text(v);
-    rnn_ext_errorf(ctx, FN, "ts %s%s%s mixes %s with the %s of earlier rows",
+    rnn_ext_errorf(ctx, acc->fn, "ts %s%s%s mixes %s with the %s of earlier rows",
                    is_text ? "\"" : "", s ? s : "", is_text ? "\"" : "",
                    is_text ? "a date" : "a number",
                    is_text ? "numbers" : "dates");
@@ -121,8 +139,8 @@ static int read_ts(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v,
 }
 
 /* Rule 2: column c (0 = value, c = covariate xc). */
-static int read_number(sqlite3_context *ctx, sqlite3_value *v, int c,
-                       const rnn_ts *ts, double *out) {
+static int read_number(sqlite3_context *ctx, const char *fn, sqlite3_value *v,
+                       int c, const rnn_ts *ts, double *out) {
   int type = sqlite3_value_numeric_type(v);
   if (type == SQLITE_NULL) {
     *out = NAN;
@@ -137,12 +155,12 @@ static int read_number(sqlite3_context *ctx, sqlite3_value *v, int c,
   char name[16];
   snprintf(name, sizeof name, c ? "x%d" : "value", c);
   if (type == SQLITE_TEXT)
-    rnn_ext_errorf(ctx, FN, "%s \"%s\" at ts %s is not a number", name,
+    rnn_ext_errorf(ctx, fn, "%s \"%s\" at ts %s is not a number", name,
                    sqlite3_value_text(v), at);
   else if (type == SQLITE_BLOB)
-    rnn_ext_errorf(ctx, FN, "%s at ts %s is a BLOB, not a number", name, at);
+    rnn_ext_errorf(ctx, fn, "%s at ts %s is a BLOB, not a number", name, at);
   else
-    rnn_ext_errorf(ctx, FN, "%s at ts %s is not finite", name, at);
+    rnn_ext_errorf(ctx, fn, "%s at ts %s is not finite", name, at);
   sqlite3_free(at);
   return 0;
 }
@@ -152,7 +170,7 @@ static int read_options(sqlite3_context *ctx, train_acc *acc,
                         sqlite3_value *v) {
   int type = v ? sqlite3_value_type(v) : SQLITE_NULL;
   if (type != SQLITE_NULL && type != SQLITE_TEXT) {
-    rnn_ext_errorf(ctx, FN, "options must be a JSON object as TEXT, or NULL");
+    rnn_ext_errorf(ctx, acc->fn, "options must be a JSON object as TEXT, or NULL");
     return 0;
   }
   const char *text = type == SQLITE_TEXT ? (const char *)sqlite3_value_text(v) : NULL;
@@ -162,18 +180,18 @@ static int read_options(sqlite3_context *ctx, train_acc *acc,
   }
   if (text && sqlite3_value_bytes(v) > RNN_EXT_MAX_OPTIONS) {
     /* A JSON object becomes a tree of about 40 bytes a value: bounded. */
-    rnn_ext_errorf(ctx, FN, "options are longer than %d bytes", RNN_EXT_MAX_OPTIONS);
+    rnn_ext_errorf(ctx, acc->fn, "options are longer than %d bytes", RNN_EXT_MAX_OPTIONS);
     return 0;
   }
   if (text && strlen(text) != (size_t)sqlite3_value_bytes(v)) {
     /* Text after a NUL byte would be ignored by whatever reads C strings. */
-    rnn_ext_errorf(ctx, FN, "options contain a NUL byte");
+    rnn_ext_errorf(ctx, acc->fn, "options contain a NUL byte");
     return 0;
   }
   if (acc->has_options) {
     int same = text ? acc->options && strcmp(text, acc->options) == 0
                     : acc->options == NULL;
-    if (!same) rnn_ext_errorf(ctx, FN, "options must be the same in every row");
+    if (!same) rnn_ext_errorf(ctx, acc->fn, "options must be the same in every row");
     return same;
   }
   acc->has_options = 1;
@@ -186,14 +204,35 @@ static int read_options(sqlite3_context *ctx, train_acc *acc,
   rnn_err e;
   rnn_status rc = rnn_options_parse(&acc->opts, text, strlen(text), &e);
   if (rc != RNN_OK) {
-    rnn_ext_error(ctx, FN, rc, &e);
+    rnn_ext_error(ctx, acc->fn, rc, &e);
     return 0;
   }
   return 1;
 }
 
-void rnn_sql_train_step(sqlite3_context *ctx, int argc,
-                           sqlite3_value **argv) {
+/* Rule 11: rnn_finetune's model argument, the same BLOB in every row. */
+static int read_model(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v) {
+  int n = sqlite3_value_bytes(v);
+  const unsigned char *b = sqlite3_value_blob(v);
+  if (sqlite3_value_type(v) != SQLITE_BLOB || n < 4) {
+    rnn_ext_errorf(ctx, acc->fn, "the model must be a model BLOB, not %s",
+                   sqlite3_value_type(v) == SQLITE_NULL ? "NULL" : "another value");
+    return 0;
+  }
+  if (acc->blob)
+    return (n == acc->blob_len && memcmp(b + n - 4, acc->blob + n - 4, 4) == 0) ||
+           (rnn_ext_errorf(ctx, acc->fn, "the model must be the same in every row"), 0);
+  if (!(acc->blob = sqlite3_malloc(n))) {
+    sqlite3_result_error_nomem(ctx);
+    return 0;
+  }
+  memcpy(acc->blob, b, (size_t)n);
+  acc->blob_len = n;
+  return 1;
+}
+
+static void accumulate(sqlite3_context *ctx, int argc, sqlite3_value **argv,
+                 const char *fn, int off) {
   train_acc *acc = sqlite3_aggregate_context(ctx, sizeof *acc);
   if (!acc) {
     sqlite3_result_error_nomem(ctx);
@@ -201,22 +240,26 @@ void rnn_sql_train_step(sqlite3_context *ctx, int argc,
   }
   if (acc->failed) return;
   acc->failed = 1; /* until this row is in */
-  if (argc < 2 || argc > 1026) {
-    rnn_ext_errorf(ctx, FN, "takes (ts, value [, options [, x1, ..., xk]])");
+  acc->fn = fn, acc->off = off;
+  if (argc < 2 + off || argc > 1026 + off) {
+    rnn_ext_errorf(ctx, fn, "takes (%sts, value [, options [, x1, ..., xk]])",
+                   off ? "model, " : "");
     return;
   }
   if (acc->cap == 0) {
     acc->ts_text = -1;
-    acc->k = argc > 3 ? argc - 3 : 0;
+    acc->k = argc > 3 + off ? argc - 3 - off : 0;
   }
+  if (off && !read_model(ctx, acc, argv[0])) return;
+  argv += off, argc -= off;
   if (!read_options(ctx, acc, argc > 2 ? argv[2] : NULL)) return;
   train_row r;
   if (!read_ts(ctx, acc, argv[0], &r.ts)) return;
   int C = 1 + acc->k;
   double v[1024];
-  if (!read_number(ctx, argv[1], 0, &r.ts, &v[0])) return;
+  if (!read_number(ctx, fn, argv[1], 0, &r.ts, &v[0])) return;
   for (int c = 1; c < C; c++)
-    if (!read_number(ctx, argv[2 + c], c, &r.ts, &v[c])) return;
+    if (!read_number(ctx, fn, argv[2 + c], c, &r.ts, &v[c])) return;
   if (acc->n == acc->cap) {
     int64_t cap = acc->cap ? acc->cap * 2 : 64;
     train_row *rows = sqlite3_realloc64(acc->rows, (sqlite3_uint64)cap * sizeof *rows);
@@ -238,6 +281,14 @@ void rnn_sql_train_step(sqlite3_context *ctx, int argc,
   acc->failed = 0;
 }
 
+void rnn_sql_train_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  accumulate(ctx, argc, argv, "rnn_train", 0);
+}
+
+void rnn_sql_finetune_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  accumulate(ctx, argc, argv, "rnn_finetune", 1);
+}
+
 static int row_cmp(const void *a, const void *b) {
   const train_row *x = a, *y = b;
   int c = rnn_ts_cmp(&x->ts, &y->ts);
@@ -257,7 +308,7 @@ static int64_t merge_duplicates(sqlite3_context *ctx, train_acc *acc,
       j++;
     if (j - i > 1 && acc->opts.duplicates == RNN_DUP_ERROR) {
       char *t = ts_text(ctx, &acc->rows[i].ts);
-      if (t) rnn_ext_errorf(ctx, FN, "duplicate ts %s", t);
+      if (t) rnn_ext_errorf(ctx, acc->fn, "duplicate ts %s", t);
       sqlite3_free(t);
       return -1;
     }
@@ -285,6 +336,7 @@ static int64_t merge_duplicates(sqlite3_context *ctx, train_acc *acc,
 
 /* What the progress callback needs. */
 typedef struct train_run {
+  const char *fn;
   rnn_ext_watch watch; /* rule 9 */
   int verbose;
   const char *series; /* "700 rows, 1 .. 700": which group this is */
@@ -295,13 +347,13 @@ typedef struct train_run {
 
 static void epoch_line(const train_run *r, const rnn_progress *p, double at) {
   if (isnan(p->val_loss))
-    fprintf(stderr, "rnn_train (%s): epoch %d/%d loss %.6g, %.1f s\n", r->series,
+    fprintf(stderr, "%s (%s): epoch %d/%d loss %.6g, %.1f s\n", r->fn, r->series,
             p->epoch, p->epochs, p->train_loss, at);
   else
     fprintf(stderr,
-            "rnn_train (%s): epoch %d/%d loss %.6g validation %.6g (best epoch "
+            "%s (%s): epoch %d/%d loss %.6g validation %.6g (best epoch "
             "%d), %.1f s\n",
-            r->series, p->epoch, p->epochs, p->train_loss, p->val_loss,
+            r->fn, r->series, p->epoch, p->epochs, p->train_loss, p->val_loss,
             p->best_epoch, at);
 }
 
@@ -344,90 +396,137 @@ static rnn_status reads_back(const unsigned char *blob, size_t len, rnn_err *e) 
                   de.msg);
 }
 
-void rnn_sql_train_final(sqlite3_context *ctx) {
-  train_acc *acc = sqlite3_aggregate_context(ctx, 0);
-  rnn_ts *ts = NULL;
-  double *merged = NULL, *y = NULL, *x = NULL;
-  int64_t *pos = NULL;
+/* The rows of a call on their grid: ts (n distinct, sorted), and the grid's
+** len values y and covariates x (len, k), NaN where missing. */
+typedef struct grid {
+  rnn_ts *ts;
+  int64_t n, len;
+  double *y, *x;
+  rnn_step step;
+} grid;
+
+static void grid_free(grid *g) {
+  sqlite3_free(g->ts);
+  sqlite3_free(g->y);
+  sqlite3_free(g->x);
+}
+
+/* Rules 4 and 5: sorts and merges the rows into g->ts; pos (n) their grid
+** positions, from the step inferred (rnn_train) or the model's (rnn_finetune:
+** pos_from_model). 0 after reporting an error. */
+typedef int positions_fn(sqlite3_context *ctx, train_acc *acc, grid *g,
+                         int64_t *pos, void *arg);
+
+static int make_grid(sqlite3_context *ctx, train_acc *acc, grid *g,
+                     positions_fn *positions, void *arg) {
+  int k = acc->k, C = 1 + k, ok = 0;
+  memset(g, 0, sizeof *g);
+  qsort(acc->rows, (size_t)acc->n, sizeof *acc->rows, row_cmp);
+  double *merged = sqlite3_malloc64((sqlite3_uint64)acc->n * C * sizeof *merged);
+  int64_t *pos = sqlite3_malloc64((sqlite3_uint64)acc->n * sizeof *pos);
+  g->ts = sqlite3_malloc64((sqlite3_uint64)acc->n * sizeof *g->ts);
+  if (!g->ts || !merged || !pos) goto nomem;
+  if ((g->n = merge_duplicates(ctx, acc, g->ts, merged)) < 0) goto done;
+  if (!positions(ctx, acc, g, pos, arg)) goto done;
+  if (g->len == 0) { /* nothing to add (rnn_finetune) */
+    ok = 1;
+    goto done;
+  }
+  if (g->len > 4 * g->n + 1000) {
+    char name[64];
+    rnn_step_name(&g->step, name, sizeof name);
+    rnn_ext_errorf(ctx, acc->fn,
+                   "%lld distinct ts span %lld steps%s%s: too many gaps",
+                   (long long)g->n, (long long)g->len, name[0] ? " of a " : "",
+                   name);
+    goto done;
+  }
+  g->y = sqlite3_malloc64((sqlite3_uint64)g->len * sizeof *g->y);
+  g->x = sqlite3_malloc64((sqlite3_uint64)g->len * (k ? k : 1) * sizeof *g->x);
+  if (!g->y || !g->x) goto nomem;
+  for (int64_t i = 0; i < g->len; i++) {
+    g->y[i] = NAN;
+    for (int c = 0; c < k; c++) g->x[i * k + c] = NAN;
+  }
+  for (int64_t i = 0; i < g->n; i++) {
+    if (pos[i] < 0) continue; /* before the model's end (rule 11) */
+    g->y[pos[i]] = merged[i * C];
+    for (int c = 0; c < k; c++) g->x[pos[i] * k + c] = merged[i * C + 1 + c];
+  }
+  ok = 1;
+  goto done;
+nomem:
+  sqlite3_result_error_nomem(ctx);
+done:
+  sqlite3_free(merged);
+  sqlite3_free(pos);
+  return ok;
+}
+
+/* Rule 5 for rnn_train: the step inferred from the rows. */
+static int pos_inferred(sqlite3_context *ctx, train_acc *acc, grid *g,
+                        int64_t *pos, void *arg) {
+  (void)ctx, (void)acc, (void)arg;
+  g->len = rnn_grid(g->ts, (size_t)g->n, &g->step, pos);
+  if (g->len == 0) {
+    g->len = g->n;
+    for (int64_t i = 0; i < g->n; i++) pos[i] = i;
+  }
+  return 1;
+}
+
+/* Rule 6: every missing value an error when "missing" is "error"; the ts
+** of grid row i is at(i). */
+static int check_missing(sqlite3_context *ctx, const char *fn, const grid *g,
+                         int k, rnn_ts (*at)(const grid *, int64_t, const void *),
+                         const void *arg) {
+  for (int64_t i = 0; i < g->len; i++) {
+    int c = isnan(g->y[i]) ? 0 : -1;
+    for (int j = 0; j < k && c < 0; j++)
+      if (isnan(g->x[i * k + j])) c = j + 1;
+    if (c < 0) continue;
+    rnn_ts ts = at(g, i, arg);
+    char *t = ts_text(ctx, &ts);
+    if (t) {
+      char name[16];
+      snprintf(name, sizeof name, c ? "x%d" : "value", c);
+      rnn_ext_errorf(ctx, fn, "%s at ts %s is missing (option \"missing\" is \"error\")",
+                     name, t);
+    }
+    sqlite3_free(t);
+    return 0;
+  }
+  return 1;
+}
+
+static rnn_ts train_row_ts(const grid *g, int64_t i, const void *arg) {
+  (void)arg;
+  return g->step.kind == RNN_STEP_NONE ? g->ts[i] : rnn_ts_advance(&g->ts[0], &g->step, i);
+}
+
+/* Rules 8-10: trains (base NULL) or fine-tunes base on the grid, and
+** sets the BLOB as the result. */
+static void fit_and_return(sqlite3_context *ctx, train_acc *acc, const grid *g,
+                           const rnn_options *o, const rnn_model *base) {
+  const char *fn = acc->fn;
+  int k = acc->k;
   rnn_model *m = NULL;
   unsigned char *blob = NULL;
   size_t len = 0;
   char *first = NULL, *last = NULL, *series = NULL; /* rule 8 */
-  /* Rule 7. */
-  if (!acc || acc->failed || acc->n == 0) {
-    if (!acc || !acc->failed) sqlite3_result_null(ctx);
-    goto done;
-  }
-  int k = acc->k, C = 1 + k;
-  const rnn_options *o = &acc->opts;
-  qsort(acc->rows, (size_t)acc->n, sizeof *acc->rows, row_cmp);
-  ts = sqlite3_malloc64((sqlite3_uint64)acc->n * sizeof *ts);
-  merged = sqlite3_malloc64((sqlite3_uint64)acc->n * C * sizeof *merged);
-  pos = sqlite3_malloc64((sqlite3_uint64)acc->n * sizeof *pos);
-  if (!ts || !merged || !pos) goto nomem;
-  int64_t n = merge_duplicates(ctx, acc, ts, merged);
-  if (n < 0) goto done;
-
-  /* Rule 5. */
-  rnn_step step;
-  int64_t len_grid = rnn_grid(ts, (size_t)n, &step, pos);
-  if (len_grid == 0) {
-    len_grid = n;
-    for (int64_t i = 0; i < n; i++) pos[i] = i;
-  }
-  if (len_grid > 4 * n + 1000) {
-    char name[64];
-    rnn_step_name(&step, name, sizeof name);
-    rnn_ext_errorf(ctx, FN,
-                   "%lld distinct ts span %lld steps%s%s: too many gaps",
-                   (long long)n, (long long)len_grid, name[0] ? " of a " : "",
-                   name);
-    goto done;
-  }
-  y = sqlite3_malloc64((sqlite3_uint64)len_grid * sizeof *y);
-  x = sqlite3_malloc64((sqlite3_uint64)len_grid * (k ? k : 1) * sizeof *x);
-  if (!y || !x) goto nomem;
-  for (int64_t i = 0; i < len_grid; i++) {
-    y[i] = NAN;
-    for (int c = 0; c < k; c++) x[i * k + c] = NAN;
-  }
-  for (int64_t i = 0; i < n; i++) {
-    y[pos[i]] = merged[i * C];
-    for (int c = 0; c < k; c++) x[pos[i] * k + c] = merged[i * C + 1 + c];
-  }
-  /* Rule 6. */
-  if (o->missing == RNN_MISSING_ERROR)
-    for (int64_t i = 0; i < len_grid; i++) {
-      int c = isnan(y[i]) ? 0 : -1;
-      for (int j = 0; j < k && c < 0; j++)
-        if (isnan(x[i * k + j])) c = j + 1;
-      if (c < 0) continue;
-      rnn_ts at = step.kind == RNN_STEP_NONE ? ts[i]
-                                             : rnn_ts_advance(&ts[0], &step, i);
-      char *t = ts_text(ctx, &at);
-      if (t) {
-        char name[16];
-        snprintf(name, sizeof name, c ? "x%d" : "value", c);
-        rnn_ext_errorf(ctx, FN,
-                       "%s at ts %s is missing (option \"missing\" is \"error\")",
-                       name, t);
-      }
-      sqlite3_free(t);
-      goto done;
-    }
-
   rnn_err e;
   if (o->verbose) {
-    first = ts_text(ctx, &ts[0]);
-    last = ts_text(ctx, &ts[n - 1]);
-    series = sqlite3_mprintf("%lld rows, %s .. %s", (long long)n,
+    first = ts_text(ctx, &g->ts[0]);
+    last = ts_text(ctx, &g->ts[g->n - 1]);
+    series = sqlite3_mprintf("%lld %srows, %s .. %s", (long long)g->n, base ? "new " : "",
                              first ? first : "?", last ? last : "?");
   }
-  train_run run = {.verbose = o->verbose, .series = series ? series : "",
+  train_run run = {.fn = fn, .verbose = o->verbose, .series = series ? series : "",
                    .t0 = rnn_now()};
   rnn_ext_watch_begin(&run.watch, sqlite3_context_db_handle(ctx), NULL);
   rnn_train_ctl ctl = {progress, &run};
-  rnn_status rc = rnn_train(&m, y, x, (size_t)len_grid, k, o, &ctl, &e);
+  rnn_status rc = base ? rnn_finetune(&m, base, g->y, g->x, (size_t)g->len, k, o, &ctl, &e)
+                       : rnn_train(&m, g->y, g->x, (size_t)g->len, k, o, &ctl, &e);
   rnn_ext_watch_end(&run.watch, NULL);
   if (rc == RNN_EINTERRUPT) {
     sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
@@ -438,51 +537,149 @@ void rnn_sql_train_final(sqlite3_context *ctx) {
     goto done;
   }
   if (rc == RNN_OK) {
-    m->first_ts = ts[0];
-    m->last_ts = ts[n - 1];
-    m->step = step;
+    m->first_ts = base ? base->first_ts : g->ts[0];
+    m->last_ts = g->ts[g->n - 1];
+    m->step = base ? base->step : g->step;
     rc = rnn_model_encode(m, &blob, &len);
     if (rc == RNN_EINVAL) rnn_fail(&e, rc, "the model is too large for a BLOB");
     if (rc == RNN_OK) rc = reads_back(blob, len, &e);
   }
   if (rc != RNN_OK) {
     sqlite3_free(blob); /* encoded but not read back */
-    rnn_ext_error(ctx, FN, rc, &e);
+    rnn_ext_error(ctx, fn, rc, &e);
     goto done;
   }
   if (o->verbose) { /* rule 8's summary */
     if (run.held.epoch) epoch_line(&run, &run.held, run.held_at);
     if (m->kind == RNN_MODEL_NETWORK && m->metrics.windows > 0)
       fprintf(stderr,
-              "rnn_train (%s): done in %.1f s, %d epochs (best %d), validation "
+              "%s (%s): done in %.1f s, %d epochs (best %d), validation "
               "MASE %.3g\n",
-              run.series, rnn_now() - run.t0, m->epochs_run, m->best_epoch,
+              fn, run.series, rnn_now() - run.t0, m->epochs_run, m->best_epoch,
               m->metrics.mase);
     else if (m->kind == RNN_MODEL_NETWORK)
-      fprintf(stderr, "rnn_train (%s): done in %.1f s, %d epochs, no validation\n",
-              run.series, rnn_now() - run.t0, m->epochs_run);
+      fprintf(stderr, "%s (%s): done in %.1f s, %d epochs, no validation\n",
+              fn, run.series, rnn_now() - run.t0, m->epochs_run);
     else
-      fprintf(stderr, "rnn_train (%s): done, seasonal naive (too few rows)\n",
+      fprintf(stderr, "%s (%s): done, seasonal naive (too few rows)\n", fn,
               run.series);
   }
   sqlite3_result_blob64(ctx, blob, len, sqlite3_free);
-  goto done;
-nomem:
-  sqlite3_result_error_nomem(ctx);
 done:
   sqlite3_free(first);
   sqlite3_free(last);
   sqlite3_free(series);
   rnn_model_free(m);
-  sqlite3_free(ts);
-  sqlite3_free(merged);
-  sqlite3_free(pos);
-  sqlite3_free(y);
-  sqlite3_free(x);
-  if (acc) {
-    sqlite3_free(acc->rows);
-    sqlite3_free(acc->vals);
-    sqlite3_free(acc->options);
-  }
 }
 
+static void acc_free(train_acc *acc) {
+  if (!acc) return;
+  sqlite3_free(acc->rows);
+  sqlite3_free(acc->vals);
+  sqlite3_free(acc->options);
+  sqlite3_free(acc->blob);
+}
+
+void rnn_sql_train_final(sqlite3_context *ctx) {
+  train_acc *acc = sqlite3_aggregate_context(ctx, 0);
+  grid g = {0};
+  /* Rule 7. */
+  if (!acc || acc->failed || acc->n == 0) {
+    if (!acc || !acc->failed) sqlite3_result_null(ctx);
+  } else if (make_grid(ctx, acc, &g, pos_inferred, NULL) &&
+             (acc->opts.missing != RNN_MISSING_ERROR ||
+              check_missing(ctx, acc->fn, &g, acc->k, train_row_ts, NULL))) {
+    fit_and_return(ctx, acc, &g, &acc->opts, NULL);
+  }
+  grid_free(&g);
+  acc_free(acc);
+}
+
+/* Rule 11: each new row's steps after the model's last ts (-1: at or
+** before it, skipped); the grid is the steps up to the last one. */
+static int pos_from_model(sqlite3_context *ctx, train_acc *acc, grid *g,
+                          int64_t *pos, void *arg) {
+  const rnn_model *base = arg;
+  const rnn_ts *end = &base->last_ts;
+  int dates = end->kind == RNN_TS_DATE || end->kind == RNN_TS_DATETIME;
+  g->step = base->step;
+  g->len = 0;
+  int64_t kept = 0;
+  for (int64_t i = 0; i < g->n; i++) {
+    const rnn_ts *t = &g->ts[i];
+    int is_date = t->kind == RNN_TS_DATE || t->kind == RNN_TS_DATETIME;
+    if (end->kind != RNN_TS_NONE && is_date != dates) {
+      char *s = ts_text(ctx, t);
+      if (s)
+        rnn_ext_errorf(ctx, acc->fn, "ts %s is %s, but the model's ts are %s", s,
+                       is_date ? "a date" : "a number", dates ? "dates" : "numbers");
+      sqlite3_free(s);
+      return 0;
+    }
+    if (end->kind != RNN_TS_NONE && rnn_ts_cmp(t, end) <= 0) {
+      pos[i] = -1; /* already in the model */
+      continue;
+    }
+    int64_t k = base->step.kind == RNN_STEP_NONE ? ++kept
+                                                 : rnn_ts_steps(end, &base->step, t);
+    if (k < 1) {
+      char *s = ts_text(ctx, t), *e = ts_text(ctx, end), name[64];
+      rnn_step_name(&base->step, name, sizeof name);
+      if (s && e)
+        rnn_ext_errorf(ctx, acc->fn,
+                       "ts %s does not continue the model's grid (a step of %s%s "
+                       "after its last ts %s)",
+                       s, name[0] ? name : "", name[0] ? "" : "the model's step", e);
+      sqlite3_free(s);
+      sqlite3_free(e);
+      return 0;
+    }
+    pos[i] = k - 1; /* row 0 is the first step after the model's end */
+    g->len = k > g->len ? k : g->len;
+  }
+  return 1;
+}
+
+static rnn_ts model_row_ts(const grid *g, int64_t i, const void *arg) {
+  const rnn_model *base = arg;
+  (void)g;
+  return rnn_ts_advance(&base->last_ts, &base->step, i + 1);
+}
+
+void rnn_sql_finetune_final(sqlite3_context *ctx) {
+  train_acc *acc = sqlite3_aggregate_context(ctx, 0);
+  grid g = {0};
+  rnn_model *base = NULL;
+  rnn_err e;
+  /* Rule 7. */
+  if (!acc || acc->failed || acc->n == 0) {
+    if (!acc || !acc->failed) sqlite3_result_null(ctx);
+    goto done;
+  }
+  rnn_status rc = rnn_model_decode(&base, acc->blob, (size_t)acc->blob_len, &e);
+  if (rc) {
+    rnn_ext_error(ctx, acc->fn, rc, &e);
+    goto done;
+  }
+  /* Rule 12: the model's options, with the call's changes. */
+  rnn_options o = base->opts;
+  if (o.patience > 5) o.patience = 5;
+  if (acc->options && (rc = rnn_options_parse(&o, acc->options, strlen(acc->options), &e))) {
+    rnn_ext_error(ctx, acc->fn, rc, &e);
+    goto done;
+  }
+  acc->opts = o; /* duplicates and missing as the call says */
+  if (!make_grid(ctx, acc, &g, pos_from_model, base)) goto done;
+  if (g.len == 0) { /* rule 11: nothing after the model's end */
+    sqlite3_result_blob(ctx, acc->blob, acc->blob_len, SQLITE_TRANSIENT);
+    goto done;
+  }
+  if (o.missing == RNN_MISSING_ERROR &&
+      !check_missing(ctx, acc->fn, &g, acc->k, model_row_ts, base))
+    goto done;
+  fit_and_return(ctx, acc, &g, &o, base);
+done:
+  rnn_model_free(base);
+  grid_free(&g);
+  acc_free(acc);
+}

@@ -5,6 +5,7 @@
 
 #include "../core/alloc.h"
 #include "../core/nn.h"
+#include "../core/rng.h"
 #include "check.h"
 
 static rnn_model *small_model(uint64_t seed) {
@@ -113,11 +114,16 @@ static int find_chunk(const unsigned char *b, size_t len, const char *tag,
   return 0;
 }
 
-/* Rewrites a format-5 forecaster as format 4 would lay it out: TRAI without
-** the count of loss values kept (blob.c rule 10; kept values: all, here),
-** version 4, lengths and checksum fixed. Returns the new length. */
+/* Rewrites a format-5 forecaster as format 4 would lay it out: no SURP
+** (blob.c rule 11), TRAI without the count of loss values kept (rule 10;
+** kept values: all, here), version 4, lengths and checksum fixed. Returns
+** the new length. */
 static size_t as_format4(unsigned char *b, size_t len, int kept) {
   size_t at, n;
+  if (find_chunk(b, len, "SURP", &at, &n)) {
+    memmove(b + at - 8, b + at + n, len - (at + n));
+    len -= 8 + n;
+  }
   if (!find_chunk(b, len, "TRAI", &at, &n)) return len;
   size_t cut = at + n - (size_t)kept * 16 - 4; /* the u32 count */
   memmove(b + cut, b + cut + 4, len - cut - 4);
@@ -625,6 +631,100 @@ static void test_history_bounded(void) {
   rnn_model_free(d);
 }
 
+/* A standard normal draw (Box-Muller on the core's generator). */
+static double normal(rnn_rng *g) {
+  double u = (rnn_rng_next(g) >> 11) * 0x1p-53, v = (rnn_rng_next(g) >> 11) * 0x1p-53;
+  return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
+}
+
+/* rnn_anomaly's score (predict.c rule 10): on errors drawn like the
+** model's own one-step errors, 1% score above 0.99 and half above 0.5; a
+** spike of 5 standard deviations scores above 0.999; larger errors score
+** higher; models of earlier builds score on the pooled interval errors. */
+static void test_surprise(void) {
+  rnn_rng g;
+  rnn_rng_seed(&g, 7);
+  rnn_model m = {0};
+  double surp[RNN_MAX_SURPRISE];
+  for (int i = 0; i < RNN_MAX_SURPRISE; i++) surp[i] = fabs(2.0 * normal(&g));
+  rnn_sort_doubles(surp, RNN_MAX_SURPRISE);
+  m.surp = surp, m.surp_n = RNN_MAX_SURPRISE;
+  int above99 = 0, above50 = 0, draws = 200000;
+  for (int i = 0; i < draws; i++) {
+    double s = rnn_surprise(&m, 2.0 * normal(&g));
+    EXPECT(s >= 0 && s <= 1, "score %g outside [0, 1]", s);
+    above99 += s > 0.99, above50 += s > 0.5;
+  }
+  /* The 200 errors are a sample: the promise holds to sampling error. */
+  EXPECT(above99 > 0.004 * draws && above99 < 0.02 * draws, "%d of %d above 0.99", above99, draws);
+  EXPECT(above50 > 0.45 * draws && above50 < 0.55 * draws, "%d of %d above 0.5", above50, draws);
+  EXPECT(rnn_surprise(&m, 10.0) > 0.999, "5 sd: %g", rnn_surprise(&m, 10.0));
+  EXPECT(rnn_surprise(&m, -10.0) == rnn_surprise(&m, 10.0), "sign matters");
+  double last = -1;
+  for (double e = 0; e < 20; e += 0.01) {
+    double s = rnn_surprise(&m, e);
+    EXPECT(s >= last, "not monotone at %g: %g after %g", e, s, last);
+    last = s;
+  }
+  EXPECT(rnn_surprise(&m, INFINITY) == 1.0, "infinite error");
+  EXPECT(isnan(rnn_surprise(&m, NAN)), "NaN error");
+  /* Ties count half: five errors above 1 and three equal of ten. */
+  double ten[10] = {0, 0, 1, 1, 1, 2, 2, 3, 4, 5};
+  m.surp = ten, m.surp_n = 10;
+  EXPECT(fabs(rnn_surprise(&m, 1.0) - (1 - (5 + 0.5 * 3) / 10.0)) < 1e-12, "ties: %g",
+         rnn_surprise(&m, 1.0));
+  /* Fewer than ten: the exponential of their mean (here 1) throughout. */
+  m.surp_n = 4, m.surp = (double[4]){0, 1, 1, 2};
+  EXPECT(fabs(rnn_surprise(&m, 2.0) - (1 - exp(-2.0))) < 1e-12, "few: %g",
+         rnn_surprise(&m, 2.0));
+  /* Exact forecasts: any error is as surprising as can be. */
+  double zeros[20] = {0};
+  m.surp = zeros, m.surp_n = 20;
+  EXPECT(rnn_surprise(&m, 1e-9) == 1.0 && rnn_surprise(&m, 0.0) == 0.5, "zeros");
+  /* Without one-step errors: the pooled calibration errors, step-1 scale. */
+  double pool[100], scale[2] = {3.0, 4.0};
+  for (int i = 0; i < 100; i++) pool[i] = i / 50.0;
+  m.surp = NULL, m.surp_n = 0;
+  EXPECT(isnan(rnn_surprise(&m, 1.0)), "no calibration");
+  m.cal_resid = pool, m.cal_n = 100, m.cal_steps = 2, m.cal_scale = scale;
+  m.cal_origins = 50;
+  EXPECT(fabs(rnn_surprise(&m, 3.0) - (1 - 49.5 / 100)) < 1e-12, "pooled: %g",
+         rnn_surprise(&m, 3.0));
+
+  /* A trained model keeps its one-step errors, ascending, through the BLOB;
+  ** one out of order, or a count that disagrees, is corrupt. */
+  rnn_model *t = small_model(3);
+  /* Rows after a full window (train.c rule 15), less the missing row 7. */
+  int want = 60 - t->arch.window - (t->arch.window <= 7);
+  EXPECT(t->surp_n == want, "one-step errors: %d, want %d", t->surp_n, want);
+  unsigned char *blob;
+  size_t len, at, n;
+  rnn_model_encode(t, &blob, &len);
+  rnn_model *back = NULL;
+  rnn_err e;
+  EXPECT(rnn_model_decode(&back, blob, len, &e) == RNN_OK, "decode: %s", e.msg);
+  EXPECT(back && back->surp_n == t->surp_n &&
+             memcmp(back->surp, t->surp, (size_t)t->surp_n * sizeof *t->surp) == 0,
+         "one-step errors round trip");
+  rnn_model_free(back);
+  EXPECT(find_chunk(blob, len, "SURP", &at, &n) && n == 4 + (size_t)want * 8, "SURP chunk");
+  char msg[256];
+  unsigned char *c = malloc(len);
+  memcpy(c, blob, len);
+  memcpy(c + at + 4, blob + at + 4 + 8, 8); /* errors[0] = errors[1] */
+  memcpy(c + at + 4 + 8, blob + at + 4, 8); /* errors[1] = errors[0] */
+  reseal(c, len);
+  EXPECT(t->surp[0] == t->surp[1] || decode_status(c, len, msg) == RNN_ECORRUPT, "order");
+  memcpy(c, blob, len);
+  c[at] = (unsigned char)(want - 1);
+  reseal(c, len);
+  EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "count");
+  EXPECT_STR(msg, "corrupt rnn model (one-step errors)");
+  free(c);
+  rnn_free(blob);
+  rnn_model_free(t);
+}
+
 int main(void) {
   RUN(test_round_trip_predicts_bit_for_bit);
   RUN(test_same_seed_same_bytes);
@@ -638,5 +738,6 @@ int main(void) {
   RUN(test_every_trained_model_decodes);
   RUN(test_rows_equal_predict_with_missing);
   RUN(test_stop_inside_minibatch);
+  RUN(test_surprise);
   return check_exit();
 }

@@ -230,6 +230,50 @@ static void test_timestamps(void) {
   EXPECT(bad_days == 0, "%lld days did not round trip", (long long)bad_days);
 }
 
+/* rnn_ts_steps (rnn_finetune's grid): the inverse of rnn_ts_advance for
+** every step kind, 0 off the grid, at or before the origin, or of the other
+** kind. */
+static void test_ts_steps(void) {
+  rnn_ts o, t;
+  rnn_step month = {.kind = RNN_STEP_MONTHS, .months = 1};
+  rnn_step month_end = {.kind = RNN_STEP_MONTHS, .months = 1, .month_end = 1};
+  rnn_step quarter = {.kind = RNN_STEP_MONTHS, .months = 3};
+  rnn_step hour = {.kind = RNN_STEP_MILLIS, .millis = 3600000};
+  rnn_step seven = {.kind = RNN_STEP_NUMBER, .integer = 1, .num = 7};
+  rnn_step half = {.kind = RNN_STEP_NUMBER, .num = 0.5};
+  rnn_ts_parse_iso("1960-12-01", 10, &o);
+  for (int k = 1; k < 40; k++) {
+    t = rnn_ts_advance(&o, &month, k);
+    EXPECT(rnn_ts_steps(&o, &month, &t) == k, "month %d", k);
+    t = rnn_ts_advance(&o, &quarter, k);
+    EXPECT(rnn_ts_steps(&o, &quarter, &t) == k, "quarter %d", k);
+    t = rnn_ts_advance(&o, &hour, k);
+    EXPECT(rnn_ts_steps(&o, &hour, &t) == k, "hour %d", k);
+  }
+  rnn_ts_parse_iso("1961-01-15", 10, &t);
+  EXPECT(rnn_ts_steps(&o, &month, &t) == 0, "mid-month");
+  rnn_ts_parse_iso("1961-02-01", 10, &t);
+  EXPECT(rnn_ts_steps(&o, &quarter, &t) == 0, "two months of a quarter");
+  EXPECT(rnn_ts_steps(&o, &month, &o) == 0, "the origin itself");
+  EXPECT(rnn_ts_steps(&t, &month, &o) == 0, "before the origin");
+  rnn_ts_parse_iso("2024-01-31", 10, &o);
+  t = rnn_ts_advance(&o, &month_end, 1); /* 2024-02-29 */
+  EXPECT(rnn_ts_steps(&o, &month_end, &t) == 1, "month end");
+  rnn_ts n = {.kind = RNN_TS_INT, .i = 3, .r = 3};
+  EXPECT(rnn_ts_steps(&o, &month, &n) == 0, "a number after dates");
+  rnn_ts a = {.kind = RNN_TS_INT, .i = 10, .r = 10}, b = a;
+  b.i = 38, b.r = 38;
+  EXPECT(rnn_ts_steps(&a, &seven, &b) == 4, "integer step");
+  b.i = 39, b.r = 39;
+  EXPECT(rnn_ts_steps(&a, &seven, &b) == 0, "between integer steps");
+  rnn_ts r = {.kind = RNN_TS_REAL, .r = 1.0}, s = {.kind = RNN_TS_REAL, .r = 1.0 + 0.1 * 15};
+  EXPECT(rnn_ts_steps(&r, &half, &s) == 3, "real step within rounding");
+  s.r = 1.75;
+  EXPECT(rnn_ts_steps(&r, &half, &s) == 0, "between real steps");
+  rnn_step none = {0};
+  EXPECT(rnn_ts_steps(&a, &none, &b) == 0, "no step");
+}
+
 static void test_fill_missing(void) {
   double y[] = {NAN, 1, NAN, NAN, 4, NAN};
   EXPECT(rnn_fill_missing(y, 6, 1) == 4, "count");
@@ -328,6 +372,7 @@ int main(void) {
   RUN(test_json_strings_and_objects);
   RUN(test_options);
   RUN(test_timestamps);
+  RUN(test_ts_steps);
   RUN(test_fill_missing);
   RUN(test_seasonal_periods);
   RUN(test_det_log_exp);

@@ -144,7 +144,7 @@ static sqlite3 *open_with_model(const char *rest) {
 
 /* Issue 10 item 1: predictions honour sqlite3_interrupt too (a large model
 ** asked for 30,000 steps would otherwise run for tens of seconds):
-** rnn_predict, rnn_forecast and rnn_backtest; and a call may not ask for
+** rnn_predict, rnn_forecast, rnn_backtest and rnn_anomaly; and a call may not ask for
 ** more than RNN_MAX_PREDICT_FLOPS. */
 static void test_interrupt_stops_prediction(void) {
   sqlite3 *db = open_with_model(
@@ -156,8 +156,10 @@ static void test_interrupt_stops_prediction(void) {
       "SELECT length(rnn_predict(model, NULL, 30000)) FROM m",
       "SELECT count(*) FROM m, rnn_forecast(m.model, 30000)",
       "SELECT count(*) FROM m, rnn_backtest(m.model, (SELECT json_group_array(v) "
+      "FROM (SELECT s.v FROM s, s AS s2 LIMIT 30000)))",
+      "SELECT count(*) FROM m, rnn_anomaly(m.model, (SELECT json_group_array(v) "
       "FROM (SELECT s.v FROM s, s AS s2 LIMIT 30000)))"};
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 4; i++) {
     job j = {db, sql[i], -1, 0};
     double latency = interrupt_midway(db, run_job, &j, &j.done_at);
     printf("  interrupt %d: stopped %.3f s after sqlite3_interrupt\n", i, latency);

@@ -65,6 +65,11 @@ static const char *const STATEMENTS[] = {
     "SELECT * FROM rnn_backtest((SELECT model FROM m), "
     "'[[1,0],[2,1],[null,2],[4,0],[5,1],[6,0],[null,null]]', 0.9)",
     "SELECT * FROM m2, rnn_backtest(m2.model, '[1,2,3,4,5,6,7,8,9]')",
+    "SELECT rnn_anomaly((SELECT model FROM m2), v) OVER (ORDER BY t ROWS BETWEEN "
+    "5 PRECEDING AND CURRENT ROW) FROM s",
+    "SELECT * FROM m2, rnn_anomaly(m2.model, '[1,2,3,4,5,6,7,8,9]')",
+    "SELECT rnn_finetune((SELECT model FROM m2), date(t, '+40 months'), v, "
+    "'{\"epochs\":2}') FROM s",
     "SELECT rnn_predict(model, '[1,2') FROM m2",
     "SELECT rnn_train(t, v, '{\"hiden\":1}') FROM s",
     "SELECT rnn_train_text(body, '{\"hidden\":3,\"epochs\":2,"

@@ -37,10 +37,13 @@ static const char *const sql[7] = {
     "SELECT * FROM rnn_forecast(?1, ?3, 0.9, ?2)",
     "SELECT * FROM rnn_forecast(?1, ?3)",
     "SELECT rnn_next(?1, v) OVER (ORDER BY t ROWS BETWEEN 30 PRECEDING AND 1 "
-    "PRECEDING) FROM w",
+    "PRECEDING), rnn_anomaly(?1, v) OVER (ORDER BY t ROWS BETWEEN 30 "
+    "PRECEDING AND CURRENT ROW), (SELECT length(rnn_finetune(?1, t + 1000, v, "
+    "'{\"epochs\":1}')) FROM w) FROM w",
     /* Also run with statement 1's inputs (a model and a JSON window), so
     ** the first byte keeps selecting what it selected in older seeds. */
-    "SELECT * FROM rnn_backtest(?1, ?2, 0.8)",
+    "SELECT * FROM rnn_backtest(?1, ?2, 0.8) UNION ALL "
+    "SELECT pos, actual, predicted, score, NULL FROM rnn_anomaly(?1, ?2)",
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {

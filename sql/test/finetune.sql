@@ -1,0 +1,64 @@
+-- rnn_finetune: the rows after a model's end continue it (warm start, same
+-- network); its tail, rows, last ts and calibration include them.
+.mode csv
+.import data/AirPassengers.csv air
+.mode list
+CREATE TABLE m AS SELECT rnn_train(ts, value) AS model FROM air WHERE ts < '1959-01-01';
+-- The whole table can be passed: rows already in the model are skipped.
+CREATE TABLE f AS SELECT rnn_finetune(model, ts, value) AS model FROM m, air WHERE ts < '1960-01-01';
+SELECT 'rows', json_extract(rnn_info(m.model), '$.rows'), json_extract(rnn_info(f.model), '$.rows'),
+       json_extract(rnn_info(f.model), '$.first_ts'), json_extract(rnn_info(f.model), '$.last_ts')
+FROM m, f;
+-- The same network, the same components; more calibration errors.
+SELECT 'same network', json_extract(rnn_info(m.model), '$.params') = json_extract(rnn_info(f.model), '$.params'),
+       json_extract(rnn_info(m.model), '$.forecast.components') = json_extract(rnn_info(f.model), '$.forecast.components'),
+       json_extract(rnn_info(f.model), '$.calibration.errors') > json_extract(rnn_info(m.model), '$.calibration.errors')
+FROM m, f;
+-- Forecasts continue from the new end, and its tail is the new rows.
+SELECT 'forecast', min(ts), max(ts), count(*) FROM f, rnn_forecast(f.model, 12);
+SELECT 'tail', rnn_predict(f.model) = rnn_predict(f.model,
+         (SELECT json_group_array(CAST(value AS REAL)) FROM (SELECT value FROM air WHERE ts < '1960-01-01' ORDER BY ts)))
+FROM f;
+-- The year after: better than the seasonal-naive forecast (make eval
+-- compares fine-tuning with retraining over every dev series).
+SELECT 'held out', avg(abs(ff.value - a.value)) < avg(abs(sn.value - a.value))
+FROM f, rnn_forecast(f.model, 12) ff JOIN air a ON a.ts = ff.ts
+     JOIN air sn ON sn.ts = date(ff.ts, '-12 months');
+-- Deterministic: the same rows, options and seed give the same BLOB.
+SELECT 'deterministic', (SELECT rnn_finetune(model, ts, value) FROM m, air WHERE ts < '1960-01-01') = f.model FROM f;
+-- Nothing after the model's end: the model itself. No rows: NULL.
+SELECT 'unchanged', rnn_finetune(model, ts, value) = model FROM m, air WHERE ts < '1958-06-01';
+SELECT 'no rows', rnn_finetune(model, ts, value) IS NULL FROM m, air WHERE ts > '2000-01-01';
+-- Fewer new rows than one window needs: the network stays, the tail moves on.
+CREATE TABLE n AS SELECT rnn_train(ts, value, '{"method":"network","epochs":5}') AS model FROM air WHERE ts < '1959-01-01';
+CREATE TABLE g AS SELECT rnn_finetune(model, ts, value) AS model FROM n, air WHERE ts < '1959-03-01';
+SELECT 'few rows', json_extract(rnn_info(n.model), '$.history'), json_extract(rnn_info(n.model), '$.horizon'),
+       json_extract(rnn_info(g.model), '$.last_ts'), json_extract(rnn_info(g.model), '$.rows'),
+       json_extract(rnn_info(g.model), '$.train_loss') = json_extract(rnn_info(n.model), '$.train_loss'),
+       rnn_predict(g.model) = rnn_predict(n.model, (SELECT json_group_array(CAST(value AS REAL)) FROM (SELECT value FROM air WHERE ts < '1959-03-01' ORDER BY ts)))
+FROM n, g;
+-- A gap is a missing value, filled; with missing "error" it is an error.
+SELECT 'gap', json_extract(rnn_info(rnn_finetune(model, ts, value)), '$.missing_filled') - json_extract(rnn_info(model), '$.missing_filled')
+FROM m, air WHERE ts < '1960-01-01' AND ts <> '1959-05-01';
+SELECT rnn_finetune(model, ts, value, '{"missing":"error"}') FROM m, air WHERE ts < '1960-01-01' AND ts <> '1959-05-01';
+-- Training options may change; the network's may not.
+SELECT 'options', json_extract(rnn_info(rnn_finetune(model, ts, value, '{"epochs":3,"lr":0.001,"seed":4}')), '$.epochs_run') <= 3
+FROM m, air WHERE ts < '1960-01-01';
+SELECT rnn_finetune(model, ts, value, '{"hidden":8}') FROM m, air;
+SELECT rnn_finetune(model, ts, value, '{"window":"auto"}') FROM m, air;
+SELECT rnn_finetune(model, ts, value, '{"epoch":3}') FROM m, air;
+-- A short series' seasonal-naive fallback becomes a network once it can.
+CREATE TABLE s AS SELECT rnn_train(ts, value, '{"window":12}') AS model FROM (SELECT * FROM air ORDER BY ts LIMIT 10);
+SELECT 'fallback', json_extract(rnn_info(s.model), '$.kind'),
+       json_extract(rnn_info(rnn_finetune(s.model, ts, value)), '$.kind'),
+       json_extract(rnn_info(rnn_finetune(s.model, ts, value)), '$.rows')
+FROM s, air GROUP BY s.model;
+-- Errors name the function and what is allowed.
+SELECT rnn_finetune(model, '1962-01-15', 3) FROM m;
+SELECT rnn_finetune(model, 5, 3) FROM m;
+SELECT rnn_finetune(model, '1962-01-01', 'x') FROM m;
+SELECT rnn_finetune(model, '1962-01-01', 3, NULL, 7) FROM m;
+SELECT rnn_finetune(NULL, '1962-01-01', 3);
+SELECT rnn_finetune(x'0102', '1962-01-01', 3);
+SELECT rnn_finetune(model, ts, value) FROM (SELECT model FROM m UNION ALL SELECT model FROM f), air WHERE ts > '1959-11-01';
+SELECT rnn_finetune('1962-01-01', 3);
