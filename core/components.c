@@ -53,7 +53,7 @@
 **      score merged with the model's own, whose origins weigh what they
 **      would now: H steps at each of its N origins, the latest `shift`
 **      rows (the new rows) before the new latest origin; then rule 3
-**      chooses again.
+**      chooses again, among the candidates the series has the rows for.
 */
 #include <math.h>
 #include <string.h>
@@ -380,6 +380,7 @@ rnn_status rnn_rescore_components(rnn_model *m, const double *v, size_t n,
   ** origins, the latest `shift` rows before the new latest one. */
   double half_life = 4.0 * H, ln2 = 0.69314718055994530942, prior = 0.0;
   int N = m->cal_origins > 0 ? m->cal_origins : 1;
+  N = N < 200 ? N : 200; /* training keeps at most 200 origins (train.c) */
   for (int j = 0; j < N; j++)
     prior += H * rnn_det_exp(-ln2 * ((double)shift + j) / half_life);
   for (int i = 0; i < nc; i++) {
@@ -393,8 +394,17 @@ rnn_status rnn_rescore_components(rnn_model *m, const double *v, size_t n,
       }
     }
     double old = m->cand_mae[i];
-    m->cand_mae[i] = isnan(sum) || !(old < INFINITY) ? INFINITY
-                     : (sum + prior * old) / (weight + prior);
+    /* A candidate that reads more rows than the series holds could not
+    ** be stored with the tail (blob.c rule 7): not a member. */
+    const rnn_component *c = &m->cand[i];
+    int k = c->kind, reads_what_there_is = k == RNN_COMP_PROFILE ||
+                                           k == RNN_COMP_PROFILE_TREND ||
+                                           k == RNN_COMP_SMOOTH;
+    int fits = (size_t)c->period <= n &&
+               (reads_what_there_is || (size_t)rnn_component_rows(c) <= n);
+    m->cand_mae[i] = isnan(sum) || !(old < INFINITY) || !fits
+                         ? INFINITY
+                         : (sum + prior * old) / (weight + prior);
   }
   rnn_free(F);
   int pick[3];

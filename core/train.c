@@ -458,9 +458,9 @@ static rnn_status surprise_errors(rnn_model *m, const double *v,
     double e = fabs(y[first + (size_t)j] - f[j]);
     if (isfinite(e)) f[k++] = e; /* skips missing values */
   }
-  if (rc == RNN_ENOMEM || !k) {
+  if (rc == RNN_ENOMEM || rc == RNN_EINTERRUPT || !k) {
     rnn_free(f);
-    return rc == RNN_ENOMEM ? rc : RNN_OK;
+    return rc == RNN_ENOMEM || rc == RNN_EINTERRUPT ? rc : RNN_OK;
   }
   rnn_sort_doubles(f, (size_t)k);
   m->surp = f;
@@ -476,7 +476,9 @@ static rnn_status surprise_errors(rnn_model *m, const double *v,
 ** thinned evenly in their order. */
 static rnn_status recalibrate(rnn_model *m, const double *v, const double *y,
                               size_t n, int first, int count) {
-  int K = m->cal_steps, C = m->arch.input, R = m->tail_rows;
+  int C = m->arch.input, R = m->tail_rows, O = m->arch.output;
+  /* The steps rule 7 calibrates (a BLOB may claim up to 100,000). */
+  int K = m->cal_steps < (O > 12 ? O : 12) ? m->cal_steps : (O > 12 ? O : 12);
   if (first < R) count -= R - first, first = R; /* a forecast reads R rows */
   if (K < 1 || count < 1) return RNN_OK;
   double *f = rnn_malloc((size_t)K * sizeof *f);
@@ -489,7 +491,14 @@ static rnn_status recalibrate(rnn_model *m, const double *v, const double *y,
   int got = 0, used = 0;
   for (int j = 0; j < count; j++) {
     size_t o = (size_t)first + (size_t)j;
-    if (o >= n || rnn_predict(m, v + (o - (size_t)R) * C, K, f, NULL) != RNN_OK) continue;
+    if (o >= n) continue;
+    rnn_status rc = rnn_predict(m, v + (o - (size_t)R) * C, K, f, NULL);
+    if (rc == RNN_EINTERRUPT || rc == RNN_ENOMEM) {
+      rnn_free(f);
+      rnn_free(add);
+      return rc;
+    }
+    if (rc != RNN_OK) continue;
     used++;
     for (int s = 0; s < K && o + (size_t)s < n; s++) {
       double e = fabs(y[o + (size_t)s] - f[s]);
@@ -498,11 +507,13 @@ static rnn_status recalibrate(rnn_model *m, const double *v, const double *y,
     }
   }
   rnn_free(f);
-  /* Thin the kept errors to leave room for the new origins. */
+  /* Thin the kept errors to leave room for the new origins (a model
+  ** without step scales counts its origins by its errors per step). */
   int keep_origins = RNN_MAX_CAL_ORIGINS - used;
+  int had = m->cal_origins > 0 ? m->cal_origins : m->cal_n / m->cal_steps;
   int keep = m->cal_n;
-  if (m->cal_origins > keep_origins && m->cal_origins > 0)
-    keep = (int)((int64_t)m->cal_n * (keep_origins > 0 ? keep_origins : 0) / m->cal_origins);
+  if (had > keep_origins && had > 0)
+    keep = (int)((int64_t)m->cal_n * (keep_origins > 0 ? keep_origins : 0) / had);
   double *pool = rnn_malloc(((size_t)keep + got + 1) * sizeof *pool);
   if (!pool) {
     rnn_free(add);
@@ -519,6 +530,33 @@ static rnn_status recalibrate(rnn_model *m, const double *v, const double *y,
   if (m->cal_scale)
     m->cal_origins = (m->cal_origins < keep_origins ? m->cal_origins : keep_origins) + used;
   return RNN_OK;
+}
+
+/* Rule 16: a fine-tune's one-step errors are those of the rows it could
+** forecast, topped up to RNN_MAX_SURPRISE with the model's own, evenly
+** thinned, when the tail and new rows hold fewer. */
+static rnn_status top_up_surprise(rnn_model *m, const rnn_model *base) {
+  int room = RNN_MAX_SURPRISE - m->surp_n;
+  int take = base->surp_n < room ? base->surp_n : room;
+  if (take <= 0) return RNN_OK;
+  double *s = rnn_malloc(((size_t)m->surp_n + (size_t)take) * sizeof *s);
+  if (!s) return RNN_ENOMEM;
+  if (m->surp_n) memcpy(s, m->surp, (size_t)m->surp_n * sizeof *s);
+  for (int i = 0; i < take; i++)
+    s[m->surp_n + i] = base->surp[rnn_history_pick(base->surp_n, take, i)];
+  rnn_sort_doubles(s, (size_t)m->surp_n + (size_t)take);
+  rnn_free(m->surp);
+  m->surp = s;
+  m->surp_n += take;
+  return RNN_OK;
+}
+
+/* The caller's interrupt check as a model's cancel hook (predict.c rule
+** 8), for the forecasts a fine-tune makes after training. */
+static int train_cancel(void *arg) {
+  const rnn_train_ctl *ctl = arg;
+  rnn_progress p = {.inside = 1};
+  return ctl && ctl->progress && ctl->progress(ctl->arg, &p);
 }
 
 /* Rule 16: a fine-tune keeps the base model's components, calibration and
@@ -788,11 +826,17 @@ resolved:
   size_t R = (size_t)m->tail_rows;
   if (!(m->tail = rnn_malloc(R * C * sizeof *m->tail))) goto nomem;
   memcpy(m->tail, v + (n - R) * C, R * C * sizeof *m->tail);
-  if (base && nval && origins >= 2 &&
-      (rc = recalibrate(m, v, y_in, n, ntrain + W,
-                        nval + O - 1 < origins ? nval + O - 1 : origins)))
+  if (base) {
+    m->cancel = train_cancel, m->cancel_arg = (void *)ctl;
+    /* rule 7's origins: the latest `origins` of the validation ones */
+    int count = nval + O - 1 < origins ? nval + O - 1 : origins;
+    if (nval && origins >= 2 &&
+        (rc = recalibrate(m, v, y_in, n, ntrain + W + (nval + O - 1 - count), count)))
+      goto fail;
+  }
+  if ((rc = surprise_errors(m, v, y_in, n)) || (base && (rc = top_up_surprise(m, base))))
     goto fail;
-  if ((rc = surprise_errors(m, v, y_in, n))) goto fail;
+  m->cancel = NULL, m->cancel_arg = NULL;
   goto done;
 
 nomem:
@@ -853,10 +897,11 @@ static rnn_status advance_only(rnn_model **out, const rnn_model *base,
     rnn_free(m->surp);
     m->surp = NULL, m->surp_n = 0;
     rc = surprise_errors(m, v, y, n);
+    if (rc == RNN_OK) rc = top_up_surprise(m, base);
   }
   if (rc != RNN_OK) {
     rnn_model_free(m);
-    return rc == RNN_ENOMEM ? rc : RNN_EINVAL;
+    return rc == RNN_ENOMEM || rc == RNN_EINTERRUPT ? rc : RNN_EINVAL;
   }
   *out = m;
   return RNN_OK;

@@ -28,7 +28,7 @@
 **      rnn_next's: columns pos, actual, predicted as above, and score, the
 **      surprise of actual (core/predict.c rule 10), bit for bit what the
 **      window function gives that row; NULL where actual or predicted is
-**      NULL or the model has no calibration.
+**      NULL, or the model has neither one-step errors nor calibration.
 */
 #include <math.h>
 #include <string.h>
@@ -186,7 +186,9 @@ static int bt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
     case AN_SCORE:
       result_number(ctx, c->anomaly ? c->score[c->at] : p - c->half);
       break;
-    case BT_UPPER: result_number(ctx, p + c->half); break;
+    case BT_UPPER: /* rnn_anomaly's hidden model column */
+      result_number(ctx, c->anomaly ? NAN : p + c->half);
+      break;
     default: sqlite3_result_null(ctx); /* hidden argument columns */
   }
   return SQLITE_OK;

@@ -29,8 +29,8 @@
 **      difference: the frame's last row is the one scored, and the window
 **      is the rows before it. The score is NULL while fewer than window + 1
 **      rows are in the frame, when the scored value is NULL, when the
-**      window gives no forecast (rule 2), and for a model without
-**      calibration.
+**      window gives no forecast (rule 2), and for a model with neither
+**      one-step errors nor calibration (core/predict.c rule 10).
 */
 #include <math.h>
 #include <string.h>

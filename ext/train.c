@@ -40,9 +40,12 @@
 **      others must lie on the model's grid after its last ts (its step;
 **      gaps are missing values, rule 6), with ts of the same kind, else an
 **      error naming the ts; a model whose rows had no regular step takes
-**      them as consecutive. With no rows at all the result is NULL, as
-**      for every aggregate (coalesce(rnn_finetune(...), model) keeps the
-**      model).
+**      them as consecutive. A ts of the other storage class for the same
+**      point is taken as the model's kind (2.0 for INTEGER ts, a date-time
+**      at midnight for dates, a date for date-times). With no rows at all
+**      the result is NULL, as for every aggregate
+**      (coalesce(rnn_finetune(...), model) keeps the model); so it is for
+**      a NULL model, as in the other functions (NULL in every row).
 **  12. Its options start from the model's (rnn_info's "options"); the
 **      call's JSON changes the training ones (epochs, lr, batch, patience,
 **      validation, seed, ...); those that would change the network are
@@ -65,6 +68,7 @@ typedef struct train_acc {
   int off;          /* arguments before ts: 0, or 1 (the model, rule 11) */
   unsigned char *blob; /* rnn_finetune: the model BLOB of the first row */
   int blob_len;
+  int null_model;   /* rnn_finetune: a NULL model in every row (rule 11) */
   train_row *rows;
   double *vals;     /* (n, 1 + k): value then covariates, NaN = missing */
   int64_t n, cap;
@@ -214,6 +218,12 @@ static int read_options(sqlite3_context *ctx, train_acc *acc,
 static int read_model(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v) {
   int n = sqlite3_value_bytes(v);
   const unsigned char *b = sqlite3_value_blob(v);
+  int is_null = sqlite3_value_type(v) == SQLITE_NULL;
+  if (acc->null_model || (is_null && !acc->blob)) { /* NULL in, NULL out */
+    acc->null_model = 1;
+    if (!is_null) rnn_ext_errorf(ctx, acc->fn, "the model must be the same in every row");
+    return is_null;
+  }
   if (sqlite3_value_type(v) != SQLITE_BLOB || n < 4) {
     rnn_ext_errorf(ctx, acc->fn, "the model must be a model BLOB, not %s",
                    sqlite3_value_type(v) == SQLITE_NULL ? "NULL" : "another value");
@@ -401,6 +411,8 @@ static rnn_status reads_back(const unsigned char *blob, size_t len, rnn_err *e) 
 typedef struct grid {
   rnn_ts *ts;
   int64_t n, len;
+  int64_t fresh; /* rnn_finetune: the last `fresh` of ts are after the
+                 ** model's end (the others are skipped) */
   double *y, *x;
   rnn_step step;
 } grid;
@@ -432,12 +444,13 @@ static int make_grid(sqlite3_context *ctx, train_acc *acc, grid *g,
     ok = 1;
     goto done;
   }
-  if (g->len > 4 * g->n + 1000) {
+  int64_t rows = g->fresh ? g->fresh : g->n;
+  if (g->len > 4 * rows + 1000) {
     char name[64];
     rnn_step_name(&g->step, name, sizeof name);
     rnn_ext_errorf(ctx, acc->fn,
                    "%lld distinct ts span %lld steps%s%s: too many gaps",
-                   (long long)g->n, (long long)g->len, name[0] ? " of a " : "",
+                   (long long)rows, (long long)g->len, name[0] ? " of a " : "",
                    name);
     goto done;
   }
@@ -516,9 +529,10 @@ static void fit_and_return(sqlite3_context *ctx, train_acc *acc, const grid *g,
   char *first = NULL, *last = NULL, *series = NULL; /* rule 8 */
   rnn_err e;
   if (o->verbose) {
-    first = ts_text(ctx, &g->ts[0]);
+    int64_t rows = base ? g->fresh : g->n;
+    first = ts_text(ctx, &g->ts[g->n - rows]);
     last = ts_text(ctx, &g->ts[g->n - 1]);
-    series = sqlite3_mprintf("%lld %srows, %s .. %s", (long long)g->n, base ? "new " : "",
+    series = sqlite3_mprintf("%lld %srows, %s .. %s", (long long)rows, base ? "new " : "",
                              first ? first : "?", last ? last : "?");
   }
   train_run run = {.fn = fn, .verbose = o->verbose, .series = series ? series : "",
@@ -595,24 +609,53 @@ void rnn_sql_train_final(sqlite3_context *ctx) {
   acc_free(acc);
 }
 
+static const char *kind_name(int kind, int plural) {
+  switch (kind) {
+    case RNN_TS_INT: return plural ? "integers" : "an integer";
+    case RNN_TS_REAL: return plural ? "real numbers" : "a real number";
+    case RNN_TS_DATE: return plural ? "dates" : "a date";
+    default: return plural ? "date-times" : "a date-time";
+  }
+}
+
+/* Rule 11: t made of the model's ts kind when it is the same point (an
+** integral REAL for INTEGER ts, a date at midnight for date-times and back);
+** 0 when it cannot be. */
+static int same_kind(rnn_ts *t, const rnn_ts *end) {
+  if (t->kind == end->kind) return 1;
+  const int64_t day = 86400000;
+  if (end->kind == RNN_TS_INT && t->kind == RNN_TS_REAL && t->r == nearbyint(t->r) &&
+      fabs(t->r) < 9e18) {
+    t->kind = RNN_TS_INT, t->i = (int64_t)t->r;
+  } else if (end->kind == RNN_TS_REAL && t->kind == RNN_TS_INT) {
+    t->kind = RNN_TS_REAL, t->r = (double)t->i;
+  } else if (end->kind == RNN_TS_DATE && t->kind == RNN_TS_DATETIME &&
+             (t->i % day + day) % day == 0) {
+    t->kind = RNN_TS_DATE, t->fmt = 0;
+  } else if (end->kind == RNN_TS_DATETIME && t->kind == RNN_TS_DATE) {
+    t->kind = RNN_TS_DATETIME, t->fmt = end->fmt;
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
 /* Rule 11: each new row's steps after the model's last ts (-1: at or
 ** before it, skipped); the grid is the steps up to the last one. */
 static int pos_from_model(sqlite3_context *ctx, train_acc *acc, grid *g,
                           int64_t *pos, void *arg) {
   const rnn_model *base = arg;
   const rnn_ts *end = &base->last_ts;
-  int dates = end->kind == RNN_TS_DATE || end->kind == RNN_TS_DATETIME;
   g->step = base->step;
   g->len = 0;
   int64_t kept = 0;
   for (int64_t i = 0; i < g->n; i++) {
-    const rnn_ts *t = &g->ts[i];
-    int is_date = t->kind == RNN_TS_DATE || t->kind == RNN_TS_DATETIME;
-    if (end->kind != RNN_TS_NONE && is_date != dates) {
+    rnn_ts *t = &g->ts[i];
+    if (end->kind != RNN_TS_NONE && !same_kind(t, end)) {
       char *s = ts_text(ctx, t);
       if (s)
         rnn_ext_errorf(ctx, acc->fn, "ts %s is %s, but the model's ts are %s", s,
-                       is_date ? "a date" : "a number", dates ? "dates" : "numbers");
+                       kind_name(t->kind, 0), kind_name(end->kind, 1));
       sqlite3_free(s);
       return 0;
     }
@@ -636,13 +679,16 @@ static int pos_from_model(sqlite3_context *ctx, train_acc *acc, grid *g,
     }
     pos[i] = k - 1; /* row 0 is the first step after the model's end */
     g->len = k > g->len ? k : g->len;
+    g->fresh++;
   }
   return 1;
 }
 
+/* Grid row i's ts: i + 1 steps after the model's end, or without a step
+** the (i + 1)-th new row (they are consecutive, the last ones of g->ts). */
 static rnn_ts model_row_ts(const grid *g, int64_t i, const void *arg) {
   const rnn_model *base = arg;
-  (void)g;
+  if (base->step.kind == RNN_STEP_NONE) return g->ts[g->n - g->fresh + i];
   return rnn_ts_advance(&base->last_ts, &base->step, i + 1);
 }
 
@@ -651,8 +697,8 @@ void rnn_sql_finetune_final(sqlite3_context *ctx) {
   grid g = {0};
   rnn_model *base = NULL;
   rnn_err e;
-  /* Rule 7. */
-  if (!acc || acc->failed || acc->n == 0) {
+  /* Rule 7; rule 11's NULL model. */
+  if (!acc || acc->failed || acc->n == 0 || acc->null_model) {
     if (!acc || !acc->failed) sqlite3_result_null(ctx);
     goto done;
   }

@@ -15,6 +15,9 @@ CREATE TABLE w AS
 CREATE TABLE tv AS
   SELECT * FROM rnn_anomaly((SELECT model FROM m),
                             (SELECT json_group_array(v) FROM (SELECT v FROM t ORDER BY ts)));
+-- The hidden argument columns read back NULL.
+SELECT 'hidden', count(*), count(model), count(series)
+FROM rnn_anomaly((SELECT model FROM m), (SELECT json_group_array(v) FROM (SELECT v FROM t ORDER BY ts)));
 -- NULL until the frame holds history + 1 rows; then a score in [0, 1].
 SELECT 'window', count(*), count(score), min(score) >= 0 AND max(score) <= 1 FROM w;
 -- The table form gives one row per position after a full history, with the

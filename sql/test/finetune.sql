@@ -37,6 +37,25 @@ SELECT 'few rows', json_extract(rnn_info(n.model), '$.history'), json_extract(rn
        json_extract(rnn_info(g.model), '$.train_loss') = json_extract(rnn_info(n.model), '$.train_loss'),
        rnn_predict(g.model) = rnn_predict(n.model, (SELECT json_group_array(CAST(value AS REAL)) FROM (SELECT value FROM air WHERE ts < '1959-03-01' ORDER BY ts)))
 FROM n, g;
+-- The anomaly errors move on and stay 200: the few new rows' own, topped
+-- up with the model's.
+SELECT 'anomaly errors', json_extract(rnn_info(n.model), '$.anomaly.errors'), json_extract(rnn_info(g.model), '$.anomaly.errors')
+FROM n, g;
+-- A ts of the other storage class for the same point is the model's kind;
+-- a different point is an error naming it.
+CREATE TABLE it AS SELECT rnn_train(ts, v, '{"method":"network","epochs":2,"hidden":4}') AS model
+FROM (SELECT CAST(substr(ts, 1, 4) AS INTEGER) * 12 + CAST(substr(ts, 6, 2) AS INTEGER) AS ts, CAST(value AS REAL) AS v FROM air WHERE ts < '1959-01-01');
+SELECT 'real ts', json_extract(rnn_info(rnn_finetune(model, ts * 1.0, v)), '$.last_ts')
+FROM it, (SELECT CAST(substr(ts, 1, 4) AS INTEGER) * 12 + CAST(substr(ts, 6, 2) AS INTEGER) AS ts, CAST(value AS REAL) AS v FROM air WHERE ts >= '1959-01-01');
+SELECT rnn_finetune(model, 23509.5, 3) FROM it;
+SELECT 'midnight', json_extract(rnn_info(rnn_finetune(model, ts || ' 00:00:00', value)), '$.last_ts') FROM m, air WHERE ts < '1960-01-01';
+SELECT rnn_finetune(model, '1959-01-01 12:00:00', 3) FROM m;
+-- Without a regular step the new rows are consecutive, and a missing one
+-- is named by its own ts.
+CREATE TABLE irr AS SELECT rnn_train(t, v, '{"method":"network","epochs":2,"hidden":4,"window":4,"horizon":2}') AS model
+FROM (SELECT rowid + (rowid % 3) * 0.37 AS t, CAST(value AS REAL) AS v FROM air WHERE rowid <= 40);
+SELECT 'irregular', json_extract(rnn_info(model), '$.step') FROM irr;
+SELECT rnn_finetune(model, 1e9 + rowid, CASE WHEN rowid = 3 THEN NULL ELSE 1.0 END, '{"missing":"error"}') FROM irr, (SELECT rowid FROM air LIMIT 5);
 -- A gap is a missing value, filled; with missing "error" it is an error.
 SELECT 'gap', json_extract(rnn_info(rnn_finetune(model, ts, value)), '$.missing_filled') - json_extract(rnn_info(model), '$.missing_filled')
 FROM m, air WHERE ts < '1960-01-01' AND ts <> '1959-05-01';
@@ -58,7 +77,8 @@ SELECT rnn_finetune(model, '1962-01-15', 3) FROM m;
 SELECT rnn_finetune(model, 5, 3) FROM m;
 SELECT rnn_finetune(model, '1962-01-01', 'x') FROM m;
 SELECT rnn_finetune(model, '1962-01-01', 3, NULL, 7) FROM m;
-SELECT rnn_finetune(NULL, '1962-01-01', 3);
+-- A NULL model gives NULL, as in the other functions.
+SELECT 'null model', rnn_finetune(NULL, '1962-01-01', 3) IS NULL;
 SELECT rnn_finetune(x'0102', '1962-01-01', 3);
 SELECT rnn_finetune(model, ts, value) FROM (SELECT model FROM m UNION ALL SELECT model FROM f), air WHERE ts > '1959-11-01';
 SELECT rnn_finetune('1962-01-01', 3);
