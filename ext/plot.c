@@ -363,15 +363,7 @@ void rnn_sql_plot(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   double *y = buf, *f = buf + n, *half = f + h;
   for (int i = 0; i < n; i++) y[i] = m->tail[(size_t)(m->tail_rows - n + i) * C];
-  rnn_err e;
-  rnn_ext_watch watch;
-  rnn_ext_watch_begin(&watch, sqlite3_context_db_handle(ctx), m);
-  rnn_status rc = rnn_predict(m, NULL, h, f, &e);
-  rnn_ext_watch_end(&watch, m);
-  if (rc != RNN_OK) {
-    rnn_ext_error(ctx, FN, rc, &e);
-    goto done;
-  }
+  if (!rnn_ext_forecast(ctx, FN, m, NULL, h, f)) goto done;
   int band = level > 0;
   for (int s = 0; s < h && band; s++)
     band = rnn_interval(m, s + 1, level, &half[s]) && isfinite(half[s]);

@@ -187,15 +187,7 @@ void rnn_sql_predict(sqlite3_context *ctx, int argc,
     sqlite3_result_error_nomem(ctx);
     goto done;
   }
-  rnn_err e;
-  rnn_ext_watch watch;
-  rnn_ext_watch_begin(&watch, sqlite3_context_db_handle(ctx), m);
-  rnn_status rc = rnn_predict(m, win, h, out, &e);
-  rnn_ext_watch_end(&watch, m);
-  if (rc != RNN_OK) {
-    rnn_ext_error(ctx, FN, rc, &e);
-    goto done;
-  }
+  if (!rnn_ext_forecast(ctx, FN, m, win, h, out)) goto done;
   /* Rule 3. */
   if (argc < 3) {
     sqlite3_result_double(ctx, out[0]);

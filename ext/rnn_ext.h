@@ -49,6 +49,10 @@ typedef struct rnn_ext_watch {
 void rnn_ext_watch_begin(rnn_ext_watch *w, sqlite3 *db, rnn_model *m);
 int rnn_ext_interrupted(rnn_ext_watch *w);
 void rnn_ext_watch_end(rnn_ext_watch *w, rnn_model *m);
+/* rnn_predict(m, win, h, out) watched for interrupts on ctx's connection:
+** 1, or 0 after reporting its error as fn's. */
+int rnn_ext_forecast(sqlite3_context *ctx, const char *fn, rnn_model *m,
+                     const double *win, int h, double *out);
 
 /* Appends a double with the fewest digits (15 to 17) that read back as the
 ** same value, so JSON results compare equal to REAL results; null when it
