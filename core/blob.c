@@ -54,6 +54,14 @@
 **      15): a count from 1 to RNN_MAX_SURPRISE, then that many f64, finite,
 **      non-negative and ascending. It came before format 5 was released,
 **      and is optional (a reader that does not know it skips it, rule 4).
+**  12. Format 5 may hold XREG, the covariates' same-step effect (xreg.c), in
+**      a network model with covariates: a count (0: fitted but not kept;
+**      else the covariates, input - 1, at most RNN_MAX_XREG), the f64
+**      share of held-out changes it explained (finite when the count is
+**      0, else finite or NaN), then that many f64 coefficients, finite.
+**      A reader that skips it forecasts wrongly, so it is not optional
+**      for readers of covariate models; it came before format 5 was
+**      released.
 */
 #include <math.h>
 #include <string.h>
@@ -219,6 +227,14 @@ static void write_model(writer *w, const rnn_model *m) {
     chunk_end(w, at);
   }
 
+  if (m->xreg || (m->arch.input > 1 && isfinite(m->xreg_share))) {
+    at = chunk_begin(w, "XREG"); /* rule 12 */
+    put_u32(w, m->xreg ? (uint32_t)m->arch.input - 1 : 0);
+    put_f64(w, m->xreg_share);
+    for (int i = 0; m->xreg && i < m->arch.input - 1; i++) put_f64(w, m->xreg[i]);
+    chunk_end(w, at);
+  }
+
   if (m->cal_scale) {
     at = chunk_begin(w, "STEP");
     put_u32(w, (uint32_t)m->cal_steps);
@@ -298,10 +314,10 @@ static void get_step(reader *r, rnn_step *st, int *ok) {
 }
 
 enum { C_MODL, C_ARCH, C_NORM, C_TAIL, C_OPTS, C_TRAI, C_METR, C_CALI, C_PARM,
-       C_STEP, C_COMP, C_KIND, C_TOPT, C_SURP, N_CHUNKS };
+       C_STEP, C_COMP, C_KIND, C_TOPT, C_SURP, C_XREG, N_CHUNKS };
 static const char *const chunk_tags[N_CHUNKS] = {
     "MODL", "ARCH", "NORM", "TAIL", "OPTS", "TRAI", "METR", "CALI", "PARM",
-    "STEP", "COMP", "KIND", "TOPT", "SURP"};
+    "STEP", "COMP", "KIND", "TOPT", "SURP", "XREG"};
 
 static rnn_status corrupt(rnn_err *e, const char *what) {
   return rnn_fail(e, RNN_ECORRUPT, "corrupt rnn model (%s)", what);
@@ -583,6 +599,21 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
       }
       break;
     }
+    case C_XREG: { /* rule 12 */
+      uint32_t n = get_u32(r);
+      double share = get_f64(r);
+      if (r->bad || m->kind != RNN_MODEL_NETWORK ||
+          (n != 0 && n != (uint32_t)m->arch.input - 1) || n > RNN_MAX_XREG ||
+          r->n - r->pos != (size_t)n * 8 || (n == 0 && !isfinite(share)) ||
+          (!isnan(share) && !(fabs(share) < 1e300)))
+        return corrupt(e, "covariate effect");
+      m->xreg_share = share;
+      if (n == 0) break;
+      if (!(m->xreg = rnn_malloc((size_t)n * sizeof *m->xreg))) return RNN_ENOMEM;
+      for (uint32_t i = 0; i < n; i++)
+        if (!isfinite(m->xreg[i] = get_f64(r))) return corrupt(e, "covariate effect");
+      break;
+    }
     case C_COMP:
       if (!read_components(m, r, version)) return corrupt(e, "components");
       break;
@@ -705,6 +736,7 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
 
   rnn_model *m = rnn_calloc(1, sizeof *m);
   if (!m) return RNN_ENOMEM;
+  m->xreg_share = NAN;
   /* Which chunks a BLOB must have: format 1 knew no MODL, METR or CALI
   ** (a network, uncalibrated); a seasonal-naive model has no PARM. */
   if (version == 1) {
@@ -715,7 +747,7 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
   for (int i = 0; i < N_CHUNKS; i++) {
     if (seen[i] && ((version < 3 && (i == C_STEP || i == C_COMP)) ||
                     (version < 4 && i == C_TOPT) ||
-                    (version < 5 && i == C_SURP))) {
+                    (version < 5 && (i == C_SURP || i == C_XREG)))) {
       rc = corrupt(e, "chunk of a later format");
       goto fail;
     }
@@ -727,7 +759,8 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
   for (int i = 0; i < N_CHUNKS; i++) {
     int needed = version >= 2 || (i != C_MODL && i != C_METR && i != C_CALI);
     if (i == C_PARM) needed = m->kind == RNN_MODEL_NETWORK;
-    if (i == C_STEP || i == C_COMP || i == C_KIND || i == C_SURP) needed = 0;
+    if (i == C_STEP || i == C_COMP || i == C_KIND || i == C_SURP || i == C_XREG)
+      needed = 0;
     /* Rule 8: format 4's keyed options in place of the positional ones. */
     if (i == C_OPTS) needed = version < 4;
     if (i == C_TOPT) needed = version >= 4;

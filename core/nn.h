@@ -499,9 +499,25 @@ double rnn_det_exp(double x);
 ** seasonal-naive fallback gives NaN there. */
 rnn_status rnn_predict_history(rnn_model *m, const double *series, size_t first,
                                int count, double *out, rnn_err *e);
-/* Rule 4 on a forecast of h values from the n rows (stride C) of y. */
+/* Rule 4 on a forecast of h values from the n rows (stride C) of y; with
+** beta (a model's xreg), the rows are the caller's and the range is that of
+** their values less the covariates' effect (the forecast's, xreg.c rule 1).
+** The floor at zero is then the caller's, on the whole forecast. */
 void rnn_clamp_forecast(const rnn_model *m, const double *y, size_t n, int C,
-                        double *out, int h);
+                        const double *beta, double *out, int h);
+
+/* ------------------------------------------------------------- xreg.c */
+
+/* Rules 2-3: fits the covariates' effect beta (C - 1) on the changes of
+** rows [0, fit_rows) of v (n, C, filled) and tests it on the rest; *keep 1
+** when it is kept (else beta is 0), *share the held-out share explained
+** (NaN: none). Only memory fails. */
+rnn_status rnn_xreg_fit(const double *v, size_t n, int C, size_t fit_rows,
+                        int mode, double *beta, double *share, int *keep);
+/* sum_j beta_j x_j over k covariates. */
+double rnn_xreg_effect(const double *beta, int k, const double *x);
+/* Rule 1: the values of n rows (stride C) less the covariates' effect. */
+void rnn_xreg_remove(const double *beta, int C, double *rows, size_t n);
 
 /* ------------------------------------------------------------- train.c */
 

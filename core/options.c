@@ -43,6 +43,8 @@ void rnn_options_init(rnn_options *o) {
   o->max_seconds = 0;
   o->verbose = 0;
   o->method = RNN_METHOD_AUTO;
+  o->xreg = RNN_XREG_AUTO;
+  o->calendar = 0;
 }
 
 static const char *const cell_names[] = {"rnn", "gru", "lstm"};
@@ -68,6 +70,8 @@ const char *rnn_missing_name(int v) { return NAME(missing_names, v); }
 const char *rnn_duplicates_name(int v) { return NAME(dup_names, v); }
 const char *rnn_short_name(int v) { return NAME(short_names, v); }
 const char *rnn_method_name(int v) { return NAME(method_names, v); }
+static const char *const xreg_names[] = {"auto", "true", "false"};
+const char *rnn_xreg_name(int v) { return NAME(xreg_names, v); }
 
 /* Rule 3 for integers: a JSON number with no fraction in [lo, hi]. */
 static rnn_status option_int(const rnn_json *v, const char *key, double lo,
@@ -96,10 +100,10 @@ static rnn_status get_enum(const rnn_json *v, const char *key,
 }
 
 #define ALLOWED_KEYS                                                       \
-  "activation, batch, bidirectional, cell, clip, dropout, duplicates, "      \
-  "epochs, hidden, horizon, layers, loss, lr, max_seconds, method, "          \
-  "missing, normalize, optimizer, patience, seed, short, threads, validation, "        \
-  "verbose, window"
+  "activation, batch, bidirectional, calendar, cell, clip, dropout, "         \
+  "duplicates, epochs, hidden, horizon, layers, loss, lr, max_seconds, "       \
+  "method, missing, normalize, optimizer, patience, seed, short, threads, "    \
+  "validation, verbose, window, xreg"
 
 /* Rule 3 for numbers: a JSON number in [lo, hi]. */
 static rnn_status get_num(const rnn_json *v, const char *key, double lo,
@@ -183,6 +187,14 @@ static rnn_status read_member(rnn_options *o, const rnn_json *m, rnn_err *e) {
     return RNN_OK;
   }
   if (!strcmp(k, "bidirectional")) return get_bool(m, k, &o->bidirectional, e);
+  if (!strcmp(k, "calendar")) return get_bool(m, k, &o->calendar, e);
+  if (!strcmp(k, "xreg")) {
+    if (m->type == RNN_JSON_TRUE || m->type == RNN_JSON_FALSE) {
+      o->xreg = m->type == RNN_JSON_TRUE ? RNN_XREG_ON : RNN_XREG_OFF;
+      return RNN_OK;
+    }
+    return get_enum(m, k, xreg_names, 1, "\"auto\", true or false", &o->xreg, e);
+  }
   if (!strcmp(k, "verbose")) return get_bool(m, k, &o->verbose, e);
   if (!strcmp(k, "dropout"))
     return get_num(m, k, 0, 0.9, "a number from 0 to 0.9", &o->dropout, e);
@@ -293,11 +305,15 @@ int rnn_options_json(const rnn_options *o, char *buf, size_t n) {
   return snprintf(buf, n,
                   "{%s,\"bidirectional\":%s,\"window\":%s,\"horizon\":%s,"
                   "\"loss\":\"%s\",\"normalize\":\"%s\",\"missing\":\"%s\","
-                  "\"duplicates\":\"%s\",\"short\":\"%s\",\"method\":\"%s\"}",
+                  "\"duplicates\":\"%s\",\"short\":\"%s\",\"method\":\"%s\","
+                  "\"xreg\":%s%s%s,\"calendar\":%s}",
                   base, o->bidirectional ? "true" : "false", window, horizon,
                   rnn_loss_name(o->loss), rnn_normalize_name(o->normalize),
                   rnn_missing_name(o->missing), rnn_duplicates_name(o->duplicates),
-                  rnn_short_name(o->short_policy), rnn_method_name(o->method));
+                  rnn_short_name(o->short_policy), rnn_method_name(o->method),
+                  o->xreg == RNN_XREG_AUTO ? "\"" : "", rnn_xreg_name(o->xreg),
+                  o->xreg == RNN_XREG_AUTO ? "\"" : "",
+                  o->calendar ? "true" : "false");
 }
 
 /* ------------------------------------------------- language models */

@@ -51,6 +51,15 @@
 **      the excesses over u (peaks over threshold): p = p(u) exp(-(r - u) /
 **      mean excess). With fewer than 10 errors the exponential is fitted
 **      to all of them. The surprise is 1 - p.
+**  11. A model with a covariate effect (xreg.c) forecasts the window's
+**      values less the effect, then adds the effect of the covariates of
+**      each forecast step: the caller's known future rows
+**      (rnn_predict_future; a NaN there keeps the step before's value), or
+**      the window's last row repeated (rule 3). rnn_predict_rows forecasts
+**      a row that is in the series, so it takes that row's own covariates
+**      (the last row's where they are missing). The range of rule 6 is
+**      that of the window's values less the effect; the floor at zero
+**      applies to the forecast with the effect.
 */
 #include <math.h>
 #include <string.h>
@@ -123,6 +132,8 @@ struct rnn_predictor {
   float *z;     /* (zcap) outputs */
   int zcap;
   int *slot;    /* (cap) rnn_predict_rows: the output row of each window */
+  double *fx;   /* (cap, C) rnn_predict_rows: the covariates of each
+                ** forecast row (xreg) */
 };
 
 void rnn_predictor_free(struct rnn_predictor *p) {
@@ -134,6 +145,7 @@ void rnn_predictor_free(struct rnn_predictor *p) {
   rnn_free(p->part);
   rnn_free(p->z);
   rnn_free(p->slot);
+  rnn_free(p->fx);
   rnn_free(p);
 }
 
@@ -163,8 +175,9 @@ static rnn_status predictor(rnn_model *m, struct rnn_predictor **slot, int cap,
     p->buf = rnn_malloc(RC * sizeof *p->buf);
     p->comb = rnn_malloc((size_t)cap * RNN_MAX_COMPONENTS * sizeof *p->comb);
     p->slot = rnn_malloc((size_t)cap * sizeof *p->slot);
+    p->fx = rnn_malloc((size_t)cap * a->input * sizeof *p->fx);
     rnn_status rc = RNN_OK;
-    int ok = p->rows && p->buf && p->comb && p->slot;
+    int ok = p->rows && p->buf && p->comb && p->slot && p->fx;
     if (ok && m->kind == RNN_MODEL_NETWORK &&
         (rc = rnn_work_init(&p->w, a, cap, 0.0)) == RNN_OK)
       p->w.wt_fixed = 1;
@@ -274,8 +287,29 @@ static rnn_status too_much(rnn_err *e, double flops) {
                   flops / 1e9, RNN_MAX_PREDICT_FLOPS / 1e9);
 }
 
+/* Rules 11 and 6: the covariates' effect added to the forecast out (h) of
+** r, the covariates those of the window's last row x (filled) changed by
+** the known future rows (h, C - 1; NULL: none); then the floor at zero. */
+static void add_effect(const rnn_model *m, const double *x, const double *future,
+                       double *out, int h) {
+  int k = m->arch.input - 1;
+  double cur[1024];
+  memcpy(cur, x, (size_t)k * sizeof *cur);
+  for (int s = 0; s < h; s++) {
+    for (int j = 0; future && j < k; j++)
+      if (!isnan(future[(size_t)s * k + j])) cur[j] = future[(size_t)s * k + j];
+    out[s] += rnn_xreg_effect(m->xreg, k, cur);
+    if (m->fc_flags & RNN_FC_NONNEG && out[s] < 0) out[s] = 0;
+  }
+}
+
 rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
                        rnn_err *e) {
+  return rnn_predict_future(m, win, h, NULL, out, e);
+}
+
+rnn_status rnn_predict_future(rnn_model *m, const double *win, int h,
+                              const double *future, double *out, rnn_err *e) {
   const rnn_arch *a = &m->arch;
   int R = m->tail_rows, C = a->input, col;
   if (h < 1) return rnn_fail(e, RNN_EINVAL, "h must be at least 1");
@@ -295,6 +329,7 @@ rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
     for (int s = 0; s < h; s++) out[s] = buf[(size_t)(s % R) * C];
     return RNN_OK;
   }
+  if (m->xreg) rnn_xreg_remove(m->xreg, C, buf, (size_t)R); /* rule 11 */
   int net = components(m, buf, R, h, p->part, (size_t)h);
   if (net >= 0) {
     normalise_window(m, buf, R, p->rows);
@@ -304,7 +339,9 @@ rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
       p->part[(size_t)net * h + s] = network_value(m, p->z[s]);
   }
   for (int s = 0; s < h; s++) out[s] = combine(m, p->part, (size_t)h, s, net);
-  rnn_clamp_forecast(m, buf, (size_t)R, C, out, h);
+  /* The range of the rows as given (rnn_predict_rows' too). */
+  rnn_clamp_forecast(m, win ? win : m->tail, (size_t)R, C, m->xreg, out, h);
+  if (m->xreg) add_effect(m, buf + (size_t)(R - 1) * C + 1, future, out, h);
   for (int s = 0; s < h; s++)
     if (!isfinite(out[s])) return not_finite(e, s + 1);
   return RNN_OK;
@@ -345,6 +382,12 @@ static rnn_status predict_rows(rnn_model *m, const double *series, size_t first,
         if (Rj == R) out[done + j] = p->buf[0]; /* rule 4 */
         continue;
       }
+      if (m->xreg) { /* rule 11: the row's own covariates, where known */
+        double *fx = p->fx + (size_t)used * C;
+        const double *own = series + row * C + 1, *last = p->buf + (size_t)(Rj - 1) * C + 1;
+        for (int c = 0; c < C - 1; c++) fx[c] = isnan(own[c]) ? last[c] : own[c];
+        rnn_xreg_remove(m->xreg, C, p->buf, (size_t)Rj);
+      }
       net = components(m, p->buf, Rj, 1, p->comb + (size_t)used * RNN_MAX_COMPONENTS, 1);
       if (net >= 0) normalise_window(m, p->buf, Rj, p->rows + used * WC);
       p->slot[used++] = done + j;
@@ -358,7 +401,8 @@ static rnn_status predict_rows(rnn_model *m, const double *series, size_t first,
       double f = combine(m, part, 1, 0, net);
       size_t row = first + (size_t)p->slot[u];
       int Rj = row < (size_t)R ? (int)row : R;
-      rnn_clamp_forecast(m, series + (row - Rj) * C, (size_t)Rj, C, &f, 1);
+      rnn_clamp_forecast(m, series + (row - Rj) * C, (size_t)Rj, C, m->xreg, &f, 1);
+      if (m->xreg) add_effect(m, p->fx + (size_t)u * C, NULL, &f, 1);
       if (!isfinite(f))
         return rnn_fail(e, RNN_ERANGE,
                         "the forecast of position %zu is not finite: the "

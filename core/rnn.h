@@ -61,6 +61,11 @@ enum { RNN_SHORT_FALLBACK = 0, RNN_SHORT_ERROR = 1, RNN_SHORT_NULL = 2 };
 /* The forecaster: the network and the simple components chosen on the
 ** validation windows (core/components.c), or the network alone. */
 enum { RNN_METHOD_AUTO = 0, RNN_METHOD_NETWORK = 1 };
+/* The covariates' same-step effect (core/xreg.c): kept when it explains
+** the held-out rows' changes, always, or never. */
+enum { RNN_XREG_AUTO = 0, RNN_XREG_ON = 1, RNN_XREG_OFF = 2 };
+/* The most covariates (calendar columns included) the effect is fitted for. */
+#define RNN_MAX_XREG 64
 
 #define RNN_WINDOW_AUTO 0
 #define RNN_HORIZON_AUTO 0
@@ -108,6 +113,8 @@ typedef struct rnn_options {
   double max_seconds; /* training time budget, 0 = none */
   int verbose;     /* progress lines (printed by the caller) */
   int method;      /* RNN_METHOD_* */
+  int xreg;        /* RNN_XREG_* */
+  int calendar;    /* 1: calendar columns from date ts (core/calendar.c) */
 } rnn_options;
 
 void rnn_options_init(rnn_options *o);
@@ -145,6 +152,7 @@ const char *rnn_missing_name(int v);
 const char *rnn_duplicates_name(int v);
 const char *rnn_short_name(int v);
 const char *rnn_method_name(int v);
+const char *rnn_xreg_name(int v); /* "auto", "true", "false" */
 
 /* ------------------------------------------------------------- timestamps */
 
@@ -358,6 +366,12 @@ typedef struct rnn_model {
   int surp_n;
   double *surp;
 
+  /* The covariates' same-step effect (core/xreg.c): y = r + sum_j xreg[j]
+  ** x_j, the forecaster trained on r; NULL: none (xreg_share then says
+  ** why, NaN when not fitted). */
+  double *xreg;      /* (arch.input - 1) */
+  double xreg_share; /* of the held-out changes it explained */
+
   /* Buffers rnn_predict keeps between calls (allocated at the first), so
   ** scoring row after row allocates nothing and transposes the weights
   ** once. A model is therefore used by one thread at a time. */
@@ -419,6 +433,11 @@ rnn_status rnn_finetune(rnn_model **out, const rnn_model *base, const double *y,
 ** RNN_ERANGE. */
 rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
                        rnn_err *e);
+/* The same with the covariates of the h forecast steps: future (h,
+** arch.input - 1), data units, NaN = unknown (the step before's value);
+** NULL: they repeat the window's last row (predict.c rule 3). */
+rnn_status rnn_predict_future(rnn_model *m, const double *win, int h,
+                              const double *future, double *out, rnn_err *e);
 
 /* Windows per pass: few enough that a pass keeps its buffers in L2 (16 to
 ** 256 measured within 10% of each other on W4). */

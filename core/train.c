@@ -92,6 +92,12 @@
 **      its tail, row count and one-step errors, which move on to the new
 **      rows. A seasonal-naive fallback has no network to continue: it is
 **      trained afresh (rnn_train) on its tail and the new rows.
+**  17. With covariates, their same-step effect is fitted on the rows the
+**      training windows cover and tested on the held-out rows (xreg.c
+**      rules 2-3); when kept, everything above but the tail, the metrics'
+**      sMAPE and MASE, the one-step errors of rule 15 and the floor at
+**      zero of rule 13 works on the values less the effect (xreg.c rule
+**      1), and the forecasts add it back (predict.c rule 11).
 ** Nothing here depends on the thread count, and nothing but max_seconds on
 ** the clock: the same input, options and seed give the same model.
 */
@@ -109,7 +115,7 @@ void rnn_model_free(rnn_model *m) {
   if (!m) return;
   void *bufs[] = {m->params,     m->shift,    m->scale,
                   m->tail,       m->train_loss, m->val_loss,
-                  m->cal_resid,  m->cal_scale,  m->surp};
+                  m->cal_resid,  m->cal_scale,  m->surp, m->xreg};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) rnn_free(bufs[i]);
   rnn_predictor_free(m->pred);
   rnn_predictor_free(m->batch);
@@ -303,11 +309,13 @@ static void set_metrics(rnn_model *m, const double *v, const double *err,
   m->metrics.mase = m->metrics.mae / snaive_scale(v, train_rows, C, m->period);
 }
 
-/* Rule 7: forecasts from the latest validation windows; chooses the
+/* Rule 7: forecasts from the latest validation windows of v, the series
+** the forecaster learns (rule 17; vy: the values as given); chooses the
 ** components (method "auto"), fills the metrics and the calibration. */
-static rnn_status validate_forecasts(rnn_model *m, const double *v, const float *z,
-                           size_t n, int first, int count, size_t train_rows,
-                           int max_origins, int p2, size_t rescore) {
+static rnn_status validate_forecasts(rnn_model *m, const double *v,
+                                     const double *vy, const float *z, size_t n,
+                                     int first, int count, size_t train_rows,
+                                     int max_origins, int p2, size_t rescore) {
   int W = m->arch.window, O = m->arch.output, C = m->arch.input;
   int K = O > 12 ? O : 12;
   /* The validation windows, and the origins after the last of them, whose
@@ -360,7 +368,7 @@ static rnn_status validate_forecasts(rnn_model *m, const double *v, const float 
                                      : NAN;
     memcpy(cal, err, (size_t)count * K * sizeof *cal);
   }
-  set_metrics(m, v, err, origin, count, K, O, train_rows);
+  set_metrics(m, vy, err, origin, count, K, O, train_rows); /* data units */
   rc = rnn_calibrate_steps(m, cal, count, K, 1);
 done:
   rnn_work_free(&w);
@@ -622,7 +630,7 @@ static rnn_status train_series(rnn_model **out, const double *y_in,
                                const rnn_model *base, size_t fresh, rnn_err *e) {
   rnn_status rc = RNN_OK;
   rnn_model *m = NULL;
-  double *v = NULL;
+  double *v = NULL, *vr = NULL;
   float *z = NULL, *target = NULL;
   int *idx = NULL;
   rnn_work w = {0};
@@ -637,6 +645,7 @@ static rnn_status train_series(rnn_model **out, const double *y_in,
   v = rnn_malloc(n * C * sizeof *v);
   if (!m || !v) goto nomem;
   m->opts = *o;
+  m->xreg_share = NAN;
   m->rows = base ? base->rows + (int64_t)fresh : (int64_t)n;
   m->missing = base ? base->missing : 0;
   m->norm = o->normalize;
@@ -686,16 +695,6 @@ resolved:
   m->opts.window = W;
   m->opts.horizon = O;
   m->tail_rows = W;
-  if (o->method == RNN_METHOD_AUTO) {
-    /* Rule 13. */
-    m->period2 = p2;
-    m->fc_flags = base ? base->fc_flags & (RNN_FC_LOG | RNN_FC_NONNEG)
-                       : RNN_FC_LOG | RNN_FC_NONNEG;
-    for (size_t i = 0; i < n; i++) {
-      if (!(v[i * C] > 0)) m->fc_flags &= ~RNN_FC_LOG;
-      if (v[i * C] < 0) m->fc_flags &= ~RNN_FC_NONNEG;
-    }
-  }
 
   /* Rule 9. */
   if (n < (size_t)W + (size_t)O) {
@@ -722,10 +721,45 @@ resolved:
   if (base && nval == 0 && o->validation > 0 && nw >= 2) nval = 1; /* rule 16 */
   int ntrain = nw - nval;
   size_t train_rows = (size_t)ntrain - 1 + W + O;
+
+  /* Rule 17: the covariates' effect (a fine-tune's is the model's); vr is
+  ** the series the forecaster learns, v's values less the effect. */
+  vr = v;
+  if (C > 1) {
+    int keep = 0;
+    if (!(m->xreg = rnn_malloc((size_t)(C - 1) * sizeof *m->xreg))) goto nomem;
+    if (base) {
+      keep = base->xreg != NULL, m->xreg_share = base->xreg_share;
+      if (keep) memcpy(m->xreg, base->xreg, (size_t)(C - 1) * sizeof *m->xreg);
+    } else if ((rc = rnn_xreg_fit(v, n, C, train_rows, o->xreg, m->xreg,
+                                  &m->xreg_share, &keep))) {
+      goto fail;
+    }
+    if (!keep) {
+      rnn_free(m->xreg);
+      m->xreg = NULL;
+    } else if ((vr = rnn_malloc(n * C * sizeof *vr))) {
+      memcpy(vr, v, n * C * sizeof *vr);
+      rnn_xreg_remove(m->xreg, C, vr, n);
+    } else {
+      goto nomem;
+    }
+  }
+  if (o->method == RNN_METHOD_AUTO) {
+    /* Rule 13: logarithms of what the forecaster learns; the floor at zero
+    ** on the forecast. */
+    m->period2 = p2;
+    m->fc_flags = base ? base->fc_flags & (RNN_FC_LOG | RNN_FC_NONNEG)
+                       : RNN_FC_LOG | RNN_FC_NONNEG;
+    for (size_t i = 0; i < n; i++) {
+      if (!(vr[i * C] > 0)) m->fc_flags &= ~RNN_FC_LOG;
+      if (v[i * C] < 0) m->fc_flags &= ~RNN_FC_NONNEG;
+    }
+  }
   for (int c = 0; c < C && base; c++) /* rule 16: the base's statistics */
     m->shift[c] = base->shift[c], m->scale[c] = base->scale[c];
   for (int c = 0; c < C && !base; c++) {
-    column_stats(m, v, train_rows, C, c);
+    column_stats(m, vr, train_rows, C, c);
     /* Rule 14: what cannot be normalised cannot be modelled. */
     if (!isfinite(m->shift[c]) || !isfinite(m->scale[c]) || !(m->scale[c] > 0)) {
       rc = c == 0 ? rnn_fail(e, RNN_EINVAL,
@@ -783,7 +817,7 @@ resolved:
     goto fail;
   for (size_t i = 0; i < n; i++)
     for (int c = 0; c < C; c++)
-      z[i * C + c] = (float)((v[i * C + c] - m->shift[c]) / m->scale[c]);
+      z[i * C + c] = (float)((vr[i * C + c] - m->shift[c]) / m->scale[c]);
 
   windows_task wt = {.m = m, .z = z, .idx = idx, .ntrain = ntrain,
                      .nval = nval, .B = B, .w = &w, .target = target};
@@ -809,11 +843,11 @@ resolved:
   if (base) {
     if ((rc = keep_choice(m, base)) ||
         (nval && origins >= 2 &&
-         (rc = validate_forecasts(m, v, z, n, ntrain, nval, train_rows,
+         (rc = validate_forecasts(m, vr, v, z, n, ntrain, nval, train_rows,
                                   origins, p2, fresh))))
       goto fail;
   } else if (nval && origins >= 2 &&
-             (rc = validate_forecasts(m, v, z, n, ntrain, nval, train_rows,
+             (rc = validate_forecasts(m, vr, v, z, n, ntrain, nval, train_rows,
                                       origins, p2, 0))) {
     goto fail;
   }
@@ -847,6 +881,7 @@ fail:
 done:
   rnn_batcher_free(&bt);
   rnn_work_free(&w);
+  if (vr != v) rnn_free(vr);
   rnn_free(v);
   rnn_free(z);
   rnn_free(target);

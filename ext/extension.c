@@ -152,11 +152,12 @@ void rnn_ext_watch_end(rnn_ext_watch *w, rnn_model *m) {
 }
 
 int rnn_ext_forecast(sqlite3_context *ctx, const char *fn, rnn_model *m,
-                     const double *win, int h, double *out) {
+                     const double *win, int h, const double *future,
+                     double *out) {
   rnn_err e;
   rnn_ext_watch watch;
   rnn_ext_watch_begin(&watch, sqlite3_context_db_handle(ctx), m);
-  rnn_status rc = rnn_predict(m, win, h, out, &e);
+  rnn_status rc = rnn_predict_future(m, win, h, future, out, &e);
   rnn_ext_watch_end(&watch, m);
   if (rc != RNN_OK) rnn_ext_error(ctx, fn, rc, &e);
   return rc == RNN_OK;

@@ -1,10 +1,12 @@
 /*
-** rnn_forecast(model [, horizon [, level [, window]]]): the forecast as a
-** table (SPEC.md 3), an eponymous-only virtual table.
+** rnn_forecast(model [, horizon [, level [, window [, future]]]]): the
+** forecast as a table (SPEC.md 3), an eponymous-only virtual table.
 **
 ** Rules:
 **   1. Columns step (1..horizon), ts, value, lower, upper; hidden columns
-**      model, horizon, level, window take the arguments in that order, so
+**      model, horizon, level, window, future take the arguments in that
+**      order (future: the covariates of the forecast steps, ext/predict.c
+**      rule 5), so
 **      lateral joins work: SELECT ... FROM models m, rnn_forecast(m.model).
 **   2. horizon defaults to the model's horizon option; it is an integer from
 **      1 to RNN_EXT_MAX_H. level defaults to 0.95 and lies strictly between
@@ -29,8 +31,8 @@
 static const char *FN = "rnn_forecast";
 
 enum { COL_STEP, COL_TS, COL_VALUE, COL_LOWER, COL_UPPER, COL_MODEL,
-       COL_HORIZON, COL_LEVEL, COL_WINDOW };
-#define N_ARGS 4 /* hidden columns, from COL_MODEL */
+       COL_HORIZON, COL_LEVEL, COL_WINDOW, COL_FUTURE };
+#define N_ARGS 5 /* hidden columns, from COL_MODEL */
 
 typedef struct forecast_cursor {
   sqlite3_vtab_cursor base;
@@ -46,7 +48,8 @@ static int fc_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
   return rnn_ext_vtab_connect(
       db,
       "CREATE TABLE x(step INTEGER, ts, value REAL, lower REAL, upper REAL, "
-      "model HIDDEN, horizon HIDDEN, level HIDDEN, \"window\" HIDDEN)",
+      "model HIDDEN, horizon HIDDEN, level HIDDEN, \"window\" HIDDEN, "
+      "future HIDDEN)",
       FN, COL_MODEL, N_ARGS, 12, sizeof(forecast_cursor), out);
 }
 
@@ -76,7 +79,7 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 
   char *err = NULL;
   rnn_model *m = NULL;
-  double *win = NULL;
+  double *win = NULL, *future = NULL;
   int rc = rnn_ext_vtab_model(vt, arg[0], &m, &err);
   if (rc != SQLITE_OK) return rnn_ext_vtab_error(cur, rc, err);
   if (!m) return SQLITE_OK; /* rule 5: no rows */
@@ -96,6 +99,9 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
     if (!win) goto nomem;
     if ((rc = rnn_ext_read_window(FN, arg[3], m, win, &err))) goto fail;
   }
+  if (arg[4] && sqlite3_value_type(arg[4]) != SQLITE_NULL &&
+      (rc = rnn_ext_read_future(FN, arg[4], m, h, &future, &err)))
+    goto fail;
   c->value = sqlite3_malloc64((sqlite3_uint64)h * sizeof *c->value);
   c->half = sqlite3_malloc64((sqlite3_uint64)h * sizeof *c->half);
   c->ts = sqlite3_malloc64((sqlite3_uint64)h * sizeof *c->ts);
@@ -103,7 +109,7 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
   rnn_err e;
   rnn_ext_watch watch;
   rnn_ext_watch_begin(&watch, vt->db, m);
-  rnn_status st = rnn_predict(m, win, h, c->value, &e);
+  rnn_status st = rnn_predict_future(m, win, h, future, c->value, &e);
   rnn_ext_watch_end(&watch, m);
   if (st == RNN_ENOMEM) goto nomem;
   if (st == RNN_EINTERRUPT) {
@@ -136,12 +142,14 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
   }
   c->n = h;
   sqlite3_free(win);
+  sqlite3_free(future);
   return SQLITE_OK;
 nomem:
   rc = SQLITE_NOMEM;
 fail:
   fc_reset(c);
   sqlite3_free(win);
+  sqlite3_free(future);
   return rnn_ext_vtab_error(cur, rc, err);
 }
 

@@ -5,7 +5,7 @@
 ** bidirectional, window, horizon, inputs, covariates, params, options,
 ** rows, missing_filled, first_ts, last_ts, step, period, normalization,
 ** epochs_run, best_epoch, train_loss, validation_loss, validation,
-** calibration, anomaly. Numbers that are not finite are written as null.
+** calibration, anomaly, xreg. Numbers that are not finite are written as null.
 */
 #include <math.h>
 
@@ -219,6 +219,26 @@ void rnn_sql_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_str_appendchar(s, 1, '}');
   } else if (m->cal_n > 0) {
     sqlite3_str_appendall(s, "{\"method\":\"the calibration errors of step 1\"}");
+  } else {
+    sqlite3_str_appendall(s, "null");
+  }
+  /* The covariates' effect (core/xreg.c): kept or not, and the share of
+  ** the held-out changes it explained. */
+  sqlite3_str_appendall(s, ",\"xreg\":");
+  if (m->xreg || isfinite(m->xreg_share)) {
+    sqlite3_str_appendf(s, "{\"kept\":%s,\"explained\":", m->xreg ? "true" : "false");
+    num(s, m->xreg_share);
+    sqlite3_str_appendall(s, ",\"coefficients\":");
+    if (m->xreg) {
+      for (int i = 0; i < m->arch.input - 1; i++) {
+        sqlite3_str_appendchar(s, 1, i ? ',' : '[');
+        num(s, m->xreg[i]);
+      }
+      sqlite3_str_appendchar(s, 1, ']');
+    } else {
+      sqlite3_str_appendall(s, "null");
+    }
+    sqlite3_str_appendchar(s, 1, '}');
   } else {
     sqlite3_str_appendall(s, "null");
   }

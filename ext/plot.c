@@ -363,7 +363,7 @@ void rnn_sql_plot(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   double *y = buf, *f = buf + n, *half = f + h;
   for (int i = 0; i < n; i++) y[i] = m->tail[(size_t)(m->tail_rows - n + i) * C];
-  if (!rnn_ext_forecast(ctx, FN, m, NULL, h, f)) goto done;
+  if (!rnn_ext_forecast(ctx, FN, m, NULL, h, NULL, f)) goto done;
   int band = level > 0;
   for (int s = 0; s < h && band; s++)
     band = rnn_interval(m, s + 1, level, &half[s]) && isfinite(half[s]);

@@ -1,6 +1,6 @@
 /*
-** rnn_predict(model [, window [, h]]): forecasts as a scalar (SPEC.md 2),
-** and the window reader shared with rnn_forecast.
+** rnn_predict(model [, window [, h [, future]]]): forecasts as a scalar
+** (SPEC.md 2), and the window and future readers shared with rnn_forecast.
 **
 ** Rules:
 **   1. A NULL model gives NULL; anything else that is not a model BLOB is an
@@ -14,6 +14,13 @@
 **   3. Without h the result is the next value as a REAL; with h, an integer
 **      from 1 to RNN_EXT_MAX_H, a JSON array of the next h values.
 **   4. Values are in the units of the training data.
+**   5. future (SPEC.md 3) holds the covariates of the forecast steps, for a
+**      model with covariates: a JSON array of rows [x1, ..., xk] (numbers
+**      or nulls; a number per row when k is 1), row s for step s + 1. It
+**      needs at least h rows; more are ignored. A null keeps the step
+**      before's value (the window's last row's at step 1). Without it (NULL),
+**      the covariates repeat the window's last row. It changes the forecast
+**      through the covariates' effect (core/xreg.c) when the model kept one.
 */
 #include <math.h>
 #include <stdarg.h>
@@ -49,9 +56,11 @@ static int read_row(const char *fn, const char *what, const rnn_json *c,
     return fail(err, fn, "%s[%lld] is %s; values must be numbers or null",
                 what, (long long)i, rnn_json_type_name(c->type));
   }
+  int fut = !strcmp(what, "future"); /* rows of covariates alone */
   if (c->type != RNN_JSON_ARRAY || c->len != (size_t)C)
-    return fail(err, fn, "%s[%lld] must be a row of %d value%s [y%s]", what,
-                (long long)i, C, C > 1 ? "s" : "", C > 1 ? ", x1, ..." : "");
+    return fail(err, fn, "%s[%lld] must be a row of %d value%s [%s]", what,
+                (long long)i, C, C > 1 ? "s" : "",
+                fut ? (C > 1 ? "x1, ..." : "x1") : (C > 1 ? "y, x1, ..." : "y"));
   int col = 0;
   for (const rnn_json *x = c->child; x; x = x->next, col++)
     if (!read_entry(x, &row[col]))
@@ -105,6 +114,9 @@ static int read_rows(const char *fn, const char *what, sqlite3_value *v,
   if (type != RNN_JSON_ARRAY)
     return fail(err, fn, "%s must be a JSON array, not %s", what,
                 rnn_json_type_name(type));
+  if (count < min && !strcmp(what, "future"))
+    return fail(err, fn, "future has %lld rows; it needs one for each of the %lld steps",
+                (long long)count, (long long)min);
   if (count < min)
     return fail(err, fn, "%s has %lld values, the model needs %lld", what,
                 (long long)count, (long long)min);
@@ -136,6 +148,17 @@ int rnn_ext_read_window(const char *fn, sqlite3_value *v, const rnn_model *m,
                         double *out, char **err) {
   size_t W = (size_t)m->tail_rows, n;
   return read_rows(fn, "window", v, m->arch.input, W, W, &out, &n, err);
+}
+
+int rnn_ext_read_future(const char *fn, sqlite3_value *v, const rnn_model *m,
+                        int h, double **out, char **err) {
+  int k = m->arch.input - 1;
+  size_t n;
+  *out = NULL;
+  if (k < 1)
+    return fail(err, fn, "future gives covariates, and the model has none: "
+                "it must be NULL");
+  return read_rows(fn, "future", v, k, (size_t)h, 0, out, &n, err);
 }
 
 int rnn_ext_read_series(const char *fn, sqlite3_value *v, const rnn_model *m,
@@ -170,12 +193,17 @@ void rnn_sql_predict(sqlite3_context *ctx, int argc,
     rnn_ext_report(ctx, rc0, err);
     return;
   }
-  double *win = NULL, *out = NULL;
+  double *win = NULL, *out = NULL, *future = NULL;
+  if (argc > 3 && sqlite3_value_type(argv[3]) != SQLITE_NULL &&
+      (rc0 = rnn_ext_read_future(FN, argv[3], m, h, &future, &err))) {
+    rnn_ext_report(ctx, rc0, err);
+    return;
+  }
   if (argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL) {
     win = sqlite3_malloc64((sqlite3_uint64)W * C * sizeof *win);
     if (!win) {
       sqlite3_result_error_nomem(ctx);
-      return;
+      goto done;
     }
     if ((rc0 = rnn_ext_read_window(FN, argv[1], m, win, &err))) {
       rnn_ext_report(ctx, rc0, err);
@@ -187,7 +215,7 @@ void rnn_sql_predict(sqlite3_context *ctx, int argc,
     sqlite3_result_error_nomem(ctx);
     goto done;
   }
-  if (!rnn_ext_forecast(ctx, FN, m, win, h, out)) goto done;
+  if (!rnn_ext_forecast(ctx, FN, m, win, h, future, out)) goto done;
   /* Rule 3. */
   if (argc < 3) {
     sqlite3_result_double(ctx, out[0]);
@@ -204,5 +232,6 @@ void rnn_sql_predict(sqlite3_context *ctx, int argc,
 done:
   sqlite3_free(win);
   sqlite3_free(out);
+  sqlite3_free(future);
 }
 

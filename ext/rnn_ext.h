@@ -49,10 +49,11 @@ typedef struct rnn_ext_watch {
 void rnn_ext_watch_begin(rnn_ext_watch *w, sqlite3 *db, rnn_model *m);
 int rnn_ext_interrupted(rnn_ext_watch *w);
 void rnn_ext_watch_end(rnn_ext_watch *w, rnn_model *m);
-/* rnn_predict(m, win, h, out) watched for interrupts on ctx's connection:
-** 1, or 0 after reporting its error as fn's. */
+/* rnn_predict_future(m, win, h, future, out) watched for interrupts on
+** ctx's connection: 1, or 0 after reporting its error as fn's. */
 int rnn_ext_forecast(sqlite3_context *ctx, const char *fn, rnn_model *m,
-                     const double *win, int h, double *out);
+                     const double *win, int h, const double *future,
+                     double *out);
 
 /* Appends a double with the fewest digits (15 to 17) that read back as the
 ** same value, so JSON results compare equal to REAL results; null when it
@@ -66,6 +67,11 @@ void rnn_ext_append_double(sqlite3_str *s, double v);
 ** *err ("<fn>: ...", sqlite3_free), or SQLITE_NOMEM. */
 int rnn_ext_read_window(const char *fn, sqlite3_value *v, const rnn_model *m,
                         double *out, char **err);
+
+/* Reads the covariates of h forecast steps (predict.c rule 5) for model m
+** into *out (h, covariates; sqlite3_malloc64), as rnn_ext_read_window. */
+int rnn_ext_read_future(const char *fn, sqlite3_value *v, const rnn_model *m,
+                        int h, double **out, char **err);
 
 /* Reads a whole series (a JSON array of any length, entries as in a
 ** window) for model m into *out (n rows of arch.input values,

@@ -725,6 +725,127 @@ static void test_surprise(void) {
   rnn_model_free(t);
 }
 
+/* The covariates' effect (core/xreg.c): least squares on the changes,
+** the held-out test, and the XREG chunk. */
+static void test_xreg(void) {
+  enum { N = 300, C = 3 };
+  static double v[N * C];
+  rnn_rng g;
+  rnn_rng_seed(&g, 3);
+  /* Exact: y = trend + 2 x1 - 0.5 x2, so the changes have no error. */
+  for (int i = 0; i < N; i++) {
+    double x1 = normal(&g), x2 = 5 + normal(&g);
+    v[i * C + 1] = x1, v[i * C + 2] = x2;
+    v[i * C] = 0.1 * i + 2 * x1 - 0.5 * x2;
+  }
+  double beta[C - 1], share;
+  int keep;
+  EXPECT(rnn_xreg_fit(v, N, C, 250, RNN_XREG_AUTO, beta, &share, &keep) == RNN_OK, "fit");
+  EXPECT(keep && fabs(beta[0] - 2) < 1e-5 && fabs(beta[1] + 0.5) < 1e-5 && share > 0.999999,
+         "exact: keep %d beta %.9g %.9g share %.9g", keep, beta[0], beta[1], share);
+  /* One noisy covariate: the ridge least squares of the changes at t on
+  ** the covariate's changes at t and t - 1, (S + 1e-6 diag S)^-1 s with S
+  ** and s the centred cross-products, solved here by Cramer's rule. */
+  enum { C1 = 2 };
+  static double w[N * C1];
+  for (int i = 0; i < N; i++) {
+    w[i * C1 + 1] = normal(&g);
+    w[i * C1] = (i ? w[(i - 1) * C1] : 0) + 0.7 * (w[i * C1 + 1] - (i ? w[(i - 1) * C1 + 1] : 0)) + normal(&g);
+  }
+  double md = 0, m0 = 0, m1 = 0, s00 = 0, s01 = 0, s11 = 0, s0y = 0, s1y = 0;
+#define DW(t, c) (w[(t) * C1 + (c)] - w[((t) - 1) * C1 + (c)])
+  for (int t = 2; t < 200; t++) md += DW(t, 0), m0 += DW(t, 1), m1 += DW(t - 1, 1);
+  md /= 198, m0 /= 198, m1 /= 198;
+  for (int t = 2; t < 200; t++) {
+    double d = DW(t, 0) - md, x0 = DW(t, 1) - m0, x1 = DW(t - 1, 1) - m1;
+    s00 += x0 * x0, s01 += x0 * x1, s11 += x1 * x1, s0y += x0 * d, s1y += x1 * d;
+  }
+#undef DW
+  s00 *= 1 + 1e-6, s11 *= 1 + 1e-6;
+  double want = (s0y * s11 - s01 * s1y) / (s00 * s11 - s01 * s01);
+  EXPECT(rnn_xreg_fit(w, N, C1, 200, RNN_XREG_AUTO, beta, &share, &keep) == RNN_OK, "fit");
+  EXPECT(keep && fabs(beta[0] - want) < 1e-12 * fabs(want) && share > 0.2 && share < 0.9,
+         "noisy: keep %d beta %.17g want %.17g share %g", keep, beta[0], want, share);
+  /* An effect of the row before is not a same-step one. */
+  for (int i = 0; i < N; i++)
+    w[i * C1 + 1] = (i * 7919) % 5 == 0, w[i * C1] = 10 + 5 * (i && (i * 7919 - 7919) % 5 == 0) + 0.1 * normal(&g);
+  EXPECT(rnn_xreg_fit(w, N, C1, 200, RNN_XREG_AUTO, beta, &share, &keep) == RNN_OK && !keep &&
+             share < 0.05, "yesterday's effect: keep %d beta %g share %g", keep, beta[0], share);
+  /* Noise unrelated to the value: not kept ("auto"), kept when forced. */
+  for (int i = 0; i < N; i++) w[i * C1 + 1] = normal(&g), w[i * C1] = 0.01 * i + normal(&g);
+  EXPECT(rnn_xreg_fit(w, N, C1, 200, RNN_XREG_AUTO, beta, &share, &keep) == RNN_OK &&
+             !keep && beta[0] == 0 && share < 0.05,
+         "unrelated: keep %d beta %g share %g", keep, beta[0], share);
+  EXPECT(rnn_xreg_fit(w, N, C1, 200, RNN_XREG_ON, beta, &share, &keep) == RNN_OK && keep &&
+             beta[0] != 0, "forced: keep %d", keep);
+  EXPECT(rnn_xreg_fit(w, N, C1, 200, RNN_XREG_OFF, beta, &share, &keep) == RNN_OK && !keep &&
+             isnan(share), "off: keep %d share %g", keep, share);
+  /* A covariate that never changes gets 0; too few rows fit nothing. */
+  for (int i = 0; i < N; i++) v[i * C + 2] = 4, v[i * C] = 0.1 * i + 2 * v[i * C + 1];
+  EXPECT(rnn_xreg_fit(v, N, C, 250, RNN_XREG_AUTO, beta, &share, &keep) == RNN_OK && keep &&
+             beta[1] == 0 && fabs(beta[0] - 2) < 1e-5, "constant: %g %g", beta[0], beta[1]);
+  EXPECT(rnn_xreg_fit(v, 8, C, 8, RNN_XREG_ON, beta, &share, &keep) == RNN_OK && !keep,
+         "eight rows");
+
+  /* A model with an effect: trained, round trip, hostile chunks. */
+  for (int i = 0; i < N; i++) v[i * C + 2] = (i * 7919) % 5 == 0;
+  static double y[N], x[N * 2];
+  for (int i = 0; i < N; i++) {
+    x[i * 2] = v[i * C + 1], x[i * 2 + 1] = v[i * C + 2];
+    y[i] = 20 + 3 * sin(i * 0.3) + 4 * x[i * 2 + 1] + x[i * 2];
+  }
+  rnn_options o;
+  rnn_options_init(&o);
+  o.hidden = 4, o.epochs = 2, o.horizon = 5;
+  rnn_model *m = NULL, *d = NULL;
+  rnn_err e;
+  EXPECT(rnn_train(&m, y, x, N, 2, &o, NULL, &e) == RNN_OK && m, "train: %s", e.msg);
+  if (!m) return;
+  EXPECT(m->xreg && fabs(m->xreg[0] - 1) < 0.05 && fabs(m->xreg[1] - 4) < 0.05,
+         "effect %g %g", m->xreg ? m->xreg[0] : NAN, m->xreg ? m->xreg[1] : NAN);
+  /* The future's effect: one more promotion at step 3 adds 4 there alone. */
+  double fut[10] = {0, 0, 0, 0, 0, 1, 0, 0, 0, 0}, a[5], b[5];
+  for (int s = 0; s < 5; s++) fut[2 * s] = x[(N - 1) * 2], fut[2 * s + 1] = x[(N - 1) * 2 + 1];
+  EXPECT(rnn_predict_future(m, NULL, 5, fut, a, &e) == RNN_OK, "%s", e.msg);
+  fut[5] += 1;
+  EXPECT(rnn_predict_future(m, NULL, 5, fut, b, &e) == RNN_OK, "%s", e.msg);
+  for (int s = 0; s < 5; s++)
+    EXPECT(fabs(b[s] - a[s] - (s == 2 ? m->xreg[1] : 0)) < 1e-9, "step %d: %g", s + 1, b[s] - a[s]);
+  EXPECT(rnn_predict(m, NULL, 5, b, &e) == RNN_OK && b[0] == a[0], "no future = the last row");
+  unsigned char *blob = NULL, *blob2 = NULL;
+  size_t len, len2;
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(rnn_model_decode(&d, blob, len, &e) == RNN_OK && d && d->xreg &&
+             d->xreg[1] == m->xreg[1] && d->xreg_share == m->xreg_share, "decode: %s", e.msg);
+  EXPECT(rnn_model_encode(d, &blob2, &len2) == RNN_OK && len2 == len && !memcmp(blob, blob2, len),
+         "re-encoded bytes differ");
+  rnn_model_free(d);
+  d = NULL;
+  /* Find the chunk and damage it: the count, a coefficient, the share. */
+  size_t at = 0;
+  for (size_t i = 20; i + 4 < len; i++)
+    if (!memcmp(blob + i, "XREG", 4)) at = i + 8;
+  EXPECT(at > 0, "no XREG chunk");
+  unsigned char *bad = malloc(len);
+  const double inf = INFINITY, nan = NAN;
+  for (int k = 0; at && bad && k < 5; k++) {
+    memcpy(bad, blob, len);
+    if (k < 2) bad[at] = k ? 3 : 1;                     /* the count */
+    if (k == 2) memcpy(bad + at + 12, &nan, 8);         /* a coefficient */
+    if (k == 3) memcpy(bad + at + 20, &inf, 8);
+    if (k == 4) memcpy(bad + at + 4, &inf, 8);          /* the share */
+    rnn_blob_reseal(bad, len);
+    rnn_status rc = rnn_model_decode(&d, bad, len, &e);
+    EXPECT(rc == RNN_ECORRUPT, "damage %d decoded (%d)", k, (int)rc);
+    rnn_model_free(d);
+    d = NULL;
+  }
+  free(bad);
+  rnn_free(blob);
+  rnn_free(blob2);
+  rnn_model_free(m);
+}
+
 int main(void) {
   RUN(test_round_trip_predicts_bit_for_bit);
   RUN(test_same_seed_same_bytes);
@@ -739,5 +860,6 @@ int main(void) {
   RUN(test_rows_equal_predict_with_missing);
   RUN(test_stop_inside_minibatch);
   RUN(test_surprise);
+  RUN(test_xreg);
   return check_exit();
 }

@@ -58,6 +58,8 @@ static const char *const STATEMENTS[] = {
     "SELECT rnn_predict(model), rnn_predict(model, NULL, 5), "
     "rnn_predict(model, '[[1,0],[2,1],[null,2],[4,0]]') FROM m",
     "SELECT rnn_info(model) FROM m",
+    "SELECT * FROM m, rnn_forecast(m.model, 3, 0.9, NULL, '[[1],[2],[null]]')",
+    "SELECT rnn_predict(model, NULL, 2, '[0,1]') FROM m",
     "SELECT * FROM m2, rnn_forecast(m2.model, 6, 0.9)",
     "SELECT * FROM rnn_forecast((SELECT model FROM m2), 3, 0.8, '[1,2,3,4,5]')",
     "SELECT rnn_next((SELECT model FROM m2), v) OVER (ORDER BY t ROWS BETWEEN "

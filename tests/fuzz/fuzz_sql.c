@@ -35,7 +35,8 @@ static const char *const sql[7] = {
     "SELECT rnn_predict(?1, ?2)",
     "SELECT rnn_predict(?1, ?2, ?3)",
     "SELECT * FROM rnn_forecast(?1, ?3, 0.9, ?2)",
-    "SELECT * FROM rnn_forecast(?1, ?3)",
+    "SELECT * FROM rnn_forecast(?1, ?3) UNION ALL "
+    "SELECT * FROM rnn_forecast(?1, ?3, 0.9, NULL, ?2)",
     "SELECT rnn_next(?1, v) OVER (ORDER BY t ROWS BETWEEN 30 PRECEDING AND 1 "
     "PRECEDING), rnn_anomaly(?1, v) OVER (ORDER BY t ROWS BETWEEN 30 "
     "PRECEDING AND CURRENT ROW), (SELECT length(rnn_finetune(?1, t + 1000, v, "
