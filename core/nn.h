@@ -509,11 +509,13 @@ void rnn_clamp_forecast(const rnn_model *m, const double *y, size_t n, int C,
 /* ------------------------------------------------------------- xreg.c */
 
 /* Rules 2-3: fits the covariates' effect beta (C - 1) on the changes of
-** rows [0, fit_rows) of v (n, C, filled) and tests it on the rest; *keep 1
-** when it is kept (else beta is 0), *share the held-out share explained
-** (NaN: none). Only memory fails. */
+** rows [0, fit_rows) of v (n, C, filled) and tests it on the rest, the
+** first `lagged` covariates' changes of the row before as the control;
+** *keep 1 when it is kept (else beta is 0), *share the held-out share
+** explained (NaN: none). Only memory fails. */
 rnn_status rnn_xreg_fit(const double *v, size_t n, int C, size_t fit_rows,
-                        int mode, double *beta, double *share, int *keep);
+                        int mode, int lagged, double *beta, double *share,
+                        int *keep);
 /* sum_j beta_j x_j over k covariates. */
 double rnn_xreg_effect(const double *beta, int k, const double *x);
 /* Rule 1: the values of n rows (stride C) less the covariates' effect. */

@@ -64,7 +64,7 @@ enum { RNN_METHOD_AUTO = 0, RNN_METHOD_NETWORK = 1 };
 /* The covariates' same-step effect (core/xreg.c): kept when it explains
 ** the held-out rows' changes, always, or never. */
 enum { RNN_XREG_AUTO = 0, RNN_XREG_ON = 1, RNN_XREG_OFF = 2 };
-/* The most covariates (calendar columns included) the effect is fitted for. */
+/* The most covariates the effect is fitted for. */
 #define RNN_MAX_XREG 64
 
 #define RNN_WINDOW_AUTO 0
@@ -114,7 +114,6 @@ typedef struct rnn_options {
   int verbose;     /* progress lines (printed by the caller) */
   int method;      /* RNN_METHOD_* */
   int xreg;        /* RNN_XREG_* */
-  int calendar;    /* 1: calendar columns from date ts (core/calendar.c) */
 } rnn_options;
 
 void rnn_options_init(rnn_options *o);

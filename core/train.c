@@ -87,7 +87,8 @@
 **      calibration errors (at most 200 origins' worth: the older ones
 **      thinned evenly). Options that
 **      would change the network (cell, activation, hidden, layers,
-**      bidirectional, window, horizon, normalize, method) are errors. Too
+**      bidirectional, window, horizon, normalize, method) or its inputs
+**      (xreg) are errors. Too
 **      few new rows for one such window: the model stays as it is but for
 **      its tail, row count and one-step errors, which move on to the new
 **      rows. A seasonal-naive fallback has no network to continue: it is
@@ -731,7 +732,7 @@ resolved:
     if (base) {
       keep = base->xreg != NULL, m->xreg_share = base->xreg_share;
       if (keep) memcpy(m->xreg, base->xreg, (size_t)(C - 1) * sizeof *m->xreg);
-    } else if ((rc = rnn_xreg_fit(v, n, C, train_rows, o->xreg, m->xreg,
+    } else if ((rc = rnn_xreg_fit(v, n, C, train_rows, o->xreg, C - 1, m->xreg,
                                   &m->xreg_share, &keep))) {
       goto fail;
     }
@@ -907,6 +908,7 @@ static const char *changed_option(const rnn_options *o, const rnn_options *b) {
   if (o->horizon != b->horizon) return "horizon";
   if (o->normalize != b->normalize) return "normalize";
   if (o->method != b->method) return "method";
+  if (o->xreg != b->xreg) return "xreg";
   return NULL;
 }
 

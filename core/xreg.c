@@ -2,7 +2,7 @@
 ** The covariates' same-step effect (option xreg): regression with the
 ** forecaster's errors, as ARIMA with regressors and BigQuery's
 ** ARIMA_PLUS_XREG do it. A covariate observed with each row, such as a
-** price, a holiday flag, a temperature or a calendar column, moves the
+** price, a holiday flag, a temperature or another market's close, moves the
 ** value at the same step; its future values are known to the caller
 ** (rnn_forecast's `future`), its past ones are in the rows.
 **
@@ -84,7 +84,8 @@ static double change(const double *v, int C, size_t t, int c) {
 }
 
 /* Column j of the design at row t: the covariates' changes at t (j < k,
-** when `same`), then at t - 1 (rule 2's control). */
+** when `same`), then at t - 1 (rule 2's control, of the caller's
+** covariates). */
 static double design(const double *v, int C, size_t t, int same, int j) {
   int k = C - 1;
   if (same && j < k) return change(v, C, t, j + 1);
@@ -149,27 +150,32 @@ static double fit_sse(const double *v, int C, size_t from, size_t to, int same,
 }
 
 rnn_status rnn_xreg_fit(const double *v, size_t n, int C, size_t fit_rows,
-                        int mode, double *beta, double *share, int *keep) {
+                        int mode, int lagged, double *beta, double *share,
+                        int *keep) {
   int k = C - 1;
   *keep = 0, *share = NAN;
   if (k < 1) return RNN_OK;
   memset(beta, 0, (size_t)k * sizeof *beta);
   if (mode == RNN_XREG_OFF || k > RNN_MAX_XREG || fit_rows > n ||
-      fit_rows < 2 * (size_t)k + 5)
+      fit_rows < (size_t)(k + lagged) + 5)
     return RNN_OK;
-  int p = 2 * k; /* the changes at t and, as the control, at t - 1 */
-  double *a = rnn_malloc(((size_t)p * p + 5 * (size_t)p) * sizeof *a);
+  int p = k + lagged; /* the changes at t and, as the control, at t - 1 */
+  double *a = rnn_malloc(((size_t)p * p + 5 * (size_t)p + 1) * sizeof *a);
   if (!a) return RNN_ENOMEM;
-  double *coef = a + (size_t)p * p + 3 * (size_t)p, *lag = coef + p, c, c0;
+  double *coef = a + (size_t)p * p + 3 * (size_t)p, *lag = coef + p, c, c0 = 0.0;
   int ok = fit_changes(v, C, fit_rows, 1, p, a, coef, &c) &&
-           fit_changes(v, C, fit_rows, 0, k, a, lag, &c0);
+           (lagged == 0 || fit_changes(v, C, fit_rows, 0, lagged, a, lag, &c0));
+  if (ok && lagged == 0) { /* the control is the intercept alone */
+    for (size_t t = 2; t < fit_rows; t++) c0 += change(v, C, t, 0);
+    c0 /= (double)(fit_rows - 2);
+  }
   /* Rule 3: held-out changes, or the fitted ones adjusted for k. */
   size_t m = fit_rows - 2;
   int held = fit_rows < n;
   size_t from = held ? fit_rows : 2, to = held ? n : fit_rows;
   double sse = ok ? fit_sse(v, C, from, to, 1, p, coef, c) : NAN;
-  double sse0 = ok ? fit_sse(v, C, from, to, 0, k, lag, c0) : NAN;
-  if (!held) sse /= (double)(m - (size_t)p - 1), sse0 /= (double)(m - (size_t)k - 1);
+  double sse0 = ok ? fit_sse(v, C, from, to, 0, lagged, lag, c0) : NAN;
+  if (!held) sse /= (double)(m - (size_t)p - 1), sse0 /= (double)(m - (size_t)lagged - 1);
   *share = ok && sse0 > 0 && isfinite(sse) ? 1.0 - sse / sse0 : NAN;
   if (ok && (mode == RNN_XREG_ON || *share >= XREG_MIN_SHARE)) {
     memcpy(beta, coef, (size_t)k * sizeof *beta);

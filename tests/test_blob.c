@@ -740,7 +740,7 @@ static void test_xreg(void) {
   }
   double beta[C - 1], share;
   int keep;
-  EXPECT(rnn_xreg_fit(v, N, C, 250, RNN_XREG_AUTO, beta, &share, &keep) == RNN_OK, "fit");
+  EXPECT(rnn_xreg_fit(v, N, C, 250, RNN_XREG_AUTO, C - 1, beta, &share, &keep) == RNN_OK, "fit");
   EXPECT(keep && fabs(beta[0] - 2) < 1e-5 && fabs(beta[1] + 0.5) < 1e-5 && share > 0.999999,
          "exact: keep %d beta %.9g %.9g share %.9g", keep, beta[0], beta[1], share);
   /* One noisy covariate: the ridge least squares of the changes at t on
@@ -763,28 +763,28 @@ static void test_xreg(void) {
 #undef DW
   s00 *= 1 + 1e-6, s11 *= 1 + 1e-6;
   double want = (s0y * s11 - s01 * s1y) / (s00 * s11 - s01 * s01);
-  EXPECT(rnn_xreg_fit(w, N, C1, 200, RNN_XREG_AUTO, beta, &share, &keep) == RNN_OK, "fit");
+  EXPECT(rnn_xreg_fit(w, N, C1, 200, RNN_XREG_AUTO, C1 - 1, beta, &share, &keep) == RNN_OK, "fit");
   EXPECT(keep && fabs(beta[0] - want) < 1e-12 * fabs(want) && share > 0.2 && share < 0.9,
          "noisy: keep %d beta %.17g want %.17g share %g", keep, beta[0], want, share);
   /* An effect of the row before is not a same-step one. */
   for (int i = 0; i < N; i++)
     w[i * C1 + 1] = (i * 7919) % 5 == 0, w[i * C1] = 10 + 5 * (i && (i * 7919 - 7919) % 5 == 0) + 0.1 * normal(&g);
-  EXPECT(rnn_xreg_fit(w, N, C1, 200, RNN_XREG_AUTO, beta, &share, &keep) == RNN_OK && !keep &&
+  EXPECT(rnn_xreg_fit(w, N, C1, 200, RNN_XREG_AUTO, C1 - 1, beta, &share, &keep) == RNN_OK && !keep &&
              share < 0.05, "yesterday's effect: keep %d beta %g share %g", keep, beta[0], share);
   /* Noise unrelated to the value: not kept ("auto"), kept when forced. */
   for (int i = 0; i < N; i++) w[i * C1 + 1] = normal(&g), w[i * C1] = 0.01 * i + normal(&g);
-  EXPECT(rnn_xreg_fit(w, N, C1, 200, RNN_XREG_AUTO, beta, &share, &keep) == RNN_OK &&
+  EXPECT(rnn_xreg_fit(w, N, C1, 200, RNN_XREG_AUTO, C1 - 1, beta, &share, &keep) == RNN_OK &&
              !keep && beta[0] == 0 && share < 0.05,
          "unrelated: keep %d beta %g share %g", keep, beta[0], share);
-  EXPECT(rnn_xreg_fit(w, N, C1, 200, RNN_XREG_ON, beta, &share, &keep) == RNN_OK && keep &&
+  EXPECT(rnn_xreg_fit(w, N, C1, 200, RNN_XREG_ON, C1 - 1, beta, &share, &keep) == RNN_OK && keep &&
              beta[0] != 0, "forced: keep %d", keep);
-  EXPECT(rnn_xreg_fit(w, N, C1, 200, RNN_XREG_OFF, beta, &share, &keep) == RNN_OK && !keep &&
+  EXPECT(rnn_xreg_fit(w, N, C1, 200, RNN_XREG_OFF, C1 - 1, beta, &share, &keep) == RNN_OK && !keep &&
              isnan(share), "off: keep %d share %g", keep, share);
   /* A covariate that never changes gets 0; too few rows fit nothing. */
   for (int i = 0; i < N; i++) v[i * C + 2] = 4, v[i * C] = 0.1 * i + 2 * v[i * C + 1];
-  EXPECT(rnn_xreg_fit(v, N, C, 250, RNN_XREG_AUTO, beta, &share, &keep) == RNN_OK && keep &&
+  EXPECT(rnn_xreg_fit(v, N, C, 250, RNN_XREG_AUTO, C - 1, beta, &share, &keep) == RNN_OK && keep &&
              beta[1] == 0 && fabs(beta[0] - 2) < 1e-5, "constant: %g %g", beta[0], beta[1]);
-  EXPECT(rnn_xreg_fit(v, 8, C, 8, RNN_XREG_ON, beta, &share, &keep) == RNN_OK && !keep,
+  EXPECT(rnn_xreg_fit(v, 8, C, 8, RNN_XREG_ON, C - 1, beta, &share, &keep) == RNN_OK && !keep,
          "eight rows");
 
   /* A model with an effect: trained, round trip, hostile chunks. */

@@ -133,14 +133,14 @@ static void test_options(void) {
   EXPECT(o.validation == 0.1 && o.patience == 20 &&
              o.missing == RNN_MISSING_INTERPOLATE && o.duplicates == RNN_DUP_ERROR &&
              o.short_policy == RNN_SHORT_FALLBACK && o.threads == 0 &&
-             o.max_seconds == 0 && !o.verbose && o.xreg == RNN_XREG_AUTO && !o.calendar,
+             o.max_seconds == 0 && !o.verbose && o.xreg == RNN_XREG_AUTO,
          "forecasting defaults");
   EXPECT(opts("{\"validation\":0,\"patience\":5,\"missing\":\"error\","
               "\"duplicates\":\"last\",\"short\":\"null\",\"threads\":2,"
-              "\"max_seconds\":1.5,\"verbose\":true,\"xreg\":false,\"calendar\":true}",
+              "\"max_seconds\":1.5,\"verbose\":true,\"xreg\":false}",
               &o, msg) == RNN_OK,
          "%s", msg);
-  EXPECT(o.xreg == RNN_XREG_OFF && o.calendar, "xreg false, calendar true");
+  EXPECT(o.xreg == RNN_XREG_OFF, "xreg false");
   EXPECT(o.validation == 0 && o.patience == 5 && o.missing == RNN_MISSING_ERROR &&
              o.duplicates == RNN_DUP_LAST && o.short_policy == RNN_SHORT_NULL &&
              o.threads == 2 && o.max_seconds == 1.5 && o.verbose,
@@ -159,11 +159,10 @@ static void test_options(void) {
   } bad[] = {
       {"{\"hiden\":3}",
        "unknown option \"hiden\"; allowed: activation, batch, bidirectional, "
-       "calendar, cell, clip, dropout, duplicates, epochs, hidden, horizon, layers, loss, "
+       "cell, clip, dropout, duplicates, epochs, hidden, horizon, layers, loss, "
        "lr, max_seconds, method, missing, normalize, optimizer, patience, seed, short, "
        "threads, validation, verbose, window, xreg"},
       {"{\"xreg\":\"yes\"}", "option \"xreg\" must be \"auto\", true or false"},
-      {"{\"calendar\":1}", "option \"calendar\" must be true or false"},
       {"{\"validation\":0.6}", "option \"validation\" must be a number from 0 to 0.5"},
       {"{\"patience\":0}", "option \"patience\" must be an integer from 1 to 100000"},
       {"{\"missing\":\"drop\"}", "option \"missing\" must be \"interpolate\" or \"error\""},

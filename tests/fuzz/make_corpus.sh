@@ -36,7 +36,7 @@ sqlite3 :memory: "$(grep -E '^(CREATE TABLE m|INSERT INTO m)' sql/test/format_v3
 printf '%s' '{}' > "$c/options/empty"
 printf '%s' '{"cell":"gru","hidden":8,"layers":2,"dropout":0.1,"bidirectional":true,"window":"auto"}' > "$c/options/architecture"
 printf '%s' '{"horizon":12,"epochs":5,"batch":16,"optimizer":"momentum","lr":0.01,"clip":0,"loss":"huber"}' > "$c/options/training"
-printf '%s' '{"xreg":true,"calendar":false,"method":"auto"}' > "$c/options/covariates"
+printf '%s' '{"xreg":true,"method":"auto"}' > "$c/options/covariates"
 printf '%s' '{"validation":0.2,"patience":3,"missing":"error","duplicates":"mean","short":"null","seed":7,"threads":2,"max_seconds":1.5,"verbose":false,"normalize":"minmax","activation":"relu"}' > "$c/options/forecasting"
 printf '%s' '[1, 2.5, null, -3e2, 0.000001]' > "$c/json/numbers"
 printf '%s' '[[1, 0, 2], [null, 1, 2], [3, null, 1e-3]]' > "$c/json/rows"
