@@ -58,7 +58,9 @@
 **      a network model with covariates: a count (0: fitted but not kept;
 **      else the covariates, input - 1, at most RNN_MAX_XREG), the f64
 **      share of held-out changes it explained (finite when the count is
-**      0, else finite or NaN), then that many f64 coefficients, finite.
+**      0, else finite or NaN), the f64 ratio of the simple forecasters'
+**      validation errors with and without it (non-negative, or NaN),
+**      then that many f64 coefficients, finite.
 **      A reader that skips it forecasts wrongly, so it is not optional
 **      for readers of covariate models; it came before format 5 was
 **      released.
@@ -231,6 +233,7 @@ static void write_model(writer *w, const rnn_model *m) {
     at = chunk_begin(w, "XREG"); /* rule 12 */
     put_u32(w, m->xreg ? (uint32_t)m->arch.input - 1 : 0);
     put_f64(w, m->xreg_share);
+    put_f64(w, m->xreg_ratio);
     for (int i = 0; m->xreg && i < m->arch.input - 1; i++) put_f64(w, m->xreg[i]);
     chunk_end(w, at);
   }
@@ -601,13 +604,14 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
     }
     case C_XREG: { /* rule 12 */
       uint32_t n = get_u32(r);
-      double share = get_f64(r);
+      double share = get_f64(r), ratio = get_f64(r);
       if (r->bad || m->kind != RNN_MODEL_NETWORK ||
           (n != 0 && n != (uint32_t)m->arch.input - 1) || n > RNN_MAX_XREG ||
           r->n - r->pos != (size_t)n * 8 || (n == 0 && !isfinite(share)) ||
-          (!isnan(share) && !(fabs(share) < 1e300)))
+          (!isnan(share) && !(fabs(share) < 1e300)) ||
+          (!isnan(ratio) && !(ratio >= 0 && ratio < 1e300)))
         return corrupt(e, "covariate effect");
-      m->xreg_share = share;
+      m->xreg_share = share, m->xreg_ratio = ratio;
       if (n == 0) break;
       if (!(m->xreg = rnn_malloc((size_t)n * sizeof *m->xreg))) return RNN_ENOMEM;
       for (uint32_t i = 0; i < n; i++)
@@ -736,7 +740,7 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
 
   rnn_model *m = rnn_calloc(1, sizeof *m);
   if (!m) return RNN_ENOMEM;
-  m->xreg_share = NAN;
+  m->xreg_share = m->xreg_ratio = NAN;
   /* Which chunks a BLOB must have: format 1 knew no MODL, METR or CALI
   ** (a network, uncalibrated); a seasonal-naive model has no PARM. */
   if (version == 1) {
@@ -800,6 +804,13 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
       (dates && (m->last_ts.i < -62167219200000LL ||
                  m->last_ts.i > 253402300799999LL))) {
     rc = corrupt(e, "timestamps");
+    goto fail;
+  }
+  /* Calendar columns (calendar.c rule 3): a step that has them, and room
+  ** for them among the covariates. */
+  int cal = rnn_calendar_columns(&m->step);
+  if (m->opts.calendar && (cal == 0 || cal > m->arch.input - 1)) {
+    rc = corrupt(e, "calendar columns");
     goto fail;
   }
   m->format_version = (int)version;

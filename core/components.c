@@ -54,6 +54,10 @@
 **      would now: H steps at each of its N origins, the latest `shift`
 **      rows (the new rows) before the new latest origin; then rule 3
 **      chooses again, among the candidates the series has the rows for.
+**   7. To compare two versions of a series (the values and the values less
+**      the covariates' effect, core/xreg.c rule 3), the simple candidates
+**      alone are scored on each, rule 3 chooses among them, and the
+**      combination's errors are weighted as rule 3 weighs origins.
 */
 #include <math.h>
 #include <string.h>
@@ -469,4 +473,30 @@ rnn_status rnn_choose_components(rnn_model *m, const double *v, size_t n,
   }
   rnn_free(F);
   return RNN_OK;
+}
+
+/* Rule 7: how well the simple candidates forecast v (no network): the
+** combination rule 3 chooses among them, its absolute errors over the
+** first H steps weighted as rule 3 weighs origins. m is read, not changed
+** (a copy chooses); log: profiles on logarithms. NaN: nothing to score. */
+rnn_status rnn_simple_score(const rnn_model *m, const double *v, size_t n,
+                            int C, const size_t *origin, int origins, int K,
+                            int p2, int log, double *score) {
+  rnn_model s = *m;
+  s.fc_flags = (m->fc_flags & ~(RNN_FC_LOG | RNN_FC_MEDIAN)) | (log ? RNN_FC_LOG : 0);
+  *score = NAN;
+  double *err = rnn_malloc(2 * ((size_t)origins * K + 1) * sizeof *err);
+  if (!err) return RNN_ENOMEM;
+  rnn_status rc = rnn_choose_components(&s, v, n, C, origin, origins, NULL, K,
+                                        p2, err, err + (size_t)origins * K + 1);
+  int H = m->arch.output < K ? m->arch.output : K;
+  double half_life = 4.0 * H, ln2 = 0.69314718055994530942, sum = 0, weight = 0;
+  for (int j = 0; rc == RNN_OK && j < origins; j++) {
+    double w = rnn_det_exp(-ln2 * (double)(origin[origins - 1] - origin[j]) / half_life);
+    for (int t = 0; t < H && origin[j] + t < n; t++)
+      sum += w * fabs(err[(size_t)j * K + t]), weight += w;
+  }
+  if (rc == RNN_OK && weight > 0) *score = sum / weight;
+  rnn_free(err);
+  return rc;
 }

@@ -481,6 +481,11 @@ rnn_status rnn_choose_components(rnn_model *m, const double *v, size_t n,
                                  int C, const size_t *origin, int origins,
                                  const double *netf, int K, int p2,
                                  double *err, double *cal);
+/* Rule 7: the weighted validation error of the combination of the simple
+** candidates alone on v (NaN: none); m is not changed. */
+rnn_status rnn_simple_score(const rnn_model *m, const double *v, size_t n,
+                            int C, const size_t *origin, int origins, int K,
+                            int p2, int log, double *score);
 /* Rule 3: one step of the forecast from its n components' forecasts f, the
 ** median of three (RNN_FC_MEDIAN in fc_flags) or the mean; net: which is
 ** the network (-1: none), whose share format 4 added last. */

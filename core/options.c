@@ -44,6 +44,7 @@ void rnn_options_init(rnn_options *o) {
   o->verbose = 0;
   o->method = RNN_METHOD_AUTO;
   o->xreg = RNN_XREG_AUTO;
+  o->calendar = 0;
 }
 
 static const char *const cell_names[] = {"rnn", "gru", "lstm"};
@@ -99,7 +100,7 @@ static rnn_status get_enum(const rnn_json *v, const char *key,
 }
 
 #define ALLOWED_KEYS                                                       \
-  "activation, batch, bidirectional, cell, clip, dropout, "                   \
+  "activation, batch, bidirectional, calendar, cell, clip, dropout, "         \
   "duplicates, epochs, hidden, horizon, layers, loss, lr, max_seconds, "       \
   "method, missing, normalize, optimizer, patience, seed, short, threads, "    \
   "validation, verbose, window, xreg"
@@ -186,6 +187,7 @@ static rnn_status read_member(rnn_options *o, const rnn_json *m, rnn_err *e) {
     return RNN_OK;
   }
   if (!strcmp(k, "bidirectional")) return get_bool(m, k, &o->bidirectional, e);
+  if (!strcmp(k, "calendar")) return get_bool(m, k, &o->calendar, e);
   if (!strcmp(k, "xreg")) {
     if (m->type == RNN_JSON_TRUE || m->type == RNN_JSON_FALSE) {
       o->xreg = m->type == RNN_JSON_TRUE ? RNN_XREG_ON : RNN_XREG_OFF;
@@ -304,13 +306,14 @@ int rnn_options_json(const rnn_options *o, char *buf, size_t n) {
                   "{%s,\"bidirectional\":%s,\"window\":%s,\"horizon\":%s,"
                   "\"loss\":\"%s\",\"normalize\":\"%s\",\"missing\":\"%s\","
                   "\"duplicates\":\"%s\",\"short\":\"%s\",\"method\":\"%s\","
-                  "\"xreg\":%s%s%s}",
+                  "\"xreg\":%s%s%s,\"calendar\":%s}",
                   base, o->bidirectional ? "true" : "false", window, horizon,
                   rnn_loss_name(o->loss), rnn_normalize_name(o->normalize),
                   rnn_missing_name(o->missing), rnn_duplicates_name(o->duplicates),
                   rnn_short_name(o->short_policy), rnn_method_name(o->method),
                   o->xreg == RNN_XREG_AUTO ? "\"" : "", rnn_xreg_name(o->xreg),
-                  o->xreg == RNN_XREG_AUTO ? "\"" : "");
+                  o->xreg == RNN_XREG_AUTO ? "\"" : "",
+                  o->calendar ? "true" : "false");
 }
 
 /* ------------------------------------------------- language models */

@@ -64,7 +64,7 @@ enum { RNN_METHOD_AUTO = 0, RNN_METHOD_NETWORK = 1 };
 /* The covariates' same-step effect (core/xreg.c): kept when it explains
 ** the held-out rows' changes, always, or never. */
 enum { RNN_XREG_AUTO = 0, RNN_XREG_ON = 1, RNN_XREG_OFF = 2 };
-/* The most covariates the effect is fitted for. */
+/* The most covariates (calendar columns included) the effect is fitted for. */
 #define RNN_MAX_XREG 64
 
 #define RNN_WINDOW_AUTO 0
@@ -114,6 +114,10 @@ typedef struct rnn_options {
   int verbose;     /* progress lines (printed by the caller) */
   int method;      /* RNN_METHOD_* */
   int xreg;        /* RNN_XREG_* */
+  int calendar;    /* 1: calendar columns from date ts (core/calendar.c) */
+  int calendar_columns; /* set by the caller of rnn_train, never parsed or
+                        ** stored: the last this many of the k covariates
+                        ** are calendar columns */
 } rnn_options;
 
 void rnn_options_init(rnn_options *o);
@@ -370,6 +374,8 @@ typedef struct rnn_model {
   ** why, NaN when not fitted). */
   double *xreg;      /* (arch.input - 1) */
   double xreg_share; /* of the held-out changes it explained */
+  double xreg_ratio; /* the simple forecasters' validation error with it
+                     ** over without (NaN: not compared) */
 
   /* Buffers rnn_predict keeps between calls (allocated at the first), so
   ** scoring row after row allocates nothing and transposes the weights
@@ -385,6 +391,13 @@ typedef struct rnn_model {
 } rnn_model;
 
 void rnn_model_free(rnn_model *m);
+
+/* Calendar columns (option calendar, core/calendar.c) of a series of dates
+** with step s: how many (0: none apply), and those of timestamp t (out:
+** that many). A model's: 0 without the option. */
+int rnn_calendar_columns(const rnn_step *s);
+void rnn_calendar_row(const rnn_step *s, const rnn_ts *t, double *out);
+int rnn_model_calendar(const rnn_model *m);
 struct rnn_predictor;
 void rnn_predictor_free(struct rnn_predictor *p);
 

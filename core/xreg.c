@@ -18,7 +18,9 @@
 **      changes of the row before, D_{t-1}, are fitted alongside as a
 **      control and then dropped: an effect of yesterday's x (the network
 **      reads past covariates in its window) shows in the changes at t too,
-**      and would otherwise pass for a same-step one. Least squares on the
+**      and would otherwise pass for a same-step one. (Not of calendar
+**      columns, whose changes at t and t - 1 are nearly the same: a
+**      control there would leave nothing to explain.) Least squares on the
 **      columns standardised, with a ridge of 1e-6 per row; a covariate
 **      that never changes gets beta 0.
 **   3. The share of the held-out rows' changes that the same-step changes

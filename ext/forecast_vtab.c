@@ -99,9 +99,7 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
     if (!win) goto nomem;
     if ((rc = rnn_ext_read_window(FN, arg[3], m, win, &err))) goto fail;
   }
-  if (arg[4] && sqlite3_value_type(arg[4]) != SQLITE_NULL &&
-      (rc = rnn_ext_read_future(FN, arg[4], m, h, &future, &err)))
-    goto fail;
+  if ((rc = rnn_ext_read_future(FN, arg[4], m, h, &future, &err))) goto fail;
   c->value = sqlite3_malloc64((sqlite3_uint64)h * sizeof *c->value);
   c->half = sqlite3_malloc64((sqlite3_uint64)h * sizeof *c->half);
   c->ts = sqlite3_malloc64((sqlite3_uint64)h * sizeof *c->ts);

@@ -2,7 +2,8 @@
 ** rnn_info(model): what a model is and how it was trained, as JSON text
 ** (SPEC.md 4). NULL gives NULL; a BLOB that is not a model is an error.
 ** Keys, in order: format_version, kind, cell, activation, layers, hidden,
-** bidirectional, window, horizon, inputs, covariates, params, options,
+** bidirectional, window, horizon, inputs, covariates, calendar_columns,
+** params, options,
 ** rows, missing_filled, first_ts, last_ts, step, period, normalization,
 ** epochs_run, best_epoch, train_loss, validation_loss, validation,
 ** calibration, anomaly, xreg. Numbers that are not finite are written as null.
@@ -142,8 +143,9 @@ void rnn_sql_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         a->hidden, a->dirs == 2 ? "true" : "false");
   sqlite3_str_appendf(s,
                       "\"window\":%d,\"history\":%d,\"horizon\":%d,\"inputs\":%d,"
-                      "\"covariates\":%d,\"params\":%lld,",
-                      a->window, m->tail_rows, a->output, a->input, a->input - 1,
+                      "\"covariates\":%d,\"calendar_columns\":%d,\"params\":%lld,",
+                      a->window, m->tail_rows, a->output, a->input,
+                      a->input - 1 - rnn_model_calendar(m), rnn_model_calendar(m),
                       (long long)(net ? m->layout.n_params : 0));
   append_options(s, &m->opts);
   sqlite3_str_appendf(s, ",\"rows\":%lld,\"missing_filled\":%lld,\"first_ts\":",
@@ -228,6 +230,8 @@ void rnn_sql_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (m->xreg || isfinite(m->xreg_share)) {
     sqlite3_str_appendf(s, "{\"kept\":%s,\"explained\":", m->xreg ? "true" : "false");
     num(s, m->xreg_share);
+    sqlite3_str_appendall(s, ",\"validation_ratio\":");
+    num(s, m->xreg_ratio);
     sqlite3_str_appendall(s, ",\"coefficients\":");
     if (m->xreg) {
       for (int i = 0; i < m->arch.input - 1; i++) {

@@ -31,6 +31,8 @@
 **      rows are in the frame, when the scored value is NULL, when the
 **      window gives no forecast (rule 2), and for a model with neither
 **      one-step errors nor calibration (core/predict.c rule 10).
+**   9. A model with calendar columns (option calendar) is an error: the
+**      frame's rows carry no timestamps to compute them from.
 */
 #include <math.h>
 #include <string.h>
@@ -101,6 +103,10 @@ static void push_row(sqlite3_context *ctx, int argc, sqlite3_value **argv,
     memcpy(a->blob_crc, (const unsigned char *)sqlite3_value_blob(argv[0]) +
                             a->blob_len - 4, 4);
     a->C = a->m->arch.input;
+    if (rnn_model_calendar(a->m)) { /* rule 9 */
+      rnn_ext_errorf(ctx, FN, "%s", RNN_EXT_NO_CALENDAR);
+      return;
+    }
     /* Rule 4. */
     if (argc - 1 != a->C) {
       rnn_ext_errorf(ctx, FN, "the model takes %d covariate%s, got %d",

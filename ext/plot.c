@@ -356,6 +356,7 @@ void rnn_sql_plot(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     return;
   }
   int n = o.history, C = m->arch.input;
+  double *fut = NULL;
   double *buf = sqlite3_malloc64(((sqlite3_uint64)n + 3 * (sqlite3_uint64)h) * sizeof *buf);
   if (!buf) {
     sqlite3_result_error_nomem(ctx);
@@ -363,7 +364,12 @@ void rnn_sql_plot(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   double *y = buf, *f = buf + n, *half = f + h;
   for (int i = 0; i < n; i++) y[i] = m->tail[(size_t)(m->tail_rows - n + i) * C];
-  if (!rnn_ext_forecast(ctx, FN, m, NULL, h, NULL, f)) goto done;
+  /* The calendar columns of the steps, when the model has them. */
+  if ((rc0 = rnn_ext_read_future(FN, NULL, m, h, &fut, &err))) {
+    rnn_ext_report(ctx, rc0, err);
+    goto done;
+  }
+  if (!rnn_ext_forecast(ctx, FN, m, NULL, h, fut, f)) goto done;
   int band = level > 0;
   for (int s = 0; s < h && band; s++)
     band = rnn_interval(m, s + 1, level, &half[s]) && isfinite(half[s]);
@@ -375,6 +381,7 @@ void rnn_sql_plot(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   rnn_ext_result_str(ctx, s);
 done:
   sqlite3_free(buf);
+  sqlite3_free(fut);
   sqlite3_free(o.title);
   sqlite3_free(o.unit);
 }

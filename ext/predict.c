@@ -21,6 +21,10 @@
 **      before's value (the window's last row's at step 1). Without it (NULL),
 **      the covariates repeat the window's last row. It changes the forecast
 **      through the covariates' effect (core/xreg.c) when the model kept one.
+**   6. A model with calendar columns (option calendar, core/calendar.c)
+**      computes them for the forecast steps from its last ts and step; its
+**      future rows hold the caller's covariates alone. Windows and series
+**      have no ts to compute them from: an error (RNN_EXT_NO_CALENDAR).
 */
 #include <math.h>
 #include <stdarg.h>
@@ -147,24 +151,52 @@ static int read_rows(const char *fn, const char *what, sqlite3_value *v,
 int rnn_ext_read_window(const char *fn, sqlite3_value *v, const rnn_model *m,
                         double *out, char **err) {
   size_t W = (size_t)m->tail_rows, n;
+  if (rnn_model_calendar(m)) return fail(err, fn, "%s", RNN_EXT_NO_CALENDAR);
   return read_rows(fn, "window", v, m->arch.input, W, W, &out, &n, err);
 }
 
 int rnn_ext_read_future(const char *fn, sqlite3_value *v, const rnn_model *m,
                         int h, double **out, char **err) {
-  int k = m->arch.input - 1;
+  int cal = rnn_model_calendar(m), k = m->arch.input - 1, ku = k - cal;
   size_t n;
+  double *user = NULL;
   *out = NULL;
-  if (k < 1)
-    return fail(err, fn, "future gives covariates, and the model has none: "
-                "it must be NULL");
-  return read_rows(fn, "future", v, k, (size_t)h, 0, out, &n, err);
+  *err = NULL;
+  if (v && sqlite3_value_type(v) != SQLITE_NULL) {
+    if (ku < 1)
+      return fail(err, fn, "future gives covariates, and the model has none%s: "
+                  "it must be NULL", cal ? " but its calendar columns" : "");
+    int rc = read_rows(fn, "future", v, ku, (size_t)h, 0, &user, &n, err);
+    if (rc != SQLITE_OK) return rc;
+    if (!cal) {
+      *out = user;
+      return SQLITE_OK;
+    }
+  }
+  if (!cal) return SQLITE_OK;
+  /* Rule 6: the caller's columns (NaN: the step before's), then the
+  ** calendar's of each step's ts. */
+  double *f = sqlite3_malloc64((sqlite3_uint64)h * k * sizeof *f);
+  if (!f) {
+    sqlite3_free(user);
+    return SQLITE_NOMEM;
+  }
+  for (int s = 0; s < h; s++) {
+    double *row = f + (size_t)s * k;
+    for (int j = 0; j < ku; j++) row[j] = user ? user[(size_t)s * ku + j] : NAN;
+    rnn_ts t = rnn_ts_advance(&m->last_ts, &m->step, s + 1);
+    rnn_calendar_row(&m->step, &t, row + ku);
+  }
+  sqlite3_free(user);
+  *out = f;
+  return SQLITE_OK;
 }
 
 int rnn_ext_read_series(const char *fn, sqlite3_value *v, const rnn_model *m,
                         double **out, size_t *n, char **err) {
   *out = NULL;
   *n = 0;
+  if (rnn_model_calendar(m)) return fail(err, fn, "%s", RNN_EXT_NO_CALENDAR);
   return read_rows(fn, "series", v, m->arch.input, 0, 0, out, n, err);
 }
 
@@ -194,8 +226,7 @@ void rnn_sql_predict(sqlite3_context *ctx, int argc,
     return;
   }
   double *win = NULL, *out = NULL, *future = NULL;
-  if (argc > 3 && sqlite3_value_type(argv[3]) != SQLITE_NULL &&
-      (rc0 = rnn_ext_read_future(FN, argv[3], m, h, &future, &err))) {
+  if ((rc0 = rnn_ext_read_future(FN, argc > 3 ? argv[3] : NULL, m, h, &future, &err))) {
     rnn_ext_report(ctx, rc0, err);
     return;
   }

@@ -68,10 +68,20 @@ void rnn_ext_append_double(sqlite3_str *s, double v);
 int rnn_ext_read_window(const char *fn, sqlite3_value *v, const rnn_model *m,
                         double *out, char **err);
 
-/* Reads the covariates of h forecast steps (predict.c rule 5) for model m
-** into *out (h, covariates; sqlite3_malloc64), as rnn_ext_read_window. */
+/* The covariates of h forecast steps (predict.c rules 5 and 6) for model
+** m into *out (h, all its covariates; sqlite3_malloc64): the caller's from
+** v (a JSON array; NULL or SQL NULL: none), and the calendar columns of
+** the steps. *out stays NULL when there are neither. Errors as
+** rnn_ext_read_window's. */
 int rnn_ext_read_future(const char *fn, sqlite3_value *v, const rnn_model *m,
                         int h, double **out, char **err);
+
+/* What a function without timestamps says to a model with calendar
+** columns (predict.c rule 6). */
+#define RNN_EXT_NO_CALENDAR                                                 \
+  "the model has calendar columns (option calendar), computed from ts, "    \
+  "and these rows have no ts: forecast from the model's own tail "          \
+  "(rnn_forecast without a window; rnn_finetune moves it on)"
 
 /* Reads a whole series (a JSON array of any length, entries as in a
 ** window) for model m into *out (n rows of arch.input values,

@@ -50,6 +50,10 @@
 **      call's JSON changes the training ones (epochs, lr, batch, patience,
 **      validation, seed, ...); those that would change the network are
 **      errors (core/train.c rule 16).
+**  13. Option calendar (core/calendar.c) needs dates or date-times on a
+**      regular grid with a step shorter than a year; the calendar columns
+**      of every grid row's ts follow the caller's covariates. A fine-tune
+**      of such a model computes them for the new rows.
 */
 #include <math.h>
 #include <stdio.h>
@@ -535,12 +539,45 @@ static void fit_and_return(sqlite3_context *ctx, train_acc *acc, const grid *g,
     series = sqlite3_mprintf("%lld %srows, %s .. %s", (long long)rows, base ? "new " : "",
                              first ? first : "?", last ? last : "?");
   }
+  /* Rule 13: the calendar columns after the caller's covariates. */
+  const double *x = g->x;
+  double *xc = NULL;
+  int cal = 0;
+  if (base ? base->opts.calendar : o->calendar) {
+    const rnn_step *st = base ? &base->step : &g->step;
+    int dates = g->ts[0].kind == RNN_TS_DATE || g->ts[0].kind == RNN_TS_DATETIME;
+    if (!dates || !(cal = rnn_calendar_columns(st))) {
+      rnn_ext_errorf(ctx, fn, "option \"calendar\" needs dates or date-times on a "
+                     "regular grid with a step shorter than a year");
+      goto done;
+    }
+    if (base && k != base->arch.input - 1 - cal) {
+      rnn_ext_errorf(ctx, fn, "the model takes %d covariate%s, got %d",
+                     base->arch.input - 1 - cal, base->arch.input - cal == 2 ? "" : "s", k);
+      goto done;
+    }
+    if (!(xc = sqlite3_malloc64((sqlite3_uint64)g->len * (k + cal) * sizeof *xc))) {
+      sqlite3_result_error_nomem(ctx);
+      goto done;
+    }
+    for (int64_t i = 0; i < g->len; i++) {
+      double *row = xc + (size_t)i * (k + cal);
+      for (int j = 0; j < k; j++) row[j] = g->x[i * k + j];
+      rnn_ts t = base ? rnn_ts_advance(&base->last_ts, st, i + 1)
+                      : rnn_ts_advance(&g->ts[0], st, i);
+      rnn_calendar_row(st, &t, row + k);
+    }
+    x = xc, k += cal;
+  }
   train_run run = {.fn = fn, .verbose = o->verbose, .series = series ? series : "",
                    .t0 = rnn_now()};
   rnn_ext_watch_begin(&run.watch, sqlite3_context_db_handle(ctx), NULL);
   rnn_train_ctl ctl = {progress, &run};
-  rnn_status rc = base ? rnn_finetune(&m, base, g->y, g->x, (size_t)g->len, k, o, &ctl, &e)
-                       : rnn_train(&m, g->y, g->x, (size_t)g->len, k, o, &ctl, &e);
+  rnn_options oc = *o;
+  oc.calendar_columns = cal;
+  rnn_status rc = base ? rnn_finetune(&m, base, g->y, x, (size_t)g->len, k, &oc, &ctl, &e)
+                       : rnn_train(&m, g->y, x, (size_t)g->len, k, &oc, &ctl, &e);
+  sqlite3_free(xc);
   rnn_ext_watch_end(&run.watch, NULL);
   if (rc == RNN_EINTERRUPT) {
     sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);

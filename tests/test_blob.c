@@ -828,12 +828,13 @@ static void test_xreg(void) {
   EXPECT(at > 0, "no XREG chunk");
   unsigned char *bad = malloc(len);
   const double inf = INFINITY, nan = NAN;
-  for (int k = 0; at && bad && k < 5; k++) {
+  for (int k = 0; at && bad && k < 6; k++) {
     memcpy(bad, blob, len);
     if (k < 2) bad[at] = k ? 3 : 1;                     /* the count */
-    if (k == 2) memcpy(bad + at + 12, &nan, 8);         /* a coefficient */
-    if (k == 3) memcpy(bad + at + 20, &inf, 8);
+    if (k == 2) memcpy(bad + at + 20, &nan, 8);         /* a coefficient */
+    if (k == 3) memcpy(bad + at + 28, &inf, 8);
     if (k == 4) memcpy(bad + at + 4, &inf, 8);          /* the share */
+    if (k == 5) memcpy(bad + at + 12, &inf, 8);         /* the ratio */
     rnn_blob_reseal(bad, len);
     rnn_status rc = rnn_model_decode(&d, bad, len, &e);
     EXPECT(rc == RNN_ECORRUPT, "damage %d decoded (%d)", k, (int)rc);
@@ -843,6 +844,25 @@ static void test_xreg(void) {
   free(bad);
   rnn_free(blob);
   rnn_free(blob2);
+  /* Calendar columns need a step of dates that has them, and room among
+  ** the covariates. */
+  m->opts.calendar = 1;
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(rnn_model_decode(&d, blob, len, &e) == RNN_ECORRUPT, "calendar without dates decoded");
+  rnn_free(blob);
+  rnn_model_free(d);
+  d = NULL;
+  m->first_ts = m->last_ts = (rnn_ts){.kind = RNN_TS_DATE, .i = 0, .r = 0};
+  m->step = (rnn_step){.kind = RNN_STEP_MILLIS, .millis = 86400000};
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(rnn_model_decode(&d, blob, len, &e) == RNN_ECORRUPT, "10 calendar columns among 2 decoded");
+  rnn_free(blob);
+  rnn_model_free(d);
+  m->step = (rnn_step){.kind = RNN_STEP_MONTHS, .months = 24};
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(rnn_model_decode(&d, blob, len, &e) == RNN_ECORRUPT, "calendar of a 2-year step decoded");
+  rnn_free(blob);
+  rnn_model_free(d);
   rnn_model_free(m);
 }
 

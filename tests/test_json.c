@@ -133,14 +133,14 @@ static void test_options(void) {
   EXPECT(o.validation == 0.1 && o.patience == 20 &&
              o.missing == RNN_MISSING_INTERPOLATE && o.duplicates == RNN_DUP_ERROR &&
              o.short_policy == RNN_SHORT_FALLBACK && o.threads == 0 &&
-             o.max_seconds == 0 && !o.verbose && o.xreg == RNN_XREG_AUTO,
+             o.max_seconds == 0 && !o.verbose && o.xreg == RNN_XREG_AUTO && !o.calendar,
          "forecasting defaults");
   EXPECT(opts("{\"validation\":0,\"patience\":5,\"missing\":\"error\","
               "\"duplicates\":\"last\",\"short\":\"null\",\"threads\":2,"
-              "\"max_seconds\":1.5,\"verbose\":true,\"xreg\":false}",
+              "\"max_seconds\":1.5,\"verbose\":true,\"xreg\":false,\"calendar\":true}",
               &o, msg) == RNN_OK,
          "%s", msg);
-  EXPECT(o.xreg == RNN_XREG_OFF, "xreg false");
+  EXPECT(o.xreg == RNN_XREG_OFF && o.calendar, "xreg false, calendar true");
   EXPECT(o.validation == 0 && o.patience == 5 && o.missing == RNN_MISSING_ERROR &&
              o.duplicates == RNN_DUP_LAST && o.short_policy == RNN_SHORT_NULL &&
              o.threads == 2 && o.max_seconds == 1.5 && o.verbose,
@@ -159,10 +159,11 @@ static void test_options(void) {
   } bad[] = {
       {"{\"hiden\":3}",
        "unknown option \"hiden\"; allowed: activation, batch, bidirectional, "
-       "cell, clip, dropout, duplicates, epochs, hidden, horizon, layers, loss, "
+       "calendar, cell, clip, dropout, duplicates, epochs, hidden, horizon, layers, loss, "
        "lr, max_seconds, method, missing, normalize, optimizer, patience, seed, short, "
        "threads, validation, verbose, window, xreg"},
       {"{\"xreg\":\"yes\"}", "option \"xreg\" must be \"auto\", true or false"},
+      {"{\"calendar\":1}", "option \"calendar\" must be true or false"},
       {"{\"validation\":0.6}", "option \"validation\" must be a number from 0 to 0.5"},
       {"{\"patience\":0}", "option \"patience\" must be an integer from 1 to 100000"},
       {"{\"missing\":\"drop\"}", "option \"missing\" must be \"interpolate\" or \"error\""},
@@ -194,6 +195,45 @@ static void test_options(void) {
     EXPECT(opts(bad[i].text, &o, msg) == RNN_EINVAL, "%s accepted", bad[i].text);
     EXPECT_STR(msg, bad[i].msg);
   }
+}
+
+/* Calendar columns (core/calendar.c): which a step has, and their values. */
+static void test_calendar(void) {
+  rnn_step hour = {.kind = RNN_STEP_MILLIS, .millis = 3600000};
+  rnn_step day = {.kind = RNN_STEP_MILLIS, .millis = 86400000};
+  rnn_step week = {.kind = RNN_STEP_MILLIS, .millis = 7 * 86400000LL};
+  rnn_step month = {.kind = RNN_STEP_MONTHS, .months = 1};
+  rnn_step quarter = {.kind = RNN_STEP_MONTHS, .months = 3};
+  rnn_step year = {.kind = RNN_STEP_MONTHS, .months = 12};
+  rnn_step number = {.kind = RNN_STEP_NUMBER, .num = 1};
+  EXPECT(rnn_calendar_columns(&hour) == 10 && rnn_calendar_columns(&day) == 10 &&
+             rnn_calendar_columns(&week) == 4 && rnn_calendar_columns(&month) == 4 &&
+             rnn_calendar_columns(&quarter) == 4 && rnn_calendar_columns(&year) == 0 &&
+             rnn_calendar_columns(&number) == 0,
+         "column counts");
+  const double tau = 6.283185307179586;
+  double got[16];
+  rnn_ts t;
+  /* Saturday 2024-01-06 06:00: a quarter of the day; weekday 5. */
+  EXPECT(rnn_ts_parse_iso("2024-01-06 06:00", 16, &t) == RNN_OK, "parse");
+  rnn_calendar_row(&hour, &t, got);
+  double want[10] = {cos(tau * 0.25), sin(tau * 0.25), cos(tau * 0.5), sin(tau * 0.5)};
+  for (int h = 1; h <= 3; h++)
+    want[2 + 2 * h] = cos(tau * h * 5 / 7.0), want[3 + 2 * h] = sin(tau * h * 5 / 7.0);
+  for (int i = 0; i < 10; i++) EXPECT(fabs(got[i] - want[i]) < 1e-12, "hourly column %d: %g, want %g", i, got[i], want[i]);
+  /* 1969-12-29, a Monday before 1970: weekday 0. */
+  EXPECT(rnn_ts_parse_iso("1969-12-29", 10, &t) == RNN_OK, "parse");
+  rnn_calendar_row(&day, &t, got);
+  EXPECT(fabs(got[0] - 1) < 1e-12 && fabs(got[1]) < 1e-12, "Monday: %g %g", got[0], got[1]);
+  /* 2024-03-01: day 60 of a leap year. */
+  EXPECT(rnn_ts_parse_iso("2024-03-01", 10, &t) == RNN_OK, "parse");
+  rnn_calendar_row(&day, &t, got);
+  EXPECT(fabs(got[6] - cos(tau * 60 / 365.25)) < 1e-12 && fabs(got[9] - sin(2 * tau * 60 / 365.25)) < 1e-12,
+         "day of the year: %g %g", got[6], got[9]);
+  /* July of a monthly series: half a year. */
+  EXPECT(rnn_ts_parse_iso("2001-07-31", 10, &t) == RNN_OK, "parse");
+  rnn_calendar_row(&month, &t, got);
+  EXPECT(fabs(got[0] + 1) < 1e-12 && fabs(got[2] - 1) < 1e-12, "July: %g %g", got[0], got[2]);
 }
 
 static void test_timestamps(void) {
@@ -374,6 +414,7 @@ int main(void) {
   RUN(test_json_strings_and_objects);
   RUN(test_options);
   RUN(test_timestamps);
+  RUN(test_calendar);
   RUN(test_ts_steps);
   RUN(test_fill_missing);
   RUN(test_seasonal_periods);

@@ -60,6 +60,9 @@ static const char *const STATEMENTS[] = {
     "SELECT rnn_info(model) FROM m",
     "SELECT * FROM m, rnn_forecast(m.model, 3, 0.9, NULL, '[[1],[2],[null]]')",
     "SELECT rnn_predict(model, NULL, 2, '[0,1]') FROM m",
+    "SELECT * FROM rnn_forecast((SELECT rnn_train(date('2020-01-01', '+' || t "
+    "|| ' days'), v, '{\"calendar\":true,\"hidden\":2,\"window\":3,"
+    "\"epochs\":1}', x) FROM s), 3, 0.9, NULL, '[1,2,3]')",
     "SELECT * FROM m2, rnn_forecast(m2.model, 6, 0.9)",
     "SELECT * FROM rnn_forecast((SELECT model FROM m2), 3, 0.8, '[1,2,3,4,5]')",
     "SELECT rnn_next((SELECT model FROM m2), v) OVER (ORDER BY t ROWS BETWEEN "

@@ -52,10 +52,12 @@ SELECT 'longer', (SELECT count(*) FROM json_each(rnn_predict(m.model, NULL, 3, m
 SELECT 'window', rnn_predict(model, (SELECT json_group_array(json_array(DAX + 0, SMI + 0, CAC + 0, FTSE + 0)) FROM (SELECT * FROM eu WHERE ts + 0 <= 1850 ORDER BY ts + 0 DESC LIMIT 40)), 10, fut)
   <> rnn_predict(model, NULL, 10, fut) FROM m WHERE o = 1850;
 
--- A promotion known ahead: 10 units a day, 6 more on promotion days.
+-- A promotion known ahead, on days without a pattern: 10 units a day, 6
+-- more on promotion days.
 CREATE TABLE s(t INTEGER, y REAL, promo INTEGER);
 WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 399)
-INSERT INTO s SELECT i, 10 + 6 * ((i * 7919) % 5 = 0) + 0.3 * sin(i * 1.7), (i * 7919) % 5 = 0 FROM r;
+INSERT INTO s SELECT i, 10 + 6 * p + 0.3 * sin(i * 1.7), p FROM
+  (SELECT i, CAST(abs(sin(i * 12.9898)) * 1000 AS INTEGER) % 5 = 0 AS p FROM r);
 CREATE TABLE p AS SELECT rnn_train(t, y, '{"horizon":10,"epochs":20}', promo) AS model FROM s WHERE t < 380;
 SELECT 'promo effect', round(json_extract(rnn_info(model), '$.xreg.coefficients[0]'), 1) FROM p;
 SELECT 'promo future', (SELECT avg(abs(f.value - s.y)) FROM rnn_forecast(p.model, 10, 0.95, NULL,

@@ -22,6 +22,7 @@ SELECT writefile('$c/blob/gru_2layer', rnn_train(t, v, '{"cell":"gru","layers":2
 SELECT writefile('$c/blob/lstm_horizon3', rnn_train(t, v, '{"cell":"lstm","hidden":3,"window":4,"horizon":3,"epochs":2}')) FROM s;
 SELECT writefile('$c/blob/lstm_covariate', rnn_train(t, v, '{"cell":"lstm","hidden":2,"window":3,"epochs":2}', x)) FROM s;
 SELECT writefile('$c/blob/lstm_xreg', rnn_train(t, v, '{"cell":"lstm","hidden":2,"window":3,"epochs":2,"xreg":true}', x, t % 4)) FROM s;
+SELECT writefile('$c/blob/dates_calendar', rnn_train(date('2000-01-01', '+' || t || ' days'), v, '{"cell":"gru","hidden":2,"window":3,"epochs":1,"calendar":true}', x)) FROM s;
 SELECT writefile('$c/blob/dates_monthly', rnn_train(date('2000-01-01', '+' || t || ' months'), v, '{"cell":"gru","hidden":2,"window":3,"epochs":1}')) FROM s;
 SELECT writefile('$c/blob/seasonal_naive', rnn_train(t, v, '{"window":40}')) FROM (SELECT * FROM s LIMIT 12);
 SELECT writefile('$c/blob/auto_seasonal', rnn_train(t, 10 + 3 * sin(t * 2 * pi() / 12) + t / 10.0)) FROM (SELECT t FROM s UNION ALL SELECT t + 49 FROM s);
@@ -36,7 +37,7 @@ sqlite3 :memory: "$(grep -E '^(CREATE TABLE m|INSERT INTO m)' sql/test/format_v3
 printf '%s' '{}' > "$c/options/empty"
 printf '%s' '{"cell":"gru","hidden":8,"layers":2,"dropout":0.1,"bidirectional":true,"window":"auto"}' > "$c/options/architecture"
 printf '%s' '{"horizon":12,"epochs":5,"batch":16,"optimizer":"momentum","lr":0.01,"clip":0,"loss":"huber"}' > "$c/options/training"
-printf '%s' '{"xreg":true,"method":"auto"}' > "$c/options/covariates"
+printf '%s' '{"xreg":true,"calendar":false,"method":"auto"}' > "$c/options/covariates"
 printf '%s' '{"validation":0.2,"patience":3,"missing":"error","duplicates":"mean","short":"null","seed":7,"threads":2,"max_seconds":1.5,"verbose":false,"normalize":"minmax","activation":"relu"}' > "$c/options/forecasting"
 printf '%s' '[1, 2.5, null, -3e2, 0.000001]' > "$c/json/numbers"
 printf '%s' '[[1, 0, 2], [null, 1, 2], [3, null, 1e-3]]' > "$c/json/rows"
