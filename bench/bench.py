@@ -18,6 +18,14 @@ MSE; Adam lr 0.001; float32; shuffled minibatches; one epoch.
   W4b1 the same, one window at a time (10,000 calls)
   W5  LSTM hidden 32, window 24, batch 1, 2,000 windows (training, online)
 
+Many series (issue 12): one GROUP BY trains --many (default 10,000) monthly
+series of 120 points with the defaults (threads 0: both cores), as
+`SELECT id, rnn_train(ts, v) FROM s GROUP BY id`; each series is a level
+between 50 and 550, a trend, a yearly cycle of random phase and amplitude,
+and noise (seed 0). Timed once; the target is 3 minutes on 2 cores. When R
+with the forecast package is installed, ets() on the same series is timed
+too (one core, as R runs it); --many 0 skips this part.
+
 sqlite-rnn runs exactly as a user would: SQL through Python's sqlite3 module
 (rnn_train over a table; rnn_backtest over a 100,000-row series for W4,
 rnn_next over its rows for W4n; rnn_predict on 10,000 JSON windows for
@@ -38,10 +46,12 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -209,6 +219,8 @@ def main():
     ap.add_argument("--peak", type=float, default=0.0,
                     help="fp32 peak GFLOP/s per core (default: measured by bench/peak.c)")
     ap.add_argument("--coretype", help="OPENBLAS_CORETYPE for PyTorch (default: the fastest)")
+    ap.add_argument("--many", type=int, default=10000,
+                    help="monthly series for the GROUP BY timing (0: skip)")
     args = ap.parse_args()
     coretype.run_under_fastest(args.coretype)
     flags = open("/proc/cpuinfo").read()
@@ -236,6 +248,51 @@ def main():
             gf = gflop(w)
             print(f"| {name} | {th} | {a:.4f} | {b:.4f} | {w['windows'] / a:,.0f} | {gf / a:.2f} "
                   f"| {100 * gf / a / (peak * th):.1f}% | {gf / b:.2f} | {b / a:.2f}x |", flush=True)
+    if args.many > 0:
+        many_series(args.ext, args.many)
+
+
+def many_table(n):
+    """n monthly series of 120 points: (id, month index, value) rows."""
+    rng = np.random.default_rng(0)
+    t = np.arange(120)
+    level = rng.uniform(50, 550, n)[:, None]
+    trend = rng.normal(0, 0.5, n)[:, None] * t
+    cycle = rng.uniform(0, 0.3, n)[:, None] * level * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 2 * np.pi, n)[:, None])
+    noise = rng.normal(0, 0.05, (n, 120)) * level
+    return np.round(level + trend + cycle + noise, 3)
+
+
+def many_series(ext, n):
+    """Issue 12's scale target: one GROUP BY over n small series."""
+    y = many_table(n)
+    con = sqlite3.connect(":memory:")
+    con.enable_load_extension(True)
+    con.load_extension(ext)
+    con.execute("CREATE TABLE s(id INTEGER, ts TEXT, v REAL)")
+    months = [f"{2010 + m // 12}-{m % 12 + 1:02d}-01" for m in range(120)]
+    con.executemany("INSERT INTO s VALUES (?, ?, ?)",
+                    ((i, months[m], float(y[i, m])) for i in range(n) for m in range(120)))
+    con.execute("CREATE INDEX s_id ON s(id, ts)")
+    t0 = time.perf_counter()
+    got = con.execute("SELECT count(model) FROM (SELECT id, rnn_train(ts, v) AS model "
+                      "FROM s GROUP BY id)").fetchone()[0]
+    ours_s = time.perf_counter() - t0
+    print()
+    print(f"Many series: {got:,} models of {n:,} monthly series (120 points, defaults, "
+          f"one GROUP BY, threads 0 on {os.cpu_count()} cores): {ours_s:.1f} s "
+          f"({ours_s / n * 1000:.1f} ms a series; target 180 s)")
+    r = shutil.which("Rscript")
+    if not r or subprocess.run([r, "-e", "library(forecast)"], capture_output=True).returncode:
+        print("R/ETS: not measured (Rscript with the forecast package is not installed)")
+        return
+    with tempfile.TemporaryDirectory() as d:
+        np.savetxt(os.path.join(d, "y.csv"), y, delimiter=",")
+        code = ("library(forecast); y <- as.matrix(read.csv('%s', header=FALSE)); "
+                "t0 <- Sys.time(); for (i in 1:nrow(y)) ets(ts(y[i,], frequency=12)); "
+                "cat(as.numeric(difftime(Sys.time(), t0, units='secs')))" % os.path.join(d, "y.csv"))
+        out = subprocess.run([r, "-e", code], capture_output=True, text=True)
+        print(f"R/ETS on the same series (one core): {out.stdout.strip() or out.stderr.strip()[-200:]} s")
 
 
 if __name__ == "__main__":

@@ -50,8 +50,11 @@ int rnn_calendar_columns(const rnn_step *s) {
 static double *fourier(double *out, double f, int n) {
   const double tau = 6.28318530717958647692;
   for (int h = 1; h <= n; h++) {
-    *out++ = cos(tau * h * f);
-    *out++ = sin(tau * h * f);
+    /* sin(pi) is 1.2e-16, not 0: a column that should not move would be
+    ** noise the effect's fit standardises (a 12-hour step). */
+    double c = cos(tau * h * f), s = sin(tau * h * f);
+    *out++ = fabs(c) < 1e-12 ? 0.0 : c;
+    *out++ = fabs(s) < 1e-12 ? 0.0 : s;
   }
   return out;
 }

@@ -252,24 +252,34 @@ rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,
 }
 
 /* Rule 4. */
-void rnn_clamp_forecast(const rnn_model *m, const double *y, size_t n, int C,
-                        const double *beta, double *out, int h) {
-  if (m->n_comp == 0) return;
+void rnn_forecast_range(const rnn_model *m, const double *y, size_t n, int C,
+                        double *lo, double *hi) {
   /* Missing values are skipped: filling them (series.c rule 1) stays within
   ** the known values' range, so the range is the filled window's. */
-  double lo = INFINITY, hi = -INFINITY;
+  *lo = INFINITY, *hi = -INFINITY;
   for (size_t i = 0; i < n; i++) {
     double v = y[i * C];
-    if (beta) v -= rnn_xreg_effect(beta, C - 1, y + i * C + 1);
     if (isnan(v)) continue;
-    lo = v < lo ? v : lo, hi = v > hi ? v : hi;
+    *lo = v < *lo ? v : *lo, *hi = v > *hi ? v : *hi;
   }
-  if (!(lo <= hi)) return; /* nothing known */
-  double room = hi / 2 - lo / 2; /* (hi - lo) / 2 without overflow */
-  lo -= room, hi += room;
-  if (m->fc_flags & RNN_FC_NONNEG && !m->xreg && lo < 0) lo = 0;
+  if (!(*lo <= *hi)) return; /* nothing known */
+  double room = *hi / 2 - *lo / 2; /* (hi - lo) / 2 without overflow */
+  *lo -= room, *hi += room;
+  if (m->fc_flags & RNN_FC_NONNEG && !m->xreg && *lo < 0) *lo = 0;
+}
+
+void rnn_clamp_range(const rnn_model *m, double lo, double hi, double *out, int h) {
+  if (m->n_comp == 0 || !(lo <= hi)) return;
   for (int s = 0; s < h; s++) /* a value that is not finite stays so (an error) */
     if (isfinite(out[s])) out[s] = out[s] < lo ? lo : out[s] > hi ? hi : out[s];
+}
+
+void rnn_clamp_forecast(const rnn_model *m, const double *y, size_t n, int C,
+                        double *out, int h) {
+  double lo, hi;
+  if (m->n_comp == 0) return;
+  rnn_forecast_range(m, y, n, C, &lo, &hi);
+  rnn_clamp_range(m, lo, hi, out, h);
 }
 
 /* Rule 3: each candidate's weighted mean absolute error of its first H
@@ -356,7 +366,7 @@ static void combination_errors(const rnn_model *m, const double *F, int origins,
       g[s] = rnn_combine(np == 3 ? RNN_FC_MEDIAN : 0, f, np, net);
     }
     size_t r = (size_t)R < origin[j] ? (size_t)R : origin[j];
-    rnn_clamp_forecast(m, v + (origin[j] - r) * C, r, C, NULL, g, K);
+    rnn_clamp_forecast(m, v + (origin[j] - r) * C, r, C, g, K);
     for (int s = 0; s < K; s++)
       err[(size_t)j * K + s] =
           origin[j] + s < n ? v[(origin[j] + s) * C] - g[s] : NAN;

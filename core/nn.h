@@ -504,12 +504,15 @@ double rnn_det_exp(double x);
 ** seasonal-naive fallback gives NaN there. */
 rnn_status rnn_predict_history(rnn_model *m, const double *series, size_t first,
                                int count, double *out, rnn_err *e);
-/* Rule 4 on a forecast of h values from the n rows (stride C) of y; with
-** beta (a model's xreg), the rows are the caller's and the range is that of
-** their values less the covariates' effect (the forecast's, xreg.c rule 1).
-** The floor at zero is then the caller's, on the whole forecast. */
+/* Rule 4 on a forecast of h values from the n rows (stride C) of y (with
+** a covariate effect, the values less it: the floor at zero is then the
+** caller's, on the forecast with the effect); the same in two steps: the
+** range of the rows, then the clamp. */
 void rnn_clamp_forecast(const rnn_model *m, const double *y, size_t n, int C,
-                        const double *beta, double *out, int h);
+                        double *out, int h);
+void rnn_forecast_range(const rnn_model *m, const double *y, size_t n, int C,
+                        double *lo, double *hi);
+void rnn_clamp_range(const rnn_model *m, double lo, double hi, double *out, int h);
 
 /* ------------------------------------------------------------- xreg.c */
 

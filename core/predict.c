@@ -58,8 +58,8 @@
 **      the window's last row repeated (rule 3). rnn_predict_rows forecasts
 **      a row that is in the series, so it takes that row's own covariates
 **      (the last row's where they are missing). The range of rule 6 is
-**      that of the window's values less the effect; the floor at zero
-**      applies to the forecast with the effect.
+**      that of the filled window's values less the effect; the floor at
+**      zero applies to the forecast with the effect.
 */
 #include <math.h>
 #include <string.h>
@@ -134,6 +134,7 @@ struct rnn_predictor {
   int *slot;    /* (cap) rnn_predict_rows: the output row of each window */
   double *fx;   /* (cap, C) rnn_predict_rows: the covariates of each
                 ** forecast row (xreg) */
+  double *range; /* (cap, 2) rnn_predict_rows: each window's plausible range */
 };
 
 void rnn_predictor_free(struct rnn_predictor *p) {
@@ -146,6 +147,7 @@ void rnn_predictor_free(struct rnn_predictor *p) {
   rnn_free(p->z);
   rnn_free(p->slot);
   rnn_free(p->fx);
+  rnn_free(p->range);
   rnn_free(p);
 }
 
@@ -176,8 +178,9 @@ static rnn_status predictor(rnn_model *m, struct rnn_predictor **slot, int cap,
     p->comb = rnn_malloc((size_t)cap * RNN_MAX_COMPONENTS * sizeof *p->comb);
     p->slot = rnn_malloc((size_t)cap * sizeof *p->slot);
     p->fx = rnn_malloc((size_t)cap * a->input * sizeof *p->fx);
+    p->range = rnn_malloc((size_t)cap * 2 * sizeof *p->range);
     rnn_status rc = RNN_OK;
-    int ok = p->rows && p->buf && p->comb && p->slot && p->fx;
+    int ok = p->rows && p->buf && p->comb && p->slot && p->fx && p->range;
     if (ok && m->kind == RNN_MODEL_NETWORK &&
         (rc = rnn_work_init(&p->w, a, cap, 0.0)) == RNN_OK)
       p->w.wt_fixed = 1;
@@ -260,11 +263,11 @@ static double network_value(const rnn_model *m, float z) {
 }
 
 /* Rule 7. */
-static rnn_status not_finite(rnn_err *e, int step) {
+static rnn_status not_finite(rnn_err *e, int step, int future) {
   return rnn_fail(e, RNN_ERANGE,
-                  "the forecast of step %d is not finite: the window's values "
+                  "the forecast of step %d is not finite: the window's values%s "
                   "are too far from what the model was trained on",
-                  step);
+                  step, future ? " or the future covariates" : "");
 }
 
 /* Rule 9: the floating-point operations of `passes` passes of one window
@@ -299,7 +302,7 @@ static void add_effect(const rnn_model *m, const double *x, const double *future
     for (int j = 0; future && j < k; j++)
       if (!isnan(future[(size_t)s * k + j])) cur[j] = future[(size_t)s * k + j];
     out[s] += rnn_xreg_effect(m->xreg, k, cur);
-    if (m->fc_flags & RNN_FC_NONNEG && out[s] < 0) out[s] = 0;
+    if (m->fc_flags & RNN_FC_NONNEG && out[s] < 0 && isfinite(out[s])) out[s] = 0;
   }
 }
 
@@ -339,11 +342,10 @@ rnn_status rnn_predict_future(rnn_model *m, const double *win, int h,
       p->part[(size_t)net * h + s] = network_value(m, p->z[s]);
   }
   for (int s = 0; s < h; s++) out[s] = combine(m, p->part, (size_t)h, s, net);
-  /* The range of the rows as given (rnn_predict_rows' too). */
-  rnn_clamp_forecast(m, win ? win : m->tail, (size_t)R, C, m->xreg, out, h);
+  rnn_clamp_forecast(m, buf, (size_t)R, C, out, h); /* filled, less the effect */
   if (m->xreg) add_effect(m, buf + (size_t)(R - 1) * C + 1, future, out, h);
   for (int s = 0; s < h; s++)
-    if (!isfinite(out[s])) return not_finite(e, s + 1);
+    if (!isfinite(out[s])) return not_finite(e, s + 1, future && m->xreg);
   return RNN_OK;
 }
 
@@ -388,6 +390,8 @@ static rnn_status predict_rows(rnn_model *m, const double *series, size_t first,
         for (int c = 0; c < C - 1; c++) fx[c] = isnan(own[c]) ? last[c] : own[c];
         rnn_xreg_remove(m->xreg, C, p->buf, (size_t)Rj);
       }
+      /* Rule 6's range, of the filled window as rnn_predict's. */
+      rnn_forecast_range(m, p->buf, (size_t)Rj, C, p->range + 2 * used, p->range + 2 * used + 1);
       net = components(m, p->buf, Rj, 1, p->comb + (size_t)used * RNN_MAX_COMPONENTS, 1);
       if (net >= 0) normalise_window(m, p->buf, Rj, p->rows + used * WC);
       p->slot[used++] = done + j;
@@ -399,9 +403,7 @@ static rnn_status predict_rows(rnn_model *m, const double *series, size_t first,
       double *part = p->comb + (size_t)u * RNN_MAX_COMPONENTS;
       if (net >= 0) part[net] = network_value(m, p->z[u]);
       double f = combine(m, part, 1, 0, net);
-      size_t row = first + (size_t)p->slot[u];
-      int Rj = row < (size_t)R ? (int)row : R;
-      rnn_clamp_forecast(m, series + (row - Rj) * C, (size_t)Rj, C, m->xreg, &f, 1);
+      rnn_clamp_range(m, p->range[2 * u], p->range[2 * u + 1], &f, 1);
       if (m->xreg) add_effect(m, p->fx + (size_t)u * C, NULL, &f, 1);
       if (!isfinite(f))
         return rnn_fail(e, RNN_ERANGE,

@@ -497,19 +497,27 @@ static rnn_status recalibrate(rnn_model *m, const double *v, const double *y,
   if (K < 1 || count < 1) return RNN_OK;
   double *f = rnn_malloc((size_t)K * sizeof *f);
   double *add = rnn_malloc(((size_t)count * K + 1) * sizeof *add);
-  if (!f || !add) {
+  double *fut = C > 1 ? rnn_malloc((size_t)K * (C - 1) * sizeof *fut) : NULL;
+  if (!f || !add || (C > 1 && !fut)) {
     rnn_free(f);
     rnn_free(add);
+    rnn_free(fut);
     return RNN_ENOMEM;
   }
   int got = 0, used = 0;
   for (int j = 0; j < count; j++) {
     size_t o = (size_t)first + (size_t)j;
     if (o >= n) continue;
-    rnn_status rc = rnn_predict(m, v + (o - (size_t)R) * C, K, f, NULL);
+    /* The truth's covariates at the forecast steps (rule 17: the errors
+    ** are r's, as at training). */
+    for (int s = 0; s < K && fut; s++)
+      for (int c = 1; c < C; c++)
+        fut[(size_t)s * (C - 1) + (c - 1)] = o + (size_t)s < n ? v[(o + (size_t)s) * C + c] : NAN;
+    rnn_status rc = rnn_predict_future(m, v + (o - (size_t)R) * C, K, fut, f, NULL);
     if (rc == RNN_EINTERRUPT || rc == RNN_ENOMEM) {
       rnn_free(f);
       rnn_free(add);
+      rnn_free(fut);
       return rc;
     }
     if (rc != RNN_OK) continue;
@@ -521,6 +529,7 @@ static rnn_status recalibrate(rnn_model *m, const double *v, const double *y,
     }
   }
   rnn_free(f);
+  rnn_free(fut);
   /* Thin the kept errors to leave room for the new origins (a model
   ** without step scales counts its origins by its errors per step). */
   int keep_origins = RNN_MAX_CAL_ORIGINS - used;
@@ -647,13 +656,13 @@ static rnn_status xreg_validates(rnn_model *m, const double *v, const double *vr
   /* The network is not trained yet: the shapes the components need. */
   rnn_model t = *m;
   t.arch.window = W, t.arch.output = O, t.arch.input = C;
-  double with, without;
+  double with = NAN, without = NAN;
   t.xreg = NULL; /* the values as given: the floor at zero too */
   rnn_status rc = rnn_simple_score(&t, v, n, C, origin, count, K, p2, log_y, &without);
   t.xreg = m->xreg;
   if (rc == RNN_OK) rc = rnn_simple_score(&t, vr, n, C, origin, count, K, p2, log_r, &with);
   rnn_free(origin);
-  m->xreg_ratio = with / without;
+  m->xreg_ratio = without > 0 && isfinite(with / without) ? with / without : NAN;
   /* At least 5% better: an effect that barely changes the simple
   ** forecasters' errors changes what the network learns for nothing (on
   ** taylor's calendar columns, a ratio of 0.999 came with a week's
@@ -1001,12 +1010,14 @@ rnn_status rnn_finetune(rnn_model **out, const rnn_model *base, const double *y,
                     C == 2 ? "" : "s", k);
   if (n == 0) return rnn_fail(e, RNN_EINVAL, "no new rows to train on");
   rnn_options opts = *o;
-  const char *key = base->kind == RNN_MODEL_NETWORK ? changed_option(o, &base->opts) : NULL;
+  const char *key = base->kind == RNN_MODEL_NETWORK ? changed_option(o, &base->opts)
+                    : o->calendar != base->opts.calendar ? "calendar" : NULL;
   if (key)
     return rnn_fail(e, RNN_EINVAL,
-                    "option \"%s\" cannot change when fine-tuning (a new "
-                    "architecture needs rnn_train)",
-                    key);
+                    "option \"%s\" cannot change when fine-tuning (%s "
+                    "rnn_train)",
+                    key, !strcmp(key, "xreg") || !strcmp(key, "calendar")
+                             ? "other inputs need" : "a new architecture needs");
   size_t R = (size_t)base->tail_rows, N = R + n;
   if (N > SIZE_MAX / sizeof(double) / (size_t)C) return RNN_ENOMEM;
   double *ys = rnn_malloc(N * sizeof *ys);

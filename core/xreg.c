@@ -108,12 +108,17 @@ static int fit_changes(const double *v, int C, size_t to, int same, int p,
   }
   md /= (double)m;
   for (int j = 0; j < p; j++) mean[j] /= (double)m;
-  for (size_t t = 2; t < to; t++)
-    for (int j = 0; j < p; j++) {
-      double u = design(v, C, t, same, j) - mean[j];
-      sd[j] += u * u;
+  /* The spread relative to the largest deviation, so changes near 1e200
+  ** or 1e-200 neither overflow nor vanish in the squares. */
+  for (int j = 0; j < p; j++) {
+    double big = 0.0, ss = 0.0;
+    for (size_t t = 2; t < to; t++) big = fmax(big, fabs(design(v, C, t, same, j) - mean[j]));
+    for (size_t t = 2; big > 0 && isfinite(big) && t < to; t++) {
+      double u = (design(v, C, t, same, j) - mean[j]) / big;
+      ss += u * u;
     }
-  for (int j = 0; j < p; j++) sd[j] = sqrt(sd[j] / (double)m);
+    sd[j] = big * sqrt(ss / (double)m);
+  }
   /* A constant column: a unit diagonal and no right-hand side, so 0. */
   for (size_t t = 2; t < to; t++) {
     double d = change(v, C, t, 0) - md;

@@ -14,8 +14,11 @@
 **      value at pos (NULL when missing); predicted is the forecast from the
 **      window rows before pos, missing values filled as rnn_predict fills
 **      them: bit for bit what rnn_next gives that row, and what
-**      rnn_predict(model, <those rows>) gives. It is NULL when a column of
-**      that window has no known value (rnn_next's NULL).
+**      rnn_predict(model, <those rows>) gives, except for a model with a
+**      covariate effect (core/xreg.c), which takes the row's own
+**      covariates as the step's (rnn_predict(model, <those rows>, 1,
+**      <the row's covariates>); rnn_next cannot see them). It is NULL when
+**      a column of that window has no known value (rnn_next's NULL).
 **   4. lower and upper: predicted -/+ the step-1 conformal half-width at
 **      level (default 0.95; core/predict.c rule 5); NULL when the model has
 **      no calibration.

@@ -30,7 +30,9 @@
 **      is the rows before it. The score is NULL while fewer than window + 1
 **      rows are in the frame, when the scored value is NULL, when the
 **      window gives no forecast (rule 2), and for a model with neither
-**      one-step errors nor calibration (core/predict.c rule 10).
+**      one-step errors nor calibration (core/predict.c rule 10). The scored
+**      row's covariates are those of the forecast step (core/predict.c
+**      rule 11), which rnn_next cannot see.
 **   9. A model with calendar columns (option calendar) is an error: the
 **      frame's rows carry no timestamps to compute them from.
 */
@@ -180,10 +182,13 @@ static void next_result(sqlite3_context *ctx, next_acc *a, int anomaly) {
   }
   int W = a->m->tail_rows, C = a->C, last = a->count - anomaly;
   double actual = a->rows[(size_t)((a->head + a->count - 1) % a->cap) * C];
+  /* Rule 8: the scored row's covariates are known, as in the table form
+  ** (core/predict.c rule 11). */
   if (anomaly && isnan(actual)) {
     sqlite3_result_null(ctx);
     return;
   }
+  const double *scored = a->rows + (size_t)((a->head + a->count - 1) % a->cap) * C;
   double out;
   if (!a->win &&
       !(a->win = sqlite3_malloc64((sqlite3_uint64)W * C * sizeof *a->win))) {
@@ -198,7 +203,8 @@ static void next_result(sqlite3_context *ctx, next_acc *a, int anomaly) {
   rnn_err e;
   rnn_ext_watch watch;
   rnn_ext_watch_begin(&watch, sqlite3_context_db_handle(ctx), a->m);
-  rnn_status rc = rnn_predict(a->m, a->win, 1, &out, &e);
+  rnn_status rc = rnn_predict_future(a->m, a->win, 1, anomaly ? scored + 1 : NULL,
+                                     &out, &e);
   rnn_ext_watch_end(&watch, a->m);
   if (rc == RNN_OK && anomaly)
     sqlite3_result_double(ctx, rnn_surprise(a->m, actual - out));

@@ -119,8 +119,8 @@ static int read_rows(const char *fn, const char *what, sqlite3_value *v,
     return fail(err, fn, "%s must be a JSON array, not %s", what,
                 rnn_json_type_name(type));
   if (count < min && !strcmp(what, "future"))
-    return fail(err, fn, "future has %lld rows; it needs one for each of the %lld steps",
-                (long long)count, (long long)min);
+    return fail(err, fn, "future has %lld row%s; it needs one for each of the %lld steps",
+                (long long)count, count == 1 ? "" : "s", (long long)min);
   if (count < min)
     return fail(err, fn, "%s has %lld values, the model needs %lld", what,
                 (long long)count, (long long)min);

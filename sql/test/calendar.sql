@@ -40,6 +40,13 @@ SELECT 'monthly', json_extract(rnn_info(rnn_train(date('2000-01-01', '+' || valu
 CREATE TABLE c AS SELECT rnn_train(ts, v, '{"calendar":true,"horizon":7,"epochs":2}', v > 110) AS model FROM d WHERE ts < '2021-06-01';
 SELECT 'covariate', json_extract(rnn_info(model), '$.covariates'), json_extract(rnn_info(model), '$.calendar_columns'),
   (SELECT count(*) FROM rnn_forecast(c.model, 7, 0.9, NULL, '[1,1,1,0,0,0,null]')) FROM c;
+-- Columns that cannot move (the sines of a 12-hour step) are exactly 0, so
+-- their coefficients are 0, not the noise of 1e-16 scaled up.
+SELECT '12 hours', max(abs(j.value)) < 1000 FROM (SELECT rnn_train(datetime('2024-01-01', '+' || (12 * value) || ' hours'),
+  value % 14 + sin(value), '{"calendar":true,"xreg":true,"epochs":1}') AS model FROM generate_series(0, 199)) t,
+  json_each(rnn_info(t.model), '$.xreg.coefficients') j;
+-- An exactly periodic series with calendar columns trains.
+SELECT 'periodic', length(rnn_train(date('2021-01-04', '+' || value || ' days'), 100 + value % 7, '{"calendar":true,"epochs":2}')) > 0 FROM generate_series(0, 200);
 -- Errors: no dates or no regular step; functions without ts; changing it.
 SELECT rnn_train(value, value % 7, '{"calendar":true}') FROM generate_series(1, 50);
 SELECT rnn_train(date('2000-01-01', '+' || value || ' years'), value % 7, '{"calendar":true}') FROM generate_series(1, 50);
@@ -51,3 +58,5 @@ SELECT rnn_anomaly((SELECT cal FROM m), v) OVER (ORDER BY ts ROWS BETWEEN 30 PRE
 SELECT rnn_finetune(m.cal, d.ts, d.v, '{"calendar":false}') FROM m, d;
 SELECT rnn_predict(cal, NULL, 2, '[1,2]') FROM m;
 SELECT rnn_finetune(c.model, d.ts, d.v) FROM c, d;
+-- A seasonal-naive model keeps its inputs too.
+SELECT rnn_finetune(sn.model, d.ts, d.v, '{"calendar":false}') FROM (SELECT rnn_train(ts, v, '{"calendar":true}') AS model FROM (SELECT * FROM d LIMIT 5)) sn, d;

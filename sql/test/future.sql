@@ -56,7 +56,7 @@ SELECT 'window', rnn_predict(model, (SELECT json_group_array(json_array(DAX + 0,
 -- more on promotion days.
 CREATE TABLE s(t INTEGER, y REAL, promo INTEGER);
 WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 399)
-INSERT INTO s SELECT i, 10 + 6 * p + 0.3 * sin(i * 1.7), p FROM
+INSERT INTO s SELECT i, round(10 + 6 * p + 0.3 * sin(i * 1.7), 6), p FROM
   (SELECT i, CAST(abs(sin(i * 12.9898)) * 1000 AS INTEGER) % 5 = 0 AS p FROM r);
 CREATE TABLE p AS SELECT rnn_train(t, y, '{"horizon":10,"epochs":20}', promo) AS model FROM s WHERE t < 380;
 SELECT 'promo effect', round(json_extract(rnn_info(model), '$.xreg.coefficients[0]'), 1) FROM p;
@@ -70,6 +70,25 @@ SELECT 'xreg false', json_extract(rnn_info(model), '$.xreg'), json_extract(rnn_i
 -- A covariate unrelated to the value is not kept ("auto").
 CREATE TABLE u AS SELECT rnn_train(t, y, '{"horizon":10,"epochs":5}', (t * 104729) % 13) AS model FROM s WHERE t < 380;
 SELECT 'unrelated', json_extract(rnn_info(model), '$.xreg.kept'), json_extract(rnn_info(model), '$.xreg.explained') < 0.05 FROM u;
+-- The window function rnn_anomaly knows the scored row's covariates, as
+-- the table form does: the same scores (the values have 6 decimals, which
+-- json_group_array's 15 digits keep).
+SELECT 'anomaly forms agree', count(*), sum(w.score = t.score) FROM
+  (SELECT t, rnn_anomaly((SELECT model FROM p), y, promo) OVER (ORDER BY t ROWS BETWEEN 40 PRECEDING AND CURRENT ROW) AS score FROM s) w
+  JOIN rnn_anomaly((SELECT model FROM p), (SELECT json_group_array(json_array(y, promo)) FROM (SELECT * FROM s ORDER BY t))) t
+  ON t.pos = w.t + 1 WHERE w.score IS NOT NULL;
+-- A fine-tune's new calibration errors are the effect's too: its
+-- intervals stay as narrow (not widened by the promotions it forecast
+-- without knowing them).
+SELECT 'fine-tuned intervals', json_extract(rnn_info(rnn_finetune(p.model, s.t, s.y, '{"epochs":2}', s.promo)), '$.calibration.half_width_95[0]')
+  < 2 * json_extract(rnn_info(p.model), '$.calibration.half_width_95[0]') FROM p, s;
+-- Missing covariates in a window are filled before the effect is taken
+-- out: the same forecast as the window filled by hand.
+SELECT 'window nulls', rnn_predict(model, (SELECT json_group_array(json_array(y, CASE WHEN t = 379 THEN promo END)) FROM (SELECT * FROM s WHERE t < 380 ORDER BY t)), 3)
+  = rnn_predict(model, (SELECT json_group_array(json_array(y, (SELECT promo FROM s WHERE t = 379))) FROM (SELECT * FROM s WHERE t < 380 ORDER BY t)), 3) FROM p;
+-- Exactly periodic data with a covariate (the forecasters validate
+-- without error) trains.
+SELECT 'periodic', length(rnn_train(value, value % 7, '{"epochs":2}', value % 7 + 0.01 * sin(value * value))) > 0 FROM generate_series(0, 299);
 -- The same rows and options give the same BLOB.
 SELECT 'deterministic', (SELECT rnn_train(t, y, '{"horizon":10,"epochs":20}', promo) FROM s WHERE t < 380) = model FROM p;
 
@@ -81,5 +100,6 @@ SELECT rnn_predict(model, NULL, 2, '{"a":1}') FROM m WHERE o = 1850;
 SELECT rnn_predict(model, NULL, 2, 'nope') FROM m WHERE o = 1850;
 SELECT rnn_predict(model, NULL, 2, 7) FROM m WHERE o = 1850;
 SELECT rnn_predict(alone, NULL, 2, '[1,2]') FROM m WHERE o = 1850;
+SELECT rnn_predict(model, NULL, 3, '[-1e308,null,0]') FROM p;
 SELECT rnn_train(t, y, '{"xreg":"yes"}', promo) FROM s;
 SELECT rnn_train(t, y, '{"xreg":1}', promo) FROM s;
