@@ -160,7 +160,8 @@ demo: dist/rnn.so
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEPS     := build-essential sqlite3 libsqlite3-dev python3 pkg-config sqlite-utils litecli chromium
 DEV_DEPS := clang libclang-rt-14-dev gcc-aarch64-linux-gnu qemu-user python3-torch \
-            python3-numpy libopenblas0-pthread fortunes-min wamerican wngerman wfrench
+            python3-numpy libopenblas0-pthread fortunes-min wamerican wngerman wfrench \
+            r-cran-forecast
 deps:
 	$(SUDO) apt-get update
 	$(SUDO) apt-get install -y $(DEPS)
