@@ -31,7 +31,7 @@ SQLITE3 ?= sqlite3
 CORE_SRC := $(filter-out core/alloc_libc.c,$(wildcard core/*.c))
 EXT_SRC  := $(wildcard ext/*.c)
 HEADERS  := $(wildcard core/*.h ext/*.h tests/*.h) Makefile
-C_TESTS  := test_json test_grad test_ref test_blob test_text test_gemm
+C_TESTS  := test_json test_grad test_ref test_blob test_text test_gemm test_global
 
 # Everything is built in $(B); the sanitizer build uses build-asan/.
 B ?= build

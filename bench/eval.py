@@ -3,7 +3,7 @@
 
     /usr/bin/python3 bench/eval.py [--ext build/rnn] [--data ../shared/data]
         [--sets classic,hourly,weekly] [--limit N] [--options JSON]
-        [--json FILE] [--baselines-only]
+        [--json FILE] [--baselines-only] [--global]
 
 (`make eval EVAL_ARGS=...` runs it on build/rnn.so.) Run with Debian's
 /usr/bin/python3, whose sqlite3 module can load extensions. Standard library
@@ -23,6 +23,11 @@ one timed statement
       SELECT series, rnn_train(ts, value, :opts) AS model FROM obs GROUP BY series
 (:opts NULL = the defaults, or --options), and one timed forecast per level
 (0.95 and 0.80) through rnn_forecast(model, h, level) in a lateral join.
+On the M4 sets a global model is trained and scored too (issue 12): one
+    SELECT rnn_train_global(series, ts, value, :opts) FROM obs
+forecast per series through rnn_forecast's series column. --global scores
+the global model in place of the per-series ones (no anomaly or fine-tune
+parts).
 
 Scores (M4 organisers' protocol, m4/README.md), per series, over the held-out
 points whose value is known:
@@ -286,6 +291,14 @@ INFO_SQL = ("SELECT series, json_extract(rnn_info(model), '$.kind'), "
             "json_extract(rnn_info(model), '$.history'), "
             "json_extract(rnn_info(model), '$.anomaly.errors'), "
             "json_extract(rnn_info(model), '$.anomaly.rms') FROM models")
+# --global: one model across the set's series (rnn_train_global).
+G_TRAIN_SQL = "CREATE TABLE g AS SELECT rnn_train_global(series, ts, value, :opts) AS model FROM obs"
+G_FORECAST_SQL = ("SELECT f.series, f.step, f.value, f.lower, f.upper "
+                  "FROM horizons h, g, rnn_forecast(g.model, h.h, :level, NULL, NULL, h.series) f")
+G_INFO_SQL = ("SELECT series, json_extract(i, '$.kind'), json_extract(i, '$.window'), "
+              "json_extract(i, '$.period'), json_extract(i, '$.history'), "
+              "json_extract(i, '$.anomaly.errors'), json_extract(i, '$.anomaly.rms') "
+              "FROM (SELECT h.series, rnn_info(g.model, h.series) AS i FROM horizons h, g)")
 ANOMALY_SQL = ("SELECT pos, actual, predicted, score FROM models, "
                "rnn_anomaly(models.model, :series) WHERE models.series = :name")
 SPIKE_SIGMAS = 5.0
@@ -394,7 +407,7 @@ def open_db(ext):
     return conn
 
 
-def run_extension(ext, set_name, series, options, finetune_options=None):
+def run_extension(ext, set_name, series, options, finetune_options=None, global_model=False):
     """Train on every series of a set in one statement and forecast at each level.
 
     Returns (forecasts, info, train_seconds, forecast_seconds, anomaly), forecasts
@@ -412,14 +425,15 @@ def run_extension(ext, set_name, series, options, finetune_options=None):
         conn.commit()
 
         t0 = time.perf_counter()
-        conn.execute(TRAIN_SQL, {"opts": options})
+        conn.execute(G_TRAIN_SQL if global_model else TRAIN_SQL, {"opts": options})
         train_seconds = time.perf_counter() - t0
 
         forecasts = {s["name"]: {} for s in series}
         forecast_seconds = 0.0
         for level in LEVELS:
             t0 = time.perf_counter()
-            rows = conn.execute(FORECAST_SQL, {"level": level}).fetchall()
+            rows = conn.execute(G_FORECAST_SQL if global_model else FORECAST_SQL,
+                                {"level": level}).fetchall()
             forecast_seconds += time.perf_counter() - t0
             by_series = {}
             for name, step, value, lower, upper in rows:
@@ -429,9 +443,12 @@ def run_extension(ext, set_name, series, options, finetune_options=None):
                                           for k in range(1, max(steps) + 1)]
 
         info = {}
-        for name, kind, window, period, history, one_n, one_rms in conn.execute(INFO_SQL):
+        for name, kind, window, period, history, one_n, one_rms in conn.execute(
+                G_INFO_SQL if global_model else INFO_SQL):
             info[name] = dict(kind=kind, window=window, period=period, history=history,
                               one_step_errors=one_n, one_step_rms=one_rms)
+        if global_model:  # rnn_anomaly and rnn_finetune take one series' model
+            return forecasts, info, train_seconds, forecast_seconds, ({}, 0.0), ({}, 0.0, 0.0)
         anomaly = run_anomaly(conn, series, info)
         finetune = run_finetune(conn, set_name, series, options, finetune_options)
         return forecasts, info, train_seconds, forecast_seconds, anomaly, finetune
@@ -556,7 +573,7 @@ def evaluate_set(name, series, args):
         return result
 
     forecasts, info, train_s, forecast_s, (anomaly, anomaly_s), (tuned, base_s, tune_s) = \
-        run_extension(args.ext, name, series, args.options, args.finetune_options)
+        run_extension(args.ext, name, series, args.options, args.finetune_options, args.global_model)
     scored = []
     for s, rec in zip(series, records):
         rec["info"] = info.get(s["name"], {})
@@ -592,7 +609,30 @@ def evaluate_set(name, series, args):
     ft["owa"] = owa(ft["smape"], ft["mase"], n2s, n2m)
     ft["retrain_owa"] = owa(ft["retrain_smape"], ft["retrain_mase"], n2s, n2m)
     sm["finetune"] = ft
+    if name in M4_SETS and not args.global_model:
+        sm["global"] = evaluate_global(name, series, records, args)
     return result
+
+
+def evaluate_global(name, series, records, args):
+    """Issue 12: one rnn_train_global model across the set, scored as the
+    per-series models are (same Naive2 means, over the series both scored)."""
+    forecasts, _, train_s, _, _, _ = run_extension(args.ext, name, series, args.options,
+                                                   None, True)
+    smapes, mases, n2s, n2m, worse = [], [], [], [], 0
+    for s, rec in zip(series, records):
+        fc = forecasts.get(s["name"], {})
+        if forecast_problem(fc, s["h"]) or "mase" not in rec:
+            continue
+        point = [v for v, _, _ in fc[LEVELS[0]]]
+        smapes.append(smape(s["test"], point))
+        mases.append(mase(s["test"], point, rec["scale"]))
+        n2s.append(rec["naive2_smape"])
+        n2m.append(rec["naive2_mase"])
+        worse += rec["snaive_mase"] > 0 and mases[-1] / rec["snaive_mase"] > 1.5
+    sm_, ms_ = finite_mean(smapes), finite_mean(mases)
+    return dict(series=len(smapes), smape=sm_, mase=ms_, seconds=train_s, worse_1_5x=worse,
+                owa=owa(sm_, ms_, finite_mean(n2s), finite_mean(n2m)))
 
 
 def summarise_anomaly(anomaly):
@@ -693,6 +733,11 @@ def print_set(result, args):
                   an["clean"], 100 * an["above_0_5"], 100 * an["above_0_9"], 100 * an["false_alarms"]))
         print("- spikes of %g one-step-error sd found (score > 0.99): %.1f%% of %d" % (
             SPIKE_SIGMAS, 100 * an["found"], an["spiked"]))
+        gl = sm.get("global")
+        if gl:
+            print("- global model (rnn_train_global, one network across the %d series): OWA %.3f "
+                  "sMAPE %.2f MASE %.3f, worse than 1.5x seasonal naive %d, trained in %.1f s"
+                  % (gl["series"], gl["owa"], gl["smape"], gl["mase"], gl["worse_1_5x"], gl["seconds"]))
         ft = sm["finetune"]
         print("- fine-tuned on the last rows (%d series): OWA %.3f sMAPE %.2f MASE %.3f in %.1f s; "
               "retrained on all rows: OWA %.3f sMAPE %.2f MASE %.3f in %.1f s (%.1fx the fine-tune's time)" % (
@@ -722,6 +767,8 @@ def summary_line(result, args):
         rnn["coverage"]["0.8_all"]["coverage"], rnn["coverage"]["0.95_all"]["coverage"],
         an["false_alarms"], an["found"], sm["finetune"]["owa"],
         sm["finetune"]["seconds"] / sm["seconds"]["train"], secs)
+    if sm.get("global"):
+        line += " global OWA %.3f in %.0f s" % (sm["global"]["owa"], sm["global"]["seconds"])
     if result["errors"]:
         line += " errors %d" % len(result["errors"])
     return line
@@ -749,6 +796,8 @@ def parse_args(argv):
     p.add_argument("--limit", type=int, default=None, help="first N series of each M4 set")
     p.add_argument("--options", default=None, help="rnn_train options as JSON (default NULL)")
     p.add_argument("--json", default=None, help="write per-series scores and summaries here")
+    p.add_argument("--global", dest="global_model", action="store_true",
+                   help="one rnn_train_global model per set instead of rnn_train per series")
     p.add_argument("--finetune-options", default=None,
                    help="rnn_finetune options as JSON (default NULL: the model's)")
     p.add_argument("--baselines-only", action="store_true",

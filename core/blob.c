@@ -64,6 +64,9 @@
 **      A reader that skips it forecasts wrongly, so it is not optional
 **      for readers of covariate models; it came before format 5 was
 **      released.
+**  13. A series of a global model (core/global.c) is a forecasting BLOB
+**      whose network omits PARM: the container holds the parameters once,
+**      and the series' ARCH must give their count. A PARM there is corrupt.
 */
 #include <math.h>
 #include <string.h>
@@ -147,7 +150,7 @@ static void put_component(writer *w, const rnn_component *c) {
   put_u32(w, (uint32_t)c->seasons);
 }
 
-static void write_model(writer *w, const rnn_model *m) {
+static void write_model(writer *w, const rnn_model *m, int omit_params) {
   const rnn_arch *a = &m->arch;
   const rnn_options *o = &m->opts;
   int C = a->input, W = a->window;
@@ -260,7 +263,7 @@ static void write_model(writer *w, const rnn_model *m) {
     chunk_end(w, at);
   }
 
-  if (m->kind == RNN_MODEL_NETWORK) {
+  if (m->kind == RNN_MODEL_NETWORK && !omit_params) {
     at = chunk_begin(w, "PARM");
     put_u64(w, (uint64_t)m->layout.n_params);
     for (size_t i = 0; i < m->layout.n_params; i++) put_f32(w, m->params[i]);
@@ -276,22 +279,27 @@ int rnn_history_pick(int n, int kept, int i) {
   return kept ? (int)(((int64_t)(i + 1) * n) / kept) - 1 : 0;
 }
 
-rnn_status rnn_model_encode(const rnn_model *m, unsigned char **out,
-                            size_t *len) {
+rnn_status rnn_model_encode_part(const rnn_model *m, int omit_params,
+                                 unsigned char **out, size_t *len) {
   writer w = {NULL, 0};
-  write_model(&w, m);
+  write_model(&w, m, omit_params);
   size_t total = w.n + 4;
   if (total > 0xFFFFFFFFu) return RNN_EINVAL;
   unsigned char *buf = rnn_malloc(total);
   if (!buf) return RNN_ENOMEM;
   w = (writer){buf, 0};
-  write_model(&w, m);
+  write_model(&w, m, omit_params);
   writer fix = {buf + 12, 0};
   put_u32(&fix, (uint32_t)total);
   put_u32(&w, rnn_crc32(buf, w.n));
   *out = buf;
   *len = total;
   return RNN_OK;
+}
+
+rnn_status rnn_model_encode(const rnn_model *m, unsigned char **out,
+                            size_t *len) {
+  return rnn_model_encode_part(m, 0, out, len);
 }
 
 /* ------------------------------------------------------------ reading */
@@ -679,9 +687,10 @@ rnn_status rnn_blob_scan(const unsigned char *b, size_t len,
 }
 
 static const char *const kind_names[RNN_KIND_COUNT] = {
-    "forecasting", "text", "classifier", "tagger"};
+    "forecasting", "text", "classifier", "tagger", "global forecasting"};
 static const char *const kind_readers[RNN_KIND_COUNT] = {
-    "rnn_forecast", "rnn_generate", "rnn_classify", "rnn_tag"};
+    "rnn_forecast", "rnn_generate", "rnn_classify", "rnn_tag",
+    "rnn_forecast or rnn_predict with its series"};
 
 const char *rnn_kind_reader(int kind) {
   return kind >= 0 && kind < RNN_KIND_COUNT ? kind_readers[kind] : "?";
@@ -722,6 +731,12 @@ rnn_status rnn_blob_kind(const void *blob, size_t len, int *kind, rnn_err *e) {
 
 rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
                             rnn_err *e) {
+  return rnn_model_decode_part(out, blob, len, NULL, 0, e);
+}
+
+rnn_status rnn_model_decode_part(rnn_model **out, const void *blob, size_t len,
+                                 const float *shared, size_t n_shared,
+                                 rnn_err *e) {
   const unsigned char *b = blob;
   *out = NULL;
   size_t at[N_CHUNKS] = {0}, size[N_CHUNKS] = {0};
@@ -762,7 +777,11 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
   }
   for (int i = 0; i < N_CHUNKS; i++) {
     int needed = version >= 2 || (i != C_MODL && i != C_METR && i != C_CALI);
-    if (i == C_PARM) needed = m->kind == RNN_MODEL_NETWORK;
+    if (i == C_PARM) needed = m->kind == RNN_MODEL_NETWORK && !shared;
+    if (i == C_PARM && shared && seen[i]) { /* rule 13 */
+      rc = corrupt(e, "parameters");
+      goto fail;
+    }
     if (i == C_STEP || i == C_COMP || i == C_KIND || i == C_SURP || i == C_XREG)
       needed = 0;
     /* Rule 8: format 4's keyed options in place of the positional ones. */
@@ -812,6 +831,14 @@ rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
   if (m->opts.calendar && (cal == 0 || cal > m->arch.input - 1)) {
     rc = corrupt(e, "calendar columns");
     goto fail;
+  }
+  if (shared && m->kind == RNN_MODEL_NETWORK) { /* rule 13 */
+    if (m->layout.n_params != n_shared) {
+      rc = corrupt(e, "parameters");
+      goto fail;
+    }
+    m->params = (float *)shared;
+    m->params_borrowed = 1;
   }
   m->format_version = (int)version;
   *out = m;

@@ -320,6 +320,7 @@ typedef struct rnn_model {
   rnn_arch arch;      /* arch.window and arch.input also hold for SNAIVE */
   rnn_layout layout;  /* NETWORK only */
   float *params;      /* layout.n_params; NETWORK only */
+  int params_borrowed; /* params belong to a global model (not freed) */
 
   int norm;      /* RNN_NORM_* */
   double *shift; /* per column (value, then covariates): */
@@ -437,6 +438,17 @@ rnn_status rnn_finetune(rnn_model **out, const rnn_model *base, const double *y,
                         const double *x, size_t n, int k, const rnn_options *o,
                         const rnn_train_ctl *ctl, rnn_err *e);
 
+/* One network across ns series (train.c rule 18): series s is y[s] (n[s])
+** and x[s] (n[s], k), laid out as rnn_train's; out[s] (ns of them, all
+** set on success) is its model, whose network is the shared one (the same
+** parameters in every network model) and whose components, calibration,
+** tail and one-step errors are its own; a series too short for the window
+** follows o->short_policy (RNN_SHORT_NULL: out[s] NULL). */
+rnn_status rnn_train_global(rnn_model **out, const double *const *y,
+                            const double *const *x, const size_t *n, int ns,
+                            int k, const rnn_options *o,
+                            const rnn_train_ctl *ctl, rnn_err *e);
+
 /* Forecasts h steps after the rows win (tail_rows, arch.input) (data
 ** units, oldest first, NaN = missing). Writes h values to out. win may be
 ** NULL to start from the model's training tail. Covariates of future steps
@@ -502,6 +514,8 @@ enum {
   RNN_KIND_TEXT = 1,       /* a language model (rnn_train_text) */
   RNN_KIND_CLASSIFIER = 2, /* rnn_train_classifier */
   RNN_KIND_TAGGER = 3,     /* rnn_train_tagger */
+  RNN_KIND_GLOBAL = 4,     /* rnn_train_global: forecasting models of many
+                           ** series sharing one network (core/global.c) */
   RNN_KIND_COUNT
 };
 /* "forecasting", "text", "classifier", "tagger". */
@@ -529,6 +543,40 @@ void rnn_blob_reseal(unsigned char *b, size_t len);
 ** RNN_ENOTMODEL, RNN_ECORRUPT or RNN_ENEWER for bad input. */
 rnn_status rnn_model_decode(rnn_model **out, const void *blob, size_t len,
                             rnn_err *e);
+/* The same for the series of a global model (blob.c rule 13): the
+** network's parameters are left out (encode) and are shared (decode: the
+** model borrows `shared`, n_shared floats, which must outlive it). */
+rnn_status rnn_model_encode_part(const rnn_model *m, int omit_params,
+                                 unsigned char **out, size_t *len);
+rnn_status rnn_model_decode_part(rnn_model **out, const void *blob, size_t len,
+                                 const float *shared, size_t n_shared,
+                                 rnn_err *e);
+
+#define RNN_MAX_SERIES 1000000
+/* A global model (rnn_train_global): its series' models, in the order of
+** their keys (rnn_label_cmp; distinct), the network models borrowing one
+** set of parameters. */
+typedef struct rnn_global {
+  int n;
+  struct rnn_label *keys;  /* (n); TEXT and BLOB bytes in key_bytes */
+  char *key_bytes;
+  rnn_model **models;      /* (n) */
+  float *params;           /* (n_params) the shared network, or NULL */
+  size_t n_params;
+} rnn_global;
+void rnn_global_free(rnn_global *g);
+/* Which series key is (-1: none). */
+int rnn_global_find(const rnn_global *g, const struct rnn_label *key);
+/* Encodes g (core/global.c): its series' networks must have the same
+** parameters (RNN_EINVAL otherwise). */
+rnn_status rnn_global_encode(const rnn_global *g, unsigned char **out, size_t *len);
+rnn_status rnn_global_decode(rnn_global **out, const void *blob, size_t len,
+                             rnn_err *e);
+/* A new series (global.c rule 4): a network model of g's that reads
+** arch.window rows; rnn_global_stranger_window sets its statistics from
+** the window (rows of arch.input values) it will forecast from. */
+rnn_status rnn_global_stranger(const rnn_global *g, rnn_model **out, rnn_err *e);
+void rnn_global_stranger_window(rnn_model *m, const double *win);
 
 /* -------------------------------------------------------- sequence models */
 

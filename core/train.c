@@ -122,6 +122,7 @@ void rnn_model_free(rnn_model *m) {
   void *bufs[] = {m->params,     m->shift,    m->scale,
                   m->tail,       m->train_loss, m->val_loss,
                   m->cal_resid,  m->cal_scale,  m->surp, m->xreg};
+  if (m->params_borrowed) bufs[0] = NULL; /* the global model's */
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) rnn_free(bufs[i]);
   rnn_predictor_free(m->pred);
   rnn_predictor_free(m->batch);
@@ -190,14 +191,17 @@ static void gather_batch(float *x, float *target, const float *z,
   }
 }
 
-/* Mean loss of the network over windows [first, first + count). */
+/* Mean loss of the network over windows [first, first + count) (their
+** first rows: starts[i], or i when starts is NULL). */
 static double eval_loss(const rnn_model *m, rnn_work *w, float *target,
-                        const float *z, int *idx, int first, int count) {
+                        const float *z, const int *starts, int *idx, int first,
+                        int count) {
   int W = m->arch.window, O = m->arch.output, C = m->arch.input;
   double sum = 0.0;
   for (int start = 0; start < count; start += w->B) {
     int bs = count - start < w->B ? count - start : w->B;
-    for (int b = 0; b < bs; b++) idx[b] = first + start + b;
+    for (int b = 0; b < bs; b++)
+      idx[b] = starts ? starts[first + start + b] : first + start + b;
     gather_batch(w->x, target, z, idx, bs, W, O, C);
     rnn_net_forward(w, &m->arch, &m->layout, m->params, bs, 0);
     sum += rnn_loss(m->opts.loss, w->dy, w->y, target, bs * O) * bs;
@@ -209,6 +213,8 @@ static double eval_loss(const rnn_model *m, rnn_work *w, float *target,
 typedef struct windows_task {
   const rnn_model *m;
   const float *z;        /* the normalised series */
+  const int *starts;     /* window i's first row of z (rule 18: many
+                         ** series); NULL: i */
   int *idx;              /* window order of the epoch */
   int ntrain, nval, B, start;
   rnn_work *w;           /* rule 5's validation batches */
@@ -219,7 +225,7 @@ typedef struct windows_task {
 static void windows_begin(void *arg, int train, rnn_rng *rng) {
   windows_task *t = arg;
   (void)train; /* validation is windows_validate's */
-  for (int i = 0; i < t->ntrain; i++) t->idx[i] = i;
+  for (int i = 0; i < t->ntrain; i++) t->idx[i] = t->starts ? t->starts[i] : i;
   rnn_rng_shuffle(rng, t->idx, t->ntrain);
   t->start = 0;
 }
@@ -244,7 +250,7 @@ static int windows_fill(void *arg, rnn_batcher *b) {
 static double windows_validate(void *arg, const float *params) {
   windows_task *t = arg;
   (void)params; /* the model's own, which the loop trains in place */
-  return eval_loss(t->m, t->w, t->target, t->z, t->idx, t->ntrain, t->nval);
+  return eval_loss(t->m, t->w, t->target, t->z, t->starts, t->idx, t->ntrain, t->nval);
 }
 
 /* Rule 6: an origin forecasts K steps in ceil(K / O) passes, a window's
@@ -676,7 +682,8 @@ static rnn_status xreg_validates(rnn_model *m, const double *v, const double *vr
 static rnn_status train_series(rnn_model **out, const double *y_in,
                                const double *x_in, size_t n, int k,
                                const rnn_options *o, const rnn_train_ctl *ctl,
-                               const rnn_model *base, size_t fresh, rnn_err *e) {
+                               const rnn_model *base, size_t fresh,
+                               const rnn_model *shared, rnn_err *e) {
   rnn_status rc = RNN_OK;
   rnn_model *m = NULL;
   double *v = NULL, *vr = NULL;
@@ -867,13 +874,26 @@ resolved:
   idx = rnn_malloc((size_t)(nw > EB ? nw : EB) * sizeof *idx);
   if (!z || !m->params || !m->train_loss || !m->val_loss || !target || !idx)
     goto nomem;
+  for (size_t i = 0; i < n; i++)
+    for (int c = 0; c < C; c++)
+      z[i * C + c] = (float)((vr[i * C + c] - m->shift[c]) / m->scale[c]);
+  int out_of_time = 0;
+  double per_origin = 0.0;
+  if (shared) { /* rule 18: the network many series trained together */
+    if (shared->layout.n_params != np || shared->epochs_run > o->epochs) {
+      rc = rnn_fail(e, RNN_EINVAL, "the shared network does not fit the series");
+      goto fail;
+    }
+    memcpy(m->params, shared->params, np * sizeof *m->params);
+    m->epochs_run = shared->epochs_run, m->best_epoch = shared->best_epoch;
+    memcpy(m->train_loss, shared->train_loss, (size_t)shared->epochs_run * sizeof *m->train_loss);
+    memcpy(m->val_loss, shared->val_loss, (size_t)shared->epochs_run * sizeof *m->val_loss);
+    goto trained;
+  }
   if ((rc = rnn_work_init(&w, &m->arch, EB, 0.0))) goto fail;
   if ((rc = rnn_batcher_init(&bt, &m->arch, &m->layout, B, o->dropout,
                              o->threads, o->loss)))
     goto fail;
-  for (size_t i = 0; i < n; i++)
-    for (int c = 0; c < C; c++)
-      z[i * C + c] = (float)((vr[i * C + c] - m->shift[c]) / m->scale[c]);
 
   windows_task wt = {.m = m, .z = z, .idx = idx, .ntrain = ntrain,
                      .nval = nval, .B = B, .w = &w, .target = target};
@@ -886,14 +906,16 @@ resolved:
     fit.warm = 1;
   }
   if ((rc = rnn_fit(&fit, &bt, &task, nval > 0, o, ctl, t0, e))) goto fail;
+  out_of_time = fit.out_of_time, per_origin = wt.per_origin;
 
+trained:
   /* Rule 7, with as many origins as the rest of the budget allows (none,
   ** fewer than two: no validation, no intervals). */
   m->metrics.mae = m->metrics.rmse = m->metrics.smape = m->metrics.mase = NAN;
-  int origins = fit.out_of_time ? RNN_MIN_CAL_ORIGINS : RNN_MAX_CAL_ORIGINS;
-  if (o->max_seconds > 0 && wt.per_origin > 0) {
+  int origins = out_of_time ? RNN_MIN_CAL_ORIGINS : RNN_MAX_CAL_ORIGINS;
+  if (o->max_seconds > 0 && per_origin > 0) {
     double left = o->max_seconds - (rnn_now() - t0);
-    double can = left > 0 ? floor(left / wt.per_origin) : 0;
+    double can = left > 0 ? floor(left / per_origin) : 0;
     origins = can < origins ? (int)can : origins;
   }
   if (base) {
@@ -949,7 +971,188 @@ done:
 rnn_status rnn_train(rnn_model **out, const double *y, const double *x,
                      size_t n, int k, const rnn_options *o,
                      const rnn_train_ctl *ctl, rnn_err *e) {
-  return train_series(out, y, x, n, k, o, ctl, NULL, 0, e);
+  return train_series(out, y, x, n, k, o, ctl, NULL, 0, NULL, e);
+}
+
+/* The median of n ints (the lower middle), sorting a. */
+static int median_int(int *a, int n) {
+  for (int i = 1; i < n; i++) /* insertion sort: n is the series count */
+    for (int j = i; j > 0 && a[j - 1] > a[j]; j--) {
+      int t = a[j];
+      a[j] = a[j - 1], a[j - 1] = t;
+    }
+  return a[(n - 1) / 2];
+}
+
+/* Rule 18: one series of rnn_train_global, filled, with its windows. */
+typedef struct global_series {
+  double *v;       /* (n, C) filled */
+  size_t n;
+  int known;       /* every column has a known value */
+  int period, nw, nval, ntrain;
+  size_t offset;   /* of its first row in the pooled z */
+} global_series;
+
+rnn_status rnn_train_global(rnn_model **out, const double *const *y,
+                            const double *const *x, const size_t *n, int ns,
+                            int k, const rnn_options *o,
+                            const rnn_train_ctl *ctl, rnn_err *e) {
+  rnn_status rc = RNN_OK;
+  int C = 1 + k, *ws = NULL, *idx = NULL, *starts = NULL;
+  double t0 = rnn_now();
+  global_series *g = NULL;
+  float *z = NULL, *target = NULL;
+  rnn_model *m = NULL;
+  rnn_work w = {0};
+  rnn_batcher bt = {0};
+  for (int s = 0; s < ns; s++) out[s] = NULL;
+  if (ns < 1) return rnn_fail(e, RNN_EINVAL, "no series to train on");
+  if (k < 0 || k > 1023) return rnn_fail(e, RNN_EINVAL, "too many covariates");
+  rnn_options oo = *o;
+  oo.xreg = RNN_XREG_OFF; /* rule 18 */
+  g = rnn_calloc((size_t)ns, sizeof *g);
+  ws = rnn_malloc(2 * (size_t)ns * sizeof *ws);
+  m = rnn_calloc(1, sizeof *m);
+  if (!g || !ws || !m) goto nomem;
+
+  /* Filled series and their periods (rule 1, rule 2). */
+  double *yy = NULL;
+  for (int s = 0; s < ns; s++) {
+    if (n[s] == 0 || n[s] > SIZE_MAX / sizeof(double) / (size_t)C) goto nomem;
+    g[s].n = n[s];
+    if (!(g[s].v = rnn_malloc(n[s] * C * sizeof *g[s].v))) goto nomem;
+    for (size_t i = 0; i < n[s]; i++) {
+      g[s].v[i * C] = y[s][i];
+      for (int c = 1; c < C; c++) g[s].v[i * C + c] = x[s][i * k + c - 1];
+    }
+    g[s].known = 1;
+    for (int c = 0; c < C; c++) g[s].known &= rnn_fill_missing(g[s].v + c, n[s], (size_t)C) >= 0;
+    g[s].period = 1;
+    if (!g[s].known) continue; /* train_series says what is missing, below */
+    if (!(yy = rnn_malloc(n[s] * sizeof *yy))) goto nomem;
+    for (size_t i = 0; i < n[s]; i++) yy[i] = g[s].v[i * C];
+    int p2;
+    rc = rnn_seasonal_periods(yy, n[s], &g[s].period, &p2);
+    rnn_free(yy);
+    yy = NULL;
+    if (rc) goto fail;
+  }
+  /* Rule 18: the window and horizon most series would choose. */
+  for (int s = 0; s < ns; s++) ws[s] = rnn_window_for_period(g[s].period, g[s].n);
+  int W = o->window == RNN_WINDOW_AUTO ? median_int(ws, ns) : o->window;
+  for (int s = 0; s < ns; s++) ws[s] = auto_horizon(g[s].period, g[s].n, W);
+  int O = o->horizon == RNN_HORIZON_AUTO ? median_int(ws, ns) : o->horizon;
+  oo.window = W, oo.horizon = O;
+
+  /* The pooled windows: each series' own statistics (rule 3), its latest
+  ** windows held out. */
+  size_t rows = 0;
+  int ntrain = 0, nval = 0;
+  for (int s = 0; s < ns; s++) {
+    if (!g[s].known || g[s].n < (size_t)W + (size_t)O) continue; /* rule 9, below */
+    if (rows + g[s].n > (size_t)INT32_MAX) {
+      rc = rnn_fail(e, RNN_ELIMIT, "more than %d rows in all", INT32_MAX);
+      goto fail;
+    }
+    g[s].nw = (int)(g[s].n - (size_t)W - (size_t)O + 1);
+    g[s].nval = (int)floor(g[s].nw * o->validation);
+    if (g[s].nval > g[s].nw - 1) g[s].nval = g[s].nw - 1;
+    g[s].ntrain = g[s].nw - g[s].nval;
+    g[s].offset = rows;
+    rows += g[s].n;
+    ntrain += g[s].ntrain, nval += g[s].nval;
+  }
+  m->kind = RNN_MODEL_NETWORK;
+  m->norm = o->normalize;
+  m->opts = oo;
+  m->arch = (rnn_arch){.cell = o->cell, .activation = o->activation, .input = C,
+                       .hidden = o->hidden, .layers = o->layers,
+                       .dirs = o->bidirectional ? 2 : 1, .window = W, .output = O};
+  if ((rc = rnn_arch_layout(&m->arch, &m->layout, e))) goto fail;
+  if (ntrain > 0) {
+    size_t np = m->layout.n_params;
+    int B = o->batch < ntrain ? o->batch : ntrain;
+    int EB = B > 64 ? B : (nval < 64 ? (nval > B ? nval : B) : 64);
+    int nc = rnn_chunks(B), cap = (B + nc - 1) / nc;
+    size_t need = rnn_work_bytes(&m->arch, EB, 0.0) +
+                  nc * (rnn_work_bytes(&m->arch, cap, o->dropout) + np * sizeof(float)) +
+                  np * 5 * sizeof(float) + rows * C * sizeof(float) +
+                  (size_t)(ntrain + nval) * 2 * sizeof(int);
+    if (need > RNN_MAX_MEMORY) {
+      rc = rnn_fail(e, RNN_ELIMIT, "training needs about %zu MiB; the limit is %zu MiB",
+                    need >> 20, RNN_MAX_MEMORY >> 20);
+      goto fail;
+    }
+    z = rnn_malloc(rows * C * sizeof *z);
+    starts = rnn_malloc((size_t)(ntrain + nval) * sizeof *starts);
+    idx = rnn_malloc((size_t)(ntrain + nval > EB ? ntrain + nval : EB) * sizeof *idx);
+    target = rnn_malloc((size_t)EB * O * sizeof *target);
+    m->params = rnn_malloc(np * sizeof *m->params);
+    m->train_loss = rnn_calloc((size_t)o->epochs, sizeof *m->train_loss);
+    m->val_loss = rnn_calloc((size_t)o->epochs, sizeof *m->val_loss);
+    m->shift = rnn_malloc((size_t)C * sizeof *m->shift);
+    m->scale = rnn_malloc((size_t)C * sizeof *m->scale);
+    if (!z || !starts || !idx || !target || !m->params || !m->train_loss ||
+        !m->val_loss || !m->shift || !m->scale)
+      goto nomem;
+    int ti = 0, vi = ntrain;
+    for (int s = 0; s < ns; s++) {
+      if (!g[s].nw) continue;
+      size_t train_rows = (size_t)g[s].ntrain - 1 + W + O;
+      for (int c = 0; c < C; c++) {
+        column_stats(m, g[s].v, train_rows, C, c);
+        if (!isfinite(m->shift[c]) || !isfinite(m->scale[c]) || !(m->scale[c] > 0)) {
+          rc = rnn_fail(e, RNN_EINVAL, "a series is too large to normalise (its mean or "
+                        "spread overflows a double); scale it down");
+          goto fail;
+        }
+      }
+      float *zs = z + g[s].offset * C;
+      for (size_t i = 0; i < g[s].n; i++)
+        for (int c = 0; c < C; c++)
+          zs[i * C + c] = (float)((g[s].v[i * C + c] - m->shift[c]) / m->scale[c]);
+      for (int i = 0; i < g[s].ntrain; i++) starts[ti++] = (int)g[s].offset + i;
+      for (int i = 0; i < g[s].nval; i++) starts[vi++] = (int)g[s].offset + g[s].ntrain + i;
+    }
+    if ((rc = rnn_work_init(&w, &m->arch, EB, 0.0)) ||
+        (rc = rnn_batcher_init(&bt, &m->arch, &m->layout, B, o->dropout, o->threads,
+                               o->loss)))
+      goto fail;
+    windows_task wt = {.m = m, .z = z, .starts = starts, .idx = idx, .ntrain = ntrain,
+                       .nval = nval, .B = B, .w = &w, .target = target};
+    rnn_fit_task task = {.arg = &wt, .begin = windows_begin, .fill = windows_fill,
+                         .loss_terms = O, .validate = windows_validate,
+                         .reserve = windows_reserve};
+    rnn_fitted fit = RNN_FITTED(m);
+    if ((rc = rnn_fit(&fit, &bt, &task, nval > 0, o, ctl, t0, e))) goto fail;
+  }
+  /* Each series: the shared network, its own components, calibration and
+  ** tail (rule 18); a short one as rnn_train has it (rule 9). */
+  for (int s = 0; s < ns; s++) {
+    rc = train_series(&out[s], y[s], x ? x[s] : NULL, n[s], k, &oo, ctl, NULL, 0,
+                      g[s].nw ? m : NULL, e);
+    if (rc) goto fail;
+  }
+  goto done;
+nomem:
+  rc = RNN_ENOMEM;
+fail:
+  for (int s = 0; s < ns; s++) {
+    rnn_model_free(out[s]);
+    out[s] = NULL;
+  }
+done:
+  for (int s = 0; g && s < ns; s++) rnn_free(g[s].v);
+  rnn_free(g);
+  rnn_free(ws);
+  rnn_free(z);
+  rnn_free(target);
+  rnn_free(idx);
+  rnn_free(starts);
+  rnn_batcher_free(&bt);
+  rnn_work_free(&w);
+  rnn_model_free(m);
+  return rc;
 }
 
 /* Rule 16: the options a fine-tune may not change. */
@@ -1046,12 +1249,12 @@ rnn_status rnn_finetune(rnn_model **out, const rnn_model *base, const double *y,
     if (rc == RNN_EINVAL) rnn_fail(e, rc, "the model does not read back");
     rnn_free(v);
   } else if (base->kind == RNN_MODEL_NETWORK) {
-    rc = train_series(out, ys, xs, N, k, &opts, ctl, base, n, e);
+    rc = train_series(out, ys, xs, N, k, &opts, ctl, base, n, NULL, e);
   } else {
     /* The fallback has no network to start from: a model of what there is
     ** now (its tail and the new rows), the window chosen anew. */
     opts.window = o->window == base->opts.window ? RNN_WINDOW_AUTO : o->window;
-    rc = train_series(out, ys, xs, N, k, &opts, ctl, NULL, 0, e);
+    rc = train_series(out, ys, xs, N, k, &opts, ctl, NULL, 0, NULL, e);
     if (*out) {
       (*out)->rows += base->rows - (int64_t)R;
       (*out)->missing += base->missing;

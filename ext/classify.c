@@ -468,7 +468,7 @@ static int read_seq(sqlite3_context *ctx, const char *fn, rnn_seqmodel *m,
 
 /* A label as JSON: numbers as numbers, text as a string, BLOB as hex;
 ** key: always a string (object keys). */
-static void append_label(sqlite3_str *s, const rnn_label *l, int key) {
+void rnn_ext_append_label(sqlite3_str *s, const rnn_label *l, int key) {
   if (l->type == RNN_LABEL_INT) {
     sqlite3_str_appendf(s, key ? "\"%lld\"" : "%lld", (long long)l->i);
   } else if (l->type == RNN_LABEL_REAL) {
@@ -515,7 +515,7 @@ static void classify_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv,
     sqlite3_str_appendchar(s, 1, '{');
     for (int i = 0; i < m->n_labels; i++) {
       if (i) sqlite3_str_appendchar(s, 1, ',');
-      append_label(s, &m->labels[i], 1);
+      rnn_ext_append_label(s, &m->labels[i], 1);
       sqlite3_str_appendchar(s, 1, ':');
       rnn_ext_append_double(s, p[i]);
     }
@@ -555,7 +555,7 @@ void rnn_sql_tag(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sqlite3_str_appendchar(s, 1, '[');
   for (int i = 0; i < n; i++) {
     if (i) sqlite3_str_appendchar(s, 1, ',');
-    append_label(s, &m->labels[ids[i]], 0);
+    rnn_ext_append_label(s, &m->labels[ids[i]], 0);
   }
   sqlite3_str_appendchar(s, 1, ']');
   rnn_free(ids);
@@ -584,7 +584,7 @@ void rnn_ext_label_info(sqlite3_context *ctx, const rnn_seqmodel *m) {
   sqlite3_str_appendall(s, "\"labels\":[");
   for (int i = 0; i < m->n_labels; i++) {
     if (i) sqlite3_str_appendchar(s, 1, ',');
-    append_label(s, &m->labels[i], 0);
+    rnn_ext_append_label(s, &m->labels[i], 0);
   }
   sqlite3_str_appendf(
       s,

@@ -332,3 +332,44 @@ int sqlite3_rnn_init(sqlite3 *db, char **pzErrMsg,
   }
   return rc;
 }
+
+int rnn_ext_global_index(const char *fn, const rnn_global *g, sqlite3_value *v,
+                         int *index, char **err) {
+  rnn_label k = {0};
+  int type = sqlite3_value_type(v);
+  *err = NULL;
+  *index = -1;
+  if (type == SQLITE_NULL) {
+    *err = sqlite3_mprintf("%s: series must not be NULL", fn);
+    return *err ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  if (type == SQLITE_INTEGER) {
+    k = (rnn_label){.type = RNN_LABEL_INT, .i = sqlite3_value_int64(v)};
+  } else if (type == SQLITE_FLOAT) {
+    double d = sqlite3_value_double(v);
+    k = d == floor(d) && fabs(d) < 9.2e18 ? (rnn_label){.type = RNN_LABEL_INT, .i = (int64_t)d}
+                                         : (rnn_label){.type = RNN_LABEL_REAL, .r = d};
+  } else {
+    const void *b = type == SQLITE_TEXT ? (const void *)sqlite3_value_text(v)
+                                        : sqlite3_value_blob(v);
+    k = (rnn_label){.type = type == SQLITE_TEXT ? RNN_LABEL_TEXT : RNN_LABEL_BLOB,
+                    .s = b, .len = (size_t)sqlite3_value_bytes(v)};
+    if (!b && k.len) return SQLITE_NOMEM;
+  }
+  if ((*index = rnn_global_find(g, &k)) >= 0) return SQLITE_OK;
+  sqlite3_str *s = sqlite3_str_new(NULL);
+  sqlite3_str_appendf(s, "%s: series ", fn);
+  rnn_ext_append_label(s, &k, 0);
+  sqlite3_str_appendf(s, " is not in the model (%d series; rnn_info(model) lists them)", g->n);
+  *err = sqlite3_str_finish(s);
+  return *err ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+int rnn_ext_global_find(sqlite3_context *ctx, const char *fn, const rnn_global *g,
+                        sqlite3_value *v) {
+  int i;
+  char *err;
+  int rc = rnn_ext_global_index(fn, g, v, &i, &err);
+  if (rc != SQLITE_OK) rnn_ext_report(ctx, rc, err);
+  return rc == SQLITE_OK ? i : -1;
+}

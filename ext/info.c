@@ -102,8 +102,10 @@ static void append_forecast(sqlite3_str *s, const rnn_model *m) {
   sqlite3_str_appendall(s, "]}");
 }
 
+static void forecast_info(sqlite3_str *s, const rnn_model *m);
+static void global_info(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
 void rnn_sql_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  (void)argc;
   /* A language model goes to ext/text.c, a classifier or tagger to
   ** ext/classify.c; they cache nothing here: slot 0's auxdata, when set, is
   ** always a forecasting model. */
@@ -113,7 +115,7 @@ void rnn_sql_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       rnn_blob_kind(sqlite3_value_blob(argv[0]),
                     (size_t)sqlite3_value_bytes(argv[0]), &kind,
                     NULL) == RNN_OK &&
-      kind != RNN_KIND_FORECAST) {
+      kind != RNN_KIND_FORECAST && kind != RNN_KIND_GLOBAL) {
     rnn_seqmodel *sm = NULL;
     rnn_err e;
     rnn_status rc = rnn_seqmodel_decode(&sm, sqlite3_value_blob(argv[0]),
@@ -127,11 +129,28 @@ void rnn_sql_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rnn_seqmodel_free(sm);
     return;
   }
+  if (!sqlite3_get_auxdata(ctx, 0) && sqlite3_value_type(argv[0]) == SQLITE_BLOB &&
+      rnn_blob_kind(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
+                    &kind, NULL) == RNN_OK &&
+      kind == RNN_KIND_GLOBAL) {
+    global_info(ctx, argc, argv);
+    return;
+  }
+  if (argc > 1) {
+    rnn_ext_errorf(ctx, "rnn_info", "series is for a global model (rnn_train_global)");
+    return;
+  }
   const rnn_model *m = rnn_ext_model_arg(ctx, "rnn_info", argv, 0);
   if (!m) return;
+  sqlite3_str *s = sqlite3_str_new(NULL);
+  forecast_info(s, m);
+  rnn_ext_result_str(ctx, s);
+}
+
+/* A forecasting model's JSON object (the keys above) into s. */
+static void forecast_info(sqlite3_str *s, const rnn_model *m) {
   const rnn_arch *a = &m->arch;
   int net = m->kind == RNN_MODEL_NETWORK;
-  sqlite3_str *s = sqlite3_str_new(NULL);
   sqlite3_str_appendf(s, "{\"format_version\":%d,\"kind\":\"%s\",",
                       m->format_version, net ? "network" : "seasonal_naive");
   if (net)
@@ -247,6 +266,45 @@ void rnn_sql_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_str_appendall(s, "null");
   }
   sqlite3_str_appendchar(s, 1, '}');
+}
+
+/* rnn_info of a global model: the series, and one series' model in full
+** (rnn_info(model, series): that series'; else the first with a network,
+** as "network"). */
+static void global_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  rnn_global *g = NULL;
+  rnn_err e;
+  rnn_status rc = rnn_global_decode(&g, sqlite3_value_blob(argv[0]),
+                                    (size_t)sqlite3_value_bytes(argv[0]), &e);
+  if (rc) {
+    rnn_ext_error(ctx, "rnn_info", rc, &e);
+    return;
+  }
+  int i = argc > 1 ? rnn_ext_global_find(ctx, "rnn_info", g, argv[1]) : 0;
+  if (i < 0) {
+    rnn_global_free(g);
+    return;
+  }
+  sqlite3_str *s = sqlite3_str_new(NULL);
+  if (argc > 1) {
+    forecast_info(s, g->models[i]);
+  } else {
+    int nets = 0, first = -1;
+    for (int j = 0; j < g->n; j++)
+      if (g->models[j]->kind == RNN_MODEL_NETWORK && !nets++) first = j;
+    sqlite3_str_appendf(s, "{\"format_version\":%d,\"kind\":\"global\",\"series\":%d,"
+                           "\"networks\":%d,\"seasonal_naive\":%d,\"keys\":[",
+                        RNN_FORMAT_VERSION, g->n, nets, g->n - nets);
+    for (int j = 0; j < g->n && j < 1000; j++) {
+      if (j) sqlite3_str_appendchar(s, 1, ',');
+      rnn_ext_append_label(s, &g->keys[j], 0);
+    }
+    sqlite3_str_appendall(s, "],\"network\":");
+    if (first >= 0) forecast_info(s, g->models[first]);
+    else sqlite3_str_appendall(s, "null");
+    sqlite3_str_appendchar(s, 1, '}');
+  }
   rnn_ext_result_str(ctx, s);
+  rnn_global_free(g);
 }
 

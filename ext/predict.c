@@ -1,5 +1,5 @@
 /*
-** rnn_predict(model [, window [, h [, future]]]): forecasts as a scalar
+** rnn_predict(model [, window [, h [, future [, series]]]]): forecasts as a scalar
 ** (SPEC.md 2), and the window and future readers shared with rnn_forecast.
 **
 ** Rules:
@@ -21,6 +21,11 @@
 **      before's value (the window's last row's at step 1). Without it (NULL),
 **      the covariates repeat the window's last row. It changes the forecast
 **      through the covariates' effect (core/xreg.c) when the model kept one.
+**   7. rnn_predict(model, window, h, future, series): the series of a global
+**      model (rnn_train_global) that series names (any SQL value; an
+**      integral REAL is that INTEGER); with a window and a series the model
+**      does not have (or NULL), a new series (core/global.c rule 4). Other
+**      models take four arguments.
 **   6. A model with calendar columns (option calendar, core/calendar.c)
 **      computes them for the forecast steps from its last ts and step; its
 **      future rows hold the caller's covariates alone. Windows and series
@@ -213,22 +218,64 @@ int rnn_ext_read_h(const char *fn, const char *name, sqlite3_value *v, int *h,
 
 static const char *FN = "rnn_predict";
 
+static void global_destroy(void *p) { rnn_global_free(p); }
+
+/* Rule 7: the series argv[4] names in the global model argv[0] (cached as
+** its auxdata: the argument is the same global BLOB while it lasts). */
+static rnn_model *series_arg(sqlite3_context *ctx, sqlite3_value **argv,
+                             rnn_model **stranger) {
+  rnn_global *g = sqlite3_get_auxdata(ctx, 0);
+  if (!g) {
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return NULL;
+    rnn_err e;
+    rnn_status rc = sqlite3_value_type(argv[0]) != SQLITE_BLOB
+                        ? rnn_fail(&e, RNN_ENOTMODEL, "not an rnn model")
+                        : rnn_global_decode(&g, sqlite3_value_blob(argv[0]),
+                                            (size_t)sqlite3_value_bytes(argv[0]), &e);
+    if (rc == RNN_EKIND)
+      rnn_fail(&e, rc, "series is for a global model (rnn_train_global)");
+    if (rc) {
+      rnn_ext_error(ctx, FN, rc, &e);
+      return NULL;
+    }
+    sqlite3_set_auxdata(ctx, 0, g, global_destroy);
+    if (!(g = sqlite3_get_auxdata(ctx, 0))) {
+      sqlite3_result_error_nomem(ctx);
+      return NULL;
+    }
+  }
+  int i = -1;
+  char *err = NULL;
+  int has_window = sqlite3_value_type(argv[1]) != SQLITE_NULL;
+  int rc = has_window && sqlite3_value_type(argv[4]) == SQLITE_NULL
+               ? SQLITE_ERROR
+               : rnn_ext_global_index(FN, g, argv[4], &i, &err);
+  if (rc == SQLITE_OK) return g->models[i];
+  if (rc != SQLITE_ERROR || !has_window) {
+    rnn_ext_report(ctx, rc, err);
+    return NULL;
+  }
+  sqlite3_free(err); /* rule 7: a new series, from its window */
+  rnn_err e;
+  rnn_status st = rnn_global_stranger(g, stranger, &e);
+  if (st) rnn_ext_error(ctx, FN, st, &e);
+  return *stranger;
+}
+
 void rnn_sql_predict(sqlite3_context *ctx, int argc,
                            sqlite3_value **argv) {
-  rnn_model *m = rnn_ext_model_arg(ctx, FN, argv, 0);
+  rnn_model *stranger = NULL;
+  rnn_model *m = argc > 4 ? series_arg(ctx, argv, &stranger) : rnn_ext_model_arg(ctx, FN, argv, 0);
   if (!m) return; /* NULL model, or the error is set */
   int W = m->tail_rows, C = m->arch.input;
   int h = 1;
   char *err = NULL;
   int rc0;
-  if (argc > 2 && (rc0 = rnn_ext_read_h(FN, "h", argv[2], &h, &err))) {
-    rnn_ext_report(ctx, rc0, err);
-    return;
-  }
   double *win = NULL, *out = NULL, *future = NULL;
-  if ((rc0 = rnn_ext_read_future(FN, argc > 3 ? argv[3] : NULL, m, h, &future, &err))) {
+  if ((argc > 2 && (rc0 = rnn_ext_read_h(FN, "h", argv[2], &h, &err))) ||
+      (rc0 = rnn_ext_read_future(FN, argc > 3 ? argv[3] : NULL, m, h, &future, &err))) {
     rnn_ext_report(ctx, rc0, err);
-    return;
+    goto done;
   }
   if (argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL) {
     win = sqlite3_malloc64((sqlite3_uint64)W * C * sizeof *win);
@@ -240,6 +287,7 @@ void rnn_sql_predict(sqlite3_context *ctx, int argc,
       rnn_ext_report(ctx, rc0, err);
       goto done;
     }
+    if (stranger) rnn_global_stranger_window(stranger, win);
   }
   out = sqlite3_malloc64((sqlite3_uint64)h * sizeof *out);
   if (!out) {
@@ -264,5 +312,6 @@ done:
   sqlite3_free(win);
   sqlite3_free(out);
   sqlite3_free(future);
+  rnn_model_free(stranger);
 }
 

@@ -55,6 +55,18 @@ int rnn_ext_forecast(sqlite3_context *ctx, const char *fn, rnn_model *m,
                      const double *win, int h, const double *future,
                      double *out);
 
+/* A label or series key as JSON: numbers as numbers, text as a string,
+** BLOB as hex; key: always a string (object keys). */
+void rnn_ext_append_label(sqlite3_str *s, const rnn_label *l, int key);
+
+/* The series of global model g that v (any SQL value but NULL; an integral
+** REAL is that INTEGER) names, or -1 after reporting the error as fn's. */
+int rnn_ext_global_find(sqlite3_context *ctx, const char *fn, const rnn_global *g,
+                        sqlite3_value *v);
+/* The same as an error text (*err, sqlite3_free) for virtual tables. */
+int rnn_ext_global_index(const char *fn, const rnn_global *g, sqlite3_value *v,
+                         int *index, char **err);
+
 /* Appends a double with the fewest digits (15 to 17) that read back as the
 ** same value, so JSON results compare equal to REAL results; null when it
 ** is not finite (JSON has no NaN). */
@@ -120,6 +132,7 @@ typedef struct rnn_ext_vtab {
   unsigned char *blob;     /* the last model decoded, and its BLOB */
   int len;
   rnn_model *m;
+  rnn_global *g;           /* or the last global model */
   sqlite3 *db;             /* for interrupt checks (rnn_ext_watch) */
 } rnn_ext_vtab;
 
@@ -131,6 +144,9 @@ int rnn_ext_vtab_connect(sqlite3 *db, const char *schema, const char *fn,
 int rnn_ext_vtab_open(sqlite3_vtab *base, sqlite3_vtab_cursor **out);
 int rnn_ext_vtab_disconnect(sqlite3_vtab *base);
 int rnn_ext_vtab_best_index(sqlite3_vtab *base, sqlite3_index_info *info);
+/* Rule 2 for a model or a global model (rnn_forecast): *m or *g set. */
+int rnn_ext_vtab_any(rnn_ext_vtab *vt, sqlite3_value *v, rnn_model **m,
+                     rnn_global **g, char **err);
 /* xFilter's arguments by hidden column (NULL where none was given). */
 void rnn_ext_vtab_args(const rnn_ext_vtab *vt, int idx_num,
                        sqlite3_value **argv, sqlite3_value **arg);

@@ -67,6 +67,13 @@ typedef struct train_row {
   int64_t seq; /* arrival order: sorting is deterministic, "last" is defined */
 } train_row;
 
+/* rnn_train_global's series key of a row (rule 14): a label whose TEXT or
+** BLOB bytes are at `at` in the accumulator's key bytes. */
+typedef struct row_key {
+  rnn_label key;
+  size_t at;
+} row_key;
+
 typedef struct train_acc {
   const char *fn;   /* "rnn_train" or "rnn_finetune" */
   int off;          /* arguments before ts: 0, or 1 (the model, rule 11) */
@@ -82,6 +89,10 @@ typedef struct train_acc {
   int has_options;  /* options seen at the first row */
   char *options;    /* first row's options text (NULL = defaults) */
   rnn_options opts; /* parsed options */
+  int global;       /* rnn_train_global: argument 0 is the series key */
+  row_key *keys;    /* (cap) each row's key (rule 14) */
+  char *key_bytes;  /* their TEXT and BLOB bytes */
+  size_t kb_len, kb_cap;
 } train_acc;
 
 
@@ -218,6 +229,52 @@ static int read_options(sqlite3_context *ctx, train_acc *acc,
   return 1;
 }
 
+/* Rule 14: rnn_train_global's series key, any SQL value but NULL; TEXT
+** and BLOB bytes are kept in the accumulator. */
+static int read_key(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v,
+                    row_key *k) {
+  int type = sqlite3_value_type(v);
+  if (type == SQLITE_NULL) {
+    rnn_ext_errorf(ctx, acc->fn, "series must not be NULL");
+    return 0;
+  }
+  if (type == SQLITE_INTEGER) {
+    k->key = (rnn_label){.type = RNN_LABEL_INT, .i = sqlite3_value_int64(v)};
+    return 1;
+  }
+  if (type == SQLITE_FLOAT) {
+    double d = sqlite3_value_double(v);
+    /* An integral REAL is the same series as that INTEGER (SQLite's
+    ** GROUP BY agrees). */
+    if (d == floor(d) && fabs(d) < 9.2e18)
+      k->key = (rnn_label){.type = RNN_LABEL_INT, .i = (int64_t)d};
+    else
+      k->key = (rnn_label){.type = RNN_LABEL_REAL, .r = d};
+    return 1;
+  }
+  const void *b = type == SQLITE_TEXT ? (const void *)sqlite3_value_text(v)
+                                      : sqlite3_value_blob(v);
+  size_t n = (size_t)sqlite3_value_bytes(v);
+  if (!b && n) {
+    sqlite3_result_error_nomem(ctx);
+    return 0;
+  }
+  if (acc->kb_len + n > acc->kb_cap) {
+    size_t cap = (acc->kb_cap ? acc->kb_cap * 2 : 256) + n;
+    char *kb = sqlite3_realloc64(acc->key_bytes, cap);
+    if (!kb) {
+      sqlite3_result_error_nomem(ctx);
+      return 0;
+    }
+    acc->key_bytes = kb, acc->kb_cap = cap;
+  }
+  if (n) memcpy(acc->key_bytes + acc->kb_len, b, n);
+  k->key = (rnn_label){.type = type == SQLITE_TEXT ? RNN_LABEL_TEXT : RNN_LABEL_BLOB, .len = n};
+  k->at = acc->kb_len;
+  acc->kb_len += n;
+  return 1;
+}
+
 /* Rule 11: rnn_finetune's model argument, the same BLOB in every row. */
 static int read_model(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v) {
   int n = sqlite3_value_bytes(v);
@@ -246,7 +303,7 @@ static int read_model(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v) {
 }
 
 static void accumulate(sqlite3_context *ctx, int argc, sqlite3_value **argv,
-                 const char *fn, int off) {
+                 const char *fn, int off, int global) {
   train_acc *acc = sqlite3_aggregate_context(ctx, sizeof *acc);
   if (!acc) {
     sqlite3_result_error_nomem(ctx);
@@ -254,17 +311,19 @@ static void accumulate(sqlite3_context *ctx, int argc, sqlite3_value **argv,
   }
   if (acc->failed) return;
   acc->failed = 1; /* until this row is in */
-  acc->fn = fn, acc->off = off;
+  acc->fn = fn, acc->off = off, acc->global = global;
   if (argc < 2 + off || argc > 1026 + off) {
     rnn_ext_errorf(ctx, fn, "takes (%sts, value [, options [, x1, ..., xk]])",
-                   off ? "model, " : "");
+                   global ? "series, " : off ? "model, " : "");
     return;
   }
   if (acc->cap == 0) {
     acc->ts_text = -1;
     acc->k = argc > 3 + off ? argc - 3 - off : 0;
   }
-  if (off && !read_model(ctx, acc, argv[0])) return;
+  row_key key = {0};
+  if (off && !(acc->global ? read_key(ctx, acc, argv[0], &key) : read_model(ctx, acc, argv[0])))
+    return;
   argv += off, argc -= off;
   if (!read_options(ctx, acc, argc > 2 ? argv[2] : NULL)) return;
   train_row r;
@@ -286,9 +345,17 @@ static void accumulate(sqlite3_context *ctx, int argc, sqlite3_value **argv,
       return;
     }
     acc->vals = vals;
+    row_key *keys = acc->global ? sqlite3_realloc64(acc->keys, (sqlite3_uint64)cap * sizeof *keys)
+                                : NULL;
+    if (acc->global && !keys) {
+      sqlite3_result_error_nomem(ctx);
+      return;
+    }
+    if (keys) acc->keys = keys;
     acc->cap = cap;
   }
   r.seq = acc->n;
+  if (acc->global) acc->keys[acc->n] = key;
   acc->rows[acc->n] = r;
   memcpy(acc->vals + acc->n * C, v, (size_t)C * sizeof *v);
   acc->n++;
@@ -296,11 +363,11 @@ static void accumulate(sqlite3_context *ctx, int argc, sqlite3_value **argv,
 }
 
 void rnn_sql_train_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  accumulate(ctx, argc, argv, "rnn_train", 0);
+  accumulate(ctx, argc, argv, "rnn_train", 0, 0);
 }
 
 void rnn_sql_finetune_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  accumulate(ctx, argc, argv, "rnn_finetune", 1);
+  accumulate(ctx, argc, argv, "rnn_finetune", 1, 0);
 }
 
 static int row_cmp(const void *a, const void *b) {
@@ -625,6 +692,8 @@ done:
 
 static void acc_free(train_acc *acc) {
   if (!acc) return;
+  sqlite3_free(acc->keys);
+  sqlite3_free(acc->key_bytes);
   sqlite3_free(acc->rows);
   sqlite3_free(acc->vals);
   sqlite3_free(acc->options);
@@ -764,5 +833,150 @@ void rnn_sql_finetune_final(sqlite3_context *ctx) {
 done:
   rnn_model_free(base);
   grid_free(&g);
+  acc_free(acc);
+}
+
+/* ------------------------------------------------------ rnn_train_global */
+
+void rnn_sql_train_global_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  accumulate(ctx, argc, argv, "rnn_train_global", 1, 1);
+}
+
+/* Rule 14: rows in key order (then arrival). */
+typedef struct keyed_row {
+  rnn_label key;
+  train_row row;
+} keyed_row;
+
+static int keyed_cmp(const void *a, const void *b) {
+  const keyed_row *x = a, *y = b;
+  int c = rnn_label_cmp(&x->key, &y->key);
+  return c ? c : (x->row.seq > y->row.seq) - (x->row.seq < y->row.seq);
+}
+
+/* Rule 14: every series' grid, one network across them, one BLOB. */
+void rnn_sql_train_global_final(sqlite3_context *ctx) {
+  train_acc *acc = sqlite3_aggregate_context(ctx, 0);
+  keyed_row *kr = NULL;
+  grid *grids = NULL;
+  rnn_label *keys = NULL;
+  const double **ys = NULL, **xs = NULL;
+  size_t *lens = NULL;
+  rnn_model **models = NULL;
+  rnn_global g = {0};
+  unsigned char *blob = NULL;
+  int ns = 0;
+  if (!acc || acc->failed || acc->n == 0) {
+    if (!acc || !acc->failed) sqlite3_result_null(ctx);
+    goto done;
+  }
+  const char *fn = acc->fn;
+  if (acc->opts.calendar) {
+    rnn_ext_errorf(ctx, fn, "option \"calendar\" is not available for a global model yet");
+    goto done;
+  }
+  if (!(kr = sqlite3_malloc64((sqlite3_uint64)acc->n * sizeof *kr))) goto nomem;
+  for (int64_t i = 0; i < acc->n; i++) {
+    kr[i].key = acc->keys[acc->rows[i].seq].key;
+    if (kr[i].key.type == RNN_LABEL_TEXT || kr[i].key.type == RNN_LABEL_BLOB)
+      kr[i].key.s = acc->key_bytes + acc->keys[acc->rows[i].seq].at;
+    kr[i].row = acc->rows[i];
+  }
+  qsort(kr, (size_t)acc->n, sizeof *kr, keyed_cmp);
+  for (int64_t i = 0; i < acc->n; i++) {
+    acc->rows[i] = kr[i].row;
+    ns += i == 0 || rnn_label_cmp(&kr[i - 1].key, &kr[i].key) != 0;
+  }
+  if (ns > RNN_MAX_SERIES) {
+    rnn_ext_errorf(ctx, fn, "%d series; at most %d", ns, RNN_MAX_SERIES);
+    goto done;
+  }
+  grids = sqlite3_malloc64((sqlite3_uint64)ns * sizeof *grids);
+  keys = sqlite3_malloc64((sqlite3_uint64)ns * sizeof *keys);
+  ys = sqlite3_malloc64((sqlite3_uint64)ns * sizeof *ys);
+  xs = sqlite3_malloc64((sqlite3_uint64)ns * sizeof *xs);
+  lens = sqlite3_malloc64((sqlite3_uint64)ns * sizeof *lens);
+  models = sqlite3_malloc64((sqlite3_uint64)ns * sizeof *models);
+  if (grids) memset(grids, 0, (size_t)ns * sizeof *grids);
+  if (models) memset(models, 0, (size_t)ns * sizeof *models);
+  if (!grids || !keys || !ys || !xs || !lens || !models) goto nomem;
+  /* Each series' rows on its own grid (rules 4-6), as rnn_train's. */
+  for (int64_t i = 0, s = 0; i < acc->n; s++) {
+    int64_t j = i + 1;
+    while (j < acc->n && rnn_label_cmp(&kr[i].key, &kr[j].key) == 0) j++;
+    train_acc sub = *acc;
+    sub.rows = acc->rows + i, sub.n = j - i;
+    keys[s] = kr[i].key;
+    if (!make_grid(ctx, &sub, &grids[s], pos_inferred, NULL) ||
+        (acc->opts.missing == RNN_MISSING_ERROR &&
+         !check_missing(ctx, fn, &grids[s], acc->k, train_row_ts, NULL)))
+      goto done;
+    ys[s] = grids[s].y, xs[s] = grids[s].x, lens[s] = (size_t)grids[s].len;
+    i = j;
+  }
+  char series[64];
+  snprintf(series, sizeof series, "%d series, %lld rows", ns, (long long)acc->n);
+  train_run run = {.fn = fn, .verbose = acc->opts.verbose, .series = series, .t0 = rnn_now()};
+  rnn_ext_watch_begin(&run.watch, sqlite3_context_db_handle(ctx), NULL);
+  rnn_train_ctl ctl = {progress, &run};
+  rnn_err e;
+  rnn_status rc = rnn_train_global(models, ys, xs, lens, ns, acc->k, &acc->opts, &ctl, &e);
+  rnn_ext_watch_end(&run.watch, NULL);
+  if (rc == RNN_EINTERRUPT) {
+    sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
+    goto done;
+  }
+  if (rc != RNN_OK) {
+    rnn_ext_error(ctx, fn, rc, &e);
+    goto done;
+  }
+  /* The series with a model (short "null" ones have none), their ts. */
+  g.keys = keys, g.models = models;
+  for (int s = 0; s < ns; s++) {
+    if (!models[s]) continue;
+    models[s]->first_ts = grids[s].ts[0];
+    models[s]->last_ts = grids[s].ts[grids[s].n - 1];
+    models[s]->step = grids[s].step;
+    if (models[s]->kind == RNN_MODEL_NETWORK && !g.params)
+      g.params = models[s]->params, g.n_params = models[s]->layout.n_params;
+    keys[g.n] = keys[s], models[g.n++] = models[s];
+  }
+  for (int s = g.n; s < ns; s++) models[s] = NULL;
+  if (g.n == 0) {
+    sqlite3_result_null(ctx);
+    goto done;
+  }
+  size_t len;
+  rc = rnn_global_encode(&g, &blob, &len);
+  if (rc == RNN_OK) { /* rule 10: the readers take it */
+    rnn_global *back = NULL;
+    rc = rnn_global_decode(&back, blob, len, &e);
+    rnn_global_free(back);
+    if (rc != RNN_OK && rc != RNN_ENOMEM)
+      rnn_fail(&e, RNN_EINVAL, "the trained model does not read back (%s)", e.msg);
+  } else if (rc == RNN_EINVAL) {
+    rnn_fail(&e, rc, "the model is too large for a BLOB");
+  }
+  if (rc != RNN_OK) {
+    sqlite3_free(blob);
+    rnn_ext_error(ctx, fn, rc, &e);
+    goto done;
+  }
+  if (acc->opts.verbose)
+    fprintf(stderr, "%s (%s): done in %.1f s, %d series\n", fn, series, rnn_now() - run.t0, g.n);
+  sqlite3_result_blob64(ctx, blob, len, sqlite3_free); /* rnn_malloc is sqlite3_malloc64 (alloc.c) */
+  goto done;
+nomem:
+  sqlite3_result_error_nomem(ctx);
+done:
+  for (int s = 0; grids && s < ns; s++) grid_free(&grids[s]);
+  for (int s = 0; models && s < ns; s++) rnn_model_free(models[s]);
+  sqlite3_free(grids);
+  sqlite3_free(keys);
+  sqlite3_free(ys);
+  sqlite3_free(xs);
+  sqlite3_free(lens);
+  sqlite3_free(models);
+  sqlite3_free(kr);
   acc_free(acc);
 }

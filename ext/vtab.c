@@ -43,6 +43,8 @@ int rnn_ext_vtab_open(sqlite3_vtab *base, sqlite3_vtab_cursor **out) {
 
 static void forget_model(rnn_ext_vtab *vt) {
   rnn_model_free(vt->m);
+  rnn_global_free(vt->g);
+  vt->g = NULL;
   sqlite3_free(vt->blob);
   vt->m = NULL;
   vt->blob = NULL;
@@ -91,6 +93,22 @@ void rnn_ext_vtab_args(const rnn_ext_vtab *vt, int idx_num,
     arg[a] = idx_num & (1 << a) ? argv[k++] : NULL;
 }
 
+/* Rule 2: keeps the model m or global model g decoded from v (freed on
+** failure). */
+static int keep(rnn_ext_vtab *vt, sqlite3_value *v, rnn_model *m, rnn_global *g) {
+  int len = sqlite3_value_bytes(v);
+  unsigned char *copy = sqlite3_malloc64((sqlite3_uint64)len + 1);
+  if (!copy) {
+    rnn_model_free(m);
+    rnn_global_free(g);
+    return SQLITE_NOMEM;
+  }
+  memcpy(copy, sqlite3_value_blob(v), (size_t)len);
+  forget_model(vt);
+  vt->m = m, vt->g = g, vt->blob = copy, vt->len = len;
+  return SQLITE_OK;
+}
+
 /* Rule 2. */
 int rnn_ext_vtab_model(rnn_ext_vtab *vt, sqlite3_value *v, rnn_model **out,
                        char **err) {
@@ -104,17 +122,36 @@ int rnn_ext_vtab_model(rnn_ext_vtab *vt, sqlite3_value *v, rnn_model **out,
   rnn_model *m;
   int rc = rnn_ext_decode(vt->fn, v, &m, err);
   if (rc != SQLITE_OK || !m) return rc;
-  int len = sqlite3_value_bytes(v);
-  unsigned char *copy = sqlite3_malloc64((sqlite3_uint64)len + 1);
-  if (!copy) {
-    rnn_model_free(m);
-    return SQLITE_NOMEM;
+  if ((rc = keep(vt, v, m, NULL)) == SQLITE_OK) *out = m;
+  return rc;
+}
+
+int rnn_ext_vtab_any(rnn_ext_vtab *vt, sqlite3_value *v, rnn_model **m,
+                     rnn_global **g, char **err) {
+  int kind;
+  *m = NULL, *g = NULL, *err = NULL;
+  if (sqlite3_value_type(v) == SQLITE_BLOB && vt->g &&
+      sqlite3_value_bytes(v) == vt->len &&
+      memcmp(sqlite3_value_blob(v), vt->blob, (size_t)vt->len) == 0) {
+    *g = vt->g;
+    return SQLITE_OK;
   }
-  memcpy(copy, sqlite3_value_blob(v), (size_t)len);
-  forget_model(vt);
-  vt->m = m, vt->blob = copy, vt->len = len;
-  *out = m;
-  return SQLITE_OK;
+  if (sqlite3_value_type(v) != SQLITE_BLOB ||
+      rnn_blob_kind(sqlite3_value_blob(v), (size_t)sqlite3_value_bytes(v), &kind,
+                    NULL) != RNN_OK ||
+      kind != RNN_KIND_GLOBAL)
+    return rnn_ext_vtab_model(vt, v, m, err);
+  rnn_err e;
+  rnn_global *d;
+  rnn_status st = rnn_global_decode(&d, sqlite3_value_blob(v), (size_t)sqlite3_value_bytes(v), &e);
+  int rc;
+  if (st == RNN_ENOMEM) return SQLITE_NOMEM;
+  if (st != RNN_OK) {
+    *err = sqlite3_mprintf("%s: %s", vt->fn, e.msg);
+    return *err ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  if ((rc = keep(vt, v, NULL, d)) == SQLITE_OK) *g = d;
+  return rc;
 }
 
 int rnn_ext_vtab_error(sqlite3_vtab_cursor *cur, int rc, char *err) {

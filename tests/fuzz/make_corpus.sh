@@ -23,6 +23,7 @@ SELECT writefile('$c/blob/lstm_horizon3', rnn_train(t, v, '{"cell":"lstm","hidde
 SELECT writefile('$c/blob/lstm_covariate', rnn_train(t, v, '{"cell":"lstm","hidden":2,"window":3,"epochs":2}', x)) FROM s;
 SELECT writefile('$c/blob/lstm_xreg', rnn_train(t, v, '{"cell":"lstm","hidden":2,"window":3,"epochs":2,"xreg":true}', x, t % 4)) FROM s;
 SELECT writefile('$c/blob/dates_calendar', rnn_train(date('2000-01-01', '+' || t || ' days'), v, '{"cell":"gru","hidden":2,"window":3,"epochs":1,"calendar":true}', x)) FROM s;
+SELECT writefile('$c/blob/global', rnn_train_global(t % 3, t, v, '{"cell":"gru","hidden":2,"window":3,"horizon":2,"epochs":1}')) FROM s;
 SELECT writefile('$c/blob/dates_monthly', rnn_train(date('2000-01-01', '+' || t || ' months'), v, '{"cell":"gru","hidden":2,"window":3,"epochs":1}')) FROM s;
 SELECT writefile('$c/blob/seasonal_naive', rnn_train(t, v, '{"window":40}')) FROM (SELECT * FROM s LIMIT 12);
 SELECT writefile('$c/blob/auto_seasonal', rnn_train(t, 10 + 3 * sin(t * 2 * pi() / 12) + t / 10.0)) FROM (SELECT t FROM s UNION ALL SELECT t + 49 FROM s);

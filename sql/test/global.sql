@@ -1,0 +1,72 @@
+-- rnn_train_global (SPEC.md 4b): one network across many series, each with
+-- its own normalisation, components, calibration and tail.
+.mode csv
+.import data/AirPassengers.csv air
+.import data/nottem.csv nottem
+.import data/UKgas.csv ukgas
+.mode list
+-- Real series: AirPassengers and nottem (monthly) trained together without
+-- their last year; each must beat its seasonal naive forecast, and the
+-- intervals cover as promised. UKgas (quarterly, 108 rows) joins them.
+CREATE TABLE t AS
+  SELECT 'AirPassengers' AS name, ts, CAST(value AS REAL) AS v FROM air
+  UNION ALL SELECT 'nottem', ts, CAST(value AS REAL) FROM nottem
+  UNION ALL SELECT 'UKgas', ts, CAST(value AS REAL) FROM ukgas;
+CREATE TABLE g AS SELECT rnn_train_global(name, ts, v) AS model FROM t
+  WHERE ts < (SELECT date(max(ts), '-11 months') FROM t u WHERE u.name = t.name);
+SELECT 'info', json_extract(rnn_info(model), '$.kind'), json_extract(rnn_info(model), '$.series'),
+  json_extract(rnn_info(model), '$.keys'), json_extract(rnn_info(model), '$.network.window') FROM g;
+CREATE TABLE f AS SELECT f.series AS name, f.step, f.ts, f.value, f.lower, f.upper FROM g, rnn_forecast(g.model, 12) f;
+SELECT f.name, count(*), avg(abs(f.value - a.v)) < avg(abs(sn.v - a.v)) AS beats_seasonal_naive
+FROM f JOIN t a ON a.name = f.name AND a.ts = f.ts
+       JOIN t sn ON sn.name = f.name AND sn.ts = date(f.ts, '-12 months')
+WHERE f.name <> 'UKgas' GROUP BY f.name ORDER BY f.name;
+SELECT 'coverage 85..100%', avg(a.v BETWEEN f.lower AND f.upper) BETWEEN 0.85 AND 1.0, count(*)
+FROM f JOIN t a ON a.name = f.name AND a.ts = f.ts WHERE f.name <> 'UKgas';
+-- Each series forecasts from its own end, in its own units and ts.
+SELECT 'own ts', name, min(ts), max(ts) FROM f GROUP BY name ORDER BY name;
+-- One series by key: the same rows; rnn_predict's fifth argument too.
+SELECT 'by key', (SELECT count(*) FROM g, rnn_forecast(g.model, 12, 0.95, NULL, NULL, 'nottem') x
+  JOIN f ON f.name = 'nottem' AND f.step = x.step AND f.value = x.value AND f.lower = x.lower);
+SELECT 'where', (SELECT count(*) FROM g, rnn_forecast(g.model, 12) x WHERE x.series = 'UKgas');
+SELECT 'rnn_predict', (SELECT count(*) FROM g, json_each(rnn_predict(g.model, NULL, 12, NULL, 'AirPassengers')) a
+  JOIN f ON f.name = 'AirPassengers' AND f.step = a.key + 1 AND f.value = a.value);
+SELECT 'series info', json_extract(rnn_info(model, 'UKgas'), '$.step'), json_extract(rnn_info(model, 'UKgas'), '$.period') FROM g;
+SELECT 'deterministic', (SELECT rnn_train_global(name, ts, v) FROM t
+  WHERE ts < (SELECT date(max(ts), '-11 months') FROM t u WHERE u.name = t.name)) = model FROM g;
+
+-- Keys of every type (an integral REAL is that INTEGER), short series that
+-- do not abort it, the series column's values.
+CREATE TABLE k(key, ts INTEGER, v REAL);
+WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 99)
+INSERT INTO k SELECT key, i, 10 * n + n * sin(i * 2 * pi() / 8) FROM r,
+  (SELECT 1 AS n, 7 AS key UNION ALL SELECT 2, 2.5 UNION ALL SELECT 3, 'seven' UNION ALL SELECT 4, x'beef');
+INSERT INTO k SELECT 7.0, 100 + value, 10 FROM generate_series(0, 3);
+INSERT INTO k SELECT 'short', value, value FROM generate_series(1, 5);
+CREATE TABLE kg AS SELECT rnn_train_global(key, ts, v, '{"epochs":5}') AS model FROM k;
+SELECT 'keys', json_extract(rnn_info(model), '$.series'), json_extract(rnn_info(model), '$.seasonal_naive'),
+  json_extract(rnn_info(model), '$.keys') FROM kg;
+SELECT 'typed', typeof(series), count(*), max(step) FROM kg, rnn_forecast(kg.model, 3) GROUP BY typeof(series) ORDER BY 2;
+SELECT 'rows of 7 and 7.0', json_extract(rnn_info(model, 7.0), '$.rows'), json_extract(rnn_info(model, 'short'), '$.kind') FROM kg;
+SELECT 'blob key', count(*) FROM kg, rnn_forecast(kg.model, 2, 0.9, NULL, NULL, x'beef');
+
+-- Errors.
+SELECT rnn_train_global(NULL, ts, v) FROM k;
+SELECT rnn_train_global(key, ts, v, '{"calendar":true}') FROM k;
+SELECT * FROM kg, rnn_forecast(kg.model, 3, 0.9, NULL, NULL, 'nope');
+SELECT * FROM kg, rnn_forecast(kg.model, 3, 0.9, '[1,2,3]');
+SELECT * FROM g, rnn_forecast((SELECT rnn_train(ts, v) FROM t WHERE name = 'UKgas'), 3, 0.9, NULL, NULL, 'UKgas');
+SELECT rnn_predict(model) FROM kg;
+SELECT rnn_predict(model, NULL, 2, NULL, 8) FROM kg;
+SELECT rnn_predict((SELECT rnn_train(ts, v) FROM t WHERE name = 'UKgas'), NULL, 2, NULL, 'UKgas');
+SELECT rnn_info(model, NULL) FROM kg;
+SELECT rnn_next(model, 1) OVER () FROM kg;
+SELECT rnn_train_global(key, ts) FROM k;
+SELECT rnn_train_global(NULL, NULL, NULL) IS NULL FROM k WHERE 0;
+-- A new series from a window of its rows: the shared network alone, in the
+-- window's units, without intervals (global.c rule 4).
+SELECT 'new series', count(*), count(lower), min(value) > 30, max(value) < 70, count(series) FROM kg,
+  rnn_forecast(kg.model, 4, 0.9, (SELECT json_group_array(50 + 5 * sin(value * 2 * pi() / 8)) FROM generate_series(0, 15)), NULL, 'new');
+SELECT 'new series, rnn_predict', json_array_length(rnn_predict(model, (SELECT json_group_array(50 + 5 * sin(value * 2 * pi() / 8)) FROM generate_series(0, 15)), 4, NULL, NULL)) FROM kg;
+SELECT 'known series from a window', (SELECT value FROM rnn_forecast(kg.model, 1, 0.9, (SELECT json_group_array(10 + sin(value * 2 * pi() / 8)) FROM generate_series(0, 99)), NULL, 7))
+  <> (SELECT value FROM rnn_forecast(kg.model, 1, 0.9, NULL, NULL, 7)) FROM kg;

@@ -1,0 +1,130 @@
+/*
+** Global models (core/train.c rule 18, core/global.c): one network across
+** series, the container BLOB, determinism, hostile containers.
+*/
+#include <stdlib.h>
+
+#include "../core/alloc.h"
+#include "../core/nn.h"
+#include "check.h"
+
+enum { NS = 5 };
+static double ys[NS][400];
+static size_t ns_len[NS] = {400, 300, 350, 20, 260};
+
+static void make_series(void) {
+  for (int s = 0; s < NS; s++)
+    for (size_t i = 0; i < ns_len[s]; i++)
+      ys[s][i] = (s + 1) * 10 + (s + 2) * sin(2 * M_PI * (double)i / 24 + s) +
+                 0.1 * (double)((i * 7919 + (size_t)s * 104729) % 13);
+  ys[1][17] = NAN; /* a missing value */
+}
+
+/* A global model of the NS series with the given threads, into *g. */
+static rnn_status train(rnn_global **out, int threads, rnn_err *e) {
+  rnn_options o;
+  rnn_options_init(&o);
+  o.hidden = 4, o.epochs = 3, o.threads = threads;
+  const double *y[NS];
+  for (int s = 0; s < NS; s++) y[s] = ys[s];
+  rnn_global *g = rnn_calloc(1, sizeof *g);
+  g->n = NS;
+  g->models = rnn_calloc(NS, sizeof *g->models);
+  g->keys = rnn_calloc(NS, sizeof *g->keys);
+  for (int s = 0; s < NS; s++) g->keys[s] = (rnn_label){.type = RNN_LABEL_INT, .i = s * 10};
+  rnn_status rc = rnn_train_global(g->models, y, NULL, ns_len, NS, 0, &o, NULL, e);
+  for (int s = 0; rc == RNN_OK && s < NS; s++)
+    if (g->models[s]->kind == RNN_MODEL_NETWORK && !g->params) {
+      g->n_params = g->models[s]->layout.n_params;
+      g->params = rnn_malloc(g->n_params * sizeof *g->params);
+      memcpy(g->params, g->models[s]->params, g->n_params * sizeof *g->params);
+    }
+  *out = g;
+  return rc;
+}
+
+static void test_train_and_round_trip(void) {
+  rnn_global *g = NULL, *d = NULL, *g2 = NULL;
+  rnn_err e;
+  unsigned char *blob = NULL, *blob2 = NULL;
+  size_t len = 0, len2 = 0;
+  EXPECT(train(&g, 1, &e) == RNN_OK, "train: %s", e.msg);
+  int nets = 0;
+  for (int s = 0; s < NS; s++) {
+    rnn_model *m = g->models[s];
+    EXPECT(m != NULL, "series %d has no model", s);
+    if (!m) goto out;
+    nets += m->kind == RNN_MODEL_NETWORK;
+    /* One network: the same parameters, window and horizon everywhere. */
+    if (m->kind == RNN_MODEL_NETWORK)
+      EXPECT(!memcmp(m->params, g->params, g->n_params * sizeof *g->params) &&
+                 m->arch.window == 24 && m->period == 24,
+             "series %d: window %d period %d", s, m->arch.window, m->period);
+  }
+  EXPECT(nets == NS - 1 && g->models[3]->kind == RNN_MODEL_SNAIVE,
+         "%d networks; the short series is kind %d", nets, g->models[3]->kind);
+  /* Each series keeps its own level: the forecasts lie near its values. */
+  for (int s = 0; s < NS; s++) {
+    double f[24];
+    EXPECT(rnn_predict(g->models[s], NULL, 24, f, &e) == RNN_OK, "%s", e.msg);
+    double lo = 1e9, hi = -1e9;
+    for (size_t i = 0; i < ns_len[s]; i++)
+      if (!isnan(ys[s][i])) lo = fmin(lo, ys[s][i]), hi = fmax(hi, ys[s][i]);
+    for (int t = 0; t < 24; t++)
+      EXPECT(f[t] >= lo - (hi - lo) && f[t] <= hi + (hi - lo), "series %d step %d: %g not in %g..%g",
+             s, t, f[t], lo, hi);
+  }
+  EXPECT(rnn_global_encode(g, &blob, &len) == RNN_OK, "encode");
+  EXPECT(rnn_global_decode(&d, blob, len, &e) == RNN_OK && d && d->n == NS, "decode: %s", e.msg);
+  if (!d) goto out;
+  for (int s = 0; s < NS; s++) {
+    double a[30], b[30];
+    EXPECT(rnn_predict(g->models[s], NULL, 30, a, &e) == RNN_OK &&
+               rnn_predict(d->models[s], NULL, 30, b, &e) == RNN_OK && !memcmp(a, b, sizeof a),
+           "series %d forecasts differ after the round trip", s);
+    rnn_label k = {.type = RNN_LABEL_INT, .i = s * 10};
+    EXPECT(rnn_global_find(d, &k) == s, "find %d", s);
+  }
+  rnn_label none = {.type = RNN_LABEL_INT, .i = 5};
+  EXPECT(rnn_global_find(d, &none) == -1, "a key not there");
+  EXPECT(rnn_global_encode(d, &blob2, &len2) == RNN_OK && len2 == len && !memcmp(blob, blob2, len),
+         "re-encoded bytes differ");
+  rnn_free(blob2);
+  blob2 = NULL;
+  /* The thread count does not change the model. */
+  EXPECT(train(&g2, 2, &e) == RNN_OK, "train: %s", e.msg);
+  EXPECT(rnn_global_encode(g2, &blob2, &len2) == RNN_OK && len2 == len && !memcmp(blob, blob2, len),
+         "2 threads gave other bytes");
+  /* An ordinary model reader refuses the container, naming the kind. */
+  rnn_model *m = NULL;
+  EXPECT(rnn_model_decode(&m, blob, len, &e) == RNN_EKIND, "read as one series");
+  /* Hostile containers: every single-byte change, resealed, decodes or
+  ** fails cleanly (ASan checks the rest). */
+  unsigned char *bad = malloc(len);
+  int read = 0;
+  for (size_t i = 16; bad && i + 4 < len; i += 1 + i / 64) {
+    memcpy(bad, blob, len);
+    bad[i] ^= 0x5a;
+    rnn_blob_reseal(bad, len);
+    rnn_global *h = NULL;
+    rnn_status rc = rnn_global_decode(&h, bad, len, &e);
+    EXPECT(rc == RNN_OK || rc == RNN_ECORRUPT || rc == RNN_EKIND || rc == RNN_ENOTMODEL,
+           "byte %zu: status %d", i, (int)rc);
+    read += rc == RNN_OK;
+    rnn_global_free(h);
+  }
+  free(bad);
+  printf("  %d changed containers still read (values, losses)\n", read);
+out:
+  rnn_free(blob);
+  rnn_free(blob2);
+  rnn_global_free(g);
+  rnn_global_free(g2);
+  rnn_global_free(d);
+}
+
+int main(void) {
+  make_series();
+  RUN(test_train_and_round_trip);
+  return check_exit();
+}
