@@ -132,7 +132,8 @@ static rnn_status corrupt(rnn_err *e, const char *what) {
   return rnn_fail(e, RNN_ECORRUPT, "corrupt rnn model (%s)", what);
 }
 
-/* Rule 2: a key at r into k, its bytes copied to *bytes (advanced). */
+/* Rule 2: a key at r into k; TEXT and BLOB bytes copied to *bytes
+** (advanced), or with bytes NULL left in place (rule 5). */
 static int get_key(reader *r, rnn_label *k, char **bytes) {
   int ok = 1;
   memset(k, 0, sizeof *k);
@@ -146,33 +147,49 @@ static int get_key(reader *r, rnn_label *k, char **bytes) {
   } else {
     uint32_t n = get_u32(r);
     if (r->bad || !has(r, n)) return 0;
-    memcpy(*bytes, r->p + r->pos, n);
-    k->s = *bytes, k->len = n;
-    *bytes += n;
+    k->s = (const char *)r->p + r->pos, k->len = n;
+    if (bytes) {
+      memcpy(*bytes, r->p + r->pos, n);
+      k->s = *bytes;
+      *bytes += n;
+    }
     r->pos += n;
   }
   return !r->bad;
 }
 
-rnn_status rnn_global_decode(rnn_global **out, const void *blob, size_t len,
-                             rnn_err *e) {
+/* Rules 1-2 for the container: its header, kind and GLOB chunk, whose
+** series count and parameter count come back (gr at the parameters). */
+static rnn_status read_header(const unsigned char *b, size_t len, reader *gr,
+                              int *n, uint64_t *np, rnn_err *e) {
   static const char *const tags[2] = {"KIND", "GLOB"};
-  const unsigned char *b = blob;
   size_t at[2] = {0}, size[2] = {0};
-  int seen[2] = {0}, kind;
+  int seen[2] = {0}, kind, ok = 1;
   uint32_t version;
-  *out = NULL;
   rnn_status rc = rnn_blob_scan(b, len, tags, 2, at, size, seen, &version, e);
   if (rc) return rc;
   if ((rc = rnn_blob_read_kind(b, version, seen[0], at[0], size[0], &kind, e))) return rc;
   if (kind != RNN_KIND_GLOBAL) return rnn_wrong_kind(e, kind, RNN_KIND_GLOBAL);
   if (!seen[1]) return corrupt(e, "missing chunk");
-  reader gr = {b + at[1], size[1], 0, 0};
-  int ok = 1;
-  int n = get_int(&gr, 1, RNN_MAX_SERIES, &ok);
-  uint64_t np = get_u64(&gr);
-  if (!ok || gr.bad || np > (gr.n - gr.pos) / 4 || (gr.n - gr.pos) != np * 4)
+  *gr = (reader){b + at[1], size[1], 0, 0};
+  *n = get_int(gr, 1, RNN_MAX_SERIES, &ok);
+  *np = get_u64(gr);
+  /* A SERS chunk takes at least 16 bytes: no more series than that allows. */
+  if (!ok || gr->bad || *np > (gr->n - gr->pos) / 4 || (gr->n - gr->pos) != *np * 4 ||
+      (size_t)*n > len / 16)
     return corrupt(e, "series");
+  return RNN_OK;
+}
+
+rnn_status rnn_global_decode(rnn_global **out, const void *blob, size_t len,
+                             rnn_err *e) {
+  const unsigned char *b = blob;
+  reader gr;
+  int n;
+  uint64_t np;
+  *out = NULL;
+  rnn_status rc = read_header(b, len, &gr, &n, &np, e);
+  if (rc) return rc;
   rnn_global *g = rnn_calloc(1, sizeof *g);
   if (!g) return RNN_ENOMEM;
   g->models = rnn_calloc((size_t)n, sizeof *g->models);
@@ -245,7 +262,7 @@ rnn_status rnn_global_stranger(const rnn_global *g, rnn_model **out, rnn_err *e)
   m->anchored = t->anchored;
   m->arch = t->arch, m->layout = t->layout, m->opts = t->opts;
   m->params = t->params, m->params_borrowed = 1;
-  m->norm = RNN_NORM_STANDARD;
+  m->norm = t->norm; /* the network learned windows normalised this way */
   m->period = 1;
   m->tail_rows = t->arch.window;
   m->xreg_share = m->xreg_ratio = NAN;
@@ -264,15 +281,77 @@ rnn_status rnn_global_stranger(const rnn_global *g, rnn_model **out, rnn_err *e)
 void rnn_global_stranger_window(rnn_model *m, const double *win) {
   int C = m->arch.input, R = m->tail_rows;
   for (int c = 0; c < C; c++) {
-    double sum = 0.0, ss = 0.0;
+    double sum = 0.0, ss = 0.0, lo = INFINITY, hi = -INFINITY;
     int n = 0;
-    for (int i = 0; i < R; i++)
-      if (!isnan(win[i * C + c])) sum += win[i * C + c], n++;
-    double mean = n ? sum / n : 0.0;
+    for (int i = 0; i < R; i++) {
+      double v = win[i * C + c];
+      if (isnan(v)) continue;
+      sum += v, n++;
+      lo = v < lo ? v : lo, hi = v > hi ? v : hi;
+    }
+    double mean = n ? sum / n : 0.0, shift = 0.0, scale = 1.0;
     for (int i = 0; i < R; i++)
       if (!isnan(win[i * C + c])) ss += (win[i * C + c] - mean) * (win[i * C + c] - mean);
-    double sd = n ? sqrt(ss / n) : 0.0;
-    m->shift[c] = isfinite(mean) ? mean : 0.0;
-    m->scale[c] = sd > 0 && isfinite(sd) ? sd : 1.0;
+    if (m->norm == RNN_NORM_STANDARD) { /* as train.c rule 3, on the window */
+      double sd = n ? sqrt(ss / n) : 0.0;
+      shift = mean, scale = sd > 0 ? sd : 1.0;
+    } else if (m->norm == RNN_NORM_MINMAX && n) {
+      shift = lo, scale = hi > lo ? hi - lo : 1.0;
+    }
+    m->shift[c] = isfinite(shift) ? shift : 0.0;
+    m->scale[c] = scale > 0 && isfinite(scale) ? scale : 1.0;
   }
+}
+
+rnn_status rnn_global_decode_one(const void *blob, size_t len, const rnn_label *key,
+                                 rnn_model **out, rnn_err *e) {
+  const unsigned char *b = blob;
+  reader gr;
+  int n;
+  uint64_t np;
+  *out = NULL;
+  rnn_status rc = read_header(b, len, &gr, &n, &np, e);
+  if (rc) return rc;
+  /* Rule 1 over the keys (their bytes stay in the BLOB); the match only
+  ** is decoded. */
+  reader r = {b, len - 4, 16, 0};
+  rnn_label prev = {0}, k;
+  int count = 0;
+  size_t sub_at = 0, sub_len = 0;
+  while (r.pos < r.n) {
+    const unsigned char *tag = r.p + r.pos;
+    r.pos += 4;
+    uint32_t clen = get_u32(&r);
+    size_t end = r.pos + clen;
+    if (memcmp(tag, "SERS", 4) == 0) {
+      reader cr = {b + r.pos, clen, 0, 0};
+      uint32_t m;
+      if (!get_key(&cr, &k, NULL) || (count && rnn_label_cmp(&prev, &k) >= 0) ||
+          (m = get_u32(&cr), cr.bad) || m != cr.n - cr.pos || ++count > n)
+        return corrupt(e, "series");
+      if (rnn_label_cmp(&k, key) == 0) sub_at = r.pos + cr.pos, sub_len = m;
+      prev = k;
+    }
+    r.pos = end;
+  }
+  if (count != n) return corrupt(e, "series");
+  if (!sub_len) return RNN_OK; /* not there */
+  float *params = rnn_malloc((size_t)np * sizeof *params + 1);
+  if (!params) return RNN_ENOMEM;
+  for (uint64_t i = 0; i < np; i++)
+    if (!isfinite(params[i] = get_f32(&gr))) {
+      rnn_free(params);
+      return corrupt(e, "parameters");
+    }
+  rc = rnn_model_decode_part(out, b + sub_at, sub_len, params, (size_t)np, e);
+  if (rc) {
+    rnn_free(params);
+    return rc == RNN_ENOMEM ? rc : corrupt(e, "series");
+  }
+  if ((*out)->params_borrowed) {
+    (*out)->params_borrowed = 0; /* its own copy now */
+  } else {
+    rnn_free(params);
+  }
+  return RNN_OK;
 }

@@ -439,15 +439,17 @@ rnn_status rnn_finetune(rnn_model **out, const rnn_model *base, const double *y,
                         const rnn_train_ctl *ctl, rnn_err *e);
 
 /* One network across ns series (train.c rule 18): series s is y[s] (n[s])
-** and x[s] (n[s], k), laid out as rnn_train's; out[s] (ns of them, all
-** set on success) is its model, whose network is the shared one (the same
-** parameters in every network model) and whose components, calibration,
-** tail and one-step errors are its own; a series too short for the window
-** follows o->short_policy (RNN_SHORT_NULL: out[s] NULL). */
-rnn_status rnn_train_global(rnn_model **out, const double *const *y,
-                            const double *const *x, const size_t *n, int ns,
-                            int k, const rnn_options *o,
-                            const rnn_train_ctl *ctl, rnn_err *e);
+** and x[s] (n[s], k), laid out as rnn_train's; out[s] is its model, whose
+** network borrows *params (the shared parameters, rnn_free'd by the caller
+** after the models; NULL when no series has a network) and whose
+** components, calibration, tail and one-step errors are its own; a series
+** too short for the window follows o->short_policy (RNN_SHORT_NULL:
+** out[s] NULL). When a series fails the call, *bad says which. */
+rnn_status rnn_train_global(rnn_model **out, float **params,
+                            const double *const *y, const double *const *x,
+                            const size_t *n, int ns, int k,
+                            const rnn_options *o, const rnn_train_ctl *ctl,
+                            int *bad, rnn_err *e);
 
 /* Forecasts h steps after the rows win (tail_rows, arch.input) (data
 ** units, oldest first, NaN = missing). Writes h values to out. win may be
@@ -572,6 +574,10 @@ int rnn_global_find(const rnn_global *g, const struct rnn_label *key);
 rnn_status rnn_global_encode(const rnn_global *g, unsigned char **out, size_t *len);
 rnn_status rnn_global_decode(rnn_global **out, const void *blob, size_t len,
                              rnn_err *e);
+/* Series key's model alone (global.c rule 5), with its own parameters;
+** *out NULL (and RNN_OK) when the model has no such series. */
+rnn_status rnn_global_decode_one(const void *blob, size_t len, const struct rnn_label *key,
+                                 rnn_model **out, rnn_err *e);
 /* A new series (global.c rule 4): a network model of g's that reads
 ** arch.window rows; rnn_global_stranger_window sets its statistics from
 ** the window (rows of arch.input values) it will forecast from. */

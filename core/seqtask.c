@@ -37,14 +37,26 @@
 #include "nn.h"
 #include "rng.h"
 
+/* The sign of i - r, exactly (as SQLite compares an INTEGER with a REAL;
+** converting i to a double would round near 2^63 and make the order
+** intransitive). */
+static int int_real_cmp(int64_t i, double r) {
+  if (r >= 9223372036854775808.0) return -1;
+  if (r < -9223372036854775808.0) return 1;
+  double f = floor(r);
+  int64_t fi = (int64_t)f;
+  if (i != fi) return i < fi ? -1 : 1;
+  return r > f ? -1 : 0;
+}
+
 int rnn_label_cmp(const rnn_label *a, const rnn_label *b) {
   int na = a->type <= RNN_LABEL_REAL, nb = b->type <= RNN_LABEL_REAL;
   if (na && nb) {
     if (a->type == RNN_LABEL_INT && b->type == RNN_LABEL_INT)
       return (a->i > b->i) - (a->i < b->i);
-    double x = a->type == RNN_LABEL_INT ? (double)a->i : a->r;
-    double y = b->type == RNN_LABEL_INT ? (double)b->i : b->r;
-    return (x > y) - (x < y);
+    if (a->type == RNN_LABEL_INT) return int_real_cmp(a->i, b->r);
+    if (b->type == RNN_LABEL_INT) return -int_real_cmp(b->i, a->r);
+    return (a->r > b->r) - (a->r < b->r);
   }
   if (na != nb) return na ? -1 : 1;
   if (a->type != b->type) return a->type < b->type ? -1 : 1;

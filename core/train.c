@@ -93,6 +93,17 @@
 **      its tail, row count and one-step errors, which move on to the new
 **      rows. A seasonal-naive fallback has no network to continue: it is
 **      trained afresh (rnn_train) on its tail and the new rows.
+**  18. rnn_train_global trains one network on the pooled windows of many
+**      series: each series filled (rule 1) and normalised by its own
+**      statistics (rule 3), its latest windows held out; the window and
+**      horizon are the options', or for "auto" the median of those the
+**      series with three windows' rows would choose (rule 2). Then each
+**      series gets rules 7, 8, 13 and 15 with that network, which it
+**      borrows (the caller owns it); one too short for the window follows
+**      rule 9, and one with no known value is left out under short "null"
+**      (else it fails the call, which names it). max_seconds and
+**      interrupts cover the whole call; a series reached when the budget is
+**      spent gets no calibration. xreg is not fitted.
 **  17. With covariates, their same-step effect is fitted on the rows the
 **      training windows cover and tested on the held-out rows (xreg.c
 **      rules 2-3). With option xreg "auto" and method "auto", it must
@@ -108,6 +119,7 @@
 ** the clock: the same input, options and seed give the same model.
 */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -867,7 +879,8 @@ resolved:
     goto fail;
   }
   z = rnn_malloc(n * C * sizeof *z);
-  m->params = rnn_malloc(np * sizeof *m->params);
+  m->params = shared ? shared->params : rnn_malloc(np * sizeof *m->params);
+  m->params_borrowed = shared != NULL; /* rule 18: the caller's network */
   m->train_loss = rnn_calloc((size_t)o->epochs, sizeof *m->train_loss);
   m->val_loss = rnn_calloc((size_t)o->epochs, sizeof *m->val_loss);
   target = rnn_malloc((size_t)EB * O * sizeof *target);
@@ -884,7 +897,6 @@ resolved:
       rc = rnn_fail(e, RNN_EINVAL, "the shared network does not fit the series");
       goto fail;
     }
-    memcpy(m->params, shared->params, np * sizeof *m->params);
     m->epochs_run = shared->epochs_run, m->best_epoch = shared->best_epoch;
     memcpy(m->train_loss, shared->train_loss, (size_t)shared->epochs_run * sizeof *m->train_loss);
     memcpy(m->val_loss, shared->val_loss, (size_t)shared->epochs_run * sizeof *m->val_loss);
@@ -913,6 +925,8 @@ trained:
   ** fewer than two: no validation, no intervals). */
   m->metrics.mae = m->metrics.rmse = m->metrics.smape = m->metrics.mase = NAN;
   int origins = out_of_time ? RNN_MIN_CAL_ORIGINS : RNN_MAX_CAL_ORIGINS;
+  if (shared && o->max_seconds > 0 && rnn_now() - t0 >= o->max_seconds)
+    origins = 0; /* rule 18: the budget of the whole call is spent */
   if (o->max_seconds > 0 && per_origin > 0) {
     double left = o->max_seconds - (rnn_now() - t0);
     double can = left > 0 ? floor(left / per_origin) : 0;
@@ -974,14 +988,15 @@ rnn_status rnn_train(rnn_model **out, const double *y, const double *x,
   return train_series(out, y, x, n, k, o, ctl, NULL, 0, NULL, e);
 }
 
-/* The median of n ints (the lower middle), sorting a. */
+static int int_cmp(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+/* The median of n ints (the upper middle), sorting a. */
 static int median_int(int *a, int n) {
-  for (int i = 1; i < n; i++) /* insertion sort: n is the series count */
-    for (int j = i; j > 0 && a[j - 1] > a[j]; j--) {
-      int t = a[j];
-      a[j] = a[j - 1], a[j - 1] = t;
-    }
-  return a[(n - 1) / 2];
+  qsort(a, (size_t)n, sizeof *a, int_cmp);
+  return a[n / 2];
 }
 
 /* Rule 18: one series of rnn_train_global, filled, with its windows. */
@@ -993,10 +1008,11 @@ typedef struct global_series {
   size_t offset;   /* of its first row in the pooled z */
 } global_series;
 
-rnn_status rnn_train_global(rnn_model **out, const double *const *y,
-                            const double *const *x, const size_t *n, int ns,
-                            int k, const rnn_options *o,
-                            const rnn_train_ctl *ctl, rnn_err *e) {
+rnn_status rnn_train_global(rnn_model **out, float **params,
+                            const double *const *y, const double *const *x,
+                            const size_t *n, int ns, int k,
+                            const rnn_options *o, const rnn_train_ctl *ctl,
+                            int *bad, rnn_err *e) {
   rnn_status rc = RNN_OK;
   int C = 1 + k, *ws = NULL, *idx = NULL, *starts = NULL;
   double t0 = rnn_now();
@@ -1006,6 +1022,7 @@ rnn_status rnn_train_global(rnn_model **out, const double *const *y,
   rnn_work w = {0};
   rnn_batcher bt = {0};
   for (int s = 0; s < ns; s++) out[s] = NULL;
+  *params = NULL, *bad = -1;
   if (ns < 1) return rnn_fail(e, RNN_EINVAL, "no series to train on");
   if (k < 0 || k > 1023) return rnn_fail(e, RNN_EINVAL, "too many covariates");
   rnn_options oo = *o;
@@ -1037,11 +1054,19 @@ rnn_status rnn_train_global(rnn_model **out, const double *const *y,
     yy = NULL;
     if (rc) goto fail;
   }
-  /* Rule 18: the window and horizon most series would choose. */
-  for (int s = 0; s < ns; s++) ws[s] = rnn_window_for_period(g[s].period, g[s].n);
-  int W = o->window == RNN_WINDOW_AUTO ? median_int(ws, ns) : o->window;
-  for (int s = 0; s < ns; s++) ws[s] = auto_horizon(g[s].period, g[s].n, W);
-  int O = o->horizon == RNN_HORIZON_AUTO ? median_int(ws, ns) : o->horizon;
+  /* Rule 18: the window and horizon most series would choose (those with
+  ** three windows' rows or more vote, when there are any). */
+  int nv = 0;
+  for (int pass = 0; pass < 2 && nv == 0; pass++)
+    for (int s = 0; s < ns; s++) {
+      int win = rnn_window_for_period(g[s].period, g[s].n);
+      if (g[s].known && (pass || g[s].n >= 3 * (size_t)win)) ws[nv++] = win;
+    }
+  int W = o->window != RNN_WINDOW_AUTO ? o->window : nv ? median_int(ws, nv) : 1;
+  int no = 0;
+  for (int s = 0; s < ns; s++)
+    if (g[s].known && g[s].n >= (size_t)W + 1) ws[no++] = auto_horizon(g[s].period, g[s].n, W);
+  int O = o->horizon != RNN_HORIZON_AUTO ? o->horizon : no ? median_int(ws, no) : 1;
   oo.window = W, oo.horizon = O;
 
   /* The pooled windows: each series' own statistics (rule 3), its latest
@@ -1127,12 +1152,36 @@ rnn_status rnn_train_global(rnn_model **out, const double *const *y,
     if ((rc = rnn_fit(&fit, &bt, &task, nval > 0, o, ctl, t0, e))) goto fail;
   }
   /* Each series: the shared network, its own components, calibration and
-  ** tail (rule 18); a short one as rnn_train has it (rule 9). */
+  ** tail (rule 18); a short one as rnn_train has it (rule 9); a series
+  ** with no known value is left out under short "null", else an error. */
   for (int s = 0; s < ns; s++) {
-    rc = train_series(&out[s], y[s], x ? x[s] : NULL, n[s], k, &oo, ctl, NULL, 0,
+    if (ctl && ctl->progress) { /* rule 6: interrupts between series */
+      rnn_progress p = {.inside = 1};
+      if (ctl->progress(ctl->arg, &p)) {
+        rc = rnn_fail(e, RNN_EINTERRUPT, "interrupted");
+        goto fail;
+      }
+    }
+    if (!g[s].known && o->short_policy == RNN_SHORT_NULL) continue;
+    rnn_options os = oo;
+    if (o->max_seconds > 0) { /* rule 6: what is left of the budget */
+      double left = o->max_seconds - (rnn_now() - t0);
+      os.max_seconds = left > 1e-3 ? left : 1e-3;
+    }
+    rc = train_series(&out[s], y[s], x ? x[s] : NULL, n[s], k, &os, ctl, NULL, 0,
                       g[s].nw ? m : NULL, e);
-    if (rc) goto fail;
+    if (rc) {
+      *bad = s;
+      goto fail;
+    }
+    if (out[s]) { /* the forecasts' buffers: not kept for every series */
+      rnn_predictor_free(out[s]->pred);
+      rnn_predictor_free(out[s]->batch);
+      out[s]->pred = out[s]->batch = NULL;
+    }
   }
+  *params = m->params; /* the series borrow it; the caller owns it */
+  m->params = NULL;
   goto done;
 nomem:
   rc = RNN_ENOMEM;

@@ -333,12 +333,10 @@ int sqlite3_rnn_init(sqlite3 *db, char **pzErrMsg,
   return rc;
 }
 
-int rnn_ext_global_index(const char *fn, const rnn_global *g, sqlite3_value *v,
-                         int *index, char **err) {
+int rnn_ext_read_key(const char *fn, sqlite3_value *v, rnn_label *key, char **err) {
   rnn_label k = {0};
   int type = sqlite3_value_type(v);
   *err = NULL;
-  *index = -1;
   if (type == SQLITE_NULL) {
     *err = sqlite3_mprintf("%s: series must not be NULL", fn);
     return *err ? SQLITE_ERROR : SQLITE_NOMEM;
@@ -347,8 +345,9 @@ int rnn_ext_global_index(const char *fn, const rnn_global *g, sqlite3_value *v,
     k = (rnn_label){.type = RNN_LABEL_INT, .i = sqlite3_value_int64(v)};
   } else if (type == SQLITE_FLOAT) {
     double d = sqlite3_value_double(v);
-    k = d == floor(d) && fabs(d) < 9.2e18 ? (rnn_label){.type = RNN_LABEL_INT, .i = (int64_t)d}
-                                         : (rnn_label){.type = RNN_LABEL_REAL, .r = d};
+    k = d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0
+            ? (rnn_label){.type = RNN_LABEL_INT, .i = (int64_t)d}
+            : (rnn_label){.type = RNN_LABEL_REAL, .r = d};
   } else {
     const void *b = type == SQLITE_TEXT ? (const void *)sqlite3_value_text(v)
                                         : sqlite3_value_blob(v);
@@ -356,13 +355,47 @@ int rnn_ext_global_index(const char *fn, const rnn_global *g, sqlite3_value *v,
                     .s = b, .len = (size_t)sqlite3_value_bytes(v)};
     if (!b && k.len) return SQLITE_NOMEM;
   }
-  if ((*index = rnn_global_find(g, &k)) >= 0) return SQLITE_OK;
+  *key = k;
+  return SQLITE_OK;
+}
+
+int rnn_ext_no_series(const char *fn, const rnn_label *k, char **err) {
   sqlite3_str *s = sqlite3_str_new(NULL);
   sqlite3_str_appendf(s, "%s: series ", fn);
-  rnn_ext_append_label(s, &k, 0);
-  sqlite3_str_appendf(s, " is not in the model (%d series; rnn_info(model) lists them)", g->n);
+  rnn_ext_append_label(s, k, 0);
+  sqlite3_str_appendall(s, " is not in the model (rnn_info(model) lists its series)");
   *err = sqlite3_str_finish(s);
   return *err ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+int rnn_ext_global_index(const char *fn, const rnn_global *g, sqlite3_value *v,
+                         int *index, char **err) {
+  rnn_label k;
+  *index = -1;
+  int rc = rnn_ext_read_key(fn, v, &k, err);
+  if (rc != SQLITE_OK) return rc;
+  if ((*index = rnn_global_find(g, &k)) >= 0) return SQLITE_OK;
+  return rnn_ext_no_series(fn, &k, err);
+}
+
+int rnn_ext_series_model(const char *fn, sqlite3_value *model, sqlite3_value *series,
+                         rnn_model **out, char **err) {
+  rnn_label k;
+  rnn_err e;
+  *out = NULL;
+  int rc = rnn_ext_read_key(fn, series, &k, err);
+  if (rc != SQLITE_OK) return rc;
+  rnn_status st = sqlite3_value_type(model) != SQLITE_BLOB
+                      ? rnn_fail(&e, RNN_ENOTMODEL, "not an rnn model")
+                      : rnn_global_decode_one(sqlite3_value_blob(model),
+                                              (size_t)sqlite3_value_bytes(model), &k, out, &e);
+  if (st == RNN_EKIND) rnn_fail(&e, st, "series is for a global model (rnn_train_global)");
+  if (st == RNN_ENOMEM) return SQLITE_NOMEM;
+  if (st != RNN_OK) {
+    *err = sqlite3_mprintf("%s: %s", fn, e.msg);
+    return *err ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  return *out ? SQLITE_OK : rnn_ext_no_series(fn, &k, err);
 }
 
 int rnn_ext_global_find(sqlite3_context *ctx, const char *fn, const rnn_global *g,

@@ -28,8 +28,9 @@
 **      each, with the key in series. With a window and a series it does
 **      not have (or no series), a new series: the shared network alone on
 **      the window normalised by its own statistics (core/global.c rule 4),
-**      no intervals, series NULL. future needs a series. A series argument
-**      to another model is an error.
+**      no intervals, series NULL. series = NULL without a window matches
+**      no series (no rows). future needs a series. A series argument to
+**      another model is an error.
 */
 #include <math.h>
 #include <string.h>
@@ -142,6 +143,8 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
   if (rc != SQLITE_OK) return rnn_ext_vtab_error(cur, rc, err);
   if (!m && !g) return SQLITE_OK; /* rule 5: no rows */
   int has_series = arg[5] && sqlite3_value_type(arg[5]) != SQLITE_NULL;
+  if (g && arg[5] && !has_series && !(arg[3] && sqlite3_value_type(arg[3]) != SQLITE_NULL))
+    return SQLITE_OK; /* rule 8: series = NULL matches no series */
   int has_window = arg[3] && sqlite3_value_type(arg[3]) != SQLITE_NULL;
   int has_future = arg[4] && sqlite3_value_type(arg[4]) != SQLITE_NULL;
   int first = 0, count = 1; /* rule 8: the series forecast */

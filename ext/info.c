@@ -274,21 +274,29 @@ static void forecast_info(sqlite3_str *s, const rnn_model *m) {
 static void global_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   rnn_global *g = NULL;
   rnn_err e;
+  sqlite3_str *s;
+  if (argc > 1) { /* one series, decoded alone */
+    rnn_model *m = NULL;
+    char *err = NULL;
+    int rc = rnn_ext_series_model("rnn_info", argv[0], argv[1], &m, &err);
+    if (rc != SQLITE_OK) {
+      rnn_ext_report(ctx, rc, err);
+      return;
+    }
+    s = sqlite3_str_new(NULL);
+    forecast_info(s, m);
+    rnn_ext_result_str(ctx, s);
+    rnn_model_free(m);
+    return;
+  }
   rnn_status rc = rnn_global_decode(&g, sqlite3_value_blob(argv[0]),
                                     (size_t)sqlite3_value_bytes(argv[0]), &e);
   if (rc) {
     rnn_ext_error(ctx, "rnn_info", rc, &e);
     return;
   }
-  int i = argc > 1 ? rnn_ext_global_find(ctx, "rnn_info", g, argv[1]) : 0;
-  if (i < 0) {
-    rnn_global_free(g);
-    return;
-  }
-  sqlite3_str *s = sqlite3_str_new(NULL);
-  if (argc > 1) {
-    forecast_info(s, g->models[i]);
-  } else {
+  s = sqlite3_str_new(NULL);
+  {
     int nets = 0, first = -1;
     for (int j = 0; j < g->n; j++)
       if (g->models[j]->kind == RNN_MODEL_NETWORK && !nets++) first = j;

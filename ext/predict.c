@@ -35,6 +35,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "../core/alloc.h"
 #include "../core/json.h"
 #include "rnn_ext.h"
 
@@ -218,54 +219,51 @@ int rnn_ext_read_h(const char *fn, const char *name, sqlite3_value *v, int *h,
 
 static const char *FN = "rnn_predict";
 
-static void global_destroy(void *p) { rnn_global_free(p); }
-
-/* Rule 7: the series argv[4] names in the global model argv[0] (cached as
-** its auxdata: the argument is the same global BLOB while it lasts). */
+/* Rule 7: the series argv[4] names in the global model argv[0], decoded
+** alone (the call owns it: *own), or a new series from the window. */
 static rnn_model *series_arg(sqlite3_context *ctx, sqlite3_value **argv,
-                             rnn_model **stranger) {
-  rnn_global *g = sqlite3_get_auxdata(ctx, 0);
-  if (!g) {
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return NULL;
-    rnn_err e;
-    rnn_status rc = sqlite3_value_type(argv[0]) != SQLITE_BLOB
-                        ? rnn_fail(&e, RNN_ENOTMODEL, "not an rnn model")
-                        : rnn_global_decode(&g, sqlite3_value_blob(argv[0]),
-                                            (size_t)sqlite3_value_bytes(argv[0]), &e);
-    if (rc == RNN_EKIND)
-      rnn_fail(&e, rc, "series is for a global model (rnn_train_global)");
-    if (rc) {
-      rnn_ext_error(ctx, FN, rc, &e);
-      return NULL;
-    }
-    sqlite3_set_auxdata(ctx, 0, g, global_destroy);
-    if (!(g = sqlite3_get_auxdata(ctx, 0))) {
-      sqlite3_result_error_nomem(ctx);
-      return NULL;
-    }
-  }
-  int i = -1;
+                             rnn_model **own, int *is_new) {
   char *err = NULL;
   int has_window = sqlite3_value_type(argv[1]) != SQLITE_NULL;
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return NULL;
   int rc = has_window && sqlite3_value_type(argv[4]) == SQLITE_NULL
                ? SQLITE_ERROR
-               : rnn_ext_global_index(FN, g, argv[4], &i, &err);
-  if (rc == SQLITE_OK) return g->models[i];
-  if (rc != SQLITE_ERROR || !has_window) {
+               : rnn_ext_series_model(FN, argv[0], argv[4], own, &err);
+  if (rc == SQLITE_OK) return *own;
+  int absent = rc == SQLITE_ERROR && (!err || strstr(err, " is not in the model"));
+  if (!absent || !has_window) {
     rnn_ext_report(ctx, rc, err);
     return NULL;
   }
-  sqlite3_free(err); /* rule 7: a new series, from its window */
+  sqlite3_free(err); /* a new series, from its window */
+  *is_new = 1;
   rnn_err e;
-  rnn_status st = rnn_global_stranger(g, stranger, &e);
-  if (st) rnn_ext_error(ctx, FN, st, &e);
-  return *stranger;
+  rnn_global *g = NULL;
+  rnn_status st = rnn_global_decode(&g, sqlite3_value_blob(argv[0]),
+                                    (size_t)sqlite3_value_bytes(argv[0]), &e);
+  if (st == RNN_OK) st = rnn_global_stranger(g, own, &e);
+  if (st == RNN_OK) { /* the new series borrows the network: a copy */
+    size_t np = (*own)->layout.n_params;
+    float *p = rnn_malloc(np * sizeof *p + 1);
+    if (p) memcpy(p, (*own)->params, np * sizeof *p);
+    (*own)->params = p, (*own)->params_borrowed = 0;
+    if (!p) st = RNN_ENOMEM;
+  }
+  rnn_global_free(g);
+  if (st) {
+    rnn_model_free(*own);
+    *own = NULL;
+    rnn_ext_error(ctx, FN, st, &e);
+  }
+  return *own;
 }
 
 void rnn_sql_predict(sqlite3_context *ctx, int argc,
                            sqlite3_value **argv) {
-  rnn_model *stranger = NULL;
-  rnn_model *m = argc > 4 ? series_arg(ctx, argv, &stranger) : rnn_ext_model_arg(ctx, FN, argv, 0);
+  rnn_model *own = NULL; /* rule 7: a series decoded for this call */
+  int is_new = 0;
+  rnn_model *m = argc > 4 ? series_arg(ctx, argv, &own, &is_new)
+                          : rnn_ext_model_arg(ctx, FN, argv, 0);
   if (!m) return; /* NULL model, or the error is set */
   int W = m->tail_rows, C = m->arch.input;
   int h = 1;
@@ -287,7 +285,7 @@ void rnn_sql_predict(sqlite3_context *ctx, int argc,
       rnn_ext_report(ctx, rc0, err);
       goto done;
     }
-    if (stranger) rnn_global_stranger_window(stranger, win);
+    if (is_new) rnn_global_stranger_window(m, win);
   }
   out = sqlite3_malloc64((sqlite3_uint64)h * sizeof *out);
   if (!out) {
@@ -312,6 +310,6 @@ done:
   sqlite3_free(win);
   sqlite3_free(out);
   sqlite3_free(future);
-  rnn_model_free(stranger);
+  rnn_model_free(own);
 }
 

@@ -66,6 +66,15 @@ int rnn_ext_global_find(sqlite3_context *ctx, const char *fn, const rnn_global *
 /* The same as an error text (*err, sqlite3_free) for virtual tables. */
 int rnn_ext_global_index(const char *fn, const rnn_global *g, sqlite3_value *v,
                          int *index, char **err);
+/* v as a series key (its bytes stay v's), or an error. */
+int rnn_ext_read_key(const char *fn, sqlite3_value *v, rnn_label *key, char **err);
+/* The error for a key the model does not have. */
+int rnn_ext_no_series(const char *fn, const rnn_label *k, char **err);
+/* The model of the series `series` names in the global model BLOB `model`,
+** decoded alone (core/global.c rule 5; rnn_model_free it), or an error:
+** SQLITE_ERROR with *err, which says when the model has no such series. */
+int rnn_ext_series_model(const char *fn, sqlite3_value *model, sqlite3_value *series,
+                         rnn_model **out, char **err);
 
 /* Appends a double with the fewest digits (15 to 17) that read back as the
 ** same value, so JSON results compare equal to REAL results; null when it

@@ -50,6 +50,13 @@
 **      call's JSON changes the training ones (epochs, lr, batch, patience,
 **      validation, seed, ...); those that would change the network are
 **      errors (core/train.c rule 16).
+**  14. rnn_train_global(series, ts, value [, options [, x1, ..., xk]]): the
+**      key is any SQL value but NULL (an integral REAL within the INTEGER
+**      range is that INTEGER, as SQLite's GROUP BY has it); each series'
+**      rows follow rules 4-6 on their own grid, and its errors name it;
+**      rule 5's gap limit applies to each series and to all of them
+**      together; every series' ts are of one kind (rule 2 holds across
+**      the call). calendar is an error; core/train.c rule 18 does the rest.
 **  13. Option calendar (core/calendar.c) needs dates or date-times on a
 **      regular grid with a step shorter than a year; the calendar columns
 **      of every grid row's ts follow the caller's covariates. A fine-tune
@@ -246,7 +253,7 @@ static int read_key(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v,
     double d = sqlite3_value_double(v);
     /* An integral REAL is the same series as that INTEGER (SQLite's
     ** GROUP BY agrees). */
-    if (d == floor(d) && fabs(d) < 9.2e18)
+    if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
       k->key = (rnn_label){.type = RNN_LABEL_INT, .i = (int64_t)d};
     else
       k->key = (rnn_label){.type = RNN_LABEL_REAL, .r = d};
@@ -865,6 +872,7 @@ void rnn_sql_train_global_final(sqlite3_context *ctx) {
   rnn_model **models = NULL;
   rnn_global g = {0};
   unsigned char *blob = NULL;
+  char *sub_fn = NULL; /* "rnn_train_global: series <key>" */
   int ns = 0;
   if (!acc || acc->failed || acc->n == 0) {
     if (!acc || !acc->failed) sqlite3_result_null(ctx);
@@ -901,17 +909,31 @@ void rnn_sql_train_global_final(sqlite3_context *ctx) {
   if (models) memset(models, 0, (size_t)ns * sizeof *models);
   if (!grids || !keys || !ys || !xs || !lens || !models) goto nomem;
   /* Each series' rows on its own grid (rules 4-6), as rnn_train's. */
+  int64_t points = 0;
   for (int64_t i = 0, s = 0; i < acc->n; s++) {
     int64_t j = i + 1;
     while (j < acc->n && rnn_label_cmp(&kr[i].key, &kr[j].key) == 0) j++;
     train_acc sub = *acc;
     sub.rows = acc->rows + i, sub.n = j - i;
     keys[s] = kr[i].key;
+    /* Errors of a series name it: "rnn_train_global: series 'H1': ...". */
+    sqlite3_str *name = sqlite3_str_new(NULL);
+    sqlite3_str_appendf(name, "%s: series ", fn);
+    rnn_ext_append_label(name, &keys[s], 0);
+    sqlite3_free(sub_fn);
+    if (!(sub_fn = sqlite3_str_finish(name))) goto nomem;
+    sub.fn = sub_fn;
     if (!make_grid(ctx, &sub, &grids[s], pos_inferred, NULL) ||
         (acc->opts.missing == RNN_MISSING_ERROR &&
-         !check_missing(ctx, fn, &grids[s], acc->k, train_row_ts, NULL)))
+         !check_missing(ctx, sub_fn, &grids[s], acc->k, train_row_ts, NULL)))
       goto done;
     ys[s] = grids[s].y, xs[s] = grids[s].x, lens[s] = (size_t)grids[s].len;
+    points += grids[s].len;
+    if (points > 4 * acc->n + 1000) { /* rule 5's gap limit over all series */
+      rnn_ext_errorf(ctx, fn, "%lld rows span %lld grid points in all: too many gaps",
+                     (long long)acc->n, (long long)points);
+      goto done;
+    }
     i = j;
   }
   char series[64];
@@ -920,11 +942,22 @@ void rnn_sql_train_global_final(sqlite3_context *ctx) {
   rnn_ext_watch_begin(&run.watch, sqlite3_context_db_handle(ctx), NULL);
   rnn_train_ctl ctl = {progress, &run};
   rnn_err e;
-  rnn_status rc = rnn_train_global(models, ys, xs, lens, ns, acc->k, &acc->opts, &ctl, &e);
+  int bad;
+  rnn_status rc = rnn_train_global(models, &g.params, ys, xs, lens, ns, acc->k, &acc->opts,
+                                   &ctl, &bad, &e);
   rnn_ext_watch_end(&run.watch, NULL);
   if (rc == RNN_EINTERRUPT) {
     sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
     goto done;
+  }
+  if (rc != RNN_OK && bad >= 0 && rc != RNN_ENOMEM) { /* rule 14: name the series */
+    sqlite3_str *m = sqlite3_str_new(NULL);
+    sqlite3_str_appendall(m, "series ");
+    rnn_ext_append_label(m, &keys[bad], 0);
+    sqlite3_str_appendf(m, ": %s", e.msg);
+    char *t = sqlite3_str_finish(m);
+    if (t) rnn_fail(&e, rc, "%s", t);
+    sqlite3_free(t);
   }
   if (rc != RNN_OK) {
     rnn_ext_error(ctx, fn, rc, &e);
@@ -937,8 +970,7 @@ void rnn_sql_train_global_final(sqlite3_context *ctx) {
     models[s]->first_ts = grids[s].ts[0];
     models[s]->last_ts = grids[s].ts[grids[s].n - 1];
     models[s]->step = grids[s].step;
-    if (models[s]->kind == RNN_MODEL_NETWORK && !g.params)
-      g.params = models[s]->params, g.n_params = models[s]->layout.n_params;
+    if (models[s]->kind == RNN_MODEL_NETWORK) g.n_params = models[s]->layout.n_params;
     keys[g.n] = keys[s], models[g.n++] = models[s];
   }
   for (int s = g.n; s < ns; s++) models[s] = NULL;
@@ -946,6 +978,7 @@ void rnn_sql_train_global_final(sqlite3_context *ctx) {
     sqlite3_result_null(ctx);
     goto done;
   }
+  if (run.held.epoch) epoch_line(&run, &run.held, run.held_at);
   size_t len;
   rc = rnn_global_encode(&g, &blob, &len);
   if (rc == RNN_OK) { /* rule 10: the readers take it */
@@ -971,6 +1004,9 @@ nomem:
 done:
   for (int s = 0; grids && s < ns; s++) grid_free(&grids[s]);
   for (int s = 0; models && s < ns; s++) rnn_model_free(models[s]);
+  sqlite3_free(g.params); /* after the models that borrow it (rnn_malloc is
+                          ** sqlite3_malloc64 here: ext/alloc.c) */
+  sqlite3_free(sub_fn);
   sqlite3_free(grids);
   sqlite3_free(keys);
   sqlite3_free(ys);

@@ -32,12 +32,13 @@ static rnn_status train(rnn_global **out, int threads, rnn_err *e) {
   g->models = rnn_calloc(NS, sizeof *g->models);
   g->keys = rnn_calloc(NS, sizeof *g->keys);
   for (int s = 0; s < NS; s++) g->keys[s] = (rnn_label){.type = RNN_LABEL_INT, .i = s * 10};
-  rnn_status rc = rnn_train_global(g->models, y, NULL, ns_len, NS, 0, &o, NULL, e);
+  int bad;
+  rnn_status rc = rnn_train_global(g->models, &g->params, y, NULL, ns_len, NS, 0, &o,
+                                   NULL, &bad, e);
   for (int s = 0; rc == RNN_OK && s < NS; s++)
-    if (g->models[s]->kind == RNN_MODEL_NETWORK && !g->params) {
+    if (g->models[s]->kind == RNN_MODEL_NETWORK) {
       g->n_params = g->models[s]->layout.n_params;
-      g->params = rnn_malloc(g->n_params * sizeof *g->params);
-      memcpy(g->params, g->models[s]->params, g->n_params * sizeof *g->params);
+      EXPECT(g->models[s]->params == g->params, "series %d has its own parameters", s);
     }
   *out = g;
   return rc;
@@ -87,6 +88,21 @@ static void test_train_and_round_trip(void) {
   }
   rnn_label none = {.type = RNN_LABEL_INT, .i = 5};
   EXPECT(rnn_global_find(d, &none) == -1, "a key not there");
+  /* One series decoded alone forecasts as the whole container's does. */
+  for (int s = 0; s < NS; s++) {
+    rnn_label k = {.type = RNN_LABEL_INT, .i = s * 10};
+    rnn_model *one = NULL;
+    double a[30], b[30];
+    EXPECT(rnn_global_decode_one(blob, len, &k, &one, &e) == RNN_OK && one, "decode one: %s", e.msg);
+    if (!one) continue;
+    EXPECT(rnn_predict(d->models[s], NULL, 30, a, &e) == RNN_OK &&
+               rnn_predict(one, NULL, 30, b, &e) == RNN_OK && !memcmp(a, b, sizeof a) &&
+               !one->params_borrowed,
+           "series %d alone forecasts otherwise", s);
+    rnn_model_free(one);
+  }
+  rnn_model *nothing = NULL;
+  EXPECT(rnn_global_decode_one(blob, len, &none, &nothing, &e) == RNN_OK && !nothing, "absent key");
   EXPECT(rnn_global_encode(d, &blob2, &len2) == RNN_OK && len2 == len && !memcmp(blob, blob2, len),
          "re-encoded bytes differ");
   rnn_free(blob2);

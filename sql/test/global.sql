@@ -70,3 +70,23 @@ SELECT 'new series', count(*), count(lower), min(value) > 30, max(value) < 70, c
 SELECT 'new series, rnn_predict', json_array_length(rnn_predict(model, (SELECT json_group_array(50 + 5 * sin(value * 2 * pi() / 8)) FROM generate_series(0, 15)), 4, NULL, NULL)) FROM kg;
 SELECT 'known series from a window', (SELECT value FROM rnn_forecast(kg.model, 1, 0.9, (SELECT json_group_array(10 + sin(value * 2 * pi() / 8)) FROM generate_series(0, 99)), NULL, 7))
   <> (SELECT value FROM rnn_forecast(kg.model, 1, 0.9, NULL, NULL, 7)) FROM kg;
+-- series = NULL matches no series.
+SELECT 'series = NULL', count(*) FROM kg, rnn_forecast(kg.model, 2) f WHERE f.series = NULL;
+-- Keys at the edge of the INTEGER range: 9.2e18 is 9200000000000000000,
+-- and 9200000000000000001 another series, as SQLite's GROUP BY has them.
+CREATE TABLE big(key, ts, v);
+INSERT INTO big SELECT key, value, value % 5 + 1 FROM generate_series(1, 40),
+  (SELECT 9200000000000000000 AS key UNION ALL SELECT 9200000000000000001 UNION ALL SELECT 9.2e18);
+SELECT 'big keys', (SELECT count(DISTINCT key) FROM big), json_extract(rnn_info(rnn_train_global(key, ts, v, '{"epochs":1,"duplicates":"mean"}')), '$.series') FROM big;
+-- A new series under normalize "minmax" is normalised that way.
+SELECT 'new series, minmax', min(value) > 30 AND max(value) < 70 FROM
+  (SELECT rnn_train_global(key, ts, v, '{"epochs":5,"normalize":"minmax"}') AS model FROM k) m,
+  rnn_forecast(m.model, 4, 0.9, (SELECT json_group_array(50 + 5 * sin(value * 2 * pi() / 8)) FROM generate_series(0, 15)), NULL, 'new');
+-- A series with no known value: left out under short "null", else an
+-- error that names it; so do the errors of one series' rows.
+CREATE TABLE nul AS SELECT * FROM k UNION ALL SELECT 'empty', value, NULL FROM generate_series(1, 30);
+SELECT 'no values, null', json_extract(rnn_info(rnn_train_global(key, ts, v, '{"epochs":1,"short":"null"}')), '$.series') FROM nul;
+SELECT rnn_train_global(key, ts, v, '{"epochs":1}') FROM nul;
+SELECT rnn_train_global(key, ts, v) FROM (SELECT * FROM k UNION ALL SELECT 'seven', 5, 1);
+-- Gaps are limited over all series together, not only in each.
+SELECT rnn_train_global(value, ts, 1.0) FROM generate_series(1, 50), (SELECT 0 AS ts UNION ALL SELECT 1 UNION ALL SELECT 1000);
