@@ -1205,7 +1205,13 @@ done:
 }
 
 /* Rule 16: the options a fine-tune may not change. */
-static const char *changed_option(const rnn_options *o, const rnn_options *b) {
+static const char *changed_option(const rnn_options *o, const rnn_options *b,
+                                  int network, int *inputs) {
+  *inputs = 1; /* the model's inputs: any model has them */
+  if (o->xreg != b->xreg) return "xreg";
+  if (o->calendar != b->calendar) return "calendar";
+  *inputs = 0; /* the network's architecture */
+  if (!network) return NULL;
   if (o->cell != b->cell) return "cell";
   if (o->cell == RNN_CELL_RNN && o->activation != b->activation) return "activation";
   if (o->hidden != b->hidden) return "hidden";
@@ -1215,8 +1221,6 @@ static const char *changed_option(const rnn_options *o, const rnn_options *b) {
   if (o->horizon != b->horizon) return "horizon";
   if (o->normalize != b->normalize) return "normalize";
   if (o->method != b->method) return "method";
-  if (o->xreg != b->xreg) return "xreg";
-  if (o->calendar != b->calendar) return "calendar";
   return NULL;
 }
 
@@ -1262,14 +1266,13 @@ rnn_status rnn_finetune(rnn_model **out, const rnn_model *base, const double *y,
                     C == 2 ? "" : "s", k);
   if (n == 0) return rnn_fail(e, RNN_EINVAL, "no new rows to train on");
   rnn_options opts = *o;
-  const char *key = base->kind == RNN_MODEL_NETWORK ? changed_option(o, &base->opts)
-                    : o->calendar != base->opts.calendar ? "calendar" : NULL;
+  int inputs;
+  const char *key = changed_option(o, &base->opts, base->kind == RNN_MODEL_NETWORK, &inputs);
   if (key)
     return rnn_fail(e, RNN_EINVAL,
                     "option \"%s\" cannot change when fine-tuning (%s "
                     "rnn_train)",
-                    key, !strcmp(key, "xreg") || !strcmp(key, "calendar")
-                             ? "other inputs need" : "a new architecture needs");
+                    key, inputs ? "other inputs need" : "a new architecture needs");
   size_t R = (size_t)base->tail_rows, N = R + n;
   if (N > SIZE_MAX / sizeof(double) / (size_t)C) return RNN_ENOMEM;
   double *ys = rnn_malloc(N * sizeof *ys);

@@ -333,7 +333,8 @@ int sqlite3_rnn_init(sqlite3 *db, char **pzErrMsg,
   return rc;
 }
 
-int rnn_ext_read_key(const char *fn, sqlite3_value *v, rnn_label *key, char **err) {
+/* v as a series key (TEXT and BLOB bytes stay v's), or an error. */
+static int read_key(const char *fn, sqlite3_value *v, rnn_label *key, char **err) {
   rnn_label k = {0};
   int type = sqlite3_value_type(v);
   *err = NULL;
@@ -359,7 +360,8 @@ int rnn_ext_read_key(const char *fn, sqlite3_value *v, rnn_label *key, char **er
   return SQLITE_OK;
 }
 
-int rnn_ext_no_series(const char *fn, const rnn_label *k, char **err) {
+/* The error for a key the model does not have (rnn_ext_global_index). */
+static int no_series(const char *fn, const rnn_label *k, char **err) {
   sqlite3_str *s = sqlite3_str_new(NULL);
   sqlite3_str_appendf(s, "%s: series ", fn);
   rnn_ext_append_label(s, k, 0);
@@ -369,21 +371,22 @@ int rnn_ext_no_series(const char *fn, const rnn_label *k, char **err) {
 }
 
 int rnn_ext_global_index(const char *fn, const rnn_global *g, sqlite3_value *v,
-                         int *index, char **err) {
+                         int *index, int *absent, char **err) {
   rnn_label k;
-  *index = -1;
-  int rc = rnn_ext_read_key(fn, v, &k, err);
+  *index = -1, *absent = 0;
+  int rc = read_key(fn, v, &k, err);
   if (rc != SQLITE_OK) return rc;
   if ((*index = rnn_global_find(g, &k)) >= 0) return SQLITE_OK;
-  return rnn_ext_no_series(fn, &k, err);
+  *absent = 1;
+  return no_series(fn, &k, err);
 }
 
 int rnn_ext_series_model(const char *fn, sqlite3_value *model, sqlite3_value *series,
-                         rnn_model **out, char **err) {
+                         rnn_model **out, int *absent, char **err) {
   rnn_label k;
   rnn_err e;
-  *out = NULL;
-  int rc = rnn_ext_read_key(fn, series, &k, err);
+  *out = NULL, *absent = 0;
+  int rc = read_key(fn, series, &k, err);
   if (rc != SQLITE_OK) return rc;
   rnn_status st = sqlite3_value_type(model) != SQLITE_BLOB
                       ? rnn_fail(&e, RNN_ENOTMODEL, "not an rnn model")
@@ -395,14 +398,7 @@ int rnn_ext_series_model(const char *fn, sqlite3_value *model, sqlite3_value *se
     *err = sqlite3_mprintf("%s: %s", fn, e.msg);
     return *err ? SQLITE_ERROR : SQLITE_NOMEM;
   }
-  return *out ? SQLITE_OK : rnn_ext_no_series(fn, &k, err);
-}
-
-int rnn_ext_global_find(sqlite3_context *ctx, const char *fn, const rnn_global *g,
-                        sqlite3_value *v) {
-  int i;
-  char *err;
-  int rc = rnn_ext_global_index(fn, g, v, &i, &err);
-  if (rc != SQLITE_OK) rnn_ext_report(ctx, rc, err);
-  return rc == SQLITE_OK ? i : -1;
+  if (*out) return SQLITE_OK;
+  *absent = 1;
+  return no_series(fn, &k, err);
 }

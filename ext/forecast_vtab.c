@@ -153,8 +153,9 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
     rc = err ? SQLITE_ERROR : SQLITE_NOMEM;
     goto fail;
   }
-  if (g && has_series && (rc = rnn_ext_global_index(FN, g, arg[5], &first, &err))) {
-    if (rc != SQLITE_ERROR || !has_window) goto fail;
+  int absent;
+  if (g && has_series && (rc = rnn_ext_global_index(FN, g, arg[5], &first, &absent, &err))) {
+    if (!absent || !has_window) goto fail;
     sqlite3_free(err); /* rule 8: a new series, from its window */
     err = NULL;
   } else if (g && !has_series && !has_window) {

@@ -278,7 +278,8 @@ static void global_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (argc > 1) { /* one series, decoded alone */
     rnn_model *m = NULL;
     char *err = NULL;
-    int rc = rnn_ext_series_model("rnn_info", argv[0], argv[1], &m, &err);
+    int absent;
+    int rc = rnn_ext_series_model("rnn_info", argv[0], argv[1], &m, &absent, &err);
     if (rc != SQLITE_OK) {
       rnn_ext_report(ctx, rc, err);
       return;
@@ -295,23 +296,21 @@ static void global_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rnn_ext_error(ctx, "rnn_info", rc, &e);
     return;
   }
+  int nets = 0, first = -1;
+  for (int j = 0; j < g->n; j++)
+    if (g->models[j]->kind == RNN_MODEL_NETWORK && !nets++) first = j;
   s = sqlite3_str_new(NULL);
-  {
-    int nets = 0, first = -1;
-    for (int j = 0; j < g->n; j++)
-      if (g->models[j]->kind == RNN_MODEL_NETWORK && !nets++) first = j;
-    sqlite3_str_appendf(s, "{\"format_version\":%d,\"kind\":\"global\",\"series\":%d,"
-                           "\"networks\":%d,\"seasonal_naive\":%d,\"keys\":[",
-                        RNN_FORMAT_VERSION, g->n, nets, g->n - nets);
-    for (int j = 0; j < g->n && j < 1000; j++) {
-      if (j) sqlite3_str_appendchar(s, 1, ',');
-      rnn_ext_append_label(s, &g->keys[j], 0);
-    }
-    sqlite3_str_appendall(s, "],\"network\":");
-    if (first >= 0) forecast_info(s, g->models[first]);
-    else sqlite3_str_appendall(s, "null");
-    sqlite3_str_appendchar(s, 1, '}');
+  sqlite3_str_appendf(s, "{\"format_version\":%d,\"kind\":\"global\",\"series\":%d,"
+                         "\"networks\":%d,\"seasonal_naive\":%d,\"keys\":[",
+                      RNN_FORMAT_VERSION, g->n, nets, g->n - nets);
+  for (int j = 0; j < g->n && j < 1000; j++) {
+    if (j) sqlite3_str_appendchar(s, 1, ',');
+    rnn_ext_append_label(s, &g->keys[j], 0);
   }
+  sqlite3_str_appendall(s, "],\"network\":");
+  if (first >= 0) forecast_info(s, g->models[first]);
+  else sqlite3_str_appendall(s, "null");
+  sqlite3_str_appendchar(s, 1, '}');
   rnn_ext_result_str(ctx, s);
   rnn_global_free(g);
 }

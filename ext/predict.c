@@ -224,13 +224,12 @@ static const char *FN = "rnn_predict";
 static rnn_model *series_arg(sqlite3_context *ctx, sqlite3_value **argv,
                              rnn_model **own, int *is_new) {
   char *err = NULL;
-  int has_window = sqlite3_value_type(argv[1]) != SQLITE_NULL;
+  int has_window = sqlite3_value_type(argv[1]) != SQLITE_NULL, absent = 1;
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return NULL;
   int rc = has_window && sqlite3_value_type(argv[4]) == SQLITE_NULL
-               ? SQLITE_ERROR
-               : rnn_ext_series_model(FN, argv[0], argv[4], own, &err);
+               ? SQLITE_ERROR /* no key: a new series */
+               : rnn_ext_series_model(FN, argv[0], argv[4], own, &absent, &err);
   if (rc == SQLITE_OK) return *own;
-  int absent = rc == SQLITE_ERROR && (!err || strstr(err, " is not in the model"));
   if (!absent || !has_window) {
     rnn_ext_report(ctx, rc, err);
     return NULL;

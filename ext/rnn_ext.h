@@ -60,21 +60,15 @@ int rnn_ext_forecast(sqlite3_context *ctx, const char *fn, rnn_model *m,
 void rnn_ext_append_label(sqlite3_str *s, const rnn_label *l, int key);
 
 /* The series of global model g that v (any SQL value but NULL; an integral
-** REAL is that INTEGER) names, or -1 after reporting the error as fn's. */
-int rnn_ext_global_find(sqlite3_context *ctx, const char *fn, const rnn_global *g,
-                        sqlite3_value *v);
-/* The same as an error text (*err, sqlite3_free) for virtual tables. */
+** REAL within the INTEGER range is that INTEGER) names, in *index; or
+** SQLITE_ERROR with *err (sqlite3_free), *absent 1 when v is a key the
+** model does not have. */
 int rnn_ext_global_index(const char *fn, const rnn_global *g, sqlite3_value *v,
-                         int *index, char **err);
-/* v as a series key (its bytes stay v's), or an error. */
-int rnn_ext_read_key(const char *fn, sqlite3_value *v, rnn_label *key, char **err);
-/* The error for a key the model does not have. */
-int rnn_ext_no_series(const char *fn, const rnn_label *k, char **err);
-/* The model of the series `series` names in the global model BLOB `model`,
-** decoded alone (core/global.c rule 5; rnn_model_free it), or an error:
-** SQLITE_ERROR with *err, which says when the model has no such series. */
+                         int *index, int *absent, char **err);
+/* The same, the series' model decoded alone from the global model BLOB
+** `model` (core/global.c rule 5; rnn_model_free it). */
 int rnn_ext_series_model(const char *fn, sqlite3_value *model, sqlite3_value *series,
-                         rnn_model **out, char **err);
+                         rnn_model **out, int *absent, char **err);
 
 /* Appends a double with the fewest digits (15 to 17) that read back as the
 ** same value, so JSON results compare equal to REAL results; null when it
