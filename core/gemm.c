@@ -156,12 +156,29 @@ X86_FMA static void row(const gemm_args *g, int i, int j, int k0, int K,
 }
 
 /* One column of C (N == 1, as for a univariate input's weights) where
-** op(A)'s rows are contiguous (ars == 1): vectorise along the rows. */
+** op(A)'s rows are contiguous (ars == 1): vectorise along the rows, eight
+** vectors at a time, so eight independent chains of FMAs hide their
+** latency (one chain of K dependent FMAs per vector ran at an eighth of
+** the speed). */
 X86_FMA static void column(const gemm_args *g) {
   float b0 = g->bias ? g->bias[0] : 0.0f;
   int i = 0;
+  for (; i + 64 <= g->M; i += 64) {
+    float *c = g->C + i;
+    __m256 acc[8];
+#pragma GCC unroll 8
+    for (int v = 0; v < 8; v++) acc[v] = g->bias ? _mm256_set1_ps(b0) : LD(c + 8 * v);
+    for (int k = 0; k < g->K; k++) {
+      __m256 b = _mm256_broadcast_ss(g->B + k * g->ldb);
+      const float *a = g->A + i + k * g->aks;
+#pragma GCC unroll 8
+      for (int v = 0; v < 8; v++) acc[v] = FMA(LD(a + 8 * v), b, acc[v]);
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < 8; v++) ST(c + 8 * v, acc[v]);
+  }
   for (; i + 8 <= g->M; i += 8) {
-    float *c = g->C + (size_t)i * g->ldc;
+    float *c = g->C + i;
     __m256 acc = g->bias ? _mm256_set1_ps(b0) : LD(c);
     for (int k = 0; k < g->K; k++)
       acc = FMA(LD(g->A + i + k * g->aks), _mm256_broadcast_ss(g->B + k * g->ldb), acc);
@@ -296,12 +313,36 @@ RNN_INLINE X86_512 void edge_masks(__mmask16 *mask, int NV, int n) {
   }
 }
 
+/* column() in zmm registers: 128 rows at a time (eight vectors), the
+** last block with masks. */
+X86_512 static void column512(const gemm_args *g) {
+  __m512 b0 = _mm512_set1_ps(g->bias ? g->bias[0] : 0.0f);
+  for (int i = 0; i < g->M; i += 128) {
+    float *c = g->C + i;
+    __mmask16 m[8];
+    __m512 acc[8];
+    edge_masks(m, 8, g->M - i);
+#pragma GCC unroll 8
+    for (int v = 0; v < 8; v++)
+      acc[v] = g->bias ? b0 : _mm512_maskz_loadu_ps(m[v], c + 16 * v);
+    for (int k = 0; k < g->K; k++) {
+      __m512 b = _mm512_set1_ps(g->B[k * g->ldb]);
+      const float *a = g->A + i + k * g->aks;
+#pragma GCC unroll 8
+      for (int v = 0; v < 8; v++)
+        acc[v] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], a + 16 * v), b, acc[v]);
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < 8; v++) _mm512_mask_storeu_ps(c + 16 * v, m[v], acc[v]);
+  }
+}
+
 /* Rows in blocks of eight, the last block what is left; columns in blocks
 ** of 32, the last 16 or 32 wide with masks. Loop order and k panels as in
 ** gemm_avx2. */
 X86_512 static void gemm_avx512(const gemm_args *g) {
   if (g->N == 1 && g->ars == 1 && g->ldc == 1) {
-    column(g);
+    column512(g);
     return;
   }
   int KC = k_panel(g->N);

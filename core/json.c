@@ -1,6 +1,7 @@
 /*
 ** Strict JSON reader; the rules are listed in json.h and numbered here.
 */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -39,6 +40,15 @@ static int is_digit(int c) { return c >= '0' && c <= '9'; }
 static const double pow10_exact[] = {
     1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* 10^0 .. 10^27, exact in a long double of 64 significant bits or more
+** (5^27 < 2^64): what the squaring loop of parse_number computes for
+** them, without its loop (numbers of 17 significant digits, as printed by
+** most languages, need 10^16 to 10^18). */
+static const long double pow10_ld[] = {
+    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
 
 /* Rule 4: the JSON number grammar, converted without strtod (whose decimal
 ** point follows the process locale). Up to 19 significant digits with a
@@ -109,6 +119,10 @@ static rnn_status parse_number(parser *p, double *out) {
     long double f = 10.0L;
     int64_t k = exp10 < 0 ? -exp10 : exp10;
     long double scale = 1.0L;
+    if (LDBL_MANT_DIG >= 64 && k < (int64_t)(sizeof pow10_ld / sizeof pow10_ld[0])) {
+      scale = pow10_ld[k]; /* the product below would give the same */
+      k = 0;
+    }
     while (k) {
       if (k & 1) scale *= f;
       f *= f;
@@ -287,10 +301,14 @@ static rnn_status parse_container(parser *p, rnn_json *v, int depth) {
   /* Rule 6: the elements of the top-level array one at a time. */
   int stream = p->each && depth == 0 && !is_obj;
   while (1) {
-    rnn_json *c = rnn_calloc(1, sizeof *c);
+    /* A streamed element lives on the stack (no allocation for a number:
+    ** rnn_predict reads its window this way on every call). */
+    rnn_json elem = {0}, *c = stream ? &elem : rnn_calloc(1, sizeof *c);
     if (!c) return RNN_ENOMEM;
-    *tail = c;
-    tail = &c->next;
+    if (!stream) {
+      *tail = c;
+      tail = &c->next;
+    }
     v->len++;
     rnn_status rc;
     if (is_obj) {
@@ -301,14 +319,13 @@ static rnn_status parse_container(parser *p, rnn_json *v, int depth) {
       if (peek(p) != ':') return syntax(p, "expected ':'");
       p->pos++;
     }
-    if ((rc = parse_value(p, c, depth + 1))) return rc;
+    rc = parse_value(p, c, depth + 1);
     if (stream) {
-      rc = p->each(p->arg, v->len - 1, c);
-      rnn_json_free(c);
-      tail = &v->child;
-      *tail = NULL;
-      if (rc) return rc;
+      if (rc == RNN_OK) rc = p->each(p->arg, v->len - 1, c);
+      rnn_json_free(elem.child);
+      rnn_free(elem.str);
     }
+    if (rc) return rc;
     skip_ws(p);
     int ch = peek(p);
     if (ch == ',') {

@@ -103,10 +103,32 @@ static rnn_status read_entry_row(void *arg, size_t i, const rnn_json *elem) {
   return r->res == SQLITE_OK ? RNN_OK : RNN_EINVAL;
 }
 
+/* The window's reader (one pass): entry i into row i mod keep of a ring;
+** after the first bad entry the rest are only counted, so the JSON's own
+** errors, checked to its end, still come first. */
+static rnn_status read_ring_row(void *arg, size_t i, const rnn_json *elem) {
+  rows_reader *r = arg;
+  if (r->res == SQLITE_OK)
+    r->res = read_row(r->fn, r->what, elem, i, r->C, r->out + (i % r->skip) * r->C, r->err);
+  return RNN_OK;
+}
+
+/* Rows [a, b) of x (C values each) in reverse order. */
+static void reverse_rows(double *x, size_t a, size_t b, int C) {
+  for (; a + 1 < b; a++, b--)
+    for (int c = 0; c < C; c++) {
+      double t = x[a * C + c];
+      x[a * C + c] = x[(b - 1) * C + c];
+      x[(b - 1) * C + c] = t;
+    }
+}
+
 /* Reads v, a JSON array as TEXT of at least min entries, into out (the
 ** last `keep` entries, or all when keep is 0: *n of them, out allocated
-** here with sqlite3_malloc64 when *out is NULL). Two passes: count and
-** check the JSON, then read the rows. */
+** here with sqlite3_malloc64 when *out is NULL). Two passes, count and
+** check the JSON, then read the rows; one for a given out and keep >= min
+** (a window: a ring of keep rows, then turned into order). Errors come in
+** that order: the JSON's, then the count's, then the first bad entry's. */
 static int read_rows(const char *fn, const char *what, sqlite3_value *v,
                      int C, size_t min, size_t keep, double **out, size_t *n,
                      char **err) {
@@ -118,7 +140,14 @@ static int read_rows(const char *fn, const char *what, sqlite3_value *v,
   size_t len = (size_t)sqlite3_value_bytes(v), count;
   rnn_json_type type;
   rnn_err e;
-  rnn_status rc = rnn_json_each(text, len, count_entry, NULL, &type, &count, &e);
+  int ring = *out && keep > 0 && keep >= min;
+  rows_reader rr = {fn, what, C, *out, keep, NULL, SQLITE_OK, err};
+  rnn_status rc = ring ? rnn_json_each(text, len, read_ring_row, &rr, &type, &count, &e)
+                       : rnn_json_each(text, len, count_entry, NULL, &type, &count, &e);
+  if (rc != RNN_OK || type != RNN_JSON_ARRAY || count < min) {
+    sqlite3_free(*err); /* a bad entry's message: the JSON's error comes first */
+    *err = NULL;
+  }
   if (rc == RNN_ENOMEM) return SQLITE_NOMEM;
   if (rc != RNN_OK) return fail(err, fn, "%s is not valid JSON: %s", what, e.msg);
   if (type != RNN_JSON_ARRAY)
@@ -130,6 +159,15 @@ static int read_rows(const char *fn, const char *what, sqlite3_value *v,
   if (count < min)
     return fail(err, fn, "%s has %lld values, the model needs %lld", what,
                 (long long)count, (long long)min);
+  if (ring) {
+    if (rr.res != SQLITE_OK) return rr.res;
+    size_t first = count % keep; /* the oldest row kept */
+    reverse_rows(*out, 0, first, C);
+    reverse_rows(*out, first, keep, C);
+    reverse_rows(*out, 0, keep, C);
+    *n = keep;
+    return SQLITE_OK;
+  }
   size_t rows = keep ? keep : count;
   int owned = *out == NULL;
   if (owned) {

@@ -135,7 +135,12 @@ static void test_builds_agree(void) {
       {FORM_TN, 512, 128, 1008, 0}, {FORM_TN, 98, 128, 1024, 5},
       {FORM_NN, 16, 128, 512, 3},   {FORM_COLSUM, 1, 515, 300, 0},
       {FORM_NN, 1, 300, 77, 1},     {FORM_NN_BIAS, 37, 1, 200, 0},
-      {FORM_TN, 9, 1, 130, 2},      {FORM_NN, 200, 4097, 3, 0}};
+      {FORM_TN, 9, 1, 130, 2},      {FORM_NN, 200, 4097, 3, 0},
+      /* One column of C with op(A)'s rows contiguous (the input weights'
+      ** gradient of a univariate series): blocks of 64 and 128 rows, the
+      ** masked and single-vector remainders, with and without a bias. */
+      {FORM_TN, 128, 1, 384, 0},    {FORM_TN, 200, 1, 77, 0},
+      {FORM_TN, 67, 1, 50, 0},      {FORM_NN_BIAS, 150, 1, 1, 0}};
   for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
     failures += !one_shape(&r, &big[i], level);
     runs++;

@@ -11,10 +11,19 @@ SELECT json_extract(rnn_info(model), '$.inputs'), json_extract(rnn_info(model), 
 SELECT 'promo effect',
   rnn_predict(model, '[[10,0,15],[10,0,16],[10,0,17],[10,0,18],[10,0,19],[10,0,20],[10,1,21]]')
   - rnn_predict(model, '[[10,0,15],[10,0,16],[10,0,17],[10,0,18],[10,0,19],[10,0,20],[10,0,21]]') > 2 FROM m;
+-- A longer window of rows uses its last 7 rows (read in one pass through a
+-- ring of 7 rows: 10 rows leave it turned by 3).
+SELECT 'longer rows',
+  rnn_predict(model, '[[99,1,0],[98,1,0],[97,1,0],[10,0,15],[11,0,16],[12,0,17],[13,0,18],[14,0,19],[15,1,20],[16,0,21]]')
+  = rnn_predict(model, '[[10,0,15],[11,0,16],[12,0,17],[13,0,18],[14,0,19],[15,1,20],[16,0,21]]') FROM m;
 SELECT 'forecast', count(*), count(ts) FROM m, rnn_forecast(m.model, 5);
 SELECT 'next', count(f) FROM (SELECT rnn_next((SELECT model FROM m), y, promo, temp) OVER (ORDER BY t ROWS BETWEEN 7 PRECEDING AND 1 PRECEDING) AS f FROM s);
 -- Windows of rows are checked.
 SELECT rnn_predict(model, '[1,2,3,4,5,6,7]') FROM m;
 SELECT rnn_predict(model, '[[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0]]') FROM m;
 SELECT rnn_predict(model, '[[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,"a",1]]') FROM m;
+-- The JSON's own errors and a short window come before a bad entry's.
+SELECT rnn_predict(model, '[[1,"a",1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],') FROM m;
+SELECT rnn_predict(model, '[[1,"a",1],[1,0,1]]') FROM m;
+SELECT rnn_predict(model, '[[1,"a",1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,2]]') FROM m;
 SELECT rnn_next((SELECT model FROM m), y) OVER () FROM s LIMIT 1;
