@@ -434,6 +434,9 @@ int64_t rnn_fill_missing(double *y, size_t n, size_t stride);
 ** is none), *p2 a longer cycle that is a multiple of it (0 when none). */
 #define RNN_MAX_PERIOD 1000
 rnn_status rnn_seasonal_periods(const double *y, size_t n, int *p1, int *p2);
+/* ac[k] = sum_i d[i] d[i + k] / sum_i d[i]^2 for k = 0 .. K (K < n), each
+** sum in ascending i: the same bits from every build (rule 2 (b)). */
+void rnn_autocorrelations(const double *d, size_t n, int K, double *ac);
 
 /* The window "auto" chooses for a series of n points with period p1. */
 int rnn_window_for_period(int period, size_t n);

@@ -412,6 +412,37 @@ static void test_seasonal_periods(void) {
 
 /* The forecaster's own log and exp (core/components.c): close to the C
 ** library's over the range data takes. */
+/* The autocorrelations of the period search: every build this CPU has
+** (16, 32 or 64 lags a pass) gives the bits of one plain sum per lag, for
+** lengths around the passes' edges. */
+static void test_autocorrelations_builds(void) {
+  enum { N = 700, K = 233 };
+  static double d[N], want[K + 1], got[K + 1];
+  rnn_rng r;
+  rnn_rng_seed(&r, 5);
+  for (int i = 0; i < N; i++) d[i] = (double)(rnn_rng_next(&r) >> 11) / 9007199254740992.0 - 0.5;
+  int level = rnn_simd(), bad = 0;
+  static const int lengths[] = {N, 300, 97, 64, 63};
+  for (size_t c = 0; c < sizeof lengths / sizeof lengths[0]; c++) {
+    int n = lengths[c], k_max = n / 3 < K ? n / 3 : K;
+    double var = 0.0;
+    for (int i = 0; i < n; i++) var += d[i] * d[i];
+    for (int k = 0; k <= k_max; k++) {
+      double s = 0.0;
+      for (int i = 0; i + k < n; i++) s += d[i] * d[i + k];
+      want[k] = s / var;
+    }
+    for (int l = RNN_SIMD_PORTABLE; l <= level; l++) {
+      rnn_simd_cap(l);
+      rnn_autocorrelations(d, (size_t)n, k_max, got);
+      if (memcmp(got, want, (size_t)(k_max + 1) * sizeof *got) && bad++ < 3)
+        EXPECT(0, "%s: autocorrelations of %d values differ", rnn_simd_name(l), n);
+    }
+    rnn_simd_cap(RNN_SIMD_AVX512);
+  }
+  EXPECT(bad == 0, "%d builds and lengths differ", bad);
+}
+
 static void test_det_log_exp(void) {
   double worst_log = 0, worst_exp = 0;
   rnn_rng r;
@@ -443,6 +474,7 @@ int main(void) {
   RUN(test_ts_steps);
   RUN(test_fill_missing);
   RUN(test_seasonal_periods);
+  RUN(test_autocorrelations_builds);
   RUN(test_det_log_exp);
   return check_exit();
 }
