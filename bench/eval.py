@@ -344,6 +344,11 @@ def run_finetune(conn, name, series, options, finetune_options):
     conn.execute(BASE_SQL, {"opts": options})
     base_s = time.perf_counter() - t0
     conn.execute("CREATE INDEX obs_series ON obs(series, i)")
+    # Each new row looks its series' base model up: without an index SQLite
+    # builds an automatic one holding every model BLOB in temporary storage
+    # (a file) and reads the BLOB back from it for every row, which took
+    # more than half of the fine-tune's time on the hourly half.
+    conn.execute("CREATE INDEX base_series ON base(series)")
     t0 = time.perf_counter()
     conn.execute(TUNE_SQL, {"opts": finetune_options})
     tune_s = time.perf_counter() - t0

@@ -89,6 +89,51 @@ double rnn_det_log(double x) {
   return 2 * sum + e * LN2_LO + e * LN2_HI;
 }
 
+/* rnn_det_log of many values at once, W lanes a vector: the same
+** operations in the same order on every lane, so the same bits; frexp is
+** the exponent field's bits for normal values (anything else, lane by
+** lane, through rnn_det_log). */
+#define DET_LOGS(NAME, TARGET, W)                                             \
+  typedef double NAME##_d __attribute__((vector_size(8 * (W))));             \
+  typedef long long NAME##_i __attribute__((vector_size(8 * (W))));          \
+  TARGET static void NAME(const double *x, size_t stride, size_t n,          \
+                          double *out) {                                     \
+    size_t i = 0;                                                             \
+    for (; i + (W) <= n; i += (W)) {                                          \
+      NAME##_d v, m;                                                          \
+      for (int l = 0; l < (W); l++) v[l] = x[(i + l) * stride];               \
+      NAME##_i bits, e, normal;                                               \
+      memcpy(&bits, &v, sizeof bits);                                         \
+      e = (bits >> 52) - 1022; /* sign bit 0 for the normal values */         \
+      normal = (e > -1022) & (e < 1025);                                      \
+      bits = (bits & 0x000FFFFFFFFFFFFFLL) | 0x3FE0000000000000LL;            \
+      memcpy(&m, &bits, sizeof m); /* in [0.5, 1) */                          \
+      NAME##_i low = m < 0.70710678118654752440;                              \
+      NAME##_d m2 = m * 2;                                                    \
+      NAME##_i a, b;                                                          \
+      memcpy(&a, &m2, sizeof a);                                              \
+      memcpy(&b, &m, sizeof b);                                               \
+      a = (a & low) | (b & ~low);                                             \
+      memcpy(&m, &a, sizeof m);                                               \
+      e += low; /* low is -1 where true */                                    \
+      NAME##_d s = (m - 1) / (m + 1), s2 = s * s, term = s, sum = {0};        \
+      for (int k = 1; k <= 23; k += 2) {                                      \
+        sum += term / k;                                                      \
+        term *= s2;                                                           \
+      }                                                                       \
+      NAME##_d ed = __builtin_convertvector(e, NAME##_d);                     \
+      NAME##_d r = 2 * sum + ed * LN2_LO + ed * LN2_HI;                       \
+      for (int l = 0; l < (W); l++)                                           \
+        out[i + l] = normal[l] ? r[l] : rnn_det_log(v[l]);                    \
+    }                                                                         \
+    for (; i < n; i++) out[i] = rnn_det_log(x[i * stride]);                   \
+  }
+RNN_DOUBLE_BUILDS(DET_LOGS, det_logs)
+
+void rnn_det_logs(const double *x, size_t stride, size_t n, double *out) {
+  RNN_WIDEST(det_logs, (x, stride, n, out));
+}
+
 double rnn_det_exp(double x) {
   if (x > 709.78) return INFINITY;
   if (x < -745.2) return 0.0;
@@ -121,9 +166,11 @@ int rnn_component_rows(const rnn_component *c) {
   }
 }
 
-/* Rule 1 for a profile: y (n rows of stride C), forecasts h values. */
-static void profile(const double *y, size_t n, int C, int p, int seasons,
-                    int trend, int logs, int h, double *out) {
+/* Rule 1 for a profile: y (n rows of stride C), forecasts h values; ly,
+** when not NULL, the logarithms of y's rows (one a row, what rnn_det_logs
+** gives: a forecaster reading many windows of one series takes them once). */
+static void profile(const double *y, const double *ly, size_t n, int C, int p,
+                    int seasons, int trend, int logs, int h, double *out) {
   int k = (int)(n / (size_t)p) < seasons ? (int)(n / (size_t)p) : seasons;
   for (size_t i = n - (size_t)(k > 0 ? k : 0) * p; i < n && logs; i++)
     if (!(y[i * C] > 0)) logs = 0; /* a window that is not all positive */
@@ -131,29 +178,41 @@ static void profile(const double *y, size_t n, int C, int p, int seasons,
     for (int s = 0; s < h; s++) out[s] = y[(n - 1) * C];
     return;
   }
-  double lev0 = 0.0, levk = 0.0;
+  double lev0 = 0.0, levk = 0.0, z[RNN_MAX_PERIOD];
   for (int s = 0; s < h && s < p; s++) out[s] = 0.0;
   for (int i = 0; i < k; i++) { /* cycle i ends i cycles before the last row */
-    const double *b = y + (n - (size_t)(i + 1) * p) * C;
+    size_t from = n - (size_t)(i + 1) * p;
+    /* The cycle's values or logarithms: ly's, or z's, or (a period longer
+    ** than any the period search finds, from a BLOB) one at a time. */
+    const double *b = logs && ly ? ly + from : p <= RNN_MAX_PERIOD ? z : NULL;
+    if (b == z && logs) rnn_det_logs(y + from * C, (size_t)C, (size_t)p, z);
+    else if (b == z) for (int j = 0; j < p; j++) z[j] = y[(from + (size_t)j) * C];
+#define AT(j) (b ? b[j] : logs ? rnn_det_log(y[(from + (size_t)(j)) * C]) : y[(from + (size_t)(j)) * C])
     double mean = 0.0;
-    for (int j = 0; j < p; j++) mean += logs ? rnn_det_log(b[(size_t)j * C]) : b[(size_t)j * C];
+    for (int j = 0; j < p; j++) mean += AT(j);
     mean /= p;
     if (i == 0) lev0 = mean;
     if (i == k - 1) levk = mean;
-    for (int j = 0; j < p && j < h; j++)
-      out[j] += ((logs ? rnn_det_log(b[(size_t)j * C]) : b[(size_t)j * C]) - mean) / k;
+    for (int j = 0; j < p && j < h; j++) out[j] += (AT(j) - mean) / k;
+#undef AT
   }
   /* The last cycle's mean is its level at its centre, (p + 1) / 2 rows
   ** before the first forecast step. */
   double slope = trend && k > 1 ? (lev0 - levk) / ((double)(k - 1) * p) : 0.0;
   for (int s = h - 1; s >= 0; s--) {
-    double z = lev0 + slope * (s + (p + 1) / 2.0) + out[s % p];
-    out[s] = logs ? rnn_det_exp(z) : z;
+    double z0 = lev0 + slope * (s + (p + 1) / 2.0) + out[s % p];
+    out[s] = logs ? rnn_det_exp(z0) : z0;
   }
 }
 
 void rnn_component_forecast(const rnn_component *c, const double *y, size_t n,
                             int C, int logs, int h, double *out) {
+  rnn_component_forecast_ly(c, y, NULL, n, C, logs, h, out);
+}
+
+void rnn_component_forecast_ly(const rnn_component *c, const double *y,
+                               const double *ly, size_t n, int C, int logs,
+                               int h, double *out) {
   double last = y[(n - 1) * C];
   switch (c->kind) {
     case RNN_COMP_DRIFT: {
@@ -177,7 +236,7 @@ void rnn_component_forecast(const rnn_component *c, const double *y, size_t n,
     }
     case RNN_COMP_PROFILE:
     case RNN_COMP_PROFILE_TREND:
-      profile(y, n, C, c->period, c->seasons, c->kind == RNN_COMP_PROFILE_TREND,
+      profile(y, ly, n, C, c->period, c->seasons, c->kind == RNN_COMP_PROFILE_TREND,
               logs, h, out);
       return;
     default: /* naive */
@@ -373,6 +432,31 @@ static void combination_errors(const rnn_model *m, const double *F, int origins,
   }
 }
 
+/* The forecasts F (nc, origins, K) of the candidates cand from every
+** origin of v (n rows of stride C); the network's are netf's. A profile
+** on logarithms reads them from one pass over v. */
+static rnn_status candidate_forecasts(const rnn_component *cand, int nc,
+                                      const double *v, size_t n, int C, int logs,
+                                      const size_t *origin, int origins,
+                                      const double *netf, int K, double *F) {
+  double *ly = NULL;
+  for (int i = 0; i < nc && logs && !ly; i++)
+    if (cand[i].kind == RNN_COMP_PROFILE || cand[i].kind == RNN_COMP_PROFILE_TREND) {
+      if (!(ly = rnn_malloc((n ? n : 1) * sizeof *ly))) return RNN_ENOMEM;
+      rnn_det_logs(v, (size_t)C, n, ly);
+    }
+  for (int i = 0; i < nc; i++)
+    for (int j = 0; j < origins; j++) {
+      double *f = F + ((size_t)i * origins + j) * K;
+      if (cand[i].kind == RNN_COMP_NETWORK)
+        memcpy(f, netf + (size_t)j * K, (size_t)K * sizeof *f);
+      else
+        rnn_component_forecast_ly(&cand[i], v, ly, origin[j], C, logs, K, f);
+    }
+  rnn_free(ly);
+  return RNN_OK;
+}
+
 /* Rule 6: the candidates m holds, scored again on new origins, their old
 ** scores carried as the weight their origins would have now. */
 rnn_status rnn_rescore_components(rnn_model *m, const double *v, size_t n,
@@ -382,15 +466,11 @@ rnn_status rnn_rescore_components(rnn_model *m, const double *v, size_t n,
   if (nc == 0 || origins < 1) return RNN_OK; /* the network alone */
   double *F = rnn_malloc(((size_t)nc * origins * K + 1) * sizeof *F);
   if (!F) return RNN_ENOMEM;
-  for (int i = 0; i < nc; i++)
-    for (int j = 0; j < origins; j++) {
-      double *f = F + ((size_t)i * origins + j) * K;
-      if (m->cand[i].kind == RNN_COMP_NETWORK)
-        memcpy(f, netf + (size_t)j * K, (size_t)K * sizeof *f);
-      else
-        rnn_component_forecast(&m->cand[i], v, origin[j], C,
-                               m->fc_flags & RNN_FC_LOG, K, f);
-    }
+  if (candidate_forecasts(m->cand, nc, v, n, C, m->fc_flags & RNN_FC_LOG, origin,
+                          origins, netf, K, F)) {
+    rnn_free(F);
+    return RNN_ENOMEM;
+  }
   /* The old origins' weight: H steps at each of the model's N calibration
   ** origins, the latest `shift` rows before the new latest one. */
   double half_life = 4.0 * H, ln2 = 0.69314718055994530942, prior = 0.0;
@@ -439,15 +519,11 @@ rnn_status rnn_choose_components(rnn_model *m, const double *v, size_t n,
   double *F = rnn_malloc(((size_t)nc * origins * K + K) * sizeof *F);
   if (!F) return RNN_ENOMEM;
   double *g = F + (size_t)nc * origins * K;
-  for (int i = 0; i < nc; i++)
-    for (int j = 0; j < origins; j++) {
-      double *f = F + ((size_t)i * origins + j) * K;
-      if (cand[i].kind == RNN_COMP_NETWORK)
-        memcpy(f, netf + (size_t)j * K, (size_t)K * sizeof *f);
-      else
-        rnn_component_forecast(&cand[i], v, origin[j], C,
-                               m->fc_flags & RNN_FC_LOG, K, f);
-    }
+  if (candidate_forecasts(cand, nc, v, n, C, m->fc_flags & RNN_FC_LOG, origin,
+                          origins, netf, K, F)) {
+    rnn_free(F);
+    return RNN_ENOMEM;
+  }
   /* Rule 3 on every origin: the model's components. */
   int pick[3];
   double *score = m->cand_mae;

@@ -61,6 +61,28 @@
   static void name params { name##_body args; }
 #endif
 
+/* Kernels on doubles written with GCC vector types W lanes wide (each lane
+** its own computation, so every width gives the same bits): DEFINE(NAME,
+** TARGET, W) defines NAME##2, and where there is dispatch NAME##4 (AVX2)
+** and NAME##8 (AVX-512); RNN_WIDEST(NAME, args) calls the widest build
+** this CPU runs. */
+#if RNN_X86_DISPATCH
+#define RNN_DOUBLE_BUILDS(DEFINE, name) \
+  DEFINE(name##2, , 2)                  \
+  DEFINE(name##4, RNN_TARGET_AVX2, 4)   \
+  DEFINE(name##8, RNN_TARGET_AVX512, 8)
+#define RNN_WIDEST(name, args)                  \
+  do {                                          \
+    int level_ = rnn_simd();                    \
+    if (level_ == RNN_SIMD_AVX512) name##8 args; \
+    else if (level_ == RNN_SIMD_AVX2) name##4 args; \
+    else name##2 args;                          \
+  } while (0)
+#else
+#define RNN_DOUBLE_BUILDS(DEFINE, name) DEFINE(name##2, , 2)
+#define RNN_WIDEST(name, args) name##2 args
+#endif
+
 /* ------------------------------------------------------------ gemm.c */
 
 /* Tests cap the level of the builds used (rnn_simd: RNN_SIMD_PORTABLE or
@@ -467,6 +489,11 @@ int rnn_forecast_z(const rnn_model *m, rnn_work *w, float *rows, int B,
 ** network. */
 void rnn_component_forecast(const rnn_component *c, const double *y, size_t n,
                             int C, int logs, int h, double *out);
+/* The same, ly (NULL: none) the logarithms of y's rows (rnn_det_logs,
+** one a row) for the profiles to read instead of taking their own. */
+void rnn_component_forecast_ly(const rnn_component *c, const double *y,
+                               const double *ly, size_t n, int C, int logs,
+                               int h, double *out);
 /* The candidates of rule 2 for `rows` rows of history; returns how many
 ** (at most RNN_MAX_CANDIDATES). */
 int rnn_candidates(rnn_component *out, int p1, int p2, int horizon,
@@ -500,6 +527,8 @@ rnn_status rnn_calibrate_steps(rnn_model *m, const double *err, int origins,
 /* log and exp from exact operations only: the same bits on every CPU and
 ** C library (rule 1's profiles on logarithms). */
 double rnn_det_log(double x);
+/* out[i] = rnn_det_log(x[i * stride]) for i < n, several at a time. */
+void rnn_det_logs(const double *x, size_t stride, size_t n, double *out);
 double rnn_det_exp(double x);
 /* rnn_predict_rows for rows that may have fewer than tail_rows rows before
 ** them (first >= the network's window): such a row's components read the

@@ -94,27 +94,12 @@ int rnn_window_for_period(int period, size_t n) {
       }                                                                       \
     }                                                                         \
   }
-AUTOCORRELATIONS(autocorrelations2, , 2)
-#if RNN_X86_DISPATCH
-AUTOCORRELATIONS(autocorrelations4, RNN_TARGET_AVX2, 4)
-AUTOCORRELATIONS(autocorrelations8, RNN_TARGET_AVX512, 8)
-#endif
+RNN_DOUBLE_BUILDS(AUTOCORRELATIONS, autocorrelations)
 
 void rnn_autocorrelations(const double *d, size_t n, int K, double *ac) {
   double var = 0.0;
   for (size_t i = 0; i < n; i++) var += d[i] * d[i];
-#if RNN_X86_DISPATCH
-  int level = rnn_simd();
-  if (level == RNN_SIMD_AVX512) {
-    autocorrelations8(d, n, K, ac, var);
-    return;
-  }
-  if (level == RNN_SIMD_AVX2) {
-    autocorrelations4(d, n, K, ac, var);
-    return;
-  }
-#endif
-  autocorrelations2(d, n, K, ac, var);
+  RNN_WIDEST(autocorrelations, (d, n, K, ac, var));
 }
 
 /* Rule 2 (c): a peak at lag k whose autocorrelation rises clearly above
