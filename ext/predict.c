@@ -126,7 +126,7 @@ static void reverse_rows(double *x, size_t a, size_t b, int C) {
 /* Reads v, a JSON array as TEXT of at least min entries, into out (the
 ** last `keep` entries, or all when keep is 0: *n of them, out allocated
 ** here with sqlite3_malloc64 when *out is NULL). Two passes, count and
-** check the JSON, then read the rows; one for a given out and keep >= min
+** check the JSON, then read the rows; one for a given out and keep == min
 ** (a window: a ring of keep rows, then turned into order). Errors come in
 ** that order: the JSON's, then the count's, then the first bad entry's. */
 static int read_rows(const char *fn, const char *what, sqlite3_value *v,
@@ -140,7 +140,7 @@ static int read_rows(const char *fn, const char *what, sqlite3_value *v,
   size_t len = (size_t)sqlite3_value_bytes(v), count;
   rnn_json_type type;
   rnn_err e;
-  int ring = *out && keep > 0 && keep >= min;
+  int ring = *out && keep > 0 && keep == min; /* every kept row is read */
   rows_reader rr = {fn, what, C, *out, keep, NULL, SQLITE_OK, err};
   rnn_status rc = ring ? rnn_json_each(text, len, read_ring_row, &rr, &type, &count, &e)
                        : rnn_json_each(text, len, count_entry, NULL, &type, &count, &e);
