@@ -301,7 +301,7 @@ BLOCK512_ALL(5) BLOCK512_ALL(6) BLOCK512_ALL(7) BLOCK512_ALL(8)
 static block512_fn *const blocks512[8][3] = {
     BLOCKS512(1), BLOCKS512(2), BLOCKS512(3), BLOCKS512(4),
     BLOCKS512(5), BLOCKS512(6), BLOCKS512(7), BLOCKS512(8)};
-BLOCK512(1, 8, 0)
+BLOCK512(1, 8, 0) BLOCK512(1, 8, 1)
 
 /* The masks of the NV vectors of columns j.. of a row n columns long. */
 RNN_INLINE X86_512 void edge_masks(__mmask16 *mask, int NV, int n) {
@@ -354,7 +354,8 @@ X86_512 static void gemm_avx512(const gemm_args *g) {
       for (int j = 0; j < g->N; j += 128) {
         __mmask16 m[8];
         edge_masks(m, 8, g->N - j);
-        block512_1x8_0(g, A, B + j, g->C + j, bias ? bias + j : NULL, K, m);
+        (g->N - j >= 128 ? block512_1x8_1 : block512_1x8_0)(
+            g, A, B + j, g->C + j, bias ? bias + j : NULL, K, m);
       }
       continue;
     }
