@@ -86,6 +86,7 @@ typedef struct rows_reader {
   int C;
   double *out;   /* NULL in the counting pass */
   size_t skip;   /* entries before the first one kept */
+  size_t ring;   /* read_ring_row: the rows out holds (entry i goes to i mod ring) */
   double *scratch; /* (C) for the entries skipped, which are checked too */
   int res;       /* SQLITE_OK, or the error in *err */
   char **err;
@@ -109,7 +110,7 @@ static rnn_status read_entry_row(void *arg, size_t i, const rnn_json *elem) {
 static rnn_status read_ring_row(void *arg, size_t i, const rnn_json *elem) {
   rows_reader *r = arg;
   if (r->res == SQLITE_OK)
-    r->res = read_row(r->fn, r->what, elem, i, r->C, r->out + (i % r->skip) * r->C, r->err);
+    r->res = read_row(r->fn, r->what, elem, i, r->C, r->out + (i % r->ring) * r->C, r->err);
   return RNN_OK;
 }
 
@@ -141,7 +142,7 @@ static int read_rows(const char *fn, const char *what, sqlite3_value *v,
   rnn_json_type type;
   rnn_err e;
   int ring = *out && keep > 0 && keep == min; /* every kept row is read */
-  rows_reader rr = {fn, what, C, *out, keep, NULL, SQLITE_OK, err};
+  rows_reader rr = {fn, what, C, *out, 0, keep, NULL, SQLITE_OK, err};
   rnn_status rc = ring ? rnn_json_each(text, len, read_ring_row, &rr, &type, &count, &e)
                        : rnn_json_each(text, len, count_entry, NULL, &type, &count, &e);
   if (rc != RNN_OK || type != RNN_JSON_ARRAY || count < min) {
@@ -180,7 +181,7 @@ static int read_rows(const char *fn, const char *what, sqlite3_value *v,
     if (!*out) return SQLITE_NOMEM;
   }
   double scratch[1024];
-  rows_reader r = {fn, what, C, *out, count - rows, scratch, SQLITE_OK, err};
+  rows_reader r = {fn, what, C, *out, count - rows, 0, scratch, SQLITE_OK, err};
   size_t again;
   rc = rnn_json_each(text, len, read_entry_row, &r, &type, &again, &e);
   int res = rc == RNN_OK ? SQLITE_OK : rc == RNN_ENOMEM ? SQLITE_NOMEM : r.res;
