@@ -302,6 +302,7 @@ G_INFO_SQL = ("SELECT series, json_extract(i, '$.kind'), json_extract(i, '$.wind
 ANOMALY_SQL = ("SELECT pos, actual, predicted, score FROM models, "
                "rnn_anomaly(models.model, :series) WHERE models.series = :name")
 SPIKE_SIGMAS = 5.0
+RECENT = 24  # core/rnn.h RNN_SURPRISE_RECENT
 
 # Fine-tuning: a model trained without the last rows of the training part,
 # fine-tuned on them, against the model retrained on the whole part.
@@ -368,8 +369,11 @@ def run_anomaly(conn, series, info):
     root mean square of the one-step errors of the last 200 training rows
     (rnn_info's anomaly.rms and .errors: the model's own forecasts of them)
     and of the held-out rows (rnn_anomaly's actual - predicted): the held-out
-    rows alone (13 weekly) are too few to say what an ordinary error is. Only
-    the rows a forecast reads (`history`) are passed before each scored row.
+    rows alone (13 weekly) are too few to say what an ordinary error is. The
+    rows a forecast reads (`history`) and RECENT rows more are passed before
+    each scored row: the score is judged at the scale of those RECENT rows'
+    one-step errors, as the window function's with a frame of ROWS BETWEEN
+    history + RECENT PRECEDING AND CURRENT ROW.
     Returns ({name: dict(clean=[...], spiked=[...])}, seconds).
     """
     out = {}
@@ -380,7 +384,7 @@ def run_anomaly(conn, series, info):
             continue
         full = s["train"] + s["test"]
         n = len(s["train"])
-        start = max(0, n - W)
+        start = max(0, n - W - RECENT)
         rows = conn.execute(ANOMALY_SQL, {"name": s["name"],
                                           "series": json.dumps(full[start:])}).fetchall()
         clean = {start + pos: (actual, pred, score) for pos, actual, pred, score in rows}
@@ -395,10 +399,12 @@ def run_anomaly(conn, series, info):
             for j, y in enumerate(s["test"]):
                 if y is None or sd == 0:
                     continue
-                window = full[n + j - W:n + j] + [y + (1 if j % 2 == 0 else -1) * SPIKE_SIGMAS * sd]
-                row = conn.execute(ANOMALY_SQL, {"name": s["name"],
-                                                 "series": json.dumps(window)}).fetchone()
-                if row and row[3] is not None:
+                window = (full[max(0, n + j - W - RECENT):n + j]
+                          + [y + (1 if j % 2 == 0 else -1) * SPIKE_SIGMAS * sd])
+                rows = conn.execute(ANOMALY_SQL, {"name": s["name"],
+                                                  "series": json.dumps(window)}).fetchall()
+                row = max(rows) if rows else None  # the last position: the spike
+                if row and row[0] == len(window) and row[3] is not None:
                     rec["spiked"].append(row[3])
         out[s["name"]] = rec
     return out, time.perf_counter() - t0

@@ -50,7 +50,16 @@
 **      cannot resolve 1 in 1000, p follows the exponential tail fitted to
 **      the excesses over u (peaks over threshold): p = p(u) exp(-(r - u) /
 **      mean excess). With fewer than 10 errors the exponential is fitted
-**      to all of them. The surprise is 1 - p.
+**      to all of them. The surprise is 1 - p. Errors come in runs (a
+**      series whose days change after training): given the one-step
+**      errors of the rows just before (the last RNN_SURPRISE_RECENT
+**      known), r is divided by sqrt((P c2 + s2) / (P + k) / c2), c2 the
+**      calibration errors' mean square, s2 and k the recent errors' sum
+**      of squares and count, P = RNN_SURPRISE_PRIOR: a locally scaled
+**      conformal score, so a run of large errors raises the bar for the
+**      next and a calm stretch lowers it. On the development data it took
+**      the clean held-out rows above 0.99 from 1.85% to 1.06% (hourly)
+**      and kept 95% of 5-sd spikes above it (docs/forecasting.md).
 **  11. A model with a covariate effect (xreg.c) forecasts the window's
 **      values less the effect, then adds the effect of the covariates of
 **      each forecast step: the caller's known future rows
@@ -472,17 +481,48 @@ static double tail_share(const double *c, int n, double r) {
   return excess > 0 ? p_u * exp(-(r - u) / excess) : 0.0;
 }
 
-double rnn_surprise(const rnn_model *m, double err) {
-  if (isnan(err)) return NAN;
-  double r = fabs(err), p;
-  if (m->surp_n > 0) {
-    p = tail_share(m->surp, m->surp_n, r);
-  } else {
-    if (m->cal_steps < 1 || m->cal_n < 1) return NAN;
-    double scale = m->cal_scale ? m->cal_scale[0] : 1.0;
-    if (scale > 0) r /= scale;
-    else r = r > 0 ? INFINITY : 0.0; /* validation forecasts were exact */
-    p = tail_share(m->cal_resid, m->cal_n, r);
+/* Rule 10: the recent errors' scale over the calibration errors c (n),
+** in the units of c (each recent error divided by unit); 1 with no recent
+** error, or calibration errors all 0 or too large to square. Infinite
+** when the recent errors are. */
+static double recent_ratio(const double *c, int n, const double *recent, int k,
+                           double unit) {
+  if (k > RNN_SURPRISE_RECENT) recent += k - RNN_SURPRISE_RECENT, k = RNN_SURPRISE_RECENT;
+  double sq = 0.0, cal = 0.0;
+  int known = 0;
+  for (int i = 0; i < k; i++) {
+    double r = recent[i] / unit;
+    if (isnan(r)) continue;
+    sq += r * r;
+    known++;
   }
+  for (int i = 0; i < n; i++) cal += c[i] * c[i];
+  cal /= n;
+  if (!known || !(cal > 0) || !isfinite(cal)) return 1.0;
+  return sqrt((RNN_SURPRISE_PRIOR * cal + sq) / (RNN_SURPRISE_PRIOR + known) / cal);
+}
+
+double rnn_surprise_recent(const rnn_model *m, double err, const double *recent,
+                           int k) {
+  if (isnan(err)) return NAN;
+  const double *c = m->surp;
+  int n = m->surp_n;
+  double unit = 1.0, r = fabs(err);
+  if (n <= 0) {
+    if (m->cal_steps < 1 || m->cal_n < 1) return NAN;
+    c = m->cal_resid, n = m->cal_n;
+    unit = m->cal_scale ? m->cal_scale[0] : 1.0;
+    if (unit > 0) r /= unit;
+    else r = r > 0 ? INFINITY : 0.0, k = 0; /* validation forecasts were exact */
+  }
+  if (k > 0) {
+    double ratio = recent_ratio(c, n, recent, k, unit);
+    if (ratio != 1.0 && isfinite(r)) r /= ratio; /* ratio > 0 */
+  }
+  double p = tail_share(c, n, r);
   return p < 0 ? 1.0 : p > 1 ? 0.0 : 1.0 - p;
+}
+
+double rnn_surprise(const rnn_model *m, double err) {
+  return rnn_surprise_recent(m, err, NULL, 0);
 }

@@ -29,9 +29,12 @@
 **   7. rnn_anomaly(model, series) is the table-valued form of the window
 **      function rnn_anomaly (ext/next.c rule 8), as rnn_backtest is
 **      rnn_next's: columns pos, actual, predicted as above, and score, the
-**      surprise of actual (core/predict.c rule 10), bit for bit what the
-**      window function gives that row; NULL where actual or predicted is
-**      NULL, or the model has neither one-step errors nor calibration.
+**      surprise of actual (core/predict.c rule 10) at the scale of the
+**      errors of the rows before it, bit for bit what the window function
+**      gives that row when its frame holds every row before it (or the
+**      window and RNN_SURPRISE_RECENT rows more); NULL where actual or
+**      predicted is NULL, or the model has neither one-step errors nor
+**      calibration.
 */
 #include <math.h>
 #include <string.h>
@@ -152,9 +155,16 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
       bt_reset(c);
       return SQLITE_NOMEM;
     }
-    for (size_t i = 0; i < n; i++) {
-      double y = c->series[((size_t)c->W + i) * c->C], p = c->predicted[i];
-      c->score[i] = isnan(y) || isnan(p) ? NAN : rnn_surprise(m, y - p);
+    /* The errors first (in score), then each score at the scale of the
+    ** errors of the rows before it (ext/next.c rule 8), latest first so
+    ** each error is read before its place is overwritten. */
+    for (size_t i = 0; i < n; i++)
+      c->score[i] = c->series[((size_t)c->W + i) * c->C] - c->predicted[i];
+    for (size_t i = n; i-- > 0;) {
+      size_t first = i > RNN_SURPRISE_RECENT ? i - RNN_SURPRISE_RECENT : 0;
+      double e_i = c->score[i];
+      c->score[i] = isnan(e_i) ? NAN
+                               : rnn_surprise_recent(m, e_i, c->score + first, (int)(i - first));
     }
   }
   c->n = n;

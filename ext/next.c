@@ -32,7 +32,14 @@
 **      window gives no forecast (rule 2), and for a model with neither
 **      one-step errors nor calibration (core/predict.c rule 10). The scored
 **      row's covariates are those of the forecast step (core/predict.c
-**      rule 11), which rnn_next cannot see.
+**      rule 11), which rnn_next cannot see. The score is judged at the
+**      scale of the one-step errors of the frame's rows before the scored
+**      one (the last RNN_SURPRISE_RECENT whose own window is in the frame;
+**      core/predict.c rule 10), so a frame of window + 1 rows scores
+**      against the model's errors alone, and one of window +
+**      RNN_SURPRISE_RECENT + 1 rows or more gives the table form's score.
+**      Each row's error is computed once, when it is scored, and kept
+**      with the row.
 **   9. A model with calendar columns (option calendar) is an error: the
 **      frame's rows carry no timestamps to compute them from.
 */
@@ -48,6 +55,8 @@ typedef struct next_acc {
   unsigned char blob_crc[4]; /* the model BLOB's last 4 bytes: its CRC */
   int C;                     /* columns: value + covariates */
   double *rows;              /* ring of up to cap rows of C values */
+  double *err;               /* rule 8: each ring row's one-step error */
+  unsigned char *known;      /* whether err of the ring row is computed */
   double *win;               /* (window, C): the rows handed to rnn_predict */
   int head, count, cap;
   int failed;
@@ -123,18 +132,26 @@ static void push_row(sqlite3_context *ctx, int argc, sqlite3_value **argv,
   if (a->count == a->cap) {
     /* Grow the ring, unrolling it so head is 0 again. */
     int cap = a->cap ? 2 * a->cap : (W > 16 ? W : 16);
-    double *rows = sqlite3_malloc64((sqlite3_uint64)cap * C * sizeof *rows);
+    /* One block: the rows, their errors, whether each error is known. */
+    double *rows = sqlite3_malloc64((sqlite3_uint64)cap * (C + 1) * sizeof *rows +
+                                    (sqlite3_uint64)cap);
     if (!rows) {
       sqlite3_result_error_nomem(ctx);
       return;
     }
-    for (int i = 0; i < a->count; i++)
-      memcpy(rows + (size_t)i * C, a->rows + (size_t)((a->head + i) % a->cap) * C,
-             (size_t)C * sizeof *rows);
+    double *err = rows + (size_t)cap * C;
+    unsigned char *known = (unsigned char *)(err + cap);
+    for (int i = 0; i < a->count; i++) {
+      int r = (a->head + i) % a->cap;
+      memcpy(rows + (size_t)i * C, a->rows + (size_t)r * C, (size_t)C * sizeof *rows);
+      err[i] = a->err[r], known[i] = a->known[r];
+    }
     sqlite3_free(a->rows);
-    a->rows = rows, a->cap = cap, a->head = 0;
+    a->rows = rows, a->err = err, a->known = known, a->cap = cap, a->head = 0;
   }
-  double *row = a->rows + (size_t)((a->head + a->count) % a->cap) * C;
+  int slot = (a->head + a->count) % a->cap;
+  double *row = a->rows + (size_t)slot * C;
+  a->known[slot] = 0;
   for (int c = 0; c < C; c++) {
     sqlite3_value *v = argv[1 + c];
     int t = sqlite3_value_numeric_type(v);
@@ -173,41 +190,75 @@ void rnn_sql_next_inverse(sqlite3_context *ctx, int argc,
   a->count--;
 }
 
+/* Rule 1: the forecast for ring row p (0 = the oldest) from the `window`
+** rows before it; rule 8: with that row's covariates when it is in the
+** ring (anomaly). */
+static rnn_status forecast_at(next_acc *a, int p, int anomaly, double *out,
+                              rnn_err *e) {
+  int W = a->m->tail_rows, C = a->C;
+  for (int i = 0; i < W; i++) {
+    int r = (a->head + p - W + i) % a->cap;
+    memcpy(a->win + (size_t)i * C, a->rows + (size_t)r * C,
+           (size_t)C * sizeof *a->win);
+  }
+  const double *row = a->rows + (size_t)((a->head + p) % a->cap) * C;
+  return rnn_predict_future(a->m, a->win, 1, anomaly ? row + 1 : NULL, out, e);
+}
+
+/* Rule 8: the one-step error of ring row p (NaN when its value is missing
+** or its window has no known value), computed once per row. */
+static rnn_status error_at(next_acc *a, int p, rnn_err *e) {
+  int r = (a->head + p) % a->cap;
+  if (a->known[r]) return RNN_OK;
+  double actual = a->rows[(size_t)r * a->C], out = NAN;
+  rnn_status rc = isnan(actual) ? RNN_OK : forecast_at(a, p, 1, &out, e);
+  if (rc != RNN_OK && rc != RNN_EINVAL) return rc;
+  a->err[r] = actual - out;
+  a->known[r] = 1;
+  return RNN_OK;
+}
+
 /* Rule 1: the forecast from the last `window` rows, or NULL; rule 8: the
-** surprise of the last row given the `window` rows before it. */
+** surprise of the last row given the `window` rows before it, at the scale
+** of the errors of the frame's rows before it whose window is in the
+** frame. */
 static void next_result(sqlite3_context *ctx, next_acc *a, int anomaly) {
   if (!a || a->failed || !a->m || a->count < a->m->tail_rows + anomaly) {
     if (!a || !a->failed) sqlite3_result_null(ctx);
     return;
   }
-  int W = a->m->tail_rows, C = a->C, last = a->count - anomaly;
-  double actual = a->rows[(size_t)((a->head + a->count - 1) % a->cap) * C];
-  /* Rule 8: the scored row's covariates are known, as in the table form
-  ** (core/predict.c rule 11). */
-  if (anomaly && isnan(actual)) {
+  int W = a->m->tail_rows, C = a->C, last = a->count - 1;
+  if (anomaly && isnan(a->rows[(size_t)((a->head + last) % a->cap) * C])) {
     sqlite3_result_null(ctx);
     return;
   }
-  const double *scored = a->rows + (size_t)((a->head + a->count - 1) % a->cap) * C;
-  double out;
   if (!a->win &&
       !(a->win = sqlite3_malloc64((sqlite3_uint64)W * C * sizeof *a->win))) {
     sqlite3_result_error_nomem(ctx);
     return;
   }
-  for (int i = 0; i < W; i++) {
-    int r = (a->head + last - W + i) % a->cap;
-    memcpy(a->win + (size_t)i * C, a->rows + (size_t)r * C,
-           (size_t)C * sizeof *a->win);
-  }
   rnn_err e;
   rnn_ext_watch watch;
   rnn_ext_watch_begin(&watch, sqlite3_context_db_handle(ctx), a->m);
-  rnn_status rc = rnn_predict_future(a->m, a->win, 1, anomaly ? scored + 1 : NULL,
-                                     &out, &e);
+  rnn_status rc;
+  double out = NAN, recent[RNN_SURPRISE_RECENT];
+  int k = 0;
+  if (!anomaly) {
+    rc = forecast_at(a, a->count, 0, &out, &e);
+  } else {
+    int first = last - RNN_SURPRISE_RECENT;
+    if (first < W) first = W;
+    rc = RNN_OK;
+    for (int p = first; p <= last && rc == RNN_OK; p++) rc = error_at(a, p, &e);
+    for (int p = first; p < last && rc == RNN_OK; p++)
+      recent[k++] = a->err[(a->head + p) % a->cap];
+    out = a->err[(a->head + last) % a->cap];
+  }
   rnn_ext_watch_end(&watch, a->m);
-  if (rc == RNN_OK && anomaly)
-    sqlite3_result_double(ctx, rnn_surprise(a->m, actual - out));
+  if (rc == RNN_OK && anomaly && isnan(out))
+    sqlite3_result_null(ctx); /* the window has no known value */
+  else if (rc == RNN_OK && anomaly)
+    sqlite3_result_double(ctx, rnn_surprise_recent(a->m, out, recent, k));
   else if (rc == RNN_OK)
     sqlite3_result_double(ctx, out);
   else if (rc == RNN_EINVAL)

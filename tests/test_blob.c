@@ -637,6 +637,83 @@ static double normal(rnn_rng *g) {
   return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
 }
 
+/* rnn_anomaly at the scale of the recent errors (predict.c rule 10): the
+** formula; no recent errors (none, all missing) is rnn_surprise; only the
+** last RNN_SURPRISE_RECENT count; on errors drawn at three times the
+** model's scale, with recent errors drawn alike, the promise holds again;
+** infinite errors score, never NaN. */
+static void test_surprise_recent(void) {
+  rnn_rng g;
+  rnn_rng_seed(&g, 11);
+  rnn_model m = {0};
+  double surp[RNN_MAX_SURPRISE];
+  for (int i = 0; i < RNN_MAX_SURPRISE; i++) surp[i] = fabs(normal(&g));
+  rnn_sort_doubles(surp, RNN_MAX_SURPRISE);
+  m.surp = surp, m.surp_n = RNN_MAX_SURPRISE;
+  double c2 = 0;
+  for (int i = 0; i < RNN_MAX_SURPRISE; i++) c2 += surp[i] * surp[i];
+  c2 /= RNN_MAX_SURPRISE;
+  double three[3] = {2.0, NAN, -2.0};
+  double ratio = sqrt((RNN_SURPRISE_PRIOR * c2 + 8.0) / (RNN_SURPRISE_PRIOR + 2) / c2);
+  EXPECT(rnn_surprise_recent(&m, 1.5, three, 3) == rnn_surprise(&m, 1.5 / ratio),
+         "formula: %.17g against %.17g", rnn_surprise_recent(&m, 1.5, three, 3),
+         rnn_surprise(&m, 1.5 / ratio));
+  double nans[2] = {NAN, NAN};
+  EXPECT(rnn_surprise_recent(&m, 1.5, NULL, 0) == rnn_surprise(&m, 1.5) &&
+             rnn_surprise_recent(&m, 1.5, nans, 2) == rnn_surprise(&m, 1.5),
+         "no recent errors");
+  double many[RNN_SURPRISE_RECENT + 1];
+  many[0] = 1e6;
+  for (int i = 1; i <= RNN_SURPRISE_RECENT; i++) many[i] = 0.5;
+  EXPECT(rnn_surprise_recent(&m, 2.0, many, RNN_SURPRISE_RECENT + 1) ==
+             rnn_surprise_recent(&m, 2.0, many + 1, RNN_SURPRISE_RECENT),
+         "only the last %d count", RNN_SURPRISE_RECENT);
+  EXPECT(rnn_surprise_recent(&m, 2.0, many + 1, RNN_SURPRISE_RECENT) > rnn_surprise(&m, 2.0),
+         "calm recent errors lower the bar");
+  /* Recent errors like the model's: the promise holds to sampling error.
+  ** A run at three times the scale: far fewer false alarms than against
+  ** the model's errors alone (not 1%: the prior holds the scale back). */
+  for (int sd = 1; sd <= 3; sd += 2) {
+    int above99 = 0, plain99 = 0, above50 = 0, draws = 20000;
+    double recent[RNN_SURPRISE_RECENT];
+    for (int i = 0; i < draws; i++) {
+      for (int j = 0; j < RNN_SURPRISE_RECENT; j++) recent[j] = sd * normal(&g);
+      double e = sd * normal(&g), s = rnn_surprise_recent(&m, e, recent, RNN_SURPRISE_RECENT);
+      EXPECT(s >= 0 && s <= 1, "score %g outside [0, 1]", s);
+      above99 += s > 0.99, above50 += s > 0.5, plain99 += rnn_surprise(&m, e) > 0.99;
+    }
+    if (sd == 1)
+      EXPECT(above99 > 0.004 * draws && above99 < 0.02 * draws &&
+                 above50 > 0.45 * draws && above50 < 0.55 * draws,
+             "same scale: %d above 0.99, %d above 0.5 of %d", above99, above50, draws);
+    else
+      EXPECT(4 * above99 < plain99 && plain99 > 0.3 * draws,
+             "three times the scale: %d (against the model's errors alone %d) of %d above 0.99",
+             above99, plain99, draws);
+  }
+  double inf[1] = {INFINITY};
+  EXPECT(rnn_surprise_recent(&m, INFINITY, inf, 1) == 1.0 &&
+             rnn_surprise_recent(&m, 5.0, inf, 1) == rnn_surprise(&m, 0.0) &&
+             rnn_surprise_recent(&m, INFINITY, three, 3) == 1.0,
+         "infinite errors");
+  EXPECT(isnan(rnn_surprise_recent(&m, NAN, three, 3)), "NaN error");
+  /* Without one-step errors: recent errors are scaled by the step-1 scale,
+  ** as the scored error is. */
+  double pool[100], scale[2] = {3.0, 4.0};
+  for (int i = 0; i < 100; i++) pool[i] = i / 50.0;
+  m.surp = NULL, m.surp_n = 0;
+  m.cal_resid = pool, m.cal_n = 100, m.cal_steps = 2, m.cal_scale = scale;
+  m.cal_origins = 50;
+  double p2 = 0;
+  for (int i = 0; i < 100; i++) p2 += pool[i] * pool[i];
+  p2 /= 100;
+  double six[1] = {6.0};
+  ratio = sqrt((RNN_SURPRISE_PRIOR * p2 + 4.0) / (RNN_SURPRISE_PRIOR + 1) / p2);
+  EXPECT(fabs(rnn_surprise_recent(&m, 3.0, six, 1) - rnn_surprise(&m, 3.0 / ratio)) < 1e-12,
+         "pooled: %.17g against %.17g", rnn_surprise_recent(&m, 3.0, six, 1),
+         rnn_surprise(&m, 3.0 / ratio));
+}
+
 /* rnn_anomaly's score (predict.c rule 10): on errors drawn like the
 ** model's own one-step errors, 1% score above 0.99 and half above 0.5; a
 ** spike of 5 standard deviations scores above 0.999; larger errors score
@@ -880,6 +957,7 @@ int main(void) {
   RUN(test_rows_equal_predict_with_missing);
   RUN(test_stop_inside_minibatch);
   RUN(test_surprise);
+  RUN(test_surprise_recent);
   RUN(test_xreg);
   return check_exit();
 }

@@ -1,16 +1,18 @@
 -- rnn_anomaly: how surprising each row is given the rows before it, 1 - its
--- p-value among the model's own one-step errors; as a window function and
--- as a table over a JSON series (the same numbers, bit for bit).
+-- p-value among the model's own one-step errors at the scale of the errors
+-- of the 24 rows before it; as a window function and as a table over a
+-- JSON series (the same numbers, bit for bit).
 .mode csv
 .import data/nottem.csv raw
 .mode list
 CREATE TABLE t AS SELECT CAST(ts AS TEXT) AS ts, CAST(value AS REAL) AS v FROM raw;
 CREATE TABLE m AS SELECT rnn_train(ts, v) AS model FROM t WHERE ts < '1937-01-01';
--- The rows a forecast reads (the frame must hold them and the scored row).
+-- The rows a forecast reads (the frame must hold them and the scored row;
+-- 24 rows more give the scale of the recent errors: 192 + 24 = 216).
 SELECT 'history', json_extract(rnn_info(model), '$.history') FROM m;
 CREATE TABLE w AS
   SELECT ts, v, rnn_anomaly((SELECT model FROM m), v)
-           OVER (ORDER BY ts ROWS BETWEEN 200 PRECEDING AND CURRENT ROW) AS score
+           OVER (ORDER BY ts ROWS BETWEEN 216 PRECEDING AND CURRENT ROW) AS score
   FROM t;
 CREATE TABLE tv AS
   SELECT * FROM rnn_anomaly((SELECT model FROM m),
@@ -24,6 +26,17 @@ SELECT 'window', count(*), count(score), min(score) >= 0 AND max(score) <= 1 FRO
 -- same scores as the window function.
 SELECT 'table', count(*), sum(tv.score IS w.score), sum(tv.actual IS w.v)
 FROM tv JOIN (SELECT row_number() OVER (ORDER BY ts) AS pos, * FROM w) w USING (pos);
+-- A frame of every row before gives the same scores; a frame of the
+-- history alone scores against the model's errors only: the same for the
+-- first row scored (no recent errors either way), not for all of them.
+SELECT 'unbounded', sum(s IS score) FROM (
+  SELECT score, rnn_anomaly((SELECT model FROM m), v)
+                  OVER (ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS s FROM w);
+CREATE TABLE h AS
+  SELECT ts, score, rnn_anomaly((SELECT model FROM m), v)
+                      OVER (ORDER BY ts ROWS BETWEEN 192 PRECEDING AND CURRENT ROW) AS s FROM w;
+SELECT 'history frame', count(s), (SELECT s = score FROM h WHERE s IS NOT NULL ORDER BY ts LIMIT 1),
+       sum(s = score) < count(s), min(s) >= 0 AND max(s) <= 1 FROM h;
 -- As a plain aggregate: the score of the last row.
 SELECT 'aggregate', rnn_anomaly((SELECT model FROM m), v) = (SELECT score FROM w ORDER BY ts DESC LIMIT 1)
 FROM (SELECT v FROM t ORDER BY ts);
@@ -34,11 +47,25 @@ FROM w WHERE ts >= '1937-01-01';
 CREATE TABLE sd AS
   SELECT sqrt(avg((actual - predicted) * (actual - predicted)) - avg(actual - predicted) * avg(actual - predicted)) AS sd
   FROM tv;
+-- A year of values five standard deviations off (alternating in sign) is
+-- surprising at first; then the bar rises with the recent errors, and
+-- fewer of the later months are flagged than against the model's errors
+-- alone (a frame of the history only).
+CREATE TABLE storm AS
+  SELECT ts, CASE WHEN ts >= '1937-01-01' AND ts < '1938-01-01'
+                  THEN v + (CAST(substr(ts, 6, 2) AS INTEGER) % 2 * 2 - 1) * 5 * (SELECT sd FROM sd)
+                  ELSE v END AS v FROM t;
+SELECT 'storm', sum(recent > 0.99) < sum(alone > 0.99), sum(alone > 0.99) >= 6 FROM (
+  SELECT ts, rnn_anomaly((SELECT model FROM m), v)
+               OVER (ORDER BY ts ROWS BETWEEN 216 PRECEDING AND CURRENT ROW) AS recent,
+             rnn_anomaly((SELECT model FROM m), v)
+               OVER (ORDER BY ts ROWS BETWEEN 192 PRECEDING AND CURRENT ROW) AS alone FROM storm)
+WHERE ts >= '1937-03-01' AND ts < '1938-01-01';
 UPDATE t SET v = v + 5 * (SELECT sd FROM sd) WHERE ts = '1938-06-01';
 UPDATE t SET v = v - 5 * (SELECT sd FROM sd) WHERE ts = '1939-02-01';
 SELECT 'spike', ts, s > 0.99 FROM (
   SELECT ts, rnn_anomaly((SELECT model FROM m), v)
-               OVER (ORDER BY ts ROWS BETWEEN 200 PRECEDING AND CURRENT ROW) AS s FROM t)
+               OVER (ORDER BY ts ROWS BETWEEN 216 PRECEDING AND CURRENT ROW) AS s FROM t)
 WHERE ts IN ('1938-06-01', '1939-02-01') ORDER BY ts;
 -- The same found by the table form, which flags a row by its position.
 SELECT 'spike table', count(*) FROM rnn_anomaly((SELECT model FROM m),
@@ -46,7 +73,7 @@ SELECT 'spike table', count(*) FROM rnn_anomaly((SELECT model FROM m),
 -- A NULL value scores NULL; so does a frame too short for the history.
 SELECT 'null value', s IS NULL FROM (
   SELECT ts, rnn_anomaly((SELECT model FROM m), CASE WHEN ts = '1939-06-01' THEN NULL ELSE v END)
-               OVER (ORDER BY ts ROWS BETWEEN 200 PRECEDING AND CURRENT ROW) AS s FROM t)
+               OVER (ORDER BY ts ROWS BETWEEN 216 PRECEDING AND CURRENT ROW) AS s FROM t)
 WHERE ts = '1939-06-01';
 SELECT 'short frame', count(s) FROM (
   SELECT rnn_anomaly((SELECT model FROM m), v) OVER (ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW) AS s FROM t);

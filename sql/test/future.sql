@@ -78,11 +78,12 @@ CREATE TABLE u AS SELECT rnn_train(t, y, '{"horizon":10,"epochs":5}', (t * 10472
 -- The share decided, so the simple forecasters were not compared: no ratio.
 SELECT 'unrelated', json_extract(rnn_info(model), '$.xreg.kept'), json_extract(rnn_info(model), '$.xreg.explained') < 0.05,
   json_type(rnn_info(model), '$.xreg.validation_ratio') FROM u;
--- The window function rnn_anomaly knows the scored row's covariates, as
+-- The window function rnn_anomaly knows the scored row's covariates (and
+-- those of the rows before it, whose errors set the scale), as
 -- the table form does: the same scores (the values have 6 decimals, which
 -- json_group_array's 15 digits keep).
 SELECT 'anomaly forms agree', count(*), sum(w.score = t.score) FROM
-  (SELECT t, rnn_anomaly((SELECT model FROM p), y, promo) OVER (ORDER BY t ROWS BETWEEN 40 PRECEDING AND CURRENT ROW) AS score FROM s) w
+  (SELECT t, rnn_anomaly((SELECT model FROM p), y, promo) OVER (ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS score FROM s) w
   JOIN rnn_anomaly((SELECT model FROM p), (SELECT json_group_array(json_array(y, promo)) FROM (SELECT * FROM s ORDER BY t))) t
   ON t.pos = w.t + 1 WHERE w.score IS NOT NULL;
 -- A fine-tune's new calibration errors are the effect's too: its
