@@ -303,6 +303,7 @@ ANOMALY_SQL = ("SELECT pos, actual, predicted, score FROM models, "
                "rnn_anomaly(models.model, :series) WHERE models.series = :name")
 SPIKE_SIGMAS = 5.0
 RECENT = 24  # core/rnn.h RNN_SURPRISE_RECENT
+MASK_SIGMAS, MASK_AFTER = 10.0, 3
 
 # Fine-tuning: a model trained without the last rows of the training part,
 # fine-tuned on them, against the model retrained on the whole part.
@@ -359,6 +360,13 @@ def run_finetune(conn, name, series, options, finetune_options):
     return {k: [v.get(i) for i in range(1, max(v) + 1)] for k, v in out.items()}, base_s, tune_s
 
 
+def last_score(conn, name, window):
+    """rnn_anomaly's score of the last row of window (None: none)."""
+    rows = conn.execute(ANOMALY_SQL, {"name": name, "series": json.dumps(window)}).fetchall()
+    row = max(rows) if rows else None  # the last position
+    return row[3] if row and row[0] == len(window) else None
+
+
 def run_anomaly(conn, series, info):
     """rnn_anomaly over each series' held-out points, clean and spiked.
 
@@ -373,8 +381,10 @@ def run_anomaly(conn, series, info):
     rows a forecast reads (`history`) and RECENT rows more are passed before
     each scored row: the score is judged at the scale of those RECENT rows'
     one-step errors, as the window function's with a frame of ROWS BETWEEN
-    history + RECENT PRECEDING AND CURRENT ROW.
-    Returns ({name: dict(clean=[...], spiked=[...])}, seconds).
+    history + RECENT PRECEDING AND CURRENT ROW. Masked: each spike again,
+    MASK_AFTER rows after a spike of MASK_SIGMAS on the row's own (a large
+    error must not hide the next one).
+    Returns ({name: dict(clean=[...], spiked=[...], masked=[...])}, seconds).
     """
     out = {}
     t0 = time.perf_counter()
@@ -390,7 +400,7 @@ def run_anomaly(conn, series, info):
         clean = {start + pos: (actual, pred, score) for pos, actual, pred, score in rows}
         test = [clean.get(n + j + 1) for j in range(len(s["test"]))]
         errors = [a - p for a, p, _ in filter(None, test) if a is not None and p is not None]
-        rec = dict(clean=[t[2] for t in test if t and t[2] is not None], spiked=[])
+        rec = dict(clean=[t[2] for t in test if t and t[2] is not None], spiked=[], masked=[])
         n_train = info[s["name"]]["one_step_errors"] or 0
         rms_train = info[s["name"]]["one_step_rms"] or 0.0
         if n_train + len(errors) >= 2:
@@ -401,11 +411,16 @@ def run_anomaly(conn, series, info):
                     continue
                 window = (full[max(0, n + j - W - RECENT):n + j]
                           + [y + (1 if j % 2 == 0 else -1) * SPIKE_SIGMAS * sd])
-                rows = conn.execute(ANOMALY_SQL, {"name": s["name"],
-                                                  "series": json.dumps(window)}).fetchall()
-                row = max(rows) if rows else None  # the last position: the spike
-                if row and row[0] == len(window) and row[3] is not None:
-                    rec["spiked"].append(row[3])
+                score = last_score(conn, s["name"], window)
+                if score is not None:
+                    rec["spiked"].append(score)
+                # The same spike MASK_AFTER rows after one of MASK_SIGMAS.
+                before = len(window) - 1 - MASK_AFTER
+                if j >= MASK_AFTER and window[before] is not None:
+                    window[before] += MASK_SIGMAS * sd
+                    score = last_score(conn, s["name"], window)
+                    if score is not None:
+                        rec["masked"].append(score)
         out[s["name"]] = rec
     return out, time.perf_counter() - t0
 
@@ -651,10 +666,12 @@ def summarise_anomaly(anomaly):
     spikes found at 0.99, pooled over the series."""
     clean = [x for r in anomaly.values() for x in r["clean"]]
     spiked = [x for r in anomaly.values() for x in r["spiked"]]
+    masked = [x for r in anomaly.values() for x in r.get("masked", [])]
     share = lambda xs, t: sum(x > t for x in xs) / len(xs) if xs else math.nan
-    return dict(clean=len(clean), spiked=len(spiked),
+    return dict(clean=len(clean), spiked=len(spiked), masked=len(masked),
                 above_0_5=share(clean, 0.5), above_0_9=share(clean, 0.9),
-                false_alarms=share(clean, 0.99), found=share(spiked, 0.99))
+                false_alarms=share(clean, 0.99), found=share(spiked, 0.99),
+                found_after_spike=share(masked, 0.99))
 
 
 # --------------------------------------------------------------------------
@@ -742,8 +759,10 @@ def print_set(result, args):
         print("- anomaly scores of the %d clean held-out points: above 0.5 %.1f%%, above 0.9 %.1f%%, "
               "above 0.99 (false alarms) %.2f%% (promised 50%%, 10%%, 1%%)" % (
                   an["clean"], 100 * an["above_0_5"], 100 * an["above_0_9"], 100 * an["false_alarms"]))
-        print("- spikes of %g one-step-error sd found (score > 0.99): %.1f%% of %d" % (
-            SPIKE_SIGMAS, 100 * an["found"], an["spiked"]))
+        print("- spikes of %g one-step-error sd found (score > 0.99): %.1f%% of %d; "
+              "%d rows after a spike of %g sd: %.1f%% of %d" % (
+                  SPIKE_SIGMAS, 100 * an["found"], an["spiked"], MASK_AFTER, MASK_SIGMAS,
+                  100 * an["found_after_spike"], an["masked"]))
         gl = sm.get("global")
         if gl:
             print("- global model (rnn_train_global, one network across the %d series): OWA %.3f "

@@ -494,10 +494,11 @@ double rnn_surprise(const rnn_model *m, double err);
 
 /* The same, judged at the scale of the recent one-step errors (actual -
 ** forecast of the rows just before, oldest first, NaN for unknown): err
-** is divided by the ratio of their root mean square, shrunk towards the
-** calibration errors' (RNN_SURPRISE_PRIOR rows' worth), to the calibration
-** errors' own (predict.c rule 10). At most the last RNN_SURPRISE_RECENT
-** of them count; with none, rnn_surprise. */
+** is divided by the ratio of their mean absolute value (each capped at the
+** largest calibration error), shrunk towards the calibration errors'
+** (RNN_SURPRISE_PRIOR rows' worth), to the calibration errors' own
+** (predict.c rule 10). Only the last RNN_SURPRISE_RECENT count; with no
+** known one, rnn_surprise. */
 #define RNN_SURPRISE_RECENT 24
 #define RNN_SURPRISE_PRIOR 24
 double rnn_surprise_recent(const rnn_model *m, double err, const double *recent,

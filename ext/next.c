@@ -6,8 +6,9 @@
 ** rnn_anomaly(model, value [, x1, ..., xk]) OVER (ORDER BY ts ROWS BETWEEN
 ** n PRECEDING AND CURRENT ROW): how surprising the frame's last row is
 ** given the rows before it (SPEC.md 4), in [0, 1]: 1 - the p-value of its
-** one-step error among the model's calibration errors (core/predict.c rule
-** 10), so `score > 0.99` flags about 1% of ordinary rows.
+** one-step error among the model's one-step errors, at the scale of the
+** errors of the rows before it (core/predict.c rule 10), so `score > 0.99`
+** flags about 1% of ordinary rows.
 **
 ** Rules:
 **   1. The frame's rows, oldest first, are the window: the last `window`
@@ -38,8 +39,9 @@
 **      core/predict.c rule 10), so a frame of window + 1 rows scores
 **      against the model's errors alone, and one of window +
 **      RNN_SURPRISE_RECENT + 1 rows or more gives the table form's score.
-**      Each row's error is computed once, when it is scored, and kept
-**      with the row.
+**      Each row's error is kept with the row once computed: when the row
+**      is scored, or when a later row needs it (a frame that ends after
+**      the current row, the plain aggregate of rule 5).
 **   9. A model with calendar columns (option calendar) is an error: the
 **      frame's rows carry no timestamps to compute them from.
 */
@@ -252,7 +254,7 @@ static void next_result(sqlite3_context *ctx, next_acc *a, int anomaly) {
     for (int p = first; p <= last && rc == RNN_OK; p++) rc = error_at(a, p, &e);
     for (int p = first; p < last && rc == RNN_OK; p++)
       recent[k++] = a->err[(a->head + p) % a->cap];
-    out = a->err[(a->head + last) % a->cap];
+    if (rc == RNN_OK) out = a->err[(a->head + last) % a->cap];
   }
   rnn_ext_watch_end(&watch, a->m);
   if (rc == RNN_OK && anomaly && isnan(out))

@@ -67,6 +67,12 @@ SELECT 'spike', ts, s > 0.99 FROM (
   SELECT ts, rnn_anomaly((SELECT model FROM m), v)
                OVER (ORDER BY ts ROWS BETWEEN 216 PRECEDING AND CURRENT ROW) AS s FROM t)
 WHERE ts IN ('1938-06-01', '1939-02-01') ORDER BY ts;
+-- A spike of ten standard deviations three months before the first does
+-- not hide it: a recent error counts at most as the model's largest.
+SELECT 'spike after a spike', s > 0.99 FROM (
+  SELECT ts, rnn_anomaly((SELECT model FROM m), CASE WHEN ts = '1938-03-01' THEN v + 10 * (SELECT sd FROM sd) ELSE v END)
+               OVER (ORDER BY ts ROWS BETWEEN 216 PRECEDING AND CURRENT ROW) AS s FROM t)
+WHERE ts = '1938-06-01';
 -- The same found by the table form, which flags a row by its position.
 SELECT 'spike table', count(*) FROM rnn_anomaly((SELECT model FROM m),
     (SELECT json_group_array(v) FROM (SELECT v FROM t ORDER BY ts))) WHERE score > 0.99;
