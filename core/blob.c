@@ -67,6 +67,11 @@
 **  13. A series of a global model (core/global.c) is a forecasting BLOB
 **      whose network omits PARM: the container holds the parameters once,
 **      and the series' ARCH must give their count. A PARM there is corrupt.
+**  14. Format 5 may hold PAST, the rows before the tail that a fine-tune
+**      reads (train.c rule 16): u32 rows (1 .. RNN_KEEP_ROWS - the tail's
+**      rows), u32 columns (the model's), then rows x columns f64, finite,
+**      oldest first. Optional: a reader that skips it fine-tunes on the
+**      tail alone. It came before format 5 was released.
 */
 #include <math.h>
 #include <string.h>
@@ -232,6 +237,14 @@ static void write_model(writer *w, const rnn_model *m, int omit_params) {
     chunk_end(w, at);
   }
 
+  if (m->past_rows > 0) {
+    at = chunk_begin(w, "PAST"); /* rule 14 */
+    put_u32(w, (uint32_t)m->past_rows);
+    put_u32(w, (uint32_t)C);
+    for (size_t i = 0; i < (size_t)m->past_rows * C; i++) put_f64(w, m->past[i]);
+    chunk_end(w, at);
+  }
+
   if (m->xreg || (m->arch.input > 1 && isfinite(m->xreg_share))) {
     at = chunk_begin(w, "XREG"); /* rule 12 */
     put_u32(w, m->xreg ? (uint32_t)m->arch.input - 1 : 0);
@@ -325,10 +338,10 @@ static void get_step(reader *r, rnn_step *st, int *ok) {
 }
 
 enum { C_MODL, C_ARCH, C_NORM, C_TAIL, C_OPTS, C_TRAI, C_METR, C_CALI, C_PARM,
-       C_STEP, C_COMP, C_KIND, C_TOPT, C_SURP, C_XREG, N_CHUNKS };
+       C_STEP, C_COMP, C_KIND, C_TOPT, C_SURP, C_XREG, C_PAST, N_CHUNKS };
 static const char *const chunk_tags[N_CHUNKS] = {
     "MODL", "ARCH", "NORM", "TAIL", "OPTS", "TRAI", "METR", "CALI", "PARM",
-    "STEP", "COMP", "KIND", "TOPT", "SURP", "XREG"};
+    "STEP", "COMP", "KIND", "TOPT", "SURP", "XREG", "PAST"};
 
 static rnn_status corrupt(rnn_err *e, const char *what) {
   return rnn_fail(e, RNN_ECORRUPT, "corrupt rnn model (%s)", what);
@@ -610,6 +623,18 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
       }
       break;
     }
+    case C_PAST: { /* rule 14 */
+      uint32_t rows = get_u32(r), cols = get_u32(r);
+      if (r->bad || rows < 1 || rows > (uint32_t)(RNN_KEEP_ROWS - m->tail_rows) ||
+          m->tail_rows >= RNN_KEEP_ROWS || cols != (uint32_t)m->arch.input ||
+          r->n - r->pos != (size_t)rows * cols * 8)
+        return corrupt(e, "past rows");
+      if (!(m->past = rnn_malloc((size_t)rows * cols * sizeof *m->past))) return RNN_ENOMEM;
+      m->past_rows = (int)rows;
+      for (size_t i = 0; i < (size_t)rows * cols; i++)
+        if (!isfinite(m->past[i] = get_f64(r))) return corrupt(e, "past rows");
+      break;
+    }
     case C_XREG: { /* rule 12 */
       uint32_t n = get_u32(r);
       double share = get_f64(r), ratio = get_f64(r);
@@ -766,7 +791,7 @@ rnn_status rnn_model_decode_part(rnn_model **out, const void *blob, size_t len,
   for (int i = 0; i < N_CHUNKS; i++) {
     if (seen[i] && ((version < 3 && (i == C_STEP || i == C_COMP)) ||
                     (version < 4 && i == C_TOPT) ||
-                    (version < 5 && (i == C_SURP || i == C_XREG)))) {
+                    (version < 5 && (i == C_SURP || i == C_XREG || i == C_PAST)))) {
       rc = corrupt(e, "chunk of a later format");
       goto fail;
     }
@@ -782,7 +807,8 @@ rnn_status rnn_model_decode_part(rnn_model **out, const void *blob, size_t len,
       rc = corrupt(e, "parameters");
       goto fail;
     }
-    if (i == C_STEP || i == C_COMP || i == C_KIND || i == C_SURP || i == C_XREG)
+    if (i == C_STEP || i == C_COMP || i == C_KIND || i == C_SURP || i == C_XREG ||
+        i == C_PAST)
       needed = 0;
     /* Rule 8: format 4's keyed options in place of the positional ones. */
     if (i == C_OPTS) needed = version < 4;

@@ -292,6 +292,10 @@ typedef struct rnn_component {
 #define RNN_MAX_COMPONENTS 3
 /* The most rows a model keeps as its tail (a profile of 8 cycles of 1000). */
 #define RNN_MAX_TAIL 8000
+/* The rows a model keeps, tail and past together, for a fine-tune to find
+** a longer second period and score its components (train.c rule 16): six
+** weeks of hourly rows. */
+#define RNN_KEEP_ROWS 1008
 /* The most one-step errors a model keeps for rnn_anomaly (train.c rule 15). */
 #define RNN_MAX_SURPRISE 200
 /* fc_flags */
@@ -329,6 +333,10 @@ typedef struct rnn_model {
   double *tail; /* (tail_rows, arch.input): the last rows, data units */
   int tail_rows; /* rows a forecast reads: arch.window, or more when a
                  ** component needs a longer history */
+  double *past;  /* (past_rows, arch.input): the rows before the tail, so
+                 ** that the last RNN_KEEP_ROWS rows are kept for a
+                 ** fine-tune (train.c rule 16); data units */
+  int past_rows;
 
   /* The forecast: the median (RNN_FC_MEDIAN) or the mean of
   ** comp[0..n_comp-1] (n_comp 0: the network alone, as format 1 and 2

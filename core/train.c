@@ -44,7 +44,10 @@
 **      period, or 1). At most the latest RNN_MAX_CAL_ORIGINS windows count
 **      (RNN_MIN_CAL_ORIGINS when max_seconds ran out, so the budget holds).
 **   8. The model keeps the last rows (data units) as its tail: W, or more
-**      when a chosen component reads more (its history).
+**      when a chosen component reads more (its history); and the rows
+**      before the tail as its past, so that tail and past hold the last
+**      RNN_KEEP_ROWS rows (none in a global model's series), which only a
+**      fine-tune reads (rule 16).
 **   9. Fewer points than one window needs: short policy "fallback" gives a
 **      seasonal-naive model (period found in the data, else the last
 **      value) calibrated on its own in-sample errors; "error" fails with
@@ -74,14 +77,18 @@
 **      of the intervals gave twice the false alarms, and the validation
 **      origins' step-1 errors alone found fewer spikes.
 **  16. rnn_finetune continues a model on new rows: the series is the
-**      model's tail followed by the new rows (filled as in rule 1); the
-**      period, window, horizon, normalisation and architecture are the
-**      model's, and a network starts from its parameters (core/fit.c rule
-**      6: kept unless an epoch validates better). Its windows are those of
-**      that series, the latest held out as in rule 3 (at least one when
-**      there are two). At the validation origins the model's candidates
-**      are scored again, each score merged with the model's own
-**      (components.c rule 6), and chosen; the metrics stay the model's; the
+**      model's past and tail followed by the new rows (filled as in rule
+**      1); the period, window, horizon, normalisation and architecture are
+**      the model's, and a network starts from its parameters (core/fit.c
+**      rule 6: kept unless an epoch validates better). Its windows are
+**      those of the tail and the new rows, the latest held out as in rule
+**      3 (at least one when there are two). The second period is found
+**      again on the whole series when the model kept past rows (a model
+**      trained on fewer rows may not have seen a weekly cycle of hourly
+**      data) and the first is the model's. At the validation origins the
+**      model's candidates (or, for another second period, rule 2's for it:
+**      components.c rule 6) are scored again, each score merged with the
+**      model's own (components.c rule 6), and chosen; the metrics stay the model's; the
 **      fine-tuned model forecasts from the held-out origins as rule 7
 **      would, and those errors, scaled by the step scales, join the
 **      calibration errors (at most 200 origins' worth: the older ones
@@ -133,7 +140,8 @@ void rnn_model_free(rnn_model *m) {
   if (!m) return;
   void *bufs[] = {m->params,     m->shift,    m->scale,
                   m->tail,       m->train_loss, m->val_loss,
-                  m->cal_resid,  m->cal_scale,  m->surp, m->xreg};
+                  m->cal_resid,  m->cal_scale,  m->surp, m->xreg,
+                  m->past};
   if (m->params_borrowed) bufs[0] = NULL; /* the global model's */
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) rnn_free(bufs[i]);
   rnn_predictor_free(m->pred);
@@ -378,7 +386,7 @@ static rnn_status validate_forecasts(rnn_model *m, const double *v,
     }
   }
   if (rescore) { /* rule 16: a fine-tune's choice; recalibrate does the rest */
-    rc = rnn_rescore_components(m, v, n, C, origin, count, netf, K, rescore);
+    rc = rnn_rescore_components(m, v, n, C, origin, count, netf, K, rescore, p2);
     goto done;
   }
   if (m->opts.method == RNN_METHOD_AUTO) {
@@ -575,8 +583,10 @@ static rnn_status recalibrate(rnn_model *m, const double *v, const double *y,
 
 /* Rule 16: a fine-tune's one-step errors are those of the rows it could
 ** forecast, topped up to RNN_MAX_SURPRISE with the model's own, evenly
-** thinned, when the tail and new rows hold fewer. */
+** thinned, when the tail and new rows hold fewer and the model kept no
+** past rows (with them, the model's rows are forecast again). */
 static rnn_status top_up_surprise(rnn_model *m, const rnn_model *base) {
+  if (base->past_rows > 0) return RNN_OK; /* its rows were scored again */
   int room = RNN_MAX_SURPRISE - m->surp_n;
   int take = base->surp_n < room ? base->surp_n : room;
   if (take <= 0) return RNN_OK;
@@ -624,6 +634,20 @@ static rnn_status keep_choice(rnn_model *m, const rnn_model *base) {
   return RNN_OK;
 }
 
+/* Rule 8: the rows before the tail of the filled series v (n, C), so that
+** the model keeps its last RNN_KEEP_ROWS rows for a fine-tune (rule 16). */
+static rnn_status keep_past(rnn_model *m, const double *v, size_t n, int C) {
+  size_t R = (size_t)m->tail_rows, keep = n < RNN_KEEP_ROWS ? n : RNN_KEEP_ROWS;
+  rnn_free(m->past);
+  m->past = NULL, m->past_rows = 0;
+  if (keep <= R) return RNN_OK;
+  size_t P = keep - R;
+  if (!(m->past = rnn_malloc(P * C * sizeof *m->past))) return RNN_ENOMEM;
+  memcpy(m->past, v + (n - R - P) * C, P * C * sizeof *m->past);
+  m->past_rows = (int)P;
+  return RNN_OK;
+}
+
 /* Rule 9: the seasonal-naive fallback on the filled series v (n, C). */
 static rnn_status train_fallback(rnn_model *m, const double *v, size_t n,
                                  int C) {
@@ -638,6 +662,7 @@ static rnn_status train_fallback(rnn_model *m, const double *v, size_t n,
   m->tail = rnn_malloc((size_t)p * C * sizeof *m->tail);
   if (!m->tail) return RNN_ENOMEM;
   memcpy(m->tail, v + (n - (size_t)p) * C, (size_t)p * C * sizeof *m->tail);
+  if (keep_past(m, v, n, C)) return RNN_ENOMEM;
   /* In-sample errors of forecasting s steps ahead from every origin. */
   int K = 2 * p > 12 ? 2 * p : 12;
   int origins = n > (size_t)p ? (int)(n - (size_t)p) : 0;
@@ -700,7 +725,7 @@ static rnn_status train_series(rnn_model **out, const double *y_in,
   rnn_model *m = NULL;
   double *v = NULL, *vr = NULL;
   float *z = NULL, *target = NULL;
-  int *idx = NULL;
+  int *idx = NULL, *starts = NULL;
   rnn_work w = {0};
   rnn_batcher bt = {0};
   int C = 1 + k;
@@ -737,14 +762,25 @@ static rnn_status train_series(rnn_model **out, const double *y_in,
     m->missing += f;
   }
 
-  /* Rule 2 (rule 16: the base model's). */
+  /* Rule 2 (rule 16: the base model's; the second period found again on
+  ** its past rows, tail and new rows, when it kept past rows). */
   int p2, W, O;
+  size_t skip = base ? (size_t)base->past_rows : 0; /* no training windows */
+  double *y = NULL;
   if (base) {
     m->period = base->period, p2 = base->period2;
     W = base->arch.window, O = base->arch.output;
+    if (skip && o->method == RNN_METHOD_AUTO) {
+      int q1, q2;
+      if (!(y = rnn_malloc(n * sizeof *y))) goto nomem;
+      for (size_t i = 0; i < n; i++) y[i] = v[i * C];
+      rc = rnn_seasonal_periods(y, n, &q1, &q2);
+      rnn_free(y);
+      if (rc) goto fail;
+      if (q1 == m->period && q2 > 0) p2 = q2;
+    }
     goto resolved;
   }
-  double *y = NULL;
   if (C == 1) {
     y = v;
   } else if ((y = rnn_malloc(n * sizeof *y))) {
@@ -782,13 +818,13 @@ resolved:
     goto done;
   }
 
-  int nw = (int)(n - (size_t)W - (size_t)O + 1);
+  int nw = (int)(n - skip - (size_t)W - (size_t)O + 1);
   /* Rule 3. */
   int nval = (int)floor(nw * o->validation);
   if (nval > nw - 1) nval = nw - 1;
   if (base && nval == 0 && o->validation > 0 && nw >= 2) nval = 1; /* rule 16 */
   int ntrain = nw - nval;
-  size_t train_rows = (size_t)ntrain - 1 + W + O;
+  size_t train_rows = skip + (size_t)ntrain - 1 + W + O;
 
   /* Rule 17: the covariates' effect (a fine-tune's is the model's); vr is
   ** the series the forecaster learns, v's values less the effect. */
@@ -907,7 +943,11 @@ resolved:
                              o->threads, o->loss)))
     goto fail;
 
-  windows_task wt = {.m = m, .z = z, .idx = idx, .ntrain = ntrain,
+  if (skip) { /* rule 16: the windows of the tail and the new rows */
+    if (!(starts = rnn_malloc((size_t)nw * sizeof *starts))) goto nomem;
+    for (int i = 0; i < nw; i++) starts[i] = (int)skip + i;
+  }
+  windows_task wt = {.m = m, .z = z, .starts = starts, .idx = idx, .ntrain = ntrain,
                      .nval = nval, .B = B, .w = &w, .target = target};
   rnn_fit_task task = {.arg = &wt, .begin = windows_begin, .fill = windows_fill,
                        .loss_terms = O, .validate = windows_validate,
@@ -933,10 +973,12 @@ trained:
     origins = can < origins ? (int)can : origins;
   }
   if (base) {
+    /* A second period found again: the candidates of the new one. */
+    int again = base->period2 != p2 ? p2 : -1;
     if ((rc = keep_choice(m, base)) ||
         (nval && origins >= 2 &&
-         (rc = validate_forecasts(m, vr, v, z, n, ntrain, nval, train_rows,
-                                  origins, p2, fresh))))
+         (rc = validate_forecasts(m, vr, v, z, n, (int)skip + ntrain, nval, train_rows,
+                                  origins, again, fresh))))
       goto fail;
   } else if (nval && origins >= 2 &&
              (rc = validate_forecasts(m, vr, v, z, n, ntrain, nval, train_rows,
@@ -952,12 +994,13 @@ trained:
   size_t R = (size_t)m->tail_rows;
   if (!(m->tail = rnn_malloc(R * C * sizeof *m->tail))) goto nomem;
   memcpy(m->tail, v + (n - R) * C, R * C * sizeof *m->tail);
+  if (!shared && keep_past(m, v, n, C)) goto nomem; /* rule 18: none */
   if (base) {
     m->cancel = train_cancel, m->cancel_arg = (void *)ctl;
     /* rule 7's origins: the latest `origins` of the validation ones */
     int count = nval + O - 1 < origins ? nval + O - 1 : origins;
     if (nval && origins >= 2 &&
-        (rc = recalibrate(m, v, y_in, n, ntrain + W + (nval + O - 1 - count), count)))
+        (rc = recalibrate(m, v, y_in, n, (int)skip + ntrain + W + (nval + O - 1 - count), count)))
       goto fail;
   }
   if ((rc = surprise_errors(m, v, y_in, n)) || (base && (rc = top_up_surprise(m, base))))
@@ -978,6 +1021,7 @@ done:
   rnn_free(z);
   rnn_free(target);
   rnn_free(idx);
+  rnn_free(starts);
   *out = m;
   return rc;
 }
@@ -1241,11 +1285,12 @@ static rnn_status advance_only(rnn_model **out, const rnn_model *base,
   if (rc == RNN_OK) {
     size_t R = (size_t)m->tail_rows;
     memcpy(m->tail, v + (n - R) * C, R * C * sizeof *m->tail);
+    rc = keep_past(m, v, n, C);
     m->rows += (int64_t)fresh, m->missing += filled;
     m->format_version = 0;
     rnn_free(m->surp);
     m->surp = NULL, m->surp_n = 0;
-    rc = surprise_errors(m, v, y, n);
+    if (rc == RNN_OK) rc = surprise_errors(m, v, y, n);
     if (rc == RNN_OK) rc = top_up_surprise(m, base);
   }
   if (rc != RNN_OK) {
@@ -1273,7 +1318,8 @@ rnn_status rnn_finetune(rnn_model **out, const rnn_model *base, const double *y,
                     "option \"%s\" cannot change when fine-tuning (%s "
                     "rnn_train)",
                     key, inputs ? "other inputs need" : "a new architecture needs");
-  size_t R = (size_t)base->tail_rows, N = R + n;
+  /* The series: the past rows, the tail, the new rows. */
+  size_t P = (size_t)base->past_rows, R = P + (size_t)base->tail_rows, N = R + n;
   if (N > SIZE_MAX / sizeof(double) / (size_t)C) return RNN_ENOMEM;
   double *ys = rnn_malloc(N * sizeof *ys);
   double *xs = rnn_malloc((N * (size_t)(C - 1) + 1) * sizeof *xs);
@@ -1283,14 +1329,14 @@ rnn_status rnn_finetune(rnn_model **out, const rnn_model *base, const double *y,
     return RNN_ENOMEM;
   }
   for (size_t i = 0; i < N; i++) {
-    const double *row = i < R ? base->tail + i * C : NULL;
+    const double *row = i < P ? base->past + i * C : i < R ? base->tail + (i - P) * C : NULL;
     ys[i] = row ? row[0] : y[i - R];
     for (int c = 1; c < C; c++)
       xs[i * (C - 1) + (c - 1)] = row ? row[c] : x[(i - R) * (C - 1) + (c - 1)];
   }
   rnn_status rc;
   if (base->kind == RNN_MODEL_NETWORK &&
-      N < (size_t)base->arch.window + (size_t)base->arch.output) {
+      N - P < (size_t)base->arch.window + (size_t)base->arch.output) {
     double *v = rnn_malloc(N * (size_t)C * sizeof *v);
     rc = v ? RNN_OK : RNN_ENOMEM;
     for (size_t i = 0; v && i < N; i++) {

@@ -120,10 +120,12 @@ static int find_chunk(const unsigned char *b, size_t len, const char *tag,
 ** the new length. */
 static size_t as_format4(unsigned char *b, size_t len, int kept) {
   size_t at, n;
-  if (find_chunk(b, len, "SURP", &at, &n)) {
-    memmove(b + at - 8, b + at + n, len - (at + n));
-    len -= 8 + n;
-  }
+  const char *later[] = {"SURP", "PAST"}; /* format 5's optional chunks */
+  for (int i = 0; i < 2; i++)
+    if (find_chunk(b, len, later[i], &at, &n)) {
+      memmove(b + at - 8, b + at + n, len - (at + n));
+      len -= 8 + n;
+    }
   if (!find_chunk(b, len, "TRAI", &at, &n)) return len;
   size_t cut = at + n - (size_t)kept * 16 - 4; /* the u32 count */
   memmove(b + cut, b + cut + 4, len - cut - 4);
@@ -133,6 +135,45 @@ static size_t as_format4(unsigned char *b, size_t len, int kept) {
   b[8] = 4;
   reseal(b, len);
   return len;
+}
+
+/* blob.c rule 14: a model keeps the rows before its tail, up to
+** RNN_KEEP_ROWS in all, through the BLOB; a count beyond that, columns
+** that are not the model's, a value that is not finite, or the chunk in
+** format 4, are corrupt. */
+static void test_past_rows(void) {
+  rnn_model *m = small_model(5);
+  EXPECT(m->past_rows == 60 - m->tail_rows, "past rows %d, tail %d", m->past_rows, m->tail_rows);
+  unsigned char *blob, *c;
+  size_t len, at, n;
+  char msg[256];
+  rnn_model_encode(m, &blob, &len);
+  rnn_model *back = NULL;
+  EXPECT(rnn_model_decode(&back, blob, len, NULL) == RNN_OK && back &&
+             back->past_rows == m->past_rows &&
+             memcmp(back->past, m->past, (size_t)m->past_rows * sizeof *m->past) == 0,
+         "past rows read back");
+  rnn_model_free(back);
+  EXPECT(find_chunk(blob, len, "PAST", &at, &n), "a PAST chunk");
+  c = malloc(len);
+  struct { size_t off; unsigned char byte; const char *why; } damage[] = {
+      {0, 0xff, "rows"}, {4, 2, "columns"}, {8 + 7, 0x7f, "infinite"}};
+  for (size_t d = 0; d < sizeof damage / sizeof damage[0]; d++) {
+    memcpy(c, blob, len);
+    if (damage[d].off == 8 + 7) c[at + 8 + 6] = 0xf0, c[at + 8 + 7] = 0x7f; /* exponent all ones */
+    else if (damage[d].off == 0) c[at + 1] = damage[d].byte; /* rows + 65280 */
+    else c[at + damage[d].off] = damage[d].byte;
+    reseal(c, len);
+    EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "%s", damage[d].why);
+    EXPECT_STR(msg, "corrupt rnn model (past rows)");
+  }
+  memcpy(c, blob, len);
+  c[8] = 4;
+  reseal(c, len);
+  EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "PAST in format 4");
+  free(c);
+  rnn_free(blob);
+  rnn_model_free(m);
 }
 
 static void test_decode_rejects_damage(void) {
@@ -960,6 +1001,7 @@ int main(void) {
   RUN(test_round_trip_predicts_bit_for_bit);
   RUN(test_same_seed_same_bytes);
   RUN(test_decode_rejects_damage);
+  RUN(test_past_rows);
   RUN(test_keyed_options);
   RUN(test_median_of_three);
   RUN(test_history_bounded);
