@@ -54,9 +54,6 @@
 **      would now: H steps at each of its N origins, the latest `shift`
 **      rows (the new rows) before the new latest origin; then rule 3
 **      chooses again, among the candidates the series has the rows for.
-**      When the fine-tune finds another second period, the candidates are
-**      rule 2's for it: those the model had keep their merged scores, the
-**      new ones have their scores on the new origins alone.
 **   7. To compare two versions of a series (the values and the values less
 **      the covariates' effect, core/xreg.c rule 3), the simple candidates
 **      alone are scored on each, rule 3 chooses among them, and the
@@ -464,27 +461,9 @@ static rnn_status candidate_forecasts(const rnn_component *cand, int nc,
 ** scores carried as the weight their origins would have now. */
 rnn_status rnn_rescore_components(rnn_model *m, const double *v, size_t n,
                                   int C, const size_t *origin, int origins,
-                                  const double *netf, int K, size_t shift, int p2) {
+                                  const double *netf, int K, size_t shift) {
   int nc = m->n_cand, H = m->arch.output < K ? m->arch.output : K;
   if (nc == 0 || origins < 1) return RNN_OK; /* the network alone */
-  unsigned char new_cand[RNN_MAX_CANDIDATES] = {0};
-  if (p2 >= 0) {
-    /* A second period found again (core/train.c rule 16): its candidates;
-    ** one the model scored keeps its score, a new one has none. */
-    rnn_component cand[RNN_MAX_CANDIDATES];
-    double old[RNN_MAX_CANDIDATES];
-    int k = rnn_candidates(cand, m->period, p2, H, origin[0], netf != NULL);
-    for (int i = 0; i < k; i++) {
-      old[i] = INFINITY, new_cand[i] = 1;
-      for (int j = 0; j < nc; j++)
-        if (m->cand[j].kind == cand[i].kind && m->cand[j].period == cand[i].period &&
-            m->cand[j].seasons == cand[i].seasons)
-          old[i] = m->cand_mae[j], new_cand[i] = 0;
-    }
-    nc = m->n_cand = k;
-    memcpy(m->cand, cand, (size_t)k * sizeof *cand);
-    memcpy(m->cand_mae, old, (size_t)k * sizeof *old);
-  }
   double *F = rnn_malloc(((size_t)nc * origins * K + 1) * sizeof *F);
   if (!F) return RNN_ENOMEM;
   if (candidate_forecasts(m->cand, nc, v, n, C, m->fc_flags & RNN_FC_LOG, origin,
@@ -518,12 +497,9 @@ rnn_status rnn_rescore_components(rnn_model *m, const double *v, size_t n,
                                            k == RNN_COMP_SMOOTH;
     int fits = (size_t)c->period <= n &&
                (reads_what_there_is || (size_t)rnn_component_rows(c) <= n);
-    if (new_cand[i]) /* its score on the new origins alone */
-      m->cand_mae[i] = isnan(sum) || !fits || !(weight > 0) ? INFINITY : sum / weight;
-    else
-      m->cand_mae[i] = isnan(sum) || !(old < INFINITY) || !fits
-                           ? INFINITY
-                           : (sum + prior * old) / (weight + prior);
+    m->cand_mae[i] = isnan(sum) || !(old < INFINITY) || !fits
+                         ? INFINITY
+                         : (sum + prior * old) / (weight + prior);
   }
   rnn_free(F);
   int pick[3];

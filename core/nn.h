@@ -498,12 +498,10 @@ void rnn_component_forecast_ly(const rnn_component *c, const double *y,
 ** (at most RNN_MAX_CANDIDATES). */
 int rnn_candidates(rnn_component *out, int p1, int p2, int horizon,
                    size_t rows, int network);
-/* Rule 6: m's candidates scored again on the new origins and chosen; with
-** p2 >= 0, the candidates of that second period instead, those m scored
-** keeping their scores. */
+/* Rule 6: m's candidates scored again on the new origins and chosen. */
 rnn_status rnn_rescore_components(rnn_model *m, const double *v, size_t n,
                                   int C, const size_t *origin, int origins,
-                                  const double *netf, int K, size_t shift, int p2);
+                                  const double *netf, int K, size_t shift);
 /* Rule 3: scores the candidates at the validation origins (origin[j] the
 ** first forecast row; netf (origins, K) the network's forecasts there, data
 ** units, or NULL when there is no network), keeps the best in m, and

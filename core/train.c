@@ -82,13 +82,16 @@
 **      the model's, and a network starts from its parameters (core/fit.c
 **      rule 6: kept unless an epoch validates better). Its windows are
 **      those of the tail and the new rows, the latest held out as in rule
-**      3 (at least one when there are two). The second period is found
-**      again on the whole series when the model kept past rows (a model
-**      trained on fewer rows may not have seen a weekly cycle of hourly
-**      data) and the first is the model's. At the validation origins the
-**      model's candidates (or, for another second period, rule 2's for it:
-**      components.c rule 6) are scored again, each score merged with the
-**      model's own (components.c rule 6), and chosen; the metrics stay the model's; the
+**      3 (at least one when there are two). When the model kept past
+**      rows, the second period is found again on the whole series (a
+**      model trained on fewer rows may not have seen a weekly cycle of
+**      hourly data); if it differs from the model's while the first is the
+**      same, the components are chosen afresh as rule 7 chooses them, at
+**      the validation origins rnn_train would have over the whole series,
+**      and calibrated there (the metrics are then the fine-tuned model's).
+**      Otherwise, at the validation origins the model's candidates
+**      are scored again, each score merged with the model's own
+**      (components.c rule 6), and chosen; the metrics stay the model's; the
 **      fine-tuned model forecasts from the held-out origins as rule 7
 **      would, and those errors, scaled by the step scales, join the
 **      calibration errors (at most 200 origins' worth: the older ones
@@ -386,7 +389,7 @@ static rnn_status validate_forecasts(rnn_model *m, const double *v,
     }
   }
   if (rescore) { /* rule 16: a fine-tune's choice; recalibrate does the rest */
-    rc = rnn_rescore_components(m, v, n, C, origin, count, netf, K, rescore, p2);
+    rc = rnn_rescore_components(m, v, n, C, origin, count, netf, K, rescore);
     goto done;
   }
   if (m->opts.method == RNN_METHOD_AUTO) {
@@ -972,13 +975,23 @@ trained:
     double can = left > 0 ? floor(left / per_origin) : 0;
     origins = can < origins ? (int)can : origins;
   }
-  if (base) {
-    /* A second period found again: the candidates of the new one. */
-    int again = base->period2 != p2 ? p2 : -1;
+  int again = base && base->period2 != p2; /* rule 16 */
+  if (again) {
+    /* Another second period: chosen afresh as rnn_train would, at its
+    ** origins over the whole series. */
+    int nw_all = (int)(n - (size_t)W - (size_t)O + 1);
+    int nval_all = (int)floor(nw_all * o->validation);
+    if (nval_all > nw_all - 1) nval_all = nw_all - 1;
+    if (nval_all < 1 && nw_all >= 2) nval_all = 1;
+    if (nval_all >= 1 && origins >= 2 &&
+        (rc = validate_forecasts(m, vr, v, z, n, nw_all - nval_all, nval_all,
+                                 (size_t)(nw_all - nval_all) - 1 + W + O, origins, p2, 0)))
+      goto fail;
+  } else if (base) {
     if ((rc = keep_choice(m, base)) ||
         (nval && origins >= 2 &&
          (rc = validate_forecasts(m, vr, v, z, n, (int)skip + ntrain, nval, train_rows,
-                                  origins, again, fresh))))
+                                  origins, p2, fresh))))
       goto fail;
   } else if (nval && origins >= 2 &&
              (rc = validate_forecasts(m, vr, v, z, n, ntrain, nval, train_rows,
@@ -999,7 +1012,7 @@ trained:
     m->cancel = train_cancel, m->cancel_arg = (void *)ctl;
     /* rule 7's origins: the latest `origins` of the validation ones */
     int count = nval + O - 1 < origins ? nval + O - 1 : origins;
-    if (nval && origins >= 2 &&
+    if (!again && nval && origins >= 2 &&
         (rc = recalibrate(m, v, y_in, n, (int)skip + ntrain + W + (nval + O - 1 - count), count)))
       goto fail;
   }

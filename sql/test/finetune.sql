@@ -41,6 +41,26 @@ FROM n, g;
 -- kept (past and tail: 108 it could forecast) and of the two new ones.
 SELECT 'anomaly errors', json_extract(rnn_info(n.model), '$.anomaly.errors'), json_extract(rnn_info(g.model), '$.anomaly.errors')
 FROM n, g;
+-- A model keeps its last rows for a fine-tune, which finds the second
+-- period again on them and the new rows: 20 days of hourly data with a
+-- weekly cycle show a period of 48 hours, 27 days show the week, and the
+-- fine-tuned model forecasts the next week with it (against the model
+-- trained on 20 days forecasting from the same rows).
+CREATE TABLE hr AS
+  WITH RECURSIVE t(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM t WHERE i < 815)
+  SELECT i AS ts, 100 + 40 * sin(2 * 3.141592653589793 * i / 24)
+                 + 20 * sin(2 * 3.141592653589793 * (i / 24) / 7)
+                 + ((i * 7919) % 101) / 10.0 AS v FROM t;
+CREATE TABLE hb AS SELECT rnn_train(ts, v, '{"epochs":5}') AS model FROM hr WHERE ts < 480;
+CREATE TABLE hf AS SELECT rnn_finetune(model, ts, v, '{"epochs":2}') AS model FROM hb, hr WHERE ts < 648;
+SELECT 'second period', json_extract(rnn_info(hb.model), '$.forecast.period2'),
+       json_extract(rnn_info(hf.model), '$.forecast.period2'),
+       (SELECT count(*) FROM json_each(rnn_info(hf.model), '$.forecast.components') WHERE value ->> 'period' = 168) > 0,
+       (SELECT avg(abs(f.value - hr.v)) FROM rnn_forecast(hf.model, 168) f JOIN hr ON hr.ts = f.ts) * 2 <
+       (SELECT avg(abs(p.value - hr.v)) FROM json_each(rnn_predict(hb.model,
+          (SELECT json_group_array(v) FROM (SELECT v FROM hr WHERE ts < 648 ORDER BY ts)), 168)) p
+        JOIN hr ON hr.ts = 648 + p.key)
+FROM hb, hf;
 -- A ts of the other storage class for the same point is the model's kind;
 -- a different point is an error naming it.
 CREATE TABLE it AS SELECT rnn_train(ts, v, '{"method":"network","epochs":2,"hidden":4}') AS model
