@@ -82,13 +82,16 @@
 **      the model's, and a network starts from its parameters (core/fit.c
 **      rule 6: kept unless an epoch validates better). Its windows are
 **      those of the tail and the new rows, the latest held out as in rule
-**      3 (at least one when there are two). When the model kept past
-**      rows, the second period is found again on the whole series (a
-**      model trained on fewer rows may not have seen a weekly cycle of
-**      hourly data); if it differs from the model's while the first is the
-**      same, the components are chosen afresh as rule 7 chooses them, at
-**      the validation origins rnn_train would have over the whole series,
-**      and calibrated there (the metrics are then the fine-tuned model's).
+**      3 (at least one when there are two). When the model kept every
+**      row it saw as past and tail (method "auto"), the second period is
+**      found again on them and the new rows (a model trained on fewer rows
+**      may not have seen a weekly cycle of hourly data); if it differs
+**      from the model's while the first is the same, and validation leaves
+**      rnn_train origins over the whole series (and the time budget two of
+**      them), the components are chosen afresh there as rule 7 chooses
+**      them and calibrated there (the metrics are then the fine-tuned
+**      model's; the latest of those origins include windows the fine-tune
+**      trained on).
 **      Otherwise, at the validation origins the model's candidates
 **      are scored again, each score merged with the model's own
 **      (components.c rule 6), and chosen; the metrics stay the model's; the
@@ -101,8 +104,9 @@
 **      (xreg, calendar) are errors. Too
 **      few new rows for one such window: the model stays as it is but for
 **      its tail, row count and one-step errors, which move on to the new
-**      rows. A seasonal-naive fallback has no network to continue: it is
-**      trained afresh (rnn_train) on its tail and the new rows.
+**      rows, as do its past rows. A seasonal-naive fallback has no network
+**      to continue: it is trained afresh (rnn_train) on its past rows, tail
+**      and the new rows.
 **  18. rnn_train_global trains one network on the pooled windows of many
 **      series: each series filled (rule 1) and normalised by its own
 **      statistics (rule 3), its latest windows held out; the window and
@@ -589,7 +593,9 @@ static rnn_status recalibrate(rnn_model *m, const double *v, const double *y,
 ** thinned, when the tail and new rows hold fewer and the model kept no
 ** past rows (with them, the model's rows are forecast again). */
 static rnn_status top_up_surprise(rnn_model *m, const rnn_model *base) {
-  if (base->past_rows > 0) return RNN_OK; /* its rows were scored again */
+  int64_t kept = (int64_t)base->past_rows + base->tail_rows;
+  if (base->past_rows > 0 && kept >= (base->rows < RNN_KEEP_ROWS ? base->rows : RNN_KEEP_ROWS))
+    return RNN_OK; /* the rows its errors came from were forecast again */
   int room = RNN_MAX_SURPRISE - m->surp_n;
   int take = base->surp_n < room ? base->surp_n : room;
   if (take <= 0) return RNN_OK;
@@ -773,7 +779,10 @@ static rnn_status train_series(rnn_model **out, const double *y_in,
   if (base) {
     m->period = base->period, p2 = base->period2;
     W = base->arch.window, O = base->arch.output;
-    if (skip && o->method == RNN_METHOD_AUTO) {
+    /* Only when the kept rows are every row the model saw: a model of a
+    ** longer series found its period on more rows than it kept. */
+    if (skip && o->method == RNN_METHOD_AUTO &&
+        base->rows <= (int64_t)skip + base->tail_rows) {
       int q1, q2;
       if (!(y = rnn_malloc(n * sizeof *y))) goto nomem;
       for (size_t i = 0; i < n; i++) y[i] = v[i * C];
@@ -975,16 +984,16 @@ trained:
     double can = left > 0 ? floor(left / per_origin) : 0;
     origins = can < origins ? (int)can : origins;
   }
-  int again = base && base->period2 != p2; /* rule 16 */
+  /* Rule 16: another second period, chosen afresh as rnn_train would at
+  ** its origins over the whole series; without such origins (validation
+  ** 0, no time left) the model's choice and second period stay. */
+  int nw_all = (int)(n - (size_t)W - (size_t)O + 1);
+  int nval_all = (int)floor(nw_all * o->validation);
+  if (nval_all > nw_all - 1) nval_all = nw_all - 1;
+  int again = base && base->period2 != p2 && nval_all >= 1 && origins >= 2;
+  if (base && !again && p2 != base->period2) m->period2 = p2 = base->period2;
   if (again) {
-    /* Another second period: chosen afresh as rnn_train would, at its
-    ** origins over the whole series. */
-    int nw_all = (int)(n - (size_t)W - (size_t)O + 1);
-    int nval_all = (int)floor(nw_all * o->validation);
-    if (nval_all > nw_all - 1) nval_all = nw_all - 1;
-    if (nval_all < 1 && nw_all >= 2) nval_all = 1;
-    if (nval_all >= 1 && origins >= 2 &&
-        (rc = validate_forecasts(m, vr, v, z, n, nw_all - nval_all, nval_all,
+    if ((rc = validate_forecasts(m, vr, v, z, n, nw_all - nval_all, nval_all,
                                  (size_t)(nw_all - nval_all) - 1 + W + O, origins, p2, 0)))
       goto fail;
   } else if (base) {

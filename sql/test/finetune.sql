@@ -47,7 +47,7 @@ FROM n, g;
 -- fine-tuned model forecasts the next week with it (against the model
 -- trained on 20 days forecasting from the same rows).
 CREATE TABLE hr AS
-  WITH RECURSIVE t(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM t WHERE i < 815)
+  WITH RECURSIVE t(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM t WHERE i < 1300)
   SELECT i AS ts, 100 + 40 * sin(2 * 3.141592653589793 * i / 24)
                  + 20 * sin(2 * 3.141592653589793 * (i / 24) / 7)
                  + ((i * 7919) % 101) / 10.0 AS v FROM t;
@@ -61,6 +61,13 @@ SELECT 'second period', json_extract(rnn_info(hb.model), '$.forecast.period2'),
           (SELECT json_group_array(v) FROM (SELECT v FROM hr WHERE ts < 648 ORDER BY ts)), 168)) p
         JOIN hr ON hr.ts = 648 + p.key)
 FROM hb, hf;
+-- A model of more rows than it keeps found its periods on all of them: a
+-- fine-tune keeps its second period and components.
+CREATE TABLE hl AS SELECT rnn_train(ts, v, '{"epochs":2}') AS model FROM hr WHERE ts < 1250;
+SELECT 'longer model', json_extract(rnn_info(hl.model), '$.forecast.period2'),
+       json_extract(rnn_info(f.model), '$.forecast.period2'),
+       json_extract(rnn_info(f.model), '$.forecast.components') = json_extract(rnn_info(hl.model), '$.forecast.components')
+FROM hl, (SELECT rnn_finetune(model, ts, v, '{"epochs":1}') AS model FROM hl, hr WHERE ts < 1251) f;
 -- A ts of the other storage class for the same point is the model's kind;
 -- a different point is an error naming it.
 CREATE TABLE it AS SELECT rnn_train(ts, v, '{"method":"network","epochs":2,"hidden":4}') AS model
