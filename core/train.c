@@ -46,8 +46,8 @@
 **   8. The model keeps the last rows (data units) as its tail: W, or more
 **      when a chosen component reads more (its history); and the rows
 **      before the tail as its past, so that tail and past hold the last
-**      RNN_KEEP_ROWS rows (none in a global model's series), which only a
-**      fine-tune reads (rule 16).
+**      RNN_KEEP_ROWS rows (none in a global model's series but for those
+**      that fall back to rule 9), which only a fine-tune reads (rule 16).
 **   9. Fewer points than one window needs: short policy "fallback" gives a
 **      seasonal-naive model (period found in the data, else the last
 **      value) calibrated on its own in-sample errors; "error" fails with
@@ -590,8 +590,9 @@ static rnn_status recalibrate(rnn_model *m, const double *v, const double *y,
 
 /* Rule 16: a fine-tune's one-step errors are those of the rows it could
 ** forecast, topped up to RNN_MAX_SURPRISE with the model's own, evenly
-** thinned, when the tail and new rows hold fewer and the model kept no
-** past rows (with them, the model's rows are forecast again). */
+** thinned, when those rows hold fewer, unless the model's past and tail
+** held every row it saw or RNN_KEEP_ROWS of them (then the rows its errors
+** came from were forecast again). */
 static rnn_status top_up_surprise(rnn_model *m, const rnn_model *base) {
   int64_t kept = (int64_t)base->past_rows + base->tail_rows;
   if (base->past_rows > 0 && kept >= (base->rows < RNN_KEEP_ROWS ? base->rows : RNN_KEEP_ROWS))
