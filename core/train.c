@@ -658,6 +658,16 @@ static rnn_status keep_past(rnn_model *m, const double *v, size_t n, int C) {
   return RNN_OK;
 }
 
+/* Rule 2: the seasonal periods of the value column of v (n, C). */
+static rnn_status value_periods(const double *v, size_t n, int C, int *p1, int *p2) {
+  double *y = C == 1 ? (double *)v : rnn_malloc(n * sizeof *y);
+  if (!y) return RNN_ENOMEM;
+  for (size_t i = 0; C > 1 && i < n; i++) y[i] = v[i * C];
+  rnn_status rc = rnn_seasonal_periods(y, n, p1, p2);
+  if (y != v) rnn_free(y);
+  return rc;
+}
+
 /* Rule 9: the seasonal-naive fallback on the filled series v (n, C). */
 static rnn_status train_fallback(rnn_model *m, const double *v, size_t n,
                                  int C) {
@@ -776,7 +786,6 @@ static rnn_status train_series(rnn_model **out, const double *y_in,
   ** its past rows, tail and new rows, when it kept past rows). */
   int p2, W, O;
   size_t skip = base ? (size_t)base->past_rows : 0; /* no training windows */
-  double *y = NULL;
   if (base) {
     m->period = base->period, p2 = base->period2;
     W = base->arch.window, O = base->arch.output;
@@ -785,25 +794,12 @@ static rnn_status train_series(rnn_model **out, const double *y_in,
     if (skip && o->method == RNN_METHOD_AUTO &&
         base->rows <= (int64_t)skip + base->tail_rows) {
       int q1, q2;
-      if (!(y = rnn_malloc(n * sizeof *y))) goto nomem;
-      for (size_t i = 0; i < n; i++) y[i] = v[i * C];
-      rc = rnn_seasonal_periods(y, n, &q1, &q2);
-      rnn_free(y);
-      if (rc) goto fail;
+      if ((rc = value_periods(v, n, C, &q1, &q2))) goto fail;
       if (q1 == m->period && q2 > 0) p2 = q2;
     }
     goto resolved;
   }
-  if (C == 1) {
-    y = v;
-  } else if ((y = rnn_malloc(n * sizeof *y))) {
-    for (size_t i = 0; i < n; i++) y[i] = v[i * C];
-  } else {
-    goto nomem;
-  }
-  rc = rnn_seasonal_periods(y, n, &m->period, &p2);
-  if (y != v) rnn_free(y);
-  if (rc) goto fail;
+  if ((rc = value_periods(v, n, C, &m->period, &p2))) goto fail;
   W = o->window == RNN_WINDOW_AUTO ? rnn_window_for_period(m->period, n)
                                    : o->window;
   O = o->horizon == RNN_HORIZON_AUTO ? auto_horizon(m->period, n, W)
