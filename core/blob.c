@@ -727,8 +727,12 @@ const char *rnn_kind_name(int kind) {
 
 rnn_status rnn_wrong_kind(rnn_err *e, int got, int want) {
   (void)want;
-  return rnn_fail(e, RNN_EKIND, "this is a %s model; %s reads it",
-                  rnn_kind_name(got), kind_readers[got]);
+  return rnn_fail(e, RNN_EKIND, "this is a %s model; %s reads it%s",
+                  rnn_kind_name(got), kind_readers[got],
+                  got == RNN_KIND_GLOBAL
+                      ? ", and rnn_series_model(model, series) gives one series' model "
+                        "for the other functions"
+                      : "");
 }
 
 rnn_status rnn_blob_read_kind(const unsigned char *b, uint32_t version,

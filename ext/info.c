@@ -315,3 +315,55 @@ static void global_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   rnn_global_free(g);
 }
 
+
+/* rnn_series_model(model, series): the forecasting model of one series of
+** a global model, as a BLOB of its own (the shared network's parameters
+** copied into it), so that every function that reads a forecasting model
+** reads it: rnn_next, rnn_anomaly, rnn_backtest, rnn_finetune, rnn_plot.
+** NULL model or series gives NULL; a model that is not global, or a key
+** it does not have, is an error. */
+void rnn_sql_series_model(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  static const char *FN = "rnn_series_model";
+  (void)argc;
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  int kind;
+  if (sqlite3_value_type(argv[0]) == SQLITE_BLOB &&
+      rnn_blob_kind(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]), &kind,
+                    NULL) == RNN_OK &&
+      kind != RNN_KIND_GLOBAL) {
+    rnn_ext_errorf(ctx, FN, "this is a %s model; it takes a global model (rnn_train_global)",
+                   rnn_kind_name(kind));
+    return;
+  }
+  rnn_model *m = NULL;
+  char *err = NULL;
+  int absent;
+  int rc = rnn_ext_series_model(FN, argv[0], argv[1], &m, &absent, &err);
+  if (rc != SQLITE_OK) {
+    rnn_ext_report(ctx, rc, err);
+    return;
+  }
+  unsigned char *blob = NULL;
+  size_t len = 0;
+  rnn_status st = rnn_model_encode(m, &blob, &len);
+  rnn_model_free(m);
+  m = NULL;
+  if (st == RNN_OK) { /* what it gives must read back, as rnn_train's does */
+    rnn_err e;
+    st = rnn_model_decode(&m, blob, len, &e);
+    rnn_model_free(m);
+    if (st != RNN_OK) sqlite3_free(blob);
+  }
+  if (st == RNN_ENOMEM) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  if (st != RNN_OK) { /* larger than a BLOB can be, or not readable */
+    rnn_ext_errorf(ctx, FN, "the series' model cannot be written as a BLOB of its own");
+    return;
+  }
+  sqlite3_result_blob64(ctx, blob, len, sqlite3_free);
+}

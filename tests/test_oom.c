@@ -64,7 +64,8 @@ static const char *const STATEMENTS[] = {
     "\"window\":3,\"horizon\":2,\"epochs\":1}') FROM s), 2) UNION ALL SELECT * FROM "
     "rnn_forecast((SELECT rnn_train_global(t % 2, t, v, '{\"hidden\":2,\"window\":3,"
     "\"epochs\":1}') FROM s), 2, 0.9, '[1,2,3]')",
-    "SELECT rnn_info(g), rnn_info(g, 1), rnn_predict(g, NULL, 2, NULL, 2) FROM "
+    "SELECT rnn_info(g), rnn_info(g, 1), rnn_predict(g, NULL, 2, NULL, 2), "
+    "rnn_predict(rnn_series_model(g, 2), NULL, 2) FROM "
     "(SELECT rnn_train_global(t % 3, t, v, '{\"hidden\":2,\"window\":3,\"epochs\":1}') AS g FROM s)",
     "SELECT * FROM rnn_forecast((SELECT rnn_train(date('2020-01-01', '+' || t "
     "|| ' days'), v, '{\"calendar\":true,\"hidden\":2,\"window\":3,"

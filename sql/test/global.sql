@@ -49,6 +49,34 @@ SELECT 'keys', json_extract(rnn_info(model), '$.series'), json_extract(rnn_info(
 SELECT 'typed', typeof(series), count(*), max(step) FROM kg, rnn_forecast(kg.model, 3) GROUP BY typeof(series) ORDER BY 2;
 SELECT 'rows of 7 and 7.0', json_extract(rnn_info(model, 7.0), '$.rows'), json_extract(rnn_info(model, 'short'), '$.kind') FROM kg;
 SELECT 'blob key', count(*) FROM kg, rnn_forecast(kg.model, 2, 0.9, NULL, NULL, x'beef');
+SELECT 'series_model by any key', json_extract(rnn_info(rnn_series_model(model, 'short')), '$.kind'),
+  rnn_info(rnn_series_model(model, 7.0)) = rnn_info(model, 7), length(rnn_series_model(model, x'beef')) > 0 FROM kg;
+
+-- One series' model as a BLOB of its own (rnn_series_model): it forecasts
+-- exactly as the global model does for that series, and every function of
+-- a forecasting model reads it.
+CREATE TABLE one AS SELECT rnn_series_model(model, 'nottem') AS model FROM g;
+SELECT 'own blob', rnn_info(one.model) = rnn_info(g.model, 'nottem'),
+  json_extract(rnn_info(one.model), '$.kind') FROM one, g;
+SELECT 'same forecast', count(*) FROM one, rnn_forecast(one.model, 12) x
+  JOIN f ON f.name = 'nottem' AND f.step = x.step AND f.value = x.value AND f.lower = x.lower AND f.upper = x.upper;
+-- rnn_backtest of it predicts each row as the global model does from the
+-- rows before (rnn_predict with a window and the series).
+CREATE TABLE nt AS SELECT row_number() OVER (ORDER BY ts) AS pos, v FROM t WHERE name = 'nottem';
+SELECT 'backtest = global window', count(*), sum(b.predicted = json_extract(rnn_predict(g.model,
+    (SELECT json_group_array(v) FROM (SELECT v FROM nt WHERE nt.pos < b.pos ORDER BY pos)), 1, NULL, 'nottem'), '$[0]'))
+FROM one, g, rnn_backtest(one.model, (SELECT json_group_array(v) FROM (SELECT v FROM nt ORDER BY pos))) b
+WHERE b.pos % 8 = 0;
+SELECT 'next and anomaly', count(nx), count(an), min(an) >= 0 AND max(an) <= 1 FROM (
+  SELECT rnn_next(one.model, v) OVER (ORDER BY pos ROWS BETWEEN 400 PRECEDING AND 1 PRECEDING) AS nx,
+         rnn_anomaly(one.model, v) OVER (ORDER BY pos ROWS BETWEEN 400 PRECEDING AND CURRENT ROW) AS an
+  FROM one, nt);
+-- Fine-tuned on the year the global model did not see: its rows and ts move on.
+CREATE TABLE ft AS SELECT rnn_finetune(one.model, t.ts, t.v) AS model FROM one, t
+  WHERE t.name = 'nottem' AND t.ts > json_extract(rnn_info(one.model), '$.last_ts');
+SELECT 'finetuned', json_extract(rnn_info(ft.model), '$.rows') - json_extract(rnn_info(one.model), '$.rows'),
+  json_extract(rnn_info(ft.model), '$.last_ts'), (SELECT max(ts) FROM t WHERE name = 'nottem') FROM ft, one;
+SELECT 'series_model NULL', rnn_series_model(model, NULL) IS NULL, rnn_series_model(NULL, 'nottem') IS NULL FROM g;
 
 -- Errors.
 SELECT rnn_train_global(NULL, ts, v) FROM k;
@@ -61,6 +89,10 @@ SELECT rnn_predict(model, NULL, 2, NULL, 8) FROM kg;
 SELECT rnn_predict((SELECT rnn_train(ts, v) FROM t WHERE name = 'UKgas'), NULL, 2, NULL, 'UKgas');
 SELECT rnn_info(model, NULL) FROM kg;
 SELECT rnn_next(model, 1) OVER () FROM kg;
+SELECT rnn_series_model(model, 'nope') FROM g;
+SELECT rnn_series_model(model, 'nottem') FROM one;
+SELECT rnn_series_model(x'00', 'nottem');
+SELECT rnn_series_model(model) FROM g;
 SELECT rnn_train_global(key, ts) FROM k;
 SELECT rnn_train_global(NULL, NULL, NULL) IS NULL FROM k WHERE 0;
 -- A new series from a window of its rows: the shared network alone, in the

@@ -31,7 +31,8 @@ static const char *const seq_sql[5] = {
     " || ']', '{\"hidden\":2,\"epochs\":1}')",
 };
 static const char *const sql[7] = {
-    "SELECT rnn_predict(?1), rnn_info(?1), rnn_plot(?1, ?3)",
+    "SELECT rnn_predict(?1), rnn_info(?1), rnn_plot(?1, ?3), "
+    "rnn_info(rnn_series_model(?1, ?3))",
     "SELECT rnn_predict(?1, ?2)",
     "SELECT rnn_predict(?1, ?2, ?3)",
     "SELECT * FROM rnn_forecast(?1, ?3, 0.9, ?2)",
