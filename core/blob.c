@@ -728,7 +728,7 @@ const char *rnn_kind_name(int kind) {
 rnn_status rnn_wrong_kind(rnn_err *e, int got, int want) {
   (void)want;
   return rnn_fail(e, RNN_EKIND, "this is a %s model; %s reads it%s",
-                  rnn_kind_name(got), kind_readers[got],
+                  rnn_kind_name(got), rnn_kind_reader(got),
                   got == RNN_KIND_GLOBAL
                       ? ", and rnn_series_model(model, series) gives one series' model "
                         "for the other functions"
