@@ -725,11 +725,12 @@ const char *rnn_kind_name(int kind) {
   return kind >= 0 && kind < RNN_KIND_COUNT ? kind_names[kind] : "?";
 }
 
+/* A global model where a forecasting one is wanted also points to
+** rnn_series_model, which gives one; a sequence model it cannot give. */
 rnn_status rnn_wrong_kind(rnn_err *e, int got, int want) {
-  (void)want;
   return rnn_fail(e, RNN_EKIND, "this is a %s model; %s reads it%s",
                   rnn_kind_name(got), rnn_kind_reader(got),
-                  got == RNN_KIND_GLOBAL
+                  got == RNN_KIND_GLOBAL && want == RNN_KIND_FORECAST
                       ? ", and rnn_series_model(model, series) gives one series' model "
                         "for the other functions"
                       : "");

@@ -17,7 +17,10 @@
 **      a series is found by binary search.
 **   2. Decoding validates the container (blob.c rules 1-4), every key, the
 **      order, and every series' BLOB in full; a network series must have
-**      the shared parameter count.
+**      the shared parameter count. Reading one series alone
+**      (rnn_global_decode_one) checks the same, except that the other
+**      series' BLOBs are checked by length only; an empty one is corrupt
+**      for both readers.
 **   3. Encoding writes the parameters once: every network series must have
 **      the same ones.
 **   4. A new series (a key the model does not have, with a window of its
@@ -223,7 +226,7 @@ rnn_status rnn_global_decode(rnn_global **out, const void *blob, size_t len,
     uint32_t m;
     if (g->n >= n || !get_key(&cr, k, &bytes) ||
         (g->n && rnn_label_cmp(&g->keys[g->n - 1], k) >= 0) || /* rule 1 */
-        (m = get_u32(&cr), cr.bad) || m != cr.n - cr.pos) {
+        (m = get_u32(&cr), cr.bad) || m == 0 || m != cr.n - cr.pos) {
       rnn_global_free(g);
       return corrupt(e, "series");
     }
@@ -326,8 +329,9 @@ rnn_status rnn_global_decode_one(const void *blob, size_t len, const rnn_label *
     if (memcmp(tag, "SERS", 4) == 0) {
       reader cr = {b + r.pos, clen, 0, 0};
       uint32_t m;
+      /* Rule 2: an empty series BLOB is damage, here as in the full decode. */
       if (!get_key(&cr, &k, NULL) || (count && rnn_label_cmp(&prev, &k) >= 0) ||
-          (m = get_u32(&cr), cr.bad) || m != cr.n - cr.pos || ++count > n)
+          (m = get_u32(&cr), cr.bad) || m == 0 || m != cr.n - cr.pos || ++count > n)
         return corrupt(e, "series");
       if (rnn_label_cmp(&k, key) == 0) sub_at = r.pos + cr.pos, sub_len = m;
       prev = k;
@@ -335,7 +339,7 @@ rnn_status rnn_global_decode_one(const void *blob, size_t len, const rnn_label *
     r.pos = end;
   }
   if (count != n) return corrupt(e, "series");
-  if (!sub_len) return RNN_OK; /* not there */
+  if (!sub_len) return RNN_OK; /* not there (a series' BLOB is never empty) */
   float *params = rnn_malloc((size_t)np * sizeof *params + 1);
   if (!params) return RNN_ENOMEM;
   for (uint64_t i = 0; i < np; i++)

@@ -322,7 +322,7 @@ rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
   if ((rc = rnn_blob_read_kind(b, version, seen[T_KIND], at[T_KIND],
                                size[T_KIND], &kind, e)))
     return rc;
-  if (kind == RNN_KIND_FORECAST)
+  if (kind == RNN_KIND_FORECAST || kind == RNN_KIND_GLOBAL) /* blob.c, global.c */
     return rnn_wrong_kind(e, kind, RNN_KIND_TEXT);
   /* Rule 1: the chunks of the kind, and of its inputs. */
   int text = kind == RNN_KIND_TEXT, numbers = seen[T_XNRM] > 0;

@@ -320,8 +320,8 @@ static void global_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 ** a global model, as a BLOB of its own (the shared network's parameters
 ** copied into it), so that every function that reads a forecasting model
 ** reads it: rnn_next, rnn_anomaly, rnn_backtest, rnn_finetune, rnn_plot.
-** NULL model or series gives NULL; a model that is not global, or a key
-** it does not have, is an error. */
+** NULL model or series gives NULL; a model that is not a BLOB or not
+** global, or a key it does not have, is an error. */
 void rnn_sql_series_model(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   static const char *FN = "rnn_series_model";
   (void)argc;
@@ -329,9 +329,12 @@ void rnn_sql_series_model(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     sqlite3_result_null(ctx);
     return;
   }
+  if (sqlite3_value_type(argv[0]) != SQLITE_BLOB) {
+    rnn_ext_errorf(ctx, FN, "model must be a BLOB of a global model (rnn_train_global)");
+    return;
+  }
   int kind;
-  if (sqlite3_value_type(argv[0]) == SQLITE_BLOB &&
-      rnn_blob_kind(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]), &kind,
+  if (rnn_blob_kind(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]), &kind,
                     NULL) == RNN_OK &&
       kind != RNN_KIND_GLOBAL) {
     rnn_ext_errorf(ctx, FN, "this is a %s model; it takes a global model (rnn_train_global)",

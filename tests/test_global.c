@@ -139,8 +139,73 @@ out:
   rnn_global_free(d);
 }
 
+static uint32_t le32(const unsigned char *p) {
+  return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put_le32(unsigned char *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* A copy (free) of the container whose series `which` has an empty BLOB:
+** its SERS chunk cut to the key and a length of 0, resealed, so that only
+** that length is wrong. NULL if the container has no such series. */
+static unsigned char *empty_series(const unsigned char *b, size_t len, int which,
+                                   size_t *out_len) {
+  int s = 0;
+  for (size_t pos = 16; pos + 8 <= len - 4; pos += 8 + le32(b + pos + 4)) {
+    if (memcmp(b + pos, "SERS", 4) != 0 || s++ != which) continue;
+    const unsigned char *key = b + pos + 8;
+    size_t klen = le32(key) <= 2 ? 12 : 8 + le32(key + 4); /* type, value */
+    uint32_t m = le32(key + klen);
+    size_t at = pos + 8 + klen + 4; /* the series' BLOB */
+    unsigned char *c = malloc(len - m);
+    if (!c) return NULL;
+    memcpy(c, b, at);
+    memcpy(c + at, b + at + m, len - at - m);
+    put_le32(c + pos + 4, le32(b + pos + 4) - m);
+    put_le32(c + at - 4, 0);
+    rnn_blob_reseal(c, len - m);
+    *out_len = len - m;
+    return c;
+  }
+  return NULL;
+}
+
+/* A series whose BLOB is empty makes the container corrupt for both
+** readers (global.c rule 2): reading any one series says so, not that the
+** key is missing. */
+static void test_empty_series_is_corrupt(void) {
+  rnn_global *g = NULL, *d = NULL;
+  rnn_err e;
+  unsigned char *blob = NULL, *bad = NULL;
+  size_t len = 0, bad_len = 0;
+  EXPECT(train(&g, 1, &e) == RNN_OK, "train: %s", e.msg);
+  EXPECT(rnn_global_encode(g, &blob, &len) == RNN_OK, "encode");
+  if (blob) bad = empty_series(blob, len, 1, &bad_len);
+  EXPECT(bad != NULL, "no series 1 in the container");
+  if (!bad) goto out;
+  EXPECT(rnn_global_decode(&d, bad, bad_len, &e) == RNN_ECORRUPT && !d, "whole container read");
+  /* Key 10 is the emptied series; 5, 15, ... are none. */
+  for (int64_t key = 0; key < 10 * NS; key += 5) {
+    rnn_label k = {.type = RNN_LABEL_INT, .i = key};
+    rnn_model *one = NULL;
+    rnn_status rc = rnn_global_decode_one(bad, bad_len, &k, &one, &e);
+    EXPECT(rc == RNN_ECORRUPT && !one && !strcmp(e.msg, "corrupt rnn model (series)"),
+           "series %lld alone: status %d, %s", (long long)key, (int)rc,
+           rc == RNN_OK ? (one ? "a model" : "no model") : e.msg);
+    rnn_model_free(one);
+  }
+out:
+  free(bad);
+  rnn_free(blob);
+  rnn_global_free(g);
+  rnn_global_free(d);
+}
+
 int main(void) {
   make_series();
   RUN(test_train_and_round_trip);
+  RUN(test_empty_series_is_corrupt);
   return check_exit();
 }

@@ -50,7 +50,8 @@ SELECT 'typed', typeof(series), count(*), max(step) FROM kg, rnn_forecast(kg.mod
 SELECT 'rows of 7 and 7.0', json_extract(rnn_info(model, 7.0), '$.rows'), json_extract(rnn_info(model, 'short'), '$.kind') FROM kg;
 SELECT 'blob key', count(*) FROM kg, rnn_forecast(kg.model, 2, 0.9, NULL, NULL, x'beef');
 SELECT 'series_model by any key', json_extract(rnn_info(rnn_series_model(model, 'short')), '$.kind'),
-  rnn_info(rnn_series_model(model, 7.0)) = rnn_info(model, 7), length(rnn_series_model(model, x'beef')) > 0 FROM kg;
+  rnn_info(rnn_series_model(model, 7.0)) = rnn_info(model, 7),
+  rnn_info(rnn_series_model(model, x'beef')) = rnn_info(model, x'beef') FROM kg;
 
 -- One series' model as a BLOB of its own (rnn_series_model): it forecasts
 -- exactly as the global model does for that series, and every function of
@@ -92,6 +93,13 @@ SELECT rnn_next(model, 1) OVER () FROM kg;
 SELECT rnn_series_model(model, 'nope') FROM g;
 SELECT rnn_series_model(model, 'nottem') FROM one;
 SELECT rnn_series_model(x'00', 'nottem');
+SELECT rnn_series_model('abc', 7);
+SELECT rnn_series_model(7, 7);
+-- The sequence models' functions name the kind, without rnn_series_model
+-- (it gives forecasting models only).
+SELECT rnn_generate(model, 'ab', 3) FROM kg;
+SELECT rnn_classify(model, 'ab') FROM kg;
+SELECT rnn_next_tokens(model, 'ab', 3) FROM kg;
 SELECT rnn_series_model(model) FROM g;
 SELECT rnn_train_global(key, ts) FROM k;
 SELECT rnn_train_global(NULL, NULL, NULL) IS NULL FROM k WHERE 0;
