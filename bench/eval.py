@@ -303,6 +303,7 @@ ANOMALY_SQL = ("SELECT pos, actual, predicted, score FROM models, "
                "rnn_anomaly(models.model, :series) WHERE models.series = :name")
 SPIKE_SIGMAS = 5.0
 RECENT = 24  # core/rnn.h RNN_SURPRISE_RECENT
+TRAIN_ERRORS = 200  # core/rnn.h RNN_MAX_SURPRISE: the training rows' errors a model keeps
 MASK_SIGMAS, MASK_AFTER = 10.0, 3
 
 # Fine-tuning: a model trained without the last rows of the training part,
@@ -374,10 +375,12 @@ def run_anomaly(conn, series, info):
     for each held-out point on its own, its value moved by SPIKE_SIGMAS standard
     deviations of the series' one-step errors (up at odd steps, down at even
     ones), scored given the clean rows before it. The standard deviation is the
-    root mean square of the one-step errors of the last 200 training rows
-    (rnn_info's anomaly.rms and .errors: the model's own forecasts of them)
-    and of the held-out rows (rnn_anomaly's actual - predicted): the held-out
-    rows alone (13 weekly) are too few to say what an ordinary error is. The
+    root mean square of the one-step errors (rnn_anomaly's actual - predicted,
+    the model's own forecasts) of the last 200 training rows and of the
+    held-out rows: the held-out rows alone (13 weekly) are too few to say what
+    an ordinary error is. (Earlier versions of this script read the training rows' part
+    from rnn_info's anomaly.rms, which now holds the errors less their runs'
+    shifts: core/predict.c rule 10.) The
     rows a forecast reads (`history`) and RECENT rows more are passed before
     each scored row: the score is judged at the scale of those RECENT rows'
     one-step errors, as the window function's with a frame of ROWS BETWEEN
@@ -394,18 +397,17 @@ def run_anomaly(conn, series, info):
             continue
         full = s["train"] + s["test"]
         n = len(s["train"])
-        start = max(0, n - W - RECENT)
+        start = max(0, n - W - max(RECENT, TRAIN_ERRORS))
         rows = conn.execute(ANOMALY_SQL, {"name": s["name"],
                                           "series": json.dumps(full[start:])}).fetchall()
         clean = {start + pos: (actual, pred, score) for pos, actual, pred, score in rows}
         test = [clean.get(n + j + 1) for j in range(len(s["test"]))]
-        errors = [a - p for a, p, _ in filter(None, test) if a is not None and p is not None]
+        train = [clean.get(n - j) for j in range(TRAIN_ERRORS)]
+        errors = [a - p for a, p, _ in filter(None, test + train)
+                  if a is not None and p is not None]
         rec = dict(clean=[t[2] for t in test if t and t[2] is not None], spiked=[], masked=[])
-        n_train = info[s["name"]]["one_step_errors"] or 0
-        rms_train = info[s["name"]]["one_step_rms"] or 0.0
-        if n_train + len(errors) >= 2:
-            sd = math.sqrt((n_train * rms_train ** 2 + sum(e * e for e in errors))
-                           / (n_train + len(errors)))
+        if len(errors) >= 2:
+            sd = math.sqrt(sum(e * e for e in errors) / len(errors))
             for j, y in enumerate(s["test"]):
                 if y is None or sd == 0:
                     continue

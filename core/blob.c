@@ -72,6 +72,11 @@
 **      rows), u32 columns (the model's), then rows x columns f64, finite,
 **      oldest first. Optional: a reader that skips it fine-tunes on the
 **      tail alone. It came before format 5 was released.
+**  15. Format 5 may hold SRUN after SURP: u32 run (1 ..
+**      RNN_SURPRISE_RECENT), the run of errors whose shift each SURP error
+**      was taken less (predict.c rule 10; rnn_surprise_shift). Only with
+**      SURP. Without it the errors are as they are (earlier builds), and a
+**      reader that skips it scores rows as those builds did.
 */
 #include <math.h>
 #include <string.h>
@@ -235,6 +240,11 @@ static void write_model(writer *w, const rnn_model *m, int omit_params) {
     put_u32(w, (uint32_t)m->surp_n);
     for (int i = 0; i < m->surp_n; i++) put_f64(w, m->surp[i]);
     chunk_end(w, at);
+    if (m->surp_run > 0) { /* rule 15 */
+      at = chunk_begin(w, "SRUN");
+      put_u32(w, (uint32_t)m->surp_run);
+      chunk_end(w, at);
+    }
   }
 
   if (m->past_rows > 0) {
@@ -338,10 +348,10 @@ static void get_step(reader *r, rnn_step *st, int *ok) {
 }
 
 enum { C_MODL, C_ARCH, C_NORM, C_TAIL, C_OPTS, C_TRAI, C_METR, C_CALI, C_PARM,
-       C_STEP, C_COMP, C_KIND, C_TOPT, C_SURP, C_XREG, C_PAST, N_CHUNKS };
+       C_STEP, C_COMP, C_KIND, C_TOPT, C_SURP, C_XREG, C_PAST, C_SRUN, N_CHUNKS };
 static const char *const chunk_tags[N_CHUNKS] = {
     "MODL", "ARCH", "NORM", "TAIL", "OPTS", "TRAI", "METR", "CALI", "PARM",
-    "STEP", "COMP", "KIND", "TOPT", "SURP", "XREG", "PAST"};
+    "STEP", "COMP", "KIND", "TOPT", "SURP", "XREG", "PAST", "SRUN"};
 
 static rnn_status corrupt(rnn_err *e, const char *what) {
   return rnn_fail(e, RNN_ECORRUPT, "corrupt rnn model (%s)", what);
@@ -623,6 +633,13 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
       }
       break;
     }
+    case C_SRUN: { /* rule 15 */
+      uint32_t run = get_u32(r);
+      if (r->bad || run < 1 || run > RNN_SURPRISE_RECENT || r->pos != r->n)
+        return corrupt(e, "one-step errors' run");
+      m->surp_run = (int)run;
+      break;
+    }
     case C_PAST: { /* rule 14 */
       uint32_t rows = get_u32(r), cols = get_u32(r);
       if (r->bad || rows < 1 || rows > (uint32_t)(RNN_KEEP_ROWS - m->tail_rows) ||
@@ -796,7 +813,8 @@ rnn_status rnn_model_decode_part(rnn_model **out, const void *blob, size_t len,
   for (int i = 0; i < N_CHUNKS; i++) {
     if (seen[i] && ((version < 3 && (i == C_STEP || i == C_COMP)) ||
                     (version < 4 && i == C_TOPT) ||
-                    (version < 5 && (i == C_SURP || i == C_XREG || i == C_PAST)))) {
+                    (version < 5 && (i == C_SURP || i == C_XREG || i == C_PAST ||
+                                     i == C_SRUN)))) {
       rc = corrupt(e, "chunk of a later format");
       goto fail;
     }
@@ -813,8 +831,12 @@ rnn_status rnn_model_decode_part(rnn_model **out, const void *blob, size_t len,
       goto fail;
     }
     if (i == C_STEP || i == C_COMP || i == C_KIND || i == C_SURP || i == C_XREG ||
-        i == C_PAST)
+        i == C_PAST || i == C_SRUN)
       needed = 0;
+    if (i == C_SRUN && seen[i] && !seen[C_SURP]) { /* rule 15 */
+      rc = corrupt(e, "one-step errors' run");
+      goto fail;
+    }
     /* Rule 8: format 4's keyed options in place of the positional ones. */
     if (i == C_OPTS) needed = version < 4;
     if (i == C_TOPT) needed = version >= 4;

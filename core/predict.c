@@ -61,7 +61,14 @@
 **      large errors raises the bar for the next row and a calm stretch
 **      lowers it. On the development data it took the clean held-out rows
 **      above 0.99 from 1.85% to 1.16% (hourly) and kept 94% of 5-sd
-**      spikes above it (docs/forecasting.md).
+**      spikes above it (docs/forecasting.md) A forecast that
+**      is off in one direction for a while (a day unlike the days before)
+**      makes errors of one sign: when the last RNN_SURPRISE_RUN errors
+**      before the row are all known and of one sign, the row's error and
+**      the recent errors are measured from their median (the shift), as
+**      the model's calibration errors were at training (models that
+**      record surp_run; train.c rule 15), so a spike against the run is
+**      not hidden by it and the run itself is not an anomaly.
 **  11. A model with a covariate effect (xreg.c) forecasts the window's
 **      values less the effect, then adds the effect of the covariates of
 **      each forecast step: the caller's known future rows
@@ -484,18 +491,19 @@ static double tail_share(const double *c, int n, double r) {
 }
 
 /* Rule 10: the recent errors' scale over the calibration errors c (n,
-** ascending), in the units of c (each recent error divided by unit): mean
+** ascending), in the units of c (each recent error less shift, divided by
+** unit): mean
 ** absolute values, each recent error capped at the largest of c, and in
 ** units of that largest error so that nothing overflows. 1 with no recent
 ** error, or calibration errors all 0 or not finite. */
 static double recent_ratio(const double *c, int n, const double *recent, int k,
-                           double unit) {
+                           double unit, double shift) {
   double top = c[n - 1], cal = 0.0, sum = 0.0;
   if (!(top > 0) || !isfinite(top)) return 1.0;
   if (k > RNN_SURPRISE_RECENT) recent += k - RNN_SURPRISE_RECENT, k = RNN_SURPRISE_RECENT;
   int known = 0;
   for (int i = 0; i < k; i++) {
-    double r = fabs(recent[i]) / unit / top;
+    double r = fabs(recent[i] - shift) / unit / top;
     if (isnan(r)) continue;
     sum += r < 1.0 ? r : 1.0;
     known++;
@@ -511,7 +519,8 @@ double rnn_surprise_recent(const rnn_model *m, double err, const double *recent,
   if (isnan(err)) return NAN;
   const double *c = m->surp;
   int n = m->surp_n;
-  double unit = 1.0, r = fabs(err);
+  double shift = n > 0 && m->surp_run > 0 ? rnn_surprise_shift(recent, k, m->surp_run) : 0.0;
+  double unit = 1.0, r = fabs(err - shift);
   if (n <= 0) {
     if (m->cal_steps < 1 || m->cal_n < 1) return NAN;
     c = m->cal_resid, n = m->cal_n;
@@ -520,11 +529,24 @@ double rnn_surprise_recent(const rnn_model *m, double err, const double *recent,
     else r = r > 0 ? INFINITY : 0.0, k = 0; /* validation forecasts were exact */
   }
   if (k > 0) {
-    double ratio = recent_ratio(c, n, recent, k, unit);
+    double ratio = recent_ratio(c, n, recent, k, unit, shift);
     if (ratio != 1.0 && isfinite(r)) r /= ratio; /* finite, > 0 */
   }
   double p = tail_share(c, n, r);
   return p < 0 ? 1.0 : p > 1 ? 0.0 : 1.0 - p;
+}
+
+double rnn_surprise_shift(const double *e, int k, int run) {
+  if (run < 1 || run > RNN_SURPRISE_RECENT || k < run) return 0.0;
+  double v[RNN_SURPRISE_RECENT];
+  int pos = 0, neg = 0;
+  for (int i = 0; i < run; i++) {
+    v[i] = e[k - run + i];
+    pos += v[i] > 0, neg += v[i] < 0; /* NaN (unknown) is neither */
+  }
+  if (pos != run && neg != run) return 0.0;
+  rnn_sort_doubles(v, (size_t)run);
+  return run % 2 ? v[run / 2] : 0.5 * (v[run / 2 - 1] + v[run / 2]);
 }
 
 double rnn_surprise(const rnn_model *m, double err) {

@@ -374,9 +374,12 @@ typedef struct rnn_model {
   /* rnn_anomaly's calibration (predict.c rule 10): the absolute errors of
   ** the model's own one-step forecasts of the last training rows (at most
   ** RNN_MAX_SURPRISE), data units, ascending. surp_n 0: none (models of
-  ** earlier builds; the pooled interval errors serve). */
+  ** earlier builds; the pooled interval errors serve). surp_run: 0, the
+  ** errors as they are (earlier builds); else RNN_SURPRISE_RUN, each error
+  ** less the shift of the run before it (rnn_surprise_shift). */
   int surp_n;
   double *surp;
+  int surp_run;
 
   /* The covariates' same-step effect (core/xreg.c): y = r + sum_j xreg[j]
   ** x_j, the forecaster trained on r; NULL: none (xreg_share then says
@@ -511,6 +514,14 @@ double rnn_surprise(const rnn_model *m, double err);
 #define RNN_SURPRISE_PRIOR 24
 double rnn_surprise_recent(const rnn_model *m, double err, const double *recent,
                            int k);
+
+/* A run of errors: when the last `run` of the k errors e (oldest first)
+** are all known and of one sign, the forecast was off in one direction
+** for that long, and the run's median is the shift an error is measured
+** from (predict.c rule 10); otherwise 0. Models that record surp_run use
+** it for their calibration errors and their scores alike. */
+#define RNN_SURPRISE_RUN 9
+double rnn_surprise_shift(const double *e, int k, int run);
 
 /* ------------------------------------------------------------------- BLOB */
 

@@ -76,6 +76,10 @@
 **      (docs/forecasting.md), where the pooled multi-step validation errors
 **      of the intervals gave twice the false alarms, and the validation
 **      origins' step-1 errors alone found fewer spikes.
+**      Each error is taken less the shift of the run of errors before it
+**      (rnn_surprise_shift over the RNN_SURPRISE_RUN rows before; the
+**      rows before the first are forecast for that), as rnn_anomaly
+**      scores a row (surp_run).
 **  16. rnn_finetune continues a model on new rows: the series is the
 **      model's past and tail followed by the new rows (filled as in rule
 **      1); the period, window, horizon, normalisation and architecture are
@@ -496,13 +500,20 @@ static rnn_status surprise_errors(rnn_model *m, const double *v,
   size_t first = (size_t)(m->kind == RNN_MODEL_NETWORK ? m->arch.window : m->tail_rows);
   if (n <= first) return RNN_OK;
   int count = n - first > RNN_MAX_SURPRISE ? RNN_MAX_SURPRISE : (int)(n - first);
-  first = n - (size_t)count;
-  double *f = rnn_malloc((size_t)count * sizeof *f);
+  /* The run before the first scored row is forecast too, where it can be. */
+  size_t lead = n - (size_t)count - first;
+  lead = lead < RNN_SURPRISE_RUN ? lead : RNN_SURPRISE_RUN;
+  first = n - (size_t)count - lead;
+  int total = count + (int)lead;
+  double *f = rnn_malloc(2 * (size_t)total * sizeof *f);
   if (!f) return RNN_ENOMEM;
-  rnn_status rc = rnn_predict_history(m, v, first, count, f, NULL);
+  double *err = f + total;
+  rnn_status rc = rnn_predict_history(m, v, first, total, f, NULL);
+  for (int j = 0; rc == RNN_OK && j < total; j++)
+    err[j] = y[first + (size_t)j] - f[j]; /* NaN: not known */
   int k = 0;
-  for (int j = 0; rc == RNN_OK && j < count; j++) {
-    double e = fabs(y[first + (size_t)j] - f[j]);
+  for (int j = (int)lead; rc == RNN_OK && j < total; j++) {
+    double e = fabs(err[j] - rnn_surprise_shift(err, j, RNN_SURPRISE_RUN));
     if (isfinite(e)) f[k++] = e; /* skips missing values */
   }
   if (rc == RNN_ENOMEM || rc == RNN_EINTERRUPT || !k) {
@@ -512,6 +523,7 @@ static rnn_status surprise_errors(rnn_model *m, const double *v,
   rnn_sort_doubles(f, (size_t)k);
   m->surp = f;
   m->surp_n = k;
+  m->surp_run = RNN_SURPRISE_RUN;
   return RNN_OK;
 }
 
@@ -592,11 +604,14 @@ static rnn_status recalibrate(rnn_model *m, const double *v, const double *y,
 ** forecast, topped up to RNN_MAX_SURPRISE with the model's own, evenly
 ** thinned, when those rows hold fewer, unless the model's past and tail
 ** held every row it saw or RNN_KEEP_ROWS of them (then the rows its errors
-** came from were forecast again). */
+** came from were forecast again), or the model measured them otherwise (an
+** earlier build's, without the run's shift: not mixed with these). */
 static rnn_status top_up_surprise(rnn_model *m, const rnn_model *base) {
   int64_t kept = (int64_t)base->past_rows + base->tail_rows;
   if (base->past_rows > 0 && kept >= (base->rows < RNN_KEEP_ROWS ? base->rows : RNN_KEEP_ROWS))
     return RNN_OK; /* the rows its errors came from were forecast again */
+  if (m->surp_n > 0 && base->surp_run != m->surp_run) return RNN_OK;
+  m->surp_run = base->surp_run;
   int room = RNN_MAX_SURPRISE - m->surp_n;
   int take = base->surp_n < room ? base->surp_n : room;
   if (take <= 0) return RNN_OK;

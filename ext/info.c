@@ -233,7 +233,12 @@ static void forecast_info(sqlite3_str *s, const rnn_model *m) {
     double sum = 0, sq = 0;
     for (int i = 0; i < m->surp_n; i++) sum += m->surp[i], sq += m->surp[i] * m->surp[i];
     sqlite3_str_appendf(s, "{\"method\":\"one-step errors of the last training rows\","
-                           "\"errors\":%d,\"mae\":", m->surp_n);
+                           "\"errors\":%d,\"run\":", m->surp_n);
+    if (m->surp_run > 0)
+      sqlite3_str_appendf(s, "%d", m->surp_run);
+    else
+      sqlite3_str_appendall(s, "null");
+    sqlite3_str_appendall(s, ",\"mae\":");
     num(s, sum / m->surp_n);
     sqlite3_str_appendall(s, ",\"rms\":");
     num(s, sqrt(sq / m->surp_n));

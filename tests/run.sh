@@ -24,8 +24,9 @@
 #    forecasts, must equal tests/fixtures/frozen_models.txt (forecasts saved
 #    before the core became task-generic: forecasting does not change by a
 #    bit; the forecasters' BLOB sizes and checksums changed with formats 4
-#    and 5, which changed no forecast of these models, and the sequence
-#    models' with format 5, which changed none of their outputs).
+#    and 5 and with format 5's SRUN chunk, which changed no forecast of
+#    these models, and the sequence models' with format 5, which changed
+#    none of their outputs).
 # 7. The single-file build (dist/sqlite-rnn.c, `make amalgamation`) builds
 #    with the one cc command its header gives, loads, and trains a model
 #    byte-identical to the regular build's; tests/static_app.c builds it

@@ -114,14 +114,14 @@ static int find_chunk(const unsigned char *b, size_t len, const char *tag,
   return 0;
 }
 
-/* Rewrites a format-5 forecaster as format 4 would lay it out: no SURP
-** (blob.c rule 11), TRAI without the count of loss values kept (rule 10;
+/* Rewrites a format-5 forecaster as format 4 would lay it out: no SURP,
+** SRUN or PAST (blob.c rules 11, 14, 15), TRAI without the count of loss values kept (rule 10;
 ** kept values: all, here), version 4, lengths and checksum fixed. Returns
 ** the new length. */
 static size_t as_format4(unsigned char *b, size_t len, int kept) {
   size_t at, n;
-  const char *later[] = {"SURP", "PAST"}; /* format 5's optional chunks */
-  for (int i = 0; i < 2; i++)
+  const char *later[] = {"SURP", "SRUN", "PAST"}; /* format 5's optional chunks */
+  for (int i = 0; i < 3; i++)
     if (find_chunk(b, len, later[i], &at, &n)) {
       memmove(b + at - 8, b + at + n, len - (at + n));
       len -= 8 + n;
@@ -768,6 +768,105 @@ static void test_surprise_recent(void) {
          rnn_surprise(&m, 3.0 / ratio));
 }
 
+/* The shift of a run of errors (predict.c rule 10): the median of the last
+** `run` errors when all are known and of one sign, else 0. */
+static void test_surprise_shift(void) {
+  double up[10] = {-9, 5, 1, 3, 2, 8, 4, 6, 7, 9}; /* the last 9: 1..9 */
+  EXPECT(rnn_surprise_shift(up, 10, 9) == 5.0, "median of 1..9: %g", rnn_surprise_shift(up, 10, 9));
+  EXPECT(rnn_surprise_shift(up, 10, 10) == 0.0, "one error of the other sign");
+  EXPECT(rnn_surprise_shift(up, 8, 9) == 0.0, "fewer errors than the run");
+  EXPECT(rnn_surprise_shift(up, 10, 4) == 6.5, "even run: %g", rnn_surprise_shift(up, 10, 4));
+  double down[9] = {-1, -2, -3, -4, -5, -6, -7, -8, -9};
+  EXPECT(rnn_surprise_shift(down, 9, 9) == -5.0, "negative run");
+  down[4] = NAN;
+  EXPECT(rnn_surprise_shift(down, 9, 9) == 0.0, "an unknown error breaks the run");
+  down[4] = 0.0;
+  EXPECT(rnn_surprise_shift(down, 9, 9) == 0.0, "an exact forecast breaks the run");
+  EXPECT(rnn_surprise_shift(down, 9, 0) == 0.0 &&
+             rnn_surprise_shift(down, 9, RNN_SURPRISE_RECENT + 1) == 0.0,
+         "runs outside 1..RNN_SURPRISE_RECENT");
+}
+
+/* A model that records a run (surp_run) scores an error, and the recent
+** errors' scale, less the shift of the run before it: a spike against a
+** run is found, the run's own errors are ordinary; without a run, or for
+** models of earlier builds (surp_run 0), the scores are as before. */
+static void test_surprise_run(void) {
+  rnn_rng g;
+  rnn_rng_seed(&g, 12);
+  double surp[RNN_MAX_SURPRISE];
+  for (int i = 0; i < RNN_MAX_SURPRISE; i++) surp[i] = fabs(normal(&g));
+  rnn_sort_doubles(surp, RNN_MAX_SURPRISE);
+  rnn_model old = {0}, run = {0};
+  old.surp = run.surp = surp, old.surp_n = run.surp_n = RNN_MAX_SURPRISE;
+  run.surp_run = RNN_SURPRISE_RUN;
+  double recent[RNN_SURPRISE_RECENT], less[RNN_SURPRISE_RECENT];
+  for (int i = 0; i < RNN_SURPRISE_RECENT; i++) recent[i] = -4.0 - 0.1 * normal(&g);
+  double shift = rnn_surprise_shift(recent, RNN_SURPRISE_RECENT, RNN_SURPRISE_RUN);
+  for (int i = 0; i < RNN_SURPRISE_RECENT; i++) less[i] = recent[i] - shift;
+  EXPECT(shift < -3.5, "shift %g", shift);
+  EXPECT(rnn_surprise_recent(&run, 1.0, recent, RNN_SURPRISE_RECENT) ==
+             rnn_surprise_recent(&old, 1.0 - shift, less, RNN_SURPRISE_RECENT),
+         "measured from the shift");
+  EXPECT(rnn_surprise_recent(&run, 1.0, recent, RNN_SURPRISE_RECENT) > 0.99 &&
+             rnn_surprise_recent(&old, 1.0, recent, RNN_SURPRISE_RECENT) < 0.9,
+         "a 5-sd spike against the run: %g (without the shift %g)",
+         rnn_surprise_recent(&run, 1.0, recent, RNN_SURPRISE_RECENT),
+         rnn_surprise_recent(&old, 1.0, recent, RNN_SURPRISE_RECENT));
+  EXPECT(rnn_surprise_recent(&run, shift, recent, RNN_SURPRISE_RECENT) < 0.5,
+         "the run's own error is ordinary");
+  recent[RNN_SURPRISE_RECENT - 3] = 0.5; /* no run */
+  EXPECT(rnn_surprise_recent(&run, 1.0, recent, RNN_SURPRISE_RECENT) ==
+             rnn_surprise_recent(&old, 1.0, recent, RNN_SURPRISE_RECENT),
+         "no run, no shift");
+}
+
+/* blob.c rule 15: SRUN goes with SURP; a run outside 1..24 or SRUN without
+** SURP is corrupt; a BLOB without it (an earlier build's) scores as
+** before. */
+static void test_surprise_run_chunk(void) {
+  rnn_model *m = small_model(1), *back = NULL;
+  EXPECT(m->surp_n > 0 && m->surp_run == RNN_SURPRISE_RUN, "run %d of %d errors", m->surp_run,
+         m->surp_n);
+  unsigned char *blob, *c;
+  size_t len, at, n;
+  char msg[256];
+  rnn_model_encode(m, &blob, &len);
+  EXPECT(rnn_model_decode(&back, blob, len, NULL) == RNN_OK && back &&
+             back->surp_run == RNN_SURPRISE_RUN,
+         "run read back");
+  rnn_model_free(back);
+  EXPECT(find_chunk(blob, len, "SRUN", &at, &n) && n == 4, "an SRUN chunk of 4 bytes");
+  c = malloc(len);
+  unsigned char bad[2] = {0, RNN_SURPRISE_RECENT + 1};
+  for (int i = 0; i < 2; i++) {
+    memcpy(c, blob, len);
+    c[at] = bad[i];
+    reseal(c, len);
+    EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "run %d", bad[i]);
+    EXPECT_STR(msg, "corrupt rnn model (one-step errors' run)");
+  }
+  size_t sat, sn;
+  memcpy(c, blob, len);
+  EXPECT(find_chunk(c, len, "SURP", &sat, &sn), "SURP");
+  memcpy(c + sat - 8, "SURQ", 4); /* an unknown chunk: skipped */
+  reseal(c, len);
+  EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "SRUN without SURP");
+  EXPECT_STR(msg, "corrupt rnn model (one-step errors' run)");
+  memcpy(c, blob, len);
+  memmove(c + at - 8, c + at + n, len - (at + n));
+  size_t cut = len - 8 - n;
+  for (int i = 0; i < 4; i++) c[12 + i] = (unsigned char)(cut >> (8 * i));
+  reseal(c, cut);
+  EXPECT(rnn_model_decode(&back, c, cut, NULL) == RNN_OK && back && back->surp_run == 0 &&
+             back->surp_n == m->surp_n,
+         "without SRUN: an earlier build's errors");
+  rnn_model_free(back);
+  free(c);
+  rnn_free(blob);
+  rnn_model_free(m);
+}
+
 /* rnn_anomaly's score (predict.c rule 10): on errors drawn like the
 ** model's own one-step errors, 1% score above 0.99 and half above 0.5; a
 ** spike of 5 standard deviations scores above 0.999; larger errors score
@@ -1013,6 +1112,9 @@ int main(void) {
   RUN(test_stop_inside_minibatch);
   RUN(test_surprise);
   RUN(test_surprise_recent);
+  RUN(test_surprise_shift);
+  RUN(test_surprise_run);
+  RUN(test_surprise_run_chunk);
   RUN(test_xreg);
   return check_exit();
 }
