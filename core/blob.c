@@ -75,8 +75,9 @@
 **  15. Format 5 may hold SRUN after SURP: u32 run (1 ..
 **      RNN_SURPRISE_RECENT), the run of errors whose shift each SURP error
 **      was taken less (predict.c rule 10; rnn_surprise_shift). Only with
-**      SURP. Without it the errors are as they are (earlier builds), and a
-**      reader that skips it scores rows as those builds did.
+**      SURP. Without it the errors are as they are (earlier builds). A
+**      reader that skips it scores plain errors against the shifted ones
+**      (it came before format 5 was released).
 */
 #include <math.h>
 #include <string.h>

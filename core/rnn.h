@@ -375,7 +375,8 @@ typedef struct rnn_model {
   ** the model's own one-step forecasts of the last training rows (at most
   ** RNN_MAX_SURPRISE), data units, ascending. surp_n 0: none (models of
   ** earlier builds; the pooled interval errors serve). surp_run: 0, the
-  ** errors as they are (earlier builds); else RNN_SURPRISE_RUN, each error
+  ** errors as they are (earlier builds); else the run (RNN_SURPRISE_RUN
+  ** when trained here; a BLOB may hold 1..RNN_SURPRISE_RECENT): each error
   ** less the shift of the run before it (rnn_surprise_shift). */
   int surp_n;
   double *surp;

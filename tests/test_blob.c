@@ -1,6 +1,7 @@
 /*
 ** The model BLOB: round trip, determinism, and rejection of damaged input.
 */
+#include <float.h>
 #include <stdlib.h>
 
 #include "../core/alloc.h"
@@ -782,6 +783,11 @@ static void test_surprise_shift(void) {
   EXPECT(rnn_surprise_shift(down, 9, 9) == 0.0, "an unknown error breaks the run");
   down[4] = 0.0;
   EXPECT(rnn_surprise_shift(down, 9, 9) == 0.0, "an exact forecast breaks the run");
+  double infs[9] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, 1, 2, 3, 4};
+  EXPECT(rnn_surprise_shift(infs, 9, 9) == 0.0, "infinite errors are of neither sign");
+  double huge[2] = {DBL_MAX, DBL_MAX};
+  EXPECT(rnn_surprise_shift(huge, 2, 2) == DBL_MAX, "even run of DBL_MAX: %g",
+         rnn_surprise_shift(huge, 2, 2));
   EXPECT(rnn_surprise_shift(down, 9, 0) == 0.0 &&
              rnn_surprise_shift(down, 9, RNN_SURPRISE_RECENT + 1) == 0.0,
          "runs outside 1..RNN_SURPRISE_RECENT");
@@ -815,6 +821,10 @@ static void test_surprise_run(void) {
          rnn_surprise_recent(&old, 1.0, recent, RNN_SURPRISE_RECENT));
   EXPECT(rnn_surprise_recent(&run, shift, recent, RNN_SURPRISE_RECENT) < 0.5,
          "the run's own error is ordinary");
+  double infs[RNN_SURPRISE_RECENT];
+  for (int i = 0; i < RNN_SURPRISE_RECENT; i++) infs[i] = INFINITY;
+  EXPECT(rnn_surprise_recent(&run, INFINITY, infs, RNN_SURPRISE_RECENT) == 1.0,
+         "infinite errors: %g", rnn_surprise_recent(&run, INFINITY, infs, RNN_SURPRISE_RECENT));
   recent[RNN_SURPRISE_RECENT - 3] = 0.5; /* no run */
   EXPECT(rnn_surprise_recent(&run, 1.0, recent, RNN_SURPRISE_RECENT) ==
              rnn_surprise_recent(&old, 1.0, recent, RNN_SURPRISE_RECENT),
