@@ -43,18 +43,29 @@ dist/rnn.so: $(CORE_SRC) $(EXT_SRC) $(HEADERS)
 	@mkdir -p dist
 	$(CC) $(XCFLAGS) $(CFLAGS) $(EXT_DEFS) -shared -o $@ $(CORE_SRC) $(EXT_SRC) $(LDLIBS)
 
-$(B)/rnn.so: $(CORE_SRC) $(EXT_SRC) $(HEADERS)
-	@mkdir -p $(B)
-	$(CC) $(XCFLAGS) $(CFLAGS) $(EXT_DEFS) -shared -o $@ $(CORE_SRC) $(EXT_SRC) $(LDLIBS)
+# The core is compiled once per build directory ($(B)/obj) and linked into
+# the extension and every test: the same flags, so the same code as
+# compiling it into each (no link-time optimisation crosses files).
+CORE_OBJ := $(patsubst core/%.c,$(B)/obj/%.o,$(CORE_SRC))
+LIBC_OBJ := $(B)/obj/alloc_libc.o
+$(B)/obj/%.o: core/%.c $(HEADERS)
+	@mkdir -p $(B)/obj
+	$(CC) $(XCFLAGS) $(CFLAGS) -c -o $@ $<
+.SECONDARY: $(LIBC_OBJ) # kept, not an intermediate file
 
-$(B)/%: tests/%.c $(CORE_SRC) core/alloc_libc.c $(HEADERS)
+$(B)/rnn.so: $(CORE_OBJ) $(EXT_SRC) $(HEADERS)
 	@mkdir -p $(B)
-	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $< $(CORE_SRC) core/alloc_libc.c $(LDLIBS)
+	$(CC) $(XCFLAGS) $(CFLAGS) $(EXT_DEFS) -shared -o $@ $(CORE_OBJ) $(EXT_SRC) $(LDLIBS)
 
-# Tests of the extension inside SQLite link it statically (-DSQLITE_CORE).
-$(B)/test_limits $(B)/test_oom: $(B)/%: tests/%.c $(CORE_SRC) $(EXT_SRC) $(HEADERS)
+$(B)/%: tests/%.c $(CORE_OBJ) $(LIBC_OBJ) $(HEADERS)
 	@mkdir -p $(B)
-	$(CC) $(XCFLAGS) $(CFLAGS) -DSQLITE_CORE -o $@ $< $(CORE_SRC) $(EXT_SRC) -lsqlite3 $(LDLIBS)
+	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $< $(CORE_OBJ) $(LIBC_OBJ) $(LDLIBS)
+
+# Tests of the extension inside SQLite link it statically (-DSQLITE_CORE,
+# which only the extension's sources read).
+$(B)/test_limits $(B)/test_oom: $(B)/%: tests/%.c $(CORE_OBJ) $(EXT_SRC) $(HEADERS)
+	@mkdir -p $(B)
+	$(CC) $(XCFLAGS) $(CFLAGS) -DSQLITE_CORE -o $@ $< $(CORE_OBJ) $(EXT_SRC) -lsqlite3 $(LDLIBS)
 
 # The threads test runs under ThreadSanitizer in every build (without the
 # run-time CPU dispatch of gemm.c, whose ifunc resolvers run before TSan).
@@ -95,13 +106,19 @@ FUZZ_FLAGS   := -std=c11 -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer \
                 -DRNN_MAX_MEMORY='((size_t)256 << 20)'
 FUZZ_TARGETS := fuzz_blob fuzz_options fuzz_json fuzz_sql fuzz_text
 
-build/fuzz/fuzz_sql: tests/fuzz/fuzz_sql.c $(CORE_SRC) $(EXT_SRC) $(HEADERS)
-	@mkdir -p build/fuzz
-	$(FUZZ_CC) $(FUZZ_FLAGS) -DSQLITE_CORE -o $@ $< $(CORE_SRC) $(EXT_SRC) -lsqlite3 $(LDLIBS)
+FUZZ_OBJ := $(patsubst core/%.c,build/fuzz/obj/%.o,$(CORE_SRC))
+build/fuzz/obj/%.o: core/%.c $(HEADERS)
+	@mkdir -p build/fuzz/obj
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+.SECONDARY: $(FUZZ_OBJ) build/fuzz/obj/alloc_libc.o
 
-build/fuzz/%: tests/fuzz/%.c $(CORE_SRC) core/alloc_libc.c $(HEADERS)
+build/fuzz/fuzz_sql: tests/fuzz/fuzz_sql.c $(FUZZ_OBJ) $(EXT_SRC) $(HEADERS)
 	@mkdir -p build/fuzz
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(CORE_SRC) core/alloc_libc.c $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -DSQLITE_CORE -o $@ $< $(FUZZ_OBJ) $(EXT_SRC) -lsqlite3 $(LDLIBS)
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ) build/fuzz/obj/alloc_libc.o $(HEADERS)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_OBJ) build/fuzz/obj/alloc_libc.o $(LDLIBS)
 
 fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -117,11 +134,15 @@ fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 # and models are byte-identical to this machine's (tests/model_crc.c).
 CROSS_CC ?= aarch64-linux-gnu-gcc
 QEMU     ?= qemu-aarch64 -L /usr/aarch64-linux-gnu
-cross: $(B)/model_crc
+CROSS_OBJ := $(patsubst core/%.c,build/aarch64/obj/%.o,$(CORE_SRC) core/alloc_libc.c)
+build/aarch64/obj/%.o: core/%.c $(HEADERS)
+	@mkdir -p build/aarch64/obj
+	$(CROSS_CC) $(XCFLAGS) -O2 -c -o $@ $<
+cross: $(B)/model_crc $(CROSS_OBJ)
 	@mkdir -p build/aarch64
 	@set -e; for t in $(C_TESTS) model_crc; do \
 	  $(CROSS_CC) $(XCFLAGS) -O2 -o build/aarch64/$$t tests/$$t.c \
-	    $(CORE_SRC) core/alloc_libc.c $(LDLIBS); done
+	    $(CROSS_OBJ) $(LDLIBS); done
 	@set -e; for t in $(C_TESTS); do $(QEMU) build/aarch64/$$t > build/aarch64/$$t.out 2>&1 \
 	  || { cat build/aarch64/$$t.out; echo "aarch64 $$t: FAILED"; exit 1; }; \
 	  echo "aarch64 $$t: $$(grep -c '^ok' build/aarch64/$$t.out) passed"; done
