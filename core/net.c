@@ -103,8 +103,9 @@ size_t rnn_work_bytes_seq(const rnn_arch *a, int B, double dropout,
   size_t z = T * Bs * G * H, out = T * Bs * D * H;
   size_t aux = (size_t)rnn_cell_kind_of(a->cell)->aux * T * Bs * H;
   size_t floats = T * Bs * I + L * D * (z + aux) + L * out +
-                  Bs * D * H + 2 * Bs * O + Bs * G * H + 2 * out +
-                  (rnn_cell_kind_of(a->cell)->own_dzh ? 2 : 1) * z + 5 * Bs * H;
+                  Bs * D * H + 2 * Bs * O + Bs * G * H + 3 * Bs * H;
+  if (flags & RNN_WORK_GRADS) /* the backward pass's buffers */
+    floats += 2 * out + (rnn_cell_kind_of(a->cell)->own_dzh ? 2 : 1) * z + 2 * Bs * H;
   if (dropout > 0 && L > 1) floats += 2 * (L - 1) * out;
   if ((flags & RNN_WORK_TOKENS) && (flags & RNN_WORK_GRADS)) {
     size_t used = (size_t)a->input < T * Bs ? (size_t)a->input : T * Bs;
@@ -139,20 +140,23 @@ rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
   w->last = rnn_calloc(Bs * D * H, sizeof(float));
   w->y = rnn_calloc(Bs * O, sizeof(float));
   w->step = rnn_calloc(Bs * G * H, sizeof(float));
-  w->dy = rnn_calloc(Bs * O, sizeof(float));
-  w->dout = rnn_calloc(w->out_stride, sizeof(float));
-  w->dx = rnn_calloc(w->out_stride, sizeof(float));
-  w->dz = rnn_calloc(w->z_stride, sizeof(float));
-  w->dzh = rnn_cell_kind_of(a->cell)->own_dzh ? rnn_calloc(w->z_stride, sizeof(float)) : w->dz;
-  w->dh = rnn_calloc(Bs * H, sizeof(float));
-  w->dc = rnn_calloc(Bs * H, sizeof(float));
+  w->dy = rnn_calloc(Bs * O, sizeof(float)); /* the loss's gradient, forward too */
+  int grads = !!(flags & RNN_WORK_GRADS);
+  if (grads) { /* the backward pass's buffers: a forecast needs none */
+    w->dout = rnn_calloc(w->out_stride, sizeof(float));
+    w->dx = rnn_calloc(w->out_stride, sizeof(float));
+    w->dz = rnn_calloc(w->z_stride, sizeof(float));
+    w->dzh = rnn_cell_kind_of(a->cell)->own_dzh ? rnn_calloc(w->z_stride, sizeof(float)) : w->dz;
+    w->dh = rnn_calloc(Bs * H, sizeof(float));
+    w->dc = rnn_calloc(Bs * H, sizeof(float));
+  }
   w->zero = rnn_calloc(Bs * H, sizeof(float));
   w->cut = rnn_calloc(2 * Bs * H, sizeof(float));
   rnn_layout lo;
   int ok = rnn_text_layout(a, &lo, NULL) == RNN_OK;
   w->wt = ok ? rnn_calloc(lo.n_params, sizeof(float)) : NULL;
   ok = ok && w->x && w->z && w->aux && w->out && w->last && w->y && w->step &&
-       w->dy && w->dout && w->dx && w->dz && w->dzh && w->dh && w->dc &&
+       w->dy && (!grads || (w->dout && w->dx && w->dz && w->dzh && w->dh && w->dc)) &&
        w->zero && w->cut && w->wt;
   if (ok && (flags & RNN_WORK_TOKENS) && (flags & RNN_WORK_GRADS)) {
     size_t used = (size_t)a->input < T * Bs ? (size_t)a->input : T * Bs;

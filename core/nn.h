@@ -302,13 +302,15 @@ static inline int rnn_cell_stopped(const rnn_cell_io *c) {
 /* Bytes rnn_work_init would allocate. */
 size_t rnn_work_bytes(const rnn_arch *a, int B, double dropout);
 
-/* dropout > 0 allocates the dropout buffers (training with layers > 1). */
+/* A work for forward passes (forecasts, validation losses): no buffers
+** of the backward pass. dropout > 0 allocates the dropout buffers
+** (training with layers > 1). */
 rnn_status rnn_work_init(rnn_work *w, const rnn_arch *a, int B, double dropout);
 /* The same for sequence models: flags RNN_WORK_STEPS makes room for a head
 ** on every step (rnn_work.per_step), RNN_WORK_TOKENS takes token inputs
 ** (rnn_work.tok) and allocates no dense input, RNN_WORK_GRADS is a work
-** that runs backward passes (a batcher's: with tokens, their gradient's
-** scratch, tok_acc and tok_slot). */
+** that runs backward passes (a batcher's: the backward pass's buffers,
+** and with tokens their gradient's scratch, tok_acc and tok_slot). */
 enum { RNN_WORK_STEPS = 1, RNN_WORK_TOKENS = 2, RNN_WORK_GRADS = 4 };
 rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
                              double dropout, int flags);
