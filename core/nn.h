@@ -335,7 +335,8 @@ void rnn_net_forward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
                      const float *params, int B, int train);
 
 /* Backward pass from w->dy (set by the loss) after a training forward;
-** accumulates parameter gradients into grad (mirrors params). */
+** accumulates parameter gradients into grad (mirrors params). w must have
+** been made with RNN_WORK_GRADS (rnn_work_init_seq). */
 void rnn_net_backward(rnn_work *w, const rnn_arch *a, const rnn_layout *lo,
                       const float *params, float *grad, int B);
 

@@ -58,7 +58,7 @@ static void grad_check(gcase c, uint64_t seed) {
   float *target = malloc((size_t)B * O * sizeof *target);
   int label[3];
   rnn_work w;
-  EXPECT(rnn_work_init(&w, &c.a, B, c.dropout) == RNN_OK, "work");
+  EXPECT(rnn_work_init_seq(&w, &c.a, B, c.dropout, RNN_WORK_GRADS) == RNN_OK, "work");
   rnn_rng r;
   rnn_rng_seed(&r, seed);
   rnn_net_init(p, &c.a, &lo, &r);
@@ -172,7 +172,7 @@ static void test_grad_check_detects_error(void) {
   float *p = malloc(lo.n_params * sizeof *p), *g = calloc(lo.n_params, sizeof *g);
   float target[4] = {0.5f, -0.5f, 0.25f, 0.0f};
   rnn_work w;
-  rnn_work_init(&w, &c.a, 2, 0);
+  rnn_work_init_seq(&w, &c.a, 2, 0, RNN_WORK_GRADS);
   rnn_rng r;
   rnn_rng_seed(&r, 9);
   rnn_net_init(p, &c.a, &lo, &r);

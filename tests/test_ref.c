@@ -143,7 +143,8 @@ static void check_case(const fixture *f) {
   for (size_t b = 0; b < target->n && b < 256; b++) label[b] = (int)target->v[b];
   rnn_work w;
   EXPECT(rnn_work_init_seq(&w, &f->a, f->batch, 0,
-                           f->seq ? RNN_WORK_STEPS | RNN_WORK_TOKENS | RNN_WORK_GRADS : 0) ==
+                           f->seq ? RNN_WORK_STEPS | RNN_WORK_TOKENS | RNN_WORK_GRADS
+                                  : RNN_WORK_GRADS) ==
              RNN_OK, "work");
   if (f->seq) {
     for (size_t i = 0; i < steps && i < 256; i++) tok[i] = (int)x->v[i];
