@@ -288,16 +288,13 @@ FORECAST_SQL = ("SELECT m.series, f.step, f.value, f.lower, f.upper "
 INFO_SQL = ("SELECT series, json_extract(rnn_info(model), '$.kind'), "
             "json_extract(rnn_info(model), '$.window'), "
             "json_extract(rnn_info(model), '$.period'), "
-            "json_extract(rnn_info(model), '$.history'), "
-            "json_extract(rnn_info(model), '$.anomaly.errors'), "
-            "json_extract(rnn_info(model), '$.anomaly.rms') FROM models")
+            "json_extract(rnn_info(model), '$.history') FROM models")
 # --global: one model across the set's series (rnn_train_global).
 G_TRAIN_SQL = "CREATE TABLE g AS SELECT rnn_train_global(series, ts, value, :opts) AS model FROM obs"
 G_FORECAST_SQL = ("SELECT f.series, f.step, f.value, f.lower, f.upper "
                   "FROM horizons h, g, rnn_forecast(g.model, h.h, :level, NULL, NULL, h.series) f")
 G_INFO_SQL = ("SELECT series, json_extract(i, '$.kind'), json_extract(i, '$.window'), "
-              "json_extract(i, '$.period'), json_extract(i, '$.history'), "
-              "json_extract(i, '$.anomaly.errors'), json_extract(i, '$.anomaly.rms') "
+              "json_extract(i, '$.period'), json_extract(i, '$.history') "
               "FROM (SELECT h.series, rnn_info(g.model, h.series) AS i FROM horizons h, g)")
 ANOMALY_SQL = ("SELECT pos, actual, predicted, score FROM models, "
                "rnn_anomaly(models.model, :series) WHERE models.series = :name")
@@ -378,9 +375,8 @@ def run_anomaly(conn, series, info):
     root mean square of the one-step errors (rnn_anomaly's actual - predicted,
     the model's own forecasts) of the last 200 training rows and of the
     held-out rows: the held-out rows alone (13 weekly) are too few to say what
-    an ordinary error is. (Earlier versions of this script read the training rows' part
-    from rnn_info's anomaly.rms, which now holds the errors less their runs'
-    shifts: core/predict.c rule 10.) The
+    an ordinary error is (rnn_info's anomaly.rms is of the errors less their
+    runs' shifts, core/predict.c rule 10, not of these). The
     rows a forecast reads (`history`) and RECENT rows more are passed before
     each scored row: the score is judged at the scale of those RECENT rows'
     one-step errors, as the window function's with a frame of ROWS BETWEEN
@@ -471,10 +467,9 @@ def run_extension(ext, set_name, series, options, finetune_options=None, global_
                                           for k in range(1, max(steps) + 1)]
 
         info = {}
-        for name, kind, window, period, history, one_n, one_rms in conn.execute(
+        for name, kind, window, period, history in conn.execute(
                 G_INFO_SQL if global_model else INFO_SQL):
-            info[name] = dict(kind=kind, window=window, period=period, history=history,
-                              one_step_errors=one_n, one_step_rms=one_rms)
+            info[name] = dict(kind=kind, window=window, period=period, history=history)
         if global_model:  # rnn_anomaly and rnn_finetune take one series' model
             return forecasts, info, train_seconds, forecast_seconds, ({}, 0.0), ({}, 0.0, 0.0)
         anomaly = run_anomaly(conn, series, info)

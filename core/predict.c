@@ -61,14 +61,14 @@
 **      large errors raises the bar for the next row and a calm stretch
 **      lowers it. On the development data it took the clean held-out rows
 **      above 0.99 from 1.85% to 1.16% (hourly) and kept 94% of 5-sd
-**      spikes above it (docs/forecasting.md). A forecast that
-**      is off in one direction for a while (a day unlike the days before)
-**      makes errors of one sign: when the last RNN_SURPRISE_RUN errors
-**      before the row are all known and of one sign, the row's error and
-**      the recent errors are measured from their median (the shift), as
-**      the model's calibration errors were at training (models that
-**      record surp_run; train.c rule 15), so a spike against the run is
-**      not hidden by it and the run itself is not an anomaly.
+**      spikes above it (docs/forecasting.md). A forecast that is off in
+**      one direction for a while (a day unlike the days before) makes
+**      errors of one sign: when the last RNN_SURPRISE_RUN errors before
+**      the row are all known and of one sign, the row's error and the
+**      recent errors are measured from their median (the shift), as the
+**      model's calibration errors were at training (models that record
+**      surp_run; train.c rule 15), so a spike against the run is not
+**      hidden by it and the run itself is not an anomaly.
 **  11. A model with a covariate effect (xreg.c) forecasts the window's
 **      values less the effect, then adds the effect of the covariates of
 **      each forecast step: the caller's known future rows
@@ -492,9 +492,8 @@ static double tail_share(const double *c, int n, double r) {
 
 /* Rule 10: the recent errors' scale over the calibration errors c (n,
 ** ascending), in the units of c (each recent error less shift, divided by
-** unit): mean
-** absolute values, each recent error capped at the largest of c, and in
-** units of that largest error so that nothing overflows. 1 with no recent
+** unit): mean absolute values, each recent error capped at the largest of
+** c, and in units of that largest error so that nothing overflows. 1 with no recent
 ** error, or calibration errors all 0 or not finite. */
 static double recent_ratio(const double *c, int n, const double *recent, int k,
                            double unit, double shift) {

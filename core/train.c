@@ -505,9 +505,13 @@ static rnn_status surprise_errors(rnn_model *m, const double *v,
   lead = lead < RNN_SURPRISE_RUN ? lead : RNN_SURPRISE_RUN;
   first = n - (size_t)count - lead;
   int total = count + (int)lead;
-  double *f = rnn_malloc(2 * (size_t)total * sizeof *f);
-  if (!f) return RNN_ENOMEM;
-  double *err = f + total;
+  double *f = rnn_malloc((size_t)total * sizeof *f);
+  double *err = rnn_malloc((size_t)total * sizeof *err);
+  if (!f || !err) {
+    rnn_free(f);
+    rnn_free(err);
+    return RNN_ENOMEM;
+  }
   rnn_status rc = rnn_predict_history(m, v, first, total, f, NULL);
   for (int j = 0; rc == RNN_OK && j < total; j++)
     err[j] = y[first + (size_t)j] - f[j]; /* NaN: not known */
@@ -516,6 +520,7 @@ static rnn_status surprise_errors(rnn_model *m, const double *v,
     double e = fabs(err[j] - rnn_surprise_shift(err, j, RNN_SURPRISE_RUN));
     if (isfinite(e)) f[k++] = e; /* skips missing values */
   }
+  rnn_free(err);
   if (rc == RNN_ENOMEM || rc == RNN_EINTERRUPT || !k) {
     rnn_free(f);
     return rc == RNN_ENOMEM || rc == RNN_EINTERRUPT ? rc : RNN_OK;

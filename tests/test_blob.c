@@ -116,9 +116,9 @@ static int find_chunk(const unsigned char *b, size_t len, const char *tag,
 }
 
 /* Rewrites a format-5 forecaster as format 4 would lay it out: no SURP,
-** SRUN or PAST (blob.c rules 11, 14, 15), TRAI without the count of loss values kept (rule 10;
-** kept values: all, here), version 4, lengths and checksum fixed. Returns
-** the new length. */
+** SRUN or PAST (blob.c rules 11, 14, 15), TRAI without the count of loss
+** values kept (rule 10; kept values: all, here), version 4, lengths and
+** checksum fixed. Returns the new length. */
 static size_t as_format4(unsigned char *b, size_t len, int kept) {
   size_t at, n;
   const char *later[] = {"SURP", "SRUN", "PAST"}; /* format 5's optional chunks */
