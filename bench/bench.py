@@ -29,8 +29,12 @@ too (one core, as R runs it); --many 0 skips this part.
 sqlite-rnn runs exactly as a user would: SQL through Python's sqlite3 module
 (rnn_train over a table; rnn_backtest over a 100,000-row series for W4,
 rnn_next over its rows for W4n; rnn_predict on 10,000 JSON windows for
-W4b1). Each workload: one warm-up, then the median
-of --runs timed runs. GFLOP/s counts matmul FLOPs only: per layer and step
+W4b1). Each workload: one warm-up of each side, then --runs pairs of timed
+runs, ours then PyTorch's, back to back; the table gives each side's median
+time and the median of the pairs' ratios. This machine is shared and its
+speed drifts over minutes (PyTorch's W1 epoch took 0.66 s one day and 1.07 s
+another); the two runs of a pair see nearly the same machine, where the
+medians of two series of runs taken minutes apart did not. GFLOP/s counts matmul FLOPs only: per layer and step
 2*G*H*I + 2*G*H*H (G = 4, 3, 1 gate blocks), training = 3 x forward.
 
 The baseline is PyTorch at its strongest on this machine (issue 13): before
@@ -89,19 +93,38 @@ def gflop(w):
     return (3 * fwd if w["kind"] == "train" else fwd) / 1e9
 
 
+def seconds(fn):
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
 def timed(fn, runs):
     fn()  # warm-up
-    times = []
+    return statistics.median(seconds(fn) for _ in range(runs))
+
+
+def paired(ours_fn, theirs_fn, runs):
+    """Each side warmed up, then timed in turn, ours then PyTorch, `runs`
+    times: (median of ours, median of PyTorch's, median of the runs'
+    ratios). On a machine shared with other tenants the speed drifts over
+    minutes; a pair's two timings see nearly the same machine, so the
+    ratio of each pair moves much less than the ratio of two medians taken
+    minutes apart."""
+    ours_fn()
+    theirs_fn()
+    a, b = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        a.append(seconds(ours_fn))
+        b.append(seconds(theirs_fn))
+    return (statistics.median(a), statistics.median(b),
+            statistics.median(y / x for x, y in zip(a, b)))
 
 
 # ---------------------------------------------------------------- ours
 
-def ours(w, threads, runs, ext):
+def ours(w, threads, ext):
+    """The workload through the extension, as a callable to time."""
     con = sqlite3.connect(":memory:")
     con.enable_load_extension(True)
     con.load_extension(ext)
@@ -113,22 +136,22 @@ def ours(w, threads, runs, ext):
                            horizon=1, batch=w["batch"], epochs=1, lr=0.001, validation=0,
                            normalize="none", seed=1, threads=threads))
     if w["kind"] == "train":
-        return timed(lambda: con.execute("SELECT length(rnn_train(t, v, ?)) FROM s", (opts,)).fetchone(), runs)
+        return lambda: con.execute("SELECT length(rnn_train(t, v, ?)) FROM s", (opts,)).fetchone()
     # Inference: W1's model, trained for one epoch on the first 2,000 rows.
     (model,) = con.execute("SELECT rnn_train(t, v, ?) FROM (SELECT * FROM s LIMIT 2000)",
                            (opts,)).fetchone()
     if w["kind"] == "infer":
         sql = ("SELECT count(predicted) FROM rnn_backtest(?1, "
                "(SELECT json_group_array(v) FROM (SELECT v FROM s ORDER BY t)))")
-        return timed(lambda: con.execute(sql, (model,)).fetchone(), runs)
+        return lambda: con.execute(sql, (model,)).fetchone()
     if w["kind"] == "infer_next":
         sql = (f"SELECT count(f) FROM (SELECT rnn_next(?1, v) OVER (ORDER BY t ROWS BETWEEN {W} "
                f"PRECEDING AND 1 PRECEDING) AS f FROM s)")
-        return timed(lambda: con.execute(sql, (model,)).fetchone(), runs)
+        return lambda: con.execute(sql, (model,)).fetchone()
     con.execute("CREATE TABLE wins(w TEXT)")
     con.executemany("INSERT INTO wins VALUES (?)",
                     [(json.dumps([float(v) for v in y[i:i + W]]),) for i in range(N)])
-    return timed(lambda: con.execute("SELECT count(rnn_predict(?1, w)) FROM wins", (model,)).fetchone(), runs)
+    return lambda: con.execute("SELECT count(rnn_predict(?1, w)) FROM wins", (model,)).fetchone()
 
 
 # ---------------------------------------------------------------- PyTorch
@@ -145,7 +168,8 @@ class Net(torch.nn.Module):
         return self.head(out[:, -1])
 
 
-def theirs(w, threads, runs):
+def theirs(w, threads):
+    """The workload through PyTorch, as a callable to time."""
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     W, N, B = w["window"], w["windows"], w["batch"]
@@ -175,7 +199,12 @@ def theirs(w, threads, runs):
             for i in range(N):
                 net(X[i:i + 1])
 
-    return timed({"train": epoch, "infer": infer, "infer_next": infer, "infer1": infer1}[w["kind"]], runs)
+    fn = {"train": epoch, "infer": infer, "infer_next": infer, "infer1": infer1}[w["kind"]]
+
+    def run():
+        torch.set_num_threads(threads)  # ours ran in between
+        fn()
+    return run
 
 
 def measured_peak():
@@ -235,7 +264,8 @@ def main():
     con.enable_load_extension(True)
     con.load_extension(args.ext)
     print(f"# sqlite-rnn: {con.execute('SELECT rnn_debug()').fetchone()[0]}")
-    print(f"# median of {args.runs} runs after a warm-up; ratio = PyTorch time / sqlite-rnn time")
+    print(f"# each workload: both sides warmed up, then {args.runs} pairs of runs (ours, then PyTorch's); "
+          f"times are medians; ratio = the median of the pairs' PyTorch time / sqlite-rnn time")
     print()
     print("| workload | threads | sqlite-rnn s | PyTorch s | windows/s (ours) | GFLOP/s (ours) "
           "| % peak (ours) | GFLOP/s (torch) | ratio torch/ours |")
@@ -243,11 +273,10 @@ def main():
     for name in args.only.split(","):
         w = WORKLOADS[name]
         for th in (int(t) for t in args.threads.split(",")):
-            a = ours(w, th, args.runs, args.ext)
-            b = theirs(w, th, args.runs)
+            a, b, ratio = paired(ours(w, th, args.ext), theirs(w, th), args.runs)
             gf = gflop(w)
             print(f"| {name} | {th} | {a:.4f} | {b:.4f} | {w['windows'] / a:,.0f} | {gf / a:.2f} "
-                  f"| {100 * gf / a / (peak * th):.1f}% | {gf / b:.2f} | {b / a:.2f}x |", flush=True)
+                  f"| {100 * gf / a / (peak * th):.1f}% | {gf / b:.2f} | {ratio:.2f}x |", flush=True)
     if args.many > 0:
         many_series(args.ext, args.many)
 
