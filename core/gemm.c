@@ -21,6 +21,7 @@
 */
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "nn.h"
 
@@ -379,33 +380,6 @@ X86_512 static void gemm_avx512(const gemm_args *g) {
   }
 }
 
-/* rnn_colsum2 (two sums of one matrix, as when the input and hidden
-** sides share their pre-activation gradient): 64 columns at a time, eight
-** accumulators, A read once. s + a is fma(1, a, s) (one rounding of an
-** exact sum), so each sum has rnn_colsum's bits. */
-X86_512 static void colsum2_avx512(int M, int N, const float *A, size_t lda,
-                                   float *y1, float *y2) {
-  for (int j = 0; j < N; j += 64) {
-    __mmask16 m[4];
-    __m512 s1[4], s2[4];
-    edge_masks(m, 4, N - j);
-    for (int v = 0; v < 4; v++) {
-      s1[v] = _mm512_maskz_loadu_ps(m[v], y1 + j + 16 * v);
-      s2[v] = _mm512_maskz_loadu_ps(m[v], y2 + j + 16 * v);
-    }
-    for (int k = 0; k < M; k++)
-      for (int v = 0; v < 4; v++) {
-        __m512 a = _mm512_maskz_loadu_ps(m[v], A + (size_t)k * lda + j + 16 * v);
-        s1[v] = _mm512_add_ps(s1[v], a);
-        s2[v] = _mm512_add_ps(s2[v], a);
-      }
-    for (int v = 0; v < 4; v++) {
-      _mm512_mask_storeu_ps(y1 + j + 16 * v, m[v], s1[v]);
-      _mm512_mask_storeu_ps(y2 + j + 16 * v, m[v], s2[v]);
-    }
-  }
-}
-
 static void gemm(const gemm_args *g) {
   int level = rnn_simd();
   if (level == RNN_SIMD_AVX512)
@@ -452,14 +426,14 @@ void rnn_colsum(int M, int N, const float *A, int lda, float *y) {
 }
 
 void rnn_colsum2(int M, int N, const float *A, int lda, float *y1, float *y2) {
-#if RNN_X86_DISPATCH
-  if (rnn_simd() == RNN_SIMD_AVX512) {
-    colsum2_avx512(M, N, A, (size_t)lda, y1, y2);
-    return;
-  }
-#endif
+  /* Two sums that start from the same bits end with the same bits (a
+  ** chunk's gradients start at zero, so both biases' do): one sum, copied. */
+  int same = !memcmp(y1, y2, (size_t)N * sizeof *y1);
   rnn_colsum(M, N, A, lda, y1);
-  rnn_colsum(M, N, A, lda, y2);
+  if (same)
+    memcpy(y2, y1, (size_t)N * sizeof *y2);
+  else
+    rnn_colsum(M, N, A, lda, y2);
 }
 
 const char *rnn_simd_name(int level) {

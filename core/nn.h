@@ -105,7 +105,7 @@ void rnn_gemm_tn(int M, int N, int K, const float *A, int lda, const float *B,
 /* y (N) += the sum of A's M rows (M, N), in ascending row order. */
 void rnn_colsum(int M, int N, const float *A, int lda, float *y);
 /* y1 += ones (1, M) A and y2 += the same, bit for bit as two rnn_colsum
-** calls, reading A once. */
+** calls; when y1 and y2 hold the same bits, one sum. */
 void rnn_colsum2(int M, int N, const float *A, int lda, float *y1, float *y2);
 
 /* ------------------------------------------------------------ cells */

@@ -6,7 +6,8 @@
 ** and masks included), both forms of A, a starting bias or C, and leading
 ** dimensions wider than the matrices. Elements of C outside the product
 ** (the padding between rows) must be left as they were: masked stores may
-** not touch them. rnn_colsum2 gives the bits of two rnn_colsum calls.
+** not touch them. rnn_colsum2 gives the bits of two rnn_colsum calls, from
+** different starting sums or the same.
 */
 #include <stdint.h>
 #include <stdlib.h>
@@ -106,6 +107,14 @@ static int one_shape(rnn_rng *r, const shape *s, int level) {
     rnn_colsum2(s->K, s->N, Bm, ldb, got, got2);
     if (memcmp(got, want, nc * sizeof *got) || memcmp(got2, want2, (size_t)s->N * sizeof *got2)) {
       EXPECT(0, "%s colsum2 N %d K %d differs", rnn_simd_name(l), s->N, s->K);
+      same = 0;
+    }
+    /* From the same bits (a chunk's two bias gradients): one sum, copied. */
+    memcpy(got, C0, nc * sizeof *got);
+    memcpy(got2, C0, (size_t)s->N * sizeof *got2);
+    rnn_colsum2(s->K, s->N, Bm, ldb, got, got2);
+    if (memcmp(got, want, nc * sizeof *got) || memcmp(got2, want, (size_t)s->N * sizeof *got2)) {
+      EXPECT(0, "%s colsum2 from equal sums N %d K %d differs", rnn_simd_name(l), s->N, s->K);
       same = 0;
     }
   }
