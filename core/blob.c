@@ -41,10 +41,13 @@
 **      option is a new key, not a new layout), in place of OPTS; a BLOB
 **      with both, or the other format's, is corrupt. OPTS of the older
 **      formats must hold options rnn_options_parse takes too (their JSON
-**      is parsed), so every model that decodes re-encodes as format 5.
+**      is parsed), so every model that decodes re-encodes as this build's
+**      format.
 **   9. Format 5 adds COMP flag 4: the forecast is the median of exactly
 **      three components (components.c rule 3); older formats may not set
-**      it. A COMP holds the network at most once.
+**      it. A COMP holds the network at most once. Format 6 adds component
+**      kind 7, seasonal naive with trend (components.c rule 1), and up to
+**      12 candidates; older formats may not hold it.
 **  10. Format 5's TRAI holds, after the epochs run, the number of loss
 **      values kept: all of them up to RNN_MAX_HISTORY (1000), else 1000
 **      evenly spaced (value i is epoch floor((i + 1) * epochs / 1000),
@@ -407,18 +410,20 @@ static int read_opts(rnn_options *o, reader *r, int version) {
          o->validation <= 0.5 && isfinite(o->max_seconds);
 }
 
-/* Reads a component; valid when it is known, reads at most the model's
-** tail, and is the network only in a network model. */
-static int get_component(reader *r, const rnn_model *m, rnn_component *c) {
+/* Reads a component; valid when it is known (seasonal naive with trend from
+** format 6 on), reads at most the model's tail, and is the network only in
+** a network model. */
+static int get_component(reader *r, const rnn_model *m, int version,
+                         rnn_component *c) {
   int ok = 1;
-  c->kind = get_int(r, 0, RNN_COMP_COUNT - 1, &ok);
+  c->kind = get_int(r, 0, version >= 6 ? RNN_COMP_COUNT - 1 : RNN_COMP_PROFILE_TREND, &ok);
   c->period = get_int(r, 0, RNN_MAX_TAIL, &ok);
   c->seasons = get_int(r, 0, 8, &ok);
-  int needs_period = c->kind == RNN_COMP_DRIFT || c->kind == RNN_COMP_SNAIVE ||
-                     c->kind == RNN_COMP_PROFILE ||
-                     c->kind == RNN_COMP_PROFILE_TREND;
   int needs_seasons = c->kind == RNN_COMP_PROFILE ||
-                      c->kind == RNN_COMP_PROFILE_TREND;
+                      c->kind == RNN_COMP_PROFILE_TREND ||
+                      c->kind == RNN_COMP_SNAIVE_TREND;
+  int needs_period = c->kind == RNN_COMP_DRIFT || c->kind == RNN_COMP_SNAIVE ||
+                     needs_seasons;
   if ((needs_period && c->period < 1) || (!needs_period && c->period) ||
       (needs_seasons && c->seasons < 1) || (!needs_seasons && c->seasons) ||
       (c->kind == RNN_COMP_NETWORK && m->kind != RNN_MODEL_NETWORK))
@@ -440,19 +445,20 @@ static int read_components(rnn_model *m, reader *r, int version) {
   if ((m->n_comp == 3) != !!(m->fc_flags & RNN_FC_MEDIAN)) ok = 0;
   int networks = 0;
   for (int i = 0; i < m->n_comp && ok; i++) {
-    if (!(ok = get_component(r, m, &m->comp[i]))) break;
+    if (!(ok = get_component(r, m, version, &m->comp[i]))) break;
     int k = m->comp[i].kind;
     if (k == RNN_COMP_NETWORK && networks++) ok = 0; /* the network once */
     if (rnn_component_rows(&m->comp[i]) > m->tail_rows &&
         k != RNN_COMP_PROFILE && k != RNN_COMP_PROFILE_TREND &&
-        k != RNN_COMP_SMOOTH)
-      ok = 0; /* a profile reads the whole cycles the tail holds, smoothing
-              ** the rows it holds (a series shorter than 32 rows) */
+        k != RNN_COMP_SNAIVE_TREND && k != RNN_COMP_SMOOTH)
+      ok = 0; /* a profile or a seasonal naive with trend reads the whole
+              ** cycles the tail holds, smoothing the rows it holds (a
+              ** series shorter than 32 rows) */
     if (m->comp[i].period > m->tail_rows) ok = 0;
   }
   m->n_cand = get_int(r, 0, RNN_MAX_CANDIDATES, &ok);
   for (int i = 0; i < m->n_cand && ok; i++) {
-    ok = get_component(r, m, &m->cand[i]);
+    ok = get_component(r, m, version, &m->cand[i]);
     m->cand_mae[i] = get_f64(r);
     if (isnan(m->cand_mae[i]) || m->cand_mae[i] < 0) ok = 0;
   }

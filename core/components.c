@@ -10,14 +10,17 @@
 **      rows, repeated); profile (the mean shape of the last `seasons`
 **      cycles, each taken relative to its own mean, placed on the level of
 **      the last cycle) and profile with trend (the same, plus the slope of
-**      the cycles' means). Profiles work on logarithms when every training
-**      value was positive (multiplicative seasonality) and every value they
-**      read is, else on the values.
+**      the cycles' means); seasonal naive with trend (the last cycle,
+**      repeated, each repetition moved by that slope times a cycle).
+**      Profiles and seasonal naive with trend work on logarithms when every
+**      training value was positive (multiplicative seasonality) and every
+**      value they read is, else on the values.
 **   2. The candidates: naive, drift over max(horizon, 2 x period) rows,
 **      smooth, and for each seasonal period p found in the data (series.c
-**      rule 2) with at least 2p + horizon rows: seasonal naive, profile
-**      and profile with trend over clamp(672 / p, 2, 8) cycles (four weeks
-**      of hourly data). The network is a candidate when it was trained.
+**      rule 2) with at least 2p + horizon rows: seasonal naive, and
+**      profile, profile with trend and seasonal naive with trend over
+**      clamp(672 / p, 2, 8) cycles (four weeks of hourly data; format 6 on
+**      for the last). The network is a candidate when it was trained.
 **   3. Each candidate forecasts from every validation origin (the first
 **      target row of each validation window, and every later row); its
 **      score is the weighted mean absolute error of its first `horizon`
@@ -151,7 +154,7 @@ double rnn_det_exp(double x) {
 const char *rnn_component_name(int kind) {
   static const char *const names[] = {"network", "naive", "drift", "smooth",
                                       "seasonal_naive", "profile",
-                                      "profile_trend"};
+                                      "profile_trend", "seasonal_naive_trend"};
   return kind >= 0 && kind < RNN_COMP_COUNT ? names[kind] : "?";
 }
 
@@ -161,7 +164,8 @@ int rnn_component_rows(const rnn_component *c) {
     case RNN_COMP_SMOOTH: return SMOOTH_ROWS;
     case RNN_COMP_SNAIVE: return c->period;
     case RNN_COMP_PROFILE:
-    case RNN_COMP_PROFILE_TREND: return c->period * c->seasons;
+    case RNN_COMP_PROFILE_TREND:
+    case RNN_COMP_SNAIVE_TREND: return c->period * c->seasons;
     default: return 1;
   }
 }
@@ -205,6 +209,33 @@ static void profile(const double *y, const double *ly, size_t n, int C, int p,
   }
 }
 
+/* Rule 1 for seasonal naive with trend: the last cycle of y (n rows of
+** stride C), repeated, each repetition moved by the change of the cycles'
+** means per cycle over the last `seasons` cycles (the slope a profile with
+** trend takes); on logarithms (ly's, when not NULL) as a profile. */
+static void snaive_trend(const double *y, const double *ly, size_t n, int C,
+                         int p, int seasons, int logs, int h, double *out) {
+  int k = (int)(n / (size_t)p) < seasons ? (int)(n / (size_t)p) : seasons;
+  if (k < 1) {
+    for (int s = 0; s < h; s++) out[s] = y[(n - 1) * C];
+    return;
+  }
+  for (size_t i = n - (size_t)k * p; i < n && logs; i++)
+    if (!(y[i * C] > 0)) logs = 0; /* a window that is not all positive */
+#define AT(i) (!logs ? y[(i) * C] : ly ? ly[i] : rnn_det_log(y[(i) * C]))
+  double lev0 = 0.0, levk = 0.0;
+  for (int j = 0; j < p; j++) {
+    lev0 += AT(n - (size_t)p + (size_t)j);
+    levk += AT(n - (size_t)k * p + (size_t)j);
+  }
+  double d = k > 1 ? (lev0 / p - levk / p) / (k - 1) : 0.0;
+  for (int s = 0; s < h; s++) {
+    double z = AT(n - (size_t)p + (size_t)(s % p)) + d * (s / p + 1);
+    out[s] = logs ? rnn_det_exp(z) : z;
+  }
+#undef AT
+}
+
 void rnn_component_forecast(const rnn_component *c, const double *y, size_t n,
                             int C, int logs, int h, double *out) {
   rnn_component_forecast_ly(c, y, NULL, n, C, logs, h, out);
@@ -239,6 +270,9 @@ void rnn_component_forecast_ly(const rnn_component *c, const double *y,
       profile(y, ly, n, C, c->period, c->seasons, c->kind == RNN_COMP_PROFILE_TREND,
               logs, h, out);
       return;
+    case RNN_COMP_SNAIVE_TREND:
+      snaive_trend(y, ly, n, C, c->period, c->seasons, logs, h, out);
+      return;
     default: /* naive */
       for (int s = 0; s < h; s++) out[s] = last;
   }
@@ -264,6 +298,7 @@ int rnn_candidates(rnn_component *out, int p1, int p2, int horizon,
     out[n++] = (rnn_component){RNN_COMP_SNAIVE, p, 0};
     out[n++] = (rnn_component){RNN_COMP_PROFILE, p, k};
     out[n++] = (rnn_component){RNN_COMP_PROFILE_TREND, p, k};
+    out[n++] = (rnn_component){RNN_COMP_SNAIVE_TREND, p, k};
   }
   return n;
 }
@@ -441,7 +476,8 @@ static rnn_status candidate_forecasts(const rnn_component *cand, int nc,
                                       const double *netf, int K, double *F) {
   double *ly = NULL;
   for (int i = 0; i < nc && logs && !ly; i++)
-    if (cand[i].kind == RNN_COMP_PROFILE || cand[i].kind == RNN_COMP_PROFILE_TREND) {
+    if (cand[i].kind == RNN_COMP_PROFILE || cand[i].kind == RNN_COMP_PROFILE_TREND ||
+        cand[i].kind == RNN_COMP_SNAIVE_TREND) {
       if (!(ly = rnn_malloc((n ? n : 1) * sizeof *ly))) return RNN_ENOMEM;
       rnn_det_logs(v, (size_t)C, n, ly);
     }
@@ -494,6 +530,7 @@ rnn_status rnn_rescore_components(rnn_model *m, const double *v, size_t n,
     const rnn_component *c = &m->cand[i];
     int k = c->kind, reads_what_there_is = k == RNN_COMP_PROFILE ||
                                            k == RNN_COMP_PROFILE_TREND ||
+                                           k == RNN_COMP_SNAIVE_TREND ||
                                            k == RNN_COMP_SMOOTH;
     int fits = (size_t)c->period <= n &&
                (reads_what_there_is || (size_t)rnn_component_rows(c) <= n);

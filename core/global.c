@@ -2,7 +2,8 @@
 ** A global model (rnn_train_global, core/train.c rule 18): the forecasting
 ** models of many series that share one network, as one BLOB.
 **
-**   header   as every model BLOB (blob.c): magic, u32 version 5, u32 length
+**   header   as every model BLOB (blob.c): magic, u32 version (5; 6 from
+**            the build that added seasonal naive with trend), u32 length
 **   KIND     u32 4 (RNN_KIND_GLOBAL)
 **   GLOB     u32 n (series, 1..RNN_MAX_SERIES), u64 p (shared parameters;
 **            0 when no series has a network), p x f32

@@ -283,12 +283,13 @@ enum {
   RNN_COMP_SNAIVE,        /* period */
   RNN_COMP_PROFILE,       /* period, seasons */
   RNN_COMP_PROFILE_TREND, /* period, seasons */
+  RNN_COMP_SNAIVE_TREND,  /* period, seasons (format 6 on) */
   RNN_COMP_COUNT
 };
 typedef struct rnn_component {
   int kind, period, seasons;
 } rnn_component;
-#define RNN_MAX_CANDIDATES 10
+#define RNN_MAX_CANDIDATES 12
 #define RNN_MAX_COMPONENTS 3
 /* The most rows a model keeps as its tail (a profile of 8 cycles of 1000). */
 #define RNN_MAX_TAIL 8000
@@ -528,9 +529,9 @@ double rnn_surprise_shift(const double *e, int k, int run);
 
 /* The format this build writes, and the newest it reads; it reads every
 ** version from 1 up to it. Format 4 adds a KIND chunk, the sequence
-** models and keyed options; format 5 the median of three components
-** (docs/blob-format.md). */
-#define RNN_FORMAT_VERSION 5
+** models and keyed options; format 5 the median of three components;
+** format 6 the seasonal naive with trend (docs/blob-format.md). */
+#define RNN_FORMAT_VERSION 6
 
 /* A forecasting BLOB keeps at most RNN_MAX_HISTORY epochs' losses (format
 ** 5 on): evenly spaced over a longer run, the last epoch last. */

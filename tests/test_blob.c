@@ -9,6 +9,17 @@
 #include "../core/rng.h"
 #include "check.h"
 
+/* The default forecaster (hidden 4, `epochs` epochs) on y (n rows). */
+static rnn_model *default_model(const double *y, size_t n, int epochs) {
+  rnn_options o;
+  rnn_options_init(&o);
+  o.hidden = 4, o.epochs = epochs;
+  rnn_model *m = NULL;
+  rnn_err e;
+  EXPECT(rnn_train(&m, y, NULL, n, 0, &o, NULL, &e) == RNN_OK && m, "train: %s", e.msg);
+  return m;
+}
+
 static rnn_model *small_model(uint64_t seed) {
   double y[60];
   for (int i = 0; i < 60; i++) y[i] = 10.0 + 3.0 * sin(i * 0.4);
@@ -438,12 +449,8 @@ static void test_rows_equal_predict_with_missing(void) {
   static double y[300], win[RNN_MAX_TAIL];
   for (int i = 0; i < 300; i++)
     y[i] = fmax(0, 200 - 1.5 * i + 4 * sin(i / 2.0) + (i * 13 % 7));
-  rnn_options o;
-  rnn_options_init(&o);
-  o.hidden = 4, o.epochs = 3;
-  rnn_model *m = NULL;
+  rnn_model *m = default_model(y, 300, 3);
   rnn_err e;
-  EXPECT(rnn_train(&m, y, NULL, 300, 0, &o, NULL, &e) == RNN_OK && m, "train: %s", e.msg);
   if (!m) return;
   int R = m->tail_rows, diff = 0;
   for (int i = 0; i < 300; i += 5) y[i] = NAN; /* missing, a window's first among them */
@@ -541,6 +548,64 @@ static void test_decode_checks_every_timestamp(void) {
 /* The forecaster's combination (components.c rule 3): the median of three,
 ** the mean of fewer; stored as format 5's flag, which only three
 ** components may carry and no older format. */
+/* components.c rule 1: seasonal naive with trend repeats the last cycle,
+** each repetition moved by the change of the cycles' means per cycle over
+** `seasons` cycles, on logarithms when asked and every value it reads is
+** positive; rule 2 makes it a candidate for each period; the reader takes
+** it from format 6 on. */
+static void test_snaive_trend(void) {
+  rnn_component c = {RNN_COMP_SNAIVE_TREND, 3, 3};
+  double lin[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, out[6];
+  /* Cycle means 2, 5, 8: 3 a cycle, from the last cycle 7, 8, 9. */
+  rnn_component_forecast(&c, lin, 9, 1, 0, 6, out);
+  for (int s = 0; s < 6; s++)
+    EXPECT(out[s] == 10 + s, "additive step %d: %.17g", s + 1, out[s]);
+  /* On logarithms, growth by 2 a cycle: 8, 16, 32, then 16, 32, 64. */
+  double geo[9] = {1, 2, 4, 2, 4, 8, 4, 8, 16};
+  rnn_component_forecast(&c, geo, 9, 1, 1, 6, out);
+  for (int s = 0; s < 6; s++) {
+    double want = geo[6 + s % 3] * (s < 3 ? 2 : 4);
+    EXPECT(fabs(out[s] - want) <= 1e-12 * want, "multiplicative step %d: %.17g", s + 1, out[s]);
+  }
+  /* A value that is not positive: on the values (means 5/3 and 28/3). */
+  geo[0] = -1;
+  rnn_component_forecast(&c, geo, 9, 1, 1, 3, out);
+  double d = (28.0 / 3 - 5.0 / 3) / 2;
+  EXPECT(fabs(out[0] - (4 + d)) < 1e-12 && fabs(out[2] - (16 + d)) < 1e-12,
+         "additive when not all positive: %.17g %.17g", out[0], out[2]);
+  /* One cycle only: no slope, the seasonal naive. */
+  rnn_component_forecast(&c, lin + 6, 3, 1, 0, 4, out);
+  EXPECT(out[0] == 7 && out[2] == 9 && out[3] == 7, "one cycle: %g %g %g", out[0], out[2], out[3]);
+
+  rnn_component cand[RNN_MAX_CANDIDATES];
+  int n = rnn_candidates(cand, 24, 168, 48, 2000, 1), found = 0;
+  for (int i = 0; i < n; i++)
+    if (cand[i].kind == RNN_COMP_SNAIVE_TREND)
+      found += (cand[i].period == 24 && cand[i].seasons == 8) ||
+               (cand[i].period == 168 && cand[i].seasons == 4);
+  EXPECT(n == 12 && found == 2, "%d candidates, %d seasonal naive with trend", n, found);
+
+  /* In a model's BLOB: read from format 6, corrupt in format 5. */
+  static double y[400];
+  for (int i = 0; i < 400; i++) y[i] = 50 + 0.1 * i + 10 * sin(2 * M_PI * i / 24);
+  rnn_model *m = default_model(y, 400, 2);
+  if (!m) return;
+  int has = 0;
+  for (int i = 0; i < m->n_cand; i++) has |= m->cand[i].kind == RNN_COMP_SNAIVE_TREND;
+  EXPECT(has, "a candidate");
+  unsigned char *blob = NULL;
+  size_t len = 0;
+  char msg[256];
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(blob[8] == 6 && decode_status(blob, len, msg) == RNN_OK, "format 6: %s", msg);
+  blob[8] = 5;
+  reseal(blob, len);
+  EXPECT(decode_status(blob, len, msg) == RNN_ECORRUPT, "format 5");
+  EXPECT_STR(msg, "corrupt rnn model (components)");
+  rnn_free(blob);
+  rnn_model_free(m);
+}
+
 static void test_median_of_three(void) {
   double a[3] = {4, -1, 2}, b[3] = {1, 2, NAN}, c[2] = {1, 3};
   EXPECT(rnn_combine(RNN_FC_MEDIAN, a, 3, -1) == 2, "median %g", rnn_combine(RNN_FC_MEDIAN, a, 3, -1));
@@ -583,7 +648,14 @@ static void test_median_of_three(void) {
   }
   EXPECT(same, "rnn_predict is the median of its components");
 
-  /* What the reader takes: flag and count agree, and only from format 5. */
+  /* What the reader takes: flag and count agree, and only from format 5.
+  ** Format 4 had no seasonal naive with trend: the candidates here leave
+  ** it out (test_snaive_trend checks its own format). */
+  int kept = 0;
+  for (int i = 0; i < m->n_cand; i++)
+    if (m->cand[i].kind != RNN_COMP_SNAIVE_TREND)
+      m->cand_mae[kept] = m->cand_mae[i], m->cand[kept++] = m->cand[i];
+  m->n_cand = kept;
   unsigned char *blob = NULL;
   size_t len = 0;
   EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
@@ -1112,6 +1184,7 @@ int main(void) {
   RUN(test_decode_rejects_damage);
   RUN(test_past_rows);
   RUN(test_keyed_options);
+  RUN(test_snaive_trend);
   RUN(test_median_of_three);
   RUN(test_history_bounded);
   RUN(test_old_options_checked);
