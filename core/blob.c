@@ -456,7 +456,7 @@ static int read_components(rnn_model *m, reader *r, int version) {
               ** series shorter than 32 rows) */
     if (m->comp[i].period > m->tail_rows) ok = 0;
   }
-  m->n_cand = get_int(r, 0, RNN_MAX_CANDIDATES, &ok);
+  m->n_cand = get_int(r, 0, version >= 6 ? RNN_MAX_CANDIDATES : 10, &ok);
   for (int i = 0; i < m->n_cand && ok; i++) {
     ok = get_component(r, m, version, &m->cand[i]);
     m->cand_mae[i] = get_f64(r);

@@ -602,6 +602,32 @@ static void test_snaive_trend(void) {
   reseal(blob, len);
   EXPECT(decode_status(blob, len, msg) == RNN_ECORRUPT, "format 5");
   EXPECT_STR(msg, "corrupt rnn model (components)");
+  rnn_free(blob), blob = NULL;
+  /* Nor more than format 5's 10 candidates (here of kinds it knew, and
+  ** components it knew). */
+  m->n_comp = 2, m->fc_flags &= ~RNN_FC_MEDIAN;
+  m->comp[0] = (rnn_component){RNN_COMP_NAIVE, 0, 0};
+  m->comp[1] = (rnn_component){RNN_COMP_SNAIVE, 24, 0};
+  int kept = 0;
+  for (int i = 0; i < m->n_cand; i++)
+    if (m->cand[i].kind != RNN_COMP_SNAIVE_TREND)
+      m->cand_mae[kept] = m->cand_mae[i], m->cand[kept++] = m->cand[i];
+  while (kept < 11) m->cand_mae[kept] = m->cand_mae[0], m->cand[kept++] = m->cand[1];
+  m->n_cand = kept;
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(decode_status(blob, len, msg) == RNN_OK, "11 candidates in format 6: %s", msg);
+  m->n_cand = 10;
+  unsigned char *ten = NULL;
+  size_t len10 = 0;
+  EXPECT(rnn_model_encode(m, &ten, &len10) == RNN_OK, "encode");
+  ten[8] = 5;
+  reseal(ten, len10);
+  EXPECT(decode_status(ten, len10, msg) == RNN_OK, "10 candidates in format 5: %s", msg);
+  rnn_free(ten);
+  blob[8] = 5;
+  reseal(blob, len);
+  EXPECT(decode_status(blob, len, msg) == RNN_ECORRUPT, "11 candidates in format 5");
+  EXPECT_STR(msg, "corrupt rnn model (components)");
   rnn_free(blob);
   rnn_model_free(m);
 }
