@@ -419,9 +419,7 @@ static int get_component(reader *r, const rnn_model *m, int version,
   c->kind = get_int(r, 0, version >= 6 ? RNN_COMP_COUNT - 1 : RNN_COMP_PROFILE_TREND, &ok);
   c->period = get_int(r, 0, RNN_MAX_TAIL, &ok);
   c->seasons = get_int(r, 0, 8, &ok);
-  int needs_seasons = c->kind == RNN_COMP_PROFILE ||
-                      c->kind == RNN_COMP_PROFILE_TREND ||
-                      c->kind == RNN_COMP_SNAIVE_TREND;
+  int needs_seasons = rnn_component_cycles(c->kind);
   int needs_period = c->kind == RNN_COMP_DRIFT || c->kind == RNN_COMP_SNAIVE ||
                      needs_seasons;
   if ((needs_period && c->period < 1) || (!needs_period && c->period) ||
@@ -449,13 +447,13 @@ static int read_components(rnn_model *m, reader *r, int version) {
     int k = m->comp[i].kind;
     if (k == RNN_COMP_NETWORK && networks++) ok = 0; /* the network once */
     if (rnn_component_rows(&m->comp[i]) > m->tail_rows &&
-        k != RNN_COMP_PROFILE && k != RNN_COMP_PROFILE_TREND &&
-        k != RNN_COMP_SNAIVE_TREND && k != RNN_COMP_SMOOTH)
+        !rnn_component_cycles(k) && k != RNN_COMP_SMOOTH)
       ok = 0; /* a profile or a seasonal naive with trend reads the whole
               ** cycles the tail holds, smoothing the rows it holds (a
               ** series shorter than 32 rows) */
     if (m->comp[i].period > m->tail_rows) ok = 0;
   }
+  /* Format 6 added a candidate per period: 12, where 10 were before. */
   m->n_cand = get_int(r, 0, version >= 6 ? RNN_MAX_CANDIDATES : 10, &ok);
   for (int i = 0; i < m->n_cand && ok; i++) {
     ok = get_component(r, m, version, &m->cand[i]);

@@ -158,6 +158,11 @@ const char *rnn_component_name(int kind) {
   return kind >= 0 && kind < RNN_COMP_COUNT ? names[kind] : "?";
 }
 
+int rnn_component_cycles(int kind) {
+  return kind == RNN_COMP_PROFILE || kind == RNN_COMP_PROFILE_TREND ||
+         kind == RNN_COMP_SNAIVE_TREND;
+}
+
 int rnn_component_rows(const rnn_component *c) {
   switch (c->kind) {
     case RNN_COMP_DRIFT: return c->period + 1;
@@ -476,8 +481,7 @@ static rnn_status candidate_forecasts(const rnn_component *cand, int nc,
                                       const double *netf, int K, double *F) {
   double *ly = NULL;
   for (int i = 0; i < nc && logs && !ly; i++)
-    if (cand[i].kind == RNN_COMP_PROFILE || cand[i].kind == RNN_COMP_PROFILE_TREND ||
-        cand[i].kind == RNN_COMP_SNAIVE_TREND) {
+    if (rnn_component_cycles(cand[i].kind)) {
       if (!(ly = rnn_malloc((n ? n : 1) * sizeof *ly))) return RNN_ENOMEM;
       rnn_det_logs(v, (size_t)C, n, ly);
     }
@@ -528,10 +532,8 @@ rnn_status rnn_rescore_components(rnn_model *m, const double *v, size_t n,
     /* A candidate that reads more rows than the series holds could not
     ** be stored with the tail (blob.c rule 7): not a member. */
     const rnn_component *c = &m->cand[i];
-    int k = c->kind, reads_what_there_is = k == RNN_COMP_PROFILE ||
-                                           k == RNN_COMP_PROFILE_TREND ||
-                                           k == RNN_COMP_SNAIVE_TREND ||
-                                           k == RNN_COMP_SMOOTH;
+    int reads_what_there_is = rnn_component_cycles(c->kind) ||
+                              c->kind == RNN_COMP_SMOOTH;
     int fits = (size_t)c->period <= n &&
                (reads_what_there_is || (size_t)rnn_component_rows(c) <= n);
     m->cand_mae[i] = isnan(sum) || !(old < INFINITY) || !fits

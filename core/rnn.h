@@ -308,6 +308,10 @@ typedef struct rnn_component {
 const char *rnn_component_name(int kind);
 /* Rows of history a component reads. */
 int rnn_component_rows(const rnn_component *c);
+/* Whether a kind reads whole cycles (`seasons` of them, or as many as there
+** are), on logarithms when the forecaster's are: the profiles and seasonal
+** naive with trend. */
+int rnn_component_cycles(int kind);
 
 /* Validation metrics over the held-out windows, data units (NaN: none). */
 typedef struct rnn_metrics {

@@ -32,6 +32,12 @@ SELECT 'anchor',
      ORDER BY c.value ->> 'validation_mae', c.key LIMIT 1)
   = json_extract(rnn_info(model), '$.forecast.components[2].kind') || coalesce(json_extract(rnn_info(model), '$.forecast.components[2].period'), '')
 FROM m;
+-- Every candidate, in the order ties keep: for each period, seasonal naive,
+-- and over 8 cycles the profile, the profile with trend and the seasonal
+-- naive with trend (format 6).
+SELECT 'candidates', group_concat(c.value ->> 'kind' || coalesce(' ' || (c.value ->> 'period'), '')
+                                 || coalesce('x' || (c.value ->> 'seasons'), ''), ', ')
+FROM m, json_each(json_extract(rnn_info(m.model), '$.forecast.candidates')) c;
 SELECT 'positive data', json_extract(rnn_info(model), '$.forecast.logarithms'), json_extract(rnn_info(model), '$.forecast.nonnegative') FROM m;
 -- A window shorter than the history is an error that says how many rows.
 SELECT rnn_predict(model, '[1,2,3]') FROM m;
