@@ -157,9 +157,9 @@ BENCH_ARGS ?=
 bench: $(B)/rnn.so $(B)/peak
 	BENCH_PEAK=$(B)/peak /usr/bin/python3 bench/bench.py --ext $(B)/rnn $(BENCH_ARGS)
 
-$(B)/peak: bench/peak.c
+$(B)/peak: bench/peak.c core/act.h
 	@mkdir -p $(B)
-	$(CC) -O2 -Wall -Wextra -o $@ $<
+	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $< -lm
 
 # Forecast accuracy of the defaults on the dev data sets (../shared/data),
 # scored with the M4 protocol against Naive2 and seasonal naive; see bench/eval.py.

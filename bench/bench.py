@@ -45,6 +45,12 @@ AVX-512), keeps the fastest and re-runs this script under it; the choice and
 every candidate's time are printed. --coretype X skips the search.
 "% peak" is against this CPU's fp32 peak for one core, measured in the run
 by bench/peak.c (independent FMAs at the widest vector width it has).
+
+A second table puts each one-thread training time beside its floor: every
+product at that peak plus the forward pass's sigmoids and tanhs at the cost
+bench/peak.c measures for core/act.h, and nothing else. PyTorch's time over
+the floor is the ratio a build doing no other work would reach in this run:
+the ceiling for a ratio target while the arithmetic stays bit for bit.
 """
 import argparse
 import json
@@ -73,6 +79,9 @@ WORKLOADS = {
     "W5": dict(cell="lstm", hidden=32, layers=1, window=24, batch=1, windows=2000, kind="train"),
 }
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+# Activations per unit and step of the forward pass: (sigmoids, tanhs). The
+# backward pass reuses the values the forward pass kept.
+ACTIVATIONS = {"lstm": (3, 2), "gru": (2, 1), "rnn": (0, 1)}
 
 
 def series(n):
@@ -91,6 +100,16 @@ def gflop(w):
         inp = h
     fwd = per_step * w["window"] * w["windows"]
     return (3 * fwd if w["kind"] == "train" else fwd) / 1e9
+
+
+def floor_seconds(w, peak, act):
+    """The least time a one-thread training epoch could take with these
+    exact arithmetics: every product at the measured peak, plus the
+    forward pass's activations at their measured cost, and nothing else
+    (no element-wise gate work, optimiser, SQL or set-up)."""
+    sig, tanh = ACTIVATIONS[w["cell"]]
+    units = w["hidden"] * w["layers"] * w["window"] * w["windows"]
+    return gflop(w) / peak + units * (sig * act["sigmoid_ns"] + tanh * act["tanh_ns"]) * 1e-9
 
 
 def seconds(fn):
@@ -208,14 +227,15 @@ def theirs(w, threads):
 
 
 def measured_peak():
-    """The per-core fp32 peak (GFLOP/s) bench/peak.c measures."""
+    """What bench/peak.c measures: the per-core fp32 peak (GFLOP/s) with
+    AVX2 and with AVX-512, and the activations' cost (ns per element)."""
     exe = os.environ.get("BENCH_PEAK", "build/peak")
     try:
         out = subprocess.run([exe], capture_output=True, text=True).stdout
-        vals = dict(line.split() for line in out.splitlines())
-        return float(vals.get("avx2", 0)), float(vals.get("avx512", 0))
+        vals = {k: float(v) for k, v in (line.split() for line in out.splitlines())}
     except (OSError, ValueError):
-        return 0.0, 0.0
+        vals = {}
+    return {k: vals.get(k, 0.0) for k in ("avx2", "avx512", "sigmoid_ns", "tanh_ns")}
 
 
 def torch_blas():
@@ -253,7 +273,8 @@ def main():
     args = ap.parse_args()
     coretype.run_under_fastest(args.coretype)
     flags = open("/proc/cpuinfo").read()
-    p256, p512 = measured_peak()
+    measured = measured_peak()
+    p256, p512 = measured["avx2"], measured["avx512"]
     peak = args.peak or max(p256, p512) or 1.0
     print(f"# CPU: {cpu_name()}; {os.cpu_count()} cores; AVX-512: {'avx512f' in flags}; AVX2: {'avx2' in flags}")
     print(f"# fp32 peak of one core, measured (bench/peak.c): AVX2 {p256:.1f} GFLOP/s, "
@@ -270,6 +291,7 @@ def main():
     print("| workload | threads | sqlite-rnn s | PyTorch s | windows/s (ours) | GFLOP/s (ours) "
           "| % peak (ours) | GFLOP/s (torch) | ratio torch/ours |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    one = {}  # one-thread training runs: name -> (ours s, PyTorch s)
     for name in args.only.split(","):
         w = WORKLOADS[name]
         for th in (int(t) for t in args.threads.split(",")):
@@ -277,8 +299,27 @@ def main():
             gf = gflop(w)
             print(f"| {name} | {th} | {a:.4f} | {b:.4f} | {w['windows'] / a:,.0f} | {gf / a:.2f} "
                   f"| {100 * gf / a / (peak * th):.1f}% | {gf / b:.2f} | {ratio:.2f}x |", flush=True)
+            if th == 1 and w["kind"] == "train":
+                one[name] = (a, b)
+    if one and measured["tanh_ns"] > 0:
+        floors(one, peak, measured)
     if args.many > 0:
         many_series(args.ext, args.many)
+
+
+def floors(one, peak, act):
+    """How far each one-thread training time is from floor_seconds, and the
+    ratio to PyTorch a build at the floor would reach in this run."""
+    print()
+    print(f"# floor: products at {peak:.1f} GFLOP/s and the forward activations at "
+          f"{act['sigmoid_ns']:.3f} ns (sigmoid) and {act['tanh_ns']:.3f} ns (tanh) "
+          f"per element (bench/peak.c), nothing else")
+    print("| workload | floor s | sqlite-rnn s | sqlite-rnn / floor | PyTorch s | ratio at the floor |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, (a, b) in one.items():
+        f = floor_seconds(WORKLOADS[name], peak, act)
+        print(f"| {name} | {f:.4f} | {a:.4f} | {a / f:.2f} | {b:.4f} | {b / f:.2f}x |", flush=True)
+    print()
 
 
 def many_table(n):
