@@ -201,9 +201,9 @@ static rnn_status read_member(rnn_options *o, const rnn_json *m, rnn_err *e) {
   if (!strcmp(k, "validation"))
     return get_num(m, k, 0, 0.5, "a number from 0 to 0.5", &o->validation, e);
   if (!strcmp(k, "clip"))
-    return get_num(m, k, 0, 1e30, "a number from 0 (off) upwards", &o->clip, e);
+    return get_num(m, k, 0, 1e30, "a number from 0 (off) to 1e30", &o->clip, e);
   if (!strcmp(k, "max_seconds"))
-    return get_num(m, k, 0, 1e9, "a number of seconds from 0 (no limit) upwards",
+    return get_num(m, k, 0, 1e9, "a number of seconds from 0 (no limit) to 1e9",
                    &o->max_seconds, e);
   if (!strcmp(k, "lr")) {
     if (m->type != RNN_JSON_NUMBER || !(m->num > 0) || m->num > 10)

@@ -25,7 +25,9 @@
 **      its mean absolute validation error (made non-decreasing; beyond the
 **      calibrated steps it grows with sqrt(step); components.c rule 5); in
 **      models of formats 1 and 2 it is sqrt(step) (errors of a recursive
-**      forecast grow roughly like a random walk's).
+**      forecast grow roughly like a random walk's). The lower bound of a
+**      series that never went below zero is at or above zero, as its
+**      forecasts are (rule 6; rnn_lower_bound).
 **   6. A model with components (method "auto") forecasts the median of its
 **      three, or the mean of one or two (components.c rule 3), each
 **      component reading the last rows it needs of the window (tail_rows
@@ -462,6 +464,15 @@ int rnn_interval(const rnn_model *m, int s, double level, double *half) {
   if (rank < 1) rank = 1;
   *half = m->cal_resid[rank - 1] * scale;
   return 1;
+}
+
+double rnn_lower_bound(const rnn_model *m, double value, double half) {
+  double lo = value - half;
+  /* Rule 5: where the forecasts are floored at zero, by the components'
+  ** range (components.c rule 4) or after a covariate effect (add_effect). */
+  if ((m->n_comp > 0 || m->xreg) && m->fc_flags & RNN_FC_NONNEG && lo < 0 && value >= 0)
+    lo = 0;
+  return lo;
 }
 
 /* Rule 10: p of the scaled error r over the n ascending errors c. */

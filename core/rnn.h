@@ -501,6 +501,10 @@ rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
 ** quantile times the step's scale; predict.c rule 5). Returns 0 and NaN
 ** when the model has no calibration. */
 int rnn_interval(const rnn_model *m, int s, double level, double *half);
+/* The interval's lower end for a forecast value and its half-width:
+** value - half, but at or above zero for a series that never went below
+** zero (predict.c rule 5). */
+double rnn_lower_bound(const rnn_model *m, double value, double half);
 
 /* How surprising a one-step error (actual - forecast, data units) is: 1 -
 ** its p-value among the model's one-step errors on its last training rows,

@@ -246,7 +246,7 @@ static rnn_status prepare_examples(rnn_seqmodel *m, const rnn_example *ex, size_
     }
     if (tagger && len != ex[use[i]].ntags) {
       rc = rnn_fail(e, RNN_EINVAL,
-                    "example %d has %lld elements but %d tags (one a "
+                    "example %d has %lld elements but %d tags (one per "
                     "%s is needed)",
                     use[i] + 1, (long long)len, ex[use[i]].ntags,
                     k ? "element" : m->opts.tokens == RNN_TOK_WORD ? "word"

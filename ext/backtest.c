@@ -20,12 +20,15 @@
 **      <the row's covariates>); rnn_next cannot see them). It is NULL when
 **      a column of that window has no known value (rnn_next's NULL).
 **   4. lower and upper: predicted -/+ the step-1 conformal half-width at
-**      level (default 0.95; core/predict.c rule 5); NULL when the model has
+**      level (default 0.95; core/predict.c rule 5: lower at or above zero
+**      for a series that never went below zero); NULL when the model has
 **      no calibration.
 **   5. The forecasts are computed in xFilter, up to RNN_ROWS_BATCH windows
 **      per pass through the network (core/predict.c).
 **   6. A NULL model or series gives no rows; a bad model, series or level
-**      is an error naming rnn_backtest.
+**      is an error naming rnn_backtest, and so is a series too short for
+**      any position (fewer than the model's history + 1 entries: the rows
+**      a forecast reads, rnn_info's history, and one to forecast).
 **   7. rnn_anomaly(model, series) is the table-valued form of the window
 **      function rnn_anomaly (ext/next.c rule 8), as rnn_backtest is
 **      rnn_next's: columns pos, actual, predicted as above, and score, the
@@ -35,6 +38,9 @@
 **      window and RNN_SURPRISE_RECENT rows more); NULL where actual or
 **      predicted is NULL, or the model has neither one-step errors nor
 **      calibration.
+**   8. The result is kept with the model (vtab.c rule 4): a join that puts
+**      the function in its inner loop, once per row of the other table,
+**      computes it once.
 */
 #include <math.h>
 #include <string.h>
@@ -49,18 +55,76 @@ enum { BT_POS, BT_ACTUAL, BT_PREDICTED, BT_LOWER, BT_UPPER, BT_MODEL,
 /* rnn_anomaly's columns (rule 7); its arguments are model and series. */
 enum { AN_SCORE = BT_LOWER, AN_MODEL };
 
-typedef struct backtest_cursor {
-  sqlite3_vtab_cursor base;
+/* What a call computed: the series read, the forecasts and scores. */
+typedef struct bt_result {
   int W, C;          /* the model's window and columns */
-  size_t n, at;      /* rows out (series length - W), current (0-based) */
+  size_t n;          /* rows out (series length - W) */
   double *series;    /* (W + n, C) */
   double *predicted; /* (n) */
   double half;       /* step-1 half-width, NaN = none */
-  double *score;      /* (n): rnn_anomaly's scores (rule 7), computed in
-                      ** xFilter (another cursor's may replace the model:
-                      ** vtab.c rule 2) */
+  double *lower;     /* (n) rnn_backtest's lower bounds (rule 4), or NULL */
+  double *score;     /* (n): rnn_anomaly's scores (rule 7), or NULL */
+} bt_result;
+
+typedef struct backtest_cursor {
+  rnn_ext_cursor base;
+  bt_result r;       /* computed in xFilter (another cursor's may replace
+                     ** the model: vtab.c rule 2) */
+  size_t at;         /* current row (0-based) */
   int anomaly;
 } backtest_cursor;
+
+/* Rule 8: a result kept with the model, and the arguments it answers. */
+typedef struct bt_kept {
+  bt_result r;
+  sqlite3_value *series; /* a copy */
+  double level;
+} bt_kept;
+
+static void result_free(bt_result *r) {
+  sqlite3_free(r->series);
+  sqlite3_free(r->predicted);
+  sqlite3_free(r->lower);
+  sqlite3_free(r->score);
+  memset(r, 0, sizeof *r);
+}
+
+static void kept_free(void *p) {
+  bt_kept *k = p;
+  result_free(&k->r);
+  sqlite3_value_free(k->series);
+  sqlite3_free(k);
+}
+
+/* dst = a copy of src; 0 out of memory. */
+static int result_copy(bt_result *dst, const bt_result *src) {
+  *dst = *src;
+  dst->series = dst->predicted = dst->lower = dst->score = NULL;
+  size_t rows = ((size_t)src->W + src->n) * (size_t)src->C;
+  dst->series = sqlite3_malloc64((rows ? rows : 1) * sizeof *dst->series);
+  dst->predicted = sqlite3_malloc64((src->n ? src->n : 1) * sizeof *dst->predicted);
+  if (src->lower) dst->lower = sqlite3_malloc64((src->n ? src->n : 1) * sizeof *dst->lower);
+  if (src->score) dst->score = sqlite3_malloc64((src->n ? src->n : 1) * sizeof *dst->score);
+  if (!dst->series || !dst->predicted || (src->lower && !dst->lower) ||
+      (src->score && !dst->score)) {
+    result_free(dst);
+    return 0;
+  }
+  if (rows) memcpy(dst->series, src->series, rows * sizeof *dst->series);
+  if (src->n) memcpy(dst->predicted, src->predicted, src->n * sizeof *dst->predicted);
+  if (src->lower && src->n) memcpy(dst->lower, src->lower, src->n * sizeof *dst->lower);
+  if (src->score && src->n) memcpy(dst->score, src->score, src->n * sizeof *dst->score);
+  return 1;
+}
+
+static int same_value(sqlite3_value *a, sqlite3_value *b) {
+  int t = sqlite3_value_type(a);
+  if (t != sqlite3_value_type(b)) return 0;
+  const void *pa = t == SQLITE_BLOB ? sqlite3_value_blob(a) : (const void *)sqlite3_value_text(a);
+  const void *pb = t == SQLITE_BLOB ? sqlite3_value_blob(b) : (const void *)sqlite3_value_text(b);
+  int n = sqlite3_value_bytes(a);
+  return n == sqlite3_value_bytes(b) && (n == 0 || (pa && pb && memcmp(pa, pb, (size_t)n) == 0));
+}
 
 /* Rule 7: one module for both functions; the name registered is aux. */
 static int bt_connect(sqlite3 *db, void *aux, int argc,
@@ -80,17 +144,64 @@ static int bt_connect(sqlite3 *db, void *aux, int argc,
 }
 
 static void bt_reset(backtest_cursor *c) {
-  sqlite3_free(c->series);
-  sqlite3_free(c->predicted);
-  c->series = c->predicted = NULL;
-  sqlite3_free(c->score);
-  c->score = NULL;
-  c->n = c->at = 0;
+  result_free(&c->r);
+  c->at = 0;
 }
 
 static int bt_close(sqlite3_vtab_cursor *cur) {
   bt_reset((backtest_cursor *)cur);
-  sqlite3_free(cur);
+  return rnn_ext_cursor_close(cur);
+}
+
+/* Rules 3-5 and 7: the forecasts (and scores) of model m over the series
+** already read into r. */
+static int compute(sqlite3_vtab_cursor *cur, rnn_ext_vtab *vt, rnn_model *m,
+                   bt_result *r, size_t n, double level, int anomaly) {
+  const char *fn = vt->fn;
+  char *err;
+  if (n > 0 && !(r->predicted = sqlite3_malloc64((sqlite3_uint64)n * sizeof *r->predicted)))
+    return SQLITE_NOMEM;
+  /* n < INT_MAX: every JSON entry takes at least two bytes of a TEXT. */
+  rnn_err e;
+  rnn_ext_watch watch;
+  rnn_ext_watch_begin(&watch, vt->db, m);
+  rnn_status st = rnn_predict_rows(m, r->series, (size_t)r->W, (int)n,
+                                   r->predicted, &e);
+  rnn_ext_watch_end(&watch, m);
+  if (st == RNN_ENOMEM) return SQLITE_NOMEM;
+  if (st == RNN_EINTERRUPT) return SQLITE_INTERRUPT;
+  if (st != RNN_OK) {
+    err = sqlite3_mprintf("%s: %s", fn, e.msg);
+    return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
+  }
+  rnn_interval(m, 1, level, &r->half); /* rule 4 */
+  if (!anomaly && n > 0 && !(r->lower = sqlite3_malloc64((sqlite3_uint64)n * sizeof *r->lower)))
+    return SQLITE_NOMEM;
+  for (size_t i = 0; i < n && !anomaly; i++) {
+    double p = r->predicted[i];
+    r->lower[i] = rnn_lower_bound(m, p, r->half);
+    if (!isnan(p) && !isnan(r->half) && !(isfinite(p - r->half) && isfinite(p + r->half))) {
+      err = sqlite3_mprintf("%s: the interval of position %lld is not finite", fn,
+                            (long long)((size_t)r->W + i + 1));
+      return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
+    }
+  }
+  if (anomaly && n > 0) {
+    if (!(r->score = sqlite3_malloc64((sqlite3_uint64)n * sizeof *r->score)))
+      return SQLITE_NOMEM;
+    /* The errors first (in score), then each score at the scale of the
+    ** errors of the rows before it (ext/next.c rule 8), latest first so
+    ** each error is read before its place is overwritten. */
+    for (size_t i = 0; i < n; i++)
+      r->score[i] = r->series[((size_t)r->W + i) * r->C] - r->predicted[i];
+    for (size_t i = n; i-- > 0;) {
+      size_t first = i > RNN_SURPRISE_RECENT ? i - RNN_SURPRISE_RECENT : 0;
+      double e_i = r->score[i];
+      r->score[i] = isnan(e_i) ? NAN
+                               : rnn_surprise_recent(m, e_i, r->score + first, (int)(i - first));
+    }
+  }
+  r->n = n;
   return SQLITE_OK;
 }
 
@@ -100,8 +211,8 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
   backtest_cursor *c = (backtest_cursor *)cur;
   rnn_ext_vtab *vt = (rnn_ext_vtab *)cur->pVtab;
   sqlite3_value *arg[N_ARGS] = {0};
-  rnn_ext_vtab_args(vt, idx_num, argv, arg);
   bt_reset(c);
+  if (rnn_ext_cursor_args(&c->base, idx_num, argv, arg)) return SQLITE_NOMEM;
   const char *fn = vt->fn;
   c->anomaly = fn == FN_ANOMALY;
 
@@ -116,58 +227,35 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
   if (arg[2] && sqlite3_value_type(arg[2]) != SQLITE_NULL &&
       (rc = rnn_ext_read_level(fn, arg[2], &level, &err)))
     return rnn_ext_vtab_error(cur, rc, err);
+  bt_kept *k = vt->result; /* rule 8: with this model (vtab.c rule 4) */
+  if (k && k->level == level && same_value(k->series, arg[1]))
+    return result_copy(&c->r, &k->r) ? SQLITE_OK : SQLITE_NOMEM;
   size_t rows;
-  if ((rc = rnn_ext_read_series(fn, arg[1], m, &c->series, &rows, &err)))
+  if ((rc = rnn_ext_read_series(fn, arg[1], m, &c->r.series, &rows, &err)))
     return rnn_ext_vtab_error(cur, rc, err);
-  c->W = m->tail_rows, c->C = m->arch.input;
+  c->r.W = m->tail_rows, c->r.C = m->arch.input;
   /* Rule 3: the positions with a full window before them. */
-  size_t n = rows > (size_t)c->W ? rows - (size_t)c->W : 0;
-  if (n > 0 && !(c->predicted = sqlite3_malloc64((sqlite3_uint64)n * sizeof *c->predicted))) {
+  size_t n = rows > (size_t)c->r.W ? rows - (size_t)c->r.W : 0;
+  if (n == 0) { /* rule 6 */
     bt_reset(c);
-    return SQLITE_NOMEM;
-  }
-  /* n < INT_MAX: every JSON entry takes at least two bytes of a TEXT. */
-  rnn_err e;
-  rnn_ext_watch watch;
-  rnn_ext_watch_begin(&watch, vt->db, m);
-  rnn_status st = rnn_predict_rows(m, c->series, (size_t)c->W, (int)n,
-                                   c->predicted, &e);
-  rnn_ext_watch_end(&watch, m);
-  if (st != RNN_OK) {
-    bt_reset(c);
-    if (st == RNN_ENOMEM) return SQLITE_NOMEM;
-    if (st == RNN_EINTERRUPT) return SQLITE_INTERRUPT;
-    err = sqlite3_mprintf("%s: %s", fn, e.msg);
+    err = sqlite3_mprintf("%s: the series has %lld entries; a position needs the "
+                          "%d before it (rnn_info's history): give at least %lld",
+                          fn, (long long)rows, m->tail_rows, (long long)m->tail_rows + 1);
     return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
   }
-  rnn_interval(m, 1, level, &c->half); /* rule 4 */
-  for (size_t i = 0; i < n && !c->anomaly && !isnan(c->half); i++) {
-    double p = c->predicted[i];
-    if (!isnan(p) && !(isfinite(p - c->half) && isfinite(p + c->half))) {
-      bt_reset(c);
-      err = sqlite3_mprintf("%s: the interval of position %lld is not finite", fn,
-                            (long long)((size_t)c->W + i + 1));
-      return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
-    }
+  if ((rc = compute(cur, vt, m, &c->r, n, level, c->anomaly))) {
+    bt_reset(c);
+    return rc;
   }
-  if (c->anomaly && n > 0) {
-    if (!(c->score = sqlite3_malloc64((sqlite3_uint64)n * sizeof *c->score))) {
-      bt_reset(c);
-      return SQLITE_NOMEM;
-    }
-    /* The errors first (in score), then each score at the scale of the
-    ** errors of the rows before it (ext/next.c rule 8), latest first so
-    ** each error is read before its place is overwritten. */
-    for (size_t i = 0; i < n; i++)
-      c->score[i] = c->series[((size_t)c->W + i) * c->C] - c->predicted[i];
-    for (size_t i = n; i-- > 0;) {
-      size_t first = i > RNN_SURPRISE_RECENT ? i - RNN_SURPRISE_RECENT : 0;
-      double e_i = c->score[i];
-      c->score[i] = isnan(e_i) ? NAN
-                               : rnn_surprise_recent(m, e_i, c->score + first, (int)(i - first));
-    }
+  if (!(k = sqlite3_malloc(sizeof *k))) return SQLITE_OK; /* not kept */
+  k->level = level;
+  k->series = sqlite3_value_dup(arg[1]);
+  if (!k->series || !result_copy(&k->r, &c->r)) {
+    sqlite3_value_free(k->series);
+    sqlite3_free(k);
+    return SQLITE_OK;
   }
-  c->n = n;
+  rnn_ext_vtab_keep_result(vt, k, kept_free);
   return SQLITE_OK;
 }
 
@@ -178,7 +266,7 @@ static int bt_next(sqlite3_vtab_cursor *cur) {
 
 static int bt_eof(sqlite3_vtab_cursor *cur) {
   backtest_cursor *c = (backtest_cursor *)cur;
-  return c->at >= c->n;
+  return c->at >= c->r.n;
 }
 
 static void result_number(sqlite3_context *ctx, double v) {
@@ -190,19 +278,21 @@ static void result_number(sqlite3_context *ctx, double v) {
 
 static int bt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
   backtest_cursor *c = (backtest_cursor *)cur;
-  size_t row = (size_t)c->W + c->at; /* 0-based in the series */
-  double p = c->predicted[c->at];
+  const bt_result *r = &c->r;
+  size_t row = (size_t)r->W + c->at; /* 0-based in the series */
+  double p = r->predicted[c->at];
+  if (col >= ((rnn_ext_vtab *)cur->pVtab)->first_arg) {
+    rnn_ext_cursor_arg(&c->base, ctx, col); /* vtab.c rule 3 */
+    return SQLITE_OK;
+  }
   switch (col) {
     case BT_POS: sqlite3_result_int64(ctx, (sqlite3_int64)row + 1); break;
-    case BT_ACTUAL: result_number(ctx, c->series[row * c->C]); break;
+    case BT_ACTUAL: result_number(ctx, r->series[row * r->C]); break;
     case BT_PREDICTED: result_number(ctx, p); break;
     case AN_SCORE:
-      result_number(ctx, c->anomaly ? c->score[c->at] : p - c->half);
+      result_number(ctx, c->anomaly ? r->score[c->at] : r->lower[c->at]);
       break;
-    case BT_UPPER: /* rnn_anomaly's hidden model column */
-      result_number(ctx, c->anomaly ? NAN : p + c->half);
-      break;
-    default: sqlite3_result_null(ctx); /* hidden argument columns */
+    default: result_number(ctx, p + r->half); /* BT_UPPER */
   }
   return SQLITE_OK;
 }

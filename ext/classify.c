@@ -12,7 +12,9 @@
 **      trained.
 **   2. A classifier's label is any SQL value but NULL and keeps its type:
 **      rnn_classify returns it as it came (INTEGER, REAL, TEXT or BLOB).
-**      A NULL seq or label skips the row.
+**      A NULL seq or label skips the row. Two labels that would be one
+**      key of rnn_classify_proba's object (1 and '1', x'22' and '22') are
+**      an error before training: a key names one label.
 **   3. A tagger's tags are a JSON array with one entry per element of seq
 **      (characters or words for text): numbers (integral ones as
 **      INTEGER), strings, true and false (1 and 0); null is an element
@@ -28,6 +30,7 @@
 */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/alloc.h"
@@ -354,6 +357,61 @@ static int classify_progress(void *arg, const rnn_progress *p) {
   return 0;
 }
 
+static int by_label_ptr(const void *pa, const void *pb) {
+  return rnn_label_cmp(*(const rnn_label *const *)pa, *(const rnn_label *const *)pb);
+}
+
+/* Rule 2: 1 when two of the n labels would be one key of
+** rnn_classify_proba's object (the error is set), -1 out of memory. Only
+** a TEXT label can share a key with a label of another type: a number's
+** or a BLOB's key is looked up among the TEXT labels. */
+static int label_keys_clash(sqlite3_context *ctx, const char *fn,
+                            const rnn_example *ex, size_t n) {
+  const rnn_label **all = sqlite3_malloc64((n ? n : 1) * sizeof *all);
+  if (!all) return -1;
+  for (size_t i = 0; i < n; i++) all[i] = &ex[i].label;
+  qsort(all, n, sizeof *all, by_label_ptr); /* numbers, TEXT, BLOBs */
+  size_t text = 0, text_end = 0;
+  while (text < n && all[text]->type < RNN_LABEL_TEXT) text++;
+  for (text_end = text; text_end < n && all[text_end]->type == RNN_LABEL_TEXT;) text_end++;
+  int clash = 0;
+  for (size_t i = 0; i < n && text < text_end && !clash; i++) {
+    if (all[i]->type == RNN_LABEL_TEXT || (i && rnn_label_cmp(all[i - 1], all[i]) == 0))
+      continue;
+    sqlite3_str *k = sqlite3_str_new(NULL);
+    rnn_ext_append_label(k, all[i], 1);
+    int len = sqlite3_str_length(k);
+    char *key = sqlite3_str_finish(k);
+    if (!key) {
+      clash = -1;
+      break;
+    }
+    /* The key without its quotes, as the TEXT label it would equal (keys
+    ** of numbers and hex need no escapes). */
+    rnn_label want = {.type = RNN_LABEL_TEXT, .s = key + 1, .len = (size_t)len - 2};
+    const rnn_label *w = &want;
+    const rnn_label **hit = bsearch(&w, all + text, text_end - text, sizeof *all, by_label_ptr);
+    if (hit) {
+      sqlite3_str *m = sqlite3_str_new(NULL);
+      if (all[i]->type == RNN_LABEL_BLOB)
+        sqlite3_str_appendf(m, "labels x'%.*s' (BLOB)", (int)want.len, want.s);
+      else
+        sqlite3_str_appendf(m, "labels %.*s (a number)", (int)want.len, want.s);
+      sqlite3_str_appendf(m, " and '%.*s' (TEXT) would be one key, %s, of "
+                          "rnn_classify_proba's object; give them distinct values",
+                          (int)want.len, want.s, key);
+      char *msg = sqlite3_str_finish(m);
+      if (msg) rnn_ext_errorf(ctx, fn, "%s", msg);
+      else sqlite3_result_error_nomem(ctx);
+      sqlite3_free(msg);
+      clash = 1;
+    }
+    sqlite3_free(key);
+  }
+  sqlite3_free(all);
+  return clash;
+}
+
 static rnn_label to_label(const cls_acc *acc, const lab *l) {
   return (rnn_label){.type = l->type, .i = l->i, .r = l->r,
                      .s = l->type >= RNN_LABEL_TEXT
@@ -394,6 +452,11 @@ void rnn_sql_seq_train_final(sqlite3_context *ctx) {
       ex[i].text = acc->text.p ? (const char *)acc->text.p + r->seq_off : "";
       ex[i].len = (size_t)r->seq_len;
     }
+  }
+  if (acc->kind == RNN_KIND_CLASSIFIER) {
+    int clash = label_keys_clash(ctx, fn, ex, (size_t)acc->n);
+    if (clash < 0) sqlite3_result_error_nomem(ctx);
+    if (clash) goto done;
   }
   run rn = {.verbose = acc->opts.base.verbose, .fn = fn};
   rnn_ext_watch_begin(&rn.watch, sqlite3_context_db_handle(ctx), NULL);

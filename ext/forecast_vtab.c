@@ -6,7 +6,7 @@
 **   1. Columns step (1..horizon), ts, value, lower, upper; hidden columns
 **      model, horizon, level, window, future take the arguments in that
 **      order (future: the covariates of the forecast steps, ext/predict.c
-**      rule 5), so
+**      rule 5), and hold them (NULL where not given; vtab.c rule 3), so
 **      lateral joins work: SELECT ... FROM models m, rnn_forecast(m.model).
 **   2. horizon defaults to the model's horizon option; it is an integer from
 **      1 to RNN_EXT_MAX_H. level defaults to 0.95 and lies strictly between
@@ -15,7 +15,8 @@
 **      type; calendar arithmetic for dates). It is NULL when the series had
 **      no regular step, and when a window is given (its time is unknown).
 **   4. [lower, upper] is value -/+ the conformal half-width of that step
-**      (core/predict.c rule 5); NULL when the model has no calibration
+**      (core/predict.c rule 5; lower at or above zero for a series that
+**      never went below zero); NULL when the model has no calibration
 **      (trained without validation windows).
 **   5. A NULL model gives no rows; a bad model, horizon, level or window is
 **      an error naming rnn_forecast.
@@ -44,11 +45,12 @@ enum { COL_STEP, COL_TS, COL_VALUE, COL_LOWER, COL_UPPER, COL_MODEL,
 #define N_ARGS 6 /* hidden columns, from COL_MODEL */
 
 typedef struct forecast_cursor {
-  sqlite3_vtab_cursor base;
+  rnn_ext_cursor base;
   int n, at;       /* rows, current row (0-based) */
   int h;           /* rows per series */
   double *value;   /* (n) */
   double *half;    /* (n), NaN = no interval */
+  double *lower;   /* (n) the lower bounds (core/predict.c rule 5) */
   rnn_ts *ts;      /* (n) */
   rnn_label *keys; /* rule 8: row r's series key is keys[r / h]; NULL for */
   char *key_bytes; /*   a model of one series */
@@ -68,10 +70,11 @@ static int fc_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 static void fc_reset(forecast_cursor *c) {
   sqlite3_free(c->value);
   sqlite3_free(c->half);
+  sqlite3_free(c->lower);
   sqlite3_free(c->ts);
   sqlite3_free(c->keys);
   sqlite3_free(c->key_bytes);
-  c->value = c->half = NULL;
+  c->value = c->half = c->lower = NULL;
   c->ts = NULL;
   c->keys = NULL;
   c->key_bytes = NULL;
@@ -85,6 +88,7 @@ static int finish_rows(forecast_cursor *c, const rnn_model *m, int at, int h,
   for (int s = 0; s < h; s++) {
     rnn_interval(m, s + 1, level, &c->half[at + s]);
     double v = c->value[at + s], half = c->half[at + s];
+    c->lower[at + s] = rnn_lower_bound(m, v, half);
     if (!isnan(half) && !(isfinite(v - half) && isfinite(v + half))) {
       *err = sqlite3_mprintf("%s: the interval of step %d is not finite", FN, s + 1);
       return 0;
@@ -121,8 +125,7 @@ static int copy_keys(forecast_cursor *c, const rnn_global *g, int from, int n) {
 
 static int fc_close(sqlite3_vtab_cursor *cur) {
   fc_reset((forecast_cursor *)cur);
-  sqlite3_free(cur);
-  return SQLITE_OK;
+  return rnn_ext_cursor_close(cur);
 }
 
 static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
@@ -131,8 +134,8 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
   forecast_cursor *c = (forecast_cursor *)cur;
   rnn_ext_vtab *vt = (rnn_ext_vtab *)cur->pVtab;
   sqlite3_value *arg[N_ARGS];
-  rnn_ext_vtab_args(vt, idx_num, argv, arg);
   fc_reset(c);
+  if (rnn_ext_cursor_args(&c->base, idx_num, argv, arg)) return SQLITE_NOMEM;
 
   char *err = NULL;
   rnn_model *m = NULL;
@@ -204,8 +207,9 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
   size_t rows = (size_t)h * (size_t)count;
   c->value = sqlite3_malloc64(rows * sizeof *c->value);
   c->half = sqlite3_malloc64(rows * sizeof *c->half);
+  c->lower = sqlite3_malloc64(rows * sizeof *c->lower);
   c->ts = sqlite3_malloc64(rows * sizeof *c->ts);
-  if (!c->value || !c->half || !c->ts || (g && !copy_keys(c, g, first, count))) goto nomem;
+  if (!c->value || !c->half || !c->lower || !c->ts || (g && !copy_keys(c, g, first, count))) goto nomem;
   c->h = h;
   for (int i = 0; i < count; i++) {
     if (g) m = g->models[first + i];
@@ -273,13 +277,13 @@ static int fc_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
     case COL_VALUE: sqlite3_result_double(ctx, c->value[i]); break;
     case COL_LOWER:
       if (isnan(half)) sqlite3_result_null(ctx);
-      else sqlite3_result_double(ctx, c->value[i] - half);
+      else sqlite3_result_double(ctx, c->lower[i]);
       break;
     case COL_UPPER:
       if (isnan(half)) sqlite3_result_null(ctx);
       else sqlite3_result_double(ctx, c->value[i] + half);
       break;
-    default: sqlite3_result_null(ctx); /* hidden argument columns */
+    default: rnn_ext_cursor_arg(&c->base, ctx, col); /* vtab.c rule 3 */
   }
   return SQLITE_OK;
 }

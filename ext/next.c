@@ -11,11 +11,13 @@
 ** flags about 1% of ordinary rows.
 **
 ** Rules:
-**   1. The frame's rows, oldest first, are the window: the last `window`
-**      of them are used (n should be at least the model's window). While
+**   1. The frame's rows, oldest first, are the window: the last `history`
+**      of them are used (rnn_info's history: the rows a forecast reads,
+**      the network's window or more; n should be at least that). While
 **      the frame holds fewer, the result is NULL.
-**   2. NULL values in the frame are missing and filled as in rnn_predict;
-**      a frame with no known value gives NULL.
+**   2. NULL values in the frame (and '', an empty CSV field after
+**      .import) are missing and filled as in rnn_predict; a frame with no
+**      known value gives NULL.
 **   3. The model is decoded once per partition; every row must pass the
 **      same model (compared by length and checksum), else an error.
 **   4. The number of covariates must match the model's; values must be
@@ -157,7 +159,7 @@ static void push_row(sqlite3_context *ctx, int argc, sqlite3_value **argv,
   for (int c = 0; c < C; c++) {
     sqlite3_value *v = argv[1 + c];
     int t = sqlite3_value_numeric_type(v);
-    if (t == SQLITE_NULL) {
+    if (rnn_ext_missing(v)) {
       row[c] = NAN; /* rule 2 */
     } else if ((t == SQLITE_INTEGER || t == SQLITE_FLOAT) &&
                isfinite(row[c] = sqlite3_value_double(v))) {

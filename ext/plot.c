@@ -191,7 +191,7 @@ typedef struct chart {
   int n, h, from, join;
   double level;
   const char *title, *actual, *predicted; /* title and legend names */
-  const rnn_model *m;                      /* labels: append_label ... */
+  const rnn_model *m;                      /* labels: append_label, lower bounds ... */
   int positions;                           /* ... or 1-based positions */
 } chart;
 
@@ -214,6 +214,11 @@ static void polylines(sqlite3_str *s, const double *v, int count, int x0,
   }
 }
 
+/* The band's lower end at forecast i (core/predict.c rule 5). */
+static double lower(const chart *c, int i) {
+  return c->m ? rnn_lower_bound(c->m, c->f[i], c->half[i]) : c->f[i] - c->half[i];
+}
+
 static void draw(sqlite3_str *s, const plot_opts *o, const chart *c) {
   const double *y = c->y, *f = c->f, *half = c->half;
   int n = c->n, h = c->h;
@@ -224,7 +229,7 @@ static void draw(sqlite3_str *s, const plot_opts *o, const chart *c) {
     if (isfinite(y[i])) lo = fmin(lo, y[i]), hi = fmax(hi, y[i]);
   for (int i = 0; i < h; i++) {
     if (!isfinite(f[i])) continue;
-    double a = in_range(half ? f[i] - half[i] : f[i]), b = in_range(half ? f[i] + half[i] : f[i]);
+    double a = in_range(half ? lower(c, i) : f[i]), b = in_range(half ? f[i] + half[i] : f[i]);
     lo = fmin(lo, a), hi = fmax(hi, b);
   }
   if (!(hi > lo)) { /* flat (or nothing known): room around the value */
@@ -297,7 +302,7 @@ static void draw(sqlite3_str *s, const plot_opts *o, const chart *c) {
     while (j < h && isfinite(f[j])) j++;
     sqlite3_str_appendall(s, "<polygon fill=\"#9ecae1\" fill-opacity=\"0.7\" points=\"");
     for (int k = i; k < j; k++) sqlite3_str_appendf(s, "%.1f,%.1f ", X(c->from + k), Y(f[k] + half[k]));
-    for (int k = j - 1; k >= i; k--) sqlite3_str_appendf(s, "%.1f,%.1f ", X(c->from + k), Y(f[k] - half[k]));
+    for (int k = j - 1; k >= i; k--) sqlite3_str_appendf(s, "%.1f,%.1f ", X(c->from + k), Y(lower(c, k)));
     sqlite3_str_appendall(s, "\"/>\n");
     i = j;
   }

@@ -137,7 +137,16 @@ typedef struct rnn_ext_vtab {
   rnn_model *m;
   rnn_global *g;           /* or the last global model */
   sqlite3 *db;             /* for interrupt checks (rnn_ext_watch) */
+  void *result;            /* the function's last result with that model, */
+  void (*result_free)(void *); /* or NULL (vtab.c rule 4), and its freer */
 } rnn_ext_vtab;
+
+/* The start of every table function's cursor: copies of the arguments of
+** its last xFilter, which the hidden columns return (vtab.c rule 3). */
+typedef struct rnn_ext_cursor {
+  sqlite3_vtab_cursor base;
+  sqlite3_value *arg[RNN_EXT_VTAB_MAX_ARGS];
+} rnn_ext_cursor;
 
 /* xConnect: declares schema and makes the table. */
 int rnn_ext_vtab_connect(sqlite3 *db, const char *schema, const char *fn,
@@ -150,13 +159,25 @@ int rnn_ext_vtab_best_index(sqlite3_vtab *base, sqlite3_index_info *info);
 /* Rule 2 for a model or a global model (rnn_forecast): *m or *g set. */
 int rnn_ext_vtab_any(rnn_ext_vtab *vt, sqlite3_value *v, rnn_model **m,
                      rnn_global **g, char **err);
-/* xFilter's arguments by hidden column (NULL where none was given). */
-void rnn_ext_vtab_args(const rnn_ext_vtab *vt, int idx_num,
-                       sqlite3_value **argv, sqlite3_value **arg);
+/* xFilter's arguments by hidden column (NULL where none was given), kept
+** in the cursor for the hidden columns; SQLITE_NOMEM when they cannot be. */
+int rnn_ext_cursor_args(rnn_ext_cursor *c, int idx_num, sqlite3_value **argv,
+                        sqlite3_value **arg);
+/* The value of hidden column col: its argument, or NULL. */
+void rnn_ext_cursor_arg(const rnn_ext_cursor *c, sqlite3_context *ctx, int col);
+/* xClose: frees the cursor and its arguments. */
+int rnn_ext_cursor_close(sqlite3_vtab_cursor *cur);
+/* Keeps result (freed by result_free) as the function's last result with
+** the model the table keeps (vtab.c rule 4). */
+void rnn_ext_vtab_keep_result(rnn_ext_vtab *vt, void *result,
+                              void (*result_free)(void *));
 /* The model of argument v, decoded only when it differs from the last one;
 ** errors as rnn_ext_decode. */
 int rnn_ext_vtab_model(rnn_ext_vtab *vt, sqlite3_value *v, rnn_model **out,
                        char **err);
+/* Whether a value or covariate v is missing: NULL, or the empty TEXT the
+** sqlite3 shell's .import makes of an empty CSV field. */
+int rnn_ext_missing(sqlite3_value *v);
 /* Sets the table's error message (err, sqlite3_malloc'd) and returns rc. */
 int rnn_ext_vtab_error(sqlite3_vtab_cursor *cur, int rc, char *err);
 /* Reads an interval level strictly between 0 and 1, as rnn_ext_read_h. */

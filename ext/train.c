@@ -10,14 +10,18 @@
 **      errors naming the value. Dates and numbers cannot be mixed in one
 **      series.
 **   2. value and the covariates x1..xk are numbers, or text that reads as
-**      one; NULL is missing; other text, BLOBs and infinities are errors
-**      naming the column and the ts of the row.
+**      one; NULL and '' (an empty CSV field after .import) are missing;
+**      other text, BLOBs and infinities are errors naming the column and
+**      the ts of the row.
 **   3. options is NULL (defaults) or a JSON object as TEXT, the same in
 **      every row; it is parsed at the first row so mistakes show at once.
 **   4. Rows are collected in any order and sorted by ts at the end. Rows
 **      with the same ts follow option "duplicates": "error" names the ts,
 **      "mean" averages each column's known values, "last" keeps the row
-**      that arrived last.
+**      that arrived last. The mean adds the values in ascending order, so
+**      it does not depend on the order the rows arrived in (a query plan,
+**      an index or a VACUUM may change that), and divides each by their
+**      count first when their sum would overflow.
 **   5. The step is inferred (core/timestamp.c rules 4-7); gaps in a regular
 **      grid become missing values. A grid more than 4n + 1000 points long
 **      for n distinct ts is an error (the gaps would dwarf the data).
@@ -167,11 +171,11 @@ static int read_ts(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v,
 /* Rule 2: column c (0 = value, c = covariate xc). */
 static int read_number(sqlite3_context *ctx, const char *fn, sqlite3_value *v,
                        int c, const rnn_ts *ts, double *out) {
-  int type = sqlite3_value_numeric_type(v);
-  if (type == SQLITE_NULL) {
+  if (rnn_ext_missing(v)) {
     *out = NAN;
     return 1;
   }
+  int type = sqlite3_value_numeric_type(v);
   if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) {
     *out = sqlite3_value_double(v);
     if (isfinite(*out)) return 1;
@@ -386,10 +390,48 @@ static int row_cmp(const void *a, const void *b) {
 /* Rule 4: merges runs of equal ts in the sorted rows into ts (distinct)
 ** and vals (one row each). Returns the distinct count, or -1 after an
 ** error. */
+static int double_cmp(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Rule 4: the mean of the known values among x[0..n) (NaN when none),
+** added in ascending order; scratch holds n doubles. */
+static double mean_of(const double *x, int64_t n, double *scratch) {
+  int64_t k = 0;
+  for (int64_t r = 0; r < n; r++)
+    if (!isnan(x[r])) scratch[k++] = x[r];
+  if (k == 0) return NAN;
+  qsort(scratch, (size_t)k, sizeof *scratch, double_cmp);
+  double sum = 0;
+  for (int64_t r = 0; r < k; r++) sum += scratch[r];
+  if (isfinite(sum)) return sum / (double)k;
+  sum = 0;
+  for (int64_t r = 0; r < k; r++) sum += scratch[r] / (double)k;
+  return sum;
+}
+
+/* Rule 4: merges runs of equal ts in the sorted rows into ts (distinct)
+** and vals (one row each). Returns the distinct count, or -1 after an
+** error. */
 static int64_t merge_duplicates(sqlite3_context *ctx, train_acc *acc,
                                 rnn_ts *ts, double *vals) {
   int C = 1 + acc->k;
-  int64_t out = 0;
+  int64_t out = 0, longest = 1;
+  for (int64_t i = 0, j; i < acc->n; i = j) {
+    for (j = i + 1; j < acc->n && rnn_ts_cmp(&acc->rows[i].ts, &acc->rows[j].ts) == 0;) j++;
+    longest = j - i > longest ? j - i : longest;
+  }
+  /* A run's values in arrival order, one column at a time (rule 4). */
+  double *run = NULL, *scratch = NULL;
+  if (longest > 1 && acc->opts.duplicates == RNN_DUP_MEAN) {
+    run = sqlite3_malloc64((sqlite3_uint64)longest * 2 * sizeof *run);
+    if (!run) {
+      sqlite3_result_error_nomem(ctx);
+      return -1;
+    }
+    scratch = run + longest;
+  }
   for (int64_t i = 0; i < acc->n;) {
     int64_t j = i + 1;
     while (j < acc->n && rnn_ts_cmp(&acc->rows[i].ts, &acc->rows[j].ts) == 0)
@@ -398,6 +440,7 @@ static int64_t merge_duplicates(sqlite3_context *ctx, train_acc *acc,
       char *t = ts_text(ctx, &acc->rows[i].ts);
       if (t) rnn_ext_errorf(ctx, acc->fn, "duplicate ts %s", t);
       sqlite3_free(t);
+      sqlite3_free(run);
       return -1;
     }
     ts[out] = acc->rows[i].ts;
@@ -407,18 +450,14 @@ static int64_t merge_duplicates(sqlite3_context *ctx, train_acc *acc,
         /* Sorted by arrival within the run: the last one is j - 1. */
         dst[c] = acc->vals[acc->rows[j - 1].seq * C + c];
       } else {
-        double sum = 0;
-        int cnt = 0;
-        for (int64_t r = i; r < j; r++) {
-          double x = acc->vals[acc->rows[r].seq * C + c];
-          if (!isnan(x)) sum += x, cnt++;
-        }
-        dst[c] = cnt ? sum / cnt : NAN;
+        for (int64_t r = i; r < j; r++) run[r - i] = acc->vals[acc->rows[r].seq * C + c];
+        dst[c] = mean_of(run, j - i, scratch);
       }
     }
     out++;
     i = j;
   }
+  sqlite3_free(run);
   return out;
 }
 
@@ -461,6 +500,26 @@ static int progress(void *arg, const rnn_progress *p) {
   r->held.epoch = 0;
   epoch_line(r, p, now - r->t0);
   return 0;
+}
+
+/* A model's first and last ts are of one kind (docs/blob-format.md). A
+** series may mix dates and date-times (the same instants, midnight): both
+** take the last row's form, as the forecasts do, and become date-times
+** when a time of day would otherwise be lost (a step or a first ts that
+** is not whole days after a last ts written as a date). */
+static void one_ts_kind(rnn_ts *first, rnn_ts *last, const rnn_step *st) {
+  int df = first->kind == RNN_TS_DATE || first->kind == RNN_TS_DATETIME;
+  int dl = last->kind == RNN_TS_DATE || last->kind == RNN_TS_DATETIME;
+  if (!df || !dl || (first->kind == last->kind && last->kind == RNN_TS_DATETIME))
+    return;
+  const int64_t day = 86400000;
+  int timed = (first->i % day + day) % day != 0 ||
+              (st->kind == RNN_STEP_MILLIS && st->millis % day != 0);
+  if (last->kind == RNN_TS_DATE && timed) {
+    last->kind = RNN_TS_DATETIME;
+    last->fmt = first->kind == RNN_TS_DATETIME ? first->fmt : RNN_TSF_KNOWN;
+  }
+  first->kind = last->kind, first->fmt = last->fmt;
 }
 
 /* Rule 10: a BLOB rnn_train returns is one its readers take: decodes what
@@ -665,6 +724,7 @@ static void fit_and_return(sqlite3_context *ctx, train_acc *acc, const grid *g,
     m->first_ts = base ? base->first_ts : g->ts[0];
     m->last_ts = g->ts[g->n - 1];
     m->step = base ? base->step : g->step;
+    one_ts_kind(&m->first_ts, &m->last_ts, &m->step);
     rc = rnn_model_encode(m, &blob, &len);
     if (rc == RNN_EINVAL) rnn_fail(&e, rc, "the model is too large for a BLOB");
     if (rc == RNN_OK) rc = reads_back(blob, len, &e);
@@ -970,6 +1030,7 @@ void rnn_sql_train_global_final(sqlite3_context *ctx) {
     models[s]->first_ts = grids[s].ts[0];
     models[s]->last_ts = grids[s].ts[grids[s].n - 1];
     models[s]->step = grids[s].step;
+    one_ts_kind(&models[s]->first_ts, &models[s]->last_ts, &models[s]->step);
     if (models[s]->kind == RNN_MODEL_NETWORK) g.n_params = models[s]->layout.n_params;
     keys[g.n] = keys[s], models[g.n++] = models[s];
   }

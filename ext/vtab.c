@@ -11,6 +11,14 @@
 **      statement that uses the same model many times decodes it once. A
 **      cursor uses the model only inside xFilter: another cursor's xFilter
 **      may replace it.
+**   3. The hidden columns hold the arguments (NULL where none was given),
+**      as SQLite's own table-valued functions do: a WHERE term on one,
+**      such as rnn_forecast(m, 3) f WHERE f.horizon = 3, is checked
+**      against its argument.
+**   4. A function may keep its last result with the model (a backtest of
+**      a long series), so a statement that asks again with the same
+**      arguments (a join that puts the function in the inner loop) gets
+**      it without recomputing; it goes with the model.
 */
 #include <string.h>
 
@@ -42,6 +50,8 @@ int rnn_ext_vtab_open(sqlite3_vtab *base, sqlite3_vtab_cursor **out) {
 }
 
 static void forget_model(rnn_ext_vtab *vt) {
+  if (vt->result) vt->result_free(vt->result);
+  vt->result = NULL;
   rnn_model_free(vt->m);
   rnn_global_free(vt->g);
   vt->g = NULL;
@@ -82,15 +92,46 @@ int rnn_ext_vtab_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
     mask |= 1 << a;
   }
   info->idxNum = mask;
-  info->estimatedCost = 100;
+  /* A call runs a network over its rows: dear beside reading a table's
+  ** rows, so a join puts the function in its outer loop. */
+  info->estimatedCost = 100 * vt->rows;
   info->estimatedRows = (sqlite3_int64)vt->rows;
   return SQLITE_OK;
 }
 
-void rnn_ext_vtab_args(const rnn_ext_vtab *vt, int idx_num,
-                       sqlite3_value **argv, sqlite3_value **arg) {
-  for (int a = 0, k = 0; a < vt->n_args; a++)
+int rnn_ext_cursor_args(rnn_ext_cursor *c, int idx_num, sqlite3_value **argv,
+                        sqlite3_value **arg) {
+  const rnn_ext_vtab *vt = (const rnn_ext_vtab *)c->base.pVtab;
+  int rc = SQLITE_OK;
+  for (int a = 0, k = 0; a < vt->n_args; a++) {
     arg[a] = idx_num & (1 << a) ? argv[k++] : NULL;
+    sqlite3_value_free(c->arg[a]);
+    c->arg[a] = arg[a] ? sqlite3_value_dup(arg[a]) : NULL;
+    if (arg[a] && !c->arg[a]) rc = SQLITE_NOMEM;
+  }
+  return rc;
+}
+
+void rnn_ext_cursor_arg(const rnn_ext_cursor *c, sqlite3_context *ctx, int col) {
+  const rnn_ext_vtab *vt = (const rnn_ext_vtab *)c->base.pVtab;
+  int a = col - vt->first_arg;
+  if (a >= 0 && a < vt->n_args && c->arg[a])
+    sqlite3_result_value(ctx, c->arg[a]);
+  else
+    sqlite3_result_null(ctx);
+}
+
+int rnn_ext_cursor_close(sqlite3_vtab_cursor *cur) {
+  rnn_ext_cursor *c = (rnn_ext_cursor *)cur;
+  for (int a = 0; a < RNN_EXT_VTAB_MAX_ARGS; a++) sqlite3_value_free(c->arg[a]);
+  sqlite3_free(cur);
+  return SQLITE_OK;
+}
+
+void rnn_ext_vtab_keep_result(rnn_ext_vtab *vt, void *result,
+                              void (*result_free)(void *)) {
+  if (vt->result) vt->result_free(vt->result);
+  vt->result = result, vt->result_free = result_free;
 }
 
 /* Rule 2: keeps the model m or global model g decoded from v (freed on

@@ -17,7 +17,7 @@ CREATE TABLE w AS
 CREATE TABLE tv AS
   SELECT * FROM rnn_anomaly((SELECT model FROM m),
                             (SELECT json_group_array(v) FROM (SELECT v FROM t ORDER BY ts)));
--- The hidden argument columns read back NULL.
+-- The hidden argument columns hold the arguments (ext/vtab.c rule 3).
 SELECT 'hidden', count(*), count(model), count(series)
 FROM rnn_anomaly((SELECT model FROM m), (SELECT json_group_array(v) FROM (SELECT v FROM t ORDER BY ts)));
 -- NULL until the frame holds history + 1 rows; then a score in [0, 1].

@@ -24,8 +24,10 @@ FROM (SELECT pos, actual, predicted, lag(actual) OVER (ORDER BY pos) AS prev FRO
 -- A window with no known value gives NULL, like rnn_next.
 SELECT 'all missing', pos, predicted IS NULL, actual
 FROM rnn_backtest((SELECT model FROM m), '[null,null,null,null,null,null,null,null,5,6]');
--- Too short for one window: no rows. NULL model or series: no rows.
+-- Too short for one position: an error that says how long. NULL model or
+-- series: no rows.
 SELECT 'short', count(*) FROM rnn_backtest((SELECT model FROM m), '[1,2,3,4,5,6,7,8]');
+SELECT 'one position', count(*) FROM rnn_backtest((SELECT model FROM m), '[1,2,3,4,5,6,7,8,9]');
 SELECT 'null', count(*) FROM rnn_backtest(NULL, '[1,2]');
 SELECT 'null', count(*) FROM rnn_backtest((SELECT model FROM m), NULL);
 -- Laterally, per model; the seasonal-naive fallback repeats the value a window back.
@@ -51,3 +53,19 @@ FROM rnn_backtest((SELECT model FROM mc), (SELECT json_group_array(json_array(v,
 JOIN (SELECT row_number() OVER (ORDER BY t) AS pos,
              rnn_next((SELECT model FROM mc), v, x) OVER (ORDER BY t ROWS BETWEEN 6 PRECEDING AND 1 PRECEDING) AS f
       FROM c) n USING (pos);
+-- The hidden columns hold the arguments (ext/vtab.c rule 3): a WHERE term
+-- on one is checked against its argument.
+SELECT 'hidden', count(*), count(model), min(series = (SELECT js FROM series)), min(level)
+FROM rnn_backtest((SELECT model FROM m), (SELECT js FROM series), 0.5) b;
+SELECT 'hidden level', count(*) FROM rnn_backtest((SELECT model FROM m), (SELECT js FROM series), 0.5) b WHERE b.level = 0.5;
+SELECT 'other level', count(*) FROM rnn_backtest((SELECT model FROM m), (SELECT js FROM series), 0.5) b WHERE b.level = 0.8;
+-- Once per row of another table (a correlated subquery): the result kept
+-- with the model (rule 8) gives the same numbers as one call.
+SELECT 'per row', count(*), sum((SELECT b.predicted FROM rnn_backtest((SELECT model FROM m), (SELECT js FROM series)) b
+                                 WHERE b.pos = bt.pos) IS bt.predicted)
+FROM bt;
+-- Two series in one statement: neither takes the other's kept result.
+SELECT 'two series', count(*), sum(a.predicted IS b.predicted), sum(a.actual = b.actual + 1)
+FROM rnn_backtest((SELECT model FROM m), (SELECT js FROM series)) a
+JOIN rnn_backtest((SELECT model FROM m), (SELECT json_group_array(v - 1) FROM (SELECT v FROM s ORDER BY t))) b USING (pos)
+WHERE a.actual IS NOT NULL;

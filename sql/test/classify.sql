@@ -94,3 +94,19 @@ SELECT rnn_classify('nope', 'x');
 SELECT rnn_classify(substr(model, 1, 50), 'x') FROM m;
 SELECT rnn_generate(model) FROM m;
 SELECT rnn_predict(model) FROM mt;
+-- Labels keep their type, and rnn_classify_proba names each by its text:
+-- two labels with one text are an error before training (ext/classify.c
+-- rule 2); 1 and 1.0 are one label.
+CREATE TABLE kl(seq, label);
+WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 20)
+INSERT INTO kl SELECT 'example ' || i, CASE WHEN i % 2 THEN 1 ELSE '1' END FROM r;
+SELECT rnn_train_classifier(seq, label, '{"epochs":1,"hidden":4}') IS NOT NULL FROM kl;
+UPDATE kl SET label = CASE WHEN rowid % 2 THEN x'22' ELSE '22' END;
+SELECT rnn_train_classifier(seq, label, '{"epochs":1,"hidden":4}') IS NOT NULL FROM kl;
+UPDATE kl SET label = CASE WHEN rowid % 2 THEN 2.5 ELSE '2.5' END;
+SELECT rnn_train_classifier(seq, label, '{"epochs":1,"hidden":4}') IS NOT NULL FROM kl;
+UPDATE kl SET label = CASE WHEN rowid % 3 = 0 THEN 1 WHEN rowid % 3 = 1 THEN 'one' ELSE x'01' END;
+SELECT 'distinct keys', (SELECT group_concat(key) FROM json_each(rnn_classify_proba(m, 'example 3')))
+FROM (SELECT rnn_train_classifier(seq, label, '{"epochs":1,"hidden":4}') AS m FROM kl);
+UPDATE kl SET label = CASE WHEN rowid % 2 THEN 1.0 ELSE 1 END;
+SELECT 'one label', json_array_length(json_extract(rnn_info(rnn_train_classifier(seq, label, '{"epochs":1,"hidden":4}')), '$.labels')) FROM kl;

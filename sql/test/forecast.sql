@@ -33,3 +33,9 @@ SELECT count(*), count(lower) FROM rnn_forecast((SELECT model FROM models WHERE 
 -- Without validation windows there is no calibration: no intervals.
 SELECT count(*), count(lower), count(upper), json_extract(rnn_info(m), '$.calibration'), json_extract(rnn_info(m), '$.validation')
 FROM (SELECT rnn_train(t, v, '{"method":"network","horizon":1,"cell":"rnn","hidden":4,"epochs":3,"validation":0}') AS m FROM s WHERE id = 'a'), rnn_forecast(m, 4);
+-- The hidden columns hold the arguments (ext/vtab.c rule 3): repeating an
+-- argument in WHERE keeps the rows, another value drops them.
+SELECT 'hidden', f.horizon, f.level, typeof(f.model), f."window" IS NULL
+FROM rnn_forecast((SELECT model FROM models WHERE id = 'a'), 3, 0.8) f WHERE f.step = 1;
+SELECT 'same horizon', count(*) FROM models m, rnn_forecast(m.model, 3) f WHERE m.id = 'a' AND f.horizon = 3;
+SELECT 'other horizon', count(*) FROM models m, rnn_forecast(m.model, 3) f WHERE m.id = 'a' AND f.horizon = 4;

@@ -70,3 +70,13 @@ INSERT INTO h SELECT n, 18 + 6 * sin(2 * pi() * n / 24)
 CREATE TABLE hm AS SELECT rnn_train(t, v) AS model FROM h WHERE t < 24 * 60;
 SELECT 'hourly', json_extract(rnn_info(model), '$.period'),
        (SELECT avg(abs(f.value - h.v)) < 1.0 FROM rnn_forecast(hm.model, 48) f JOIN h ON h.t = f.ts) FROM hm;
+-- A series that never went below zero: forecasts and lower bounds at or
+-- above zero (core/predict.c rule 5), in rnn_forecast and rnn_backtest.
+CREATE TABLE nn(t, v);
+WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 199)
+INSERT INTO nn SELECT i, CASE WHEN i % 5 = 0 THEN 40 + (i % 7) ELSE (i * 37 % 11) * 0.1 END FROM r;
+CREATE TABLE nnm AS SELECT rnn_train(t, v, '{"epochs":2}') AS model FROM nn;
+SELECT 'nonnegative bounds', count(*), min(lower) >= 0, sum(lower = 0) > 0, min(value) >= 0, min(2 * value - upper) < 0
+FROM rnn_forecast((SELECT model FROM nnm), 20);
+SELECT 'nonnegative backtest', min(lower) >= 0, sum(lower = 0) > 0
+FROM rnn_backtest((SELECT model FROM nnm), (SELECT json_group_array(v) FROM (SELECT v FROM nn ORDER BY t)));

@@ -88,6 +88,7 @@ SELECT * FROM g, rnn_forecast((SELECT rnn_train(ts, v) FROM t WHERE name = 'UKga
 SELECT rnn_predict(model) FROM kg;
 SELECT rnn_predict(model, NULL, 2, NULL, 8) FROM kg;
 SELECT rnn_predict((SELECT rnn_train(ts, v) FROM t WHERE name = 'UKgas'), NULL, 2, NULL, 'UKgas');
+SELECT rnn_predict((SELECT rnn_train(ts, v) FROM t WHERE name = 'UKgas'), NULL, 2, NULL, NULL);
 SELECT rnn_info(model, NULL) FROM kg;
 SELECT rnn_next(model, 1) OVER () FROM kg;
 SELECT rnn_series_model(model, 'nope') FROM g;

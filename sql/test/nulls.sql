@@ -17,3 +17,12 @@ SELECT 'dates', json_extract(rnn_info(rnn_train(ts, v, '{"method":"network","hor
        json_extract(rnn_info(rnn_train(ts, v, '{"method":"network","horizon":1,"window":2,"epochs":1,"hidden":2}')), '$.last_ts')
 FROM (SELECT '2020-03-01' AS ts, '1.5' AS v UNION ALL SELECT '2020-01-01 00:00', '2'
       UNION ALL SELECT '2020-02-01T12:30:00', 3 UNION ALL SELECT '2019-12-31', 4);
+-- '' (an empty CSV field after .import) is missing, as NULL: in training
+-- and in rnn_next's frame.
+SELECT 'empty text', json_extract(rnn_info(rnn_train(ts, v, '{"method":"network","horizon":1,"window":2,"epochs":1,"hidden":2}')), '$.missing_filled')
+FROM (SELECT 1 AS ts, '1' AS v UNION ALL SELECT 2, '' UNION ALL SELECT 3, '3' UNION ALL SELECT 4, '4'
+      UNION ALL SELECT 5, '' UNION ALL SELECT 6, '6' UNION ALL SELECT 7, '7');
+SELECT 'empty in a frame', count(f) FROM (
+  SELECT rnn_next((SELECT rnn_train(value, value % 5, '{"method":"network","horizon":1,"window":2,"epochs":1,"hidden":2}') FROM generate_series(1, 30)),
+                  CASE WHEN value = 3 THEN '' ELSE value % 5 END) OVER (ORDER BY value ROWS BETWEEN 2 PRECEDING AND 1 PRECEDING) AS f
+  FROM generate_series(1, 10));

@@ -37,3 +37,13 @@ SELECT 'filled', json_extract(rnn_info(rnn_train(ts, v, '{"method":"network","ho
        json_extract(rnn_info(rnn_train(ts, v, '{"method":"network","horizon":1,"window":2,"epochs":1,"hidden":2}')), '$.rows')
 FROM (SELECT 1 AS ts, 1 AS v UNION ALL SELECT 2, NULL UNION ALL SELECT 4, 4 UNION ALL SELECT 5, 5
       UNION ALL SELECT 6, 6 UNION ALL SELECT 7, NULL UNION ALL SELECT 8, 8);
+-- The mean of duplicates does not depend on the order the rows arrive in
+-- (ext/train.c rule 4): the same table in two orders, one BLOB.
+CREATE TABLE dup3(ts, v);
+WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 60)
+INSERT INTO dup3 SELECT i, 10 + (i % 12) + d FROM r,
+  (SELECT 0.1 AS d UNION ALL SELECT 0.2 UNION ALL SELECT 0.3) ORDER BY i, d;
+CREATE TABLE dup3r(ts, v);
+INSERT INTO dup3r SELECT ts, v FROM dup3 ORDER BY ts, v DESC;
+SELECT 'mean in any order', (SELECT rnn_train(ts, v, '{"duplicates":"mean","epochs":3}') FROM dup3)
+                          = (SELECT rnn_train(ts, v, '{"duplicates":"mean","epochs":3}') FROM dup3r);

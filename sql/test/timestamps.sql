@@ -44,3 +44,21 @@ SELECT 'millis', ts FROM rnn_forecast((SELECT rnn_train(strftime('%Y-%m-%d %H:%M
 SELECT 'joins', count(*) FROM rnn_forecast((SELECT rnn_train(ts, v, '{"epochs":1}') FROM h WHERE ts < '2024-07-30 12:00'), 3) f
   JOIN h ON h.ts = f.ts;
 SELECT 'info', json_extract(rnn_info(rnn_train(strftime('%Y-%m-%dT%H:%MZ', ts), v, '{"epochs":1}')), '$.last_ts') FROM h;
+-- Dates and midnight date-times are the same instants: a date-time at the
+-- first or the last row of a date series trains, and the forecasts take
+-- the last row's form (ext/train.c one_ts_kind).
+CREATE TABLE dd(ts, v);
+WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 59)
+INSERT INTO dd SELECT date('2020-01-01', '+' || i || ' days'), i % 7 FROM r;
+SELECT 'first a date-time', group_concat(ts), json_extract(rnn_info(m), '$.first_ts')
+FROM (SELECT rnn_train(CASE WHEN ts = '2020-01-01' THEN ts || ' 00:00:00' ELSE ts END, v, '{"epochs":1}') AS m FROM dd),
+     rnn_forecast(m, 2);
+SELECT 'last a date-time', group_concat(ts), json_extract(rnn_info(m), '$.first_ts')
+FROM (SELECT rnn_train(CASE WHEN ts = '2020-02-29' THEN ts || 'T00:00Z' ELSE ts END, v, '{"epochs":1}') AS m FROM dd),
+     rnn_forecast(m, 2);
+-- Half-day steps whose last row is a date: forecasts keep their times.
+CREATE TABLE hd(ts, v);
+WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 60)
+INSERT INTO hd SELECT CASE WHEN i % 2 THEN datetime('2020-01-01', '+' || (i * 12) || ' hours')
+                      ELSE date('2020-01-01', '+' || (i / 2) || ' days') END, i % 7 FROM r;
+SELECT 'half days', group_concat(ts) FROM rnn_forecast((SELECT rnn_train(ts, v, '{"epochs":1}') FROM hd), 3);
