@@ -454,6 +454,10 @@ rnn_status rnn_train(rnn_model **out, const double *y, const double *x,
 rnn_status rnn_finetune(rnn_model **out, const rnn_model *base, const double *y,
                         const double *x, size_t n, int k, const rnn_options *o,
                         const rnn_train_ctl *ctl, rnn_err *e);
+/* RNN_EINVAL, naming the option, when o changes one of base's options that
+** a fine-tune cannot change (train.c rule 16); rnn_finetune checks it too. */
+rnn_status rnn_finetune_options(const rnn_model *base, const rnn_options *o,
+                                rnn_err *e);
 
 /* One network across ns series (train.c rule 18): series s is y[s] (n[s])
 ** and x[s] (n[s], k), laid out as rnn_train's; out[s] is its model, whose

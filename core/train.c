@@ -1307,6 +1307,18 @@ static const char *changed_option(const rnn_options *o, const rnn_options *b,
   return NULL;
 }
 
+rnn_status rnn_finetune_options(const rnn_model *base, const rnn_options *o,
+                                rnn_err *e) {
+  int inputs;
+  const char *key = changed_option(o, &base->opts, base->kind == RNN_MODEL_NETWORK, &inputs);
+  if (key)
+    return rnn_fail(e, RNN_EINVAL,
+                    "option \"%s\" cannot change when fine-tuning (%s "
+                    "rnn_train)",
+                    key, inputs ? "other inputs need" : "a new architecture needs");
+  return RNN_OK;
+}
+
 /* Rule 16: too few rows for a window whose target is new: base as it is,
 ** its tail, rows and one-step errors moved on to the filled series v (n, C)
 ** whose y values are the unfilled ones. */
@@ -1350,13 +1362,8 @@ rnn_status rnn_finetune(rnn_model **out, const rnn_model *base, const double *y,
                     C == 2 ? "" : "s", k);
   if (n == 0) return rnn_fail(e, RNN_EINVAL, "no new rows to train on");
   rnn_options opts = *o;
-  int inputs;
-  const char *key = changed_option(o, &base->opts, base->kind == RNN_MODEL_NETWORK, &inputs);
-  if (key)
-    return rnn_fail(e, RNN_EINVAL,
-                    "option \"%s\" cannot change when fine-tuning (%s "
-                    "rnn_train)",
-                    key, inputs ? "other inputs need" : "a new architecture needs");
+  rnn_status rc0 = rnn_finetune_options(base, o, e);
+  if (rc0) return rc0;
   /* The series: the past rows, the tail, the new rows. */
   size_t P = (size_t)base->past_rows, R = P + (size_t)base->tail_rows, N = R + n;
   if (N > SIZE_MAX / sizeof(double) / (size_t)C) return RNN_ENOMEM;

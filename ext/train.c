@@ -145,8 +145,20 @@ static int read_ts(sqlite3_context *ctx, train_acc *acc, sqlite3_value *v,
       ** import makes every column TEXT). */
       int nt = sqlite3_value_numeric_type(v);
       if (nt == SQLITE_INTEGER || nt == SQLITE_FLOAT) return read_ts(ctx, acc, v, ts);
-      rnn_ext_errorf(ctx, acc->fn, "ts \"%s\" is not a number or an ISO-8601 date",
-                     (const char *)sqlite3_value_text(v));
+      /* YYYY-MM-DD with a month or a day that does not exist (2023-02-29). */
+      const char *t = (const char *)sqlite3_value_text(v);
+      int dated = sqlite3_value_bytes(v) >= 10 && t[4] == '-' && t[7] == '-';
+      for (int i = 0; dated && i < 10; i++)
+        dated = i == 4 || i == 7 || (t[i] >= '0' && t[i] <= '9');
+      rnn_ts day;
+      if (dated && rnn_ts_parse_iso(t, 10, &day) == RNN_OK)
+        rnn_ext_errorf(ctx, acc->fn,
+                       "ts \"%s\": after the date comes nothing or a time, "
+                       "HH:MM[:SS[.fff]] after a space or T, then an optional Z", t);
+      else
+        rnn_ext_errorf(ctx, acc->fn,
+                       dated ? "ts \"%s\" is not a date that exists"
+                             : "ts \"%s\" is not a number or an ISO-8601 date", t);
       return 0;
     }
   } else {
@@ -883,8 +895,9 @@ void rnn_sql_finetune_final(sqlite3_context *ctx) {
   /* Rule 12: the model's options, with the call's changes. */
   rnn_options o = base->opts;
   if (o.patience > 5) o.patience = 5;
-  if (acc->options && (rc = rnn_options_parse(&o, acc->options, strlen(acc->options), &e))) {
-    rnn_ext_error(ctx, acc->fn, rc, &e);
+  if (acc->options && ((rc = rnn_options_parse(&o, acc->options, strlen(acc->options), &e)) ||
+                       (rc = rnn_finetune_options(base, &o, &e)))) {
+    rnn_ext_error(ctx, acc->fn, rc, &e); /* with new rows or without */
     goto done;
   }
   acc->opts = o; /* duplicates and missing as the call says */

@@ -45,6 +45,7 @@ SELECT typeof(rnn_train(t, v, NULL, NULL)) FROM s;
 SELECT rnn_train(ts, v) FROM (SELECT 1 AS ts, 1 AS v UNION ALL SELECT '2020-01-01', 2);
 SELECT rnn_train(ts, v) FROM (SELECT '2020-01-01' AS ts, 1 AS v UNION ALL SELECT 5, 2);
 SELECT rnn_train(ts, v) FROM (SELECT '2020-02-30' AS ts, 1 AS v);
+SELECT rnn_train(ts, v) FROM (SELECT '2020-02-28 7pm' AS ts, 1 AS v);
 SELECT rnn_train(ts, v) FROM (SELECT NULL AS ts, 1 AS v);
 SELECT rnn_train(ts, v) FROM (SELECT x'01' AS ts, 1 AS v);
 SELECT rnn_train(ts, v) FROM (SELECT 1 AS ts, 'abc' AS v);

@@ -109,3 +109,10 @@ SELECT 'null model', rnn_finetune(NULL, '1962-01-01', 3) IS NULL;
 SELECT rnn_finetune(x'0102', '1962-01-01', 3);
 SELECT rnn_finetune(model, ts, value) FROM (SELECT model FROM m UNION ALL SELECT model FROM f), air WHERE ts > '1959-11-01';
 SELECT rnn_finetune('1962-01-01', 3);
+-- Options a fine-tune cannot change are errors even when no row is new
+-- (the model would come back unchanged).
+CREATE TABLE old_rows(t, v);
+WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 99) INSERT INTO old_rows SELECT i, i % 7 FROM r;
+CREATE TABLE om AS SELECT rnn_train(t, v, '{"epochs":2}') AS model FROM old_rows;
+SELECT rnn_finetune((SELECT model FROM om), t, v, '{"hidden":64}') IS NULL FROM old_rows;
+SELECT 'unchanged', rnn_finetune((SELECT model FROM om), t, v, '{"epochs":3}') = (SELECT model FROM om) FROM old_rows;
