@@ -5,7 +5,8 @@
 **
 ** Rules:
 **   1. Tokens. "char": the Unicode code points of UTF-8 text (a byte that
-**      does not begin a valid, shortest-form sequence becomes U+FFFD).
+**      does not begin a valid, shortest-form sequence becomes U+FFFD, and
+**      so does U+0000, which a token in the BLOB cannot hold).
 **      "word": runs of letters and digits ('_', and every code point from
 **      U+00C0 up but the punctuation blocks, count as letters), an
 **      apostrophe between two letters staying inside its run; every other
@@ -36,8 +37,9 @@
 **      fixed chunks of lanes, so the thread count changes nothing.
 **   6. Generation starts from zero state with input <EOS>, reads the
 **      prefix's tokens, then samples from softmax(logits / temperature)
-**      with the seeded generator, <UNK> excluded (temperature 0: the most
-**      likely token, the lowest id on ties), until <EOS> or max_tokens.
+**      with the seeded generator, <UNK> excluded (temperature 0, or one
+**      too small for a float: the most likely token, the lowest id on
+**      ties), until <EOS> or max_tokens.
 **      Words are joined by single spaces, with none before closing
 **      punctuation or after opening punctuation; the continuation starts
 **      with a space when it needs one after the prefix, so prefix ||
@@ -59,8 +61,8 @@
 
 /* ------------------------------------------------------------- tokens */
 
-/* Rule 1: the code point at s[*i], advancing *i; invalid bytes give
-** U+FFFD and advance by one. */
+/* Rule 1: the code point at s[*i], advancing *i; invalid bytes (and
+** NUL) give U+FFFD and advance by one. */
 static uint32_t utf8_next(const unsigned char *s, size_t len, size_t *i) {
   unsigned c = s[*i];
   size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2
@@ -68,7 +70,7 @@ static uint32_t utf8_next(const unsigned char *s, size_t len, size_t *i) {
                       : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
   if (n == 1) {
     *i += 1;
-    return c;
+    return c ? c : 0xFFFD; /* rule 1: no NUL in a token */
   }
   if (n == 0 || len - *i < n) {
     *i += 1;
@@ -872,7 +874,9 @@ rnn_status rnn_text_generate(rnn_seqmodel *m, const char *prefix, size_t plen,
                              rnn_err *e) {
   *out = NULL;
   *n = 0;
-  float t = temperature > 0 ? (float)temperature : 1.0f;
+  /* Rule 6: a temperature too small for a float (1e-300) is 0, greedy. */
+  int greedy = !((float)temperature > 0);
+  float t = greedy ? 1.0f : (float)temperature;
   rnn_status rc = read_prefix(m, prefix, plen, t, e);
   if (rc) return rc;
   textgen *g = (textgen *)m->gen;
@@ -896,7 +900,7 @@ rnn_status rnn_text_generate(rnn_seqmodel *m, const char *prefix, size_t plen,
   }
   for (int k = 0; k < max_tokens; k++) {
     int id = -1;
-    if (temperature <= 0) {
+    if (greedy) {
       float best = -1.0f;
       for (int v = 0; v < V; v++)
         if (v != RNN_TOKEN_UNK && g->p[v] > best) best = g->p[v], id = v;

@@ -78,6 +78,7 @@ typedef struct cls_row {
 typedef struct cls_acc {
   int kind; /* RNN_KIND_CLASSIFIER or RNN_KIND_TAGGER */
   int failed, has_options, form; /* form: -1 unknown, 0 text, 1 numbers */
+  char *options; /* the first row's options, as text (NULL: none) */
   int features;
   rnn_seq_options opts;
   buf text;   /* text bytes */
@@ -283,12 +284,11 @@ static void train_step(sqlite3_context *ctx, int argc, sqlite3_value **argv,
       acc->failed = 1;
       return;
     }
-    acc->has_options = 1;
-    if (!rnn_ext_seq_options(ctx, fn, argc > 2 ? argv[2] : NULL, kind,
-                             &acc->opts)) {
-      acc->failed = 1;
-      return;
-    }
+  }
+  if (!rnn_ext_seq_row_options(ctx, fn, argc > 2 ? argv[2] : NULL, kind, &acc->opts,
+                               &acc->has_options, &acc->options)) {
+    acc->failed = 1;
+    return;
   }
   int st = sqlite3_value_type(argv[0]);
   if (st == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) return;
@@ -478,6 +478,7 @@ done:
     sqlite3_free(acc->bytes.p);
     sqlite3_free(acc->rows.p);
     sqlite3_free(acc->tags.p);
+    sqlite3_free(acc->options);
   }
 }
 

@@ -29,7 +29,8 @@
 **      each, with the key in series. With a window and a series it does
 **      not have (or no series), a new series: the shared network alone on
 **      the window normalised by its own statistics (core/global.c rule 4),
-**      no intervals, series NULL. series = NULL without a window matches
+**      no intervals, series the argument (NULL without one). series = NULL
+**      without a window matches
 **      no series (no rows). future needs a series. A series argument to
 **      another model is an error.
 */
@@ -266,7 +267,7 @@ static int fc_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
     case COL_STEP: sqlite3_result_int(ctx, i % c->h + 1); break;
     case COL_SERIES: { /* rule 8 */
       const rnn_label *k = c->keys ? &c->keys[i / c->h] : NULL;
-      if (!k) sqlite3_result_null(ctx);
+      if (!k) rnn_ext_cursor_arg(&c->base, ctx, col); /* a new series: its argument */
       else if (k->type == RNN_LABEL_INT) sqlite3_result_int64(ctx, k->i);
       else if (k->type == RNN_LABEL_REAL) sqlite3_result_double(ctx, k->r);
       else if (k->type == RNN_LABEL_TEXT) sqlite3_result_text64(ctx, k->s, k->len, SQLITE_TRANSIENT, SQLITE_UTF8);

@@ -193,6 +193,13 @@ void rnn_ext_seq_result(sqlite3_context *ctx, const char *fn, rnn_status rc,
 ** `kind`) into o; 0 after reporting an error that starts with fn. */
 int rnn_ext_seq_options(sqlite3_context *ctx, const char *fn,
                         sqlite3_value *v, int kind, rnn_seq_options *o);
+/* A training aggregate's options: the first row's (*seen 0) parsed into o
+** and kept as text in *kept (NULL for none; the caller frees it), every
+** later row's compared with them: the same in every row, as rnn_train's
+** (ext/train.c rule 3). 0 after reporting an error that starts with fn. */
+int rnn_ext_seq_row_options(sqlite3_context *ctx, const char *fn,
+                            sqlite3_value *v, int kind, rnn_seq_options *o,
+                            int *seen, char **kept);
 /* The sequence model of argument 0, which must be of `kind`, cached as the
 ** statement's auxdata; NULL with no error for a NULL argument, NULL with
 ** an error set otherwise (ext/text.c). */

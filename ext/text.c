@@ -5,8 +5,9 @@
 ** Rules:
 **   1. rnn_train_text(text [, options]) is an aggregate: each non-NULL row
 **      is one sequence (TEXT, or a number read as its text; a BLOB is an
-**      error naming the row). options is NULL or a JSON object, parsed at
-**      the first row. No rows of text: NULL, as other aggregates.
+**      error naming the row). options is NULL or a JSON object, the same
+**      in every row (as rnn_train's), parsed at the first row. No rows of
+**      text: NULL, as other aggregates.
 **   2. The model arguments take a language model's BLOB; NULL gives NULL;
 **      a model of another kind is an error naming the function that reads
 **      it; a damaged BLOB is an error, never a crash.
@@ -37,6 +38,7 @@ typedef struct text_acc {
   sqlite3_uint64 n, cap;
   int failed;
   int has_options;
+  char *options;     /* the first row's options, as text (NULL: none) */
   rnn_seq_options opts;
 } text_acc;
 
@@ -67,6 +69,30 @@ int rnn_ext_seq_options(sqlite3_context *ctx, const char *fn,
   return rc == RNN_OK;
 }
 
+int rnn_ext_seq_row_options(sqlite3_context *ctx, const char *fn,
+                            sqlite3_value *v, int kind, rnn_seq_options *o,
+                            int *seen, char **kept) {
+  int none = !v || sqlite3_value_type(v) == SQLITE_NULL;
+  const char *t = none ? NULL : (const char *)sqlite3_value_text(v);
+  if (!none && !t) {
+    sqlite3_result_error_nomem(ctx);
+    return 0;
+  }
+  if (*seen) {
+    int same = none ? *kept == NULL
+                    : *kept && strlen(t) == (size_t)sqlite3_value_bytes(v) && strcmp(t, *kept) == 0;
+    if (!same) rnn_ext_errorf(ctx, fn, "options must be the same in every row");
+    return same;
+  }
+  *seen = 1;
+  if (!rnn_ext_seq_options(ctx, fn, v, kind, o)) return 0;
+  if (!none && !(*kept = sqlite3_mprintf("%s", t))) {
+    sqlite3_result_error_nomem(ctx);
+    return 0;
+  }
+  return 1;
+}
+
 void rnn_sql_text_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   text_acc *acc = sqlite3_aggregate_context(ctx, sizeof *acc);
   if (!acc) {
@@ -80,14 +106,11 @@ void rnn_sql_text_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     acc->failed = 1;
     return;
   }
-  if (!acc->has_options) {
-    acc->has_options = 1;
-    /* Rule 1: options at the first row. */
-    if (!rnn_ext_seq_options(ctx, TRAIN, argc > 1 ? argv[1] : NULL,
-                             RNN_KIND_TEXT, &acc->opts)) {
-      acc->failed = 1;
-      return;
-    }
+  /* Rule 1: the options, the same in every row. */
+  if (!rnn_ext_seq_row_options(ctx, TRAIN, argc > 1 ? argv[1] : NULL, RNN_KIND_TEXT,
+                               &acc->opts, &acc->has_options, &acc->options)) {
+    acc->failed = 1;
+    return;
   }
   int type = sqlite3_value_type(argv[0]);
   if (type == SQLITE_NULL) return;
@@ -184,6 +207,7 @@ done:
   if (acc) {
     sqlite3_free(acc->bytes);
     sqlite3_free(acc->end);
+    sqlite3_free(acc->options);
   }
 }
 

@@ -515,11 +515,30 @@ static int progress(void *arg, const rnn_progress *p) {
 }
 
 /* A model's first and last ts are of one kind (docs/blob-format.md). A
-** series may mix dates and date-times (the same instants, midnight): both
-** take the last row's form, as the forecasts do, and become date-times
-** when a time of day would otherwise be lost (a step or a first ts that
-** is not whole days after a last ts written as a date). */
+** series may mix INTEGER and REAL numbers: both are REAL when the last or
+** the step is not a whole number or the first cannot be an INTEGER, else
+** INTEGER. It may mix dates and date-times (the same instants, midnight):
+** both take the last row's form, as the forecasts do, and become
+** date-times when a time of day would otherwise be lost (a step or a first
+** ts that is not whole days after a last ts written as a date). */
+static void as_real(rnn_ts *t) {
+  if (t->kind == RNN_TS_INT) t->kind = RNN_TS_REAL, t->r = (double)t->i, t->i = 0;
+}
+
 static void one_ts_kind(rnn_ts *first, rnn_ts *last, const rnn_step *st) {
+  int nf = first->kind == RNN_TS_INT || first->kind == RNN_TS_REAL;
+  int nl = last->kind == RNN_TS_INT || last->kind == RNN_TS_REAL;
+  if (nf && nl) {
+    if (first->kind == last->kind) return;
+    int whole = st->kind != RNN_STEP_NUMBER || st->num == floor(st->num);
+    if (last->kind == RNN_TS_INT && whole && first->r == nearbyint(first->r) &&
+        fabs(first->r) < 9e18) {
+      first->kind = RNN_TS_INT, first->i = (int64_t)first->r;
+      return;
+    }
+    as_real(first), as_real(last);
+    return;
+  }
   int df = first->kind == RNN_TS_DATE || first->kind == RNN_TS_DATETIME;
   int dl = last->kind == RNN_TS_DATE || last->kind == RNN_TS_DATETIME;
   if (!df || !dl || (first->kind == last->kind && last->kind == RNN_TS_DATETIME))
@@ -536,23 +555,31 @@ static void one_ts_kind(rnn_ts *first, rnn_ts *last, const rnn_step *st) {
 
 /* Rule 10: a BLOB rnn_train returns is one its readers take: decodes what
 ** was encoded, and names the cause of a failure in the data's terms. */
+static rnn_status read_back_failed(const rnn_err *de, rnn_err *e);
+
 static rnn_status reads_back(const unsigned char *blob, size_t len, rnn_err *e) {
   rnn_model *d = NULL;
   rnn_err de;
   rnn_status rc = rnn_model_decode(&d, blob, len, &de);
   rnn_model_free(d);
   if (rc == RNN_OK || rc == RNN_ENOMEM) return rc;
-  if (strstr(de.msg, "(timestamps)"))
+  return read_back_failed(&de, e);
+}
+
+/* Rule 10: the cause of a read-back failure (the reader's message de), in
+** the data's terms. */
+static rnn_status read_back_failed(const rnn_err *de, rnn_err *e) {
+  if (strstr(de->msg, "(timestamps)"))
     return rnn_fail(e, RNN_EINVAL,
                     "the timestamps cannot be stored (a step over 4e18, or "
                     "dates outside years 0000 to 9999)");
-  if (strstr(de.msg, "(calibration") || strstr(de.msg, "(metrics)") ||
-      strstr(de.msg, "(tail)") || strstr(de.msg, "(components)"))
+  if (strstr(de->msg, "(calibration") || strstr(de->msg, "(metrics)") ||
+      strstr(de->msg, "(tail)") || strstr(de->msg, "(components)"))
     return rnn_fail(e, RNN_EINVAL,
                     "the values are too large to model (forecast errors "
                     "overflow a double); scale them down");
   return rnn_fail(e, RNN_EINVAL, "the trained model does not read back (%s)",
-                  de.msg);
+                  de->msg);
 }
 
 /* The rows of a call on their grid: ts (n distinct, sorted), and the grid's
@@ -952,8 +979,10 @@ void rnn_sql_train_global_final(sqlite3_context *ctx) {
     goto done;
   }
   const char *fn = acc->fn;
-  if (acc->opts.calendar) {
-    rnn_ext_errorf(ctx, fn, "option \"calendar\" is not available for a global model yet");
+  if (acc->opts.calendar || acc->opts.xreg == RNN_XREG_ON) {
+    rnn_ext_errorf(ctx, fn, "option \"%s\" is not available for a global model yet%s",
+                   acc->opts.calendar ? "calendar" : "xreg",
+                   acc->opts.calendar ? "" : " (\"auto\" and false fit no covariate effect)");
     goto done;
   }
   if (!(kr = sqlite3_malloc64((sqlite3_uint64)acc->n * sizeof *kr))) goto nomem;
@@ -1057,10 +1086,10 @@ void rnn_sql_train_global_final(sqlite3_context *ctx) {
   rc = rnn_global_encode(&g, &blob, &len);
   if (rc == RNN_OK) { /* rule 10: the readers take it */
     rnn_global *back = NULL;
-    rc = rnn_global_decode(&back, blob, len, &e);
+    rnn_err de;
+    rc = rnn_global_decode(&back, blob, len, &de);
     rnn_global_free(back);
-    if (rc != RNN_OK && rc != RNN_ENOMEM)
-      rnn_fail(&e, RNN_EINVAL, "the trained model does not read back (%s)", e.msg);
+    if (rc != RNN_OK && rc != RNN_ENOMEM) rc = read_back_failed(&de, &e);
   } else if (rc == RNN_EINVAL) {
     rnn_fail(&e, rc, "the model is too large for a BLOB");
   }

@@ -89,6 +89,7 @@ SELECT rnn_predict(model) FROM kg;
 SELECT rnn_predict(model, NULL, 2, NULL, 8) FROM kg;
 SELECT rnn_predict((SELECT rnn_train(ts, v) FROM t WHERE name = 'UKgas'), NULL, 2, NULL, 'UKgas');
 SELECT rnn_predict((SELECT rnn_train(ts, v) FROM t WHERE name = 'UKgas'), NULL, 2, NULL, NULL);
+SELECT rnn_train_global(name, ts, v, '{"xreg":true}', v) FROM t;
 SELECT rnn_info(model, NULL) FROM kg;
 SELECT rnn_next(model, 1) OVER () FROM kg;
 SELECT rnn_series_model(model, 'nope') FROM g;

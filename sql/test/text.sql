@@ -77,3 +77,18 @@ SELECT rnn_generate(model) FROM s;
 SELECT rnn_perplexity(model, 'a') FROM s;
 SELECT rnn_predict(model, '[1,2,3]') FROM models WHERE name = 'char';
 SELECT * FROM rnn_forecast((SELECT model FROM models WHERE name = 'char'), 3);
+-- A temperature too small for a float is 0: greedy, whatever the seed.
+SELECT 'tiny temperature', name, rnn_generate(model, 'the', 12, 1e-300, 1) = rnn_generate(model, 'the', 12, 0, 1),
+       rnn_generate(model, 'the', 12, 1e-300, 2) = rnn_generate(model, 'the', 12, 0, 2) FROM models;
+-- U+0000 in training text reads as U+FFFD (core/text.c rule 1), so the
+-- model reads back; options must be the same in every row.
+SELECT 'nul', length(rnn_train_text(t, '{"hidden":4,"epochs":1}')) > 0
+FROM (SELECT 'a' || char(0) || 'b' AS t UNION ALL SELECT 'a' || char(0) || 'b');
+SELECT 'nul words', length(rnn_train_text(t, '{"hidden":4,"epochs":1,"tokens":"word"}')) > 0
+FROM (SELECT 'a ' || char(0) || ' b' AS t UNION ALL SELECT 'c ' || char(0));
+SELECT rnn_train_text(t, CASE WHEN n = 2 THEN '{"hidden":5,"epochs":1}' ELSE '{"hidden":4,"epochs":1}' END)
+FROM (SELECT 1 AS n, 'one' AS t UNION ALL SELECT 2, 'two' UNION ALL SELECT 3, 'three');
+SELECT rnn_train_text(t, CASE WHEN n = 2 THEN NULL ELSE '{"hidden":4,"epochs":1}' END)
+FROM (SELECT 1 AS n, 'one' AS t UNION ALL SELECT 2, 'two' UNION ALL SELECT 3, 'three');
+SELECT rnn_train_tagger(t, '[1,0,1]', CASE WHEN n = 2 THEN '{"epochs":2}' ELSE '{"epochs":1}' END)
+FROM (SELECT 1 AS n, 'abc' AS t UNION ALL SELECT 2, 'def');

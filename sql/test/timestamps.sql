@@ -62,3 +62,13 @@ WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 60)
 INSERT INTO hd SELECT CASE WHEN i % 2 THEN datetime('2020-01-01', '+' || (i * 12) || ' hours')
                       ELSE date('2020-01-01', '+' || (i / 2) || ' days') END, i % 7 FROM r;
 SELECT 'half days', group_concat(ts) FROM rnn_forecast((SELECT rnn_train(ts, v, '{"epochs":1}') FROM hd), 3);
+-- INTEGER and REAL ts in one series, the first and the last of different
+-- types: one kind per model (REAL where a value or the step needs it).
+SELECT 'int then real', group_concat(ts) FROM rnn_forecast((SELECT rnn_train(ts, v, '{"epochs":1,"hidden":2}') FROM
+  (SELECT value AS ts, value % 5 AS v FROM generate_series(1, 30) UNION ALL SELECT 31.0, 5)), 2);
+SELECT 'real then int', group_concat(ts) FROM rnn_forecast((SELECT rnn_train(ts, v, '{"epochs":1,"hidden":2}') FROM
+  (SELECT value * 1.0 AS ts, value % 5 AS v FROM generate_series(1, 30) UNION ALL SELECT 31, 5)), 2);
+SELECT 'half steps then int', group_concat(ts) FROM rnn_forecast((SELECT rnn_train(ts, v, '{"epochs":1,"hidden":2}') FROM
+  (SELECT value * 0.5 AS ts, value % 5 AS v FROM generate_series(1, 30) UNION ALL SELECT 16, 5)), 2);
+SELECT 'global, mixed', length(rnn_train_global(k, ts, v, '{"epochs":1,"hidden":2}')) > 0
+FROM (SELECT value % 2 AS k, CASE WHEN value > 55 THEN value * 1.0 ELSE value END AS ts, value % 7 AS v FROM generate_series(1, 60));
