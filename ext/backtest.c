@@ -25,10 +25,11 @@
 **      no calibration.
 **   5. The forecasts are computed in xFilter, up to RNN_ROWS_BATCH windows
 **      per pass through the network (core/predict.c).
-**   6. A NULL model or series gives no rows; a bad model, series or level
-**      is an error naming rnn_backtest, and so is a series too short for
-**      any position (fewer than the model's history + 1 entries: the rows
-**      a forecast reads, rnn_info's history, and one to forecast).
+**   6. A NULL model or series gives no rows, and so does a series too
+**      short for any position (fewer than the model's history + 1
+**      entries: a lateral join over many series does not fail for one
+**      short series); a bad model, series or level is an error naming
+**      rnn_backtest.
 **   7. rnn_anomaly(model, series) is the table-valued form of the window
 **      function rnn_anomaly (ext/next.c rule 8), as rnn_backtest is
 **      rnn_next's: columns pos, actual, predicted as above, and score, the
@@ -38,9 +39,10 @@
 **      window and RNN_SURPRISE_RECENT rows more); NULL where actual or
 **      predicted is NULL, or the model has neither one-step errors nor
 **      calibration.
-**   8. The result is kept with the model (vtab.c rule 4): a join that puts
-**      the function in its inner loop, once per row of the other table,
-**      computes it once.
+**   8. The result is kept with the model while a statement reads it
+**      (vtab.c rule 4), and pos = ? gives one row of it (vtab.c rule 5):
+**      a join on pos, or a subquery per row of another table, computes
+**      it once and looks each row up.
 */
 #include <math.h>
 #include <string.h>
@@ -55,8 +57,11 @@ enum { BT_POS, BT_ACTUAL, BT_PREDICTED, BT_LOWER, BT_UPPER, BT_MODEL,
 /* rnn_anomaly's columns (rule 7); its arguments are model and series. */
 enum { AN_SCORE = BT_LOWER, AN_MODEL };
 
-/* What a call computed: the series read, the forecasts and scores. */
+/* What a call computed: the series read, the forecasts and scores, and
+** the arguments it answers. Shared by the cursors reading it and kept by
+** the table (rule 8): freed when the last of them lets go. */
 typedef struct bt_result {
+  int refs;
   int W, C;          /* the model's window and columns */
   size_t n;          /* rows out (series length - W) */
   double *series;    /* (W + n, C) */
@@ -64,88 +69,53 @@ typedef struct bt_result {
   double half;       /* step-1 half-width, NaN = none */
   double *lower;     /* (n) rnn_backtest's lower bounds (rule 4), or NULL */
   double *score;     /* (n): rnn_anomaly's scores (rule 7), or NULL */
+  sqlite3_value *args; /* a copy of the series argument */
+  double level;
 } bt_result;
 
 typedef struct backtest_cursor {
   rnn_ext_cursor base;
-  bt_result r;       /* computed in xFilter (another cursor's may replace
-                     ** the model: vtab.c rule 2) */
-  size_t at;         /* current row (0-based) */
+  bt_result *r;      /* computed or found in xFilter (another cursor's may
+                     ** replace the model: vtab.c rule 2), or NULL */
+  size_t at, end;    /* current row and the end (0-based) */
   int anomaly;
 } backtest_cursor;
 
-/* Rule 8: a result kept with the model, and the arguments it answers. */
-typedef struct bt_kept {
-  bt_result r;
-  sqlite3_value *series; /* a copy */
-  double level;
-} bt_kept;
-
-static void result_free(bt_result *r) {
+static void release(void *p) {
+  bt_result *r = p;
+  if (!r || --r->refs > 0) return;
   sqlite3_free(r->series);
   sqlite3_free(r->predicted);
   sqlite3_free(r->lower);
   sqlite3_free(r->score);
-  memset(r, 0, sizeof *r);
-}
-
-static void kept_free(void *p) {
-  bt_kept *k = p;
-  result_free(&k->r);
-  sqlite3_value_free(k->series);
-  sqlite3_free(k);
-}
-
-/* dst = a copy of src; 0 out of memory. */
-static int result_copy(bt_result *dst, const bt_result *src) {
-  *dst = *src;
-  dst->series = dst->predicted = dst->lower = dst->score = NULL;
-  size_t rows = ((size_t)src->W + src->n) * (size_t)src->C;
-  dst->series = sqlite3_malloc64((rows ? rows : 1) * sizeof *dst->series);
-  dst->predicted = sqlite3_malloc64((src->n ? src->n : 1) * sizeof *dst->predicted);
-  if (src->lower) dst->lower = sqlite3_malloc64((src->n ? src->n : 1) * sizeof *dst->lower);
-  if (src->score) dst->score = sqlite3_malloc64((src->n ? src->n : 1) * sizeof *dst->score);
-  if (!dst->series || !dst->predicted || (src->lower && !dst->lower) ||
-      (src->score && !dst->score)) {
-    result_free(dst);
-    return 0;
-  }
-  if (rows) memcpy(dst->series, src->series, rows * sizeof *dst->series);
-  if (src->n) memcpy(dst->predicted, src->predicted, src->n * sizeof *dst->predicted);
-  if (src->lower && src->n) memcpy(dst->lower, src->lower, src->n * sizeof *dst->lower);
-  if (src->score && src->n) memcpy(dst->score, src->score, src->n * sizeof *dst->score);
-  return 1;
-}
-
-static int same_value(sqlite3_value *a, sqlite3_value *b) {
-  int t = sqlite3_value_type(a);
-  if (t != sqlite3_value_type(b)) return 0;
-  const void *pa = t == SQLITE_BLOB ? sqlite3_value_blob(a) : (const void *)sqlite3_value_text(a);
-  const void *pb = t == SQLITE_BLOB ? sqlite3_value_blob(b) : (const void *)sqlite3_value_text(b);
-  int n = sqlite3_value_bytes(a);
-  return n == sqlite3_value_bytes(b) && (n == 0 || (pa && pb && memcmp(pa, pb, (size_t)n) == 0));
+  sqlite3_value_free(r->args);
+  sqlite3_free(r);
 }
 
 /* Rule 7: one module for both functions; the name registered is aux. */
 static int bt_connect(sqlite3 *db, void *aux, int argc,
                       const char *const *argv, sqlite3_vtab **out, char **err) {
   (void)argc, (void)argv, (void)err;
-  if (aux && strcmp(aux, FN_ANOMALY) == 0)
-    return rnn_ext_vtab_connect(
-        db,
-        "CREATE TABLE x(pos INTEGER, actual REAL, predicted REAL, score REAL, "
-        "model HIDDEN, series HIDDEN)",
-        FN_ANOMALY, AN_MODEL, 2, 1000, sizeof(backtest_cursor), out);
-  return rnn_ext_vtab_connect(
-      db,
-      "CREATE TABLE x(pos INTEGER, actual REAL, predicted REAL, lower REAL, "
-      "upper REAL, model HIDDEN, series HIDDEN, level HIDDEN)",
-      FN, BT_MODEL, N_ARGS, 1000, sizeof(backtest_cursor), out);
+  int anomaly = aux && strcmp(aux, FN_ANOMALY) == 0;
+  int rc = anomaly
+               ? rnn_ext_vtab_connect(
+                     db,
+                     "CREATE TABLE x(pos INTEGER, actual REAL, predicted REAL, score REAL, "
+                     "model HIDDEN, series HIDDEN)",
+                     FN_ANOMALY, AN_MODEL, 2, 1000, sizeof(backtest_cursor), out)
+               : rnn_ext_vtab_connect(
+                     db,
+                     "CREATE TABLE x(pos INTEGER, actual REAL, predicted REAL, lower REAL, "
+                     "upper REAL, model HIDDEN, series HIDDEN, level HIDDEN)",
+                     FN, BT_MODEL, N_ARGS, 1000, sizeof(backtest_cursor), out);
+  if (rc == SQLITE_OK) ((rnn_ext_vtab *)*out)->pos_lookup = 1; /* rule 8 */
+  return rc;
 }
 
 static void bt_reset(backtest_cursor *c) {
-  result_free(&c->r);
-  c->at = 0;
+  release(c->r);
+  c->r = NULL;
+  c->at = c->end = 0;
 }
 
 static int bt_close(sqlite3_vtab_cursor *cur) {
@@ -205,14 +175,28 @@ static int compute(sqlite3_vtab_cursor *cur, rnn_ext_vtab *vt, rnn_model *m,
   return SQLITE_OK;
 }
 
+/* Rule 8 (vtab.c rule 5): the rows of position pos alone (0: every row;
+** -1: none). */
+static void select_rows(backtest_cursor *c, sqlite3_int64 pos) {
+  size_t n = c->r->n, W = (size_t)c->r->W;
+  c->at = 0, c->end = n;
+  if (pos == 0) return;
+  if (pos < 0 || (sqlite3_uint64)pos <= W || (sqlite3_uint64)pos - W > n) {
+    c->end = 0;
+    return;
+  }
+  c->at = (size_t)pos - W - 1, c->end = c->at + 1;
+}
+
 static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
                      const char *idx_str, int argc, sqlite3_value **argv) {
-  (void)idx_str, (void)argc;
+  (void)idx_str;
   backtest_cursor *c = (backtest_cursor *)cur;
   rnn_ext_vtab *vt = (rnn_ext_vtab *)cur->pVtab;
   sqlite3_value *arg[N_ARGS] = {0};
   bt_reset(c);
   if (rnn_ext_cursor_args(&c->base, idx_num, argv, arg)) return SQLITE_NOMEM;
+  sqlite3_int64 pos = rnn_ext_vtab_pos(idx_num, argc, argv);
   const char *fn = vt->fn;
   c->anomaly = fn == FN_ANOMALY;
 
@@ -227,35 +211,37 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
   if (arg[2] && sqlite3_value_type(arg[2]) != SQLITE_NULL &&
       (rc = rnn_ext_read_level(fn, arg[2], &level, &err)))
     return rnn_ext_vtab_error(cur, rc, err);
-  bt_kept *k = vt->result; /* rule 8: with this model (vtab.c rule 4) */
-  if (k && k->level == level && same_value(k->series, arg[1]))
-    return result_copy(&c->r, &k->r) ? SQLITE_OK : SQLITE_NOMEM;
-  size_t rows;
-  if ((rc = rnn_ext_read_series(fn, arg[1], m, &c->r.series, &rows, &err)))
-    return rnn_ext_vtab_error(cur, rc, err);
-  c->r.W = m->tail_rows, c->r.C = m->arch.input;
-  /* Rule 3: the positions with a full window before them. */
-  size_t n = rows > (size_t)c->r.W ? rows - (size_t)c->r.W : 0;
-  if (n == 0) { /* rule 6 */
-    bt_reset(c);
-    err = sqlite3_mprintf("%s: the series has %lld entries; a position needs the "
-                          "%d before it (rnn_info's history): give at least %lld",
-                          fn, (long long)rows, m->tail_rows, (long long)m->tail_rows + 1);
-    return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
+  bt_result *k = vt->result; /* rule 8: with this model (vtab.c rule 4) */
+  if (k && k->level == level && rnn_ext_same_value(k->args, arg[1])) {
+    k->refs++;
+    c->r = k;
+    select_rows(c, pos);
+    return SQLITE_OK;
   }
-  if ((rc = compute(cur, vt, m, &c->r, n, level, c->anomaly))) {
+  bt_result *r = sqlite3_malloc(sizeof *r);
+  if (!r) return SQLITE_NOMEM;
+  memset(r, 0, sizeof *r);
+  r->refs = 1, r->level = level;
+  c->r = r;
+  size_t rows;
+  if (!(r->args = sqlite3_value_dup(arg[1]))) {
+    bt_reset(c);
+    return SQLITE_NOMEM;
+  }
+  if ((rc = rnn_ext_read_series(fn, arg[1], m, &r->series, &rows, &err))) {
+    bt_reset(c);
+    return rnn_ext_vtab_error(cur, rc, err);
+  }
+  r->W = m->tail_rows, r->C = m->arch.input;
+  /* Rule 3: the positions with a full window before them. */
+  size_t n = rows > (size_t)r->W ? rows - (size_t)r->W : 0;
+  if ((rc = compute(cur, vt, m, r, n, level, c->anomaly))) {
     bt_reset(c);
     return rc;
   }
-  if (!(k = sqlite3_malloc(sizeof *k))) return SQLITE_OK; /* not kept */
-  k->level = level;
-  k->series = sqlite3_value_dup(arg[1]);
-  if (!k->series || !result_copy(&k->r, &c->r)) {
-    sqlite3_value_free(k->series);
-    sqlite3_free(k);
-    return SQLITE_OK;
-  }
-  rnn_ext_vtab_keep_result(vt, k, kept_free);
+  r->refs++; /* the table's */
+  rnn_ext_vtab_keep_result(vt, r, release);
+  select_rows(c, pos);
   return SQLITE_OK;
 }
 
@@ -266,7 +252,7 @@ static int bt_next(sqlite3_vtab_cursor *cur) {
 
 static int bt_eof(sqlite3_vtab_cursor *cur) {
   backtest_cursor *c = (backtest_cursor *)cur;
-  return c->at >= c->r.n;
+  return !c->r || c->at >= c->end;
 }
 
 static void result_number(sqlite3_context *ctx, double v) {
@@ -278,7 +264,7 @@ static void result_number(sqlite3_context *ctx, double v) {
 
 static int bt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
   backtest_cursor *c = (backtest_cursor *)cur;
-  const bt_result *r = &c->r;
+  const bt_result *r = c->r;
   size_t row = (size_t)r->W + c->at; /* 0-based in the series */
   double p = r->predicted[c->at];
   if (col >= ((rnn_ext_vtab *)cur->pVtab)->first_arg) {

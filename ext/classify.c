@@ -361,53 +361,64 @@ static int by_label_ptr(const void *pa, const void *pb) {
   return rnn_label_cmp(*(const rnn_label *const *)pa, *(const rnn_label *const *)pb);
 }
 
+/* A distinct label and its key in rnn_classify_proba's object. */
+typedef struct keyed {
+  const rnn_label *l;
+  char *key;
+} keyed;
+
+static int by_key(const void *pa, const void *pb) {
+  return strcmp(((const keyed *)pa)->key, ((const keyed *)pb)->key);
+}
+
+/* A label as the message names it: 1, 'one', x'01'. */
+static void describe(sqlite3_str *s, const rnn_label *l, const char *key) {
+  if (l->type == RNN_LABEL_TEXT)
+    sqlite3_str_appendf(s, "'%.*s' (TEXT)", (int)l->len, l->s);
+  else if (l->type == RNN_LABEL_BLOB)
+    sqlite3_str_appendf(s, "x'%.*s' (BLOB)", (int)strlen(key) - 2, key + 1);
+  else
+    sqlite3_str_appendf(s, "%.*s (a number)", (int)strlen(key) - 2, key + 1);
+}
+
 /* Rule 2: 1 when two of the n labels would be one key of
-** rnn_classify_proba's object (the error is set), -1 out of memory. Only
-** a TEXT label can share a key with a label of another type: a number's
-** or a BLOB's key is looked up among the TEXT labels. */
+** rnn_classify_proba's object (the error is set), -1 out of memory: the
+** keys of the distinct labels, sorted, compared with their neighbours. */
 static int label_keys_clash(sqlite3_context *ctx, const char *fn,
                             const rnn_example *ex, size_t n) {
   const rnn_label **all = sqlite3_malloc64((n ? n : 1) * sizeof *all);
-  if (!all) return -1;
-  for (size_t i = 0; i < n; i++) all[i] = &ex[i].label;
-  qsort(all, n, sizeof *all, by_label_ptr); /* numbers, TEXT, BLOBs */
-  size_t text = 0, text_end = 0;
-  while (text < n && all[text]->type < RNN_LABEL_TEXT) text++;
-  for (text_end = text; text_end < n && all[text_end]->type == RNN_LABEL_TEXT;) text_end++;
+  keyed *keys = sqlite3_malloc64((n ? n : 1) * sizeof *keys);
+  size_t d = 0;
   int clash = 0;
-  for (size_t i = 0; i < n && text < text_end && !clash; i++) {
-    if (all[i]->type == RNN_LABEL_TEXT || (i && rnn_label_cmp(all[i - 1], all[i]) == 0))
-      continue;
+  if (!all || !keys) clash = -1;
+  for (size_t i = 0; !clash && i < n; i++) all[i] = &ex[i].label;
+  if (!clash) qsort(all, n, sizeof *all, by_label_ptr);
+  for (size_t i = 0; !clash && i < n; i++) {
+    if (i && rnn_label_cmp(all[i - 1], all[i]) == 0) continue;
     sqlite3_str *k = sqlite3_str_new(NULL);
     rnn_ext_append_label(k, all[i], 1);
-    int len = sqlite3_str_length(k);
     char *key = sqlite3_str_finish(k);
-    if (!key) {
-      clash = -1;
-      break;
-    }
-    /* The key without its quotes, as the TEXT label it would equal (keys
-    ** of numbers and hex need no escapes). */
-    rnn_label want = {.type = RNN_LABEL_TEXT, .s = key + 1, .len = (size_t)len - 2};
-    const rnn_label *w = &want;
-    const rnn_label **hit = bsearch(&w, all + text, text_end - text, sizeof *all, by_label_ptr);
-    if (hit) {
-      sqlite3_str *m = sqlite3_str_new(NULL);
-      if (all[i]->type == RNN_LABEL_BLOB)
-        sqlite3_str_appendf(m, "labels x'%.*s' (BLOB)", (int)want.len, want.s);
-      else
-        sqlite3_str_appendf(m, "labels %.*s (a number)", (int)want.len, want.s);
-      sqlite3_str_appendf(m, " and '%.*s' (TEXT) would be one key, %s, of "
-                          "rnn_classify_proba's object; give them distinct values",
-                          (int)want.len, want.s, key);
-      char *msg = sqlite3_str_finish(m);
-      if (msg) rnn_ext_errorf(ctx, fn, "%s", msg);
-      else sqlite3_result_error_nomem(ctx);
-      sqlite3_free(msg);
-      clash = 1;
-    }
-    sqlite3_free(key);
+    if (!key) clash = -1;
+    else keys[d++] = (keyed){all[i], key};
   }
+  if (!clash) qsort(keys, d, sizeof *keys, by_key);
+  for (size_t i = 1; !clash && i < d; i++) {
+    if (strcmp(keys[i - 1].key, keys[i].key) != 0) continue;
+    sqlite3_str *m = sqlite3_str_new(NULL);
+    sqlite3_str_appendall(m, "labels ");
+    describe(m, keys[i - 1].l, keys[i - 1].key);
+    sqlite3_str_appendall(m, " and ");
+    describe(m, keys[i].l, keys[i].key);
+    sqlite3_str_appendf(m, " would be one key, %s, of rnn_classify_proba's object; "
+                        "give them distinct values", keys[i].key);
+    char *msg = sqlite3_str_finish(m);
+    if (msg) rnn_ext_errorf(ctx, fn, "%s", msg);
+    else sqlite3_result_error_nomem(ctx);
+    sqlite3_free(msg);
+    clash = 1;
+  }
+  for (size_t i = 0; i < d; i++) sqlite3_free(keys[i].key);
+  sqlite3_free(keys);
   sqlite3_free(all);
   return clash;
 }

@@ -447,7 +447,8 @@ void rnn_sql_plot_backtest(sqlite3_context *ctx, int argc, sqlite3_value **argv)
   sqlite3_str *s = sqlite3_str_new(NULL);
   chart c = {.y = y, .f = f, .half = band ? half : NULL, .n = n, .h = h,
              .from = W, .level = level, .title = "Backtest: one-step forecasts",
-             .actual = "actual", .predicted = "one-step forecast", .positions = 1};
+             .actual = "actual", .predicted = "one-step forecast", .positions = 1,
+             .m = m};
   draw(s, &o, &c);
   rnn_ext_result_str(ctx, s);
 done:

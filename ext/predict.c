@@ -25,7 +25,7 @@
 **      model (rnn_train_global) that series names (any SQL value; an
 **      integral REAL is that INTEGER); with a window and a series the model
 **      does not have (or NULL), a new series (core/global.c rule 4). Other
-**      models take four arguments.
+**      models take four arguments, or a NULL series.
 **   6. A model with calendar columns (option calendar, core/calendar.c)
 **      computes them for the forecast steps from its last ts and step; its
 **      future rows hold the caller's covariates alone. Windows and series
@@ -300,8 +300,17 @@ void rnn_sql_predict(sqlite3_context *ctx, int argc,
                            sqlite3_value **argv) {
   rnn_model *own = NULL; /* rule 7: a series decoded for this call */
   int is_new = 0;
-  rnn_model *m = argc > 4 ? series_arg(ctx, argv, &own, &is_new)
-                          : rnn_ext_model_arg(ctx, FN, argv, 0);
+  /* Rule 7: a NULL series of a model that is not global is none, as
+  ** rnn_forecast's. */
+  int kind = 0, series = argc > 4;
+  if (series && sqlite3_value_type(argv[4]) == SQLITE_NULL &&
+      (sqlite3_value_type(argv[0]) != SQLITE_BLOB ||
+       rnn_blob_kind(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
+                     &kind, NULL) != RNN_OK ||
+       kind != RNN_KIND_GLOBAL))
+    series = 0;
+  rnn_model *m = series ? series_arg(ctx, argv, &own, &is_new)
+                        : rnn_ext_model_arg(ctx, FN, argv, 0);
   if (!m) return; /* NULL model, or the error is set */
   int W = m->tail_rows, C = m->arch.input;
   int h = 1;

@@ -139,7 +139,13 @@ typedef struct rnn_ext_vtab {
   sqlite3 *db;             /* for interrupt checks (rnn_ext_watch) */
   void *result;            /* the function's last result with that model, */
   void (*result_free)(void *); /* or NULL (vtab.c rule 4), and its freer */
+  int pos_lookup;          /* column 0 (pos) takes an equality (rule 5) */
+  int cursors;             /* open cursors (rule 4) */
 } rnn_ext_vtab;
+
+/* idxNum's bit for rule 5's pos = ?, whose value follows the arguments in
+** xFilter's argv. */
+#define RNN_EXT_VTAB_POS (1 << RNN_EXT_VTAB_MAX_ARGS)
 
 /* The start of every table function's cursor: copies of the arguments of
 ** its last xFilter, which the hidden columns return (vtab.c rule 3). */
@@ -163,6 +169,11 @@ int rnn_ext_vtab_any(rnn_ext_vtab *vt, sqlite3_value *v, rnn_model **m,
 ** in the cursor for the hidden columns; SQLITE_NOMEM when they cannot be. */
 int rnn_ext_cursor_args(rnn_ext_cursor *c, int idx_num, sqlite3_value **argv,
                         sqlite3_value **arg);
+/* Rule 5: the position xFilter was given (pos = ?), or 0 for every row. */
+sqlite3_int64 rnn_ext_vtab_pos(int idx_num, int argc, sqlite3_value **argv);
+/* Whether two SQL values are the same type and bytes (numbers: the same
+** value as that type). */
+int rnn_ext_same_value(sqlite3_value *a, sqlite3_value *b);
 /* The value of hidden column col: its argument, or NULL. */
 void rnn_ext_cursor_arg(const rnn_ext_cursor *c, sqlite3_context *ctx, int col);
 /* xClose: frees the cursor and its arguments. */

@@ -519,13 +519,22 @@ static int progress(void *arg, const rnn_progress *p) {
 ** the step is not a whole number or the first cannot be an INTEGER, else
 ** INTEGER. It may mix dates and date-times (the same instants, midnight):
 ** both take the last row's form, as the forecasts do, and become
-** date-times when a time of day would otherwise be lost (a step or a first
-** ts that is not whole days after a last ts written as a date). */
+** date-times, in the format of the series' last date-time, when a time of
+** day would otherwise be lost (a step or a first ts that is not whole days
+** after a last ts written as a date). */
 static void as_real(rnn_ts *t) {
   if (t->kind == RNN_TS_INT) t->kind = RNN_TS_REAL, t->r = (double)t->i, t->i = 0;
 }
 
-static void one_ts_kind(rnn_ts *first, rnn_ts *last, const rnn_step *st) {
+/* The format of the last date-time among ts[0..n), for a last ts that
+** must become one (one_ts_kind). */
+static int datetime_fmt(const rnn_ts *ts, int64_t n) {
+  while (n-- > 0)
+    if (ts[n].kind == RNN_TS_DATETIME) return ts[n].fmt;
+  return RNN_TSF_KNOWN;
+}
+
+static void one_ts_kind(rnn_ts *first, rnn_ts *last, const rnn_step *st, int fmt) {
   int nf = first->kind == RNN_TS_INT || first->kind == RNN_TS_REAL;
   int nl = last->kind == RNN_TS_INT || last->kind == RNN_TS_REAL;
   if (nf && nl) {
@@ -546,10 +555,7 @@ static void one_ts_kind(rnn_ts *first, rnn_ts *last, const rnn_step *st) {
   const int64_t day = 86400000;
   int timed = (first->i % day + day) % day != 0 ||
               (st->kind == RNN_STEP_MILLIS && st->millis % day != 0);
-  if (last->kind == RNN_TS_DATE && timed) {
-    last->kind = RNN_TS_DATETIME;
-    last->fmt = first->kind == RNN_TS_DATETIME ? first->fmt : RNN_TSF_KNOWN;
-  }
+  if (last->kind == RNN_TS_DATE && timed) last->kind = RNN_TS_DATETIME, last->fmt = fmt;
   first->kind = last->kind, first->fmt = last->fmt;
 }
 
@@ -763,7 +769,7 @@ static void fit_and_return(sqlite3_context *ctx, train_acc *acc, const grid *g,
     m->first_ts = base ? base->first_ts : g->ts[0];
     m->last_ts = g->ts[g->n - 1];
     m->step = base ? base->step : g->step;
-    one_ts_kind(&m->first_ts, &m->last_ts, &m->step);
+    one_ts_kind(&m->first_ts, &m->last_ts, &m->step, datetime_fmt(g->ts, g->n));
     rc = rnn_model_encode(m, &blob, &len);
     if (rc == RNN_EINVAL) rnn_fail(&e, rc, "the model is too large for a BLOB");
     if (rc == RNN_OK) rc = reads_back(blob, len, &e);
@@ -1072,7 +1078,8 @@ void rnn_sql_train_global_final(sqlite3_context *ctx) {
     models[s]->first_ts = grids[s].ts[0];
     models[s]->last_ts = grids[s].ts[grids[s].n - 1];
     models[s]->step = grids[s].step;
-    one_ts_kind(&models[s]->first_ts, &models[s]->last_ts, &models[s]->step);
+    one_ts_kind(&models[s]->first_ts, &models[s]->last_ts, &models[s]->step,
+                datetime_fmt(grids[s].ts, grids[s].n));
     if (models[s]->kind == RNN_MODEL_NETWORK) g.n_params = models[s]->layout.n_params;
     keys[g.n] = keys[s], models[g.n++] = models[s];
   }

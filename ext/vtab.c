@@ -18,7 +18,13 @@
 **   4. A function may keep its last result with the model (a backtest of
 **      a long series), so a statement that asks again with the same
 **      arguments (a join that puts the function in the inner loop) gets
-**      it without recomputing; it goes with the model.
+**      it without recomputing. It goes with the model, and when the last
+**      cursor closes (it is not kept past the statements using it).
+**   5. A function whose rows are positions (rnn_backtest, rnn_anomaly)
+**      takes pos = ? too: it then gives that row alone, so a join on pos
+**      looks each row up in the kept result instead of scanning it. Its
+**      arguments, when the same bytes as the cursor's last, are not
+**      copied again.
 */
 #include <string.h>
 
@@ -45,6 +51,7 @@ int rnn_ext_vtab_open(sqlite3_vtab *base, sqlite3_vtab_cursor **out) {
   sqlite3_vtab_cursor *c = sqlite3_malloc64(n);
   if (!c) return SQLITE_NOMEM;
   memset(c, 0, n);
+  ((rnn_ext_vtab *)base)->cursors++;
   *out = c;
   return SQLITE_OK;
 }
@@ -72,10 +79,12 @@ int rnn_ext_vtab_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
   rnn_ext_vtab *vt = (rnn_ext_vtab *)base;
   int where[RNN_EXT_VTAB_MAX_ARGS];
   for (int a = 0; a < RNN_EXT_VTAB_MAX_ARGS; a++) where[a] = -1;
+  int pos = -1; /* rule 5 */
   for (int i = 0; i < info->nConstraint; i++) {
     const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-    if (c->iColumn < vt->first_arg || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
-      continue;
+    if (c->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    if (c->iColumn == 0 && vt->pos_lookup && c->usable) pos = i;
+    if (c->iColumn < vt->first_arg) continue;
     if (!c->usable) return SQLITE_CONSTRAINT; /* try a plan where it is */
     where[c->iColumn - vt->first_arg] = i;
   }
@@ -91,12 +100,50 @@ int rnn_ext_vtab_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
     info->aConstraintUsage[where[a]].omit = 1;
     mask |= 1 << a;
   }
-  info->idxNum = mask;
   /* A call runs a network over its rows: dear beside reading a table's
-  ** rows, so a join puts the function in its outer loop. */
+  ** rows, so a join puts the function in its outer loop, unless it can
+  ** look its rows up by position (rule 5). */
   info->estimatedCost = 100 * vt->rows;
   info->estimatedRows = (sqlite3_int64)vt->rows;
+  if (pos >= 0) {
+    info->aConstraintUsage[pos].argvIndex = argv_index++;
+    info->aConstraintUsage[pos].omit = 1;
+    mask |= RNN_EXT_VTAB_POS;
+    info->estimatedCost = 100;
+    info->estimatedRows = 1;
+  }
+  info->idxNum = mask;
   return SQLITE_OK;
+}
+
+sqlite3_int64 rnn_ext_vtab_pos(int idx_num, int argc, sqlite3_value **argv) {
+  if (!(idx_num & RNN_EXT_VTAB_POS) || argc < 1) return 0;
+  sqlite3_value *v = argv[argc - 1];
+  int t = sqlite3_value_numeric_type(v);
+  if (t == SQLITE_INTEGER) {
+    sqlite3_int64 p = sqlite3_value_int64(v);
+    return p > 0 ? p : -1;
+  }
+  if (t == SQLITE_FLOAT) { /* 3.0 is position 3; 3.5 is none */
+    double d = sqlite3_value_double(v);
+    return d >= 1 && d < 9e18 && d == (double)(sqlite3_int64)d ? (sqlite3_int64)d : -1;
+  }
+  return -1; /* NULL or text: no position */
+}
+
+int rnn_ext_same_value(sqlite3_value *a, sqlite3_value *b) {
+  int t = sqlite3_value_type(a);
+  if (t != sqlite3_value_type(b)) return 0;
+  if (t == SQLITE_NULL) return 1;
+  if (t == SQLITE_INTEGER) return sqlite3_value_int64(a) == sqlite3_value_int64(b);
+  if (t == SQLITE_FLOAT) {
+    double x = sqlite3_value_double(a), y = sqlite3_value_double(b);
+    return memcmp(&x, &y, sizeof x) == 0;
+  }
+  const void *pa = t == SQLITE_BLOB ? sqlite3_value_blob(a) : (const void *)sqlite3_value_text(a);
+  const void *pb = t == SQLITE_BLOB ? sqlite3_value_blob(b) : (const void *)sqlite3_value_text(b);
+  int n = sqlite3_value_bytes(a);
+  return n == sqlite3_value_bytes(b) && (n == 0 || (pa && pb && memcmp(pa, pb, (size_t)n) == 0));
 }
 
 int rnn_ext_cursor_args(rnn_ext_cursor *c, int idx_num, sqlite3_value **argv,
@@ -105,6 +152,7 @@ int rnn_ext_cursor_args(rnn_ext_cursor *c, int idx_num, sqlite3_value **argv,
   int rc = SQLITE_OK;
   for (int a = 0, k = 0; a < vt->n_args; a++) {
     arg[a] = idx_num & (1 << a) ? argv[k++] : NULL;
+    if (arg[a] && c->arg[a] && rnn_ext_same_value(arg[a], c->arg[a])) continue;
     sqlite3_value_free(c->arg[a]);
     c->arg[a] = arg[a] ? sqlite3_value_dup(arg[a]) : NULL;
     if (arg[a] && !c->arg[a]) rc = SQLITE_NOMEM;
@@ -123,8 +171,13 @@ void rnn_ext_cursor_arg(const rnn_ext_cursor *c, sqlite3_context *ctx, int col) 
 
 int rnn_ext_cursor_close(sqlite3_vtab_cursor *cur) {
   rnn_ext_cursor *c = (rnn_ext_cursor *)cur;
+  rnn_ext_vtab *vt = (rnn_ext_vtab *)cur->pVtab;
   for (int a = 0; a < RNN_EXT_VTAB_MAX_ARGS; a++) sqlite3_value_free(c->arg[a]);
   sqlite3_free(cur);
+  if (--vt->cursors == 0 && vt->result) { /* rule 4 */
+    vt->result_free(vt->result);
+    vt->result = NULL;
+  }
   return SQLITE_OK;
 }
 

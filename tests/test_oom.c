@@ -74,12 +74,19 @@ static const char *const STATEMENTS[] = {
     "SELECT * FROM rnn_forecast((SELECT model FROM m2), 3, 0.8, '[1,2,3,4,5]')",
     "SELECT rnn_next((SELECT model FROM m2), v) OVER (ORDER BY t ROWS BETWEEN "
     "4 PRECEDING AND 1 PRECEDING) FROM s",
-    "SELECT * FROM rnn_backtest((SELECT model FROM m), "
-    "'[[1,0],[2,1],[null,2],[4,0],[5,1],[6,0],[null,null]]', 0.9)",
-    "SELECT * FROM m2, rnn_backtest(m2.model, '[1,2,3,4,5,6,7,8,9]')",
+    /* Series longer than the models' history (40 rows), so positions are
+    ** forecast; then the kept result read again, by position. */
+    "SELECT * FROM rnn_backtest((SELECT model FROM m), (SELECT json_group_array("
+    "json_array(v, x)) FROM (SELECT v, x FROM s UNION ALL SELECT v, x FROM s)), 0.9)",
+    "SELECT * FROM m2, rnn_backtest(m2.model, (SELECT json_group_array(v) FROM "
+    "(SELECT v FROM s UNION ALL SELECT v FROM s)))",
+    "SELECT (SELECT b.predicted FROM rnn_backtest((SELECT model FROM m2), (SELECT "
+    "json_group_array(v) FROM (SELECT v FROM s UNION ALL SELECT v FROM s))) b "
+    "WHERE b.pos = 40 + (s.rowid % 4)) FROM s",
     "SELECT rnn_anomaly((SELECT model FROM m2), v) OVER (ORDER BY t ROWS BETWEEN "
     "5 PRECEDING AND CURRENT ROW) FROM s",
-    "SELECT * FROM m2, rnn_anomaly(m2.model, '[1,2,3,4,5,6,7,8,9]')",
+    "SELECT * FROM m2, rnn_anomaly(m2.model, (SELECT json_group_array(v) FROM "
+    "(SELECT v FROM s UNION ALL SELECT v FROM s)))",
     "SELECT rnn_finetune((SELECT model FROM m2), date(t, '+40 months'), v, "
     "'{\"epochs\":2}') FROM s",
     "SELECT rnn_predict(model, '[1,2') FROM m2",

@@ -69,3 +69,14 @@ SELECT 'two series', count(*), sum(a.predicted IS b.predicted), sum(a.actual = b
 FROM rnn_backtest((SELECT model FROM m), (SELECT js FROM series)) a
 JOIN rnn_backtest((SELECT model FROM m), (SELECT json_group_array(v - 1) FROM (SELECT v FROM s ORDER BY t))) b USING (pos)
 WHERE a.actual IS NOT NULL;
+-- pos = ? gives that row alone (ext/vtab.c rule 5): a constant, a REAL
+-- that is a whole number, and positions that are none.
+SELECT 'pos lookup', (SELECT count(*) FROM rnn_backtest((SELECT model FROM m), (SELECT js FROM series)) b WHERE b.pos = 100),
+       (SELECT predicted FROM rnn_backtest((SELECT model FROM m), (SELECT js FROM series)) b WHERE b.pos = 100.0) IS (SELECT predicted FROM bt WHERE pos = 100),
+       (SELECT count(*) FROM rnn_backtest((SELECT model FROM m), (SELECT js FROM series)) b WHERE b.pos = 100.5),
+       (SELECT count(*) FROM rnn_backtest((SELECT model FROM m), (SELECT js FROM series)) b WHERE b.pos = 8),
+       (SELECT count(*) FROM rnn_backtest((SELECT model FROM m), (SELECT js FROM series)) b WHERE b.pos = 601),
+       (SELECT count(*) FROM rnn_backtest((SELECT model FROM m), (SELECT js FROM series)) b WHERE b.pos = NULL);
+-- A join on pos looks the rows up: the same numbers as the table.
+SELECT 'join on pos', count(*), sum(b.predicted IS bt.predicted), sum(b.lower IS bt.lower)
+FROM bt JOIN rnn_backtest((SELECT model FROM m), (SELECT js FROM series)) b ON b.pos = bt.pos;

@@ -103,6 +103,8 @@ INSERT INTO kl SELECT 'example ' || i, CASE WHEN i % 2 THEN 1 ELSE '1' END FROM 
 SELECT rnn_train_classifier(seq, label, '{"epochs":1,"hidden":4}') IS NOT NULL FROM kl;
 UPDATE kl SET label = CASE WHEN rowid % 2 THEN x'22' ELSE '22' END;
 SELECT rnn_train_classifier(seq, label, '{"epochs":1,"hidden":4}') IS NOT NULL FROM kl;
+UPDATE kl SET label = CASE WHEN rowid % 2 THEN 22 ELSE x'22' END;
+SELECT rnn_train_classifier(seq, label, '{"epochs":1,"hidden":4}') IS NOT NULL FROM kl;
 UPDATE kl SET label = CASE WHEN rowid % 2 THEN 2.5 ELSE '2.5' END;
 SELECT rnn_train_classifier(seq, label, '{"epochs":1,"hidden":4}') IS NOT NULL FROM kl;
 UPDATE kl SET label = CASE WHEN rowid % 3 = 0 THEN 1 WHEN rowid % 3 = 1 THEN 'one' ELSE x'01' END;

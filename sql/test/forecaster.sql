@@ -80,3 +80,5 @@ SELECT 'nonnegative bounds', count(*), min(lower) >= 0, sum(lower = 0) > 0, min(
 FROM rnn_forecast((SELECT model FROM nnm), 20);
 SELECT 'nonnegative backtest', min(lower) >= 0, sum(lower = 0) > 0
 FROM rnn_backtest((SELECT model FROM nnm), (SELECT json_group_array(v) FROM (SELECT v FROM nn ORDER BY t)));
+SELECT 'nonnegative plot', instr(rnn_plot_backtest((SELECT model FROM nnm), (SELECT json_group_array(v) FROM (SELECT v FROM nn ORDER BY t))), '>-') = 0,
+       instr(rnn_plot((SELECT model FROM nnm)), '>-') = 0;
