@@ -387,7 +387,9 @@ void rnn_sql_next_tokens(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   size_t plen;
   sqlite3_int64 k = 5;
   if (!text_arg(ctx, FN, "prefix", argv[1], &prefix, &plen)) return;
-  if (argc > 2 && !int_arg(ctx, FN, "k", argv[2], 1, MAX_NEXT, &k)) return;
+  if (argc > 2 && sqlite3_value_type(argv[2]) != SQLITE_NULL &&
+      !int_arg(ctx, FN, "k", argv[2], 1, MAX_NEXT, &k)) /* NULL: the default, as rnn_generate's */
+    return;
   int ids[MAX_NEXT], got;
   double p[MAX_NEXT];
   rnn_err e;

@@ -92,3 +92,5 @@ SELECT rnn_train_text(t, CASE WHEN n = 2 THEN NULL ELSE '{"hidden":4,"epochs":1}
 FROM (SELECT 1 AS n, 'one' AS t UNION ALL SELECT 2, 'two' UNION ALL SELECT 3, 'three');
 SELECT rnn_train_tagger(t, '[1,0,1]', CASE WHEN n = 2 THEN '{"epochs":2}' ELSE '{"epochs":1}' END)
 FROM (SELECT 1 AS n, 'abc' AS t UNION ALL SELECT 2, 'def');
+-- k NULL is the default 5, as rnn_generate's NULL arguments are.
+SELECT 'next tokens k null', rnn_next_tokens(model, 'the', NULL) = rnn_next_tokens(model, 'the') FROM models;
