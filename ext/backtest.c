@@ -194,15 +194,21 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
   backtest_cursor *c = (backtest_cursor *)cur;
   rnn_ext_vtab *vt = (rnn_ext_vtab *)cur->pVtab;
   sqlite3_value *arg[N_ARGS] = {0};
-  bt_reset(c);
-  if (rnn_ext_cursor_args(&c->base, idx_num, argv, arg)) return SQLITE_NOMEM;
+  int same;
+  int rc = rnn_ext_cursor_args(&c->base, idx_num, argv, arg, &same);
   sqlite3_int64 pos = rnn_ext_vtab_pos(idx_num, argc, argv);
+  if (rc == SQLITE_OK && same && c->r) { /* rule 8: another row of the same */
+    select_rows(c, pos);
+    return SQLITE_OK;
+  }
+  bt_reset(c);
+  if (rc) return rc;
   const char *fn = vt->fn;
   c->anomaly = fn == FN_ANOMALY;
 
   char *err = NULL;
   rnn_model *m = NULL;
-  int rc = rnn_ext_vtab_model(vt, arg[0], &m, &err);
+  rc = rnn_ext_vtab_model(vt, arg[0], &m, &err);
   if (rc != SQLITE_OK) return rnn_ext_vtab_error(cur, rc, err);
   /* Rule 6. */
   if (!m || !arg[1] || sqlite3_value_type(arg[1]) == SQLITE_NULL)

@@ -333,6 +333,14 @@ int sqlite3_rnn_init(sqlite3 *db, char **pzErrMsg,
   return rc;
 }
 
+int rnn_ext_kind(sqlite3_value *v) {
+  int kind;
+  if (sqlite3_value_type(v) != SQLITE_BLOB ||
+      rnn_blob_kind(sqlite3_value_blob(v), (size_t)sqlite3_value_bytes(v), &kind, NULL) != RNN_OK)
+    return -1;
+  return kind;
+}
+
 int rnn_ext_missing(sqlite3_value *v) {
   int t = sqlite3_value_type(v);
   return t == SQLITE_NULL || (t == SQLITE_TEXT && sqlite3_value_bytes(v) == 0);
@@ -391,14 +399,6 @@ int rnn_ext_series_model(const char *fn, sqlite3_value *model, sqlite3_value *se
   rnn_label k;
   rnn_err e;
   *out = NULL, *absent = 0;
-  int kind;
-  if (sqlite3_value_type(series) == SQLITE_NULL && sqlite3_value_type(model) == SQLITE_BLOB &&
-      rnn_blob_kind(sqlite3_value_blob(model), (size_t)sqlite3_value_bytes(model), &kind,
-                    NULL) == RNN_OK &&
-      kind != RNN_KIND_GLOBAL) { /* the argument's fault, not its value's */
-    *err = sqlite3_mprintf("%s: series is for a global model (rnn_train_global)", fn);
-    return *err ? SQLITE_ERROR : SQLITE_NOMEM;
-  }
   int rc = read_key(fn, series, &k, err);
   if (rc != SQLITE_OK) return rc;
   rnn_status st = sqlite3_value_type(model) != SQLITE_BLOB

@@ -136,7 +136,7 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
   rnn_ext_vtab *vt = (rnn_ext_vtab *)cur->pVtab;
   sqlite3_value *arg[N_ARGS];
   fc_reset(c);
-  if (rnn_ext_cursor_args(&c->base, idx_num, argv, arg)) return SQLITE_NOMEM;
+  if (rnn_ext_cursor_args(&c->base, idx_num, argv, arg, NULL)) return SQLITE_NOMEM;
 
   char *err = NULL;
   rnn_model *m = NULL;

@@ -109,13 +109,8 @@ void rnn_sql_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   /* A language model goes to ext/text.c, a classifier or tagger to
   ** ext/classify.c; they cache nothing here: slot 0's auxdata, when set, is
   ** always a forecasting model. */
-  int kind;
-  if (!sqlite3_get_auxdata(ctx, 0) &&
-      sqlite3_value_type(argv[0]) == SQLITE_BLOB &&
-      rnn_blob_kind(sqlite3_value_blob(argv[0]),
-                    (size_t)sqlite3_value_bytes(argv[0]), &kind,
-                    NULL) == RNN_OK &&
-      kind != RNN_KIND_FORECAST && kind != RNN_KIND_GLOBAL) {
+  int kind = sqlite3_get_auxdata(ctx, 0) ? -1 : rnn_ext_kind(argv[0]);
+  if (kind >= 0 && kind != RNN_KIND_FORECAST && kind != RNN_KIND_GLOBAL) {
     rnn_seqmodel *sm = NULL;
     rnn_err e;
     rnn_status rc = rnn_seqmodel_decode(&sm, sqlite3_value_blob(argv[0]),
@@ -129,10 +124,7 @@ void rnn_sql_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rnn_seqmodel_free(sm);
     return;
   }
-  if (!sqlite3_get_auxdata(ctx, 0) && sqlite3_value_type(argv[0]) == SQLITE_BLOB &&
-      rnn_blob_kind(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
-                    &kind, NULL) == RNN_OK &&
-      kind == RNN_KIND_GLOBAL) {
+  if (kind == RNN_KIND_GLOBAL) {
     global_info(ctx, argc, argv);
     return;
   }
@@ -338,10 +330,8 @@ void rnn_sql_series_model(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     rnn_ext_errorf(ctx, FN, "model must be a BLOB of a global model (rnn_train_global)");
     return;
   }
-  int kind;
-  if (rnn_blob_kind(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]), &kind,
-                    NULL) == RNN_OK &&
-      kind != RNN_KIND_GLOBAL) {
+  int kind = rnn_ext_kind(argv[0]);
+  if (kind >= 0 && kind != RNN_KIND_GLOBAL) {
     rnn_ext_errorf(ctx, FN, "this is a %s model; it takes a global model (rnn_train_global)",
                    rnn_kind_name(kind));
     return;

@@ -302,13 +302,8 @@ void rnn_sql_predict(sqlite3_context *ctx, int argc,
   int is_new = 0;
   /* Rule 7: a NULL series of a model that is not global is none, as
   ** rnn_forecast's. */
-  int kind = 0, series = argc > 4;
-  if (series && sqlite3_value_type(argv[4]) == SQLITE_NULL &&
-      (sqlite3_value_type(argv[0]) != SQLITE_BLOB ||
-       rnn_blob_kind(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
-                     &kind, NULL) != RNN_OK ||
-       kind != RNN_KIND_GLOBAL))
-    series = 0;
+  int series = argc > 4 && (sqlite3_value_type(argv[4]) != SQLITE_NULL ||
+                            rnn_ext_kind(argv[0]) == RNN_KIND_GLOBAL);
   rnn_model *m = series ? series_arg(ctx, argv, &own, &is_new)
                         : rnn_ext_model_arg(ctx, FN, argv, 0);
   if (!m) return; /* NULL model, or the error is set */

@@ -166,9 +166,10 @@ int rnn_ext_vtab_best_index(sqlite3_vtab *base, sqlite3_index_info *info);
 int rnn_ext_vtab_any(rnn_ext_vtab *vt, sqlite3_value *v, rnn_model **m,
                      rnn_global **g, char **err);
 /* xFilter's arguments by hidden column (NULL where none was given), kept
-** in the cursor for the hidden columns; SQLITE_NOMEM when they cannot be. */
+** in the cursor for the hidden columns; SQLITE_NOMEM when they cannot be.
+** *same (if not NULL): whether they are the cursor's last ones. */
 int rnn_ext_cursor_args(rnn_ext_cursor *c, int idx_num, sqlite3_value **argv,
-                        sqlite3_value **arg);
+                        sqlite3_value **arg, int *same);
 /* Rule 5: the position xFilter was given (pos = ?), or 0 for every row. */
 sqlite3_int64 rnn_ext_vtab_pos(int idx_num, int argc, sqlite3_value **argv);
 /* Whether two SQL values are the same type and bytes (numbers: the same
@@ -186,6 +187,9 @@ void rnn_ext_vtab_keep_result(rnn_ext_vtab *vt, void *result,
 ** errors as rnn_ext_decode. */
 int rnn_ext_vtab_model(rnn_ext_vtab *vt, sqlite3_value *v, rnn_model **out,
                        char **err);
+/* The kind (RNN_KIND_*) of model argument v, from the BLOB's header, or -1
+** when v is not a BLOB whose container reads. */
+int rnn_ext_kind(sqlite3_value *v);
 /* Whether a value or covariate v is missing: NULL, or the empty TEXT the
 ** sqlite3 shell's .import makes of an empty CSV field. */
 int rnn_ext_missing(sqlite3_value *v);

@@ -407,19 +407,16 @@ static int double_cmp(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Rule 4: the mean of the known values among x[0..n) (NaN when none),
-** added in ascending order; scratch holds n doubles. */
-static double mean_of(const double *x, int64_t n, double *scratch) {
-  int64_t k = 0;
-  for (int64_t r = 0; r < n; r++)
-    if (!isnan(x[r])) scratch[k++] = x[r];
+/* Rule 4: the mean of the k known values x[0..k) (NaN when none), added in
+** ascending order (x is sorted in place). */
+static double mean_of(double *x, int64_t k) {
   if (k == 0) return NAN;
-  qsort(scratch, (size_t)k, sizeof *scratch, double_cmp);
+  qsort(x, (size_t)k, sizeof *x, double_cmp);
   double sum = 0;
-  for (int64_t r = 0; r < k; r++) sum += scratch[r];
+  for (int64_t r = 0; r < k; r++) sum += x[r];
   if (isfinite(sum)) return sum / (double)k;
   sum = 0;
-  for (int64_t r = 0; r < k; r++) sum += scratch[r] / (double)k;
+  for (int64_t r = 0; r < k; r++) sum += x[r] / (double)k;
   return sum;
 }
 
@@ -429,20 +426,13 @@ static double mean_of(const double *x, int64_t n, double *scratch) {
 static int64_t merge_duplicates(sqlite3_context *ctx, train_acc *acc,
                                 rnn_ts *ts, double *vals) {
   int C = 1 + acc->k;
-  int64_t out = 0, longest = 1;
-  for (int64_t i = 0, j; i < acc->n; i = j) {
-    for (j = i + 1; j < acc->n && rnn_ts_cmp(&acc->rows[i].ts, &acc->rows[j].ts) == 0;) j++;
-    longest = j - i > longest ? j - i : longest;
-  }
-  /* A run's values in arrival order, one column at a time (rule 4). */
-  double *run = NULL, *scratch = NULL;
-  if (longest > 1 && acc->opts.duplicates == RNN_DUP_MEAN) {
-    run = sqlite3_malloc64((sqlite3_uint64)longest * 2 * sizeof *run);
-    if (!run) {
-      sqlite3_result_error_nomem(ctx);
-      return -1;
-    }
-    scratch = run + longest;
+  int64_t out = 0;
+  /* A run's known values of one column (rule 4's mean). */
+  double *run = NULL;
+  if (acc->opts.duplicates == RNN_DUP_MEAN &&
+      !(run = sqlite3_malloc64((sqlite3_uint64)(acc->n ? acc->n : 1) * sizeof *run))) {
+    sqlite3_result_error_nomem(ctx);
+    return -1;
   }
   for (int64_t i = 0; i < acc->n;) {
     int64_t j = i + 1;
@@ -462,8 +452,12 @@ static int64_t merge_duplicates(sqlite3_context *ctx, train_acc *acc,
         /* Sorted by arrival within the run: the last one is j - 1. */
         dst[c] = acc->vals[acc->rows[j - 1].seq * C + c];
       } else {
-        for (int64_t r = i; r < j; r++) run[r - i] = acc->vals[acc->rows[r].seq * C + c];
-        dst[c] = mean_of(run, j - i, scratch);
+        int64_t k = 0;
+        for (int64_t r = i; r < j; r++) {
+          double x = acc->vals[acc->rows[r].seq * C + c];
+          if (!isnan(x)) run[k++] = x;
+        }
+        dst[c] = mean_of(run, k);
       }
     }
     out++;
@@ -559,19 +553,6 @@ static void one_ts_kind(rnn_ts *first, rnn_ts *last, const rnn_step *st, int fmt
   first->kind = last->kind, first->fmt = last->fmt;
 }
 
-/* Rule 10: a BLOB rnn_train returns is one its readers take: decodes what
-** was encoded, and names the cause of a failure in the data's terms. */
-static rnn_status read_back_failed(const rnn_err *de, rnn_err *e);
-
-static rnn_status reads_back(const unsigned char *blob, size_t len, rnn_err *e) {
-  rnn_model *d = NULL;
-  rnn_err de;
-  rnn_status rc = rnn_model_decode(&d, blob, len, &de);
-  rnn_model_free(d);
-  if (rc == RNN_OK || rc == RNN_ENOMEM) return rc;
-  return read_back_failed(&de, e);
-}
-
 /* Rule 10: the cause of a read-back failure (the reader's message de), in
 ** the data's terms. */
 static rnn_status read_back_failed(const rnn_err *de, rnn_err *e) {
@@ -586,6 +567,17 @@ static rnn_status read_back_failed(const rnn_err *de, rnn_err *e) {
                     "overflow a double); scale them down");
   return rnn_fail(e, RNN_EINVAL, "the trained model does not read back (%s)",
                   de->msg);
+}
+
+/* Rule 10: a BLOB rnn_train returns is one its readers take: decodes what
+** was encoded, and names the cause of a failure in the data's terms. */
+static rnn_status reads_back(const unsigned char *blob, size_t len, rnn_err *e) {
+  rnn_model *d = NULL;
+  rnn_err de;
+  rnn_status rc = rnn_model_decode(&d, blob, len, &de);
+  rnn_model_free(d);
+  if (rc == RNN_OK || rc == RNN_ENOMEM) return rc;
+  return read_back_failed(&de, e);
 }
 
 /* The rows of a call on their grid: ts (n distinct, sorted), and the grid's

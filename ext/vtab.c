@@ -147,12 +147,15 @@ int rnn_ext_same_value(sqlite3_value *a, sqlite3_value *b) {
 }
 
 int rnn_ext_cursor_args(rnn_ext_cursor *c, int idx_num, sqlite3_value **argv,
-                        sqlite3_value **arg) {
+                        sqlite3_value **arg, int *same) {
   const rnn_ext_vtab *vt = (const rnn_ext_vtab *)c->base.pVtab;
   int rc = SQLITE_OK;
+  if (same) *same = 1;
   for (int a = 0, k = 0; a < vt->n_args; a++) {
     arg[a] = idx_num & (1 << a) ? argv[k++] : NULL;
+    if (!arg[a] && !c->arg[a]) continue;
     if (arg[a] && c->arg[a] && rnn_ext_same_value(arg[a], c->arg[a])) continue;
+    if (same) *same = 0;
     sqlite3_value_free(c->arg[a]);
     c->arg[a] = arg[a] ? sqlite3_value_dup(arg[a]) : NULL;
     if (arg[a] && !c->arg[a]) rc = SQLITE_NOMEM;
@@ -222,7 +225,6 @@ int rnn_ext_vtab_model(rnn_ext_vtab *vt, sqlite3_value *v, rnn_model **out,
 
 int rnn_ext_vtab_any(rnn_ext_vtab *vt, sqlite3_value *v, rnn_model **m,
                      rnn_global **g, char **err) {
-  int kind;
   *m = NULL, *g = NULL, *err = NULL;
   if (sqlite3_value_type(v) == SQLITE_BLOB && vt->g &&
       sqlite3_value_bytes(v) == vt->len &&
@@ -230,11 +232,7 @@ int rnn_ext_vtab_any(rnn_ext_vtab *vt, sqlite3_value *v, rnn_model **m,
     *g = vt->g;
     return SQLITE_OK;
   }
-  if (sqlite3_value_type(v) != SQLITE_BLOB ||
-      rnn_blob_kind(sqlite3_value_blob(v), (size_t)sqlite3_value_bytes(v), &kind,
-                    NULL) != RNN_OK ||
-      kind != RNN_KIND_GLOBAL)
-    return rnn_ext_vtab_model(vt, v, m, err);
+  if (rnn_ext_kind(v) != RNN_KIND_GLOBAL) return rnn_ext_vtab_model(vt, v, m, err);
   rnn_err e;
   rnn_global *d;
   rnn_status st = rnn_global_decode(&d, sqlite3_value_blob(v), (size_t)sqlite3_value_bytes(v), &e);
