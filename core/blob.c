@@ -81,6 +81,14 @@
 **      SURP. Without it the errors are as they are (earlier builds). A
 **      reader that skips it scores plain errors against the shifted ones
 **      (it came before format 5 was released).
+**  16. Format 6 may hold IRRG, informative, in a model whose step is none:
+**      why the series had no regular step (timestamp.c rules 8-9): u32
+**      reason (1 off grid, 2 month day, 3 span, 4 other), the first ts
+**      off the grid (as TRAI's, then u32 its date-time format), the usual
+**      step (as TRAI's) and u64 how many ts are off it. Reasons 1 and 2
+**      name a ts between the first and the last, of their kind, and count
+**      1 to rows; 3 and 4 neither (kind 0, count 0, step none). A reader
+**      that skips it loses the explanation only.
 */
 #include <math.h>
 #include <string.h>
@@ -251,6 +259,17 @@ static void write_model(writer *w, const rnn_model *m, int omit_params) {
     }
   }
 
+  if (m->irregular.reason != RNN_IRR_NONE && m->step.kind == RNN_STEP_NONE) {
+    const rnn_irregular *q = &m->irregular;
+    at = chunk_begin(w, "IRRG"); /* rule 16 */
+    put_u32(w, (uint32_t)q->reason);
+    put_ts(w, &q->at);
+    put_u32(w, q->at.kind == RNN_TS_DATETIME ? (uint32_t)q->at.fmt & RNN_TSF_ALL : 0);
+    put_step(w, &q->step);
+    put_u64(w, (uint64_t)q->count);
+    chunk_end(w, at);
+  }
+
   if (m->past_rows > 0) {
     at = chunk_begin(w, "PAST"); /* rule 14 */
     put_u32(w, (uint32_t)m->past_rows);
@@ -352,10 +371,11 @@ static void get_step(reader *r, rnn_step *st, int *ok) {
 }
 
 enum { C_MODL, C_ARCH, C_NORM, C_TAIL, C_OPTS, C_TRAI, C_METR, C_CALI, C_PARM,
-       C_STEP, C_COMP, C_KIND, C_TOPT, C_SURP, C_XREG, C_PAST, C_SRUN, N_CHUNKS };
+       C_STEP, C_COMP, C_KIND, C_TOPT, C_SURP, C_XREG, C_PAST, C_SRUN, C_IRRG,
+       N_CHUNKS };
 static const char *const chunk_tags[N_CHUNKS] = {
     "MODL", "ARCH", "NORM", "TAIL", "OPTS", "TRAI", "METR", "CALI", "PARM",
-    "STEP", "COMP", "KIND", "TOPT", "SURP", "XREG", "PAST", "SRUN"};
+    "STEP", "COMP", "KIND", "TOPT", "SURP", "XREG", "PAST", "SRUN", "IRRG"};
 
 static rnn_status corrupt(rnn_err *e, const char *what) {
   return rnn_fail(e, RNN_ECORRUPT, "corrupt rnn model (%s)", what);
@@ -645,6 +665,17 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
       m->surp_run = (int)run;
       break;
     }
+    case C_IRRG: { /* rule 16, checked against TRAI below */
+      rnn_irregular *q = &m->irregular;
+      q->reason = get_int(r, RNN_IRR_OFF_GRID, RNN_IRR_COUNT - 1, &ok);
+      get_ts(r, &q->at, &ok);
+      q->at.fmt = get_int(r, 0, RNN_TSF_ALL, &ok);
+      get_step(r, &q->step, &ok);
+      uint64_t count = get_u64(r);
+      q->count = count > ((uint64_t)1 << 40) ? -1 : (int64_t)count;
+      if (!ok || r->bad || q->count < 0) return corrupt(e, "irregular ts");
+      break;
+    }
     case C_PAST: { /* rule 14 */
       uint32_t rows = get_u32(r), cols = get_u32(r);
       if (r->bad || rows < 1 || rows > (uint32_t)(RNN_KEEP_ROWS - m->tail_rows) ||
@@ -691,6 +722,26 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
   }
   if (r->pos != r->n) return corrupt(e, chunk_tags[which]);
   return RNN_OK;
+}
+
+/* Rule 16 across chunks: an explanation of a model without a step, whose
+** ts lies within the model's, of their kind, and whose step fits it. */
+static int irregular_fits(const rnn_model *m, int dates) {
+  const rnn_irregular *q = &m->irregular;
+  if (m->step.kind != RNN_STEP_NONE) return 0;
+  if (q->reason == RNN_IRR_SPAN || q->reason == RNN_IRR_OTHER)
+    return q->count == 0 && q->at.kind == RNN_TS_NONE && q->step.kind == RNN_STEP_NONE;
+  int at_date = q->at.kind == RNN_TS_DATE || q->at.kind == RNN_TS_DATETIME;
+  int st = q->step.kind;
+  if (q->count < 1 || q->count > m->rows || q->at.kind == RNN_TS_NONE ||
+      at_date != dates || (q->at.kind != RNN_TS_DATETIME && q->at.fmt) ||
+      (!at_date && q->at.kind == RNN_TS_INT && q->at.r != (double)q->at.i) ||
+      rnn_ts_cmp(&q->at, &m->first_ts) < 0 || rnn_ts_cmp(&q->at, &m->last_ts) > 0)
+    return 0;
+  if (q->reason == RNN_IRR_MONTH_DAY) return dates && st == RNN_STEP_NONE;
+  return st == RNN_STEP_NUMBER ? !dates && (!q->step.integer || (q->step.num == floor(q->step.num) &&
+                                                                  q->step.num <= 4e18))
+                               : dates && (st == RNN_STEP_MILLIS || st == RNN_STEP_MONTHS);
 }
 
 rnn_status rnn_blob_scan(const unsigned char *b, size_t len,
@@ -819,7 +870,8 @@ rnn_status rnn_model_decode_part(rnn_model **out, const void *blob, size_t len,
     if (seen[i] && ((version < 3 && (i == C_STEP || i == C_COMP)) ||
                     (version < 4 && i == C_TOPT) ||
                     (version < 5 && (i == C_SURP || i == C_XREG || i == C_PAST ||
-                                     i == C_SRUN)))) {
+                                     i == C_SRUN)) ||
+                    (version < 6 && i == C_IRRG))) {
       rc = corrupt(e, "chunk of a later format");
       goto fail;
     }
@@ -836,7 +888,7 @@ rnn_status rnn_model_decode_part(rnn_model **out, const void *blob, size_t len,
       goto fail;
     }
     if (i == C_STEP || i == C_COMP || i == C_KIND || i == C_SURP || i == C_XREG ||
-        i == C_PAST || i == C_SRUN)
+        i == C_PAST || i == C_SRUN || i == C_IRRG)
       needed = 0;
     if (i == C_SRUN && seen[i] && !seen[C_SURP]) { /* rule 15 */
       rc = corrupt(e, "one-step errors' run");
@@ -881,6 +933,10 @@ rnn_status rnn_model_decode_part(rnn_model **out, const void *blob, size_t len,
       (dates && (m->last_ts.i < -62167219200000LL ||
                  m->last_ts.i > 253402300799999LL))) {
     rc = corrupt(e, "timestamps");
+    goto fail;
+  }
+  if (seen[C_IRRG] && !irregular_fits(m, dates)) {
+    rc = corrupt(e, "irregular ts");
     goto fail;
   }
   /* Calendar columns (calendar.c rule 3): a step that has them, and room

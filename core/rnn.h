@@ -221,6 +221,24 @@ typedef struct rnn_step {
 ** the series has no regular step (step->kind = RNN_STEP_NONE). */
 int64_t rnn_grid(const rnn_ts *ts, size_t n, rnn_step *step, int64_t *pos);
 
+/* Why n sorted, distinct timestamps have no step (rnn_grid returned 0),
+** timestamp.c rules 8 and 9, for rnn_info. Scratch of 16n bytes. */
+enum {
+  RNN_IRR_NONE = 0,      /* regular, or not known (BLOBs of earlier builds) */
+  RNN_IRR_OFF_GRID = 1,  /* ts off the grid of the usual step */
+  RNN_IRR_MONTH_DAY = 2, /* monthly dates on different days of the month */
+  RNN_IRR_SPAN = 3,      /* differences too large to step through */
+  RNN_IRR_OTHER = 4,
+  RNN_IRR_COUNT = 5
+};
+typedef struct rnn_irregular {
+  int reason;    /* RNN_IRR_* */
+  int64_t count; /* OFF_GRID, MONTH_DAY: the ts off the grid (off the day) */
+  rnn_ts at;     /* the first of them */
+  rnn_step step; /* OFF_GRID: the usual step (the median difference) */
+} rnn_irregular;
+rnn_status rnn_grid_why(const rnn_ts *ts, size_t n, rnn_irregular *why);
+
 /* The timestamp k steps after origin (calendar arithmetic for months). */
 rnn_ts rnn_ts_advance(const rnn_ts *origin, const rnn_step *s, int64_t k);
 
@@ -360,6 +378,7 @@ typedef struct rnn_model {
   int64_t missing;  /* missing values filled (values and gaps) */
   rnn_ts first_ts, last_ts;
   rnn_step step;
+  rnn_irregular irregular; /* step NONE: why (chunk IRRG) */
   int epochs_run, best_epoch;
   double *train_loss; /* per epoch, normalised units: epochs_run values, */
   double *val_loss;   /* or history (NaN without validation) */

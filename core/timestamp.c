@@ -24,11 +24,27 @@
 **      exception: at least half of the differences must be one step.
 **      Anything else is irregular: no step, and the rows are taken as
 **      consecutive.
+**
+** Why a series is irregular (rnn_grid_why, for rnn_info), in terms a user
+** can act on:
+**   8. Dates a median difference of 28 days or more apart that neither all
+**      fall on the same day of the month at the same time nor all on month
+**      ends: the ts not on the day (or month end) and time most of them
+**      share are counted and the first named (month_day).
+**   9. Otherwise the usual step is the median difference between
+**      consecutive ts (in months for dates of rule 5's pattern); most ts
+**      lie a whole number of such steps apart, the ones off that grid are
+**      counted and the first named (off_grid). One stray time (12:07 in an
+**      hourly series) or a run of steps of 1 in a series stepping by 2
+**      reads this way. Differences that overflow are "span"; anything
+**      else (the tolerance of REAL ts) "other".
 */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "rnn.h"
 
 /* Days from 1970-01-01 to y-m-d (Howard Hinnant's days_from_civil). */
@@ -247,6 +263,132 @@ int64_t rnn_grid(const rnn_ts *ts, size_t n, rnn_step *step, int64_t *pos) {
   int64_t st, len = int_grid(ts, n, pos, &st);
   if (len) *step = (rnn_step){.kind = RNN_STEP_MILLIS, .millis = st};
   return len;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The value most of v (n, sorted in place) share; ties: the smallest. */
+static int64_t mode_i64(int64_t *v, size_t n) {
+  qsort(v, n, sizeof *v, cmp_i64);
+  int64_t best = v[0];
+  size_t best_n = 0;
+  for (size_t i = 0, j; i < n; i = j) {
+    for (j = i + 1; j < n && v[j] == v[i];) j++;
+    if (j - i > best_n) best = v[i], best_n = j - i;
+  }
+  return best;
+}
+
+/* Rule 9 on ascending integer keys k (n >= 2) whose span fits an int64;
+** w: n scratch values. The step in *st, the first key off the grid in
+** *first; returns how many are off it. */
+static int64_t off_grid(const int64_t *k, size_t n, int64_t *w, int64_t *st,
+                        size_t *first) {
+  for (size_t i = 1; i < n; i++) w[i - 1] = k[i] - k[i - 1];
+  qsort(w, n - 1, sizeof *w, cmp_i64);
+  *st = w[(n - 2) / 2];
+  for (size_t i = 0; i < n; i++) w[i] = (k[i] - k[0]) % *st;
+  int64_t on = mode_i64(w, n), count = 0;
+  for (size_t i = n; i-- > 0;)
+    if ((k[i] - k[0]) % *st != on) count++, *first = i;
+  return count;
+}
+
+/* Rule 9 for REAL ts: residues in millionths of the step. */
+static int64_t off_grid_real(const rnn_ts *ts, size_t n, int64_t *w, double *st,
+                             size_t *first) {
+  double *d = (double *)w;
+  for (size_t i = 1; i < n; i++) d[i - 1] = ts[i].r - ts[i - 1].r;
+  /* the median by insertion would be quadratic: sort the bit patterns of
+  ** these positive doubles, which order as the values do */
+  qsort(w, n - 1, sizeof *w, cmp_i64);
+  *st = d[(n - 2) / 2];
+#define RESIDUE(i) ((int64_t)nearbyint(fmod((ts[i].r - ts[0].r) / *st, 1.0) * 1e6) % 1000000)
+  for (size_t i = 0; i < n; i++) w[i] = RESIDUE(i);
+  int64_t on = mode_i64(w, n), count = 0;
+  for (size_t i = n; i-- > 0;)
+    if (RESIDUE(i) != on) count++, *first = i;
+#undef RESIDUE
+  return count;
+}
+
+rnn_status rnn_grid_why(const rnn_ts *ts, size_t n, rnn_irregular *why) {
+  memset(why, 0, sizeof *why);
+  if (n < 2) return RNN_OK;
+  int64_t *k = rnn_malloc(2 * n * sizeof *k), *w = k + n;
+  if (!k) return RNN_ENOMEM;
+  int dates = ts[0].kind == RNN_TS_DATE || ts[0].kind == RNN_TS_DATETIME;
+  int integer = 1, months = 0;
+  for (size_t i = 0; i < n; i++) integer &= ts[i].kind == RNN_TS_INT;
+  size_t first = 0;
+  why->reason = RNN_IRR_OFF_GRID;
+  if (dates || integer) {
+    for (size_t i = 0; i < n; i++) k[i] = ts[i].i;
+    if (__builtin_sub_overflow(k[n - 1], k[0], &w[0])) {
+      why->reason = RNN_IRR_SPAN;
+      goto done;
+    }
+  }
+  if (dates) {
+    for (size_t i = 1; i < n; i++) w[i - 1] = k[i] - k[i - 1];
+    qsort(w, n - 1, sizeof *w, cmp_i64);
+    rnn_civil c;
+    int same = 1, ends = 1;
+    rnn_ts_civil(k[0], &c);
+    int day0 = c.day;
+    int64_t tod0 = time_of_day(k[0]);
+    for (size_t i = 0; i < n; i++) {
+      rnn_ts_civil(k[i], &c);
+      same &= c.day == day0 && time_of_day(k[i]) == tod0;
+      ends &= is_month_end(&c) && time_of_day(k[i]) == tod0;
+    }
+    if (w[(n - 2) / 2] >= 28 * 86400000LL && !same && !ends) { /* rule 8 */
+      for (size_t i = 0; i < n; i++) {
+        rnn_ts_civil(k[i], &c);
+        w[i] = (is_month_end(&c) ? 0 : c.day) * 86400000LL + time_of_day(k[i]);
+      }
+      int64_t on = mode_i64(w, n);
+      for (size_t i = n; i-- > 0;) {
+        rnn_ts_civil(k[i], &c);
+        if ((is_month_end(&c) ? 0 : c.day) * 86400000LL + time_of_day(k[i]) != on)
+          why->count++, first = i;
+      }
+      why->reason = RNN_IRR_MONTH_DAY;
+      goto done;
+    }
+    months = same || ends;
+    for (size_t i = 0; i < n && months; i++) {
+      rnn_ts_civil(ts[i].i, &c);
+      k[i] = month_index(&c);
+    }
+  }
+  if (dates || integer) {
+    int64_t st;
+    why->count = off_grid(k, n, w, &st, &first);
+    if (months) why->step = (rnn_step){.kind = RNN_STEP_MONTHS, .months = (int)st};
+    else if (dates) why->step = (rnn_step){.kind = RNN_STEP_MILLIS, .millis = st};
+    else why->step = (rnn_step){.kind = RNN_STEP_NUMBER, .integer = 1, .num = (double)st};
+    if (months && !(st > 0 && st <= 1200)) why->reason = RNN_IRR_SPAN;
+  } else {
+    double st;
+    why->count = off_grid_real(ts, n, w, &st, &first);
+    why->step = (rnn_step){.kind = RNN_STEP_NUMBER, .num = st};
+    if (!(st > 0) || !isfinite((ts[n - 1].r - ts[0].r) / st) ||
+        (ts[n - 1].r - ts[0].r) / st > 9e15)
+      why->reason = RNN_IRR_SPAN;
+  }
+  if (why->reason == RNN_IRR_OFF_GRID && why->count == 0) why->reason = RNN_IRR_OTHER;
+done:
+  if (why->reason == RNN_IRR_SPAN || why->reason == RNN_IRR_OTHER) {
+    why->count = 0;
+    memset(&why->step, 0, sizeof why->step);
+  }
+  why->at = why->count ? ts[first] : (rnn_ts){0};
+  rnn_free(k);
+  return RNN_OK;
 }
 
 int64_t rnn_ts_steps(const rnn_ts *origin, const rnn_step *s, const rnn_ts *t) {

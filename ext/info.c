@@ -4,7 +4,8 @@
 ** Keys, in order: format_version, kind, cell, activation, layers, hidden,
 ** bidirectional, window, horizon, inputs, covariates, calendar_columns,
 ** params, options,
-** rows, missing_filled, first_ts, last_ts, step, period, normalization,
+** rows, missing_filled, first_ts, last_ts, step, irregular, period,
+** normalization,
 ** epochs_run, best_epoch, train_loss, validation_loss, validation,
 ** calibration, anomaly, xreg. Numbers that are not finite are written as null.
 */
@@ -29,6 +30,70 @@ static void append_step(sqlite3_str *s, const rnn_step *st) {
     rnn_step_name(st, name, sizeof name);
     sqlite3_str_appendf(s, "\"%s\"", name);
   }
+}
+
+void rnn_ext_append_irregular(sqlite3_str *s, const rnn_irregular *q, int64_t rows) {
+  char name[64];
+  switch (q->reason) {
+    case RNN_IRR_OFF_GRID:
+      if (2 * q->count > rows) /* most ts are off any one grid */
+        sqlite3_str_appendf(s, "the ts follow no grid: at most %lld of %lld lie on one grid "
+                               "of a step of ",
+                            (long long)(rows - q->count), (long long)rows);
+      else
+        sqlite3_str_appendf(s, "%lld of %lld ts %s off the grid the others are on, a step of ",
+                            (long long)q->count, (long long)rows, q->count == 1 ? "is" : "are");
+      rnn_step_name(&q->step, name, sizeof name);
+      if (q->step.kind == RNN_STEP_NUMBER && q->step.integer)
+        sqlite3_str_appendf(s, "%lld", (long long)q->step.num);
+      else if (q->step.kind == RNN_STEP_NUMBER)
+        rnn_ext_append_double(s, q->step.num);
+      else
+        sqlite3_str_appendf(s, "%s%s", name[0] >= '0' && name[0] <= '9' ? "" : "1 ", name);
+      sqlite3_str_appendf(s, " (the median difference between consecutive ts); the first %s ",
+                          2 * q->count > rows ? "off it is" : "is");
+      rnn_ext_append_ts(s, &q->at, 0);
+      break;
+    case RNN_IRR_MONTH_DAY:
+      sqlite3_str_appendf(s,
+                          "the ts are a month or more apart, but %lld of %lld %s not fall on the "
+                          "day of the month and time of day the others share (nor are all on "
+                          "month ends); the first is ",
+                          (long long)q->count, (long long)rows, q->count == 1 ? "does" : "do");
+      rnn_ext_append_ts(s, &q->at, 0);
+      break;
+    case RNN_IRR_SPAN:
+      sqlite3_str_appendall(s, "the ts are too far apart to step from the first to the last");
+      break;
+    case RNN_IRR_OTHER:
+      sqlite3_str_appendall(s, "the differences between consecutive ts are not whole "
+                               "multiples of one step, or fewer than half of them are one step");
+      break;
+  }
+}
+
+/* Rule: why the model has no step (core/timestamp.c rules 8-9), or null:
+** regular, or a BLOB of an earlier build that does not say. */
+static void append_irregular(sqlite3_str *s, const rnn_model *m) {
+  static const char *const reasons[RNN_IRR_COUNT] = {NULL, "off_grid", "month_day", "span",
+                                                     "other"};
+  const rnn_irregular *q = &m->irregular;
+  if (m->step.kind != RNN_STEP_NONE || q->reason <= RNN_IRR_NONE || q->reason >= RNN_IRR_COUNT) {
+    sqlite3_str_appendall(s, "null");
+    return;
+  }
+  sqlite3_str_appendf(s, "{\"reason\":\"%s\",\"why\":\"", reasons[q->reason]);
+  rnn_ext_append_irregular(s, q, m->rows);
+  sqlite3_str_appendall(s, "\"");
+  if (q->count > 0) {
+    sqlite3_str_appendf(s, ",\"count\":%lld,\"ts\":", (long long)q->count);
+    rnn_ext_append_ts(s, &q->at, 1);
+  }
+  if (q->reason == RNN_IRR_OFF_GRID) {
+    sqlite3_str_appendall(s, ",\"step\":");
+    append_step(s, &q->step);
+  }
+  sqlite3_str_appendchar(s, 1, '}');
 }
 
 static void append_options(sqlite3_str *s, const rnn_options *o) {
@@ -166,6 +231,8 @@ static void forecast_info(sqlite3_str *s, const rnn_model *m) {
   rnn_ext_append_ts(s, &m->last_ts, 1);
   sqlite3_str_appendall(s, ",\"step\":");
   append_step(s, &m->step);
+  sqlite3_str_appendall(s, ",\"irregular\":");
+  append_irregular(s, m);
   sqlite3_str_appendf(s, ",\"period\":%d,\"normalization\":{\"method\":\"%s\",\"shift\":",
                       m->period, rnn_normalize_name(m->norm));
   num(s, m->shift[0]);

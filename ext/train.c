@@ -589,6 +589,7 @@ typedef struct grid {
                  ** model's end (the others are skipped) */
   double *y, *x;
   rnn_step step;
+  rnn_irregular why; /* step NONE: why (rule 5) */
 } grid;
 
 static void grid_free(grid *g) {
@@ -653,9 +654,13 @@ done:
 /* Rule 5 for rnn_train: the step inferred from the rows. */
 static int pos_inferred(sqlite3_context *ctx, train_acc *acc, grid *g,
                         int64_t *pos, void *arg) {
-  (void)ctx, (void)acc, (void)arg;
+  (void)acc, (void)arg;
   g->len = rnn_grid(g->ts, (size_t)g->n, &g->step, pos);
   if (g->len == 0) {
+    if (rnn_grid_why(g->ts, (size_t)g->n, &g->why) != RNN_OK) {
+      sqlite3_result_error_nomem(ctx);
+      return 0;
+    }
     g->len = g->n;
     for (int64_t i = 0; i < g->n; i++) pos[i] = i;
   }
@@ -717,8 +722,16 @@ static void fit_and_return(sqlite3_context *ctx, train_acc *acc, const grid *g,
     const rnn_step *st = base ? &base->step : &g->step;
     int dates = g->ts[0].kind == RNN_TS_DATE || g->ts[0].kind == RNN_TS_DATETIME;
     if (!dates || !(cal = rnn_calendar_columns(st))) {
+      /* An irregular series says why (core/timestamp.c rules 8-9). */
+      sqlite3_str *why = sqlite3_str_new(NULL);
+      if (!base && dates && st->kind == RNN_STEP_NONE && g->why.reason != RNN_IRR_NONE) {
+        sqlite3_str_appendall(why, ": ");
+        rnn_ext_append_irregular(why, &g->why, g->n);
+      }
+      char *t = sqlite3_str_finish(why);
       rnn_ext_errorf(ctx, fn, "option \"calendar\" needs dates or date-times on a "
-                     "regular grid with a step shorter than a year");
+                     "regular grid with a step shorter than a year%s", t ? t : "");
+      sqlite3_free(t);
       goto done;
     }
     if (base && k != base->arch.input - 1 - cal) {
@@ -761,6 +774,7 @@ static void fit_and_return(sqlite3_context *ctx, train_acc *acc, const grid *g,
     m->first_ts = base ? base->first_ts : g->ts[0];
     m->last_ts = g->ts[g->n - 1];
     m->step = base ? base->step : g->step;
+    m->irregular = base ? base->irregular : g->why;
     one_ts_kind(&m->first_ts, &m->last_ts, &m->step, datetime_fmt(g->ts, g->n));
     rc = rnn_model_encode(m, &blob, &len);
     if (rc == RNN_EINVAL) rnn_fail(&e, rc, "the model is too large for a BLOB");
@@ -1070,6 +1084,7 @@ void rnn_sql_train_global_final(sqlite3_context *ctx) {
     models[s]->first_ts = grids[s].ts[0];
     models[s]->last_ts = grids[s].ts[grids[s].n - 1];
     models[s]->step = grids[s].step;
+    models[s]->irregular = grids[s].why;
     one_ts_kind(&models[s]->first_ts, &models[s]->last_ts, &models[s]->step,
                 datetime_fmt(grids[s].ts, grids[s].n));
     if (models[s]->kind == RNN_MODEL_NETWORK) g.n_params = models[s]->layout.n_params;

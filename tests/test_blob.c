@@ -975,6 +975,86 @@ static void test_surprise_run_chunk(void) {
   rnn_model_free(m);
 }
 
+/* blob.c rule 16: IRRG, why a series had no step, reads back as written;
+** in a model with a step, with a reason or a count out of range, or with
+** a ts outside the model's or of another kind, it is corrupt. */
+static void test_irregular_chunk(void) {
+  rnn_model *m = small_model(1), *back = NULL;
+  m->step = (rnn_step){0};
+  m->first_ts = (rnn_ts){.kind = RNN_TS_INT, .i = 1, .r = 1.0};
+  m->last_ts = (rnn_ts){.kind = RNN_TS_INT, .i = 60, .r = 60.0};
+  const rnn_irregular good = {.reason = RNN_IRR_OFF_GRID, .count = 2,
+                              .at = {.kind = RNN_TS_INT, .i = 7, .r = 7.0},
+                              .step = {.kind = RNN_STEP_NUMBER, .integer = 1, .num = 2.0}};
+  m->irregular = good;
+  unsigned char *blob = NULL;
+  size_t len = 0, at, n;
+  char msg[256];
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(rnn_model_decode(&back, blob, len, NULL) == RNN_OK && back &&
+             back->irregular.reason == RNN_IRR_OFF_GRID && back->irregular.count == 2 &&
+             back->irregular.at.i == 7 && back->irregular.step.num == 2.0,
+         "read back");
+  rnn_model_free(back), back = NULL;
+  /* TRAI's step (after rows, missing and two ts: byte 56) made a number. */
+  EXPECT(find_chunk(blob, len, "IRRG", &at, &n) && find_chunk(blob, len, "TRAI", &at, &n),
+         "IRRG and TRAI");
+  unsigned char *c = malloc(len);
+  memcpy(c, blob, len);
+  c[at + 56] = RNN_STEP_NUMBER;
+  memcpy(c + at + 64, &(double){1.0}, 8);
+  reseal(c, len);
+  EXPECT(decode_status(c, len, msg) == RNN_ECORRUPT, "IRRG with a step");
+  EXPECT_STR(msg, "corrupt rnn model (irregular ts)");
+  free(c);
+  rnn_free(blob), blob = NULL;
+  rnn_irregular bad[7];
+  for (int i = 0; i < 7; i++) bad[i] = good;
+  bad[0].reason = RNN_IRR_COUNT;
+  bad[1].count = 61; /* more than the rows */
+  bad[2].at = (rnn_ts){.kind = RNN_TS_INT, .i = 61, .r = 61.0};
+  bad[3].at = (rnn_ts){.kind = RNN_TS_DATE, .i = 7, .r = 7.0};
+  bad[4].reason = RNN_IRR_SPAN; /* with a ts and a count */
+  bad[5].step.num = 2.5;        /* an INTEGER step that is not whole */
+  bad[6].reason = RNN_IRR_MONTH_DAY; /* in a numeric series */
+  for (int i = 0; i < 7; i++) {
+    m->irregular = bad[i];
+    EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode %d", i);
+    EXPECT(decode_status(blob, len, msg) == RNN_ECORRUPT, "bad IRRG %d", i);
+    EXPECT_STR(msg, "corrupt rnn model (irregular ts)");
+    rnn_free(blob), blob = NULL;
+  }
+  /* A regular model writes none. */
+  m->step = (rnn_step){.kind = RNN_STEP_NUMBER, .integer = 1, .num = 1.0};
+  m->irregular = good;
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK && !find_chunk(blob, len, "IRRG", &at, &n),
+         "no IRRG with a step");
+  rnn_free(blob);
+  rnn_model_free(m);
+}
+
+/* timestamp.c rules 8-9 on the cases rnn_info explains. */
+static void test_grid_why(void) {
+  rnn_ts ts[40];
+  rnn_irregular q;
+  for (int i = 0; i < 40; i++) ts[i] = (rnn_ts){.kind = RNN_TS_INT, .i = 3 * i, .r = 3.0 * i};
+  ts[9].i = 28, ts[9].r = 28.0; /* 27 + 1 */
+  EXPECT(rnn_grid_why(ts, 40, &q) == RNN_OK && q.reason == RNN_IRR_OFF_GRID && q.count == 1 &&
+             q.at.i == 28 && q.step.num == 3.0,
+         "int: reason %d count %lld at %lld", q.reason, (long long)q.count, (long long)q.at.i);
+  for (int i = 0; i < 40; i++) {
+    ts[i] = (rnn_ts){.kind = RNN_TS_REAL, .r = 0.1 * i};
+    ts[i].i = (int64_t)ts[i].r;
+  }
+  EXPECT(rnn_grid_why(ts, 40, &q) == RNN_OK && q.reason == RNN_IRR_OTHER,
+         "0.1 steps read as on the grid: reason %d count %lld", q.reason, (long long)q.count);
+  ts[39].r = 3.95;
+  EXPECT(rnn_grid_why(ts, 40, &q) == RNN_OK && q.reason == RNN_IRR_OFF_GRID && q.count == 1 &&
+             q.at.r == 3.95,
+         "real: reason %d count %lld", q.reason, (long long)q.count);
+  EXPECT(rnn_grid_why(ts, 1, &q) == RNN_OK && q.reason == RNN_IRR_NONE, "one ts");
+}
+
 /* rnn_anomaly's score (predict.c rule 10): on errors drawn like the
 ** model's own one-step errors, 1% score above 0.99 and half above 0.5; a
 ** spike of 5 standard deviations scores above 0.999; larger errors score
@@ -1225,5 +1305,7 @@ int main(void) {
   RUN(test_surprise_run);
   RUN(test_surprise_run_chunk);
   RUN(test_xreg);
+  RUN(test_irregular_chunk);
+  RUN(test_grid_why);
   return check_exit();
 }

@@ -55,6 +55,8 @@ static const char *const STATEMENTS[] = {
     "SELECT rnn_train(t, v, '{\"cell\":\"gru\",\"hidden\":3,\"window\":4,"
     "\"epochs\":2,\"layers\":2,\"dropout\":0.1}', x) FROM s",
     "SELECT rnn_train(t, v, '{\"window\":60}') FROM s",
+    "SELECT rnn_info(rnn_train(t + (t = 7) * 0.5, v, '{\"hidden\":2,\"window\":3,"
+    "\"epochs\":1}')) FROM s",
     "SELECT rnn_predict(model), rnn_predict(model, NULL, 5), "
     "rnn_predict(model, '[[1,0],[2,1],[null,2],[4,0]]') FROM m",
     "SELECT rnn_info(model) FROM m",

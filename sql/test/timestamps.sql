@@ -72,3 +72,25 @@ SELECT 'half steps then int', group_concat(ts) FROM rnn_forecast((SELECT rnn_tra
   (SELECT value * 0.5 AS ts, value % 5 AS v FROM generate_series(1, 30) UNION ALL SELECT 16, 5)), 2);
 SELECT 'global, mixed', length(rnn_train_global(k, ts, v, '{"epochs":1,"hidden":2}')) > 0
 FROM (SELECT value % 2 AS k, CASE WHEN value > 55 THEN value * 1.0 ELSE value END AS ts, value % 7 AS v FROM generate_series(1, 60));
+-- Why a series has no step (core/timestamp.c rules 8-9): rnn_info's
+-- irregular names the first ts off the grid and counts them; null when the
+-- series is regular. The calendar option's error says the same.
+SELECT 'why', name, rnn_info(model) ->> '$.irregular' FROM m WHERE name IN ('irregular', 'hourly');
+CREATE TABLE odd(name, ts, v);
+INSERT INTO odd SELECT 'one stray time', datetime('2024-03-05 00:00', '+' || i || ' hours'), sin(i) FROM n;
+UPDATE odd SET ts = '2024-03-05 12:07:00' WHERE ts = '2024-03-05 12:00:00';
+INSERT INTO odd SELECT 'first row off', CASE WHEN i = 0 THEN 1 ELSE 2 * i END, sin(i) FROM n;
+INSERT INTO odd SELECT 'monthly on the 15th, one on the 14th', date('2020-01-15', '+' || i || ' months', CASE WHEN i = 7 THEN '-1 day' ELSE '+0 days' END), sin(i) FROM n;
+INSERT INTO odd SELECT 'real, one stray', 0.5 * i + CASE WHEN i = 11 THEN 0.1 ELSE 0 END, sin(i) FROM n;
+INSERT INTO odd SELECT 'span', CASE WHEN i = 0 THEN -9223372036854775807 WHEN i = 1 THEN 9223372036854775807 ELSE i END, sin(i) FROM n;
+INSERT INTO odd SELECT 'mostly every 2, some 1', CASE WHEN i < 20 THEN 2 * i ELSE 38 + (i - 19) END, sin(i) FROM n;
+SELECT 'why', name, rnn_info(rnn_train(ts, v, '{"epochs":1,"hidden":2,"window":3}')) ->> '$.irregular'
+FROM odd GROUP BY name ORDER BY min(rowid);
+SELECT 'kept by a fine-tune', rnn_info(rnn_finetune((SELECT rnn_train(ts, v, '{"epochs":1,"hidden":2,"window":3}')
+  FROM odd WHERE name = 'one stray time'), ts, v)) ->> '$.irregular.ts'
+FROM (SELECT datetime('2024-03-07', '+' || i || ' hours') AS ts, i AS v FROM n);
+SELECT rnn_train(ts, v, '{"epochs":1,"calendar":true}') FROM odd WHERE name = 'one stray time';
+CREATE TABLE g(k, ts, v);
+INSERT INTO g SELECT 'regular', i, sin(i) FROM n UNION ALL SELECT 'one stray', CASE WHEN i = 20 THEN 20.25 ELSE i END, cos(i) FROM n;
+SELECT 'global series', k, rnn_info((SELECT rnn_train_global(k, ts, v, '{"epochs":1,"hidden":2,"window":3}') FROM g), k) ->> '$.irregular.ts'
+FROM (SELECT 'regular' AS k UNION ALL SELECT 'one stray');

@@ -27,6 +27,7 @@ SELECT writefile('$c/blob/global', rnn_train_global(t % 3, t, v, '{"cell":"gru",
 SELECT writefile('$c/blob/dates_monthly', rnn_train(date('2000-01-01', '+' || t || ' months'), v, '{"cell":"gru","hidden":2,"window":3,"epochs":1}')) FROM s;
 SELECT writefile('$c/blob/seasonal_naive', rnn_train(t, v, '{"window":40}')) FROM (SELECT * FROM s LIMIT 12);
 SELECT writefile('$c/blob/auto_seasonal', rnn_train(t, 10 + 3 * sin(t * 2 * pi() / 12) + t / 10.0)) FROM (SELECT t FROM s UNION ALL SELECT t + 49 FROM s);
+SELECT writefile('$c/blob/irregular', rnn_train(CASE WHEN t = 20 THEN 20.5 ELSE t END, v, '{"cell":"gru","hidden":2,"window":3,"epochs":1}')) FROM s;
 SELECT writefile('$c/blob/network_only', rnn_train(t, v, '{"method":"network","hidden":2,"window":3,"epochs":1}')) FROM s;
 SELECT writefile('$c/blob/format_v1', x'$(cat tests/fixtures/skeleton_v1.hex)');
 SQL
