@@ -331,22 +331,18 @@ rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
   return rnn_predict_future(m, win, h, NULL, out, e);
 }
 
-rnn_status rnn_predict_future(rnn_model *m, const double *win, int h,
-                              const double *future, double *out, rnn_err *e) {
-  const rnn_arch *a = &m->arch;
-  int R = m->tail_rows, C = a->input, col;
-  if (h < 1) return rnn_fail(e, RNN_EINVAL, "h must be at least 1");
-  double flops = pass_flops(m, ceil((double)h / a->output));
-  if (flops > RNN_MAX_PREDICT_FLOPS) return too_much(e, flops);
-  struct rnn_predictor *p = NULL;
-  rnn_status rc = predictor(m, &m->pred, 1, h, &p, e);
-  if (rc) return rc;
+/* Rules 1-7 for the window win (tail_rows rows) with predictor p: h
+** steps into out. *missing: the column with no known value, else -1
+** (then RNN_EINVAL). */
+static rnn_status predict_window(rnn_model *m, struct rnn_predictor *p, const double *win,
+                                 int h, const double *future, double *out, int *missing,
+                                 rnn_err *e) {
+  int R = m->tail_rows, C = m->arch.input;
   double *buf = p->buf;
-  memcpy(buf, win ? win : m->tail, (size_t)R * C * sizeof *buf);
-  if (!fill_window(m, buf, R, &col)) {
-    if (col == 0) return rnn_fail(e, RNN_EINVAL, "every value in the window is missing");
-    return rnn_fail(e, RNN_EINVAL, "every value of x%d in the window is missing", col);
-  }
+  memcpy(buf, win, (size_t)R * C * sizeof *buf);
+  *missing = -1;
+  if (!fill_window(m, buf, R, missing)) return RNN_EINVAL;
+  *missing = -1;
   if (m->kind == RNN_MODEL_SNAIVE) {
     /* Rule 4. */
     for (int s = 0; s < h; s++) out[s] = buf[(size_t)(s % R) * C];
@@ -364,9 +360,70 @@ rnn_status rnn_predict_future(rnn_model *m, const double *win, int h,
   for (int s = 0; s < h; s++) out[s] = combine(m, p->part, (size_t)h, s, net);
   rnn_clamp_forecast(m, buf, (size_t)R, C, out, h); /* filled, less the effect */
   if (m->xreg) add_effect(m, buf + (size_t)(R - 1) * C + 1, future, out, h);
+  return RNN_OK;
+}
+
+rnn_status rnn_predict_future(rnn_model *m, const double *win, int h,
+                              const double *future, double *out, rnn_err *e) {
+  const rnn_arch *a = &m->arch;
+  int col;
+  if (h < 1) return rnn_fail(e, RNN_EINVAL, "h must be at least 1");
+  double flops = pass_flops(m, ceil((double)h / a->output));
+  if (flops > RNN_MAX_PREDICT_FLOPS) return too_much(e, flops);
+  struct rnn_predictor *p = NULL;
+  rnn_status rc = predictor(m, &m->pred, 1, h, &p, e);
+  if (rc) return rc;
+  rc = predict_window(m, p, win ? win : m->tail, h, future, out, &col, e);
+  if (col == 0) return rnn_fail(e, RNN_EINVAL, "every value in the window is missing");
+  if (col > 0) return rnn_fail(e, RNN_EINVAL, "every value of x%d in the window is missing", col);
+  if (rc) return rc;
   for (int s = 0; s < h; s++)
     if (!isfinite(out[s])) return not_finite(e, s + 1, future && m->xreg);
   return RNN_OK;
+}
+
+rnn_status rnn_predict_origins(rnn_model *m, const double *series, size_t n, size_t first,
+                               int count, int h, double *out, rnn_err *e) {
+  const rnn_arch *a = &m->arch;
+  int R = m->tail_rows, C = a->input, col;
+  if (first < (size_t)R || count < 0 || h < 1 || first + (size_t)count > n)
+    return rnn_fail(e, RNN_EINVAL, "origins outside the series");
+  double flops = pass_flops(m, (double)count * ceil((double)h / a->output));
+  if (flops > RNN_MAX_PREDICT_FLOPS) return too_much(e, flops);
+  struct rnn_predictor *p = NULL;
+  rnn_status rc = predictor(m, &m->pred, 1, h, &p, e);
+  if (rc) return rc;
+  /* The covariates of the rows forecast, where the series has them. */
+  double *future = C > 1 ? rnn_malloc((size_t)h * (C - 1) * sizeof *future) : NULL;
+  if (C > 1 && !future) return RNN_ENOMEM;
+  double next = 0;
+  for (int j = 0; j < count && rc == RNN_OK; j++) {
+    size_t o = first + (size_t)j;
+    int hs = n - o < (size_t)h ? (int)(n - o) : h;
+    double *f = out + (size_t)j * h;
+    for (int s = 0; s < h; s++) f[s] = NAN;
+    if (cancelled(m, &next)) {
+      rc = rnn_fail(e, RNN_EINTERRUPT, "interrupted");
+      break;
+    }
+    for (int s = 0; s < hs && future; s++)
+      memcpy(future + (size_t)s * (C - 1), series + (o + s) * C + 1,
+             (size_t)(C - 1) * sizeof *future);
+    rc = predict_window(m, p, series + (o - R) * C, hs, future, f, &col, e);
+    if (col >= 0) { /* as rnn_predict_rows: NaN, no error */
+      for (int s = 0; s < hs; s++) f[s] = NAN;
+      rc = RNN_OK;
+      continue;
+    }
+    for (int s = 0; s < hs && rc == RNN_OK; s++)
+      if (!isfinite(f[s]))
+        rc = rnn_fail(e, RNN_ERANGE,
+                      "the forecast of position %zu, %d steps ahead, is not finite: the "
+                      "values before it are too far from what the model was trained on",
+                      o + (size_t)s + 1, s + 1);
+  }
+  rnn_free(future);
+  return rc;
 }
 
 /* rnn_predict_rows, and with `shorter` rnn_predict_history: a row with

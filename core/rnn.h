@@ -505,6 +505,16 @@ rnn_status rnn_predict(rnn_model *m, const double *win, int h, double *out,
 rnn_status rnn_predict_future(rnn_model *m, const double *win, int h,
                               const double *future, double *out, rnn_err *e);
 
+/* Forecasts of h steps from many origins of one series (n rows of
+** arch.input values, data units, NaN = missing): out[j * h + s] is step
+** s + 1 from origin first + j (the rows before it; first >= tail_rows,
+** first + count <= n), as rnn_predict_future gives it from those rows'
+** last tail_rows with the covariates of the rows forecast as the future;
+** NaN beyond row n and where the window has a column with no known value.
+** A forecast that is not finite is RNN_ERANGE. */
+rnn_status rnn_predict_origins(rnn_model *m, const double *series, size_t n, size_t first,
+                               int count, int h, double *out, rnn_err *e);
+
 /* Windows per pass: few enough that a pass keeps its buffers in L2 (16 to
 ** 256 measured within 10% of each other on W4). */
 #define RNN_ROWS_BATCH 32

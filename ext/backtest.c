@@ -1,11 +1,13 @@
 /*
-** rnn_backtest(model, series [, level]): the one-step forecast of every row
-** of a series from the rows before it, as a table: what rnn_next gives row
-** by row, computed in batches (an eponymous-only virtual table).
+** rnn_backtest(model, series [, level [, horizon]]): the forecast of every
+** row of a series from the rows before it, one step ahead (what rnn_next
+** gives row by row, computed in batches) or 1 to horizon steps ahead, as a
+** table (an eponymous-only virtual table).
 **
 ** Rules:
-**   1. Columns pos, actual, predicted, lower, upper; hidden columns model,
-**      series, level take the arguments in that order (vtab.c rule 1).
+**   1. Columns pos, actual, predicted, lower, upper, step; hidden columns
+**      model, series, level, horizon take the arguments in that order
+**      (vtab.c rule 1).
 **   2. series is a JSON array, oldest first, whose entries are as in a
 **      window of rnn_predict: numbers or nulls (missing), or rows
 **      [y, x1, ..., xk] for a model with k covariates. Any length.
@@ -19,10 +21,19 @@
 **      covariates as the step's (rnn_predict(model, <those rows>, 1,
 **      <the row's covariates>); rnn_next cannot see them). It is NULL when
 **      a column of that window has no known value (rnn_next's NULL).
-**   4. lower and upper: predicted -/+ the step-1 conformal half-width at
+**   4. lower and upper: predicted -/+ the step's conformal half-width at
 **      level (default 0.95; core/predict.c rule 5: lower at or above zero
 **      for a series that never went below zero); NULL when the model has
 **      no calibration.
+**   9. horizon (default 1, an integer from 1 to 1000): each position pos
+**      has a row for each step s = 1 .. horizon whose origin, the pos - s
+**      rows before it, holds a full window: predicted is step s of the
+**      forecast from those rows, what rnn_predict(model, <those rows>, s)
+**      ends with (rnn_forecast's window), the covariates of the rows
+**      forecast taken as known (its future; a model without a covariate
+**      effect does not read them). Rows come by pos, then step, so step 1
+**      is rule 3's row, bit for bit. At most RNN_EXT_BACKTEST_ROWS rows
+**      (origins times horizon): more is an error that says so.
 **   5. The forecasts are computed in xFilter, up to RNN_ROWS_BATCH windows
 **      per pass through the network (core/predict.c).
 **   6. A NULL model or series gives no rows, and so does a series too
@@ -45,15 +56,17 @@
 **      it once and looks each row up.
 */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rnn_ext.h"
 
 static const char *FN = "rnn_backtest", *FN_ANOMALY = "rnn_anomaly";
 
-enum { BT_POS, BT_ACTUAL, BT_PREDICTED, BT_LOWER, BT_UPPER, BT_MODEL,
-       BT_SERIES, BT_LEVEL };
-#define N_ARGS 3 /* hidden columns, from BT_MODEL */
+enum { BT_POS, BT_ACTUAL, BT_PREDICTED, BT_LOWER, BT_UPPER, BT_STEP, BT_MODEL,
+       BT_SERIES, BT_LEVEL, BT_HORIZON };
+#define N_ARGS 4 /* hidden columns, from BT_MODEL */
+#define RNN_EXT_BACKTEST_ROWS 20000000 /* rule 9: 160 MB of forecasts */
 /* rnn_anomaly's columns (rule 7); its arguments are model and series. */
 enum { AN_SCORE = BT_LOWER, AN_MODEL };
 
@@ -63,11 +76,12 @@ enum { AN_SCORE = BT_LOWER, AN_MODEL };
 typedef struct bt_result {
   int refs;
   int W, C;          /* the model's window and columns */
-  size_t n;          /* rows out (series length - W) */
+  int h;             /* the horizon (rule 9; rnn_anomaly 1) */
+  size_t n;          /* origins (series length - W) */
   double *series;    /* (W + n, C) */
-  double *predicted; /* (n) */
-  double half;       /* step-1 half-width, NaN = none */
-  double *lower;     /* (n) rnn_backtest's lower bounds (rule 4), or NULL */
+  double *predicted; /* (n, h): step s + 1 from origin W + j at j * h + s */
+  double *half;      /* (h) each step's half-width, NaN = none */
+  int floor0;        /* lower bounds floored at zero (rule 4) */
   double *score;     /* (n): rnn_anomaly's scores (rule 7), or NULL */
   sqlite3_value *args; /* a copy of the series argument */
   double level;
@@ -77,7 +91,8 @@ typedef struct backtest_cursor {
   rnn_ext_cursor base;
   bt_result *r;      /* computed or found in xFilter (another cursor's may
                      ** replace the model: vtab.c rule 2), or NULL */
-  size_t at, end;    /* current row and the end (0-based) */
+  size_t at, end;    /* current position and the end (0-based, less W) */
+  int step;          /* the current row's step (rule 9) */
   int anomaly;
 } backtest_cursor;
 
@@ -86,7 +101,7 @@ static void release(void *p) {
   if (!r || --r->refs > 0) return;
   sqlite3_free(r->series);
   sqlite3_free(r->predicted);
-  sqlite3_free(r->lower);
+  sqlite3_free(r->half);
   sqlite3_free(r->score);
   sqlite3_value_free(r->args);
   sqlite3_free(r);
@@ -106,7 +121,8 @@ static int bt_connect(sqlite3 *db, void *aux, int argc,
                : rnn_ext_vtab_connect(
                      db,
                      "CREATE TABLE x(pos INTEGER, actual REAL, predicted REAL, lower REAL, "
-                     "upper REAL, model HIDDEN, series HIDDEN, level HIDDEN)",
+                     "upper REAL, step INTEGER, model HIDDEN, series HIDDEN, level HIDDEN, "
+                     "horizon HIDDEN)",
                      FN, BT_MODEL, N_ARGS, 1000, sizeof(backtest_cursor), out);
   if (rc == SQLITE_OK) ((rnn_ext_vtab *)*out)->pos_lookup = 1; /* rule 8 */
   return rc;
@@ -115,7 +131,7 @@ static int bt_connect(sqlite3 *db, void *aux, int argc,
 static void bt_reset(backtest_cursor *c) {
   release(c->r);
   c->r = NULL;
-  c->at = c->end = 0;
+  c->at = c->end = 0, c->step = 1;
 }
 
 static int bt_close(sqlite3_vtab_cursor *cur) {
@@ -123,20 +139,29 @@ static int bt_close(sqlite3_vtab_cursor *cur) {
   return rnn_ext_cursor_close(cur);
 }
 
-/* Rules 3-5 and 7: the forecasts (and scores) of model m over the series
-** already read into r. */
+/* Rules 3-5, 7 and 9: the forecasts (and scores) of model m over the
+** series already read into r. */
 static int compute(sqlite3_vtab_cursor *cur, rnn_ext_vtab *vt, rnn_model *m,
                    bt_result *r, size_t n, double level, int anomaly) {
   const char *fn = vt->fn;
   char *err;
-  if (n > 0 && !(r->predicted = sqlite3_malloc64((sqlite3_uint64)n * sizeof *r->predicted)))
+  int h = r->h;
+  if ((double)n * h > RNN_EXT_BACKTEST_ROWS) { /* rule 9 */
+    err = sqlite3_mprintf("%s: %lld origins times horizon %d is more than %d rows; ask for "
+                          "a shorter series or horizon",
+                          fn, (long long)n, h, RNN_EXT_BACKTEST_ROWS);
+    return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
+  }
+  if (n > 0 && !(r->predicted = sqlite3_malloc64((sqlite3_uint64)n * h * sizeof *r->predicted)))
     return SQLITE_NOMEM;
+  if (!(r->half = sqlite3_malloc64((sqlite3_uint64)h * sizeof *r->half))) return SQLITE_NOMEM;
   /* n < INT_MAX: every JSON entry takes at least two bytes of a TEXT. */
   rnn_err e;
   rnn_ext_watch watch;
   rnn_ext_watch_begin(&watch, vt->db, m);
-  rnn_status st = rnn_predict_rows(m, r->series, (size_t)r->W, (int)n,
-                                   r->predicted, &e);
+  rnn_status st = h == 1 ? rnn_predict_rows(m, r->series, (size_t)r->W, (int)n, r->predicted, &e)
+                         : rnn_predict_origins(m, r->series, (size_t)r->W + n, (size_t)r->W,
+                                               (int)n, h, r->predicted, &e);
   rnn_ext_watch_end(&watch, m);
   if (st == RNN_ENOMEM) return SQLITE_NOMEM;
   if (st == RNN_EINTERRUPT) return SQLITE_INTERRUPT;
@@ -144,15 +169,16 @@ static int compute(sqlite3_vtab_cursor *cur, rnn_ext_vtab *vt, rnn_model *m,
     err = sqlite3_mprintf("%s: %s", fn, e.msg);
     return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
   }
-  rnn_interval(m, 1, level, &r->half); /* rule 4 */
-  if (!anomaly && n > 0 && !(r->lower = sqlite3_malloc64((sqlite3_uint64)n * sizeof *r->lower)))
-    return SQLITE_NOMEM;
-  for (size_t i = 0; i < n && !anomaly; i++) {
-    double p = r->predicted[i];
-    r->lower[i] = rnn_lower_bound(m, p, r->half);
-    if (!isnan(p) && !isnan(r->half) && !(isfinite(p - r->half) && isfinite(p + r->half))) {
-      err = sqlite3_mprintf("%s: the interval of position %lld is not finite", fn,
-                            (long long)((size_t)r->W + i + 1));
+  /* Rule 4: rnn_lower_bound's floor, kept for the rows read later. */
+  r->floor0 = rnn_lower_bound(m, 0.0, 1.0) == 0.0;
+  for (int s = 0; s < h; s++) rnn_interval(m, s + 1, level, &r->half[s]);
+  for (size_t i = 0; i < n * h && !anomaly; i++) {
+    double p = r->predicted[i], half = r->half[i % h];
+    if (!isnan(p) && !isnan(half) && !(isfinite(p - half) && isfinite(p + half))) {
+      char ahead[48] = "";
+      if (h > 1) snprintf(ahead, sizeof ahead, ", %d steps ahead,", (int)(i % h) + 1);
+      err = sqlite3_mprintf("%s: the interval of position %lld%s is not finite", fn,
+                            (long long)((size_t)r->W + i / h + i % h + 1), ahead);
       return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
     }
   }
@@ -179,7 +205,7 @@ static int compute(sqlite3_vtab_cursor *cur, rnn_ext_vtab *vt, rnn_model *m,
 ** -1: none). */
 static void select_rows(backtest_cursor *c, sqlite3_int64 pos) {
   size_t n = c->r->n, W = (size_t)c->r->W;
-  c->at = 0, c->end = n;
+  c->at = 0, c->end = n, c->step = 1;
   if (pos == 0) return;
   if (pos < 0 || (sqlite3_uint64)pos <= W || (sqlite3_uint64)pos - W > n) {
     c->end = 0;
@@ -217,8 +243,17 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
   if (arg[2] && sqlite3_value_type(arg[2]) != SQLITE_NULL &&
       (rc = rnn_ext_read_level(fn, arg[2], &level, &err)))
     return rnn_ext_vtab_error(cur, rc, err);
+  int h = 1; /* rule 9 */
+  if (!c->anomaly && arg[3] && sqlite3_value_type(arg[3]) != SQLITE_NULL) {
+    sqlite3_int64 hv = sqlite3_value_int64(arg[3]);
+    h = (int)(hv > 0 && hv <= RNN_MAX_HORIZON ? hv : 0);
+    if (sqlite3_value_type(arg[3]) != SQLITE_INTEGER || !h) {
+      err = sqlite3_mprintf("%s: horizon must be an integer from 1 to %d", fn, RNN_MAX_HORIZON);
+      return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
+    }
+  }
   bt_result *k = vt->result; /* rule 8: with this model (vtab.c rule 4) */
-  if (k && k->level == level && rnn_ext_same_value(k->args, arg[1])) {
+  if (k && k->level == level && k->h == h && rnn_ext_same_value(k->args, arg[1])) {
     k->refs++;
     c->r = k;
     select_rows(c, pos);
@@ -227,7 +262,7 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
   bt_result *r = sqlite3_malloc(sizeof *r);
   if (!r) return SQLITE_NOMEM;
   memset(r, 0, sizeof *r);
-  r->refs = 1, r->level = level;
+  r->refs = 1, r->level = level, r->h = h;
   c->r = r;
   size_t rows;
   if (!(r->args = sqlite3_value_dup(arg[1]))) {
@@ -251,8 +286,19 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
   return SQLITE_OK;
 }
 
+/* Rule 9: the steps of a position whose origins hold a full window. */
+static int steps_at(const backtest_cursor *c) {
+  return (size_t)c->r->h < c->at + 1 ? c->r->h : (int)c->at + 1;
+}
+
 static int bt_next(sqlite3_vtab_cursor *cur) {
-  ((backtest_cursor *)cur)->at++;
+  backtest_cursor *c = (backtest_cursor *)cur;
+  if (c->step < steps_at(c)) {
+    c->step++;
+  } else {
+    c->at++;
+    c->step = 1;
+  }
   return SQLITE_OK;
 }
 
@@ -272,7 +318,9 @@ static int bt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
   backtest_cursor *c = (backtest_cursor *)cur;
   const bt_result *r = c->r;
   size_t row = (size_t)r->W + c->at; /* 0-based in the series */
-  double p = r->predicted[c->at];
+  /* Rule 9: from the origin `step` rows before. */
+  size_t i = (c->at + 1 - (size_t)c->step) * r->h + (size_t)c->step - 1;
+  double p = r->predicted[i], half = r->half[c->step - 1];
   if (col >= ((rnn_ext_vtab *)cur->pVtab)->first_arg) {
     rnn_ext_cursor_arg(&c->base, ctx, col); /* vtab.c rule 3 */
     return SQLITE_OK;
@@ -282,15 +330,22 @@ static int bt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
     case BT_ACTUAL: result_number(ctx, r->series[row * r->C]); break;
     case BT_PREDICTED: result_number(ctx, p); break;
     case AN_SCORE:
-      result_number(ctx, c->anomaly ? r->score[c->at] : r->lower[c->at]);
+      if (c->anomaly) {
+        result_number(ctx, r->score[c->at]);
+      } else { /* BT_LOWER, rule 4 as rnn_lower_bound */
+        double lo = p - half;
+        result_number(ctx, r->floor0 && lo < 0 && p >= 0 ? 0.0 : lo);
+      }
       break;
-    default: result_number(ctx, p + r->half); /* BT_UPPER */
+    case BT_STEP: sqlite3_result_int(ctx, c->step); break;
+    default: result_number(ctx, p + half); /* BT_UPPER */
   }
   return SQLITE_OK;
 }
 
 static int bt_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
-  *rowid = (sqlite3_int64)((backtest_cursor *)cur)->at + 1;
+  const backtest_cursor *c = (const backtest_cursor *)cur;
+  *rowid = (sqlite3_int64)c->at * c->r->h + c->step;
   return SQLITE_OK;
 }
 

@@ -158,8 +158,10 @@ static void test_interrupt_stops_prediction(void) {
       "SELECT count(*) FROM m, rnn_backtest(m.model, (SELECT json_group_array(v) "
       "FROM (SELECT s.v FROM s, s AS s2 LIMIT 30000)))",
       "SELECT count(*) FROM m, rnn_anomaly(m.model, (SELECT json_group_array(v) "
-      "FROM (SELECT s.v FROM s, s AS s2 LIMIT 30000)))"};
-  for (int i = 0; i < 4; i++) {
+      "FROM (SELECT s.v FROM s, s AS s2 LIMIT 30000)))",
+      "SELECT count(*) FROM m, rnn_backtest(m.model, (SELECT json_group_array(v) "
+      "FROM (SELECT s.v FROM s, s AS s2 LIMIT 3000)), 0.9, 10)"};
+  for (int i = 0; i < 5; i++) {
     job j = {db, sql[i], -1, 0};
     double latency = interrupt_midway(db, run_job, &j, &j.done_at);
     printf("  interrupt %d: stopped %.3f s after sqlite3_interrupt\n", i, latency);
@@ -172,6 +174,10 @@ static void test_interrupt_stops_prediction(void) {
              strstr(msg, "rnn_predict: the forecast would take about 2642 GFLOP; "
                          "the limit is 1000") == msg,
          "rc %d: %s", rc, msg);
+  /* The same limit over a backtest's origins times steps. */
+  rc = run(db, "SELECT count(*) FROM m, rnn_backtest(m.model, (SELECT json_group_array(v) "
+               "FROM (SELECT s.v FROM s, s AS s2 LIMIT 40000)), 0.9, 400)", &msg);
+  EXPECT(rc == SQLITE_ERROR && strstr(msg, "GFLOP; the limit is 1000"), "rc %d: %s", rc, msg);
   sqlite3_close(db);
 }
 

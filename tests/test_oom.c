@@ -82,6 +82,8 @@ static const char *const STATEMENTS[] = {
     "json_array(v, x)) FROM (SELECT v, x FROM s UNION ALL SELECT v, x FROM s)), 0.9)",
     "SELECT * FROM m2, rnn_backtest(m2.model, (SELECT json_group_array(v) FROM "
     "(SELECT v FROM s UNION ALL SELECT v FROM s)))",
+    "SELECT * FROM rnn_backtest((SELECT model FROM m), (SELECT json_group_array("
+    "json_array(v, x)) FROM (SELECT v, x FROM s UNION ALL SELECT v, x FROM s)), 0.9, 3)",
     "SELECT (SELECT b.predicted FROM rnn_backtest((SELECT model FROM m2), (SELECT "
     "json_group_array(v) FROM (SELECT v FROM s UNION ALL SELECT v FROM s))) b "
     "WHERE b.pos = 40 + (s.rowid % 4)) FROM s",

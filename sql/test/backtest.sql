@@ -80,3 +80,35 @@ SELECT 'pos lookup', (SELECT count(*) FROM rnn_backtest((SELECT model FROM m), (
 -- A join on pos looks the rows up: the same numbers as the table.
 SELECT 'join on pos', count(*), sum(b.predicted IS bt.predicted), sum(b.lower IS bt.lower)
 FROM bt JOIN rnn_backtest((SELECT model FROM m), (SELECT js FROM series)) b ON b.pos = bt.pos;
+-- Horizon (rule 9): each position has a row per step s = 1 .. horizon whose
+-- origin (pos - s rows) holds a full window; step 1 is the one-step row bit
+-- for bit; step s is what rnn_predict gives from the origin's rows.
+CREATE TABLE ma AS SELECT rnn_train(t, v, '{"hidden":4,"epochs":5}') AS model FROM s WHERE t < 300;
+SELECT 'auto history', rnn_info(model) ->> '$.history' FROM ma;
+CREATE TABLE bh AS SELECT * FROM rnn_backtest((SELECT model FROM ma), (SELECT js FROM series), 0.9, 4);
+SELECT 'steps', count(*), min(pos), max(pos), min(step), max(step), count(DISTINCT pos) FROM bh;
+SELECT 'first positions', group_concat(pos || ':' || step, ' ') FROM (SELECT * FROM bh ORDER BY rowid LIMIT 7);
+SELECT 'step 1 is the one-step row', count(*), sum(a.predicted IS b.predicted AND a.lower IS b.lower AND a.upper IS b.upper)
+FROM bh a JOIN rnn_backtest((SELECT model FROM ma), (SELECT js FROM series), 0.9) b ON a.pos = b.pos AND a.step = 1;
+SELECT 'equals rnn_predict', count(*), sum(b.predicted = rnn_predict((SELECT model FROM ma),
+         (SELECT json_group_array(v) FROM (SELECT v FROM s WHERE t < b.pos - b.step ORDER BY t)), b.step) ->> ('$[' || (b.step - 1) || ']'))
+FROM bh b WHERE b.pos % 37 = 0;
+SELECT 'bands widen with the step', min(w2 >= w1), count(*)
+FROM (SELECT max(upper - lower) FILTER (WHERE step = 1) AS w1, max(upper - lower) FILTER (WHERE step = 4) AS w2 FROM bh GROUP BY pos HAVING count(*) = 4);
+SELECT 'one position', group_concat(step) FROM rnn_backtest((SELECT model FROM ma), (SELECT js FROM series), 0.9, 4) WHERE pos = 400;
+SELECT 'hidden column', count(*) FROM rnn_backtest((SELECT model FROM ma), (SELECT js FROM series)) b WHERE b.horizon = 2;
+-- A covariate effect reads the forecast rows' covariates as rnn_predict's future.
+CREATE TABLE cx(t, v, x);
+WITH RECURSIVE r(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM r WHERE i < 299)
+INSERT INTO cx SELECT i, round(50 + 3 * sin(i / 3.0) + 8 * ((i * 7) % 5 = 0), 3), ((i * 7) % 5 = 0) FROM r;
+CREATE TABLE mx AS SELECT rnn_train(t, v, '{"hidden":3,"epochs":3,"window":6,"xreg":true}', x) AS model FROM cx WHERE t < 250;
+SELECT 'xreg kept', rnn_info(model) ->> '$.xreg.kept' FROM mx;
+SELECT 'xreg equals rnn_predict with future', count(*), sum(b.predicted = rnn_predict((SELECT model FROM mx),
+         (SELECT json_group_array(json_array(v, x)) FROM (SELECT v, x FROM cx WHERE t < b.pos - b.step ORDER BY t)), b.step,
+         (SELECT json_group_array(json_array(x)) FROM (SELECT x FROM cx WHERE t >= b.pos - b.step AND t < b.pos ORDER BY t))) ->> ('$[' || (b.step - 1) || ']'))
+FROM rnn_backtest((SELECT model FROM mx), (SELECT json_group_array(json_array(v, x)) FROM (SELECT v, x FROM cx ORDER BY t)), 0.9, 3) b
+WHERE b.pos % 23 = 0;
+SELECT * FROM rnn_backtest((SELECT model FROM ma), (SELECT js FROM series), 0.9, 0);
+SELECT * FROM rnn_backtest((SELECT model FROM ma), (SELECT js FROM series), 0.9, 1001);
+SELECT * FROM rnn_backtest((SELECT model FROM ma), (SELECT js FROM series), 0.9, 2.5);
+SELECT * FROM rnn_backtest((SELECT model FROM ma), (SELECT json_group_array(value % 7) FROM generate_series(1, 200000)), 0.9, 1000);

@@ -45,7 +45,8 @@ static const char *const sql[8] = {
     /* Also run with statement 1's inputs (a model and a JSON window), so
     ** the first byte keeps selecting what it selected in older seeds. */
     "SELECT * FROM rnn_backtest(?1, ?2, 0.8) UNION ALL "
-    "SELECT pos, actual, predicted, score, NULL FROM rnn_anomaly(?1, ?2)",
+    "SELECT * FROM rnn_backtest(?1, ?2, 0.8, 1 + length(?2) % 5) UNION ALL "
+    "SELECT pos, actual, predicted, score, NULL, NULL FROM rnn_anomaly(?1, ?2)",
     /* One series of a global model (rnn_global_decode_one), on its own:
     ** as a later column of statement 0 it never ran, rnn_predict(?1)
     ** having failed first on every global BLOB. */
