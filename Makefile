@@ -90,7 +90,7 @@ dist/sqlite-rnn.c: $(CORE_SRC) $(EXT_SRC) $(HEADERS) tools/amalgamate.py
 
 # The sanitizer build loads an instrumented extension into the system
 # sqlite3 shell, so the runtime is preloaded (RNN_PRELOAD, see tests/run.sh).
-ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan:
 	$(MAKE) test B=build-asan CFLAGS="$(ASAN_FLAGS)" \
 	  RNN_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)"

@@ -85,10 +85,12 @@
 **      why the series had no regular step (timestamp.c rules 8-9): u32
 **      reason (1 off grid, 2 month day, 3 span, 4 other), the first ts
 **      off the grid (as TRAI's, then u32 its date-time format), the usual
-**      step (as TRAI's) and u64 how many ts are off it. Reasons 1 and 2
-**      name a ts between the first and the last, of their kind, and count
-**      1 to rows; 3 and 4 neither (kind 0, count 0, step none). A reader
-**      that skips it loses the explanation only.
+**      step (as TRAI's), u64 how many ts are off it and u64 of how many
+**      (the rows it was found on; a fine-tune keeps its model's). Reasons
+**      1 and 2 name a ts between the first and the last, of their kind,
+**      with 1 <= count <= of <= TRAI's rows; 3 and 4 neither (kind 0,
+**      step none, both counts 0). A reader that skips it loses the
+**      explanation only.
 */
 #include <math.h>
 #include <string.h>
@@ -267,6 +269,7 @@ static void write_model(writer *w, const rnn_model *m, int omit_params) {
     put_u32(w, q->at.kind == RNN_TS_DATETIME ? (uint32_t)q->at.fmt & RNN_TSF_ALL : 0);
     put_step(w, &q->step);
     put_u64(w, (uint64_t)q->count);
+    put_u64(w, (uint64_t)q->rows);
     chunk_end(w, at);
   }
 
@@ -671,9 +674,10 @@ static rnn_status read_chunk(rnn_model *m, int which, reader *r, int version,
       get_ts(r, &q->at, &ok);
       q->at.fmt = get_int(r, 0, RNN_TSF_ALL, &ok);
       get_step(r, &q->step, &ok);
-      uint64_t count = get_u64(r);
+      uint64_t count = get_u64(r), rows = get_u64(r);
       q->count = count > ((uint64_t)1 << 40) ? -1 : (int64_t)count;
-      if (!ok || r->bad || q->count < 0) return corrupt(e, "irregular ts");
+      q->rows = rows > ((uint64_t)1 << 40) ? -1 : (int64_t)rows;
+      if (!ok || r->bad || q->count < 0 || q->rows < 0) return corrupt(e, "irregular ts");
       break;
     }
     case C_PAST: { /* rule 14 */
@@ -730,10 +734,11 @@ static int irregular_fits(const rnn_model *m, int dates) {
   const rnn_irregular *q = &m->irregular;
   if (m->step.kind != RNN_STEP_NONE) return 0;
   if (q->reason == RNN_IRR_SPAN || q->reason == RNN_IRR_OTHER)
-    return q->count == 0 && q->at.kind == RNN_TS_NONE && q->step.kind == RNN_STEP_NONE;
+    return q->count == 0 && q->rows == 0 && q->at.kind == RNN_TS_NONE &&
+           q->step.kind == RNN_STEP_NONE;
   int at_date = q->at.kind == RNN_TS_DATE || q->at.kind == RNN_TS_DATETIME;
   int st = q->step.kind;
-  if (q->count < 1 || q->count > m->rows || q->at.kind == RNN_TS_NONE ||
+  if (q->count < 1 || q->count > q->rows || q->rows > m->rows || q->at.kind == RNN_TS_NONE ||
       at_date != dates || (q->at.kind != RNN_TS_DATETIME && q->at.fmt) ||
       (!at_date && q->at.kind == RNN_TS_INT && q->at.r != (double)q->at.i) ||
       rnn_ts_cmp(&q->at, &m->first_ts) < 0 || rnn_ts_cmp(&q->at, &m->last_ts) > 0)

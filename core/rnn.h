@@ -234,6 +234,7 @@ enum {
 typedef struct rnn_irregular {
   int reason;    /* RNN_IRR_* */
   int64_t count; /* OFF_GRID, MONTH_DAY: the ts off the grid (off the day) */
+  int64_t rows;  /* of how many (a fine-tune's model: its first rows) */
   rnn_ts at;     /* the first of them */
   rnn_step step; /* OFF_GRID: the usual step (the median difference) */
 } rnn_irregular;

@@ -29,15 +29,17 @@
 ** can act on:
 **   8. Dates a median difference of 28 days or more apart that neither all
 **      fall on the same day of the month at the same time nor all on month
-**      ends: the ts not on the day (or month end) and time most of them
-**      share are counted and the first named (month_day).
+**      ends, when fewer of them are off the day (or the month ends) and
+**      time most of them share than are off rule 9's grid: those are
+**      counted and the first named (month_day).
 **   9. Otherwise the usual step is the median difference between
 **      consecutive ts (in months for dates of rule 5's pattern); most ts
-**      lie a whole number of such steps apart, the ones off that grid are
-**      counted and the first named (off_grid). One stray time (12:07 in an
-**      hourly series) or a run of steps of 1 in a series stepping by 2
-**      reads this way. Differences that overflow are "span"; anything
-**      else (the tolerance of REAL ts) "other".
+**      lie a whole number of such steps apart (REAL ts within rule 4's
+**      tolerance), the ones off that grid are counted and the first named
+**      (off_grid). One stray time (12:07 in an hourly series) or a run of
+**      steps of 1 in a series stepping by 2 reads this way. Differences
+**      that overflow, or steps no grid could take (INTEGER steps over
+**      4e18), are "span"; anything else "other".
 */
 #include <math.h>
 #include <stdio.h>
@@ -282,37 +284,100 @@ static int64_t mode_i64(int64_t *v, size_t n) {
   return best;
 }
 
+/* An explanation and how many ts it finds off (the smaller the better). */
+typedef struct why_try {
+  int reason;
+  int64_t count;
+  size_t first;
+  rnn_step step;
+} why_try;
+
 /* Rule 9 on ascending integer keys k (n >= 2) whose span fits an int64;
-** w: n scratch values. The step in *st, the first key off the grid in
-** *first; returns how many are off it. */
-static int64_t off_grid(const int64_t *k, size_t n, int64_t *w, int64_t *st,
-                        size_t *first) {
+** w: n scratch values. */
+static why_try off_grid(const int64_t *k, size_t n, int64_t *w) {
+  why_try t = {RNN_IRR_OFF_GRID, 0, 0, {0}};
   for (size_t i = 1; i < n; i++) w[i - 1] = k[i] - k[i - 1];
   qsort(w, n - 1, sizeof *w, cmp_i64);
-  *st = w[(n - 2) / 2];
-  for (size_t i = 0; i < n; i++) w[i] = (k[i] - k[0]) % *st;
-  int64_t on = mode_i64(w, n), count = 0;
+  int64_t st = w[(n - 2) / 2];
+  for (size_t i = 0; i < n; i++) w[i] = (k[i] - k[0]) % st;
+  int64_t on = mode_i64(w, n);
   for (size_t i = n; i-- > 0;)
-    if ((k[i] - k[0]) % *st != on) count++, *first = i;
-  return count;
+    if ((k[i] - k[0]) % st != on) t.count++, t.first = i;
+  t.step.num = (double)st; /* the caller says in what unit */
+  return t;
 }
 
-/* Rule 9 for REAL ts: residues in millionths of the step. */
-static int64_t off_grid_real(const rnn_ts *ts, size_t n, int64_t *w, double *st,
-                             size_t *first) {
+/* Rule 9 for REAL ts: each one's offset from the first in median steps,
+** its fraction of a step compared within rnn_grid's tolerance (a
+** millionth of the number of steps spanned). */
+static why_try off_grid_real(const rnn_ts *ts, size_t n, int64_t *w) {
+  why_try t = {RNN_IRR_SPAN, 0, 0, {0}};
   double *d = (double *)w;
   for (size_t i = 1; i < n; i++) d[i - 1] = ts[i].r - ts[i - 1].r;
-  /* the median by insertion would be quadratic: sort the bit patterns of
-  ** these positive doubles, which order as the values do */
+  /* positive doubles order as their bit patterns do */
   qsort(w, n - 1, sizeof *w, cmp_i64);
-  *st = d[(n - 2) / 2];
-#define RESIDUE(i) ((int64_t)nearbyint(fmod((ts[i].r - ts[0].r) / *st, 1.0) * 1e6) % 1000000)
-  for (size_t i = 0; i < n; i++) w[i] = RESIDUE(i);
-  int64_t on = mode_i64(w, n), count = 0;
-  for (size_t i = n; i-- > 0;)
-    if (RESIDUE(i) != on) count++, *first = i;
-#undef RESIDUE
-  return count;
+  double st = d[(n - 2) / 2], span = (ts[n - 1].r - ts[0].r) / st;
+  if (!(st > 0) || !(span <= 9e15)) return t;
+  double tol = 1e-6 * (span > 1 ? span : 1);
+  if (tol >= 0.25) return (why_try){RNN_IRR_OTHER, 0, 0, {0}};
+  int64_t buckets = (int64_t)ceil(1 / tol);
+#define BUCKET(i) ((int64_t)nearbyint(fmod((ts[i].r - ts[0].r) / st, 1.0) / tol) % buckets)
+  for (size_t i = 0; i < n; i++) w[i] = BUCKET(i);
+  int64_t on = mode_i64(w, n);
+  t.reason = RNN_IRR_OFF_GRID;
+  for (size_t i = n; i-- > 0;) {
+    int64_t gap = llabs(BUCKET(i) - on);
+    if (gap > 1 && gap < buckets - 1) t.count++, t.first = i; /* neighbours: rounding */
+  }
+#undef BUCKET
+  t.step = (rnn_step){.kind = RNN_STEP_NUMBER, .num = st};
+  return t;
+}
+
+/* Rule 8: the dates of ms (n) off the day of the month and time of day
+** most share (ends 0), or off the month ends at the time most share
+** (ends 1); w: n scratch values. */
+static why_try off_month_day(const int64_t *ms, size_t n, int64_t *w, int ends) {
+  why_try t = {RNN_IRR_MONTH_DAY, 0, 0, {0}};
+  rnn_civil c;
+  for (size_t i = 0; i < n; i++) {
+    rnn_ts_civil(ms[i], &c);
+    w[i] = (ends ? 0 : c.day) * 86400000LL + time_of_day(ms[i]);
+  }
+  int64_t on = mode_i64(w, n);
+  for (size_t i = n; i-- > 0;) {
+    rnn_ts_civil(ms[i], &c);
+    if ((ends ? !is_month_end(&c) : c.day != on / 86400000LL) ||
+        time_of_day(ms[i]) != on % 86400000LL)
+      t.count++, t.first = i;
+  }
+  return t;
+}
+
+/* Rules 8 and 9 on dates (n >= 2, a span that fits an int64). */
+static why_try dates_why(const rnn_ts *ts, size_t n, int64_t *k, int64_t *w) {
+  rnn_civil c;
+  for (size_t i = 0; i < n; i++) k[i] = ts[i].i;
+  why_try day = off_month_day(k, n, w, 0), end = off_month_day(k, n, w, 1);
+  if (day.count == 0 || end.count == 0) { /* rule 5's pattern: a grid of months */
+    for (size_t i = 0; i < n; i++) {
+      rnn_ts_civil(ts[i].i, &c);
+      k[i] = month_index(&c);
+    }
+    why_try t = off_grid(k, n, w);
+    t.step = (rnn_step){.kind = RNN_STEP_MONTHS, .months = (int)t.step.num};
+    if (!(t.step.num > 0 && t.step.num <= 1200)) t.reason = RNN_IRR_SPAN;
+    return t;
+  }
+  why_try t = off_grid(k, n, w); /* a fixed duration */
+  t.step = (rnn_step){.kind = RNN_STEP_MILLIS, .millis = (int64_t)t.step.num};
+  for (size_t i = 1; i < n; i++) w[i - 1] = k[i] - k[i - 1];
+  qsort(w, n - 1, sizeof *w, cmp_i64);
+  if (w[(n - 2) / 2] >= 28 * 86400000LL) { /* rule 8: the fewer off */
+    why_try m = end.count < day.count ? end : day;
+    if (m.count < t.count) return m;
+  }
+  return t;
 }
 
 rnn_status rnn_grid_why(const rnn_ts *ts, size_t n, rnn_irregular *why) {
@@ -321,72 +386,30 @@ rnn_status rnn_grid_why(const rnn_ts *ts, size_t n, rnn_irregular *why) {
   int64_t *k = rnn_malloc(2 * n * sizeof *k), *w = k + n;
   if (!k) return RNN_ENOMEM;
   int dates = ts[0].kind == RNN_TS_DATE || ts[0].kind == RNN_TS_DATETIME;
-  int integer = 1, months = 0;
+  int integer = 1;
   for (size_t i = 0; i < n; i++) integer &= ts[i].kind == RNN_TS_INT;
-  size_t first = 0;
-  why->reason = RNN_IRR_OFF_GRID;
-  if (dates || integer) {
+  why_try t = {RNN_IRR_SPAN, 0, 0, {0}};
+  int64_t span;
+  if ((dates || integer) && __builtin_sub_overflow(ts[n - 1].i, ts[0].i, &span)) {
+    /* rule 9's "span" */
+  } else if (dates) {
+    t = dates_why(ts, n, k, w);
+  } else if (integer) {
     for (size_t i = 0; i < n; i++) k[i] = ts[i].i;
-    if (__builtin_sub_overflow(k[n - 1], k[0], &w[0])) {
-      why->reason = RNN_IRR_SPAN;
-      goto done;
-    }
-  }
-  if (dates) {
-    for (size_t i = 1; i < n; i++) w[i - 1] = k[i] - k[i - 1];
-    qsort(w, n - 1, sizeof *w, cmp_i64);
-    rnn_civil c;
-    int same = 1, ends = 1;
-    rnn_ts_civil(k[0], &c);
-    int day0 = c.day;
-    int64_t tod0 = time_of_day(k[0]);
-    for (size_t i = 0; i < n; i++) {
-      rnn_ts_civil(k[i], &c);
-      same &= c.day == day0 && time_of_day(k[i]) == tod0;
-      ends &= is_month_end(&c) && time_of_day(k[i]) == tod0;
-    }
-    if (w[(n - 2) / 2] >= 28 * 86400000LL && !same && !ends) { /* rule 8 */
-      for (size_t i = 0; i < n; i++) {
-        rnn_ts_civil(k[i], &c);
-        w[i] = (is_month_end(&c) ? 0 : c.day) * 86400000LL + time_of_day(k[i]);
-      }
-      int64_t on = mode_i64(w, n);
-      for (size_t i = n; i-- > 0;) {
-        rnn_ts_civil(k[i], &c);
-        if ((is_month_end(&c) ? 0 : c.day) * 86400000LL + time_of_day(k[i]) != on)
-          why->count++, first = i;
-      }
-      why->reason = RNN_IRR_MONTH_DAY;
-      goto done;
-    }
-    months = same || ends;
-    for (size_t i = 0; i < n && months; i++) {
-      rnn_ts_civil(ts[i].i, &c);
-      k[i] = month_index(&c);
-    }
-  }
-  if (dates || integer) {
-    int64_t st;
-    why->count = off_grid(k, n, w, &st, &first);
-    if (months) why->step = (rnn_step){.kind = RNN_STEP_MONTHS, .months = (int)st};
-    else if (dates) why->step = (rnn_step){.kind = RNN_STEP_MILLIS, .millis = st};
-    else why->step = (rnn_step){.kind = RNN_STEP_NUMBER, .integer = 1, .num = (double)st};
-    if (months && !(st > 0 && st <= 1200)) why->reason = RNN_IRR_SPAN;
+    t = off_grid(k, n, w);
+    t.step = (rnn_step){.kind = RNN_STEP_NUMBER, .integer = 1, .num = t.step.num};
+    if (t.step.num > 4e18) t.reason = RNN_IRR_SPAN; /* as rnn_grid's steps */
   } else {
-    double st;
-    why->count = off_grid_real(ts, n, w, &st, &first);
-    why->step = (rnn_step){.kind = RNN_STEP_NUMBER, .num = st};
-    if (!(st > 0) || !isfinite((ts[n - 1].r - ts[0].r) / st) ||
-        (ts[n - 1].r - ts[0].r) / st > 9e15)
-      why->reason = RNN_IRR_SPAN;
+    t = off_grid_real(ts, n, w);
   }
-  if (why->reason == RNN_IRR_OFF_GRID && why->count == 0) why->reason = RNN_IRR_OTHER;
-done:
-  if (why->reason == RNN_IRR_SPAN || why->reason == RNN_IRR_OTHER) {
-    why->count = 0;
-    memset(&why->step, 0, sizeof why->step);
+  if (t.reason == RNN_IRR_OFF_GRID && t.count == 0) t.reason = RNN_IRR_OTHER;
+  why->reason = t.reason;
+  if (t.reason == RNN_IRR_OFF_GRID || t.reason == RNN_IRR_MONTH_DAY) {
+    why->count = t.count;
+    why->rows = (int64_t)n;
+    why->at = ts[t.first];
+    if (t.reason == RNN_IRR_OFF_GRID) why->step = t.step;
   }
-  why->at = why->count ? ts[first] : (rnn_ts){0};
   rnn_free(k);
   return RNN_OK;
 }

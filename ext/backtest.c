@@ -32,10 +32,12 @@
 **      ends with (rnn_forecast's window), the covariates of the rows
 **      forecast taken as known (its future; a model without a covariate
 **      effect does not read them). Rows come by pos, then step, so step 1
-**      is rule 3's row, bit for bit. At most RNN_EXT_BACKTEST_ROWS rows
-**      (origins times horizon): more is an error that says so.
+**      is rule 3's row, bit for bit. With a horizon over 1, at most
+**      RNN_EXT_BACKTEST_ROWS rows (origins times horizon): more is an error
+**      that says so.
 **   5. The forecasts are computed in xFilter, up to RNN_ROWS_BATCH windows
-**      per pass through the network (core/predict.c).
+**      per pass through the network (core/predict.c); with a horizon over
+**      1, one origin per pass (rnn_predict_origins).
 **   6. A NULL model or series gives no rows, and so does a series too
 **      short for any position (fewer than the model's history + 1
 **      entries: a lateral join over many series does not fail for one
@@ -146,7 +148,7 @@ static int compute(sqlite3_vtab_cursor *cur, rnn_ext_vtab *vt, rnn_model *m,
   const char *fn = vt->fn;
   char *err;
   int h = r->h;
-  if ((double)n * h > RNN_EXT_BACKTEST_ROWS) { /* rule 9 */
+  if (h > 1 && (double)n * h > RNN_EXT_BACKTEST_ROWS) { /* rule 9 */
     err = sqlite3_mprintf("%s: %lld origins times horizon %d is more than %d rows; ask for "
                           "a shorter series or horizon",
                           fn, (long long)n, h, RNN_EXT_BACKTEST_ROWS);

@@ -32,34 +32,39 @@ static void append_step(sqlite3_str *s, const rnn_step *st) {
   }
 }
 
-void rnn_ext_append_irregular(sqlite3_str *s, const rnn_irregular *q, int64_t rows) {
+void rnn_ext_append_irregular(sqlite3_str *s, const rnn_irregular *q) {
   char name[64];
+  long long count = q->count, rows = q->rows;
+  int most = 2 * count > rows; /* most ts are off any one grid */
   switch (q->reason) {
     case RNN_IRR_OFF_GRID:
-      if (2 * q->count > rows) /* most ts are off any one grid */
+      if (most)
         sqlite3_str_appendf(s, "the ts follow no grid: at most %lld of %lld lie on one grid "
-                               "of a step of ",
-                            (long long)(rows - q->count), (long long)rows);
+                               "of a step of ", rows - count, rows);
       else
         sqlite3_str_appendf(s, "%lld of %lld ts %s off the grid the others are on, a step of ",
-                            (long long)q->count, (long long)rows, q->count == 1 ? "is" : "are");
+                            count, rows, count == 1 ? "is" : "are");
       rnn_step_name(&q->step, name, sizeof name);
       if (q->step.kind == RNN_STEP_NUMBER && q->step.integer)
         sqlite3_str_appendf(s, "%lld", (long long)q->step.num);
       else if (q->step.kind == RNN_STEP_NUMBER)
-        rnn_ext_append_double(s, q->step.num);
+        sqlite3_str_appendf(s, "%.15g", q->step.num);
       else
         sqlite3_str_appendf(s, "%s%s", name[0] >= '0' && name[0] <= '9' ? "" : "1 ", name);
       sqlite3_str_appendf(s, " (the median difference between consecutive ts); the first %s ",
-                          2 * q->count > rows ? "off it is" : "is");
+                          most ? "off it is" : "is");
       rnn_ext_append_ts(s, &q->at, 0);
       break;
     case RNN_IRR_MONTH_DAY:
-      sqlite3_str_appendf(s,
-                          "the ts are a month or more apart, but %lld of %lld %s not fall on the "
-                          "day of the month and time of day the others share (nor are all on "
-                          "month ends); the first is ",
-                          (long long)q->count, (long long)rows, q->count == 1 ? "does" : "do");
+      if (most)
+        sqlite3_str_appendf(s, "the ts are a month or more apart but follow no day of the month: "
+                               "at most %lld of %lld share one day and time of day (or are all "
+                               "on month ends); the first off it is ", rows - count, rows);
+      else
+        sqlite3_str_appendf(s, "the ts are a month or more apart, but %lld of %lld %s not fall "
+                               "on the day of the month (or the month end) and time of day the "
+                               "others share; the first is ",
+                            count, rows, count == 1 ? "does" : "do");
       rnn_ext_append_ts(s, &q->at, 0);
       break;
     case RNN_IRR_SPAN:
@@ -83,7 +88,7 @@ static void append_irregular(sqlite3_str *s, const rnn_model *m) {
     return;
   }
   sqlite3_str_appendf(s, "{\"reason\":\"%s\",\"why\":\"", reasons[q->reason]);
-  rnn_ext_append_irregular(s, q, m->rows);
+  rnn_ext_append_irregular(s, q);
   sqlite3_str_appendall(s, "\"");
   if (q->count > 0) {
     sqlite3_str_appendf(s, ",\"count\":%lld,\"ts\":", (long long)q->count);

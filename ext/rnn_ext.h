@@ -31,10 +31,10 @@ rnn_model *rnn_ext_model_arg(sqlite3_context *ctx, const char *fn,
 /* Appends ts to s: numbers as numbers, dates as ISO text; quoted as a JSON
 ** string when json is set and ts is a date. */
 void rnn_ext_append_ts(sqlite3_str *s, const rnn_ts *ts, int json);
-/* Why a series of `rows` ts had no regular step, as a sentence (no
-** quotes or backslashes: it may go inside a JSON string); nothing when
-** the reason is not known (ext/info.c). */
-void rnn_ext_append_irregular(sqlite3_str *s, const rnn_irregular *q, int64_t rows);
+/* Why a series had no regular step, as a sentence (no quotes or
+** backslashes: it may go inside a JSON string); nothing when the reason is
+** not known (ext/info.c). */
+void rnn_ext_append_irregular(sqlite3_str *s, const rnn_irregular *q);
 
 /* The longest options text rnn_train reads (its keys and values take a
 ** few hundred bytes). */

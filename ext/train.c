@@ -726,7 +726,7 @@ static void fit_and_return(sqlite3_context *ctx, train_acc *acc, const grid *g,
       sqlite3_str *why = sqlite3_str_new(NULL);
       if (!base && dates && st->kind == RNN_STEP_NONE && g->why.reason != RNN_IRR_NONE) {
         sqlite3_str_appendall(why, ": ");
-        rnn_ext_append_irregular(why, &g->why, g->n);
+        rnn_ext_append_irregular(why, &g->why);
       }
       char *t = sqlite3_str_finish(why);
       rnn_ext_errorf(ctx, fn, "option \"calendar\" needs dates or date-times on a "

@@ -983,7 +983,8 @@ static void test_irregular_chunk(void) {
   m->step = (rnn_step){0};
   m->first_ts = (rnn_ts){.kind = RNN_TS_INT, .i = 1, .r = 1.0};
   m->last_ts = (rnn_ts){.kind = RNN_TS_INT, .i = 60, .r = 60.0};
-  const rnn_irregular good = {.reason = RNN_IRR_OFF_GRID, .count = 2,
+  m->rows = 60;
+  const rnn_irregular good = {.reason = RNN_IRR_OFF_GRID, .count = 2, .rows = 60,
                               .at = {.kind = RNN_TS_INT, .i = 7, .r = 7.0},
                               .step = {.kind = RNN_STEP_NUMBER, .integer = 1, .num = 2.0}};
   m->irregular = good;
@@ -1008,16 +1009,18 @@ static void test_irregular_chunk(void) {
   EXPECT_STR(msg, "corrupt rnn model (irregular ts)");
   free(c);
   rnn_free(blob), blob = NULL;
-  rnn_irregular bad[7];
-  for (int i = 0; i < 7; i++) bad[i] = good;
+  rnn_irregular bad[9];
+  for (int i = 0; i < 9; i++) bad[i] = good;
+  bad[7].rows = 61; /* more than the model's */
+  bad[8].rows = 1;  /* fewer than the count */
   bad[0].reason = RNN_IRR_COUNT;
-  bad[1].count = 61; /* more than the rows */
+  bad[1].count = 61; /* more than its rows */
   bad[2].at = (rnn_ts){.kind = RNN_TS_INT, .i = 61, .r = 61.0};
   bad[3].at = (rnn_ts){.kind = RNN_TS_DATE, .i = 7, .r = 7.0};
   bad[4].reason = RNN_IRR_SPAN; /* with a ts and a count */
   bad[5].step.num = 2.5;        /* an INTEGER step that is not whole */
   bad[6].reason = RNN_IRR_MONTH_DAY; /* in a numeric series */
-  for (int i = 0; i < 7; i++) {
+  for (int i = 0; i < 9; i++) {
     m->irregular = bad[i];
     EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode %d", i);
     EXPECT(decode_status(blob, len, msg) == RNN_ECORRUPT, "bad IRRG %d", i);
@@ -1053,6 +1056,9 @@ static void test_grid_why(void) {
              q.at.r == 3.95,
          "real: reason %d count %lld", q.reason, (long long)q.count);
   EXPECT(rnn_grid_why(ts, 1, &q) == RNN_OK && q.reason == RNN_IRR_NONE, "one ts");
+  /* Differences beyond a double (no cast of NaN or infinity: UBSan). */
+  ts[0].r = -1e308, ts[1].r = 1e308;
+  EXPECT(rnn_grid_why(ts, 2, &q) == RNN_OK && q.reason == RNN_IRR_SPAN, "span: %d", q.reason);
 }
 
 /* rnn_anomaly's score (predict.c rule 10): on errors drawn like the

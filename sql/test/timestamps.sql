@@ -94,3 +94,18 @@ CREATE TABLE g(k, ts, v);
 INSERT INTO g SELECT 'regular', i, sin(i) FROM n UNION ALL SELECT 'one stray', CASE WHEN i = 20 THEN 20.25 ELSE i END, cos(i) FROM n;
 SELECT 'global series', k, rnn_info((SELECT rnn_train_global(k, ts, v, '{"epochs":1,"hidden":2,"window":3}') FROM g), k) ->> '$.irregular.ts'
 FROM (SELECT 'regular' AS k UNION ALL SELECT 'one stray');
+-- Found by a review: a 4-weekly series is a fixed step, not a day of the
+-- month; month ends and the 28th are one day in February; REAL ts within
+-- rnn_grid's tolerance (julianday); INTEGER steps beyond 4e18 train.
+CREATE TABLE odd2(name, ts, v);
+INSERT INTO odd2 SELECT '4-weekly, one stray', date('2024-01-01', '+' || (28 * i + (i = 20)) || ' days'), sin(i) FROM n;
+INSERT INTO odd2 SELECT 'monthly on the 28th, one stray', date('2019-01-28', '+' || i || ' months', CASE WHEN i = 20 THEN '-14 days' ELSE '+0 days' END), sin(i) FROM n;
+INSERT INTO odd2 SELECT 'on the 30th (SQLite moves February 30 to March)', date('2019-04-30', '+' || i || ' months'), sin(i) FROM n;
+INSERT INTO odd2 SELECT 'julian minutes, one stray', julianday('2024-01-01', '+' || i || ' minutes', CASE WHEN i = 17 THEN '+20 seconds' ELSE '+0 seconds' END), sin(i) FROM n;
+SELECT 'why', name, rnn_info(rnn_train(ts, v, '{"epochs":1,"hidden":2,"window":3}')) ->> '$.irregular'
+FROM odd2 GROUP BY name ORDER BY min(rowid);
+SELECT 'huge steps', rnn_info(rnn_train(ts, v)) ->> '$.irregular.reason'
+FROM (SELECT column1 AS ts, column2 AS v FROM (VALUES (0, 1.0), (1, 2.0), (4100000000000000000, 3.0), (8200000000000000002, 4.0)));
+SELECT 'a fine-tune keeps the count of the rows checked', rnn_info(rnn_finetune((SELECT rnn_train(ts, v, '{"epochs":1,"hidden":2,"window":3}')
+  FROM odd WHERE name = 'one stray time'), ts, v)) ->> '$.irregular.why'
+FROM (SELECT datetime('2024-03-07', '+' || (i * 7) || ' minutes') AS ts, i AS v FROM n);
