@@ -38,8 +38,10 @@
 **      tolerance), the ones off that grid are counted and the first named
 **      (off_grid). One stray time (12:07 in an hourly series) or a run of
 **      steps of 1 in a series stepping by 2 reads this way. Differences
-**      that overflow, or steps no grid could take (INTEGER steps over
-**      4e18), are "span"; anything else "other".
+**      that overflow, or steps too large to print exactly (INTEGER steps
+**      over 2^53), are "span"; anything else (REAL ts spanning more than
+**      250,000 steps, where the tolerance reaches a quarter step)
+**      "other".
 */
 #include <math.h>
 #include <stdio.h>
@@ -365,8 +367,9 @@ static why_try dates_why(const rnn_ts *ts, size_t n, int64_t *k, int64_t *w) {
       k[i] = month_index(&c);
     }
     why_try t = off_grid(k, n, w);
-    t.step = (rnn_step){.kind = RNN_STEP_MONTHS, .months = (int)t.step.num};
-    if (!(t.step.num > 0 && t.step.num <= 1200)) t.reason = RNN_IRR_SPAN;
+    double months = t.step.num;
+    t.step = (rnn_step){.kind = RNN_STEP_MONTHS, .months = (int)(months <= 1200 ? months : 0)};
+    if (!(months > 0 && months <= 1200)) t.reason = RNN_IRR_SPAN;
     return t;
   }
   why_try t = off_grid(k, n, w); /* a fixed duration */
@@ -398,7 +401,7 @@ rnn_status rnn_grid_why(const rnn_ts *ts, size_t n, rnn_irregular *why) {
     for (size_t i = 0; i < n; i++) k[i] = ts[i].i;
     t = off_grid(k, n, w);
     t.step = (rnn_step){.kind = RNN_STEP_NUMBER, .integer = 1, .num = t.step.num};
-    if (t.step.num > 4e18) t.reason = RNN_IRR_SPAN; /* as rnn_grid's steps */
+    if (t.step.num > 9007199254740992.0) t.reason = RNN_IRR_SPAN; /* 2^53: not exact */
   } else {
     t = off_grid_real(ts, n, w);
   }

@@ -109,3 +109,13 @@ FROM (SELECT column1 AS ts, column2 AS v FROM (VALUES (0, 1.0), (1, 2.0), (41000
 SELECT 'a fine-tune keeps the count of the rows checked', rnn_info(rnn_finetune((SELECT rnn_train(ts, v, '{"epochs":1,"hidden":2,"window":3}')
   FROM odd WHERE name = 'one stray time'), ts, v)) ->> '$.irregular.why'
 FROM (SELECT datetime('2024-03-07', '+' || (i * 7) || ' minutes') AS ts, i AS v FROM n);
+-- A second review: dates on a grid of months with a stray month (a
+-- quarterly series, a yearly one) name the stray; a step over 2^53 is span.
+SELECT 'months', rnn_info(rnn_train(ts, v, '{"epochs":1,"hidden":2,"window":3}')) ->> '$.irregular.why'
+FROM (SELECT date('2020-01-01', '+' || (3 * i + (i = 5)) || ' months') AS ts, sin(i) AS v FROM n);
+SELECT 'years', rnn_info(rnn_train(ts, v, '{"epochs":1,"hidden":2,"window":3}')) ->> '$.irregular.ts'
+FROM (SELECT date('2000-01-01', '+' || i || ' years', CASE WHEN i = 5 THEN '+6 months' ELSE '+0 days' END) AS ts, sin(i) AS v FROM n);
+SELECT 'quarter ends', rnn_info(rnn_train(ts, v, '{"epochs":1,"hidden":2,"window":3}')) ->> '$.irregular.ts'
+FROM (SELECT date('2020-01-01', '+' || (3 * i + (i = 4) + 1) || ' months', '-1 day') AS ts, sin(i) AS v FROM n);
+SELECT 'beyond 2^53', rnn_info(rnn_train(ts, v)) ->> '$.irregular.reason'
+FROM (SELECT column1 AS ts, column2 AS v FROM (VALUES (0, 1.0), (1, 2.0), (4000000000000000002, 3.0), (8000000000000000003, 4.0)));
