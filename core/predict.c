@@ -342,7 +342,6 @@ static rnn_status predict_window(rnn_model *m, struct rnn_predictor *p, const do
   memcpy(buf, win, (size_t)R * C * sizeof *buf);
   *missing = -1;
   if (!fill_window(m, buf, R, missing)) return RNN_EINVAL;
-  *missing = -1;
   if (m->kind == RNN_MODEL_SNAIVE) {
     /* Rule 4. */
     for (int s = 0; s < h; s++) out[s] = buf[(size_t)(s % R) * C];
@@ -388,7 +387,12 @@ rnn_status rnn_predict_origins(rnn_model *m, const double *series, size_t n, siz
   int R = m->tail_rows, C = a->input, col;
   if (first < (size_t)R || count < 0 || h < 1 || first + (size_t)count > n)
     return rnn_fail(e, RNN_EINVAL, "origins outside the series");
-  double flops = pass_flops(m, (double)count * ceil((double)h / a->output));
+  double passes = 0; /* origin o forecasts min(h, n - o) steps */
+  for (int j = 0; j < count; j++) {
+    size_t left = n - first - (size_t)j;
+    passes += ceil((double)(left < (size_t)h ? left : (size_t)h) / a->output);
+  }
+  double flops = pass_flops(m, passes);
   if (flops > RNN_MAX_PREDICT_FLOPS) return too_much(e, flops);
   struct rnn_predictor *p = NULL;
   rnn_status rc = predictor(m, &m->pred, 1, h, &p, e);
@@ -410,17 +414,16 @@ rnn_status rnn_predict_origins(rnn_model *m, const double *series, size_t n, siz
       memcpy(future + (size_t)s * (C - 1), series + (o + s) * C + 1,
              (size_t)(C - 1) * sizeof *future);
     rc = predict_window(m, p, series + (o - R) * C, hs, future, f, &col, e);
-    if (col >= 0) { /* as rnn_predict_rows: NaN, no error */
-      for (int s = 0; s < hs; s++) f[s] = NAN;
+    if (col >= 0) { /* as rnn_predict_rows: NaN (f untouched), no error */
       rc = RNN_OK;
       continue;
     }
     for (int s = 0; s < hs && rc == RNN_OK; s++)
       if (!isfinite(f[s]))
         rc = rnn_fail(e, RNN_ERANGE,
-                      "the forecast of position %zu, %d steps ahead, is not finite: the "
+                      "the forecast of position %zu, %d step%s ahead, is not finite: the "
                       "values before it are too far from what the model was trained on",
-                      o + (size_t)s + 1, s + 1);
+                      o + (size_t)s + 1, s + 1, s ? "s" : "");
   }
   rnn_free(future);
   return rc;
@@ -523,13 +526,15 @@ int rnn_interval(const rnn_model *m, int s, double level, double *half) {
   return 1;
 }
 
-double rnn_lower_bound(const rnn_model *m, double value, double half) {
-  double lo = value - half;
+int rnn_lower_floored(const rnn_model *m) {
   /* Rule 5: where the forecasts are floored at zero, by the components'
   ** range (components.c rule 4) or after a covariate effect (add_effect). */
-  if ((m->n_comp > 0 || m->xreg) && m->fc_flags & RNN_FC_NONNEG && lo < 0 && value >= 0)
-    lo = 0;
-  return lo;
+  return (m->n_comp > 0 || m->xreg) && m->fc_flags & RNN_FC_NONNEG;
+}
+
+double rnn_lower_bound(const rnn_model *m, double value, double half) {
+  double lo = value - half;
+  return rnn_lower_floored(m) && lo < 0 && value >= 0 ? 0 : lo;
 }
 
 /* Rule 10: p of the scaled error r over the n ascending errors c. */

@@ -35,13 +35,11 @@
 **   9. Otherwise the usual step is the median difference between
 **      consecutive ts (in months for dates of rule 5's pattern); most ts
 **      lie a whole number of such steps apart (REAL ts within rule 4's
-**      tolerance), the ones off that grid are counted and the first named
-**      (off_grid). One stray time (12:07 in an hourly series) or a run of
-**      steps of 1 in a series stepping by 2 reads this way. Differences
-**      that overflow, or steps too large to print exactly (INTEGER steps
-**      over 2^53), are "span"; anything else (REAL ts spanning more than
-**      250,000 steps, where the tolerance reaches a quarter step)
-**      "other".
+**      tolerance for each), the ones off that grid are counted and the
+**      first named (off_grid). One stray time (12:07 in an hourly series)
+**      or a run of steps of 1 in a series stepping by 2 reads this way.
+**      Differences that overflow, or steps too large to count exactly
+**      (over 2^53), are "span"; anything else "other".
 */
 #include <math.h>
 #include <stdio.h>
@@ -294,13 +292,23 @@ typedef struct why_try {
   rnn_step step;
 } why_try;
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
 /* Rule 9 on ascending integer keys k (n >= 2) whose span fits an int64;
-** w: n scratch values. */
+** w: n scratch values. The step is exact in t.step.num up to 2^53
+** (larger: "span"). */
 static why_try off_grid(const int64_t *k, size_t n, int64_t *w) {
   why_try t = {RNN_IRR_OFF_GRID, 0, 0, {0}};
   for (size_t i = 1; i < n; i++) w[i - 1] = k[i] - k[i - 1];
   qsort(w, n - 1, sizeof *w, cmp_i64);
   int64_t st = w[(n - 2) / 2];
+  if (st > ((int64_t)1 << 53)) {
+    t.reason = RNN_IRR_SPAN;
+    return t;
+  }
   for (size_t i = 0; i < n; i++) w[i] = (k[i] - k[0]) % st;
   int64_t on = mode_i64(w, n);
   for (size_t i = n; i-- > 0;)
@@ -309,29 +317,38 @@ static why_try off_grid(const int64_t *k, size_t n, int64_t *w) {
   return t;
 }
 
-/* Rule 9 for REAL ts: each one's offset from the first in median steps,
-** its fraction of a step compared within rnn_grid's tolerance (a
-** millionth of the number of steps spanned). */
-static why_try off_grid_real(const rnn_ts *ts, size_t n, int64_t *w) {
+/* Rule 9 for REAL ts: each one's offset from the first in median steps;
+** the grid most are on is the median fraction of a step among those in
+** the most common thousandth of a step; a ts is off it by more than
+** rnn_grid's tolerance, a millionth of its own number of steps (rule 4).
+** w, d: n scratch values each. */
+static why_try off_grid_real(const rnn_ts *ts, size_t n, int64_t *w, double *d) {
   why_try t = {RNN_IRR_SPAN, 0, 0, {0}};
-  double *d = (double *)w;
   for (size_t i = 1; i < n; i++) d[i - 1] = ts[i].r - ts[i - 1].r;
-  /* positive doubles order as their bit patterns do */
-  qsort(w, n - 1, sizeof *w, cmp_i64);
-  double st = d[(n - 2) / 2], span = (ts[n - 1].r - ts[0].r) / st;
-  if (!(st > 0) || !(span <= 9e15)) return t;
-  double tol = 1e-6 * (span > 1 ? span : 1);
-  if (tol >= 0.25) return (why_try){RNN_IRR_OTHER, 0, 0, {0}};
-  int64_t buckets = (int64_t)ceil(1 / tol);
-#define BUCKET(i) ((int64_t)nearbyint(fmod((ts[i].r - ts[0].r) / st, 1.0) / tol) % buckets)
-  for (size_t i = 0; i < n; i++) w[i] = BUCKET(i);
+  qsort(d, n - 1, sizeof *d, cmp_double);
+  double st = d[(n - 2) / 2];
+  if (!(st > 0) || !((ts[n - 1].r - ts[0].r) / st <= 9e15)) return t;
+#define STEPS(i) ((ts[i].r - ts[0].r) / st)
+#define FRAC(i) (STEPS(i) - floor(STEPS(i)))
+  for (size_t i = 0; i < n; i++) w[i] = (int64_t)(FRAC(i) * 1000) % 1000;
   int64_t on = mode_i64(w, n);
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    double f = FRAC(i), b = floor(f * 1000);
+    if (fabs(b - (double)on) <= 1) d[m++] = f;
+    else if (on == 0 && b == 999) d[m++] = f - 1; /* around a whole step */
+    else if (on == 999 && b == 0) d[m++] = f + 1;
+  }
+  qsort(d, m, sizeof *d, cmp_double);
+  double grid = d[m / 2];
   t.reason = RNN_IRR_OFF_GRID;
   for (size_t i = n; i-- > 0;) {
-    int64_t gap = llabs(BUCKET(i) - on);
-    if (gap > 1 && gap < buckets - 1) t.count++, t.first = i; /* neighbours: rounding */
+    double k = STEPS(i), off = k - grid;
+    off -= nearbyint(off);
+    if (fabs(off) > 1e-6 * (k > 1 ? k : 1)) t.count++, t.first = i;
   }
-#undef BUCKET
+#undef FRAC
+#undef STEPS
   t.step = (rnn_step){.kind = RNN_STEP_NUMBER, .num = st};
   return t;
 }
@@ -374,9 +391,7 @@ static why_try dates_why(const rnn_ts *ts, size_t n, int64_t *k, int64_t *w) {
   }
   why_try t = off_grid(k, n, w); /* a fixed duration */
   t.step = (rnn_step){.kind = RNN_STEP_MILLIS, .millis = (int64_t)t.step.num};
-  for (size_t i = 1; i < n; i++) w[i - 1] = k[i] - k[i - 1];
-  qsort(w, n - 1, sizeof *w, cmp_i64);
-  if (w[(n - 2) / 2] >= 28 * 86400000LL) { /* rule 8: the fewer off */
+  if (t.step.millis >= 28 * 86400000LL) { /* rule 8: the fewer off */
     why_try m = end.count < day.count ? end : day;
     if (m.count < t.count) return m;
   }
@@ -401,9 +416,8 @@ rnn_status rnn_grid_why(const rnn_ts *ts, size_t n, rnn_irregular *why) {
     for (size_t i = 0; i < n; i++) k[i] = ts[i].i;
     t = off_grid(k, n, w);
     t.step = (rnn_step){.kind = RNN_STEP_NUMBER, .integer = 1, .num = t.step.num};
-    if (t.step.num > 9007199254740992.0) t.reason = RNN_IRR_SPAN; /* 2^53: not exact */
   } else {
-    t = off_grid_real(ts, n, w);
+    t = off_grid_real(ts, n, w, (double *)k);
   }
   if (t.reason == RNN_IRR_OFF_GRID && t.count == 0) t.reason = RNN_IRR_OTHER;
   why->reason = t.reason;

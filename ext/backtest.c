@@ -25,24 +25,14 @@
 **      level (default 0.95; core/predict.c rule 5: lower at or above zero
 **      for a series that never went below zero); NULL when the model has
 **      no calibration.
-**   9. horizon (default 1, an integer from 1 to 1000): each position pos
-**      has a row for each step s = 1 .. horizon whose origin, the pos - s
-**      rows before it, holds a full window: predicted is step s of the
-**      forecast from those rows, what rnn_predict(model, <those rows>, s)
-**      ends with (rnn_forecast's window), the covariates of the rows
-**      forecast taken as known (its future; a model without a covariate
-**      effect does not read them). Rows come by pos, then step, so step 1
-**      is rule 3's row, bit for bit. With a horizon over 1, at most
-**      RNN_EXT_BACKTEST_ROWS rows (origins times horizon): more is an error
-**      that says so.
 **   5. The forecasts are computed in xFilter, up to RNN_ROWS_BATCH windows
 **      per pass through the network (core/predict.c); with a horizon over
 **      1, one origin per pass (rnn_predict_origins).
 **   6. A NULL model or series gives no rows, and so does a series too
 **      short for any position (fewer than the model's history + 1
 **      entries: a lateral join over many series does not fail for one
-**      short series); a bad model, series or level is an error naming
-**      rnn_backtest.
+**      short series); a bad model, series, level or horizon is an error
+**      naming rnn_backtest.
 **   7. rnn_anomaly(model, series) is the table-valued form of the window
 **      function rnn_anomaly (ext/next.c rule 8), as rnn_backtest is
 **      rnn_next's: columns pos, actual, predicted as above, and score, the
@@ -53,9 +43,19 @@
 **      predicted is NULL, or the model has neither one-step errors nor
 **      calibration.
 **   8. The result is kept with the model while a statement reads it
-**      (vtab.c rule 4), and pos = ? gives one row of it (vtab.c rule 5):
-**      a join on pos, or a subquery per row of another table, computes
-**      it once and looks each row up.
+**      (vtab.c rule 4), and pos = ? gives the rows of that position, one
+**      per step (vtab.c rule 5): a join on pos, or a subquery per row of
+**      another table, computes it once and looks each row up.
+**   9. horizon (default 1, an integer from 1 to 1000): each position pos
+**      has a row for each step s = 1 .. horizon whose origin, the pos - s
+**      rows before it, holds a full window: predicted is step s of the
+**      forecast from those rows, what rnn_predict(model, <those rows>, s)
+**      ends with (rnn_forecast's window), the covariates of the rows
+**      forecast taken as known (its future; a model without a covariate
+**      effect does not read them). Rows come by pos, then step, so step 1
+**      is rule 3's row, bit for bit. With a horizon over 1, at most
+**      RNN_EXT_BACKTEST_ROWS rows (each origin's steps up to the series'
+**      end): more is an error that says so.
 */
 #include <math.h>
 #include <stdio.h>
@@ -69,6 +69,7 @@ enum { BT_POS, BT_ACTUAL, BT_PREDICTED, BT_LOWER, BT_UPPER, BT_STEP, BT_MODEL,
        BT_SERIES, BT_LEVEL, BT_HORIZON };
 #define N_ARGS 4 /* hidden columns, from BT_MODEL */
 #define RNN_EXT_BACKTEST_ROWS 20000000 /* rule 9: 160 MB of forecasts */
+#define RNN_EXT_BACKTEST_MAX_H 1000    /* rule 9 */
 /* rnn_anomaly's columns (rule 7); its arguments are model and series. */
 enum { AN_SCORE = BT_LOWER, AN_MODEL };
 
@@ -148,10 +149,13 @@ static int compute(sqlite3_vtab_cursor *cur, rnn_ext_vtab *vt, rnn_model *m,
   const char *fn = vt->fn;
   char *err;
   int h = r->h;
-  if (h > 1 && (double)n * h > RNN_EXT_BACKTEST_ROWS) { /* rule 9 */
-    err = sqlite3_mprintf("%s: %lld origins times horizon %d is more than %d rows; ask for "
-                          "a shorter series or horizon",
-                          fn, (long long)n, h, RNN_EXT_BACKTEST_ROWS);
+  /* Rule 9: the rows out, origin o giving min(h, n - o) of them. */
+  double rows = h < (double)n ? (double)n * h - (double)h * (h - 1) / 2
+                              : (double)n * (n + 1) / 2;
+  if (h > 1 && rows > RNN_EXT_BACKTEST_ROWS) {
+    err = sqlite3_mprintf("%s: %lld origins with horizon %d give %.0f rows, more than %d; "
+                          "ask for a shorter series or horizon",
+                          fn, (long long)n, h, rows, RNN_EXT_BACKTEST_ROWS);
     return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
   }
   if (n > 0 && !(r->predicted = sqlite3_malloc64((sqlite3_uint64)n * h * sizeof *r->predicted)))
@@ -172,13 +176,14 @@ static int compute(sqlite3_vtab_cursor *cur, rnn_ext_vtab *vt, rnn_model *m,
     return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
   }
   /* Rule 4: rnn_lower_bound's floor, kept for the rows read later. */
-  r->floor0 = rnn_lower_bound(m, 0.0, 1.0) == 0.0;
+  r->floor0 = rnn_lower_floored(m);
   for (int s = 0; s < h; s++) rnn_interval(m, s + 1, level, &r->half[s]);
   for (size_t i = 0; i < n * h && !anomaly; i++) {
     double p = r->predicted[i], half = r->half[i % h];
     if (!isnan(p) && !isnan(half) && !(isfinite(p - half) && isfinite(p + half))) {
       char ahead[48] = "";
-      if (h > 1) snprintf(ahead, sizeof ahead, ", %d steps ahead,", (int)(i % h) + 1);
+      if (h > 1)
+        snprintf(ahead, sizeof ahead, ", %d step%s ahead,", (int)(i % h) + 1, i % h ? "s" : "");
       err = sqlite3_mprintf("%s: the interval of position %lld%s is not finite", fn,
                             (long long)((size_t)r->W + i / h + i % h + 1), ahead);
       return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
@@ -248,9 +253,9 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
   int h = 1; /* rule 9 */
   if (!c->anomaly && arg[3] && sqlite3_value_type(arg[3]) != SQLITE_NULL) {
     sqlite3_int64 hv = sqlite3_value_int64(arg[3]);
-    h = (int)(hv > 0 && hv <= RNN_MAX_HORIZON ? hv : 0);
+    h = (int)(hv > 0 && hv <= RNN_EXT_BACKTEST_MAX_H ? hv : 0);
     if (sqlite3_value_type(arg[3]) != SQLITE_INTEGER || !h) {
-      err = sqlite3_mprintf("%s: horizon must be an integer from 1 to %d", fn, RNN_MAX_HORIZON);
+      err = sqlite3_mprintf("%s: horizon must be an integer from 1 to %d", fn, RNN_EXT_BACKTEST_MAX_H);
       return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
     }
   }

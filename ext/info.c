@@ -44,13 +44,14 @@ void rnn_ext_append_irregular(sqlite3_str *s, const rnn_irregular *q) {
       else
         sqlite3_str_appendf(s, "%lld of %lld ts %s off the grid the others are on, a step of ",
                             count, rows, count == 1 ? "is" : "are");
-      rnn_step_name(&q->step, name, sizeof name);
-      if (q->step.kind == RNN_STEP_NUMBER && q->step.integer)
+      if (q->step.kind == RNN_STEP_NUMBER && q->step.integer) {
         sqlite3_str_appendf(s, "%lld", (long long)q->step.num);
-      else if (q->step.kind == RNN_STEP_NUMBER)
+      } else if (q->step.kind == RNN_STEP_NUMBER) {
         sqlite3_str_appendf(s, "%.15g", q->step.num);
-      else
+      } else {
+        rnn_step_name(&q->step, name, sizeof name);
         sqlite3_str_appendf(s, "%s%s", name[0] >= '0' && name[0] <= '9' ? "" : "1 ", name);
+      }
       sqlite3_str_appendf(s, " (the median difference between consecutive ts); the first %s ",
                           most ? "off it is" : "is");
       rnn_ext_append_ts(s, &q->at, 0);
@@ -91,7 +92,8 @@ static void append_irregular(sqlite3_str *s, const rnn_model *m) {
   rnn_ext_append_irregular(s, q);
   sqlite3_str_appendall(s, "\"");
   if (q->count > 0) {
-    sqlite3_str_appendf(s, ",\"count\":%lld,\"ts\":", (long long)q->count);
+    sqlite3_str_appendf(s, ",\"count\":%lld,\"rows\":%lld,\"ts\":", (long long)q->count,
+                        (long long)q->rows);
     rnn_ext_append_ts(s, &q->at, 1);
   }
   if (q->reason == RNN_IRR_OFF_GRID) {

@@ -21,7 +21,8 @@
 **      it without recomputing. It goes with the model, and when the last
 **      cursor closes (it is not kept past the statements using it).
 **   5. A function whose rows are positions (rnn_backtest, rnn_anomaly)
-**      takes pos = ? too: it then gives that row alone, so a join on pos
+**      takes pos = ? too: it then gives that position's rows alone (one,
+**      or one per step of rnn_backtest's horizon), so a join on pos
 **      looks each row up in the kept result instead of scanning it. Its
 **      arguments, when the same bytes as the cursor's last, are not
 **      copied again.

@@ -119,3 +119,10 @@ SELECT 'quarter ends', rnn_info(rnn_train(ts, v, '{"epochs":1,"hidden":2,"window
 FROM (SELECT date('2020-01-01', '+' || (3 * i + (i = 4) + 1) || ' months', '-1 day') AS ts, sin(i) AS v FROM n);
 SELECT 'beyond 2^53', rnn_info(rnn_train(ts, v)) ->> '$.irregular.reason'
 FROM (SELECT column1 AS ts, column2 AS v FROM (VALUES (0, 1.0), (1, 2.0), (4000000000000000002, 3.0), (8000000000000000003, 4.0)));
+-- A third review: each REAL ts within rnn_grid's tolerance of its own
+-- number of steps (a small stray near the start of a long series); a step
+-- just over 2^53 is span.
+SELECT 'real stray near the start', rnn_info(rnn_train(ts, v, '{"method":"network","hidden":2,"window":3,"epochs":1}')) ->> '$.irregular.ts'
+FROM (SELECT CASE WHEN value = 5 THEN (value + 1e-4) * 0.5 ELSE value * 0.5 END AS ts, value % 3 AS v FROM generate_series(0, 999));
+SELECT 'step 2^53 + 1', rnn_info(rnn_train(ts, v)) ->> '$.irregular.reason'
+FROM (SELECT i * 9007199254740993 + (i = 10) AS ts, i AS v FROM n WHERE i < 12);
