@@ -532,9 +532,13 @@ int rnn_lower_floored(const rnn_model *m) {
   return (m->n_comp > 0 || m->xreg) && m->fc_flags & RNN_FC_NONNEG;
 }
 
-double rnn_lower_bound(const rnn_model *m, double value, double half) {
+double rnn_lower_floor(int floored, double value, double half) {
   double lo = value - half;
-  return rnn_lower_floored(m) && lo < 0 && value >= 0 ? 0 : lo;
+  return floored && lo < 0 && value >= 0 ? 0 : lo;
+}
+
+double rnn_lower_bound(const rnn_model *m, double value, double half) {
+  return rnn_lower_floor(rnn_lower_floored(m), value, half);
 }
 
 /* Rule 10: p of the scaled error r over the n ascending errors c. */

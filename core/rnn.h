@@ -539,9 +539,10 @@ int rnn_interval(const rnn_model *m, int s, double level, double *half);
 ** value - half, but at or above zero for a series that never went below
 ** zero (predict.c rule 5). */
 double rnn_lower_bound(const rnn_model *m, double value, double half);
-/* Whether rnn_lower_bound floors at zero (lower = max(0, value - half)
-** for value >= 0), for a caller that keeps the answer past the model. */
+/* Whether rnn_lower_bound floors at zero, and the bound given that answer
+** (for a caller that keeps it past the model). */
 int rnn_lower_floored(const rnn_model *m);
+double rnn_lower_floor(int floored, double value, double half);
 
 /* How surprising a one-step error (actual - forecast, data units) is: 1 -
 ** its p-value among the model's one-step errors on its last training rows,

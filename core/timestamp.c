@@ -47,7 +47,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "rnn.h"
+#include "nn.h"
 
 /* Days from 1970-01-01 to y-m-d (Howard Hinnant's days_from_civil). */
 static int64_t days_from_civil(int64_t y, int m, int d) {
@@ -292,11 +292,6 @@ typedef struct why_try {
   rnn_step step;
 } why_try;
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /* Rule 9 on ascending integer keys k (n >= 2) whose span fits an int64;
 ** w: n scratch values. The step is exact in t.step.num up to 2^53
 ** (larger: "span"). */
@@ -325,7 +320,7 @@ static why_try off_grid(const int64_t *k, size_t n, int64_t *w) {
 static why_try off_grid_real(const rnn_ts *ts, size_t n, int64_t *w, double *d) {
   why_try t = {RNN_IRR_SPAN, 0, 0, {0}};
   for (size_t i = 1; i < n; i++) d[i - 1] = ts[i].r - ts[i - 1].r;
-  qsort(d, n - 1, sizeof *d, cmp_double);
+  rnn_sort_doubles(d, n - 1);
   double st = d[(n - 2) / 2];
   if (!(st > 0) || !((ts[n - 1].r - ts[0].r) / st <= 9e15)) return t;
 #define STEPS(i) ((ts[i].r - ts[0].r) / st)
@@ -339,7 +334,7 @@ static why_try off_grid_real(const rnn_ts *ts, size_t n, int64_t *w, double *d) 
     else if (on == 0 && b == 999) d[m++] = f - 1; /* around a whole step */
     else if (on == 999 && b == 0) d[m++] = f + 1;
   }
-  qsort(d, m, sizeof *d, cmp_double);
+  rnn_sort_doubles(d, m);
   double grid = d[m / 2];
   t.reason = RNN_IRR_OFF_GRID;
   for (size_t i = n; i-- > 0;) {

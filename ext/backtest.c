@@ -252,12 +252,8 @@ static int bt_filter(sqlite3_vtab_cursor *cur, int idx_num,
     return rnn_ext_vtab_error(cur, rc, err);
   int h = 1; /* rule 9 */
   if (!c->anomaly && arg[3] && sqlite3_value_type(arg[3]) != SQLITE_NULL) {
-    sqlite3_int64 hv = sqlite3_value_int64(arg[3]);
-    h = (int)(hv > 0 && hv <= RNN_EXT_BACKTEST_MAX_H ? hv : 0);
-    if (sqlite3_value_type(arg[3]) != SQLITE_INTEGER || !h) {
-      err = sqlite3_mprintf("%s: horizon must be an integer from 1 to %d", fn, RNN_EXT_BACKTEST_MAX_H);
-      return rnn_ext_vtab_error(cur, err ? SQLITE_ERROR : SQLITE_NOMEM, err);
-    }
+    if ((rc = rnn_ext_read_h(fn, "horizon", arg[3], RNN_EXT_BACKTEST_MAX_H, &h, &err)))
+      return rnn_ext_vtab_error(cur, rc, err);
   }
   bt_result *k = vt->result; /* rule 8: with this model (vtab.c rule 4) */
   if (k && k->level == level && k->h == h && rnn_ext_same_value(k->args, arg[1])) {
@@ -339,9 +335,8 @@ static int bt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
     case AN_SCORE:
       if (c->anomaly) {
         result_number(ctx, r->score[c->at]);
-      } else { /* BT_LOWER, rule 4 as rnn_lower_bound */
-        double lo = p - half;
-        result_number(ctx, r->floor0 && lo < 0 && p >= 0 ? 0.0 : lo);
+      } else { /* BT_LOWER, rule 4 */
+        result_number(ctx, rnn_lower_floor(r->floor0, p, half));
       }
       break;
     case BT_STEP: sqlite3_result_int(ctx, c->step); break;

@@ -187,7 +187,7 @@ static int fc_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
   int h = m->opts.horizon > 0 ? m->opts.horizon : 1;
   double level = 0.95;
   if (arg[1] && sqlite3_value_type(arg[1]) != SQLITE_NULL &&
-      (rc = rnn_ext_read_h(FN, "horizon", arg[1], &h, &err)))
+      (rc = rnn_ext_read_h(FN, "horizon", arg[1], RNN_EXT_MAX_H, &h, &err)))
     goto fail;
   if (arg[2] && sqlite3_value_type(arg[2]) != SQLITE_NULL &&
       (rc = rnn_ext_read_level(FN, arg[2], &level, &err)))

@@ -245,13 +245,12 @@ int rnn_ext_read_series(const char *fn, sqlite3_value *v, const rnn_model *m,
   return read_rows(fn, "series", v, m->arch.input, 0, 0, out, n, err);
 }
 
-int rnn_ext_read_h(const char *fn, const char *name, sqlite3_value *v, int *h,
+int rnn_ext_read_h(const char *fn, const char *name, sqlite3_value *v, int max, int *h,
                    char **err) {
   sqlite3_int64 hv = sqlite3_value_int64(v);
   *err = NULL;
-  if (sqlite3_value_type(v) != SQLITE_INTEGER || hv < 1 || hv > RNN_EXT_MAX_H)
-    return fail(err, fn, "%s must be an integer from 1 to %d", name,
-                RNN_EXT_MAX_H);
+  if (sqlite3_value_type(v) != SQLITE_INTEGER || hv < 1 || hv > max)
+    return fail(err, fn, "%s must be an integer from 1 to %d", name, max);
   *h = (int)hv;
   return SQLITE_OK;
 }
@@ -312,7 +311,7 @@ void rnn_sql_predict(sqlite3_context *ctx, int argc,
   char *err = NULL;
   int rc0;
   double *win = NULL, *out = NULL, *future = NULL;
-  if ((argc > 2 && (rc0 = rnn_ext_read_h(FN, "h", argv[2], &h, &err))) ||
+  if ((argc > 2 && (rc0 = rnn_ext_read_h(FN, "h", argv[2], RNN_EXT_MAX_H, &h, &err))) ||
       (rc0 = rnn_ext_read_future(FN, argc > 3 ? argv[3] : NULL, m, h, &future, &err))) {
     rnn_ext_report(ctx, rc0, err);
     goto done;

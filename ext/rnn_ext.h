@@ -108,8 +108,9 @@ int rnn_ext_read_future(const char *fn, sqlite3_value *v, const rnn_model *m,
 int rnn_ext_read_series(const char *fn, sqlite3_value *v, const rnn_model *m,
                         double **out, size_t *n, char **err);
 
-/* Reads a forecast length from 1 to RNN_EXT_MAX_H, as rnn_ext_read_window. */
-int rnn_ext_read_h(const char *fn, const char *name, sqlite3_value *v, int *h,
+/* Reads a forecast length from 1 to max (RNN_EXT_MAX_H for forecasts), as
+** rnn_ext_read_window. */
+int rnn_ext_read_h(const char *fn, const char *name, sqlite3_value *v, int max, int *h,
                    char **err);
 
 /* Decodes a model BLOB argument without auxdata (the virtual table and the
