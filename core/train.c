@@ -48,10 +48,14 @@
 **      before the tail as its past, so that tail and past hold the last
 **      RNN_KEEP_ROWS rows (none in a global model's series but for those
 **      that fall back to rule 9), which only a fine-tune reads (rule 16).
-**   9. Fewer points than one window needs: short policy "fallback" gives a
-**      seasonal-naive model (period found in the data, else the last
+**   9. Fewer points than one window needs, or (method "auto", validation
+**      above 0, not a fine-tune or a global model's series) than one
+**      validation window under rule 3 needs: short policy "fallback" gives
+**      a seasonal-naive model (period found in the data, else the last
 **      value) calibrated on its own in-sample errors; "error" fails with
-**      the counts; "null" gives no model.
+**      the counts; "null" gives no model. The forecaster chooses on
+**      validation windows, and a network nothing validated lost to the
+**      last value on short series by far (docs/forecasting-evidence.md).
 **  10. Memory is estimated before anything large is allocated; a run that
 **      would need more than RNN_MAX_MEMORY fails with RNN_ELIMIT.
 **  11. A loss that stops being finite (divergence) ends training: the best
@@ -110,7 +114,8 @@
 **      its tail, row count and one-step errors, which move on to the new
 **      rows, as do its past rows. A seasonal-naive fallback has no network
 **      to continue: it is trained afresh (rnn_train) on its past rows, tail
-**      and the new rows.
+**      and the new rows, with the window and horizon "auto" unless the
+**      options change them (it keeps the ones it used, not the caller's).
 **  18. rnn_train_global trains one network on the pooled windows of many
 **      series: each series filled (rule 1) and normalised by its own
 **      statistics (rule 3), its latest windows held out; the window and
@@ -492,6 +497,34 @@ static int auto_horizon(int period, size_t n, int W) {
   return (size_t)h > cap ? (cap > 0 ? (int)cap : 1) : h;
 }
 
+/* Rule 9: the error of a series too short for one validation window of
+** method "auto" (rule 3): the fewest rows that would give one, found by
+** iterating need(r) = W(r) + O(r) - 1 + k from n + 1 (W and O grow with
+** the rows when "auto" and stop growing, so the iteration ends at the
+** least r with need(r) <= r). */
+static rnn_status short_to_validate(int period, size_t n, const rnn_options *o,
+                                    rnn_err *e) {
+  double k = ceil(1.0 / o->validation); /* windows for one held out */
+  while (k > 1 && floor((k - 1) * o->validation) >= 1) k--;
+  while (floor(k * o->validation) < 1) k++;
+  if (k > 1e12) k = 1e12; /* a validation share too small to reach */
+  size_t r = n + 1, need = 0;
+  int W = 0, O = 0;
+  for (;;) {
+    W = o->window == RNN_WINDOW_AUTO ? rnn_window_for_period(period, r) : o->window;
+    O = o->horizon == RNN_HORIZON_AUTO ? auto_horizon(period, r, W) : o->horizon;
+    need = (size_t)W + (size_t)O - 1 + (size_t)k;
+    if (need <= r) break;
+    r = need;
+  }
+  return rnn_fail(e, RNN_EINVAL,
+                  "needs at least %zu rows for window %d, horizon %d and one "
+                  "validation window to choose the forecast on (validation "
+                  "%g), got %zu (with validation 0 or method \"network\", a "
+                  "network that nothing validates)",
+                  r, W, O, o->validation, n);
+}
+
 /* Rule 15: the one-step errors of the finished model m on the filled rows v
 ** (n, C) whose value y[i] was known. A forecast that fails leaves the model
 ** without them (the pooled errors serve); only memory fails training. */
@@ -829,14 +862,25 @@ resolved:
   m->opts.horizon = O;
   m->tail_rows = W;
 
-  /* Rule 9. */
-  if (n < (size_t)W + (size_t)O) {
+  /* Rules 9 and 3. */
+  int nw = n < skip + (size_t)W + (size_t)O
+               ? 0
+               : (int)(n - skip - (size_t)W - (size_t)O + 1);
+  int nval = (int)floor(nw * o->validation);
+  if (nval > nw - 1) nval = nw - 1;
+  if (base && nval == 0 && o->validation > 0 && nw >= 2) nval = 1; /* rule 16 */
+  int unvalidated = !base && !shared && o->method == RNN_METHOD_AUTO &&
+                    o->validation > 0 && nval < 1;
+  if (n < (size_t)W + (size_t)O || unvalidated) {
     if (o->short_policy == RNN_SHORT_NULL) goto fail; /* rc is RNN_OK */
     if (o->short_policy == RNN_SHORT_ERROR) {
-      rc = rnn_fail(e, RNN_EINVAL,
-                    "needs at least %d rows for window %d and horizon %d, got "
-                    "%zu",
-                    W + O, W, O, n);
+      if (n < (size_t)W + (size_t)O)
+        rc = rnn_fail(e, RNN_EINVAL,
+                      "needs at least %d rows for window %d and horizon %d, "
+                      "got %zu",
+                      W + O, W, O, n);
+      else
+        rc = short_to_validate(m->period, n, o, e);
       goto fail;
     }
     m->shift[0] = 0.0, m->scale[0] = 1.0;
@@ -847,11 +891,6 @@ resolved:
     goto done;
   }
 
-  int nw = (int)(n - skip - (size_t)W - (size_t)O + 1);
-  /* Rule 3. */
-  int nval = (int)floor(nw * o->validation);
-  if (nval > nw - 1) nval = nw - 1;
-  if (base && nval == 0 && o->validation > 0 && nw >= 2) nval = 1; /* rule 16 */
   int ntrain = nw - nval;
   size_t train_rows = skip + (size_t)ntrain - 1 + W + O;
 
@@ -1396,8 +1435,10 @@ rnn_status rnn_finetune(rnn_model **out, const rnn_model *base, const double *y,
     rc = train_series(out, ys, xs, N, k, &opts, ctl, base, n, NULL, e);
   } else {
     /* The fallback has no network to start from: a model of what there is
-    ** now (its tail and the new rows), the window chosen anew. */
+    ** now (its tail and the new rows), the window and horizon chosen anew
+    ** unless the options change them (the fallback keeps those it used). */
     opts.window = o->window == base->opts.window ? RNN_WINDOW_AUTO : o->window;
+    opts.horizon = o->horizon == base->opts.horizon ? RNN_HORIZON_AUTO : o->horizon;
     rc = train_series(out, ys, xs, N, k, &opts, ctl, NULL, 0, NULL, e);
     if (*out) {
       (*out)->rows += base->rows - (int64_t)R;

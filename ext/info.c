@@ -123,7 +123,7 @@ static void append_forecast(sqlite3_str *s, const rnn_model *m) {
   sqlite3_str_appendall(s, ",\"forecast\":");
   if (m->kind != RNN_MODEL_NETWORK) {
     sqlite3_str_appendall(s, "{\"components\":[{\"kind\":\"seasonal_naive\"}],"
-                             "\"why\":\"too few rows for the network\"}");
+                             "\"why\":\"too few rows to train and validate a network\"}");
     return;
   }
   if (m->n_comp == 0) {

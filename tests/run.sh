@@ -26,7 +26,9 @@
 #    bit; the forecasters' BLOB sizes and checksums changed with formats 4
 #    and 5 and with format 5's SRUN chunk, which changed no forecast of
 #    these models, and the sequence models' with format 5, which changed
-#    none of their outputs).
+#    none of their outputs; the "fallback" line's model, of 9 rows with
+#    the defaults, was a network that nothing validated until such series
+#    got the seasonal-naive fallback its name says, core/train.c rule 9).
 # 7. The single-file build (dist/sqlite-rnn.c, `make amalgamation`) builds
 #    with the one cc command its header gives, loads, and trains a model
 #    byte-identical to the regular build's; tests/static_app.c builds it

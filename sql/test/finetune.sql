@@ -99,6 +99,16 @@ SELECT 'fallback', json_extract(rnn_info(s.model), '$.kind'),
        json_extract(rnn_info(rnn_finetune(s.model, ts, value)), '$.kind'),
        json_extract(rnn_info(rnn_finetune(s.model, ts, value)), '$.rows')
 FROM s, air GROUP BY s.model;
+-- The fallback of a series too short to validate a network (the defaults)
+-- chooses its window and horizon anew: fine-tuned with the rest of the
+-- series, it is the model rnn_train gives the whole series (patience 5, a
+-- fine-tune's).
+CREATE TABLE few AS WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 60)
+SELECT i AS ts, 50 + i + (i * 37 % 11) AS v FROM r;
+CREATE TABLE fewm AS SELECT rnn_train(ts, v) AS model FROM few WHERE ts <= 12;
+SELECT 'short fallback fine-tuned', json_extract(rnn_info(model), '$.kind'),
+       (SELECT rnn_finetune(fewm.model, ts, v) FROM few WHERE ts > 12) = (SELECT rnn_train(ts, v, '{"patience":5}') FROM few)
+FROM fewm;
 -- Errors name the function and what is allowed.
 SELECT rnn_finetune(model, '1962-01-15', 3) FROM m;
 SELECT rnn_finetune(model, 5, 3) FROM m;

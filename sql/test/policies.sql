@@ -47,3 +47,28 @@ CREATE TABLE dup3r(ts, v);
 INSERT INTO dup3r SELECT ts, v FROM dup3 ORDER BY ts, v DESC;
 SELECT 'mean in any order', (SELECT rnn_train(ts, v, '{"duplicates":"mean","epochs":3}') FROM dup3)
                           = (SELECT rnn_train(ts, v, '{"duplicates":"mean","epochs":3}') FROM dup3r);
+-- The default forecaster chooses on validation windows: a series too short
+-- for one is short with the automatic window too (core/train.c rule 9).
+-- Without a period, 19 rows are the fewest that give one at validation 0.1.
+CREATE TABLE tiny(ts, v);
+WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 19)
+INSERT INTO tiny SELECT i, 50 + i + (i * 37 % 11) FROM r;
+SELECT 'auto short', rnn_info(m) ->> '$.kind', rnn_info(m) ->> '$.forecast.why',
+       rnn_info(m) ->> '$.calibration.errors' > 0, rnn_predict(m, NULL, 2)
+FROM (SELECT rnn_train(ts, v) AS m FROM tiny WHERE ts <= 12);
+SELECT 'auto 18 and 19 rows', (SELECT rnn_info(rnn_train(ts, v)) ->> '$.kind' FROM tiny WHERE ts <= 18),
+       (SELECT rnn_info(rnn_train(ts, v)) ->> '$.kind' FROM tiny),
+       (SELECT rnn_info(rnn_train(ts, v)) ->> '$.validation.windows' FROM tiny);
+SELECT 'auto short null', rnn_train(ts, v, '{"short":"null"}') IS NULL FROM tiny WHERE ts <= 12;
+SELECT 'asked for a network', (SELECT rnn_info(rnn_train(ts, v, '{"method":"network","epochs":2}')) ->> '$.kind' FROM tiny WHERE ts <= 12),
+       (SELECT rnn_info(rnn_train(ts, v, '{"validation":0,"epochs":2}')) ->> '$.kind' FROM tiny WHERE ts <= 12);
+SELECT 'auto short error', rnn_train(ts, v, '{"short":"error"}') FROM tiny WHERE ts <= 12;
+SELECT 'auto short error, explicit window', rnn_train(ts, v, '{"short":"error","window":4,"horizon":2}') FROM tiny WHERE ts <= 12;
+-- The count the error gives is the least that trains: here 8 + 16 - 1 +
+-- 100 windows for one in a hundred.
+WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 123)
+INSERT INTO tiny SELECT 100 + i, 50 + i + (i * 37 % 11) FROM r;
+SELECT 'auto short error, small validation', rnn_train(ts, v, '{"short":"error","validation":0.01,"window":8,"horizon":16}') FROM tiny WHERE ts > 100 AND ts <= 200;
+SELECT 'validation 0.01, 122 and 123 rows',
+       (SELECT rnn_info(rnn_train(ts, v, '{"validation":0.01,"window":8,"horizon":16,"epochs":1}')) ->> '$.kind' FROM tiny WHERE ts > 100 AND ts <= 222),
+       (SELECT rnn_info(rnn_train(ts, v, '{"validation":0.01,"window":8,"horizon":16,"epochs":1}')) ->> '$.kind' FROM tiny WHERE ts > 100);
