@@ -53,7 +53,11 @@ Per set also: runaways (MASE > 3x the series' seasonal-naive MASE), series
 worse than 1.5x seasonal naive, series with a non-negative history and a
 negative forecast, and the coverage of the 80% and 95% intervals pooled over
 the held-out points (NULL bounds count as not covered and are counted
-separately; Hourly also by step 1-24 and 25-48). The README's reference rows
+separately; Hourly also by step 1-24 and 25-48; every set also where the
+forecast is above its own median over the horizon and where below), and
+M4's interval score, MSIS (mean of (upper - lower) + 2/a (lower - y) where
+y < lower + 2/a (y - upper) where y > upper, a = 1 - level, over the MASE
+scale), at 95% and at 80%, averaged over the series. The README's reference rows
 are constants below (they are on the full dev halves: not comparable with
 --limit).
 """
@@ -548,6 +552,27 @@ def score_rnn(s, rec, fc, split):
                 elif lo <= y <= hi:
                     c["covered"] += 1
     rec["coverage_counts"] = cov
+    # M4's interval score (MSIS at 95%; the same at 80%), scaled as MASE,
+    # and coverage where the forecast is above or below its own median
+    # over the horizon (the high and the low parts of a cycle).
+    mid = sorted(point)[len(point) // 2]
+    for level in LEVELS:
+        a = 1 - level
+        tot, cnt = 0.0, 0
+        for part in ("high", "low"):
+            cov["%g_%s" % (level, part)] = dict(covered=0, points=0, null_bounds=0)
+        for y, (f, lo, hi) in zip(s["test"], fc[level]):
+            if y is None:
+                continue
+            c = cov["%g_%s" % (level, "high" if f >= mid else "low")]
+            c["points"] += 1
+            if lo is None or hi is None:
+                c["null_bounds"] += 1
+                continue
+            c["covered"] += lo <= y <= hi
+            tot += (hi - lo) + (2 / a) * (lo - y) * (y < lo) + (2 / a) * (y - hi) * (y > hi)
+            cnt += 1
+        rec["is_%g" % level] = tot / cnt / rec["scale"] if cnt and rec["scale"] > 0 else math.nan
 
 
 def pooled_coverage(records, key):
@@ -579,9 +604,10 @@ def summarise(records, with_rnn, split):
         rnn["negative"] = sum(r["negative"] for r in records)
         rnn["coverage"] = {}
         for level in LEVELS:
-            for part in coverage_parts(split):
+            for part in coverage_parts(split) + ("high", "low"):
                 key = "%g_%s" % (level, part)
                 rnn["coverage"][key] = pooled_coverage(records, key)
+            rnn["is_%g" % level] = finite_mean(r["is_%g" % level] for r in records)
         sm["rnn"] = rnn
     return sm
 
@@ -747,6 +773,10 @@ def print_set(result, args):
         print("- worse than 1.5x seasonal naive: %d" % rnn["worse_1_5x"])
         print("- negative forecasts (non-negative history): %d" % rnn["negative"])
         print("- coverage: " + coverage_text(rnn["coverage"], "all"))
+        print("- coverage where the forecast is above its median over the horizon: %s; below: %s" % (
+            coverage_text(rnn["coverage"], "high"), coverage_text(rnn["coverage"], "low")))
+        print("- interval score scaled as MASE (M4's MSIS at 95%%): 95%% %.3f, 80%% %.3f" % (
+            rnn["is_0.95"], rnn["is_0.8"]))
         split = M4_SETS.get(name, {}).get("split")
         if split:
             print("- coverage steps 1-%d: %s" % (split, coverage_text(rnn["coverage"], "early")))
