@@ -47,7 +47,11 @@
 **      three components (components.c rule 3); older formats may not set
 **      it. A COMP holds the network at most once. Format 6 adds component
 **      kind 7, seasonal naive with trend (components.c rule 1), and up to
-**      12 candidates; older formats may not hold it.
+**      12 candidates; older formats may not hold it. Format 7 adds COMP
+**      flag 8 (RNN_FC_SQRT: the calibration errors were divided by
+**      rnn_band_factor, components.c rule 5), and with it an f64 after the
+**      candidates, the level L, finite and positive; older formats may not
+**      set it.
 **  10. Format 5's TRAI holds, after the epochs run, the number of loss
 **      values kept: all of them up to RNN_MAX_HISTORY (1000), else 1000
 **      evenly spaced (value i is epoch floor((i + 1) * epochs / 1000),
@@ -309,6 +313,7 @@ static void write_model(writer *w, const rnn_model *m, int omit_params) {
       put_component(w, &m->cand[i]);
       put_f64(w, m->cand_mae[i]);
     }
+    if (m->fc_flags & RNN_FC_SQRT) put_f64(w, m->cal_level);
     chunk_end(w, at);
   }
 
@@ -459,7 +464,8 @@ static int get_component(reader *r, const rnn_model *m, int version,
 ** three by their median (RNN_FC_MEDIAN), or one or two by their mean. */
 static int read_components(rnn_model *m, reader *r, int version) {
   int ok = m->kind == RNN_MODEL_NETWORK; /* the fallback has none */
-  int flags = RNN_FC_LOG | RNN_FC_NONNEG | (version >= 5 ? RNN_FC_MEDIAN : 0);
+  int flags = RNN_FC_LOG | RNN_FC_NONNEG | (version >= 5 ? RNN_FC_MEDIAN : 0) |
+              (version >= 7 ? RNN_FC_SQRT : 0);
   m->fc_flags = get_int(r, 0, flags, &ok);
   m->period2 = get_int(r, 0, RNN_MAX_TAIL, &ok);
   m->n_comp = get_int(r, 1, RNN_MAX_COMPONENTS, &ok);
@@ -482,6 +488,10 @@ static int read_components(rnn_model *m, reader *r, int version) {
     ok = get_component(r, m, version, &m->cand[i]);
     m->cand_mae[i] = get_f64(r);
     if (isnan(m->cand_mae[i]) || m->cand_mae[i] < 0) ok = 0;
+  }
+  if (ok && m->fc_flags & RNN_FC_SQRT) { /* format 7 */
+    m->cal_level = get_f64(r);
+    if (!(m->cal_level > 0) || !isfinite(m->cal_level)) ok = 0;
   }
   return ok && !r->bad;
 }

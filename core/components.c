@@ -50,7 +50,16 @@
 **      ceil((N + 1) L) / N, N the number of origins (the errors of one
 **      forecast move together: one origin is one sample, as split conformal
 **      counts them). Beyond the calibrated steps the scale grows
-**      with the square root of the step.
+**      with the square root of the step. When every value the forecaster
+**      learns was positive (RNN_FC_LOG), each error is first divided by
+**      rnn_band_factor of its forecast f, sqrt(max(f, L / 100) / L) with L
+**      the mean of the training rows (RNN_FC_SQRT, cal_level), and a band
+**      is multiplied by the factor of its own forecast: its width grows
+**      with the square root of the level, as the spread of counts does
+**      (additive bands were too narrow at the peaks of the M4 Hourly
+**      half's cycles and too wide in the troughs; logarithmic ones the
+**      reverse; docs/forecasting-evidence.md). A fine-tune keeps its
+**      model's L and flag.
 **   6. A fine-tune (core/train.c rule 16) keeps the model's candidates and
 **      scores them on its new validation origins as rule 3 does, each
 **      score merged with the model's own, whose origins weigh what they

@@ -25,7 +25,9 @@
 **      its mean absolute validation error (made non-decreasing; beyond the
 **      calibrated steps it grows with sqrt(step); components.c rule 5); in
 **      models of formats 1 and 2 it is sqrt(step) (errors of a recursive
-**      forecast grow roughly like a random walk's). The lower bound of a
+**      forecast grow roughly like a random walk's). With RNN_FC_SQRT
+**      (format 7, components.c rule 5) the half-width is then multiplied by
+**      rnn_band_factor of the step's forecast. The lower bound of a
 **      series that never went below zero is at or above zero, as its
 **      forecasts are (rule 6; rnn_lower_bound).
 **   6. A model with components (method "auto") forecasts the median of its
@@ -507,7 +509,18 @@ rnn_status rnn_predict_history(rnn_model *m, const double *series, size_t first,
   return predict_rows(m, series, first, count, out, 1, e);
 }
 
-int rnn_interval(const rnn_model *m, int s, double level, double *half) {
+double rnn_band_scale(double L, double f) {
+  if (L == 0) return 1.0;
+  double lo = L / 100;
+  return sqrt((f > lo ? f : lo) / L);
+}
+
+double rnn_band_factor(const rnn_model *m, double f) {
+  return rnn_band_scale(m->fc_flags & RNN_FC_SQRT ? m->cal_level : 0.0, f);
+}
+
+int rnn_interval(const rnn_model *m, int s, double level, double value,
+                 double *half) {
   *half = NAN;
   if (m->cal_steps < 1 || m->cal_n < 1 || s < 1 || !(level > 0 && level < 1))
     return 0;
@@ -522,7 +535,7 @@ int rnn_interval(const rnn_model *m, int s, double level, double *half) {
   double r = ceil((n + 1) * q);
   int rank = r > n ? n : (int)r;
   if (rank < 1) rank = 1;
-  *half = m->cal_resid[rank - 1] * scale;
+  *half = m->cal_resid[rank - 1] * scale * rnn_band_factor(m, value);
   return 1;
 }
 

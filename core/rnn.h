@@ -323,6 +323,9 @@ typedef struct rnn_component {
 #define RNN_FC_NONNEG 2 /* forecasts are kept at or above zero */
 #define RNN_FC_MEDIAN 4 /* the forecast is the median of three components, not
                         ** their mean (format 5 on) */
+#define RNN_FC_SQRT 8   /* the interval's half-width grows with the square
+                        ** root of the forecast (format 7 on; components.c
+                        ** rule 5, rnn_band_factor) */
 
 const char *rnn_component_name(int kind);
 /* Rows of history a component reads. */
@@ -395,6 +398,8 @@ typedef struct rnn_model {
   double *cal_resid; /* (cal_n) */
   double *cal_scale; /* (cal_steps) or NULL */
   int cal_origins;   /* with cal_scale: the forecasts the errors came from */
+  double cal_level;  /* with RNN_FC_SQRT: the level at which a band has
+                     ** the errors' own width (rnn_band_factor) */
 
   /* rnn_anomaly's calibration (predict.c rule 10): the absolute errors of
   ** the model's own one-step forecasts of the last training rows (at most
@@ -459,8 +464,9 @@ typedef struct rnn_train_ctl {
 /* Trains a model on a regular series of n points: y (n) values and x
 ** (n, k) covariates, data units, in time order, NaN = missing (filled by
 ** linear interpolation). Rules in train.c. With too few points for one
-** window, follows o->short_policy: a seasonal-naive model, RNN_EINVAL, or
-** RNN_OK with *out = NULL. */
+** window (or, method "auto", one validation window), follows
+** o->short_policy: a seasonal-naive model, RNN_EINVAL, or RNN_OK with
+** *out = NULL. */
 rnn_status rnn_train(rnn_model **out, const double *y, const double *x,
                      size_t n, int k, const rnn_options *o,
                      const rnn_train_ctl *ctl, rnn_err *e);
@@ -469,8 +475,11 @@ rnn_status rnn_train(rnn_model **out, const double *y, const double *x,
 ** rnn_train's, row 0 the step after base's last training row (train.c rule
 ** 16): a new model whose tail, rows, calibration and one-step errors
 ** include the new rows; o holds base's options with the caller's changes
-** (those that would change the network are RNN_EINVAL). The caller sets
-** the timestamps (first_ts stays base's). */
+** (those that would change the network are RNN_EINVAL); for a seasonal-
+** naive base, whose options hold the window and horizon it used and not
+** the caller's choice, o's window and horizon are RNN_WINDOW_AUTO and
+** RNN_HORIZON_AUTO unless the caller gave them. The caller sets the
+** timestamps (first_ts stays base's). */
 rnn_status rnn_finetune(rnn_model **out, const rnn_model *base, const double *y,
                         const double *x, size_t n, int k, const rnn_options *o,
                         const rnn_train_ctl *ctl, rnn_err *e);
@@ -530,11 +539,18 @@ rnn_status rnn_predict_origins(rnn_model *m, const double *series, size_t n, siz
 rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
                             int count, double *out, rnn_err *e);
 
-/* Half-width of the interval at level (0, 1) for forecast step s >= 1
-** (split conformal on the pooled, step-scaled validation errors: the
-** quantile times the step's scale; predict.c rule 5). Returns 0 and NaN
-** when the model has no calibration. */
-int rnn_interval(const rnn_model *m, int s, double level, double *half);
+/* Half-width of the interval at level (0, 1) for forecast step s >= 1 whose
+** forecast is value (split conformal on the pooled, step-scaled validation
+** errors: the quantile times the step's scale, times rnn_band_factor;
+** predict.c rule 5). Returns 0 and NaN when the model has no calibration. */
+int rnn_interval(const rnn_model *m, int s, double level, double value,
+                 double *half);
+/* What a band's width is multiplied by at forecast value f: 1, or with
+** RNN_FC_SQRT rnn_band_scale(m->cal_level, f). */
+double rnn_band_factor(const rnn_model *m, double f);
+/* sqrt(max(f, L / 100) / L) (a forecast that is not a number counts as
+** L / 100); 1 when L is 0 (for a caller that keeps L past the model). */
+double rnn_band_scale(double L, double f);
 /* The interval's lower end for a forecast value and its half-width:
 ** value - half, but at or above zero for a series that never went below
 ** zero (predict.c rule 5). */
@@ -577,7 +593,7 @@ double rnn_surprise_shift(const double *e, int k, int run);
 ** version from 1 up to it. Format 4 adds a KIND chunk, the sequence
 ** models and keyed options; format 5 the median of three components;
 ** format 6 the seasonal naive with trend (docs/blob-format.md). */
-#define RNN_FORMAT_VERSION 6
+#define RNN_FORMAT_VERSION 7
 
 /* A forecasting BLOB keeps at most RNN_MAX_HISTORY epochs' losses (format
 ** 5 on): evenly spaced over a longer run, the last epoch last. */

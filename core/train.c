@@ -53,9 +53,12 @@
 **      validation window under rule 3 needs: short policy "fallback" gives
 **      a seasonal-naive model (period found in the data, else the last
 **      value) calibrated on its own in-sample errors; "error" fails with
-**      the counts; "null" gives no model. The forecaster chooses on
+**      the counts (under method "auto", the least that gives a validation
+**      window); "null" gives no model. The forecaster chooses on
 **      validation windows, and a network nothing validated lost to the
-**      last value on short series by far (docs/forecasting-evidence.md).
+**      last value on short series by far (docs/forecasting.md, "The
+**      forecaster"; bench/short_series.py). The fallback's calibration
+**      reads the latest RNN_MAX_CAL_ORIGINS origins.
 **  10. Memory is estimated before anything large is allocated; a run that
 **      would need more than RNN_MAX_MEMORY fails with RNN_ELIMIT.
 **  11. A loss that stops being finite (divergence) ends training: the best
@@ -115,7 +118,7 @@
 **      rows, as do its past rows. A seasonal-naive fallback has no network
 **      to continue: it is trained afresh (rnn_train) on its past rows, tail
 **      and the new rows, with the window and horizon "auto" unless the
-**      options change them (it keeps the ones it used, not the caller's).
+**      caller gives them (it keeps the ones it used, not the caller's).
 **  18. rnn_train_global trains one network on the pooled windows of many
 **      series: each series filled (rule 1) and normalised by its own
 **      statistics (rule 3), its latest windows held out; the window and
@@ -357,6 +360,29 @@ static void set_metrics(rnn_model *m, const double *v, const double *err,
   m->metrics.mase = m->metrics.mae / snaive_scale(v, train_rows, C, m->period);
 }
 
+/* Rule 7 (components.c rule 5): with components and every value the
+** forecaster learns positive (RNN_FC_LOG), the calibration errors cal
+** (origins, K) of the forecasts from origin[] on v divided by their
+** rnn_band_factor, L the mean of the first train_rows values; else as
+** they are, the flag cleared (its errors are all new). */
+static void band_errors(rnn_model *m, const double *v, size_t train_rows,
+                        const size_t *origin, int count, int K, double *cal) {
+  int C = m->arch.input;
+  m->fc_flags &= ~RNN_FC_SQRT;
+  if (m->n_comp == 0 || !(m->fc_flags & RNN_FC_LOG) || train_rows == 0) return;
+  double sum = 0.0;
+  for (size_t i = 0; i < train_rows; i++) sum += v[i * C];
+  double L = sum / (double)train_rows;
+  if (!(L > 0) || !isfinite(L)) return;
+  m->fc_flags |= RNN_FC_SQRT;
+  m->cal_level = L;
+  for (int j = 0; j < count; j++)
+    for (int s = 0; s < K; s++) {
+      double *e = &cal[(size_t)j * K + s];
+      if (!isnan(*e)) *e /= rnn_band_factor(m, v[(origin[j] + s) * C] - *e);
+    }
+}
+
 /* Rule 7: forecasts from the latest validation windows of v, the series
 ** the forecaster learns (rule 17; vy: the values as given); chooses the
 ** components (method "auto"), fills the metrics and the calibration. */
@@ -417,6 +443,7 @@ static rnn_status validate_forecasts(rnn_model *m, const double *v,
     memcpy(cal, err, (size_t)count * K * sizeof *cal);
   }
   set_metrics(m, vy, err, origin, count, K, O, train_rows); /* data units */
+  band_errors(m, v, train_rows, origin, count, K, cal);
   rc = rnn_calibrate_steps(m, cal, count, K, 1);
 done:
   rnn_work_free(&w);
@@ -505,9 +532,15 @@ static int auto_horizon(int period, size_t n, int W) {
 static rnn_status short_to_validate(int period, size_t n, const rnn_options *o,
                                     rnn_err *e) {
   double k = ceil(1.0 / o->validation); /* windows for one held out */
+  if (!(k < 1e15)) /* beyond any series (and k - 1 may equal k) */
+    return rnn_fail(e, RNN_EINVAL,
+                    "validation %g is too small to hold out one window of "
+                    "any series, and the forecaster chooses on them; got %zu "
+                    "rows (with validation 0 or method \"network\", a "
+                    "network that nothing validates)",
+                    o->validation, n);
   while (k > 1 && floor((k - 1) * o->validation) >= 1) k--;
   while (floor(k * o->validation) < 1) k++;
-  if (k > 1e12) k = 1e12; /* a validation share too small to reach */
   size_t r = n + 1, need = 0;
   int W = 0, O = 0;
   for (;;) {
@@ -606,7 +639,7 @@ static rnn_status recalibrate(rnn_model *m, const double *v, const double *y,
     if (rc != RNN_OK) continue;
     used++;
     for (int s = 0; s < K && o + (size_t)s < n; s++) {
-      double e = fabs(y[o + (size_t)s] - f[s]);
+      double e = fabs(y[o + (size_t)s] - f[s]) / rnn_band_factor(m, f[s]);
       double scale = m->cal_scale ? m->cal_scale[s] : sqrt(s + 1.0);
       if (isfinite(e)) add[got++] = scale > 0 ? e / scale : 0.0;
     }
@@ -736,15 +769,20 @@ static rnn_status train_fallback(rnn_model *m, const double *v, size_t n,
   if (!m->tail) return RNN_ENOMEM;
   memcpy(m->tail, v + (n - (size_t)p) * C, (size_t)p * C * sizeof *m->tail);
   if (keep_past(m, v, n, C)) return RNN_ENOMEM;
-  /* In-sample errors of forecasting s steps ahead from every origin. */
+  /* In-sample errors of forecasting s steps ahead from every origin, the
+  ** latest RNN_MAX_CAL_ORIGINS (a long series falls back when its
+  ** validation share holds no window). */
   int K = 2 * p > 12 ? 2 * p : 12;
-  int origins = n > (size_t)p ? (int)(n - (size_t)p) : 0;
+  size_t all = n > (size_t)p ? n - (size_t)p : 0;
+  int origins = all > RNN_MAX_CAL_ORIGINS ? RNN_MAX_CAL_ORIGINS : (int)all;
+  size_t first = all - (size_t)origins;
   double *err = rnn_malloc(((size_t)origins * K + 1) * sizeof *err);
   if (!err) return RNN_ENOMEM;
   for (int j = 0; j < origins; j++)
     for (int s = 0; s < K; s++) {
-      size_t at = (size_t)j + (size_t)p + (size_t)s; /* forecast row */
-      size_t from = (size_t)j + (size_t)(s % p);     /* the season it repeats */
+      size_t o = first + (size_t)j;
+      size_t at = o + (size_t)p + (size_t)s; /* forecast row */
+      size_t from = o + (size_t)(s % p);     /* the season it repeats */
       err[(size_t)j * K + s] = at < n ? v[at * C] - v[from * C] : NAN;
     }
   rnn_status rc = rnn_calibrate_steps(m, err, origins, K, 0);
@@ -869,12 +907,12 @@ resolved:
   int nval = (int)floor(nw * o->validation);
   if (nval > nw - 1) nval = nw - 1;
   if (base && nval == 0 && o->validation > 0 && nw >= 2) nval = 1; /* rule 16 */
-  int unvalidated = !base && !shared && o->method == RNN_METHOD_AUTO &&
-                    o->validation > 0 && nval < 1;
-  if (n < (size_t)W + (size_t)O || unvalidated) {
+  int validates = !base && !shared && o->method == RNN_METHOD_AUTO &&
+                  o->validation > 0; /* the forecaster chooses on windows */
+  if (n < (size_t)W + (size_t)O || (validates && nval < 1)) {
     if (o->short_policy == RNN_SHORT_NULL) goto fail; /* rc is RNN_OK */
     if (o->short_policy == RNN_SHORT_ERROR) {
-      if (n < (size_t)W + (size_t)O)
+      if (!validates)
         rc = rnn_fail(e, RNN_EINVAL,
                       "needs at least %d rows for window %d and horizon %d, "
                       "got %zu",
@@ -928,8 +966,9 @@ resolved:
     /* Rule 13: logarithms of what the forecaster learns; the floor at zero
     ** on the forecast. */
     m->period2 = p2;
-    m->fc_flags = base ? base->fc_flags & (RNN_FC_LOG | RNN_FC_NONNEG)
+    m->fc_flags = base ? base->fc_flags & (RNN_FC_LOG | RNN_FC_NONNEG | RNN_FC_SQRT)
                        : RNN_FC_LOG | RNN_FC_NONNEG;
+    m->cal_level = base ? base->cal_level : 0.0; /* the errors it keeps */
     for (size_t i = 0; i < n; i++) {
       if (!(vr[i * C] > 0)) m->fc_flags &= ~RNN_FC_LOG;
       if (v[i * C] < 0) m->fc_flags &= ~RNN_FC_NONNEG;
@@ -1435,10 +1474,8 @@ rnn_status rnn_finetune(rnn_model **out, const rnn_model *base, const double *y,
     rc = train_series(out, ys, xs, N, k, &opts, ctl, base, n, NULL, e);
   } else {
     /* The fallback has no network to start from: a model of what there is
-    ** now (its tail and the new rows), the window and horizon chosen anew
-    ** unless the options change them (the fallback keeps those it used). */
-    opts.window = o->window == base->opts.window ? RNN_WINDOW_AUTO : o->window;
-    opts.horizon = o->horizon == base->opts.horizon ? RNN_HORIZON_AUTO : o->horizon;
+    ** now (its past rows, tail and the new rows), with o's window and
+    ** horizon ("auto" unless the caller gave them: see rnn.h). */
     rc = train_series(out, ys, xs, N, k, &opts, ctl, NULL, 0, NULL, e);
     if (*out) {
       (*out)->rows += base->rows - (int64_t)R;

@@ -22,7 +22,8 @@
 **      <the row's covariates>); rnn_next cannot see them). It is NULL when
 **      a column of that window has no known value (rnn_next's NULL).
 **   4. lower and upper: predicted -/+ the step's conformal half-width at
-**      level (default 0.95; core/predict.c rule 5: lower at or above zero
+**      level, times rnn_band_scale of predicted (format 7's bands that grow
+**      with the forecast) (default 0.95; core/predict.c rule 5: lower at or above zero
 **      for a series that never went below zero); NULL when the model has
 **      no calibration.
 **   5. The forecasts are computed in xFilter, up to RNN_ROWS_BATCH windows
@@ -83,7 +84,8 @@ typedef struct bt_result {
   size_t n;          /* origins (series length - W) */
   double *series;    /* (W + n, C) */
   double *predicted; /* (n, h): step s + 1 from origin W + j at j * h + s */
-  double *half;      /* (h) each step's half-width, NaN = none */
+  double *half;      /* (h) each step's half-width, NaN = none, before */
+  double band;       /* rnn_band_scale's L for each forecast (0: none) */
   int floor0;        /* lower bounds floored at zero (rule 4) */
   double *score;     /* (n): rnn_anomaly's scores (rule 7), or NULL */
   sqlite3_value *args; /* a copy of the series argument */
@@ -177,9 +179,10 @@ static int compute(sqlite3_vtab_cursor *cur, rnn_ext_vtab *vt, rnn_model *m,
   }
   /* Rule 4: rnn_lower_bound's floor, kept for the rows read later. */
   r->floor0 = rnn_lower_floored(m);
-  for (int s = 0; s < h; s++) rnn_interval(m, s + 1, level, &r->half[s]);
+  r->band = m->fc_flags & RNN_FC_SQRT ? m->cal_level : 0.0;
+  for (int s = 0; s < h; s++) rnn_interval(m, s + 1, level, r->band, &r->half[s]);
   for (size_t i = 0; i < n * h && !anomaly; i++) {
-    double p = r->predicted[i], half = r->half[i % h];
+    double p = r->predicted[i], half = r->half[i % h] * rnn_band_scale(r->band, p);
     if (!isnan(p) && !isnan(half) && !(isfinite(p - half) && isfinite(p + half))) {
       char ahead[48] = "";
       if (h > 1)
@@ -323,7 +326,7 @@ static int bt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
   size_t row = (size_t)r->W + c->at; /* 0-based in the series */
   /* Rule 9: from the origin `step` rows before. */
   size_t i = (c->at + 1 - (size_t)c->step) * r->h + (size_t)c->step - 1;
-  double p = r->predicted[i], half = r->half[c->step - 1];
+  double p = r->predicted[i], half = r->half[c->step - 1] * rnn_band_scale(r->band, p);
   if (col >= ((rnn_ext_vtab *)cur->pVtab)->first_arg) {
     rnn_ext_cursor_arg(&c->base, ctx, col); /* vtab.c rule 3 */
     return SQLITE_OK;

@@ -87,7 +87,7 @@ static void fc_reset(forecast_cursor *c) {
 static int finish_rows(forecast_cursor *c, const rnn_model *m, int at, int h,
                        double level, int has_window, char **err) {
   for (int s = 0; s < h; s++) {
-    rnn_interval(m, s + 1, level, &c->half[at + s]);
+    rnn_interval(m, s + 1, level, c->value[at + s], &c->half[at + s]);
     double v = c->value[at + s], half = c->half[at + s];
     c->lower[at + s] = rnn_lower_bound(m, v, half);
     if (!isnan(half) && !(isfinite(v - half) && isfinite(v + half))) {

@@ -283,13 +283,23 @@ static void forecast_info(sqlite3_str *s, const rnn_model *m) {
                         "\"steps\":%d,\"errors\":%d,\"half_width_95\":[",
                         net ? "validation windows" : "in-sample seasonal-naive errors",
                         m->cal_steps, m->cal_n);
+    /* Format 7's bands that grow with the forecast: the widths at level L
+    ** (core/components.c rule 5). */
+    double at = m->fc_flags & RNN_FC_SQRT ? m->cal_level : 0.0;
     for (int i = 0; i < m->cal_steps; i++) {
       double half;
-      rnn_interval(m, i + 1, 0.95, &half);
+      rnn_interval(m, i + 1, 0.95, at, &half);
       if (i) sqlite3_str_appendchar(s, 1, ',');
       num(s, half);
     }
-    sqlite3_str_appendall(s, "]}");
+    sqlite3_str_appendall(s, "],\"bands\":");
+    if (at > 0) {
+      sqlite3_str_appendall(s, "{\"shape\":\"square root\",\"level\":");
+      num(s, at);
+      sqlite3_str_appendall(s, "}}");
+    } else {
+      sqlite3_str_appendall(s, "{\"shape\":\"additive\"}}");
+    }
   } else {
     sqlite3_str_appendall(s, "null");
   }

@@ -377,7 +377,7 @@ void rnn_sql_plot(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (!rnn_ext_forecast(ctx, FN, m, NULL, h, fut, f)) goto done;
   int band = level > 0;
   for (int s = 0; s < h && band; s++)
-    band = rnn_interval(m, s + 1, level, &half[s]) && isfinite(half[s]);
+    band = rnn_interval(m, s + 1, level, f[s], &half[s]) && isfinite(half[s]);
   sqlite3_str *s = sqlite3_str_new(NULL);
   chart c = {.y = y, .f = f, .half = band ? half : NULL, .n = n, .h = h,
              .from = n, .join = 1, .level = level, .title = "Forecast",
@@ -431,7 +431,7 @@ void rnn_sql_plot_backtest(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_error_nomem(ctx);
     goto done;
   }
-  double *y = buf, *f = buf + n, *half = f + h, one;
+  double *y = buf, *f = buf + n, *half = f + h;
   for (int i = 0; i < n; i++) y[i] = series[(size_t)i * C];
   rnn_err e;
   rnn_ext_watch watch;
@@ -442,8 +442,9 @@ void rnn_sql_plot_backtest(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     rnn_ext_error(ctx, fn, rc, &e);
     goto done;
   }
-  int band = level > 0 && rnn_interval(m, 1, level, &one) && isfinite(one);
-  for (int i = 0; i < h; i++) half[i] = one;
+  int band = level > 0;
+  for (int i = 0; i < h && band; i++) /* one step ahead from every position */
+    band = rnn_interval(m, 1, level, f[i], &half[i]) && isfinite(half[i]);
   sqlite3_str *s = sqlite3_str_new(NULL);
   chart c = {.y = y, .f = f, .half = band ? half : NULL, .n = n, .h = h,
              .from = W, .level = level, .title = "Backtest: one-step forecasts",

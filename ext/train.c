@@ -934,6 +934,8 @@ void rnn_sql_finetune_final(sqlite3_context *ctx) {
   /* Rule 12: the model's options, with the call's changes. */
   rnn_options o = base->opts;
   if (o.patience > 5) o.patience = 5;
+  if (base->kind != RNN_MODEL_NETWORK) /* a fallback keeps no choice of these */
+    o.window = RNN_WINDOW_AUTO, o.horizon = RNN_HORIZON_AUTO;
   if (acc->options && ((rc = rnn_options_parse(&o, acc->options, strlen(acc->options), &e)) ||
                        (rc = rnn_finetune_options(base, &o, &e)))) {
     rnn_ext_error(ctx, acc->fn, rc, &e); /* with new rows or without */

@@ -81,7 +81,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     for (int s = 0; s < H; s++)
-      if (!rnn_interval(m, s + 1, 0.9, &out[H + s])) out[H + s] = -1;
+      if (!rnn_interval(m, s + 1, 0.9, out[s], &out[H + s])) out[H + s] = -1;
     printf("%s %zu bytes, checksum %08x, forecast %08x (step 1 %.17g)\n",
            cf->name, n, rnn_crc32(b, n - 4), rnn_crc32(out, sizeof out),
            out[0]);

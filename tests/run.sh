@@ -28,7 +28,10 @@
 #    these models, and the sequence models' with format 5, which changed
 #    none of their outputs; the "fallback" line's model, of 9 rows with
 #    the defaults, was a network that nothing validated until such series
-#    got the seasonal-naive fallback its name says, core/train.c rule 9).
+#    got the seasonal-naive fallback its name says, core/train.c rule 9;
+#    format 7 changed every BLOB's version, and the intervals (not the
+#    values) of the forecasters of positive series, whose bands now grow
+#    with the square root of the forecast, core/components.c rule 5).
 # 7. The single-file build (dist/sqlite-rnn.c, `make amalgamation`) builds
 #    with the one cc command its header gives, loads, and trains a model
 #    byte-identical to the regular build's; tests/static_app.c builds it

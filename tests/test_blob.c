@@ -590,6 +590,7 @@ static void test_snaive_trend(void) {
   for (int i = 0; i < 400; i++) y[i] = 50 + 0.1 * i + 10 * sin(2 * M_PI * i / 24);
   rnn_model *m = default_model(y, 400, 2);
   if (!m) return;
+  m->fc_flags &= ~RNN_FC_SQRT; /* format 7's (test_sqrt_bands) */
   int has = 0;
   for (int i = 0; i < m->n_cand; i++) has |= m->cand[i].kind == RNN_COMP_SNAIVE_TREND;
   EXPECT(has, "a candidate");
@@ -597,7 +598,10 @@ static void test_snaive_trend(void) {
   size_t len = 0;
   char msg[256];
   EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
-  EXPECT(blob[8] == 6 && decode_status(blob, len, msg) == RNN_OK, "format 6: %s", msg);
+  EXPECT(blob[8] == 7 && decode_status(blob, len, msg) == RNN_OK, "format 7: %s", msg);
+  blob[8] = 6;
+  reseal(blob, len);
+  EXPECT(decode_status(blob, len, msg) == RNN_OK, "format 6: %s", msg);
   blob[8] = 5;
   reseal(blob, len);
   EXPECT(decode_status(blob, len, msg) == RNN_ECORRUPT, "format 5");
@@ -632,6 +636,67 @@ static void test_snaive_trend(void) {
   rnn_model_free(m);
 }
 
+/* Format 7's bands that grow with the square root of the forecast
+** (components.c rule 5): who gets them, what they do, and what the reader
+** takes of the level L, the last eight bytes of COMP. */
+static void test_sqrt_bands(void) {
+  static double y[400];
+  for (int i = 0; i < 400; i++) y[i] = 50 + 30 * sin(2 * M_PI * i / 24) + (i * 7919 % 13) * 0.3;
+  rnn_model *m = default_model(y, 400, 2);
+  if (!m) return;
+  double sum = 0;
+  for (int i = 0; i < 400 - 40; i++) sum += y[i]; /* the training rows */
+  EXPECT(m->fc_flags & RNN_FC_SQRT && m->cal_level > 20 && m->cal_level < 80,
+         "flags %d, level %g (mean of all rows %g)", m->fc_flags, m->cal_level, sum / 360);
+  /* The half-width at forecast f is the one at L times sqrt(f / L), floored
+  ** at L / 100; a forecast that is not a number takes the floor. */
+  double at_l, at_4l, low, nan_f;
+  double L = m->cal_level;
+  rnn_interval(m, 3, 0.9, L, &at_l);
+  rnn_interval(m, 3, 0.9, 4 * L, &at_4l);
+  rnn_interval(m, 3, 0.9, L / 1000, &low);
+  rnn_interval(m, 3, 0.9, NAN, &nan_f);
+  EXPECT(at_l > 0 && fabs(at_4l - 2 * at_l) <= 1e-12 * at_l &&
+             fabs(low - 0.1 * at_l) <= 1e-12 * at_l && low == nan_f,
+         "half-widths %.17g %.17g %.17g %.17g", at_l, at_4l, low, nan_f);
+  unsigned char *blob = NULL;
+  size_t len = 0, at, n;
+  char msg[256];
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(blob[8] == 7 && decode_status(blob, len, msg) == RNN_OK, "format 7: %s", msg);
+  EXPECT(find_chunk(blob, len, "COMP", &at, &n), "a COMP chunk");
+  double back;
+  memcpy(&back, blob + at + n - 8, 8); /* little-endian hosts */
+  EXPECT(back == L, "level stored %.17g, model %.17g", back, L);
+  /* Older formats have no such flag. */
+  blob[8] = 6;
+  reseal(blob, len);
+  EXPECT(decode_status(blob, len, msg) == RNN_ECORRUPT, "the flag in format 6");
+  EXPECT_STR(msg, "corrupt rnn model (components)");
+  blob[8] = 7;
+  /* The level must be finite and positive. */
+  const double bad[] = {0.0, -1.0, NAN, INFINITY};
+  for (int i = 0; i < 4; i++) {
+    memcpy(blob + at + n - 8, &bad[i], 8);
+    reseal(blob, len);
+    EXPECT(decode_status(blob, len, msg) == RNN_ECORRUPT, "level %g", bad[i]);
+    EXPECT_STR(msg, "corrupt rnn model (components)");
+  }
+  rnn_free(blob);
+  /* A series with a value that is not positive keeps additive bands. */
+  y[17] = -1;
+  rnn_model *a = default_model(y, 400, 2);
+  EXPECT(a && !(a->fc_flags & RNN_FC_SQRT), "additive when a value is not positive");
+  if (a) {
+    double h1, h2;
+    rnn_interval(a, 3, 0.9, 1.0, &h1);
+    rnn_interval(a, 3, 0.9, 1000.0, &h2);
+    EXPECT(h1 == h2 && h1 > 0, "additive half-widths %g %g", h1, h2);
+  }
+  rnn_model_free(a);
+  rnn_model_free(m);
+}
+
 static void test_median_of_three(void) {
   double a[3] = {4, -1, 2}, b[3] = {1, 2, NAN}, c[2] = {1, 3};
   EXPECT(rnn_combine(RNN_FC_MEDIAN, a, 3, -1) == 2, "median %g", rnn_combine(RNN_FC_MEDIAN, a, 3, -1));
@@ -654,6 +719,7 @@ static void test_median_of_three(void) {
   if (!m) return;
   EXPECT(m->n_comp >= 1 && (m->n_comp == 3) == !!(m->fc_flags & RNN_FC_MEDIAN),
          "%d components, flags %d", m->n_comp, m->fc_flags);
+  m->fc_flags &= ~RNN_FC_SQRT; /* format 7's (test_sqrt_bands) */
 
   /* rnn_predict combines what the components forecast, step by step. */
   m->n_comp = 3;
@@ -1297,6 +1363,7 @@ int main(void) {
   RUN(test_past_rows);
   RUN(test_keyed_options);
   RUN(test_snaive_trend);
+  RUN(test_sqrt_bands);
   RUN(test_median_of_three);
   RUN(test_history_bounded);
   RUN(test_old_options_checked);

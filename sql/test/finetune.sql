@@ -14,6 +14,10 @@ SELECT 'same network', json_extract(rnn_info(m.model), '$.params') = json_extrac
        json_extract(rnn_info(m.model), '$.forecast.components') = json_extract(rnn_info(f.model), '$.forecast.components'),
        json_extract(rnn_info(f.model), '$.calibration.errors') > json_extract(rnn_info(m.model), '$.calibration.errors')
 FROM m, f;
+-- Its bands keep the model's shape and level L (new errors join old ones).
+SELECT 'bands kept', json_extract(rnn_info(f.model), '$.calibration.bands.shape'),
+       json_extract(rnn_info(m.model), '$.calibration.bands') = json_extract(rnn_info(f.model), '$.calibration.bands')
+FROM m, f;
 -- Forecasts continue from the new end, and its tail is the new rows.
 SELECT 'forecast', min(ts), max(ts), count(*) FROM f, rnn_forecast(f.model, 12);
 SELECT 'tail', rnn_predict(f.model) = rnn_predict(f.model,
@@ -109,6 +113,13 @@ CREATE TABLE fewm AS SELECT rnn_train(ts, v) AS model FROM few WHERE ts <= 12;
 SELECT 'short fallback fine-tuned', json_extract(rnn_info(model), '$.kind'),
        (SELECT rnn_finetune(fewm.model, ts, v) FROM few WHERE ts > 12) = (SELECT rnn_train(ts, v, '{"patience":5}') FROM few)
 FROM fewm;
+-- A fallback keeps the horizon it used, not the caller's: a fine-tune's
+-- options give it again (or "auto" is taken).
+CREATE TABLE fewh AS SELECT rnn_train(ts, v, '{"horizon":12}') AS model FROM few WHERE ts <= 12;
+SELECT 'fallback horizon given again',
+       (SELECT rnn_finetune(fewh.model, ts, v, '{"horizon":12}') FROM few WHERE ts > 12) = (SELECT rnn_train(ts, v, '{"horizon":12,"patience":5}') FROM few),
+       (SELECT rnn_finetune(fewh.model, ts, v) FROM few WHERE ts > 12) = (SELECT rnn_train(ts, v, '{"patience":5}') FROM few)
+FROM fewh;
 -- Errors name the function and what is allowed.
 SELECT rnn_finetune(model, '1962-01-15', 3) FROM m;
 SELECT rnn_finetune(model, 5, 3) FROM m;

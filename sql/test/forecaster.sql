@@ -45,8 +45,21 @@ SELECT 'history window', rnn_predict(model, (SELECT json_group_array(CAST(value 
   (SELECT * FROM (SELECT ts, value FROM air WHERE ts < '1960-01-01' ORDER BY ts DESC
                   LIMIT (SELECT json_extract(rnn_info(model), '$.history') FROM m)) ORDER BY ts)))
   = rnn_predict(model) FROM m;
--- Intervals never narrow with the step, up to the horizon and beyond it.
-SELECT 'widen', min(w >= -1e-9), count(*) FROM (SELECT upper - lower - lag(upper - lower) OVER (ORDER BY step) AS w FROM m, rnn_forecast(m.model, 40)) WHERE w IS NOT NULL;
+-- A positive series' bands grow with the square root of the forecast
+-- (format 7): each is rnn_info's half-width at the level L (the training
+-- rows' mean) times sqrt(value / L), and that never narrows with the step,
+-- up to the horizon and beyond it.
+SELECT 'bands', json_extract(rnn_info(model), '$.calibration.bands.shape'),
+       json_extract(rnn_info(model), '$.calibration.bands.level') BETWEEN 200 AND 300 FROM m;
+SELECT 'widen', min(w >= -1e-9), count(*) FROM (
+  SELECT hw - lag(hw) OVER (ORDER BY step) AS w FROM (
+    SELECT step, (upper - value) / sqrt(value / json_extract(rnn_info(m.model), '$.calibration.bands.level')) AS hw
+    FROM m, rnn_forecast(m.model, 40))) WHERE w IS NOT NULL;
+SELECT 'bands as rnn_info says', max(abs(hw / json_extract(rnn_info(m.model), '$.calibration.half_width_95[' || (step - 1) || ']') - 1)) < 1e-12, count(*) FROM (
+  SELECT m.model, step, (upper - value) / sqrt(value / json_extract(rnn_info(m.model), '$.calibration.bands.level')) AS hw
+  FROM m, rnn_forecast(m.model, 12)), m;
+SELECT 'wider at a higher forecast', (SELECT upper - value FROM rnn_forecast(m.model, 12) ORDER BY value DESC LIMIT 1)
+                                   > (SELECT upper - value FROM rnn_forecast(m.model, 12) ORDER BY value LIMIT 1) FROM m;
 -- method "network": the network alone.
 SELECT 'network', json_extract(rnn_info(rnn_train(ts, value, '{"method":"network","epochs":3}')), '$.forecast.components[0].kind'),
        json_array_length(json_extract(rnn_info(rnn_train(ts, value, '{"method":"network","epochs":3}')), '$.forecast.components')),

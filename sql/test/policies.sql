@@ -64,6 +64,12 @@ SELECT 'asked for a network', (SELECT rnn_info(rnn_train(ts, v, '{"method":"netw
        (SELECT rnn_info(rnn_train(ts, v, '{"validation":0,"epochs":2}')) ->> '$.kind' FROM tiny WHERE ts <= 12);
 SELECT 'auto short error', rnn_train(ts, v, '{"short":"error"}') FROM tiny WHERE ts <= 12;
 SELECT 'auto short error, explicit window', rnn_train(ts, v, '{"short":"error","window":4,"horizon":2}') FROM tiny WHERE ts <= 12;
+-- Fewer rows than one window: the count that validates too.
+SELECT 'auto short error, under a window', rnn_train(ts, v, '{"short":"error","window":6,"horizon":1}') FROM tiny WHERE ts <= 3;
+SELECT 'auto 15 and 16 rows', (SELECT rnn_info(rnn_train(ts, v, '{"window":6,"horizon":1,"epochs":1}')) ->> '$.kind' FROM tiny WHERE ts <= 15),
+       (SELECT rnn_info(rnn_train(ts, v, '{"window":6,"horizon":1,"epochs":1}')) ->> '$.kind' FROM tiny WHERE ts <= 16);
+-- A share too small for any series says so (and ends).
+SELECT 'auto short error, tiny validation', rnn_train(ts, v, '{"short":"error","validation":1e-17}') FROM tiny;
 -- The count the error gives is the least that trains: here 8 + 16 - 1 +
 -- 100 windows for one in a hundred.
 WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 123)

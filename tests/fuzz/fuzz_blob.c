@@ -63,7 +63,7 @@ static void check(const uint8_t *data, size_t size) {
   if (rnn_predict(m, NULL, 5, out, &e) == RNN_OK)
     for (int s = 0; s < 5; s++)
       if (!isfinite(out[s])) __builtin_trap();
-  rnn_interval(m, 3, 0.9, &half);
+  rnn_interval(m, 3, 0.9, out[2], &half);
   unsigned char *blob = NULL;
   size_t len = 0;
   if (rnn_model_encode(m, &blob, &len) == RNN_OK) {
