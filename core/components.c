@@ -58,8 +58,11 @@
 **      with the square root of the level, as the spread of counts does
 **      (additive bands were too narrow at the peaks of the M4 Hourly
 **      half's cycles and too wide in the troughs; logarithmic ones the
-**      reverse; docs/forecasting-evidence.md). A fine-tune keeps its
-**      model's L and flag.
+**      reverse; docs/forecasting-evidence.md). Not with a covariate
+**      effect (core/xreg.c), which moves the level and need not move the
+**      spread: unmeasured on real data, those bands stay additive. A
+**      fine-tune keeps its model's L and flag, unless it chooses the
+**      components afresh (train.c rule 16), which calibrates afresh.
 **   6. A fine-tune (core/train.c rule 16) keeps the model's candidates and
 **      scores them on its new validation origins as rule 3 does, each
 **      score merged with the model's own, whose origins weigh what they

@@ -196,6 +196,8 @@ rnn_status rnn_global_decode(rnn_global **out, const void *blob, size_t len,
   if (rc) return rc;
   rnn_global *g = rnn_calloc(1, sizeof *g);
   if (!g) return RNN_ENOMEM;
+  /* The header's version (read_header checked it). */
+  g->format_version = (int)(b[8] | b[9] << 8 | b[10] << 16 | (uint32_t)b[11] << 24);
   g->models = rnn_calloc((size_t)n, sizeof *g->models);
   g->keys = rnn_calloc((size_t)n, sizeof *g->keys);
   g->key_bytes = rnn_malloc(len); /* the keys' bytes fit in the BLOB's */

@@ -610,7 +610,9 @@ double rnn_surprise_recent(const rnn_model *m, double err, const double *recent,
   int n = m->surp_n;
   double shift = n > 0 && m->surp_run > 0 ? rnn_surprise_shift(recent, k, m->surp_run) : 0.0;
   double unit = 1.0, r = fabs(err - shift);
-  if (n <= 0) {
+  if (n <= 0) { /* a BLOB without one-step errors (SURP) */
+    /* With RNN_FC_SQRT the calibration errors are those of a forecast at
+    ** the level L (rnn_band_factor 1): err is judged as if it were one. */
     if (m->cal_steps < 1 || m->cal_n < 1) return NAN;
     c = m->cal_resid, n = m->cal_n;
     unit = m->cal_scale ? m->cal_scale[0] : 1.0;

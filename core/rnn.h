@@ -654,6 +654,7 @@ rnn_status rnn_model_decode_part(rnn_model **out, const void *blob, size_t len,
 ** their keys (rnn_label_cmp; distinct), the network models borrowing one
 ** set of parameters. */
 typedef struct rnn_global {
+  int format_version;      /* of the BLOB it was decoded from; 0 if built here */
   int n;
   struct rnn_label *keys;  /* (n); TEXT and BLOB bytes in key_bytes */
   char *key_bytes;

@@ -360,18 +360,23 @@ static void set_metrics(rnn_model *m, const double *v, const double *err,
   m->metrics.mase = m->metrics.mae / snaive_scale(v, train_rows, C, m->period);
 }
 
-/* Rule 7 (components.c rule 5): with components and every value the
-** forecaster learns positive (RNN_FC_LOG), the calibration errors cal
-** (origins, K) of the forecasts from origin[] on v divided by their
-** rnn_band_factor, L the mean of the first train_rows values; else as
-** they are, the flag cleared (its errors are all new). */
-static void band_errors(rnn_model *m, const double *v, size_t train_rows,
-                        const size_t *origin, int count, int K, double *cal) {
+/* Rule 7 (components.c rule 5): with components, no covariate effect and
+** every value vy (n, C) positive (RNN_FC_LOG), the calibration errors cal
+** (origins, K) of the forecasts from origin[] divided by the
+** rnn_band_factor of their forecast (the truth in vy less the error), L
+** the mean of vy's first train_rows values; else as they are, the flag
+** cleared (its errors are all new). */
+static void band_errors(rnn_model *m, const double *vy, size_t n,
+                        size_t train_rows, const size_t *origin, int count,
+                        int K, double *cal) {
   int C = m->arch.input;
   m->fc_flags &= ~RNN_FC_SQRT;
-  if (m->n_comp == 0 || !(m->fc_flags & RNN_FC_LOG) || train_rows == 0) return;
+  if (m->n_comp == 0 || m->xreg || !(m->fc_flags & RNN_FC_LOG) || train_rows == 0)
+    return;
+  for (size_t i = 0; i < n; i++)
+    if (!(vy[i * C] > 0)) return;
   double sum = 0.0;
-  for (size_t i = 0; i < train_rows; i++) sum += v[i * C];
+  for (size_t i = 0; i < train_rows; i++) sum += vy[i * C];
   double L = sum / (double)train_rows;
   if (!(L > 0) || !isfinite(L)) return;
   m->fc_flags |= RNN_FC_SQRT;
@@ -379,7 +384,7 @@ static void band_errors(rnn_model *m, const double *v, size_t train_rows,
   for (int j = 0; j < count; j++)
     for (int s = 0; s < K; s++) {
       double *e = &cal[(size_t)j * K + s];
-      if (!isnan(*e)) *e /= rnn_band_factor(m, v[(origin[j] + s) * C] - *e);
+      if (!isnan(*e)) *e /= rnn_band_factor(m, vy[(origin[j] + s) * C] - *e);
     }
 }
 
@@ -443,7 +448,7 @@ static rnn_status validate_forecasts(rnn_model *m, const double *v,
     memcpy(cal, err, (size_t)count * K * sizeof *cal);
   }
   set_metrics(m, vy, err, origin, count, K, O, train_rows); /* data units */
-  band_errors(m, v, train_rows, origin, count, K, cal);
+  band_errors(m, vy, n, train_rows, origin, count, K, cal);
   rc = rnn_calibrate_steps(m, cal, count, K, 1);
 done:
   rnn_work_free(&w);

@@ -383,7 +383,8 @@ static void global_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   s = sqlite3_str_new(NULL);
   sqlite3_str_appendf(s, "{\"format_version\":%d,\"kind\":\"global\",\"series\":%d,"
                          "\"networks\":%d,\"seasonal_naive\":%d,\"keys\":[",
-                      RNN_FORMAT_VERSION, g->n, nets, g->n - nets);
+                      g->format_version ? g->format_version : RNN_FORMAT_VERSION, g->n,
+                      nets, g->n - nets);
   for (int j = 0; j < g->n && j < 1000; j++) {
     if (j) sqlite3_str_appendchar(s, 1, ',');
     rnn_ext_append_label(s, &g->keys[j], 0);

@@ -78,6 +78,8 @@ static void test_train_and_round_trip(void) {
   EXPECT(rnn_global_encode(g, &blob, &len) == RNN_OK, "encode");
   EXPECT(rnn_global_decode(&d, blob, len, &e) == RNN_OK && d && d->n == NS, "decode: %s", e.msg);
   if (!d) goto out;
+  EXPECT(g->format_version == 0 && d->format_version == RNN_FORMAT_VERSION,
+         "format versions %d (built) and %d (decoded)", g->format_version, d->format_version);
   for (int s = 0; s < NS; s++) {
     double a[30], b[30];
     EXPECT(rnn_predict(g->models[s], NULL, 30, a, &e) == RNN_OK &&

@@ -27,3 +27,15 @@ SELECT rnn_predict(model, '[[1,"a",1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1
 SELECT rnn_predict(model, '[[1,"a",1],[1,0,1]]') FROM m;
 SELECT rnn_predict(model, '[[1,"a",1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,0,1],[1,2]]') FROM m;
 SELECT rnn_next((SELECT model FROM m), y) OVER () FROM s LIMIT 1;
+-- A covariate effect keeps additive bands (core/train.c band_errors): the
+-- same width at a promotion's low level as at the usual one.
+CREATE TABLE promo(t INTEGER, y REAL, p INTEGER);
+INSERT INTO promo SELECT value, 100 - 60 * p + ((value * 7919 + 13) % 101) / 10.0 - 5, p FROM
+  (SELECT value, CAST(abs(sin(value * 12.9898)) * 1000 AS INTEGER) % 5 = 0 AS p FROM generate_series(0, 599));
+CREATE TABLE pm AS SELECT rnn_train(t, y, '{"horizon":1,"epochs":3,"hidden":4}', p) AS model FROM promo;
+SELECT 'covariate bands', json_extract(rnn_info(model), '$.xreg.kept'), json_extract(rnn_info(model), '$.calibration.bands.shape'),
+       abs((SELECT upper - lower FROM rnn_forecast(pm.model, 1, 0.8, NULL, '[[1]]'))
+           - (SELECT upper - lower FROM rnn_forecast(pm.model, 1, 0.8, NULL, '[[0]]'))) < 1e-9,
+       (SELECT value FROM rnn_forecast(pm.model, 1, 0.8, NULL, '[[0]]'))
+         - (SELECT value FROM rnn_forecast(pm.model, 1, 0.8, NULL, '[[1]]')) > 40
+FROM pm;
