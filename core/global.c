@@ -3,7 +3,8 @@
 ** models of many series that share one network, as one BLOB.
 **
 **   header   as every model BLOB (blob.c): magic, u32 version (5; 6 from
-**            the build that added seasonal naive with trend), u32 length
+**            the build that added seasonal naive with trend; 7 from the one
+**            whose bands grow with the forecast), u32 length
 **   KIND     u32 4 (RNN_KIND_GLOBAL)
 **   GLOB     u32 n (series, 1..RNN_MAX_SERIES), u64 p (shared parameters;
 **            0 when no series has a network), p x f32
@@ -163,16 +164,17 @@ static int get_key(reader *r, rnn_label *k, char **bytes) {
 }
 
 /* Rules 1-2 for the container: its header, kind and GLOB chunk, whose
-** series count and parameter count come back (gr at the parameters). */
+** series count and parameter count come back (gr at the parameters), and
+** its format version. */
 static rnn_status read_header(const unsigned char *b, size_t len, reader *gr,
-                              int *n, uint64_t *np, rnn_err *e) {
+                              int *n, uint64_t *np, uint32_t *version,
+                              rnn_err *e) {
   static const char *const tags[2] = {"KIND", "GLOB"};
   size_t at[2] = {0}, size[2] = {0};
   int seen[2] = {0}, kind, ok = 1;
-  uint32_t version;
-  rnn_status rc = rnn_blob_scan(b, len, tags, 2, at, size, seen, &version, e);
+  rnn_status rc = rnn_blob_scan(b, len, tags, 2, at, size, seen, version, e);
   if (rc) return rc;
-  if ((rc = rnn_blob_read_kind(b, version, seen[0], at[0], size[0], &kind, e))) return rc;
+  if ((rc = rnn_blob_read_kind(b, *version, seen[0], at[0], size[0], &kind, e))) return rc;
   if (kind != RNN_KIND_GLOBAL) return rnn_wrong_kind(e, kind, RNN_KIND_GLOBAL);
   if (!seen[1]) return corrupt(e, "missing chunk");
   *gr = (reader){b + at[1], size[1], 0, 0};
@@ -192,12 +194,12 @@ rnn_status rnn_global_decode(rnn_global **out, const void *blob, size_t len,
   int n;
   uint64_t np;
   *out = NULL;
-  rnn_status rc = read_header(b, len, &gr, &n, &np, e);
+  uint32_t version;
+  rnn_status rc = read_header(b, len, &gr, &n, &np, &version, e);
   if (rc) return rc;
   rnn_global *g = rnn_calloc(1, sizeof *g);
   if (!g) return RNN_ENOMEM;
-  /* The header's version (read_header checked it). */
-  g->format_version = (int)(b[8] | b[9] << 8 | b[10] << 16 | (uint32_t)b[11] << 24);
+  g->format_version = (int)version;
   g->models = rnn_calloc((size_t)n, sizeof *g->models);
   g->keys = rnn_calloc((size_t)n, sizeof *g->keys);
   g->key_bytes = rnn_malloc(len); /* the keys' bytes fit in the BLOB's */
@@ -316,7 +318,8 @@ rnn_status rnn_global_decode_one(const void *blob, size_t len, const rnn_label *
   int n;
   uint64_t np;
   *out = NULL;
-  rnn_status rc = read_header(b, len, &gr, &n, &np, e);
+  uint32_t version;
+  rnn_status rc = read_header(b, len, &gr, &n, &np, &version, e);
   if (rc) return rc;
   /* Rule 1 over the keys (their bytes stay in the BLOB); the match only
   ** is decoded. */

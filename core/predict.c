@@ -515,8 +515,12 @@ double rnn_band_scale(double L, double f) {
   return sqrt((f > lo ? f : lo) / L);
 }
 
+double rnn_band_level(const rnn_model *m) {
+  return m->fc_flags & RNN_FC_SQRT ? m->cal_level : 0.0;
+}
+
 double rnn_band_factor(const rnn_model *m, double f) {
-  return rnn_band_scale(m->fc_flags & RNN_FC_SQRT ? m->cal_level : 0.0, f);
+  return rnn_band_scale(rnn_band_level(m), f);
 }
 
 int rnn_interval(const rnn_model *m, int s, double level, double value,

@@ -545,9 +545,11 @@ rnn_status rnn_predict_rows(rnn_model *m, const double *series, size_t first,
 ** predict.c rule 5). Returns 0 and NaN when the model has no calibration. */
 int rnn_interval(const rnn_model *m, int s, double level, double value,
                  double *half);
-/* What a band's width is multiplied by at forecast value f: 1, or with
-** RNN_FC_SQRT rnn_band_scale(m->cal_level, f). */
+/* What a band's width is multiplied by at forecast value f:
+** rnn_band_scale(rnn_band_level(m), f). */
 double rnn_band_factor(const rnn_model *m, double f);
+/* The level L of bands that grow with the forecast (RNN_FC_SQRT), or 0. */
+double rnn_band_level(const rnn_model *m);
 /* sqrt(max(f, L / 100) / L) (a forecast that is not a number counts as
 ** L / 100); 1 when L is 0 (for a caller that keeps L past the model). */
 double rnn_band_scale(double L, double f);

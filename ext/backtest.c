@@ -179,7 +179,7 @@ static int compute(sqlite3_vtab_cursor *cur, rnn_ext_vtab *vt, rnn_model *m,
   }
   /* Rule 4: rnn_lower_bound's floor, kept for the rows read later. */
   r->floor0 = rnn_lower_floored(m);
-  r->band = m->fc_flags & RNN_FC_SQRT ? m->cal_level : 0.0;
+  r->band = rnn_band_level(m);
   for (int s = 0; s < h; s++) rnn_interval(m, s + 1, level, r->band, &r->half[s]);
   for (size_t i = 0; i < n * h && !anomaly; i++) {
     double p = r->predicted[i], half = r->half[i % h] * rnn_band_scale(r->band, p);

@@ -285,7 +285,7 @@ static void forecast_info(sqlite3_str *s, const rnn_model *m) {
                         m->cal_steps, m->cal_n);
     /* Format 7's bands that grow with the forecast: the widths at level L
     ** (core/components.c rule 5). */
-    double at = m->fc_flags & RNN_FC_SQRT ? m->cal_level : 0.0;
+    double at = rnn_band_level(m);
     for (int i = 0; i < m->cal_steps; i++) {
       double half;
       rnn_interval(m, i + 1, 0.95, at, &half);
