@@ -51,7 +51,9 @@
 **      flag 8 (RNN_FC_SQRT: the calibration errors were divided by
 **      rnn_band_factor, components.c rule 5), and with it an f64 after the
 **      candidates, the level L, finite and positive; older formats may not
-**      set it.
+**      set it. Format 8 adds kinds 8 to 10, drift, profile with trend and
+**      seasonal naive with trend with their slope damped, each with the
+**      parameters of its undamped kind; older formats may not hold them.
 **  10. Format 5's TRAI holds, after the epochs run, the number of loss
 **      values kept: all of them up to RNN_MAX_HISTORY (1000), else 1000
 **      evenly spaced (value i is epoch floor((i + 1) * epochs / 1000),
@@ -439,17 +441,20 @@ static int read_opts(rnn_options *o, reader *r, int version) {
 }
 
 /* Reads a component; valid when it is known (seasonal naive with trend from
-** format 6 on), reads at most the model's tail, and is the network only in
-** a network model. */
+** format 6 on, the damped kinds from format 8 on), reads at most the
+** model's tail, and is the network only in a network model. */
 static int get_component(reader *r, const rnn_model *m, int version,
                          rnn_component *c) {
   int ok = 1;
-  c->kind = get_int(r, 0, version >= 6 ? RNN_COMP_COUNT - 1 : RNN_COMP_PROFILE_TREND, &ok);
+  int newest = version >= 8   ? RNN_COMP_COUNT - 1
+               : version >= 6 ? RNN_COMP_SNAIVE_TREND
+                              : RNN_COMP_PROFILE_TREND;
+  c->kind = get_int(r, 0, newest, &ok);
   c->period = get_int(r, 0, RNN_MAX_TAIL, &ok);
   c->seasons = get_int(r, 0, 8, &ok);
   int needs_seasons = rnn_component_cycles(c->kind);
-  int needs_period = c->kind == RNN_COMP_DRIFT || c->kind == RNN_COMP_SNAIVE ||
-                     needs_seasons;
+  int needs_period = c->kind == RNN_COMP_DRIFT || c->kind == RNN_COMP_DRIFT_DAMPED ||
+                     c->kind == RNN_COMP_SNAIVE || needs_seasons;
   if ((needs_period && c->period < 1) || (!needs_period && c->period) ||
       (needs_seasons && c->seasons < 1) || (!needs_seasons && c->seasons) ||
       (c->kind == RNN_COMP_NETWORK && m->kind != RNN_MODEL_NETWORK))

@@ -14,13 +14,19 @@
 **      repeated, each repetition moved by that slope times a cycle).
 **      Profiles and seasonal naive with trend work on logarithms when every
 **      training value was positive (multiplicative seasonality) and every
-**      value they read is, else on the values.
-**   2. The candidates: naive, drift over max(horizon, 2 x period) rows,
-**      smooth, and for each seasonal period p found in the data (series.c
-**      rule 2) with at least 2p + horizon rows: seasonal naive, and
-**      profile, profile with trend and seasonal naive with trend over
-**      clamp(672 / p, 2, 8) cycles (four weeks of hourly data; format 6 on
-**      for the last). The network is a candidate when it was trained.
+**      value they read is, else on the values. The damped kinds of drift,
+**      profile with trend and seasonal naive with trend (format 8) weigh
+**      the slope's increment at step t past the last row RNN_DAMPING^(t-1)
+**      (0.98), as damped-trend exponential smoothing does: the move
+**      levels off at 50 steps' worth instead of growing without end.
+**   2. The candidates: naive, damped drift over max(horizon, 2 x period)
+**      rows, smooth, and for each seasonal period p found in the data
+**      (series.c rule 2) with at least 2p + horizon rows: seasonal naive,
+**      and profile, damped profile with trend and damped seasonal naive
+**      with trend over clamp(672 / p, 2, 8) cycles (four weeks of hourly
+**      data). The network is a candidate when it was trained. Models of
+**      formats 3 to 7 keep their undamped kinds (seasonal naive with trend
+**      from format 6 on), which forecast as they did.
 **   3. Each candidate forecasts from every validation origin (the first
 **      target row of each validation window, and every later row); its
 **      score is the weighted mean absolute error of its first `horizon`
@@ -63,7 +69,8 @@
 **      spread: unmeasured on real data, those bands stay additive. A
 **      fine-tune keeps its model's L and flag, unless it chooses the
 **      components afresh (train.c rule 16), which calibrates afresh.
-**   6. A fine-tune (core/train.c rule 16) keeps the model's candidates and
+**   6. A fine-tune of a model that did not keep every row it saw (core/
+**      train.c rule 16; the others choose afresh) keeps the model's candidates and
 **      scores them on its new validation origins as rule 3 does, each
 **      score merged with the model's own, whose origins weigh what they
 **      would now: H steps at each of its N origins, the latest `shift`
@@ -164,34 +171,63 @@ double rnn_det_exp(double x) {
 }
 
 const char *rnn_component_name(int kind) {
-  static const char *const names[] = {"network", "naive", "drift", "smooth",
-                                      "seasonal_naive", "profile",
-                                      "profile_trend", "seasonal_naive_trend"};
+  static const char *const names[] = {
+      "network",       "naive",        "drift",
+      "smooth",        "seasonal_naive", "profile",
+      "profile_trend", "seasonal_naive_trend", "damped_drift",
+      "damped_profile_trend", "damped_seasonal_naive_trend"};
   return kind >= 0 && kind < RNN_COMP_COUNT ? names[kind] : "?";
 }
 
 int rnn_component_cycles(int kind) {
   return kind == RNN_COMP_PROFILE || kind == RNN_COMP_PROFILE_TREND ||
-         kind == RNN_COMP_SNAIVE_TREND;
+         kind == RNN_COMP_SNAIVE_TREND || kind == RNN_COMP_PROFILE_TREND_DAMPED ||
+         kind == RNN_COMP_SNAIVE_TREND_DAMPED;
+}
+
+double rnn_component_damping(int kind) {
+  return kind == RNN_COMP_DRIFT_DAMPED || kind == RNN_COMP_PROFILE_TREND_DAMPED ||
+                 kind == RNN_COMP_SNAIVE_TREND_DAMPED
+             ? RNN_DAMPING
+             : 1.0;
 }
 
 int rnn_component_rows(const rnn_component *c) {
   switch (c->kind) {
-    case RNN_COMP_DRIFT: return c->period + 1;
+    case RNN_COMP_DRIFT:
+    case RNN_COMP_DRIFT_DAMPED: return c->period + 1;
     case RNN_COMP_SMOOTH: return SMOOTH_ROWS;
     case RNN_COMP_SNAIVE: return c->period;
     case RNN_COMP_PROFILE:
     case RNN_COMP_PROFILE_TREND:
-    case RNN_COMP_SNAIVE_TREND: return c->period * c->seasons;
+    case RNN_COMP_PROFILE_TREND_DAMPED:
+    case RNN_COMP_SNAIVE_TREND:
+    case RNN_COMP_SNAIVE_TREND_DAMPED: return c->period * c->seasons;
     default: return 1;
   }
+}
+
+/* x^n by squaring: the same bits everywhere, as pow need not be. */
+static double power(double x, int n) {
+  double r = 1.0;
+  for (; n; n >>= 1, x *= x)
+    if (n & 1) r *= x;
+  return r;
+}
+
+/* The steps a slope moves a forecast t steps past the last row when the
+** step-j increment weighs phi^(j-1): 1 + phi + ... + phi^(t-1), and t
+** exactly when phi is 1 (undamped). */
+static double damped_steps(double phi, int t) {
+  return phi == 1.0 ? (double)t : (1.0 - power(phi, t)) / (1.0 - phi);
 }
 
 /* Rule 1 for a profile: y (n rows of stride C), forecasts h values; ly,
 ** when not NULL, the logarithms of y's rows (one a row, what rnn_det_logs
 ** gives: a forecaster reading many windows of one series takes them once). */
 static void profile(const double *y, const double *ly, size_t n, int C, int p,
-                    int seasons, int trend, int logs, int h, double *out) {
+                    int seasons, int trend, double phi, int logs, int h,
+                    double *out) {
   int k = (int)(n / (size_t)p) < seasons ? (int)(n / (size_t)p) : seasons;
   for (size_t i = n - (size_t)(k > 0 ? k : 0) * p; i < n && logs; i++)
     if (!(y[i * C] > 0)) logs = 0; /* a window that is not all positive */
@@ -218,10 +254,13 @@ static void profile(const double *y, const double *ly, size_t n, int C, int p,
 #undef AT
   }
   /* The last cycle's mean is its level at its centre, (p + 1) / 2 rows
-  ** before the first forecast step. */
+  ** before the first forecast step; a damped slope is damped from the
+  ** last row on. */
   double slope = trend && k > 1 ? (lev0 - levk) / ((double)(k - 1) * p) : 0.0;
   for (int s = h - 1; s >= 0; s--) {
-    double z0 = lev0 + slope * (s + (p + 1) / 2.0) + out[s % p];
+    double ahead = phi == 1.0 ? s + (p + 1) / 2.0
+                              : (p - 1) / 2.0 + damped_steps(phi, s + 1);
+    double z0 = lev0 + slope * ahead + out[s % p];
     out[s] = logs ? rnn_det_exp(z0) : z0;
   }
 }
@@ -231,7 +270,8 @@ static void profile(const double *y, const double *ly, size_t n, int C, int p,
 ** means per cycle over the last `seasons` cycles (the slope a profile with
 ** trend takes); on logarithms (ly's, when not NULL) as a profile. */
 static void snaive_trend(const double *y, const double *ly, size_t n, int C,
-                         int p, int seasons, int logs, int h, double *out) {
+                         int p, int seasons, double phi, int logs, int h,
+                         double *out) {
   int k = (int)(n / (size_t)p) < seasons ? (int)(n / (size_t)p) : seasons;
   if (k < 1) {
     for (int s = 0; s < h; s++) out[s] = y[(n - 1) * C];
@@ -246,8 +286,9 @@ static void snaive_trend(const double *y, const double *ly, size_t n, int C,
     levk += AT(n - (size_t)k * p + (size_t)j);
   }
   double d = k > 1 ? (lev0 / p - levk / p) / (k - 1) : 0.0;
+  double cycle_phi = power(phi, p); /* a damped slope: phi each step */
   for (int s = 0; s < h; s++) {
-    double z = AT(n - (size_t)p + (size_t)(s % p)) + d * (s / p + 1);
+    double z = AT(n - (size_t)p + (size_t)(s % p)) + d * damped_steps(cycle_phi, s / p + 1);
     out[s] = logs ? rnn_det_exp(z) : z;
   }
 #undef AT
@@ -261,12 +302,13 @@ void rnn_component_forecast(const rnn_component *c, const double *y, size_t n,
 void rnn_component_forecast_ly(const rnn_component *c, const double *y,
                                const double *ly, size_t n, int C, int logs,
                                int h, double *out) {
-  double last = y[(n - 1) * C];
+  double last = y[(n - 1) * C], phi = rnn_component_damping(c->kind);
   switch (c->kind) {
-    case RNN_COMP_DRIFT: {
+    case RNN_COMP_DRIFT:
+    case RNN_COMP_DRIFT_DAMPED: {
       size_t span = (size_t)c->period < n ? (size_t)c->period : n - 1;
       double d = span ? (last - y[(n - 1 - span) * C]) / (double)span : 0.0;
-      for (int s = 0; s < h; s++) out[s] = last + d * (s + 1);
+      for (int s = 0; s < h; s++) out[s] = last + d * damped_steps(phi, s + 1);
       return;
     }
     case RNN_COMP_SMOOTH: {
@@ -284,11 +326,13 @@ void rnn_component_forecast_ly(const rnn_component *c, const double *y,
     }
     case RNN_COMP_PROFILE:
     case RNN_COMP_PROFILE_TREND:
-      profile(y, ly, n, C, c->period, c->seasons, c->kind == RNN_COMP_PROFILE_TREND,
-              logs, h, out);
+    case RNN_COMP_PROFILE_TREND_DAMPED:
+      profile(y, ly, n, C, c->period, c->seasons, c->kind != RNN_COMP_PROFILE,
+              phi, logs, h, out);
       return;
     case RNN_COMP_SNAIVE_TREND:
-      snaive_trend(y, ly, n, C, c->period, c->seasons, logs, h, out);
+    case RNN_COMP_SNAIVE_TREND_DAMPED:
+      snaive_trend(y, ly, n, C, c->period, c->seasons, phi, logs, h, out);
       return;
     default: /* naive */
       for (int s = 0; s < h; s++) out[s] = last;
@@ -304,7 +348,7 @@ int rnn_candidates(rnn_component *out, int p1, int p2, int horizon,
   ** fine-tune's tail and new rows) keeps it within the tail it stores. */
   if ((size_t)span >= rows) span = rows > 1 ? (int)rows - 1 : 1;
   out[n++] = (rnn_component){RNN_COMP_NAIVE, 0, 0};
-  out[n++] = (rnn_component){RNN_COMP_DRIFT, span, 0};
+  out[n++] = (rnn_component){RNN_COMP_DRIFT_DAMPED, span, 0};
   out[n++] = (rnn_component){RNN_COMP_SMOOTH, 0, 0};
   int periods[2] = {p1, p2};
   for (int i = 0; i < 2; i++) {
@@ -314,8 +358,8 @@ int rnn_candidates(rnn_component *out, int p1, int p2, int horizon,
     k = k < 2 ? 2 : k > 8 ? 8 : k;
     out[n++] = (rnn_component){RNN_COMP_SNAIVE, p, 0};
     out[n++] = (rnn_component){RNN_COMP_PROFILE, p, k};
-    out[n++] = (rnn_component){RNN_COMP_PROFILE_TREND, p, k};
-    out[n++] = (rnn_component){RNN_COMP_SNAIVE_TREND, p, k};
+    out[n++] = (rnn_component){RNN_COMP_PROFILE_TREND_DAMPED, p, k};
+    out[n++] = (rnn_component){RNN_COMP_SNAIVE_TREND_DAMPED, p, k};
   }
   return n;
 }

@@ -303,6 +303,11 @@ enum {
   RNN_COMP_PROFILE,       /* period, seasons */
   RNN_COMP_PROFILE_TREND, /* period, seasons */
   RNN_COMP_SNAIVE_TREND,  /* period, seasons (format 6 on) */
+  /* The trend kinds with their slope damped (format 8 on; components.c
+  ** rule 1): what each undamped kind reads, it reads. */
+  RNN_COMP_DRIFT_DAMPED,        /* period */
+  RNN_COMP_PROFILE_TREND_DAMPED, /* period, seasons */
+  RNN_COMP_SNAIVE_TREND_DAMPED,  /* period, seasons */
   RNN_COMP_COUNT
 };
 typedef struct rnn_component {
@@ -334,6 +339,10 @@ int rnn_component_rows(const rnn_component *c);
 ** are), on logarithms when the forecaster's are: the profiles and seasonal
 ** naive with trend. */
 int rnn_component_cycles(int kind);
+/* The damping of a kind's slope: RNN_DAMPING for the damped kinds, else 1
+** (components.c rule 1). */
+#define RNN_DAMPING 0.98
+double rnn_component_damping(int kind);
 
 /* Validation metrics over the held-out windows, data units (NaN: none). */
 typedef struct rnn_metrics {
@@ -594,8 +603,9 @@ double rnn_surprise_shift(const double *e, int k, int run);
 /* The format this build writes, and the newest it reads; it reads every
 ** version from 1 up to it. Format 4 adds a KIND chunk, the sequence
 ** models and keyed options; format 5 the median of three components;
-** format 6 the seasonal naive with trend (docs/blob-format.md). */
-#define RNN_FORMAT_VERSION 7
+** format 6 the seasonal naive with trend; format 7 square-root interval
+** bands; format 8 the damped trend kinds (docs/blob-format.md). */
+#define RNN_FORMAT_VERSION 8
 
 /* A forecasting BLOB keeps at most RNN_MAX_HISTORY epochs' losses (format
 ** 5 on): evenly spaced over a longer run, the last epoch last. */

@@ -96,15 +96,21 @@
 **      3 (at least one when there are two). When the model kept every
 **      row it saw as past and tail (method "auto"), the second period is
 **      found again on them and the new rows (a model trained on fewer rows
-**      may not have seen a weekly cycle of hourly data); if it differs
-**      from the model's while the first is the same, and validation leaves
-**      rnn_train origins over the whole series (and the time budget two of
-**      them), the components are chosen afresh there as rule 7 chooses
-**      them and calibrated there (the metrics are then the fine-tuned
-**      model's; the latest of those origins include windows the fine-tune
-**      trained on).
-**      Otherwise, at the validation origins the model's candidates
-**      are scored again, each score merged with the model's own
+**      may not have seen a weekly cycle of hourly data; it is the new one
+**      when the first is the same), and where validation leaves rnn_train
+**      origins over the whole series (and the time budget two of them),
+**      the components are chosen afresh there as rule 7 chooses them and
+**      calibrated there: the choice rnn_train of the whole series would
+**      make, with the fine-tuned network (the metrics are then the
+**      fine-tuned model's; the latest of those origins include windows
+**      the fine-tune trained on). Scores merged with the model's own
+**      (below) had followed the old rows too long after a level shift:
+**      W285 of the M4 Weekly half fell from 3,800 to 690 in its new rows,
+**      and the merged scores chose a seasonal naive that repeated the old
+**      level (docs/forecasting-evidence.md, "Fine-tuning").
+**      Otherwise (a model of a longer series, which kept its latest rows
+**      only; or no such origins), at the validation origins the model's
+**      candidates are scored again, each score merged with the model's own
 **      (components.c rule 6), and chosen; the metrics stay the model's; the
 **      fine-tuned model forecasts from the held-out origins as rule 7
 **      would, and those errors, scaled by the step scales, join the
@@ -882,6 +888,7 @@ static rnn_status train_series(rnn_model **out, const double *y_in,
   ** its past rows, tail and new rows, when it kept past rows). */
   int p2, W, O;
   size_t skip = base ? (size_t)base->past_rows : 0; /* no training windows */
+  int kept_all = 0;
   if (base) {
     m->period = base->period, p2 = base->period2;
     W = base->arch.window, O = base->arch.output;
@@ -889,6 +896,7 @@ static rnn_status train_series(rnn_model **out, const double *y_in,
     ** longer series found its period on more rows than it kept. */
     if (skip && o->method == RNN_METHOD_AUTO &&
         base->rows <= (int64_t)skip + base->tail_rows) {
+      kept_all = 1;
       int q1, q2;
       if ((rc = value_periods(v, n, C, &q1, &q2))) goto fail;
       if (q1 == m->period && q2 > 0) p2 = q2;
@@ -1084,13 +1092,14 @@ trained:
     double can = left > 0 ? floor(left / per_origin) : 0;
     origins = can < origins ? (int)can : origins;
   }
-  /* Rule 16: another second period, chosen afresh as rnn_train would at
-  ** its origins over the whole series; without such origins (validation
-  ** 0, no time left) the model's choice and second period stay. */
+  /* Rule 16: a model that kept every row chooses afresh, as rnn_train
+  ** would at its origins over the whole series; without such origins
+  ** (validation 0, no time left) the model's choice and second period
+  ** stay. */
   int nw_all = (int)(n - (size_t)W - (size_t)O + 1);
   int nval_all = (int)floor(nw_all * o->validation);
   if (nval_all > nw_all - 1) nval_all = nw_all - 1;
-  int again = base && base->period2 != p2 && nval_all >= 1 && origins >= 2;
+  int again = kept_all && nval_all >= 1 && origins >= 2;
   if (base && !again && p2 != base->period2) m->period2 = p2 = base->period2;
   if (again) {
     if ((rc = validate_forecasts(m, vr, v, z, n, nw_all - nval_all, nval_all,

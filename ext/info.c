@@ -111,7 +111,7 @@ static void append_options(sqlite3_str *s, const rnn_options *o) {
 
 static void append_component(sqlite3_str *s, const rnn_component *c) {
   sqlite3_str_appendf(s, "{\"kind\":\"%s\"", rnn_component_name(c->kind));
-  if (c->kind == RNN_COMP_DRIFT)
+  if (c->kind == RNN_COMP_DRIFT || c->kind == RNN_COMP_DRIFT_DAMPED)
     sqlite3_str_appendf(s, ",\"span\":%d", c->period);
   else if (c->period)
     sqlite3_str_appendf(s, ",\"period\":%d", c->period);

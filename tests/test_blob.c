@@ -110,6 +110,13 @@ static rnn_status decode_status(const unsigned char *b, size_t len, char *msg) {
   return rc;
 }
 
+/* decode_status of b relabelled as format `version` (resealed). */
+static rnn_status decode_as(unsigned char *b, size_t len, int version, char *msg) {
+  b[8] = (unsigned char)version;
+  reseal(b, len);
+  return decode_status(b, len, msg);
+}
+
 /* The payload of chunk tag in blob (its offset in *at, length in *n), or
 ** 0 when there is none. */
 static int find_chunk(const unsigned char *b, size_t len, const char *tag,
@@ -548,6 +555,14 @@ static void test_decode_checks_every_timestamp(void) {
 /* The forecaster's combination (components.c rule 3): the median of three,
 ** the mean of fewer; stored as format 5's flag, which only three
 ** components may carry and no older format. */
+/* The undamped kind of a damped one (format 8's kinds as format 7 had them). */
+static int undamped(int kind) {
+  return kind == RNN_COMP_DRIFT_DAMPED           ? RNN_COMP_DRIFT
+         : kind == RNN_COMP_PROFILE_TREND_DAMPED ? RNN_COMP_PROFILE_TREND
+         : kind == RNN_COMP_SNAIVE_TREND_DAMPED  ? RNN_COMP_SNAIVE_TREND
+                                                 : kind;
+}
+
 /* components.c rule 1: seasonal naive with trend repeats the last cycle,
 ** each repetition moved by the change of the cycles' means per cycle over
 ** `seasons` cycles, on logarithms when asked and every value it reads is
@@ -580,7 +595,7 @@ static void test_snaive_trend(void) {
   rnn_component cand[RNN_MAX_CANDIDATES];
   int n = rnn_candidates(cand, 24, 168, 48, 2000, 1), found = 0;
   for (int i = 0; i < n; i++)
-    if (cand[i].kind == RNN_COMP_SNAIVE_TREND)
+    if (undamped(cand[i].kind) == RNN_COMP_SNAIVE_TREND)
       found += (cand[i].period == 24 && cand[i].seasons == 8) ||
                (cand[i].period == 168 && cand[i].seasons == 4);
   EXPECT(n == 12 && found == 2, "%d candidates, %d seasonal naive with trend", n, found);
@@ -592,19 +607,19 @@ static void test_snaive_trend(void) {
   if (!m) return;
   m->fc_flags &= ~RNN_FC_SQRT; /* format 7's (test_sqrt_bands) */
   int has = 0;
-  for (int i = 0; i < m->n_cand; i++) has |= m->cand[i].kind == RNN_COMP_SNAIVE_TREND;
+  for (int i = 0; i < m->n_cand; i++) { /* as format 7 (test_damped) */
+    m->cand[i].kind = undamped(m->cand[i].kind);
+    has |= m->cand[i].kind == RNN_COMP_SNAIVE_TREND;
+  }
+  for (int i = 0; i < m->n_comp; i++) m->comp[i].kind = undamped(m->comp[i].kind);
   EXPECT(has, "a candidate");
   unsigned char *blob = NULL;
   size_t len = 0;
   char msg[256];
   EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
-  EXPECT(blob[8] == 7 && decode_status(blob, len, msg) == RNN_OK, "format 7: %s", msg);
-  blob[8] = 6;
-  reseal(blob, len);
-  EXPECT(decode_status(blob, len, msg) == RNN_OK, "format 6: %s", msg);
-  blob[8] = 5;
-  reseal(blob, len);
-  EXPECT(decode_status(blob, len, msg) == RNN_ECORRUPT, "format 5");
+  EXPECT(blob[8] == 8 && decode_status(blob, len, msg) == RNN_OK, "format 8: %s", msg);
+  EXPECT(decode_as(blob, len, 6, msg) == RNN_OK, "format 6: %s", msg);
+  EXPECT(decode_as(blob, len, 5, msg) == RNN_ECORRUPT, "format 5");
   EXPECT_STR(msg, "corrupt rnn model (components)");
   rnn_free(blob), blob = NULL;
   /* Nor more than format 5's 10 candidates (here of kinds it knew, and
@@ -628,9 +643,90 @@ static void test_snaive_trend(void) {
   reseal(ten, len10);
   EXPECT(decode_status(ten, len10, msg) == RNN_OK, "10 candidates in format 5: %s", msg);
   rnn_free(ten);
-  blob[8] = 5;
-  reseal(blob, len);
-  EXPECT(decode_status(blob, len, msg) == RNN_ECORRUPT, "11 candidates in format 5");
+  EXPECT(decode_as(blob, len, 5, msg) == RNN_ECORRUPT, "11 candidates in format 5");
+  EXPECT_STR(msg, "corrupt rnn model (components)");
+  rnn_free(blob);
+  rnn_model_free(m);
+}
+
+/* components.c rule 1: the damped trend kinds move their forecast by
+** the slope's step-t increment weighted RNN_DAMPING^(t-1), from the last
+** row on; rule 2 makes them the candidates in place of the undamped
+** kinds; the reader takes them from format 8 on. */
+static void test_damped(void) {
+  const double phi = RNN_DAMPING;
+  double lin[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, out[8], und[8];
+  rnn_component c = {RNN_COMP_DRIFT_DAMPED, 3, 0};
+  rnn_component_forecast(&c, lin, 9, 1, 0, 8, out);
+  double steps = 0, pw = 1;
+  for (int s = 0; s < 8; s++) {
+    steps += pw, pw *= phi; /* 1 + phi + ... + phi^s */
+    EXPECT(fabs(out[s] - (9 + steps)) <= 1e-12, "drift step %d: %.17g", s + 1, out[s]);
+  }
+  EXPECT(out[7] < 9 + 8 - 0.5, "damped: %.17g", out[7]);
+  /* Profile with trend, additive: the undamped forecast less the slope
+  ** (1 a row) times the steps damping took away. */
+  c = (rnn_component){RNN_COMP_PROFILE_TREND_DAMPED, 3, 3};
+  rnn_component u = {RNN_COMP_PROFILE_TREND, 3, 3};
+  rnn_component_forecast(&c, lin, 9, 1, 0, 8, out);
+  rnn_component_forecast(&u, lin, 9, 1, 0, 8, und);
+  steps = 0, pw = 1;
+  for (int s = 0; s < 8; s++) {
+    steps += pw, pw *= phi;
+    EXPECT(fabs(out[s] - (und[s] - (s + 1 - steps))) <= 1e-12, "profile step %d: %.17g against %.17g",
+           s + 1, out[s], und[s]);
+  }
+  /* On logarithms, the same in the exponent: growth by 2 a cycle. */
+  double geo[9] = {1, 2, 4, 2, 4, 8, 4, 8, 16};
+  rnn_component_forecast(&c, geo, 9, 1, 1, 8, out);
+  rnn_component_forecast(&u, geo, 9, 1, 1, 8, und);
+  steps = 0, pw = 1;
+  for (int s = 0; s < 8; s++) {
+    steps += pw, pw *= phi;
+    double want = und[s] * pow(2.0, -(s + 1 - steps) / 3);
+    EXPECT(fabs(out[s] - want) <= 1e-12 * want, "log profile step %d: %.17g, want %.17g", s + 1,
+           out[s], want);
+  }
+  /* Seasonal naive with trend: each repetition's move damped phi^3 a cycle. */
+  c = (rnn_component){RNN_COMP_SNAIVE_TREND_DAMPED, 3, 3};
+  rnn_component_forecast(&c, lin, 9, 1, 0, 8, out);
+  double cycle = phi * phi * phi;
+  for (int s = 0; s < 8; s++) {
+    double move = 3 * (s < 3 ? 1 : s < 6 ? 1 + cycle : 1 + cycle + cycle * cycle);
+    EXPECT(fabs(out[s] - (lin[6 + s % 3] + move)) <= 1e-12, "snaive step %d: %.17g", s + 1, out[s]);
+  }
+  /* Long horizons: the move stays finite and bounded by 1 / (1 - phi). */
+  static double far[20000];
+  c = (rnn_component){RNN_COMP_DRIFT_DAMPED, 3, 0};
+  rnn_component_forecast(&c, lin, 9, 1, 0, 20000, far);
+  EXPECT(far[0] == 10 && far[19999] > 9 + 1 / (1 - phi) - 1e-9 && far[19999] <= 9 + 1 / (1 - phi),
+         "far: %.17g %.17g", far[0], far[19999]);
+
+  rnn_component cand[RNN_MAX_CANDIDATES];
+  int n = rnn_candidates(cand, 24, 168, 48, 2000, 1), damped = 0, undamped_kinds = 0;
+  for (int i = 0; i < n; i++) {
+    damped += rnn_component_damping(cand[i].kind) == phi;
+    undamped_kinds += cand[i].kind == RNN_COMP_DRIFT || cand[i].kind == RNN_COMP_PROFILE_TREND ||
+                      cand[i].kind == RNN_COMP_SNAIVE_TREND;
+  }
+  EXPECT(n == 12 && damped == 5 && undamped_kinds == 0, "%d candidates, %d damped, %d not", n,
+         damped, undamped_kinds);
+  EXPECT_STR(rnn_component_name(RNN_COMP_SNAIVE_TREND_DAMPED), "damped_seasonal_naive_trend");
+
+  /* In a model's BLOB: read from format 8, corrupt in format 7. */
+  static double y[400];
+  for (int i = 0; i < 400; i++) y[i] = 50 + 0.1 * i + 10 * sin(2 * M_PI * i / 24);
+  rnn_model *m = default_model(y, 400, 2);
+  if (!m) return;
+  int has = 0;
+  for (int i = 0; i < m->n_cand; i++) has += rnn_component_damping(m->cand[i].kind) < 1;
+  EXPECT(has == 5, "%d damped candidates", has);
+  unsigned char *blob = NULL;
+  size_t len = 0;
+  char msg[256];
+  EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
+  EXPECT(blob[8] == 8 && decode_status(blob, len, msg) == RNN_OK, "format 8: %s", msg);
+  EXPECT(decode_as(blob, len, 7, msg) == RNN_ECORRUPT, "damped kinds in format 7");
   EXPECT_STR(msg, "corrupt rnn model (components)");
   rnn_free(blob);
   rnn_model_free(m);
@@ -644,6 +740,8 @@ static void test_sqrt_bands(void) {
   for (int i = 0; i < 400; i++) y[i] = 50 + 30 * sin(2 * M_PI * i / 24) + (i * 7919 % 13) * 0.3;
   rnn_model *m = default_model(y, 400, 2);
   if (!m) return;
+  for (int i = 0; i < m->n_cand; i++) m->cand[i].kind = undamped(m->cand[i].kind);
+  for (int i = 0; i < m->n_comp; i++) m->comp[i].kind = undamped(m->comp[i].kind);
   double sum = 0;
   for (int i = 0; i < 400 - 40; i++) sum += y[i]; /* the training rows */
   EXPECT(m->fc_flags & RNN_FC_SQRT && m->cal_level > 20 && m->cal_level < 80,
@@ -663,15 +761,15 @@ static void test_sqrt_bands(void) {
   size_t len = 0, at, n;
   char msg[256];
   EXPECT(rnn_model_encode(m, &blob, &len) == RNN_OK, "encode");
-  EXPECT(blob[8] == 7 && decode_status(blob, len, msg) == RNN_OK, "format 7: %s", msg);
+  EXPECT(blob[8] == 8, "format %d", blob[8]);
+  /* its kinds as format 7 had them */
+  EXPECT(decode_as(blob, len, 7, msg) == RNN_OK, "format 7: %s", msg);
   EXPECT(find_chunk(blob, len, "COMP", &at, &n), "a COMP chunk");
   double back;
   memcpy(&back, blob + at + n - 8, 8); /* little-endian hosts */
   EXPECT(back == L, "level stored %.17g, model %.17g", back, L);
   /* Older formats have no such flag. */
-  blob[8] = 6;
-  reseal(blob, len);
-  EXPECT(decode_status(blob, len, msg) == RNN_ECORRUPT, "the flag in format 6");
+  EXPECT(decode_as(blob, len, 6, msg) == RNN_ECORRUPT, "the flag in format 6");
   EXPECT_STR(msg, "corrupt rnn model (components)");
   blob[8] = 7;
   /* The level must be finite and positive. */
@@ -742,10 +840,10 @@ static void test_median_of_three(void) {
 
   /* What the reader takes: flag and count agree, and only from format 5.
   ** Format 4 had no seasonal naive with trend: the candidates here leave
-  ** it out (test_snaive_trend checks its own format). */
+  ** it out (test_snaive_trend checks its own format), nor damped kinds. */
   int kept = 0;
   for (int i = 0; i < m->n_cand; i++)
-    if (m->cand[i].kind != RNN_COMP_SNAIVE_TREND)
+    if ((m->cand[i].kind = undamped(m->cand[i].kind)) != RNN_COMP_SNAIVE_TREND)
       m->cand_mae[kept] = m->cand_mae[i], m->cand[kept++] = m->cand[i];
   m->n_cand = kept;
   unsigned char *blob = NULL;
@@ -1364,6 +1462,7 @@ int main(void) {
   RUN(test_keyed_options);
   RUN(test_snaive_trend);
   RUN(test_sqrt_bands);
+  RUN(test_damped);
   RUN(test_median_of_three);
   RUN(test_history_bounded);
   RUN(test_old_options_checked);

@@ -9,15 +9,22 @@ CREATE TABLE f AS SELECT rnn_finetune(model, ts, value) AS model FROM m, air WHE
 SELECT 'rows', json_extract(rnn_info(m.model), '$.rows'), json_extract(rnn_info(f.model), '$.rows'),
        json_extract(rnn_info(f.model), '$.first_ts'), json_extract(rnn_info(f.model), '$.last_ts')
 FROM m, f;
--- The same network, the same components; more calibration errors.
+-- The same network; more calibration errors.
 SELECT 'same network', json_extract(rnn_info(m.model), '$.params') = json_extract(rnn_info(f.model), '$.params'),
-       json_extract(rnn_info(m.model), '$.forecast.components') = json_extract(rnn_info(f.model), '$.forecast.components'),
        json_extract(rnn_info(f.model), '$.calibration.errors') > json_extract(rnn_info(m.model), '$.calibration.errors')
 FROM m, f;
--- Its bands keep the model's shape and level L (new errors join old ones).
-SELECT 'bands kept', json_extract(rnn_info(f.model), '$.calibration.bands.shape'),
+-- The model kept every row it saw: the fine-tune chooses the components
+-- afresh, as rnn_train of the same rows would with the fine-tuned network:
+-- the simple candidates score what they score there, and the bands are
+-- calibrated there (the same shape and level L).
+CREATE TABLE w AS SELECT rnn_train(ts, value) AS model FROM air WHERE ts < '1960-01-01';
+SELECT 'chosen afresh',
+       (SELECT json_group_array(json(value)) FROM json_each(rnn_info(f.model), '$.forecast.candidates') WHERE value ->> 'kind' <> 'network') =
+       (SELECT json_group_array(json(value)) FROM json_each(rnn_info(w.model), '$.forecast.candidates') WHERE value ->> 'kind' <> 'network'),
+       json_extract(rnn_info(f.model), '$.calibration.bands.shape'),
+       json_extract(rnn_info(w.model), '$.calibration.bands') = json_extract(rnn_info(f.model), '$.calibration.bands'),
        json_extract(rnn_info(m.model), '$.calibration.bands') = json_extract(rnn_info(f.model), '$.calibration.bands')
-FROM m, f;
+FROM m, f, w;
 -- Forecasts continue from the new end, and its tail is the new rows.
 SELECT 'forecast', min(ts), max(ts), count(*) FROM f, rnn_forecast(f.model, 12);
 SELECT 'tail', rnn_predict(f.model) = rnn_predict(f.model,
@@ -66,11 +73,16 @@ SELECT 'second period', json_extract(rnn_info(hb.model), '$.forecast.period2'),
         JOIN hr ON hr.ts = 648 + p.key)
 FROM hb, hf;
 -- A model of more rows than it keeps found its periods on all of them: a
--- fine-tune keeps its second period and components.
+-- fine-tune keeps its second period and components, scored again on the
+-- new rows with the model's scores, and its bands keep the model's shape
+-- and level L (new errors join old ones).
 CREATE TABLE hl AS SELECT rnn_train(ts, v, '{"epochs":2}') AS model FROM hr WHERE ts < 1250;
 SELECT 'longer model', json_extract(rnn_info(hl.model), '$.forecast.period2'),
        json_extract(rnn_info(f.model), '$.forecast.period2'),
-       json_extract(rnn_info(f.model), '$.forecast.components') = json_extract(rnn_info(hl.model), '$.forecast.components')
+       json_extract(rnn_info(f.model), '$.forecast.components') = json_extract(rnn_info(hl.model), '$.forecast.components'),
+       json_extract(rnn_info(f.model), '$.calibration.bands.shape'),
+       json_extract(rnn_info(f.model), '$.calibration.bands') = json_extract(rnn_info(hl.model), '$.calibration.bands'),
+       json_extract(rnn_info(f.model), '$.calibration.errors') > json_extract(rnn_info(hl.model), '$.calibration.errors')
 FROM hl, (SELECT rnn_finetune(model, ts, v, '{"epochs":1}') AS model FROM hl, hr WHERE ts < 1251) f;
 -- A ts of the other storage class for the same point is the model's kind;
 -- a different point is an error naming it.

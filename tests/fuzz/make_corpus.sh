@@ -29,6 +29,7 @@ SELECT writefile('$c/blob/seasonal_naive', rnn_train(t, v, '{"window":40}')) FRO
 SELECT writefile('$c/blob/auto_seasonal', rnn_train(t, 10 + 3 * sin(t * 2 * pi() / 12) + t / 10.0)) FROM (SELECT t FROM s UNION ALL SELECT t + 49 FROM s);
 SELECT writefile('$c/blob/irregular', rnn_train(CASE WHEN t = 20 THEN 20.5 ELSE t END, v, '{"cell":"gru","hidden":2,"window":3,"epochs":1}')) FROM s;
 SELECT writefile('$c/blob/sqrt_bands', rnn_train(t, 20 + 8 * sin(t * 2 * pi() / 12) + v, '{"cell":"gru","hidden":2,"epochs":1}')) FROM (SELECT t, v FROM s WHERE v IS NOT NULL UNION ALL SELECT t + 49, v FROM s WHERE v IS NOT NULL);
+SELECT writefile('$c/blob/damped', rnn_train(t, 20 + 8 * sin(t * 2 * pi() / 12) + t / 4.0, '{"cell":"gru","hidden":2,"epochs":1}')) FROM (SELECT t FROM s UNION ALL SELECT t + 49 FROM s);
 SELECT writefile('$c/blob/network_only', rnn_train(t, v, '{"method":"network","hidden":2,"window":3,"epochs":1}')) FROM s;
 SELECT writefile('$c/blob/format_v1', x'$(cat tests/fixtures/skeleton_v1.hex)');
 SQL
