@@ -14,11 +14,14 @@
 **      repeated, each repetition moved by that slope times a cycle).
 **      Profiles and seasonal naive with trend work on logarithms when every
 **      training value was positive (multiplicative seasonality) and every
-**      value they read is, else on the values. The damped kinds of drift,
-**      profile with trend and seasonal naive with trend (format 8) weigh
-**      the slope's increment at step t past the last row RNN_DAMPING^(t-1)
-**      (0.98), as damped-trend exponential smoothing does: the move
-**      levels off at 50 steps' worth instead of growing without end.
+**      value they read is, else on the values. The damped kinds of drift
+**      and profile with trend (format 8) weigh the slope's increment at
+**      step t past the last row RNN_DAMPING^(t-1) (0.98), as damped-trend
+**      exponential smoothing does: the move levels off at 50 steps' worth
+**      instead of growing without end. Damped seasonal naive with trend
+**      moves its first cycle as the undamped kind does and each later one
+**      RNN_DAMPING^p times the one before, p the period: it levels off at
+**      p / (1 - 0.98^p) steps' worth (56 for p = 12, 174 for 168).
 **   2. The candidates: naive, damped drift over max(horizon, 2 x period)
 **      rows, smooth, and for each seasonal period p found in the data
 **      (series.c rule 2) with at least 2p + horizon rows: seasonal naive,

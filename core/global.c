@@ -4,7 +4,8 @@
 **
 **   header   as every model BLOB (blob.c): magic, u32 version (5; 6 from
 **            the build that added seasonal naive with trend; 7 from the one
-**            whose bands grow with the forecast), u32 length
+**            whose bands grow with the forecast; 8 from the one with damped
+**            trend kinds), u32 length
 **   KIND     u32 4 (RNN_KIND_GLOBAL)
 **   GLOB     u32 n (series, 1..RNN_MAX_SERIES), u64 p (shared parameters;
 **            0 when no series has a network), p x f32

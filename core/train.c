@@ -107,7 +107,7 @@
 **      (below) had followed the old rows too long after a level shift:
 **      W285 of the M4 Weekly half fell from 3,800 to 690 in its new rows,
 **      and the merged scores chose a seasonal naive that repeated the old
-**      level (docs/forecasting-evidence.md, "Fine-tuning").
+**      level (docs/forecasting-evidence.md, "Damped trends").
 **      Otherwise (a model of a longer series, which kept its latest rows
 **      only; or no such origins), at the validation origins the model's
 **      candidates are scored again, each score merged with the model's own
@@ -885,7 +885,7 @@ static rnn_status train_series(rnn_model **out, const double *y_in,
   }
 
   /* Rule 2 (rule 16: the base model's; the second period found again on
-  ** its past rows, tail and new rows, when it kept past rows). */
+  ** its past rows, tail and new rows, when those are every row it saw). */
   int p2, W, O;
   size_t skip = base ? (size_t)base->past_rows : 0; /* no training windows */
   int kept_all = 0;
@@ -894,7 +894,7 @@ static rnn_status train_series(rnn_model **out, const double *y_in,
     W = base->arch.window, O = base->arch.output;
     /* Only when the kept rows are every row the model saw: a model of a
     ** longer series found its period on more rows than it kept. */
-    if (skip && o->method == RNN_METHOD_AUTO &&
+    if (o->method == RNN_METHOD_AUTO &&
         base->rows <= (int64_t)skip + base->tail_rows) {
       kept_all = 1;
       int q1, q2;

@@ -664,6 +664,12 @@ static void test_damped(void) {
     EXPECT(fabs(out[s] - (9 + steps)) <= 1e-12, "drift step %d: %.17g", s + 1, out[s]);
   }
   EXPECT(out[7] < 9 + 8 - 0.5, "damped: %.17g", out[7]);
+  /* Undamped drift, bit for bit as before format 8. */
+  double geo[9] = {1, 2, 4, 2, 4, 8, 4, 8, 16};
+  c = (rnn_component){RNN_COMP_DRIFT, 3, 0};
+  rnn_component_forecast(&c, geo, 9, 1, 0, 8, und);
+  double d = (16 - 8) / (double)3;
+  for (int s = 0; s < 8; s++) EXPECT(und[s] == 16 + d * (s + 1), "undamped drift step %d: %.17g", s + 1, und[s]);
   /* Profile with trend, additive: the undamped forecast less the slope
   ** (1 a row) times the steps damping took away. */
   c = (rnn_component){RNN_COMP_PROFILE_TREND_DAMPED, 3, 3};
@@ -677,7 +683,6 @@ static void test_damped(void) {
            s + 1, out[s], und[s]);
   }
   /* On logarithms, the same in the exponent: growth by 2 a cycle. */
-  double geo[9] = {1, 2, 4, 2, 4, 8, 4, 8, 16};
   rnn_component_forecast(&c, geo, 9, 1, 1, 8, out);
   rnn_component_forecast(&u, geo, 9, 1, 1, 8, und);
   steps = 0, pw = 1;

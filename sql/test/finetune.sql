@@ -72,6 +72,17 @@ SELECT 'second period', json_extract(rnn_info(hb.model), '$.forecast.period2'),
           (SELECT json_group_array(v) FROM (SELECT v FROM hr WHERE ts < 648 ORDER BY ts)), 168)) p
         JOIN hr ON hr.ts = 648 + p.key)
 FROM hb, hf;
+-- So does a model whose tail is every row it saw (108 rows, a profile of
+-- 8 cycles of 12), which keeps no past rows beside it.
+CREATE TABLE m108 AS SELECT rnn_train(ts, value) AS model FROM air WHERE ts < '1958-01-01';
+CREATE TABLE f108 AS SELECT rnn_finetune(model, ts, value) AS model FROM m108, air WHERE ts < '1959-01-01';
+CREATE TABLE w108 AS SELECT rnn_train(ts, value) AS model FROM air WHERE ts < '1959-01-01';
+SELECT 'tail of every row', json_extract(rnn_info(m108.model), '$.history'), json_extract(rnn_info(m108.model), '$.rows'),
+       (SELECT json_group_array(json(value)) FROM json_each(rnn_info(f108.model), '$.forecast.candidates') WHERE value ->> 'kind' <> 'network') =
+       (SELECT json_group_array(json(value)) FROM json_each(rnn_info(w108.model), '$.forecast.candidates') WHERE value ->> 'kind' <> 'network'),
+       json_extract(rnn_info(w108.model), '$.calibration.bands') = json_extract(rnn_info(f108.model), '$.calibration.bands'),
+       json_extract(rnn_info(m108.model), '$.calibration.bands') = json_extract(rnn_info(f108.model), '$.calibration.bands')
+FROM m108, f108, w108;
 -- A model of more rows than it keeps found its periods on all of them: a
 -- fine-tune keeps its second period and components, scored again on the
 -- new rows with the model's scores, and its bands keep the model's shape
