@@ -112,10 +112,13 @@
 **      only; or no such origins), at the validation origins the model's
 **      candidates are scored again, each score merged with the model's own
 **      (components.c rule 6), and chosen; the metrics stay the model's; the
-**      fine-tuned model forecasts from the held-out origins as rule 7
-**      would, and those errors, scaled by the step scales, join the
-**      calibration errors (at most 200 origins' worth: the older ones
-**      thinned evenly). Options that
+**      fine-tuned model forecasts from the held-out origins in the new
+**      rows as rule 7 would, and those errors, scaled by the step scales,
+**      join the calibration errors (at most 200 origins' worth: the older
+**      ones thinned evenly). The older origins' errors are in the model's
+**      already: added again by every fine-tune, a chain of one-row
+**      fine-tunes of taylor narrowed its bands 4.7-fold in 15 rows and
+**      its 95% bands held 77% of the next 48 points. Options that
 **      would change the network (cell, activation, hidden, layers,
 **      bidirectional, window, horizon, normalize, method) or its inputs
 **      (xreg, calendar) are errors. Too
@@ -1128,10 +1131,13 @@ trained:
   if (!shared && keep_past(m, v, n, C)) goto nomem; /* rule 18: none */
   if (base) {
     m->cancel = train_cancel, m->cancel_arg = (void *)ctl;
-    /* rule 7's origins: the latest `origins` of the validation ones */
+    /* rule 7's origins: the latest `origins` of the validation ones,
+    ** those whose first step is a new row (n - fresh on): the model's
+    ** errors hold the older ones already. */
     int count = nval + O - 1 < origins ? nval + O - 1 : origins;
-    if (!again && nval && origins >= 2 &&
-        (rc = recalibrate(m, v, y_in, n, (int)skip + ntrain + W + (nval + O - 1 - count), count)))
+    int first = (int)skip + ntrain + W + (nval + O - 1 - count);
+    if ((size_t)first < n - fresh) count -= (int)(n - fresh - (size_t)first), first = (int)(n - fresh);
+    if (!again && nval && origins >= 2 && (rc = recalibrate(m, v, y_in, n, first, count)))
       goto fail;
   }
   if ((rc = surprise_errors(m, v, y_in, n)) || (base && (rc = top_up_surprise(m, base))))

@@ -95,6 +95,16 @@ SELECT 'longer model', json_extract(rnn_info(hl.model), '$.forecast.period2'),
        json_extract(rnn_info(f.model), '$.calibration.bands') = json_extract(rnn_info(hl.model), '$.calibration.bands'),
        json_extract(rnn_info(f.model), '$.calibration.errors') > json_extract(rnn_info(hl.model), '$.calibration.errors')
 FROM hl, (SELECT rnn_finetune(model, ts, v, '{"epochs":1}') AS model FROM hl, hr WHERE ts < 1251) f;
+-- Its calibration gains the errors of the origins in the new rows only
+-- (the older ones it holds already; counted twice, a chain of one-row
+-- fine-tunes narrowed the bands): one new row adds one error, four add
+-- 4 + 3 + 2 + 1 (the steps whose truth is known).
+SELECT 'new origins only',
+       (SELECT json_extract(rnn_info(rnn_finetune(model, ts, v, '{"epochs":1}')), '$.calibration.errors') FROM hl, hr WHERE ts = 1250)
+         - json_extract(rnn_info(hl.model), '$.calibration.errors'),
+       (SELECT json_extract(rnn_info(rnn_finetune(model, ts, v, '{"epochs":1}')), '$.calibration.errors') FROM hl, hr WHERE ts BETWEEN 1250 AND 1253)
+         - json_extract(rnn_info(hl.model), '$.calibration.errors')
+FROM hl;
 -- A ts of the other storage class for the same point is the model's kind;
 -- a different point is an error naming it.
 CREATE TABLE it AS SELECT rnn_train(ts, v, '{"method":"network","epochs":2,"hidden":4}') AS model
