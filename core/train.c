@@ -112,13 +112,13 @@
 **      only; or no such origins), at the validation origins the model's
 **      candidates are scored again, each score merged with the model's own
 **      (components.c rule 6), and chosen; the metrics stay the model's; the
-**      fine-tuned model forecasts from the held-out origins in the new
-**      rows as rule 7 would, and those errors, scaled by the step scales,
-**      join the calibration errors (at most 200 origins' worth: the older
-**      ones thinned evenly). The older origins' errors are in the model's
-**      already: added again by every fine-tune, a chain of one-row
-**      fine-tunes of taylor narrowed its bands 4.7-fold in 15 rows and
-**      its 95% bands held 77% of the next 48 points. Options that
+**      fine-tuned model's errors on the new rows, at every step (each
+**      new row once: recalibrate), scaled by the step scales, join the
+**      calibration errors (at most 200 origins' worth: the older ones
+**      thinned evenly over their sorted order). The errors of every
+**      held-out origin, added again by every fine-tune, had narrowed the
+**      bands of a chain of one-row fine-tunes of taylor 4.7-fold in 15
+**      rows. Options that
 **      would change the network (cell, activation, hidden, layers,
 **      bidirectional, window, horizon, normalize, method) or its inputs
 **      (xreg, calendar) are errors. Too
@@ -612,56 +612,59 @@ static rnn_status surprise_errors(rnn_model *m, const double *v,
   return RNN_OK;
 }
 
-/* Rule 16: the fine-tuned model m's forecasts from `count` origins from row
-** `first` of the filled series v (n, C) on (those with the tail's rows
-** before them; truth: y, NaN unknown), their
-** errors scaled by the step scales and added to the calibration errors m
-** kept; at most RNN_MAX_CAL_ORIGINS origins' worth stay, the kept ones
-** thinned evenly in their order. */
+/* Rule 16: the errors the fine-tuned model m makes on the new rows of the
+** filled series v (n, C; the new rows are the last `fresh`, at most the
+** latest `limit` of them counted; truth: y, NaN unknown), at every step
+** from 1 to K: each new row is the truth of step s of the forecast from s
+** rows before it, so it adds K errors, one origin's worth, and no error is
+** added twice across fine-tunes (each truth row is new once). Scaled by
+** the step scales, they join the calibration errors m kept, of which at
+** most RNN_MAX_CAL_ORIGINS origins' worth stay, thinned evenly over their
+** sorted order (the midpoint of each kept share: the tails keep their
+** share). */
 static rnn_status recalibrate(rnn_model *m, const double *v, const double *y,
-                              size_t n, int first, int count) {
+                              size_t n, size_t fresh, int limit) {
   int C = m->arch.input, R = m->tail_rows, O = m->arch.output;
   /* The steps rule 7 calibrates (a BLOB may claim up to 100,000). */
   int K = m->cal_steps < (O > 12 ? O : 12) ? m->cal_steps : (O > 12 ? O : 12);
-  if (first < R) count -= R - first, first = R; /* a forecast reads R rows */
-  if (K < 1 || count < 1) return RNN_OK;
+  size_t rows = fresh < (size_t)limit ? fresh : (size_t)limit;
+  if (K < 1 || rows < 1) return RNN_OK;
+  size_t t0 = n - rows; /* the first truth row counted */
+  size_t first = t0 >= (size_t)K - 1 + (size_t)R ? t0 - ((size_t)K - 1) : (size_t)R;
   double *f = rnn_malloc((size_t)K * sizeof *f);
-  double *add = rnn_malloc(((size_t)count * K + 1) * sizeof *add);
+  double *add = rnn_malloc((rows * K + 1) * sizeof *add);
+  unsigned char *hit = rnn_calloc(rows, 1);
   double *fut = C > 1 ? rnn_malloc((size_t)K * (C - 1) * sizeof *fut) : NULL;
-  if (!f || !add || (C > 1 && !fut)) {
-    rnn_free(f);
-    rnn_free(add);
-    rnn_free(fut);
-    return RNN_ENOMEM;
-  }
+  rnn_status rc = f && add && hit && (C == 1 || fut) ? RNN_OK : RNN_ENOMEM;
   int got = 0, used = 0;
-  for (int j = 0; j < count; j++) {
-    size_t o = (size_t)first + (size_t)j;
-    if (o >= n) continue;
+  for (size_t o = first; rc == RNN_OK && o < n; o++) {
     /* The truth's covariates at the forecast steps (rule 17: the errors
     ** are r's, as at training). */
     for (int s = 0; s < K && fut; s++)
       for (int c = 1; c < C; c++)
         fut[(size_t)s * (C - 1) + (c - 1)] = o + (size_t)s < n ? v[(o + (size_t)s) * C + c] : NAN;
-    rnn_status rc = rnn_predict_future(m, v + (o - (size_t)R) * C, K, fut, f, NULL);
-    if (rc == RNN_EINTERRUPT || rc == RNN_ENOMEM) {
-      rnn_free(f);
-      rnn_free(add);
-      rnn_free(fut);
-      return rc;
-    }
-    if (rc != RNN_OK) continue;
-    used++;
+    rnn_status r = rnn_predict_future(m, v + (o - (size_t)R) * C, K, fut, f, NULL);
+    if (r == RNN_EINTERRUPT || r == RNN_ENOMEM) rc = r;
+    if (r != RNN_OK) continue;
     for (int s = 0; s < K && o + (size_t)s < n; s++) {
-      double e = fabs(y[o + (size_t)s] - f[s]) / rnn_band_factor(m, f[s]);
+      size_t t = o + (size_t)s;
+      if (t < t0) continue;
+      double e = fabs(y[t] - f[s]) / rnn_band_factor(m, f[s]);
       double scale = m->cal_scale ? m->cal_scale[s] : sqrt(s + 1.0);
-      if (isfinite(e)) add[got++] = scale > 0 ? e / scale : 0.0;
+      if (!isfinite(e)) continue;
+      add[got++] = scale > 0 ? e / scale : 0.0;
+      used += !hit[t - t0], hit[t - t0] = 1;
     }
   }
   rnn_free(f);
   rnn_free(fut);
-  /* Thin the kept errors to leave room for the new origins (a model
-  ** without step scales counts its origins by its errors per step). */
+  rnn_free(hit);
+  if (rc != RNN_OK || got == 0) {
+    rnn_free(add);
+    return rc;
+  }
+  /* Thin the kept errors to leave room for the new rows' (a model without
+  ** step scales counts its origins by its errors per step). */
   int keep_origins = RNN_MAX_CAL_ORIGINS - used;
   int had = m->cal_origins > 0 ? m->cal_origins : m->cal_n / m->cal_steps;
   int keep = m->cal_n;
@@ -673,15 +676,17 @@ static rnn_status recalibrate(rnn_model *m, const double *v, const double *y,
     return RNN_ENOMEM;
   }
   for (int i = 0; i < keep; i++)
-    pool[i] = m->cal_resid[(size_t)rnn_history_pick(m->cal_n, keep, i)];
+    pool[i] = m->cal_resid[((int64_t)2 * i + 1) * m->cal_n / (2 * (int64_t)keep)];
   memcpy(pool + keep, add, (size_t)got * sizeof *pool);
   rnn_free(add);
   rnn_sort_doubles(pool, (size_t)keep + got);
   rnn_free(m->cal_resid);
   m->cal_resid = pool;
   m->cal_n = keep + got;
-  if (m->cal_scale)
-    m->cal_origins = (m->cal_origins < keep_origins ? m->cal_origins : keep_origins) + used;
+  if (m->cal_scale) {
+    int origins = (m->cal_origins < keep_origins ? m->cal_origins : keep_origins) + used;
+    m->cal_origins = origins < m->cal_n ? origins : m->cal_n; /* blob.c: N <= errors */
+  }
   return RNN_OK;
 }
 
@@ -1131,13 +1136,7 @@ trained:
   if (!shared && keep_past(m, v, n, C)) goto nomem; /* rule 18: none */
   if (base) {
     m->cancel = train_cancel, m->cancel_arg = (void *)ctl;
-    /* rule 7's origins: the latest `origins` of the validation ones,
-    ** those whose first step is a new row (n - fresh on): the model's
-    ** errors hold the older ones already. */
-    int count = nval + O - 1 < origins ? nval + O - 1 : origins;
-    int first = (int)skip + ntrain + W + (nval + O - 1 - count);
-    if ((size_t)first < n - fresh) count -= (int)(n - fresh - (size_t)first), first = (int)(n - fresh);
-    if (!again && nval && origins >= 2 && (rc = recalibrate(m, v, y_in, n, first, count)))
+    if (!again && nval && origins >= 2 && (rc = recalibrate(m, v, y_in, n, fresh, origins)))
       goto fail;
   }
   if ((rc = surprise_errors(m, v, y_in, n)) || (base && (rc = top_up_surprise(m, base))))
