@@ -112,9 +112,9 @@
 **      only; or no such origins), at the validation origins the model's
 **      candidates are scored again, each score merged with the model's own
 **      (components.c rule 6), and chosen; the metrics stay the model's; the
-**      fine-tuned model's errors on the new rows, at every step (each
-**      new row once: recalibrate), scaled by the step scales, join the
-**      calibration errors (at most 200 origins' worth: the older ones
+**      fine-tuned model's errors on the new rows it held out, at every
+**      step (each row once: recalibrate), scaled by the step scales, join
+**      the calibration errors (at most 200 origins' worth: the older ones
 **      thinned evenly over their sorted order). The errors of every
 **      held-out origin, added again by every fine-tune, had narrowed the
 **      bands of a chain of one-row fine-tunes of taylor 4.7-fold in 15
@@ -613,15 +613,17 @@ static rnn_status surprise_errors(rnn_model *m, const double *v,
 }
 
 /* Rule 16: the errors the fine-tuned model m makes on the new rows of the
-** filled series v (n, C; the new rows are the last `fresh`, at most the
-** latest `limit` of them counted; truth: y, NaN unknown), at every step
-** from 1 to K: each new row is the truth of step s of the forecast from s
-** rows before it, so it adds K errors, one origin's worth, and no error is
-** added twice across fine-tunes (each truth row is new once). Scaled by
-** the step scales, they join the calibration errors m kept, of which at
-** most RNN_MAX_CAL_ORIGINS origins' worth stay, thinned evenly over their
-** sorted order (the midpoint of each kept share: the tails keep their
-** share). */
+** filled series v (n, C; the new rows are the last `fresh`, of which the
+** latest `limit` are counted: the caller's, those no training window had
+** as a target; truth: y, NaN unknown), at every step from 1 to K: each
+** such row is the truth of step s of the forecast from s rows before it,
+** so it adds up to K errors, one origin's worth, and no error is added
+** twice across fine-tunes (each truth row is new once). Scaled by the step
+** scales, they join the calibration errors m kept, of which at most
+** RNN_MAX_CAL_ORIGINS origins' worth stay, thinned evenly over their
+** sorted order at an offset that moves with the row count, so that every
+** error, the largest too, stays with the same chance (a fixed offset kept
+** the extremes for ever, and a spike's error with them). */
 static rnn_status recalibrate(rnn_model *m, const double *v, const double *y,
                               size_t n, size_t fresh, int limit) {
   int C = m->arch.input, R = m->tail_rows, O = m->arch.output;
@@ -675,8 +677,11 @@ static rnn_status recalibrate(rnn_model *m, const double *v, const double *y,
     rnn_free(add);
     return RNN_ENOMEM;
   }
-  for (int i = 0; i < keep; i++)
-    pool[i] = m->cal_resid[((int64_t)2 * i + 1) * m->cal_n / (2 * (int64_t)keep)];
+  double u = fmod((double)m->rows * 0.61803398874989484820, 1.0); /* in [0, 1) */
+  for (int i = 0; i < keep; i++) {
+    size_t at = (size_t)(((double)i + u) * m->cal_n / keep);
+    pool[i] = m->cal_resid[at < (size_t)m->cal_n ? at : (size_t)m->cal_n - 1];
+  }
   memcpy(pool + keep, add, (size_t)got * sizeof *pool);
   rnn_free(add);
   rnn_sort_doubles(pool, (size_t)keep + got);
@@ -1136,7 +1141,11 @@ trained:
   if (!shared && keep_past(m, v, n, C)) goto nomem; /* rule 18: none */
   if (base) {
     m->cancel = train_cancel, m->cancel_arg = (void *)ctl;
-    if (!again && nval && origins >= 2 && (rc = recalibrate(m, v, y_in, n, fresh, origins)))
+    /* The new rows no training window had as a target, the latest
+    ** `origins` of them. */
+    size_t held = n > train_rows ? n - train_rows : 0;
+    int limit = held < (size_t)origins ? (int)held : origins;
+    if (!again && nval && origins >= 2 && (rc = recalibrate(m, v, y_in, n, fresh, limit)))
       goto fail;
   }
   if ((rc = surprise_errors(m, v, y_in, n)) || (base && (rc = top_up_surprise(m, base))))
