@@ -197,3 +197,9 @@ SELECT 'long chain', json_extract(rnn_info(b.model), '$.calibration.errors') > 1
        json_extract(rnn_info(b.model), '$.calibration.half_width_95[0]')
          / json_extract(rnn_info(a.model), '$.calibration.half_width_95[0]') BETWEEN 0.8 AND 1.25
 FROM chain a, chain b WHERE a.k = 0 AND b.k = 260;
+-- Of many new rows, only those the fine-tune held out (no training window
+-- had them as a target) add errors: 150 new rows with 1% of the windows
+-- held out add 7 rows' worth (7 x 48), not 150.
+SELECT 'held-out rows only',
+       json_extract(rnn_info(f), '$.calibration.errors') - json_extract(rnn_info(model), '$.calibration.errors')
+FROM (SELECT model, rnn_finetune(model, ts, v, '{"epochs":1,"validation":0.01}') AS f FROM hl, hc WHERE ts BETWEEN 1250 AND 1399);
