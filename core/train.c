@@ -92,8 +92,12 @@
 **      1); the period, window, horizon, normalisation and architecture are
 **      the model's, and a network starts from its parameters (core/fit.c
 **      rule 6: kept unless an epoch validates better). Its windows are
-**      those of the tail and the new rows, the latest held out as in rule
-**      3 (at least one when there are two). When the model kept every
+**      every window whose targets end in the tail or the new rows, their
+**      inputs read from the past rows where the tail is shorter than a
+**      window and a horizon, the latest held out as in rule 3 (at least
+**      one when there are two). (Windows inside the tail and the new rows
+**      only left a model whose tail is one window with none for a one-row
+**      fine-tune: taylor's chain stopped training.) When the model kept every
 **      row it saw as past and tail (method "auto"), the second period is
 **      found again on them and the new rows (a model trained on fewer rows
 **      may not have seen a weekly cycle of hourly data; it is the new one
@@ -121,8 +125,8 @@
 **      rows. Options that
 **      would change the network (cell, activation, hidden, layers,
 **      bidirectional, window, horizon, normalize, method) or its inputs
-**      (xreg, calendar) are errors. Too
-**      few new rows for one such window: the model stays as it is but for
+**      (xreg, calendar) are errors. Fewer rows in all (past, tail and
+**      new) than a window and a horizon: the model stays as it is but for
 **      its tail, row count and one-step errors, which move on to the new
 **      rows, as do its past rows. A seasonal-naive fallback has no network
 **      to continue: it is trained afresh (rnn_train) on its past rows, tail
@@ -900,15 +904,19 @@ static rnn_status train_series(rnn_model **out, const double *y_in,
   /* Rule 2 (rule 16: the base model's; the second period found again on
   ** its past rows, tail and new rows, when those are every row it saw). */
   int p2, W, O;
-  size_t skip = base ? (size_t)base->past_rows : 0; /* no training windows */
+  size_t skip = 0; /* rule 16: rows before the first window */
   int kept_all = 0;
   if (base) {
     m->period = base->period, p2 = base->period2;
     W = base->arch.window, O = base->arch.output;
+    /* The windows whose targets end in the tail or the new rows, their
+    ** inputs read from the past rows where the tail is short. */
+    if ((size_t)base->past_rows > (size_t)W + O - 1)
+      skip = (size_t)base->past_rows - ((size_t)W + O - 1);
     /* Only when the kept rows are every row the model saw: a model of a
     ** longer series found its period on more rows than it kept. */
     if (o->method == RNN_METHOD_AUTO &&
-        base->rows <= (int64_t)skip + base->tail_rows) {
+        base->rows <= (int64_t)base->past_rows + base->tail_rows) {
       kept_all = 1;
       int q1, q2;
       if ((rc = value_periods(v, n, C, &q1, &q2))) goto fail;
@@ -1076,7 +1084,7 @@ resolved:
                              o->threads, o->loss)))
     goto fail;
 
-  if (skip) { /* rule 16: the windows of the tail and the new rows */
+  if (skip) { /* rule 16: the windows that end in the tail or the new rows */
     if (!(starts = rnn_malloc((size_t)nw * sizeof *starts))) goto nomem;
     for (int i = 0; i < nw; i++) starts[i] = (int)skip + i;
   }
@@ -1425,7 +1433,7 @@ rnn_status rnn_finetune_options(const rnn_model *base, const rnn_options *o,
   return RNN_OK;
 }
 
-/* Rule 16: too few rows for a window whose target is new: base as it is,
+/* Rule 16: too few rows for any window: base as it is,
 ** its tail, rows and one-step errors moved on to the filled series v (n, C)
 ** whose y values are the unfilled ones. */
 static rnn_status advance_only(rnn_model **out, const rnn_model *base,
@@ -1488,7 +1496,7 @@ rnn_status rnn_finetune(rnn_model **out, const rnn_model *base, const double *y,
   }
   rnn_status rc;
   if (base->kind == RNN_MODEL_NETWORK &&
-      N - P < (size_t)base->arch.window + (size_t)base->arch.output) {
+      N < (size_t)base->arch.window + (size_t)base->arch.output) {
     double *v = rnn_malloc(N * (size_t)C * sizeof *v);
     rc = v ? RNN_OK : RNN_ENOMEM;
     for (size_t i = 0; v && i < N; i++) {

@@ -199,7 +199,19 @@ SELECT 'long chain', json_extract(rnn_info(b.model), '$.calibration.errors') > 1
 FROM chain a, chain b WHERE a.k = 0 AND b.k = 260;
 -- Of many new rows, only those the fine-tune held out (no training window
 -- had them as a target) add errors: 150 new rows with 1% of the windows
--- held out add 7 rows' worth (7 x 48), not 150.
+-- held out add 8 rows' worth (8 x 48), not 150.
 SELECT 'held-out rows only',
        json_extract(rnn_info(f), '$.calibration.errors') - json_extract(rnn_info(model), '$.calibration.errors')
 FROM (SELECT model, rnn_finetune(model, ts, v, '{"epochs":1,"validation":0.01}') AS f FROM hl, hc WHERE ts BETWEEN 1250 AND 1399);
+-- A fine-tune's windows are every window whose targets end in the tail or
+-- the new rows, their inputs read from the past rows: a model whose tail
+-- is one window (24 rows, shorter than a window and a horizon) still
+-- trains on one new row (its epoch run, a loss of its own). Before, only
+-- the windows inside the tail and the new rows counted, and such a model
+-- stopped training: taylor's chain of one-row fine-tunes did after 160.
+CREATE TABLE nm AS SELECT rnn_train(ts, v, '{"epochs":2,"method":"network","window":24,"horizon":6}') AS model FROM hc WHERE ts < 300;
+SELECT 'short tail trains', json_extract(rnn_info(model), '$.history'),
+       json_extract(rnn_info(f), '$.epochs_run'),
+       json_extract(rnn_info(f), '$.train_loss[0]') <> json_extract(rnn_info(model), '$.train_loss[0]'),
+       json_extract(rnn_info(f), '$.rows')
+FROM (SELECT model, rnn_finetune(model, ts, v, '{"epochs":1}') AS f FROM nm, hc WHERE ts = 300);
