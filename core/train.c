@@ -92,12 +92,19 @@
 **      1); the period, window, horizon, normalisation and architecture are
 **      the model's, and a network starts from its parameters (core/fit.c
 **      rule 6: kept unless an epoch validates better). Its windows are
-**      every window whose targets end in the tail or the new rows, their
-**      inputs read from the past rows where the tail is shorter than a
-**      window and a horizon, the latest held out as in rule 3 (at least
-**      one when there are two). (Windows inside the tail and the new rows
-**      only left a model whose tail is one window with none for a one-row
-**      fine-tune: taylor's chain stopped training.) When the model kept every
+**      every window whose targets end in the tail or the new rows (their
+**      inputs may reach back into the past rows; a model without past
+**      rows has only those inside its tail and the new rows), the latest
+**      held out as in rule 3 (at least one when there are two). (Windows
+**      inside the tail and the new rows only left a model whose tail is
+**      one window with none for a one-row fine-tune: taylor's chain
+**      stopped training.) A model that kept every row holds out instead
+**      the windows rnn_train of the whole series would validate on, and
+**      trains on the windows before them (at least one, reaching back
+**      into the past rows when the tail has too few): the components
+**      below are chosen there, so no window the fine-tune trained on
+**      scores them (the network scored twice better than retrained on
+**      UKgas's eval fine-tune when they overlapped). When the model kept every
 **      row it saw as past and tail (method "auto"), the second period is
 **      found again on them and the new rows (a model trained on fewer rows
 **      may not have seen a weekly cycle of hourly data; it is the new one
@@ -106,8 +113,7 @@
 **      the components are chosen afresh there as rule 7 chooses them and
 **      calibrated there: the choice rnn_train of the whole series would
 **      make, with the fine-tuned network (the metrics are then the
-**      fine-tuned model's; the latest of those origins include windows
-**      the fine-tune trained on). Scores merged with the model's own
+**      fine-tuned model's). Scores merged with the model's own
 **      (below) had followed the old rows too long after a level shift:
 **      W285 of the M4 Weekly half fell from 3,800 to 690 in its new rows,
 **      and the merged scores chose a seasonal naive that repeated the old
@@ -941,6 +947,16 @@ resolved:
   int nval = (int)floor(nw * o->validation);
   if (nval > nw - 1) nval = nw - 1;
   if (base && nval == 0 && o->validation > 0 && nw >= 2) nval = 1; /* rule 16 */
+  /* Rule 16: a model that kept every row holds out the windows rnn_train
+  ** of the whole series validates on, where its components are chosen
+  ** afresh, and trains on the windows before them (at least one). */
+  int nw_all = n < (size_t)W + (size_t)O ? 0 : (int)(n - (size_t)W - (size_t)O + 1);
+  int nval_all = (int)floor(nw_all * o->validation);
+  if (nval_all > nw_all - 1) nval_all = nw_all - 1;
+  if (kept_all && nval_all >= 1) {
+    if (skip > (size_t)(nw_all - nval_all - 1)) skip = (size_t)(nw_all - nval_all - 1);
+    nw = nw_all - (int)skip, nval = nval_all;
+  }
   int validates = !base && !shared && o->method == RNN_METHOD_AUTO &&
                   o->validation > 0; /* the forecaster chooses on windows */
   if (n < (size_t)W + (size_t)O || (validates && nval < 1)) {
@@ -1117,9 +1133,6 @@ trained:
   ** would at its origins over the whole series; without such origins
   ** (validation 0, no time left) the model's choice and second period
   ** stay. */
-  int nw_all = (int)(n - (size_t)W - (size_t)O + 1);
-  int nval_all = (int)floor(nw_all * o->validation);
-  if (nval_all > nw_all - 1) nval_all = nw_all - 1;
   int again = kept_all && nval_all >= 1 && origins >= 2;
   if (base && !again && p2 != base->period2) m->period2 = p2 = base->period2;
   if (again) {

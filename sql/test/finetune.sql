@@ -40,7 +40,9 @@ SELECT 'deterministic', (SELECT rnn_finetune(model, ts, value) FROM m, air WHERE
 -- Nothing after the model's end: the model itself. No rows: NULL.
 SELECT 'unchanged', rnn_finetune(model, ts, value) = model FROM m, air WHERE ts < '1958-06-01';
 SELECT 'no rows', rnn_finetune(model, ts, value) IS NULL FROM m, air WHERE ts > '2000-01-01';
--- Fewer new rows than one window needs: the network stays, the tail moves on.
+-- Two new rows, fewer than a window and a horizon: the windows that end in
+-- them and in the tail (their inputs in the past rows the model keeps)
+-- train the network, so its losses and forecast change (0 and 0).
 CREATE TABLE n AS SELECT rnn_train(ts, value, '{"method":"network","epochs":5}') AS model FROM air WHERE ts < '1959-01-01';
 CREATE TABLE g AS SELECT rnn_finetune(model, ts, value) AS model FROM n, air WHERE ts < '1959-03-01';
 SELECT 'few rows', json_extract(rnn_info(n.model), '$.history'), json_extract(rnn_info(n.model), '$.horizon'),
@@ -206,12 +208,35 @@ FROM (SELECT model, rnn_finetune(model, ts, v, '{"epochs":1,"validation":0.01}')
 -- A fine-tune's windows are every window whose targets end in the tail or
 -- the new rows, their inputs read from the past rows: a model whose tail
 -- is one window (24 rows, shorter than a window and a horizon) still
--- trains on one new row (its epoch run, a loss of its own). Before, only
--- the windows inside the tail and the new rows counted, and such a model
--- stopped training: taylor's chain of one-row fine-tunes did after 160.
+-- trains on one new row (with validation 0 its window trains: the epoch
+-- is kept and the forecast moves). Before, only the windows inside the
+-- tail and the new rows counted, and such a model stopped training:
+-- taylor's chain of one-row fine-tunes did after 160.
 CREATE TABLE nm AS SELECT rnn_train(ts, v, '{"epochs":2,"method":"network","window":24,"horizon":6}') AS model FROM hc WHERE ts < 300;
 SELECT 'short tail trains', json_extract(rnn_info(model), '$.history'),
-       json_extract(rnn_info(f), '$.epochs_run'),
-       json_extract(rnn_info(f), '$.train_loss[0]') <> json_extract(rnn_info(model), '$.train_loss[0]'),
-       json_extract(rnn_info(f), '$.rows')
-FROM (SELECT model, rnn_finetune(model, ts, v, '{"epochs":1}') AS f FROM nm, hc WHERE ts = 300);
+       json_extract(rnn_info(f), '$.epochs_run'), json_extract(rnn_info(f), '$.best_epoch'),
+       rnn_predict(f) <> rnn_predict(model), json_extract(rnn_info(f), '$.rows')
+FROM (SELECT model, rnn_finetune(model, ts, v, '{"epochs":1,"validation":0}') AS f FROM nm, hc WHERE ts = 300);
+-- A model without past rows (a global model's series) and fewer rows in
+-- all than a window and a horizon: the network stays (the same losses, the
+-- forecast of its window), the tail, rows and last ts move on.
+CREATE TABLE gt AS SELECT 'a' AS name, ts, v FROM hc WHERE ts < 300 UNION ALL SELECT 'b', ts, v * 2 FROM hc WHERE ts < 300;
+CREATE TABLE gm AS SELECT rnn_series_model(rnn_train_global(name, ts, v, '{"epochs":2,"method":"network","window":24,"horizon":6}'), 'a') AS model FROM gt;
+SELECT 'few rows', json_extract(rnn_info(model), '$.history'),
+       json_extract(rnn_info(f), '$.rows') - json_extract(rnn_info(model), '$.rows'),
+       json_extract(rnn_info(f), '$.last_ts'),
+       json_extract(rnn_info(f), '$.train_loss') = json_extract(rnn_info(model), '$.train_loss'),
+       rnn_predict(f) = rnn_predict(model, (SELECT json_group_array(v) FROM (SELECT v FROM hc WHERE ts BETWEEN 277 AND 300 ORDER BY ts)))
+FROM (SELECT model, rnn_finetune(model, ts, v, '{"epochs":1}') AS f FROM gm, hc WHERE ts = 300);
+-- A model that kept every row chooses its components afresh on the
+-- windows rnn_train of the whole series validates on (the last 30 of 306
+-- here), and its fine-tune holds them out: a value only those windows read
+-- (row 304, horizon 1) leaves the training loss as it was. When the
+-- fine-tune held out only its own latest 22, windows 280 to 283 trained on it.
+CREATE TABLE km AS SELECT rnn_train(ts, v, '{"epochs":2,"window":24,"horizon":1}') AS model FROM hc WHERE ts < 300;
+SELECT 'choice windows held out', json_extract(rnn_info(model), '$.history'),
+       (SELECT json_extract(rnn_info(rnn_finetune(model, ts, v, '{"epochs":1}')), '$.train_loss')
+        FROM hc WHERE ts BETWEEN 300 AND 329) =
+       (SELECT json_extract(rnn_info(rnn_finetune(model, ts, CASE WHEN ts = 304 THEN v + 1000 ELSE v END, '{"epochs":1}')), '$.train_loss')
+        FROM hc WHERE ts BETWEEN 300 AND 329)
+FROM km;
