@@ -45,7 +45,7 @@ SELECT 'no rows', rnn_finetune(model, ts, value) IS NULL FROM m, air WHERE ts > 
 -- train the network, so its losses and forecast change (0 and 0).
 CREATE TABLE n AS SELECT rnn_train(ts, value, '{"method":"network","epochs":5}') AS model FROM air WHERE ts < '1959-01-01';
 CREATE TABLE g AS SELECT rnn_finetune(model, ts, value) AS model FROM n, air WHERE ts < '1959-03-01';
-SELECT 'few rows', json_extract(rnn_info(n.model), '$.history'), json_extract(rnn_info(n.model), '$.horizon'),
+SELECT 'two rows train', json_extract(rnn_info(n.model), '$.history'), json_extract(rnn_info(n.model), '$.horizon'),
        json_extract(rnn_info(g.model), '$.last_ts'), json_extract(rnn_info(g.model), '$.rows'),
        json_extract(rnn_info(g.model), '$.train_loss') = json_extract(rnn_info(n.model), '$.train_loss'),
        rnn_predict(g.model) = rnn_predict(n.model, (SELECT json_group_array(CAST(value AS REAL)) FROM (SELECT value FROM air WHERE ts < '1959-03-01' ORDER BY ts)))
@@ -208,14 +208,16 @@ FROM (SELECT model, rnn_finetune(model, ts, v, '{"epochs":1,"validation":0.01}')
 -- A fine-tune's windows are every window whose targets end in the tail or
 -- the new rows, their inputs read from the past rows: a model whose tail
 -- is one window (24 rows, shorter than a window and a horizon) still
--- trains on one new row (with validation 0 its window trains: the epoch
--- is kept and the forecast moves). Before, only the windows inside the
--- tail and the new rows counted, and such a model stopped training:
--- taylor's chain of one-row fine-tunes did after 160.
+-- trains on one new row (with validation 0 the 25 windows that end in the
+-- tail and the new row train: the epoch is kept, and the network forecasts
+-- the same window differently). Before, only the windows inside the tail
+-- and the new rows counted, and such a model stopped training: taylor's
+-- chain of one-row fine-tunes did after 160.
 CREATE TABLE nm AS SELECT rnn_train(ts, v, '{"epochs":2,"method":"network","window":24,"horizon":6}') AS model FROM hc WHERE ts < 300;
 SELECT 'short tail trains', json_extract(rnn_info(model), '$.history'),
        json_extract(rnn_info(f), '$.epochs_run'), json_extract(rnn_info(f), '$.best_epoch'),
-       rnn_predict(f) <> rnn_predict(model), json_extract(rnn_info(f), '$.rows')
+       rnn_predict(f) <> rnn_predict(model, (SELECT json_group_array(v) FROM (SELECT v FROM hc WHERE ts BETWEEN 277 AND 300 ORDER BY ts))),
+       json_extract(rnn_info(f), '$.rows')
 FROM (SELECT model, rnn_finetune(model, ts, v, '{"epochs":1,"validation":0}') AS f FROM nm, hc WHERE ts = 300);
 -- A model without past rows (a global model's series) and fewer rows in
 -- all than a window and a horizon: the network stays (the same losses, the
@@ -230,13 +232,35 @@ SELECT 'few rows', json_extract(rnn_info(model), '$.history'),
 FROM (SELECT model, rnn_finetune(model, ts, v, '{"epochs":1}') AS f FROM gm, hc WHERE ts = 300);
 -- A model that kept every row chooses its components afresh on the
 -- windows rnn_train of the whole series validates on (the last 30 of 306
--- here), and its fine-tune holds them out: a value only those windows read
--- (row 304, horizon 1) leaves the training loss as it was. When the
--- fine-tune held out only its own latest 22, windows 280 to 283 trained on it.
+-- here), and its fine-tune holds them out: it trains (one epoch, a loss of
+-- its own), and a value only those windows read (row 304, horizon 1) leaves
+-- its training loss as it was. When the fine-tune held out only its own
+-- latest 22, windows 280 to 283 trained on it.
 CREATE TABLE km AS SELECT rnn_train(ts, v, '{"epochs":2,"window":24,"horizon":1}') AS model FROM hc WHERE ts < 300;
+CREATE TABLE kf AS
+  SELECT (SELECT rnn_finetune(model, ts, v, '{"epochs":1}') FROM hc WHERE ts BETWEEN 300 AND 329) AS a,
+         (SELECT rnn_finetune(model, ts, CASE WHEN ts = 304 THEN v + 1000 ELSE v END, '{"epochs":1}')
+          FROM hc WHERE ts BETWEEN 300 AND 329) AS b
+  FROM km;
 SELECT 'choice windows held out', json_extract(rnn_info(model), '$.history'),
-       (SELECT json_extract(rnn_info(rnn_finetune(model, ts, v, '{"epochs":1}')), '$.train_loss')
-        FROM hc WHERE ts BETWEEN 300 AND 329) =
-       (SELECT json_extract(rnn_info(rnn_finetune(model, ts, CASE WHEN ts = 304 THEN v + 1000 ELSE v END, '{"epochs":1}')), '$.train_loss')
-        FROM hc WHERE ts BETWEEN 300 AND 329)
-FROM km;
+       json_extract(rnn_info(a), '$.epochs_run'),
+       json_extract(rnn_info(a), '$.train_loss') <> json_extract(rnn_info(model), '$.train_loss'),
+       json_extract(rnn_info(a), '$.train_loss') = json_extract(rnn_info(b), '$.train_loss')
+FROM km, kf;
+-- When every window that ends in the tail or the new row is among those
+-- (a tail of 64 rows, window 4, horizon 8, 689 windows of which the model
+-- trained on 621: the fine-tune's first held-out window is 621 too), the
+-- fine-tune trains on the one before them (an epoch runs; with none it
+-- would fail).
+CREATE TABLE q AS WITH RECURSIVE t(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM t WHERE i < 700)
+  SELECT i AS ts, 100 + 10 * (i % 4) + i / 20.0 + ((i * 7919) % 13) / 5.0 AS v FROM t;
+CREATE TABLE qm AS SELECT rnn_train(ts, v, '{"epochs":2,"window":4,"horizon":8}') AS model FROM q WHERE ts < 700;
+SELECT 'one window trains', json_extract(rnn_info(model), '$.history'),
+       json_extract(rnn_info(f), '$.epochs_run'), json_extract(rnn_info(f), '$.rows')
+FROM (SELECT model, rnn_finetune(model, ts, v, '{"epochs":1}') AS f FROM qm, q WHERE ts = 700);
+-- A fine-tune that raises validation chooses only on the windows neither
+-- network trained on: of the last 50% of the 277 windows here (138), the
+-- 28 after the model's own cut (it trained on 249 of its 276), so its
+-- validation counts 28 windows (horizon 1), not 138.
+SELECT 'raised validation', json_extract(rnn_info(f), '$.validation.windows')
+FROM (SELECT rnn_finetune(model, ts, v, '{"epochs":1,"validation":0.5}') AS f FROM km, hc WHERE ts = 300);
