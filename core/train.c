@@ -99,14 +99,15 @@
 **      inside the tail and the new rows only left a model whose tail is
 **      one window with none for a one-row fine-tune: taylor's chain
 **      stopped training.) A model that kept every row holds out instead
-**      the windows rnn_train of the whole series would validate on, less
-**      any its network trained on (a fine-tune may raise validation), and
-**      trains on the windows before them, from the first its network did
-**      not train on (its rnn_train cut) or the first that ends in the
-**      tail, whichever is earlier (at least one): the components below
-**      are chosen on the held-out windows, so no window either network
-**      trained on scores them (the network scored twice better than
-**      retrained on UKgas's eval fine-tune when they overlapped). When the model kept every
+**      the windows rnn_train of the whole series would validate on, and
+**      trains on its windows before them (or on the one just before them,
+**      reaching back into the past rows, when none is): the components
+**      below are chosen there, so no window the fine-tune trained on
+**      scores them (the network scored twice better than retrained on
+**      UKgas's eval fine-tune when they overlapped). The model's own
+**      network may have trained on some (a fine-tune that raises
+**      validation, a model trained with validation 0): nothing in a model
+**      records which windows trained it. When the model kept every
 **      row it saw as past and tail (method "auto"), the second period is
 **      found again on them and the new rows (a model trained on fewer rows
 **      may not have seen a weekly cycle of hourly data; it is the new one
@@ -949,24 +950,14 @@ resolved:
   int nval = (int)floor(nw * o->validation);
   if (nval > nw - 1) nval = nw - 1;
   if (base && nval == 0 && o->validation > 0 && nw >= 2) nval = 1; /* rule 16 */
-  /* Rule 16: a model that kept every row chooses its components afresh on
-  ** the windows rnn_train of the whole series validates on, less any its
-  ** network trained on (its own rnn_train cut: a fine-tune may raise
-  ** validation); it holds them out and trains on the windows before them,
-  ** from the first its network did not train on or the first that ends
-  ** in the tail, whichever is earlier (at least one). */
+  /* Rule 16: a model that kept every row holds out the windows rnn_train
+  ** of the whole series validates on, where its components are chosen
+  ** afresh, and trains on its windows before them, or on the one just
+  ** before them when none is. */
   int nw_all = n < (size_t)W + (size_t)O ? 0 : (int)(n - (size_t)W - (size_t)O + 1);
   int nval_all = (int)floor(nw_all * o->validation);
   if (nval_all > nw_all - 1) nval_all = nw_all - 1;
   if (kept_all && nval_all >= 1) {
-    int64_t nb = base->rows - W - O + 1; /* the model's windows */
-    int cut = 0;                         /* the first it did not train on */
-    if (nb > 0) {
-      int64_t vb = (int64_t)floor((double)nb * base->opts.validation);
-      cut = (int)(nb - (vb > nb - 1 ? nb - 1 : vb));
-    }
-    if (cut > nw_all - nval_all && cut < nw_all) nval_all = nw_all - cut;
-    if (skip > (size_t)cut) skip = (size_t)cut;
     if (skip > (size_t)(nw_all - nval_all - 1)) skip = (size_t)(nw_all - nval_all - 1);
     nw = nw_all - (int)skip, nval = nval_all;
   }
