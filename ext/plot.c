@@ -33,7 +33,12 @@
 **      position with a full window before it, rnn_backtest's one-step
 **      forecasts and their band (the interval of step 1); positions (from
 **      1) label the axis. series has more rows than a forecast reads and
-**      at most 10000; its options are rule 3's but "history".
+**      at most 10000; its options are rule 3's but "history", and "step"
+**      (1 to 1000, default 1): each position's forecast from the rows up
+**      to `step` before it with step `step`'s band, the numbers
+**      rnn_backtest(model, series, level, step) gives for that step; the
+**      first is drawn `step` - 1 positions later, and series needs that
+**      many more rows.
 */
 #include <float.h>
 #include <math.h>
@@ -46,7 +51,7 @@ static const char *FN = "rnn_plot";
 
 typedef struct plot_opts {
   char *title, *unit; /* sqlite3_malloc'd, or NULL */
-  int width, height, history;
+  int width, height, history, step;
 } plot_opts;
 
 /* Rule 3: whether s (UTF-8, n bytes) holds only characters XML allows. */
@@ -64,7 +69,7 @@ static int xml_text(const char *s, size_t n) {
 static int read_options(const char *fn, sqlite3_value *v, const rnn_model *m,
                         int h, int history, plot_opts *o, char **err) {
   o->title = o->unit = NULL;
-  o->width = 800, o->height = 400;
+  o->width = 800, o->height = 400, o->step = 1;
   int dflt = 3 * h > 48 ? 3 * h : 48;
   o->history = dflt < m->tail_rows ? dflt : m->tail_rows;
   *err = NULL;
@@ -105,7 +110,8 @@ static int read_options(const char *fn, sqlite3_value *v, const rnn_model *m,
     struct { const char *key; int lo, hi, *out; } nums[] = {
         {"width", 200, 4000, &o->width},
         {"height", 150, 3000, &o->height},
-        {history ? "history" : "", 1, m->tail_rows, &o->history}};
+        {history ? "history" : "", 1, m->tail_rows, &o->history},
+        {history ? "" : "step", 1, 1000, &o->step}};
     int done = 0;
     for (size_t i = 0; i < sizeof nums / sizeof *nums && !done; i++) {
       if (!*nums[i].key || strcmp(k->key, nums[i].key)) continue;
@@ -125,7 +131,7 @@ static int read_options(const char *fn, sqlite3_value *v, const rnn_model *m,
     if (!str) {
       *err = sqlite3_mprintf("%s: unknown option \"%s\" (allowed: height, "
                              "%stitle, unit, width)", fn, k->key,
-                             history ? "history, " : "");
+                             history ? "history, " : "step, ");
       res = SQLITE_ERROR;
     } else if (k->type != RNN_JSON_STRING || k->len > 200 ||
                !xml_text(k->str, k->len)) {
@@ -392,10 +398,11 @@ done:
 }
 
 /* rnn_plot_backtest(model, series [, level [, options]]): the actual
-** values of series (a JSON array, as rnn_backtest's) and the one-step
-** forecasts rnn_backtest gives for them, with their band at level
-** (default 0.95; NULL: none), positions on the x axis (rule 6: at most
-** 10000 positions; options as rule 3 without "history"). */
+** values of series (a JSON array, as rnn_backtest's) and the forecasts
+** rnn_backtest gives for them (one step ahead, or option "step" steps),
+** with their band at level (default 0.95; NULL: none), positions on the
+** x axis (rule 6: at most 10000 positions; options as rule 3 without
+** "history", with "step"). */
 void rnn_sql_plot_backtest(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   const char *fn = "rnn_plot_backtest";
   rnn_model *m = rnn_ext_model_arg(ctx, fn, argv, 0);
@@ -415,40 +422,59 @@ void rnn_sql_plot_backtest(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     rc0 = SQLITE_ERROR;
   }
   if (!rc0) rc0 = rnn_ext_read_series(fn, argv[1], m, &series, &rows, &err);
-  if (!rc0 && (rows > 10000 || rows <= (size_t)m->tail_rows)) {
-    err = sqlite3_mprintf("%s: series has %lld rows; it needs more than the %d "
-                          "a forecast reads and at most 10000",
-                          fn, (long long)rows, m->tail_rows);
+  if (!rc0 && (rows > 10000 || rows <= (size_t)m->tail_rows + (size_t)o.step - 1)) {
+    err = o.step == 1 ? sqlite3_mprintf("%s: series has %lld rows; it needs more than the %d "
+                                        "a forecast reads and at most 10000",
+                                        fn, (long long)rows, m->tail_rows)
+                      : sqlite3_mprintf("%s: series has %lld rows; forecasts %d steps ahead "
+                                        "need more than %d (the %d a forecast reads and %d "
+                                        "more) and at most 10000",
+                                        fn, (long long)rows, o.step, m->tail_rows + o.step - 1,
+                                        m->tail_rows, o.step - 1);
     rc0 = SQLITE_ERROR;
   }
   if (rc0) {
     rnn_ext_report(ctx, rc0, err);
     goto done;
   }
-  int n = (int)rows, W = m->tail_rows, h = n - W, C = m->arch.input;
-  buf = sqlite3_malloc64(((sqlite3_uint64)n + 2 * (sqlite3_uint64)h) * sizeof *buf);
+  /* Origins in blocks of BLOCK, so step x origins stays small. */
+  enum { BLOCK = 256 };
+  int n = (int)rows, W = m->tail_rows, S = o.step, h = n - W - S + 1, C = m->arch.input;
+  buf = sqlite3_malloc64(((sqlite3_uint64)n + 2 * (sqlite3_uint64)h +
+                          (S > 1 ? (sqlite3_uint64)BLOCK * S : 0)) * sizeof *buf);
   if (!buf) {
     sqlite3_result_error_nomem(ctx);
     goto done;
   }
-  double *y = buf, *f = buf + n, *half = f + h;
+  double *y = buf, *f = buf + n, *half = f + h, *ahead = half + h;
   for (int i = 0; i < n; i++) y[i] = series[(size_t)i * C];
   rnn_err e;
   rnn_ext_watch watch;
   rnn_ext_watch_begin(&watch, sqlite3_context_db_handle(ctx), m);
-  rnn_status rc = rnn_predict_rows(m, series, (size_t)W, h, f, &e);
+  rnn_status rc = RNN_OK;
+  if (S == 1) rc = rnn_predict_rows(m, series, (size_t)W, h, f, &e);
+  for (int j0 = 0; S > 1 && j0 < h && rc == RNN_OK; j0 += BLOCK) {
+    int count = h - j0 < BLOCK ? h - j0 : BLOCK;
+    rc = rnn_predict_origins(m, series, (size_t)n, (size_t)(W + j0), count, S, ahead, &e);
+    for (int j = 0; j < count && rc == RNN_OK; j++) f[j0 + j] = ahead[(size_t)j * S + S - 1];
+  }
   rnn_ext_watch_end(&watch, m);
   if (rc != RNN_OK) {
     rnn_ext_error(ctx, fn, rc, &e);
     goto done;
   }
   int band = level > 0;
-  for (int i = 0; i < h && band; i++) /* one step ahead from every position */
-    band = rnn_interval(m, 1, level, f[i], &half[i]) && isfinite(half[i]);
+  for (int i = 0; i < h && band; i++) /* step S ahead from every origin */
+    band = rnn_interval(m, S, level, f[i], &half[i]) && isfinite(half[i]);
+  char title[64] = "Backtest: one-step forecasts", legend[48] = "one-step forecast";
+  if (S > 1) {
+    sqlite3_snprintf((int)sizeof title, title, "Backtest: forecasts %d steps ahead", S);
+    sqlite3_snprintf((int)sizeof legend, legend, "forecast %d steps ahead", S);
+  }
   sqlite3_str *s = sqlite3_str_new(NULL);
   chart c = {.y = y, .f = f, .half = band ? half : NULL, .n = n, .h = h,
-             .from = W, .level = level, .title = "Backtest: one-step forecasts",
-             .actual = "actual", .predicted = "one-step forecast", .positions = 1,
+             .from = W + S - 1, .level = level, .title = title,
+             .actual = "actual", .predicted = legend, .positions = 1,
              .m = m};
   draw(s, &o, &c);
   rnn_ext_result_str(ctx, s);

@@ -72,3 +72,22 @@ SELECT rnn_plot_backtest(model, NULL) FROM mb;
 SELECT rnn_plot_backtest(model, series, 0.9, '{"history":3}') FROM mb, js;
 SELECT rnn_plot_backtest(model, series, 0.9, '{"":3}') FROM mb, js;
 SELECT rnn_plot_backtest(model, '[1, "x"]') FROM mb;
+-- Option "step": each position's forecast from the rows up to 3 before it
+-- (rnn_backtest's step 3), titled and named so, with step 3's band; the
+-- line starts 2 positions after the one-step line, at position 99 (the
+-- model reads 96 rows), whose axis label sits at the same x. Step 1 is
+-- the default chart.
+SELECT 'backtest step', instr(p, '>Backtest: forecasts 3 steps ahead<') > 0,
+       instr(p, '>forecast 3 steps ahead<') > 0, instr(p, '<polygon') > 0,
+       instr(p, '<text x="' || substr(r, 1, instr(r, ',') - 1) || '" y="360.0" text-anchor="middle" fill="#444444">99</text>') > 0,
+       same
+FROM (SELECT p, substr(p, instr(p, 'stroke-width="2" points="') + 25) AS r, same
+      FROM (SELECT rnn_plot_backtest(model, series, 0.9, '{"step":3}') AS p,
+                   rnn_plot_backtest(model, series, 0.9, '{"step":1}') = rnn_plot_backtest(model, series, 0.9) AS same
+            FROM mb, js));
+SELECT rnn_plot_backtest(model, series, 0.9, '{"step":0}') FROM mb, js;
+SELECT rnn_plot_backtest(model, series, 0.9, '{"step":2.5}') FROM mb, js;
+SELECT rnn_plot_backtest(model, series, 0.9, '{"step":1001}') FROM mb, js;
+SELECT rnn_plot_backtest(model, (SELECT json_group_array(CAST(value AS REAL)) FROM (SELECT value FROM air ORDER BY ts LIMIT 98)), 0.9, '{"step":3}') FROM mb;
+SELECT 'backtest step fits', length(rnn_plot_backtest(model, (SELECT json_group_array(CAST(value AS REAL)) FROM (SELECT value FROM air ORDER BY ts LIMIT 99)), 0.9, '{"step":3}')) > 0 FROM mb;
+SELECT rnn_plot(model, 12, 0.9, '{"step":3}') FROM mb;
