@@ -383,8 +383,11 @@ rnn_status rnn_predict_future(rnn_model *m, const double *win, int h,
   return RNN_OK;
 }
 
-rnn_status rnn_predict_origins(rnn_model *m, const double *series, size_t n, size_t first,
-                               int count, int h, double *out, rnn_err *e) {
+/* rnn_predict_origins, and with `last` rnn_predict_origins_step: only
+** step h of each origin, out[j], the steps of one origin in `last`'s h. */
+static rnn_status predict_origins(rnn_model *m, const double *series, size_t n,
+                                  size_t first, int count, int h, double *out,
+                                  double *last, rnn_err *e) {
   const rnn_arch *a = &m->arch;
   int R = m->tail_rows, C = a->input, col;
   if (first < (size_t)R || count < 0 || h < 1 || first + (size_t)count > n)
@@ -406,8 +409,9 @@ rnn_status rnn_predict_origins(rnn_model *m, const double *series, size_t n, siz
   for (int j = 0; j < count && rc == RNN_OK; j++) {
     size_t o = first + (size_t)j;
     int hs = n - o < (size_t)h ? (int)(n - o) : h;
-    double *f = out + (size_t)j * h;
+    double *f = last ? last : out + (size_t)j * h;
     for (int s = 0; s < h; s++) f[s] = NAN;
+    if (last) out[j] = NAN;
     if (cancelled(m, &next)) {
       rc = rnn_fail(e, RNN_EINTERRUPT, "interrupted");
       break;
@@ -426,8 +430,25 @@ rnn_status rnn_predict_origins(rnn_model *m, const double *series, size_t n, siz
                       "the forecast of position %zu, %d step%s ahead, is not finite: the "
                       "values before it are too far from what the model was trained on",
                       o + (size_t)s + 1, s + 1, s ? "s" : "");
+    if (last) out[j] = f[h - 1];
   }
   rnn_free(future);
+  return rc;
+}
+
+rnn_status rnn_predict_origins(rnn_model *m, const double *series, size_t n, size_t first,
+                               int count, int h, double *out, rnn_err *e) {
+  return predict_origins(m, series, n, first, count, h, out, NULL, e);
+}
+
+rnn_status rnn_predict_origins_step(rnn_model *m, const double *series, size_t n,
+                                    size_t first, int count, int h, double *out,
+                                    rnn_err *e) {
+  if (h < 1) return rnn_fail(e, RNN_EINVAL, "origins outside the series");
+  double *last = rnn_malloc((size_t)h * sizeof *last);
+  if (!last) return RNN_ENOMEM;
+  rnn_status rc = predict_origins(m, series, n, first, count, h, out, last, e);
+  rnn_free(last);
   return rc;
 }
 

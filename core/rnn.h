@@ -533,6 +533,11 @@ rnn_status rnn_predict_future(rnn_model *m, const double *win, int h,
 ** A forecast that is not finite is RNN_ERANGE. */
 rnn_status rnn_predict_origins(rnn_model *m, const double *series, size_t n, size_t first,
                                int count, int h, double *out, rnn_err *e);
+/* The same, keeping only step h of each origin: out[j] (count values), NaN
+** where rnn_predict_origins gives NaN; the same limits and errors. */
+rnn_status rnn_predict_origins_step(rnn_model *m, const double *series, size_t n,
+                                    size_t first, int count, int h, double *out,
+                                    rnn_err *e);
 
 /* Windows per pass: few enough that a pass keeps its buffers in L2 (16 to
 ** 256 measured within 10% of each other on W4). */

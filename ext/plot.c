@@ -1,8 +1,8 @@
 /*
 ** rnn_plot(model [, horizon [, level [, options]]]): the forecast as a
 ** chart, a self-contained SVG document (TEXT); rnn_plot_backtest(model,
-** series [, level [, options]]): rnn_backtest's one-step forecasts of a
-** series against its values (rule 6).
+** series [, level [, options]]): rnn_backtest's forecasts of a series
+** (one step ahead, or option "step" steps) against its values (rule 6).
 **
 ** Rules:
 **   1. The chart shows the last rows of the model's training tail (the
@@ -29,16 +29,16 @@
 **      any browser, image viewer or `.once chart.svg` in the shell shows it.
 **   5. Missing values of the history (NaN) break its line (the tail of a
 **      model holds them filled, so only a hand-made model has them).
-**   6. rnn_plot_backtest draws every value of series and, from the first
-**      position with a full window before it, rnn_backtest's one-step
-**      forecasts and their band (the interval of step 1); positions (from
-**      1) label the axis. series has more rows than a forecast reads and
-**      at most 10000; its options are rule 3's but "history", and "step"
-**      (1 to 1000, default 1): each position's forecast from the rows up
-**      to `step` before it with step `step`'s band, the numbers
-**      rnn_backtest(model, series, level, step) gives for that step; the
-**      first is drawn `step` - 1 positions later, and series needs that
-**      many more rows.
+**   6. rnn_plot_backtest draws every value of series and rnn_backtest's
+**      forecasts of step S (option "step", 1 to 1000, default 1) with
+**      their band (the interval of step S): each position's forecast from
+**      the rows up to S before it, the numbers rnn_backtest(model,
+**      series, level, S) gives for that step, from the first position
+**      with a full window and S - 1 rows before it. Positions (from 1)
+**      label the axis. series has at most 10000 rows and more than a
+**      forecast reads plus S - 1; the work limit is the whole chart's
+**      (predict.c rule 9); the options are rule 3's but "history", with
+**      "step".
 */
 #include <float.h>
 #include <math.h>
@@ -331,11 +331,15 @@ static void draw(sqlite3_str *s, const plot_opts *o, const chart *c) {
       "<text x=\"%.1f\" y=\"%.1f\" fill=\"#444444\">%s</text>\n",
       lx, ly, lx + 20, ly, lx + 25, ly + 4, c->actual, lx + 90, ly, lx + 110, ly, lx + 115,
       ly + 4, c->predicted);
+  /* The band's key after the forecast's name: room for 17 characters of
+  ** it, 7 px more for each beyond ("forecast 1000 steps ahead"). */
+  size_t name = strlen(c->predicted);
+  double bx = lx + 250 + (name > 17 ? 7.0 * (double)(name - 17) : 0);
   if (half)
     sqlite3_str_appendf(s,
         "<rect x=\"%.1f\" y=\"%.1f\" width=\"20\" height=\"10\" fill=\"#9ecae1\" fill-opacity=\"0.7\"/>"
         "<text x=\"%.1f\" y=\"%.1f\" fill=\"#444444\">%g%% interval</text>\n",
-        lx + 250, ly - 5, lx + 275, ly + 4, c->level * 100);
+        bx, ly - 5, bx + 25, ly + 4, c->level * 100);
   sqlite3_str_appendall(s, "</svg>\n");
 #undef X
 #undef Y
@@ -437,27 +441,21 @@ void rnn_sql_plot_backtest(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     rnn_ext_report(ctx, rc0, err);
     goto done;
   }
-  /* Origins in blocks of BLOCK, so step x origins stays small. */
-  enum { BLOCK = 256 };
   int n = (int)rows, W = m->tail_rows, S = o.step, h = n - W - S + 1, C = m->arch.input;
-  buf = sqlite3_malloc64(((sqlite3_uint64)n + 2 * (sqlite3_uint64)h +
-                          (S > 1 ? (sqlite3_uint64)BLOCK * S : 0)) * sizeof *buf);
+  buf = sqlite3_malloc64(((sqlite3_uint64)n + 2 * (sqlite3_uint64)h) * sizeof *buf);
   if (!buf) {
     sqlite3_result_error_nomem(ctx);
     goto done;
   }
-  double *y = buf, *f = buf + n, *half = f + h, *ahead = half + h;
+  double *y = buf, *f = buf + n, *half = f + h;
   for (int i = 0; i < n; i++) y[i] = series[(size_t)i * C];
   rnn_err e;
   rnn_ext_watch watch;
   rnn_ext_watch_begin(&watch, sqlite3_context_db_handle(ctx), m);
-  rnn_status rc = RNN_OK;
-  if (S == 1) rc = rnn_predict_rows(m, series, (size_t)W, h, f, &e);
-  for (int j0 = 0; S > 1 && j0 < h && rc == RNN_OK; j0 += BLOCK) {
-    int count = h - j0 < BLOCK ? h - j0 : BLOCK;
-    rc = rnn_predict_origins(m, series, (size_t)n, (size_t)(W + j0), count, S, ahead, &e);
-    for (int j = 0; j < count && rc == RNN_OK; j++) f[j0 + j] = ahead[(size_t)j * S + S - 1];
-  }
+  /* Step S from each of the h origins, in one call: its work limit is
+  ** the whole chart's. */
+  rnn_status rc = S == 1 ? rnn_predict_rows(m, series, (size_t)W, h, f, &e)
+                         : rnn_predict_origins_step(m, series, (size_t)n, (size_t)W, h, S, f, &e);
   rnn_ext_watch_end(&watch, m);
   if (rc != RNN_OK) {
     rnn_ext_error(ctx, fn, rc, &e);

@@ -473,6 +473,33 @@ static void test_rows_equal_predict_with_missing(void) {
   rnn_model_free(m);
 }
 
+/* rnn_predict_origins_step keeps step h of what rnn_predict_origins gives
+** from each origin, NaN where it gives NaN (missing values), and refuses
+** what it refuses. */
+static void test_origins_step_is_last_step(void) {
+  static double y[300], all[200 * 7], last[200];
+  for (int i = 0; i < 300; i++) y[i] = 50 + 10 * sin(i / 3.0) + (i * 13 % 7);
+  rnn_model *m = default_model(y, 300, 3);
+  rnn_err e;
+  if (!m) return;
+  for (int i = 0; i < 300; i += 11) y[i] = NAN;
+  for (int i = 120; i < 120 + m->tail_rows && i < 300; i++) y[i] = NAN; /* a window of none */
+  int R = m->tail_rows, h = 7, count = 300 - R - h + 1 < 200 ? 300 - R - h + 1 : 200, diff = 0;
+  EXPECT(rnn_predict_origins(m, y, 300, (size_t)R, count, h, all, &e) == RNN_OK, "all: %s", e.msg);
+  EXPECT(rnn_predict_origins_step(m, y, 300, (size_t)R, count, h, last, &e) == RNN_OK,
+         "step: %s", e.msg);
+  int nan = 0;
+  for (int j = 0; j < count; j++) {
+    double a = all[(size_t)j * h + h - 1];
+    nan += isnan(a);
+    if (!(a == last[j] || (isnan(a) && isnan(last[j])))) diff++;
+  }
+  EXPECT(diff == 0 && nan > 0, "%d origins differ (%d NaN)", diff, nan);
+  EXPECT(rnn_predict_origins_step(m, y, 300, 0, 1, h, last, &e) == RNN_EINVAL,
+         "an origin before the tail is refused");
+  rnn_model_free(m);
+}
+
 /* Issue 10 item 2: the progress callback is asked inside a minibatch too
 ** (between time steps; it was asked only after each one), and its answer
 ** stops training there. The inside calls say so (inside) and carry the
@@ -1475,6 +1502,7 @@ int main(void) {
   RUN(test_decode_checks_every_timestamp);
   RUN(test_every_trained_model_decodes);
   RUN(test_rows_equal_predict_with_missing);
+  RUN(test_origins_step_is_last_step);
   RUN(test_stop_inside_minibatch);
   RUN(test_surprise);
   RUN(test_surprise_recent);

@@ -91,3 +91,16 @@ SELECT rnn_plot_backtest(model, series, 0.9, '{"step":1001}') FROM mb, js;
 SELECT rnn_plot_backtest(model, (SELECT json_group_array(CAST(value AS REAL)) FROM (SELECT value FROM air ORDER BY ts LIMIT 98)), 0.9, '{"step":3}') FROM mb;
 SELECT 'backtest step fits', length(rnn_plot_backtest(model, (SELECT json_group_array(CAST(value AS REAL)) FROM (SELECT value FROM air ORDER BY ts LIMIT 99)), 0.9, '{"step":3}')) > 0 FROM mb;
 SELECT rnn_plot(model, 12, 0.9, '{"step":3}') FROM mb;
+-- The legend's band key moves right of a longer forecast name.
+SELECT 'backtest legend', instr(rnn_plot_backtest(model, series, 0.9, '{"step":3}'), '<rect x="355.0" y="381.0"') > 0,
+       instr(rnn_plot_backtest(model, series, 0.9), '<rect x="320.0" y="381.0"') > 0 FROM mb, js;
+-- The work limit is the whole chart's: a network of 512 units forecasting
+-- 19 steps ahead from each of 10,000 rows is refused at once, as
+-- rnn_backtest refuses it (a block of origins at a time had let it run
+-- for half an hour).
+CREATE TABLE big AS WITH RECURSIVE t(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM t WHERE i < 59)
+  SELECT i AS ts, (i % 7) * 1.0 AS v FROM t;
+CREATE TABLE mbig AS SELECT rnn_train(ts, v, '{"method":"network","hidden":512,"epochs":1,"window":24,"horizon":1,"validation":0}') AS model FROM big;
+CREATE TABLE long AS WITH RECURSIVE t(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM t WHERE i < 9999)
+  SELECT json_group_array(i % 7) AS series FROM t;
+SELECT rnn_plot_backtest(model, series, 0.9, '{"step":19}') FROM mbig, long;
