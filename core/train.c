@@ -918,8 +918,8 @@ static rnn_status train_series(rnn_model **out, const double *y_in,
   if (base) {
     m->period = base->period, p2 = base->period2;
     W = base->arch.window, O = base->arch.output;
-    /* The windows whose targets end in the tail or the new rows, their
-    ** inputs read from the past rows where the tail is short. */
+    /* The windows whose targets end in the tail or the new rows; their
+    ** inputs may reach back into the past rows. */
     if ((size_t)base->past_rows > (size_t)W + O - 1)
       skip = (size_t)base->past_rows - ((size_t)W + O - 1);
     /* Only when the kept rows are every row the model saw: a model of a
