@@ -28,7 +28,9 @@
 **      SVG 1.1 with no script, no external reference and no font file, so
 **      any browser, image viewer or `.once chart.svg` in the shell shows it.
 **   5. Missing values of the history (NaN) break its line (the tail of a
-**      model holds them filled, so only a hand-made model has them).
+**      model holds them filled, so only a hand-made model has them); a
+**      value alone between breaks is a dot, and a forecast alone a dot on
+**      a bar of its band.
 **   6. rnn_plot_backtest draws every value of series and rnn_backtest's
 **      forecasts of step S (option "step", 1 to 1000, default 1) with
 **      their band (the interval of step S): each position's forecast from
@@ -202,21 +204,33 @@ typedef struct chart {
 } chart;
 
 /* A line through the finite values v[i] at x = x0 + i, i < count, broken
-** where one is not (rule 5). */
+** where one is not (rule 5); a value alone between breaks is a dot, as a
+** line of one point draws nothing. */
 static void polylines(sqlite3_str *s, const double *v, int count, int x0,
-                      const char *style, double left, double px, double top,
-                      double hi, double lo, double span) {
-  int open = 0;
-  for (int i = 0; i <= count; i++) {
-    if (i == count || !isfinite(v[i])) {
-      if (open) sqlite3_str_appendall(s, "\"/>\n");
-      open = 0;
+                      const char *color, double width, double left, double px,
+                      double top, double hi, double lo, double span) {
+  for (int i = 0; i < count;) {
+    if (!isfinite(v[i])) {
+      i++;
       continue;
     }
-    if (!open) sqlite3_str_appendf(s, "<polyline fill=\"none\" %s points=\"", style);
-    open = 1;
-    sqlite3_str_appendf(s, "%.1f,%.1f ", left + (x0 + i) * px,
-                        top + (hi / 2 - in_range(v[i]) / 2) / (hi / 2 - lo / 2) * span);
+    int j = i;
+    while (j < count && isfinite(v[j])) j++;
+    if (j - i == 1)
+      sqlite3_str_appendf(s, "<circle fill=\"%s\" r=\"%g\" ", color, width * 1.5);
+    else
+      sqlite3_str_appendf(s, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%g\" points=\"",
+                          color, width);
+    for (int k = i; k < j; k++) {
+      double x = left + (x0 + k) * px,
+             y = top + (hi / 2 - in_range(v[k]) / 2) / (hi / 2 - lo / 2) * span;
+      if (j - i == 1)
+        sqlite3_str_appendf(s, "cx=\"%.1f\" cy=\"%.1f\"/>\n", x, y);
+      else
+        sqlite3_str_appendf(s, "%.1f,%.1f ", x, y);
+    }
+    if (j - i > 1) sqlite3_str_appendall(s, "\"/>\n");
+    i = j;
   }
 }
 
@@ -306,9 +320,13 @@ static void draw(sqlite3_str *s, const plot_opts *o, const chart *c) {
     }
     int j = i;
     while (j < h && isfinite(f[j])) j++;
+    /* a forecast alone between breaks: a bar 6 px wide */
+    double dx = j - i == 1 ? 3 : 0;
     sqlite3_str_appendall(s, "<polygon fill=\"#9ecae1\" fill-opacity=\"0.7\" points=\"");
-    for (int k = i; k < j; k++) sqlite3_str_appendf(s, "%.1f,%.1f ", X(c->from + k), Y(f[k] + half[k]));
-    for (int k = j - 1; k >= i; k--) sqlite3_str_appendf(s, "%.1f,%.1f ", X(c->from + k), Y(lower(c, k)));
+    if (dx) sqlite3_str_appendf(s, "%.1f,%.1f ", X(c->from + i) - dx, Y(f[i] + half[i]));
+    for (int k = i; k < j; k++) sqlite3_str_appendf(s, "%.1f,%.1f ", X(c->from + k) + dx, Y(f[k] + half[k]));
+    if (dx) sqlite3_str_appendf(s, "%.1f,%.1f ", X(c->from + i) + dx, Y(lower(c, i)));
+    for (int k = j - 1; k >= i; k--) sqlite3_str_appendf(s, "%.1f,%.1f ", X(c->from + k) - dx, Y(lower(c, k)));
     sqlite3_str_appendall(s, "\"/>\n");
     i = j;
   }
@@ -316,12 +334,12 @@ static void draw(sqlite3_str *s, const plot_opts *o, const chart *c) {
     sqlite3_str_appendf(s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                            "stroke=\"#bbbbbb\" stroke-dasharray=\"4 3\"/>\n",
                         X(n - 0.5), top, X(n - 0.5), H - bottom);
-  polylines(s, y, n, 0, "stroke=\"#333333\" stroke-width=\"1.5\"", left, px, top, hi, lo, span);
+  polylines(s, y, n, 0, "#333333", 1.5, left, px, top, hi, lo, span);
   if (c->join && isfinite(y[n - 1]) && h > 0 && isfinite(f[0]))
     sqlite3_str_appendf(s, "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" "
                            "points=\"%.1f,%.1f %.1f,%.1f\"/>\n",
                         X(n - 1), Y(y[n - 1]), X(c->from), Y(f[0]));
-  polylines(s, f, h, c->from, "stroke=\"#1f77b4\" stroke-width=\"2\"", left, px, top, hi, lo, span);
+  polylines(s, f, h, c->from, "#1f77b4", 2, left, px, top, hi, lo, span);
   /* legend, under the time axis */
   double lx = left, ly = H - 14;
   sqlite3_str_appendf(s,
