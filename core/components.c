@@ -160,6 +160,7 @@ void rnn_det_logs(const double *x, size_t stride, size_t n, double *out) {
 }
 
 double rnn_det_exp(double x) {
+  if (isnan(x)) return x;
   if (x > 709.78) return INFINITY;
   if (x < -745.2) return 0.0;
   double k = floor(x / (LN2_HI + LN2_LO) + 0.5);

@@ -127,7 +127,9 @@ double rnn_xent_part(float *dy, const float *logits, const int *label, int n,
     float mx = row_max(l, C);
     exp_shift(d, l, mx, C);
     double se = row_sum(d, C);
-    sum += mx + rnn_det_log(se) - l[label[r]];
+    /* the label's shift first: mx + log(se) - l would lose log(se) next
+    ** to logits of 1e38 */
+    sum += rnn_det_log(se) + ((double)mx - l[label[r]]);
     scale(d, (float)((double)inv / se), C);
     d[label[r]] -= inv;
   }

@@ -841,6 +841,7 @@ typedef struct rnn_example {
   rnn_label label;
   const rnn_label *tags;
   int ntags;
+  int64_t row; /* its number in the caller's input, for errors (0: its index + 1) */
 } rnn_example;
 
 /* Trains a classifier or tagger (o->kind) on n examples; features 0 means

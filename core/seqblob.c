@@ -356,8 +356,13 @@ rnn_status rnn_seqmodel_decode(rnn_seqmodel **out, const void *blob,
     goto fail;
   }
   rnn_seq_options_init(&m->opts, kind);
-  if (rnn_seq_options_parse(&m->opts, (const char *)b + at[T_TOPT],
-                             size[T_TOPT], NULL) != RNN_OK ||
+  rnn_status prc = rnn_seq_options_parse(&m->opts, (const char *)b + at[T_TOPT],
+                                         size[T_TOPT], NULL);
+  if (prc == RNN_ENOMEM) {
+    rc = prc;
+    goto fail;
+  }
+  if (prc != RNN_OK ||
       m->opts.base.cell != a->cell || m->opts.base.activation != a->activation ||
       m->opts.base.hidden != a->hidden || m->opts.base.layers != a->layers ||
       (text && m->opts.context != a->window) ||

@@ -177,6 +177,18 @@ static void feature_stats(rnn_seqmodel *m, const rnn_example *ex,
         ss += d * d;
       }
     double sd = count ? sqrt(ss / (double)count) : 0.0;
+    if (!isfinite(sd) && isfinite(mean)) { /* squares beyond a double */
+      double big = 0.0, ss1 = 0.0;
+      for (int i = 0; i < ntrain; i++)
+        for (int t = 0; t < ex[use[i]].steps; t++)
+          big = fmax(big, fabs(ex[use[i]].x[(size_t)t * k + f] - mean));
+      for (int i = 0; i < ntrain; i++)
+        for (int t = 0; t < ex[use[i]].steps; t++) {
+          double d = (ex[use[i]].x[(size_t)t * k + f] - mean) / big;
+          ss1 += d * d;
+        }
+      sd = big * sqrt(ss1 / (double)count);
+    }
     m->shift[f] = isfinite(mean) ? mean : 0.0;
     m->scale[f] = isfinite(sd) && sd > 0 ? sd : 1.0;
   }
@@ -232,23 +244,24 @@ static rnn_status prepare_examples(rnn_seqmodel *m, const rnn_example *ex, size_
   }
   /* Rule 1: lengths; rule 2: tags per element. */
   for (int i = 0; i < used; i++) {
+    long long row = ex[use[i]].row > 0 ? (long long)ex[use[i]].row : use[i] + 1;
     int64_t len = d->start[i + 1] - d->start[i];
     if (len < 1) {
-      rc = rnn_fail(e, RNN_EINVAL, "example %d has no %s", use[i] + 1,
+      rc = rnn_fail(e, RNN_EINVAL, "row %lld has no %s", row,
                     k ? "elements" : "tokens");
       goto done;
     }
     if (len > RNN_MAX_CONTEXT) {
       rc = rnn_fail(e, RNN_ELIMIT,
-                    "example %d has %lld elements (at most %d)", use[i] + 1,
+                    "row %lld has %lld elements (at most %d)", row,
                     (long long)len, RNN_MAX_CONTEXT);
       goto done;
     }
     if (tagger && len != ex[use[i]].ntags) {
       rc = rnn_fail(e, RNN_EINVAL,
-                    "example %d has %lld elements but %d tags (one per "
+                    "row %lld has %lld elements but %d tags (one per "
                     "%s is needed)",
-                    use[i] + 1, (long long)len, ex[use[i]].ntags,
+                    row, (long long)len, ex[use[i]].ntags,
                     k ? "element" : m->opts.tokens == RNN_TOK_WORD ? "word"
                                                                     : "character");
       goto done;

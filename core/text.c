@@ -731,6 +731,7 @@ typedef struct rnn_textgen {
   float *p;   /* (V) */
   int32_t *lab;
   double next; /* when to ask cancel next */
+  int overflow; /* a logit since the reset was not finite */
 } textgen;
 
 static void gen_free(textgen *g) {
@@ -771,6 +772,14 @@ static void gen_reset(rnn_seqmodel *m) {
   size_t LH = (size_t)m->arch.layers * m->arch.hidden;
   memset(g->h, 0, 2 * LH * sizeof *g->h);
   g->next = rnn_now() + 0.01;
+  g->overflow = 0;
+}
+
+/* Rules 6-8: logits that are not finite (only a hostile model's weights
+** make them) are an error, not a draw or a score from NaN. */
+static rnn_status text_overflow(rnn_seqmodel *m, rnn_err *e) {
+  if (!((textgen *)m->gen)->overflow) return RNN_OK;
+  return rnn_fail(e, RNN_ERANGE, "the model's outputs are not finite (its weights overflow)");
 }
 
 static int text_cancelled(rnn_seqmodel *m) {
@@ -796,6 +805,8 @@ static double gen_read(rnn_seqmodel *m, const int32_t *ids, size_t n,
     g->w.T = T;
     g->w.tok = ids + at;
     rnn_net_forward(&g->w, a, &m->layout, m->params, 1, 0);
+    for (size_t i = 0; i < (size_t)T * a->output; i++)
+      if (!isfinite(g->w.y[i])) g->overflow = 1;
     if (labels)
       sum += rnn_xent_part(g->w.dy, g->w.y, labels + at, T, a->output, 1);
     for (int l = 0; l < a->layers; l++) {
@@ -830,10 +841,18 @@ static rnn_status begin_row(rnn_seqmodel *m, const char *text, size_t len,
   return RNN_OK;
 }
 
-/* <EOS> then the prefix's ids, read; the probabilities of the next token
-** (at temperature t, > 0) in g->p. */
+/* The next token's probabilities from logits (at temperature t, > 0) in
+** g->p; for sampling (rule 6), <UNK> out of the softmax: where it is the
+** most likely token, the others' shifted logits would sink below the
+** exponential's floor and be drawn as if equally likely. */
+static void next_probs(rnn_seqmodel *m, float *logits, float t, int sample) {
+  if (sample) logits[RNN_TOKEN_UNK] = -INFINITY;
+  rnn_softmax_det(((textgen *)m->gen)->p, logits, m->arch.output, t);
+}
+
+/* <EOS> then the prefix's ids, read; next_probs after them. */
 static rnn_status read_prefix(rnn_seqmodel *m, const char *prefix,
-                              size_t plen, float t, rnn_err *e) {
+                              size_t plen, float t, int sample, rnn_err *e) {
   id_list l;
   rnn_status rc = begin_row(m, prefix, plen, &l);
   if (rc) return rc;
@@ -848,8 +867,8 @@ static rnn_status read_prefix(rnn_seqmodel *m, const char *prefix,
     }
   }
   rnn_free(l.ids);
-  rnn_softmax_det(g->p, g->w.y + (size_t)(T - 1) * m->arch.output,
-                  m->arch.output, t);
+  if ((rc = text_overflow(m, e))) return rc;
+  next_probs(m, g->w.y + (size_t)(T - 1) * m->arch.output, t, sample);
   return RNN_OK;
 }
 
@@ -877,7 +896,7 @@ rnn_status rnn_text_generate(rnn_seqmodel *m, const char *prefix, size_t plen,
   /* Rule 6: a temperature too small for a float (1e-300) is 0, greedy. */
   int greedy = !((float)temperature > 0);
   float t = greedy ? 1.0f : (float)temperature;
-  rnn_status rc = read_prefix(m, prefix, plen, t, e);
+  rnn_status rc = read_prefix(m, prefix, plen, t, !greedy, e);
   if (rc) return rc;
   textgen *g = (textgen *)m->gen;
   int V = m->arch.output;
@@ -932,7 +951,11 @@ rnn_status rnn_text_generate(rnn_seqmodel *m, const char *prefix, size_t plen,
     int32_t in = id;
     int T;
     gen_read(m, &in, 1, NULL, &T);
-    rnn_softmax_det(g->p, g->w.y, V, t);
+    if ((rc = text_overflow(m, e))) {
+      rnn_free(buf);
+      return rc;
+    }
+    next_probs(m, g->w.y, t, !greedy);
     if (text_cancelled(m)) {
       rnn_free(buf);
       return rnn_fail(e, RNN_EINTERRUPT, "interrupted");
@@ -942,26 +965,61 @@ rnn_status rnn_text_generate(rnn_seqmodel *m, const char *prefix, size_t plen,
   return RNN_OK;
 }
 
+/* Rule 7's order: the more likely first, the lower id on ties; a NaN
+** (only from a hostile model) below every number. */
+static int ranks_above(const float *p, int a, int b) {
+  float pa = isnan(p[a]) ? -INFINITY : p[a], pb = isnan(p[b]) ? -INFINITY : p[b];
+  return pa > pb || (pa == pb && a < b);
+}
+
+/* A heap of ids whose root ranks below every other. */
+static void heap_up(const float *p, int *ids, int i) {
+  while (i > 0 && ranks_above(p, ids[(i - 1) / 2], ids[i])) {
+    int up = (i - 1) / 2, t = ids[up];
+    ids[up] = ids[i], ids[i] = t;
+    i = up;
+  }
+}
+
+static void heap_down(const float *p, int *ids, int n, int i) {
+  for (;;) {
+    int l = 2 * i + 1, r = l + 1, low = i;
+    if (l < n && ranks_above(p, ids[low], ids[l])) low = l;
+    if (r < n && ranks_above(p, ids[low], ids[r])) low = r;
+    if (low == i) return;
+    int t = ids[low];
+    ids[low] = ids[i], ids[i] = t;
+    i = low;
+  }
+}
+
 rnn_status rnn_text_next(rnn_seqmodel *m, const char *prefix, size_t plen,
                          int k, int *ids, double *p, int *got, rnn_err *e) {
   *got = 0;
-  rnn_status rc = read_prefix(m, prefix, plen, 1.0f, e);
+  rnn_status rc = read_prefix(m, prefix, plen, 1.0f, 0, e);
   if (rc) return rc;
   textgen *g = (textgen *)m->gen;
-  /* Rule 7: a partial selection, k passes over the vocabulary at most. */
-  for (int j = 0; j < k; j++) {
-    int best = -1;
-    for (int v = 0; v < m->arch.output; v++) {
-      if (v == RNN_TOKEN_UNK) continue;
-      int taken = 0;
-      for (int i = 0; i < j && !taken; i++) taken = ids[i] == v;
-      if (!taken && (best < 0 || g->p[v] > g->p[best])) best = v;
+  /* Rule 7: one pass over the vocabulary keeps the k best in a heap
+  ** whose root is the worst of them (log k steps a token at most), then
+  ** sorts them. */
+  int V = m->arch.output, h = 0;
+  for (int v = 0; v < V; v++) {
+    if (v == RNN_TOKEN_UNK) continue;
+    if (h < k) {
+      ids[h++] = v;
+      heap_up(g->p, ids, h - 1);
+    } else if (h > 0 && ranks_above(g->p, v, ids[0])) {
+      ids[0] = v;
+      heap_down(g->p, ids, h, 0);
     }
-    if (best < 0) break;
-    ids[j] = best;
-    p[j] = g->p[best];
-    *got = j + 1;
   }
+  for (int end = h - 1; end > 0; end--) { /* heap sort: the best first */
+    int top = ids[0];
+    ids[0] = ids[end], ids[end] = top;
+    heap_down(g->p, ids, end, 0);
+  }
+  for (int j = 0; j < h; j++) p[j] = g->p[ids[j]];
+  *got = h;
   return RNN_OK;
 }
 
@@ -985,6 +1043,7 @@ rnn_status rnn_text_perplexity(rnn_seqmodel *m, const char *text, size_t len,
   }
   double mean = sum / (double)l.n;
   rnn_free(l.ids);
+  if ((rc = text_overflow(m, e))) return rc;
   *out = rnn_det_exp(mean);
   if (!isfinite(*out))
     return rnn_fail(e, RNN_ERANGE, "the perplexity is not finite");

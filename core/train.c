@@ -522,7 +522,9 @@ rnn_status rnn_epochs_outcome(int diverged, int best_epoch, int epochs_run,
   if (diverged && best_epoch == 0)
     return rnn_fail(e, RNN_EINVAL,
                     "training diverged in epoch %d (the loss is no longer "
-                    "finite); lower lr, or keep clip on",
+                    "finite); lower lr, keep clip on, or scale very large "
+                    "values down (with normalize \"none\" their squares "
+                    "overflow)",
                     diverged);
   /* Rule 6: no epoch finished within the budget. */
   if (epochs_run == 0)

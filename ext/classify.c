@@ -73,6 +73,7 @@ typedef struct cls_row {
   lab label;                       /* classifier */
   sqlite3_uint64 tag_first;        /* tagger: index of its first tag */
   int ntags;
+  sqlite3_uint64 row;              /* its number among every row seen */
 } cls_row;
 
 typedef struct cls_acc {
@@ -87,6 +88,7 @@ typedef struct cls_acc {
   buf rows;   /* row */
   buf tags;   /* lab */
   sqlite3_uint64 n;
+  sqlite3_uint64 seen; /* every row, NULL ones too: errors name them */
 } cls_acc;
 
 static const char *train_name(int kind) {
@@ -105,7 +107,10 @@ static int read_numbers(const char *t, int n, buf *out, int *k, int *steps,
   rnn_status rc = rnn_json_parse(&root, t, (size_t)n, &e);
   if (rc == RNN_ENOMEM) return -1;
   if (rc || root->type != RNN_JSON_ARRAY || root->len == 0) {
-    snprintf(why, nwhy, "is not a non-empty JSON array");
+    if (rc)
+      snprintf(why, nwhy, "is not a non-empty JSON array (%.120s)", e.msg);
+    else
+      snprintf(why, nwhy, "is not a non-empty JSON array");
     rnn_json_free(root);
     return 0;
   }
@@ -147,14 +152,6 @@ static int read_numbers(const char *t, int n, buf *out, int *k, int *steps,
   return 1;
 }
 
-/* Rule 1: does the first seq read as numbers? */
-static int looks_numeric(const char *t, int n) {
-  int i = 0;
-  while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
-    i++;
-  return i < n && t[i] == '[';
-}
-
 /* ------------------------------------------------------------- labels */
 
 /* Rule 2: a label from an SQL value (type 0 for NULL); 0 after an error. */
@@ -173,7 +170,7 @@ static int value_label(sqlite3_context *ctx, const char *fn, sqlite3_value *v,
       l->r = sqlite3_value_double(v);
       if (!isfinite(l->r)) {
         rnn_ext_errorf(ctx, fn, "label of row %llu is not finite",
-                       (unsigned long long)acc->n + 1);
+                       (unsigned long long)acc->seen);
         return 0;
       }
       return 1;
@@ -205,7 +202,7 @@ static int read_tags(sqlite3_context *ctx, const char *fn, sqlite3_value *v,
   if (sqlite3_value_type(v) != SQLITE_TEXT || !t) {
     if (t || sqlite3_value_type(v) != SQLITE_TEXT)
       rnn_ext_errorf(ctx, fn, "tags of row %llu must be a JSON array as TEXT",
-                     (unsigned long long)acc->n + 1);
+                     (unsigned long long)acc->seen);
     else
       sqlite3_result_error_nomem(ctx);
     return 0;
@@ -218,8 +215,9 @@ static int read_tags(sqlite3_context *ctx, const char *fn, sqlite3_value *v,
     return 0;
   }
   if (rc || root->type != RNN_JSON_ARRAY) {
-    rnn_ext_errorf(ctx, fn, "tags of row %llu must be a JSON array",
-                   (unsigned long long)acc->n + 1);
+    rnn_ext_errorf(ctx, fn, "tags of row %llu must be a JSON array%s%s%s",
+                   (unsigned long long)acc->seen, rc ? " (" : "", rc ? e.msg : "",
+                   rc ? ")" : "");
     rnn_json_free(root);
     return 0;
   }
@@ -248,7 +246,7 @@ static int read_tags(sqlite3_context *ctx, const char *fn, sqlite3_value *v,
       rnn_ext_errorf(ctx, fn,
                      "tag %d of row %llu must be a number, a string, true, "
                      "false or null",
-                     i + 1, (unsigned long long)acc->n + 1);
+                     i + 1, (unsigned long long)acc->seen);
       rnn_json_free(root);
       return 0;
     }
@@ -290,33 +288,39 @@ static void train_step(sqlite3_context *ctx, int argc, sqlite3_value **argv,
     acc->failed = 1;
     return;
   }
+  acc->seen++;
   int st = sqlite3_value_type(argv[0]);
   if (st == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) return;
   if (st == SQLITE_BLOB) {
     rnn_ext_errorf(ctx, fn, "seq of row %llu is a BLOB (TEXT or a JSON array "
-                   "of numbers is needed)", (unsigned long long)acc->n + 1);
+                   "of numbers is needed)", (unsigned long long)acc->seen);
     acc->failed = 1;
     return;
   }
   const char *t = (const char *)sqlite3_value_text(argv[0]);
   int n = sqlite3_value_bytes(argv[0]);
   if (!t) goto nomem;
-  cls_row r = {0};
-  if (acc->form < 0) acc->form = looks_numeric(t, n);
-  if (acc->form == 1) {
-    char why[128];
+  cls_row r = {.row = acc->seen};
+  if (acc->form != 0) {
+    char why[192];
     r.seq_off = acc->nums.n / sizeof(double);
     int got = read_numbers(t, n, &acc->nums, &acc->features, &r.steps, why,
                            sizeof why);
     if (got < 0) goto nomem;
-    if (!got) {
+    if (got) {
+      acc->form = 1;
+    } else if (acc->form < 0) { /* rule 1: the first seq is text */
+      acc->form = 0;
+      acc->nums.n = 0;
+    } else {
       rnn_ext_errorf(ctx, fn, "seq of row %llu %s (the first row was a JSON "
                      "array of numbers, so every row must be)",
-                     (unsigned long long)acc->n + 1, why);
+                     (unsigned long long)acc->seen, why);
       acc->failed = 1;
       return;
     }
-  } else {
+  }
+  if (acc->form == 0) {
     r.seq_off = acc->text.n;
     r.seq_len = (sqlite3_uint64)n;
     if (!put(&acc->text, t, (sqlite3_uint64)n)) goto nomem;
@@ -455,7 +459,8 @@ void rnn_sql_seq_train_final(sqlite3_context *ctx) {
   for (sqlite3_uint64 i = 0; i < acc->n; i++) {
     const cls_row *r = &rows[i];
     ex[i] = (rnn_example){.label = to_label(acc, &r->label),
-                          .tags = tags + r->tag_first, .ntags = r->ntags};
+                          .tags = tags + r->tag_first, .ntags = r->ntags,
+                          .row = (int64_t)r->row};
     if (acc->form == 1) {
       ex[i].x = nums + r->seq_off;
       ex[i].steps = r->steps;

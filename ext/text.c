@@ -36,6 +36,7 @@ typedef struct text_acc {
   sqlite3_uint64 nbytes, capbytes;
   sqlite3_uint64 *end; /* row i is bytes[end[i-1] .. end[i]) */
   sqlite3_uint64 n, cap;
+  sqlite3_uint64 rows; /* every row seen, NULL ones too: errors name them */
   int failed;
   int has_options;
   char *options;     /* the first row's options, as text (NULL: none) */
@@ -112,11 +113,12 @@ void rnn_sql_text_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     acc->failed = 1;
     return;
   }
+  acc->rows++;
   int type = sqlite3_value_type(argv[0]);
   if (type == SQLITE_NULL) return;
   if (type == SQLITE_BLOB) {
     rnn_ext_errorf(ctx, TRAIN, "text must be TEXT (row %llu is a BLOB)",
-                   (unsigned long long)acc->n + 1);
+                   (unsigned long long)acc->rows);
     acc->failed = 1;
     return;
   }

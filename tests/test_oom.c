@@ -7,6 +7,7 @@
 */
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 
@@ -120,12 +121,14 @@ static int run_failing_at(sqlite3 *db, const char *sql, long n, int *bad_rc) {
     do rc = sqlite3_step(st);
     while (rc == SQLITE_ROW);
   }
+  /* A failed allocation is never taken for a corrupt model. */
+  int corrupt = rc == SQLITE_ERROR && strstr(sqlite3_errmsg(db), "corrupt");
   sqlite3_finalize(st);
   countdown = -1;
   /* A failed allocation may surface as SQLITE_NOMEM, or, where SQLite
   ** itself recovers, not at all; any other error only for statements that
   ** fail anyway. */
-  if (failures && rc != SQLITE_NOMEM && rc != SQLITE_DONE && rc != SQLITE_ERROR)
+  if (failures && ((rc != SQLITE_NOMEM && rc != SQLITE_DONE && rc != SQLITE_ERROR) || corrupt))
     *bad_rc = rc;
   return failures == 0;
 }

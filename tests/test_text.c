@@ -429,8 +429,90 @@ static void test_tagger(void) {
   rnn_seqmodel *m = NULL;
   rnn_err e;
   EXPECT(rnn_seq_train(&m, ex, N, 0, &o, NULL, &e) == RNN_EINVAL &&
-             strstr(e.msg, "example 4 has"), "%s", e.msg);
+             strstr(e.msg, "row 4 has"), "%s", e.msg);
   ex[3].ntags++;
+}
+
+/* A model whose every weight is w (set before its first use: inference
+** transposes the weights once). */
+static rnn_seqmodel *filled(float w, rnn_err *e) {
+  rnn_seqmodel *m = train("{\"hidden\":4,\"epochs\":1}", e);
+  if (m)
+    for (size_t i = 0; i < m->layout.n_params; i++) m->params[i] = w;
+  return m;
+}
+
+/* Weights at the edge of a float (a hostile BLOB decodes them): equal
+** logits of -3e38 score the uniform perplexity, not 1 (the log of the sum
+** lost next to the logits); logits that overflow are an error for every
+** reader, not a draw or a score from NaN. */
+static void test_extreme_weights(void) {
+  rnn_err e;
+  rnn_seqmodel *m = filled(-3e38f, &e);
+  EXPECT(m != NULL, "training failed: %s", e.msg);
+  if (!m) return;
+  double ppl = 0.0;
+  EXPECT(rnn_text_perplexity(m, "ab", 2, &ppl, &e) == RNN_OK, "%s", e.msg);
+  EXPECT(fabs(ppl - m->arch.output) < 1e-9 * m->arch.output,
+         "perplexity %g, the uniform one is %d", ppl, m->arch.output);
+  rnn_seqmodel_free(m);
+  m = filled(3e38f, &e);
+  EXPECT(m != NULL, "training failed: %s", e.msg);
+  if (!m) return;
+  char *out = NULL;
+  size_t n;
+  int ids[4], got;
+  double p[4];
+  EXPECT(rnn_text_perplexity(m, "ab", 2, &ppl, &e) == RNN_ERANGE, "perplexity %g", ppl);
+  EXPECT(rnn_text_generate(m, "a", 1, 5, 1.0, 1, &out, &n, &e) == RNN_ERANGE &&
+             !out, "generation of overflowing logits");
+  EXPECT(rnn_text_next(m, "a", 1, 4, ids, p, &got, &e) == RNN_ERANGE,
+         "next tokens of overflowing logits");
+  rnn_seqmodel_free(m);
+}
+
+/* Next tokens (rule 7) on equal probabilities: ascending ids, <UNK> left
+** out; sampling at a low temperature when <UNK> is by far the most likely
+** token draws the most likely of the others, not any of them alike (rule
+** 6: <UNK> out of the softmax). */
+static void test_next_and_unk(void) {
+  rnn_err e;
+  rnn_seqmodel *m = filled(0.0f, &e);
+  EXPECT(m != NULL, "training failed: %s", e.msg);
+  if (!m) return;
+  int V = m->arch.output, got;
+  int *ids = malloc((size_t)V * sizeof *ids);
+  double *p = malloc((size_t)V * sizeof *p);
+  EXPECT(rnn_text_next(m, "a", 1, V, ids, p, &got, &e) == RNN_OK, "%s", e.msg);
+  EXPECT(got == V - 1, "%d of %d tokens", got, V - 1);
+  for (int i = 0; i < got; i++)
+    EXPECT(ids[i] == (i == 0 ? RNN_TOKEN_EOS : i + 1) && p[i] == p[0],
+           "tie %d: id %d, p %g", i, ids[i], p[i]);
+  rnn_seqmodel_free(m);
+  m = filled(0.0f, &e);
+  EXPECT(m != NULL, "training failed: %s", e.msg);
+  if (!m) return;
+  int best = V - 1;
+  m->params[m->layout.b_out + RNN_TOKEN_UNK] = 20.0f;
+  m->params[m->layout.b_out + best] = 0.05f;
+  int hits = 0;
+  for (uint64_t seed = 1; seed <= 20; seed++) {
+    char *out = NULL;
+    size_t n;
+    EXPECT(rnn_text_generate(m, NULL, 0, 1, 0.005, seed, &out, &n, &e) == RNN_OK,
+           "%s", e.msg);
+    const char *tok = m->vocab.text + m->vocab.off[best];
+    hits += out && n == strlen(tok) && memcmp(out, tok, n) == 0;
+    rnn_free(out);
+  }
+  EXPECT(hits == 20, "the most likely token but <UNK> drawn %d times of 20", hits);
+  /* Its probability as rnn_next_tokens gives it keeps <UNK>'s share. */
+  EXPECT(rnn_text_next(m, NULL, 0, 1, ids, p, &got, &e) == RNN_OK && got == 1 &&
+             ids[0] == best && p[0] < 1e-6,
+         "next: id %d, p %g", got ? ids[0] : -1, got ? p[0] : 0);
+  free(ids);
+  free(p);
+  rnn_seqmodel_free(m);
 }
 
 int main(void) {
@@ -438,6 +520,8 @@ int main(void) {
   RUN(test_options);
   RUN(test_learns_and_generates);
   RUN(test_perplexity_consistent);
+  RUN(test_extreme_weights);
+  RUN(test_next_and_unk);
   RUN(test_deterministic);
   RUN(test_history_bounded);
   RUN(test_hostile_blobs);

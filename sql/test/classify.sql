@@ -112,3 +112,22 @@ SELECT 'distinct keys', (SELECT group_concat(key) FROM json_each(rnn_classify_pr
 FROM (SELECT rnn_train_classifier(seq, label, '{"epochs":1,"hidden":4}') AS m FROM kl);
 UPDATE kl SET label = CASE WHEN rowid % 2 THEN 1.0 ELSE 1 END;
 SELECT 'one label', json_array_length(json_extract(rnn_info(rnn_train_classifier(seq, label, '{"epochs":1,"hidden":4}')), '$.labels')) FROM kl;
+-- The first seq decides the form only when it parses as numbers: text
+-- that starts with '[' is text (it was taken for numbers and refused).
+SELECT 'bracket text', rnn_classify(m, '[Verse] la la') IS NOT NULL, rnn_info(m)->>'$.input'
+FROM (SELECT rnn_train_classifier(s, l, '{"hidden":4,"epochs":1}') AS m
+      FROM (SELECT '[Chorus] la la la' AS s, 'song' AS l UNION ALL SELECT 'Dear sir, thanks', 'letter'));
+SELECT 'bracket words', rnn_tag(rnn_train_tagger(s, t, '{"tokens":"word","hidden":4,"epochs":1}'), '[ b ]')
+FROM (SELECT '[ a ]' AS s, '[0,1,0]' AS t);
+-- Errors name the row among every row, NULL ones too (rows 4, 3 and 3),
+-- and say why a number does not read.
+SELECT rnn_train_classifier(x, l) FROM (SELECT NULL AS x, 1 AS l UNION ALL SELECT 'a', NULL UNION ALL SELECT 'b', 9e999);
+SELECT rnn_train_tagger(x, t, '{"hidden":4,"epochs":1}') FROM (SELECT NULL AS x, '[1]' AS t UNION ALL SELECT 'ab', NULL UNION ALL SELECT 'abc', '[1,2]');
+SELECT rnn_train_classifier(x, l) FROM (SELECT '[1,2]' AS x, 'a' AS l UNION ALL SELECT NULL, 'c' UNION ALL SELECT '[1, 1e999]', 'b');
+SELECT rnn_train_tagger('ab', '[1e999,1]');
+-- Values whose squares overflow a double are standardised all the same
+-- (they diverged: the spread fell back to 1).
+SELECT 'huge values', rnn_classify(m, '[3e160,-2e160]'), rnn_classify(m, '[-3e160,2e160]')
+FROM (SELECT rnn_train_classifier(x, l, '{"hidden":8,"epochs":30,"lr":0.05,"seed":1,"validation":0}') AS m
+      FROM (SELECT '[1e160,-1e160]' AS x, 'a' AS l UNION ALL SELECT '[-1e160,1e160]', 'b'
+            UNION ALL SELECT '[2e160,-1e160]', 'a' UNION ALL SELECT '[-2e160,1e160]', 'b'));

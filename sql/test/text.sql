@@ -52,6 +52,7 @@ SELECT rnn_train_text('   ', '{"tokens":"word"}');
 
 -- Errors name the function and what is allowed.
 SELECT rnn_train_text(x'00');
+SELECT rnn_train_text(x) FROM (SELECT NULL AS x UNION ALL SELECT NULL UNION ALL SELECT 'a' UNION ALL SELECT x'00');
 SELECT rnn_train_text('a', '{"window":3}');
 SELECT rnn_train_text('a', '{"bidirectional":true}');
 SELECT rnn_train_text('a', '{"tokens":"bytes"}');
