@@ -29,6 +29,11 @@
 **      count as epoch 0: with validation examples they are validated first
 **      and kept unless an epoch does better; divergence, or a budget that
 **      ends before the first epoch, keeps them rather than failing.
+**   7. The set-up before the first minibatch (the chunks' buffers, which
+**      a large network takes seconds to zero) asks the progress callback
+**      after each buffer, and stops with "interrupted"; a training from
+**      scratch also stops there when max_seconds is spent, with rule 3's
+**      error (a warm start keeps rule 6: it trains at least a minibatch).
 */
 #include <math.h>
 #include <string.h>
@@ -37,9 +42,37 @@
 #include "nn.h"
 #include "rng.h"
 
+/* Rule 7. */
+static int setup_stop(void *arg) {
+  rnn_train_setup *t = arg;
+  rnn_progress p = {.inside = 1};
+  if (t->ctl && t->ctl->progress && t->ctl->progress(t->ctl->arg, &p)) {
+    t->why = 1;
+    return 1;
+  }
+  if (t->max_seconds > 0 && rnn_now() - t->t0 >= t->max_seconds) {
+    t->why = 2;
+    return 1;
+  }
+  return 0;
+}
+
+void rnn_train_setup_init(rnn_train_setup *t, const rnn_train_ctl *ctl,
+                          double t0, double max_seconds) {
+  *t = (rnn_train_setup){.s = {setup_stop, t}, .ctl = ctl, .t0 = t0,
+                         .max_seconds = max_seconds};
+}
+
+rnn_status rnn_train_setup_fail(const rnn_train_setup *t, rnn_status rc,
+                                rnn_err *e) {
+  if (rc != RNN_EINTERRUPT) return rc;
+  if (t->why == 2) return rnn_epochs_outcome(0, 0, 0, t->max_seconds, e);
+  return rnn_fail(e, RNN_EINTERRUPT, "interrupted");
+}
+
 rnn_status rnn_seq_batcher(rnn_batcher *bt, const rnn_seqmodel *m, int B,
                            int flags, double data_bytes, const char *lower,
-                           rnn_err *e) {
+                           const rnn_train_setup *setup, rnn_err *e) {
   const rnn_options *o = &m->opts.base;
   int nc = rnn_chunks(B), cap = (B + nc - 1) / nc;
   /* The chunks' buffers, the parameters several times over (gradients of
@@ -51,8 +84,10 @@ rnn_status rnn_seq_batcher(rnn_batcher *bt, const rnn_seqmodel *m, int B,
     return rnn_fail(e, RNN_ELIMIT,
                     "training would need about %.0f MB (limit %.0f MB); lower %s",
                     need / 1048576.0, (double)RNN_MAX_MEMORY / 1048576.0, lower);
-  return rnn_batcher_init_seq(bt, &m->arch, &m->layout, B, o->dropout,
-                              o->threads, RNN_LOSS_CE, flags);
+  return rnn_train_setup_fail(
+      setup, rnn_batcher_init_seq(bt, &m->arch, &m->layout, B, o->dropout,
+                                  o->threads, RNN_LOSS_CE, flags, &setup->s),
+      e);
 }
 
 /* Loss terms per example of a task (rnn_fit_task.loss_terms). */

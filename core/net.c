@@ -123,7 +123,29 @@ rnn_status rnn_work_init(rnn_work *w, const rnn_arch *a, int B,
 
 rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
                              double dropout, int flags) {
+  return rnn_work_init_watched(w, a, B, dropout, flags, NULL);
+}
+
+/* A zeroed buffer of n floats, the set-up's stop asked after every 16 MiB
+** (a large network's buffers take seconds to zero, page by page); NULL
+** once stopped. */
+static float *zeroed(size_t n, const rnn_setup *s, int *stopped) {
+  if (*stopped) return NULL;
+  if (!s || !s->stop) return rnn_calloc(n, sizeof(float));
+  if (n > SIZE_MAX / sizeof(float)) return NULL;
+  float *p = rnn_malloc(n ? n * sizeof(float) : 1);
+  for (size_t at = 0; p && at < n && !*stopped; at += (size_t)1 << 22) {
+    size_t k = n - at < (size_t)1 << 22 ? n - at : (size_t)1 << 22;
+    memset(p + at, 0, k * sizeof(float));
+    *stopped = s->stop(s->arg);
+  }
+  return p;
+}
+
+rnn_status rnn_work_init_watched(rnn_work *w, const rnn_arch *a, int B,
+                                 double dropout, int flags, const rnn_setup *s) {
   memset(w, 0, sizeof *w);
+  int stopped = 0;
   size_t T = (size_t)a->window, H = (size_t)a->hidden;
   size_t G = (size_t)rnn_cell_gates(a->cell), D = (size_t)a->dirs;
   size_t L = (size_t)a->layers, Bs = (size_t)B;
@@ -133,28 +155,28 @@ rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
   w->z_stride = T * Bs * G * H;
   w->aux_stride = (size_t)rnn_cell_kind_of(a->cell)->aux * T * Bs * H;
   w->out_stride = T * Bs * D * H;
-  w->x = rnn_calloc(T * Bs * I, sizeof(float));
-  w->z = rnn_calloc(L * D * w->z_stride, sizeof(float));
-  w->aux = rnn_calloc(L * D * w->aux_stride, sizeof(float));
-  w->out = rnn_calloc(L * w->out_stride, sizeof(float));
-  w->last = rnn_calloc(Bs * D * H, sizeof(float));
-  w->y = rnn_calloc(Bs * O, sizeof(float));
-  w->step = rnn_calloc(Bs * G * H, sizeof(float));
-  w->dy = rnn_calloc(Bs * O, sizeof(float)); /* the loss's gradient, forward too */
+  w->x = zeroed(T * Bs * I, s, &stopped);
+  w->z = zeroed(L * D * w->z_stride, s, &stopped);
+  w->aux = zeroed(L * D * w->aux_stride, s, &stopped);
+  w->out = zeroed(L * w->out_stride, s, &stopped);
+  w->last = zeroed(Bs * D * H, s, &stopped);
+  w->y = zeroed(Bs * O, s, &stopped);
+  w->step = zeroed(Bs * G * H, s, &stopped);
+  w->dy = zeroed(Bs * O, s, &stopped); /* the loss's gradient, forward too */
   int grads = !!(flags & RNN_WORK_GRADS);
   if (grads) { /* the backward pass's buffers: a forecast needs none */
-    w->dout = rnn_calloc(w->out_stride, sizeof(float));
-    w->dx = rnn_calloc(w->out_stride, sizeof(float));
-    w->dz = rnn_calloc(w->z_stride, sizeof(float));
-    w->dzh = rnn_cell_kind_of(a->cell)->own_dzh ? rnn_calloc(w->z_stride, sizeof(float)) : w->dz;
-    w->dh = rnn_calloc(Bs * H, sizeof(float));
-    w->dc = rnn_calloc(Bs * H, sizeof(float));
+    w->dout = zeroed(w->out_stride, s, &stopped);
+    w->dx = zeroed(w->out_stride, s, &stopped);
+    w->dz = zeroed(w->z_stride, s, &stopped);
+    w->dzh = rnn_cell_kind_of(a->cell)->own_dzh ? zeroed(w->z_stride, s, &stopped) : w->dz;
+    w->dh = zeroed(Bs * H, s, &stopped);
+    w->dc = zeroed(Bs * H, s, &stopped);
   }
-  w->zero = rnn_calloc(Bs * H, sizeof(float));
-  w->cut = rnn_calloc(2 * Bs * H, sizeof(float));
+  w->zero = zeroed(Bs * H, s, &stopped);
+  w->cut = zeroed(2 * Bs * H, s, &stopped);
   rnn_layout lo;
   int ok = rnn_text_layout(a, &lo, NULL) == RNN_OK;
-  w->wt = ok ? rnn_calloc(lo.n_params, sizeof(float)) : NULL;
+  w->wt = ok ? zeroed(lo.n_params, s, &stopped) : NULL;
   ok = ok && w->x && w->z && w->aux && w->out && w->last && w->y && w->step &&
        w->dy && (!grads || (w->dout && w->dx && w->dz && w->dzh && w->dh && w->dc)) &&
        w->zero && w->cut && w->wt;
@@ -166,13 +188,13 @@ rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
     for (int i = 0; ok && i < a->input; i++) w->tok_slot[i] = -1;
   }
   if (ok && dropout > 0 && L > 1) {
-    w->mask = rnn_calloc((L - 1) * w->out_stride, sizeof(float));
-    w->drop = rnn_calloc((L - 1) * w->out_stride, sizeof(float));
+    w->mask = zeroed((L - 1) * w->out_stride, s, &stopped);
+    w->drop = zeroed((L - 1) * w->out_stride, s, &stopped);
     ok = w->mask && w->drop;
   }
-  if (!ok) {
+  if (!ok || stopped) {
     rnn_work_free(w);
-    return RNN_ENOMEM;
+    return stopped ? RNN_EINTERRUPT : RNN_ENOMEM;
   }
   return RNN_OK;
 }

@@ -316,6 +316,16 @@ rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
                              double dropout, int flags);
 size_t rnn_work_bytes_seq(const rnn_arch *a, int B, double dropout,
                           int flags);
+/* Set-up that can take seconds (a large network's buffers, zeroed page by
+** page): stop(arg) is asked after each buffer, and non-zero ends the
+** set-up with RNN_EINTERRUPT. */
+typedef struct rnn_setup {
+  int (*stop)(void *arg);
+  void *arg;
+} rnn_setup;
+/* rnn_work_init_seq asking s (NULL: never) between its buffers. */
+rnn_status rnn_work_init_watched(rnn_work *w, const rnn_arch *a, int B,
+                                 double dropout, int flags, const rnn_setup *s);
 void rnn_work_free(rnn_work *w);
 
 struct rnn_rng;
@@ -433,14 +443,15 @@ typedef struct rnn_batcher {
   int no_grad; /* 1: rnn_batcher_run leaves grad alone (evaluation) */
 } rnn_batcher;
 
+/* s (NULL: none) is asked between the chunks' buffers (rnn_setup). */
 rnn_status rnn_batcher_init(rnn_batcher *b, const rnn_arch *a,
                             const rnn_layout *lo, int batch, double dropout,
-                            int threads, int loss);
+                            int threads, int loss, const rnn_setup *s);
 /* The same with rnn_work_init_seq's flags for each chunk's buffers. */
 rnn_status rnn_batcher_init_seq(rnn_batcher *b, const rnn_arch *a,
                                 const rnn_layout *lo, int batch,
                                 double dropout, int threads, int loss,
-                                int work_flags);
+                                int work_flags, const rnn_setup *s);
 void rnn_batcher_free(rnn_batcher *b);
 /* Sets the chunks' windows for a batch of n (rule 1); the caller then
 ** gathers chunk c's windows into chunk[c].w.x and .target. */
@@ -650,12 +661,27 @@ typedef struct rnn_fitted {
   ((rnn_fitted){&(m)->arch, &(m)->layout, (m)->params, (m)->train_loss,     \
                 (m)->val_loss, &(m)->epochs_run, &(m)->best_epoch, 0, 0})
 
+/* The set-up of a training call (core/fit.c rule 7): s asks ctl's
+** progress callback and, with max_seconds > 0, the budget from t0. */
+typedef struct rnn_train_setup {
+  rnn_setup s;
+  const rnn_train_ctl *ctl;
+  double t0, max_seconds;
+  int why; /* what stopped it: 1 the callback, 2 the budget */
+} rnn_train_setup;
+void rnn_train_setup_init(rnn_train_setup *t, const rnn_train_ctl *ctl,
+                          double t0, double max_seconds);
+/* rc, or for a set-up stopped (RNN_EINTERRUPT) the error saying why. */
+rnn_status rnn_train_setup_fail(const rnn_train_setup *t, rnn_status rc,
+                                rnn_err *e);
+
 /* The batcher of a sequence model's training (batch B, work flags), after
 ** checking the memory it and data_bytes of data would take against
-** RNN_MAX_MEMORY (the error says "lower " and what). */
+** RNN_MAX_MEMORY (the error says "lower " and what); setup is asked
+** between its buffers. */
 rnn_status rnn_seq_batcher(rnn_batcher *bt, const rnn_seqmodel *m, int B,
                            int flags, double data_bytes, const char *lower,
-                           rnn_err *e);
+                           const rnn_train_setup *setup, rnn_err *e);
 
 /* Trains f's parameters on the task with the batcher; t0 is when the call
 ** began (max_seconds). */

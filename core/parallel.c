@@ -138,14 +138,14 @@ static void *worker(void *arg) {
 
 rnn_status rnn_batcher_init(rnn_batcher *b, const rnn_arch *a,
                             const rnn_layout *lo, int batch, double dropout,
-                            int threads, int loss) {
-  return rnn_batcher_init_seq(b, a, lo, batch, dropout, threads, loss, 0);
+                            int threads, int loss, const rnn_setup *s) {
+  return rnn_batcher_init_seq(b, a, lo, batch, dropout, threads, loss, 0, s);
 }
 
 rnn_status rnn_batcher_init_seq(rnn_batcher *b, const rnn_arch *a,
                                 const rnn_layout *lo, int batch,
                                 double dropout, int threads, int loss,
-                                int work_flags) {
+                                int work_flags, const rnn_setup *s) {
   memset(b, 0, sizeof *b);
   b->a = a;
   b->lo = lo;
@@ -160,7 +160,8 @@ rnn_status rnn_batcher_init_seq(rnn_batcher *b, const rnn_arch *a,
   if (!b->chunk) return RNN_ENOMEM;
   for (int c = 0; c < b->nc; c++) {
     rnn_chunk *ch = &b->chunk[c];
-    rnn_status rc = rnn_work_init_seq(&ch->w, a, cap, dropout, work_flags | RNN_WORK_GRADS);
+    rnn_status rc = rnn_work_init_watched(&ch->w, a, cap, dropout,
+                                          work_flags | RNN_WORK_GRADS, s);
     ch->grad = rnn_malloc(b->np * sizeof *ch->grad);
     ch->target = rnn_malloc((size_t)cap * a->output * sizeof *ch->target);
     if (rc || !ch->grad || !ch->target) {

@@ -455,7 +455,8 @@ void rnn_predictor_free(struct rnn_predictor *p);
 
 /* Progress of a training run, for rnn_train_ctl. */
 typedef struct rnn_progress {
-  int epoch;      /* 1-based epoch in progress or just finished */
+  int epoch;      /* 1-based epoch in progress or just finished; 0 while
+                  ** the buffers are set up (asked with inside 1) */
   int epochs;     /* the upper bound */
   int epoch_done; /* 0 after a minibatch, 1 at the end of an epoch */
   int inside;     /* 1 when asked inside a long minibatch (between steps) */
@@ -464,8 +465,9 @@ typedef struct rnn_progress {
 } rnn_progress;
 
 typedef struct rnn_train_ctl {
-  /* Called after every minibatch and every epoch; a non-zero return stops
-  ** training with RNN_EINTERRUPT. May be NULL. */
+  /* Called after every minibatch and every epoch, inside long ones and
+  ** during the set-up before the first; a non-zero return stops training
+  ** with RNN_EINTERRUPT. May be NULL. */
   int (*progress)(void *arg, const rnn_progress *p);
   void *arg;
 } rnn_train_ctl;

@@ -678,9 +678,11 @@ rnn_status rnn_text_train(rnn_seqmodel **out, const char *const *text,
   int lanes_n = B < ntrain ? B : ntrain;
   /* Memory (core/train.c rule 10) is checked by rnn_seq_batcher. */
   int nc = rnn_chunks(lanes_n), cap = (lanes_n + nc - 1) / nc;
+  rnn_train_setup setup;
+  rnn_train_setup_init(&setup, ctl, t0, o->max_seconds);
   if ((rc = rnn_seq_batcher(&bt, m, lanes_n, RNN_WORK_STEPS | RNN_WORK_TOKENS,
                             (double)d.start[n] * 4,
-                            "vocab, hidden, batch or context", e)))
+                            "vocab, hidden, batch or context", &setup, e)))
     goto fail;
   rnn_batcher_split(&bt, lanes_n);
   m->params = rnn_malloc(np * sizeof *m->params);

@@ -1101,10 +1101,15 @@ resolved:
     memcpy(m->val_loss, shared->val_loss, (size_t)shared->epochs_run * sizeof *m->val_loss);
     goto trained;
   }
-  if ((rc = rnn_work_init(&w, &m->arch, EB, 0.0))) goto fail;
-  if ((rc = rnn_batcher_init(&bt, &m->arch, &m->layout, B, o->dropout,
-                             o->threads, o->loss)))
+  /* core/fit.c rule 7: a fine-tune's set-up stops for interrupts only */
+  rnn_train_setup setup;
+  rnn_train_setup_init(&setup, ctl, t0, base ? 0.0 : o->max_seconds);
+  if ((rc = rnn_work_init_watched(&w, &m->arch, EB, 0.0, 0, &setup.s)) ||
+      (rc = rnn_batcher_init(&bt, &m->arch, &m->layout, B, o->dropout,
+                             o->threads, o->loss, &setup.s))) {
+    rc = rnn_train_setup_fail(&setup, rc, e);
     goto fail;
+  }
 
   if (skip) { /* rule 16: the windows that end in the tail or the new rows */
     if (!(starts = rnn_malloc((size_t)nw * sizeof *starts))) goto nomem;
@@ -1355,10 +1360,14 @@ rnn_status rnn_train_global(rnn_model **out, float **params,
       for (int i = 0; i < g[s].ntrain; i++) starts[ti++] = (int)g[s].offset + i;
       for (int i = 0; i < g[s].nval; i++) starts[vi++] = (int)g[s].offset + g[s].ntrain + i;
     }
-    if ((rc = rnn_work_init(&w, &m->arch, EB, 0.0)) ||
+    rnn_train_setup setup; /* core/fit.c rule 7 */
+    rnn_train_setup_init(&setup, ctl, t0, o->max_seconds);
+    if ((rc = rnn_work_init_watched(&w, &m->arch, EB, 0.0, 0, &setup.s)) ||
         (rc = rnn_batcher_init(&bt, &m->arch, &m->layout, B, o->dropout, o->threads,
-                               o->loss)))
+                               o->loss, &setup.s))) {
+      rc = rnn_train_setup_fail(&setup, rc, e);
       goto fail;
+    }
     windows_task wt = {.m = m, .z = z, .starts = starts, .idx = idx, .ntrain = ntrain,
                        .nval = nval, .B = B, .w = &w, .target = target};
     rnn_fit_task task = {.arg = &wt, .begin = windows_begin, .fill = windows_fill,

@@ -13,7 +13,9 @@
 **      0 and 1.
 **   3. ts continues the training timestamps with the inferred step (same
 **      type; calendar arithmetic for dates). It is NULL when the series had
-**      no regular step, and when a window is given (its time is unknown).
+**      no regular step, when a window is given (its time is unknown), and
+**      past the timestamps the series' type can hold (a date after
+**      9999-12-31, an INTEGER beyond 64 bits).
 **   4. [lower, upper] is value -/+ the conformal half-width of that step
 **      (core/predict.c rule 5; lower at or above zero for a series that
 **      never went below zero); NULL when the model has no calibration

@@ -371,14 +371,10 @@ void rnn_sql_plot(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   char *err = NULL;
   int rc0 = SQLITE_OK;
   if (argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL)
-    rc0 = rnn_ext_read_h(FN, "horizon", argv[1], RNN_EXT_MAX_H, &h, &err);
+    rc0 = rnn_ext_read_h(FN, "horizon", argv[1], 10000, &h, &err);
   if (!rc0 && argc > 2) {
     if (sqlite3_value_type(argv[2]) == SQLITE_NULL) level = 0;
     else rc0 = rnn_ext_read_level(FN, argv[2], &level, &err);
-  }
-  if (!rc0 && h > 10000) {
-    err = sqlite3_mprintf("%s: horizon must be an integer from 1 to 10000", FN);
-    rc0 = SQLITE_ERROR;
   }
   plot_opts o = {0};
   if (!rc0) rc0 = read_options(FN, argc > 3 ? argv[3] : NULL, m, h, 1, &o, &err);

@@ -394,6 +394,35 @@ static void test_max_seconds(void) {
   sqlite3_close(db);
 }
 
+/* core/fit.c rule 7: the buffers of a large network (about 1.7 GB here,
+** seconds to zero on a virtual machine) are set up with the interrupt and
+** the budget asked every 16 MiB; they were asked only after the first
+** minibatch. */
+static void test_setup_stops(void) {
+  sqlite3 *db = open_db();
+  const char *big =
+      "SELECT rnn_train(t, v, '{\"hidden\":256,\"window\":300,\"horizon\":1,"
+      "\"batch\":256,\"method\":\"network\",\"validation\":0,\"threads\":1,"
+      "\"epochs\":100%s}') FROM s";
+  char *sql = sqlite3_mprintf(big, ",\"max_seconds\":0.2");
+  const char *msg;
+  double t0 = now();
+  int rc = run(db, sql, &msg);
+  double took = now() - t0;
+  sqlite3_free(sql);
+  printf("  set-up, max_seconds 0.2: returned after %.3f s\n", took);
+  EXPECT(rc == SQLITE_ERROR && strstr(msg, "max_seconds (0.2) ran out"), "%d %s", rc, msg);
+  EXPECT(took < 0.2 + STOP_SECONDS, "took %.3f s", took);
+  sql = sqlite3_mprintf(big, "");
+  job j = {db, sql, -1, 0};
+  double latency = interrupt_midway(db, run_job, &j, &j.done_at);
+  sqlite3_free(sql);
+  printf("  set-up: stopped %.3f s after sqlite3_interrupt\n", latency);
+  EXPECT(j.rc == SQLITE_INTERRUPT, "rc %d", j.rc);
+  EXPECT(latency < STOP_SECONDS, "took %.3f s", latency);
+  sqlite3_close(db);
+}
+
 static void test_failed_insert_leaves_table(void) {
   sqlite3 *db = open_db();
   const char *msg;
@@ -427,6 +456,7 @@ int main(void) {
   RUN(test_json_window_memory);
   RUN(test_infinite_intervals);
   RUN(test_max_seconds);
+  RUN(test_setup_stops);
   RUN(test_failed_insert_leaves_table);
   return check_exit();
 }
