@@ -561,17 +561,7 @@ void rnn_ext_append_label(sqlite3_str *s, const rnn_label *l, int key) {
       sqlite3_str_appendf(s, "%02X", (unsigned char)l->s[i]);
     sqlite3_str_appendchar(s, 1, '"');
   } else {
-    sqlite3_str_appendchar(s, 1, '"');
-    for (size_t i = 0; i < l->len; i++) {
-      unsigned char c = (unsigned char)l->s[i];
-      if (c == '"' || c == '\\')
-        sqlite3_str_appendf(s, "\\%c", c);
-      else if (c < 0x20)
-        sqlite3_str_appendf(s, "\\u%04x", c);
-      else
-        sqlite3_str_appendchar(s, 1, (char)c);
-    }
-    sqlite3_str_appendchar(s, 1, '"');
+    rnn_ext_append_json_text(s, l->s, l->len);
   }
 }
 

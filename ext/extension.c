@@ -86,6 +86,41 @@ void rnn_ext_result_str(sqlite3_context *ctx, sqlite3_str *s) {
     sqlite3_result_error_nomem(ctx);
 }
 
+/* The length of the valid UTF-8 sequence at p (n bytes left), 0 if none
+** starts there (RFC 3629: no overlong forms, surrogates or values past
+** U+10FFFF). */
+static size_t utf8_valid(const unsigned char *p, size_t n) {
+  unsigned char c = p[0];
+  size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+             : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (!len || len > n) return 0;
+  unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+  unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+  for (size_t i = 1; i < len; i++, lo = 0x80, hi = 0xBF)
+    if (p[i] < lo || p[i] > hi) return 0;
+  return len;
+}
+
+void rnn_ext_append_json_text(sqlite3_str *s, const char *t, size_t n) {
+  const unsigned char *p = (const unsigned char *)t;
+  sqlite3_str_appendchar(s, 1, '"');
+  for (size_t i = 0; i < n;) {
+    size_t k = utf8_valid(p + i, n - i);
+    if (!k) {
+      sqlite3_str_appendall(s, "\\ufffd");
+      i++;
+    } else if (p[i] == '"' || p[i] == '\\') {
+      sqlite3_str_appendf(s, "\\%c", p[i++]);
+    } else if (p[i] < 0x20) {
+      sqlite3_str_appendf(s, "\\u%04x", p[i++]);
+    } else {
+      sqlite3_str_append(s, (const char *)p + i, (int)k);
+      i += k;
+    }
+  }
+  sqlite3_str_appendchar(s, 1, '"');
+}
+
 void rnn_ext_result_ts(sqlite3_context *ctx, const rnn_ts *ts) {
   if (ts->kind == RNN_TS_INT) {
     sqlite3_result_int64(ctx, ts->i);

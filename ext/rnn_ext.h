@@ -122,6 +122,11 @@ int rnn_ext_decode(const char *fn, sqlite3_value *v, rnn_model **out,
 /* Reports what the functions above returned through ctx. */
 void rnn_ext_report(sqlite3_context *ctx, int rc, char *err);
 
+/* t (n bytes) as a JSON string: quotes, backslashes and control
+** characters escaped, each byte that starts no valid UTF-8 sequence as
+** U+FFFD (TEXT from SQL need not be valid UTF-8; JSON must be). */
+void rnn_ext_append_json_text(sqlite3_str *s, const char *t, size_t n);
+
 /* Finishes s and sets it as the text result (SQLITE_NOMEM if building it
 ** ran out of memory). */
 void rnn_ext_result_str(sqlite3_context *ctx, sqlite3_str *s);

@@ -407,17 +407,9 @@ void rnn_sql_next_tokens(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sqlite3_str_appendchar(s, 1, '{');
   for (int i = 0; i < got; i++) {
     const char *t = m->vocab.text + m->vocab.off[ids[i]];
-    /* %w would double quotes; JSON needs escapes: a token holds no NUL. */
-    sqlite3_str_appendall(s, i ? ",\"" : "\"");
-    for (const unsigned char *c = (const unsigned char *)t; *c; c++) {
-      if (*c == '"' || *c == '\\')
-        sqlite3_str_appendf(s, "\\%c", *c);
-      else if (*c < 0x20)
-        sqlite3_str_appendf(s, "\\u%04x", *c);
-      else
-        sqlite3_str_appendchar(s, 1, (char)*c);
-    }
-    sqlite3_str_appendall(s, "\":");
+    if (i) sqlite3_str_appendchar(s, 1, ',');
+    rnn_ext_append_json_text(s, t, m->vocab.off[ids[i] + 1] - m->vocab.off[ids[i]] - 1);
+    sqlite3_str_appendchar(s, 1, ':');
     rnn_ext_append_double(s, p[i]);
   }
   sqlite3_str_appendchar(s, 1, '}');

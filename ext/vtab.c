@@ -91,7 +91,10 @@ int rnn_ext_vtab_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
   }
   if (where[0] < 0) {
     sqlite3_free(base->zErrMsg);
-    base->zErrMsg = sqlite3_mprintf("%s: needs a model argument", vt->fn);
+    base->zErrMsg = sqlite3_mprintf("%s: needs a model argument (a column named "
+                                    "model must be qualified, as m.model, or it "
+                                    "names this function's own model column)",
+                                    vt->fn);
     return SQLITE_ERROR;
   }
   int argv_index = 1, mask = 0;

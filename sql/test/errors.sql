@@ -77,6 +77,10 @@ SELECT rnn_predict(model, NULL, 100001) FROM m;
 SELECT rnn_predict(model, '[[1], [2], [3], [4], [5, 6]]') FROM m;
 -- rnn_forecast
 SELECT * FROM rnn_forecast();
+-- In a correlated subquery an unqualified model is the function's own
+-- column; the error says to qualify it, and qualified it works.
+SELECT (SELECT count(*) FROM rnn_forecast(model, 3)) FROM m;
+SELECT 'qualified', (SELECT count(*) FROM rnn_forecast(m.model, 3)) FROM m;
 SELECT * FROM rnn_forecast('x');
 SELECT * FROM rnn_forecast(x'0102');
 SELECT * FROM rnn_forecast((SELECT model FROM m), 0);
