@@ -247,11 +247,15 @@ int rnn_ext_read_series(const char *fn, sqlite3_value *v, const rnn_model *m,
 
 int rnn_ext_read_h(const char *fn, const char *name, sqlite3_value *v, int max, int *h,
                    char **err) {
-  sqlite3_int64 hv = sqlite3_value_int64(v);
+  /* An integral REAL (3.0) or numeric TEXT ('3') counts, as for the
+  ** language models' integer arguments (ext/text.c int_arg). */
+  int type = sqlite3_value_numeric_type(v);
+  double d = sqlite3_value_double(v);
   *err = NULL;
-  if (sqlite3_value_type(v) != SQLITE_INTEGER || hv < 1 || hv > max)
+  if (type == SQLITE_INTEGER ? sqlite3_value_int64(v) < 1 || sqlite3_value_int64(v) > max
+                             : type != SQLITE_FLOAT || !(d >= 1 && d <= max && d == floor(d)))
     return fail(err, fn, "%s must be an integer from 1 to %d", name, max);
-  *h = (int)hv;
+  *h = type == SQLITE_INTEGER ? (int)sqlite3_value_int64(v) : (int)d;
   return SQLITE_OK;
 }
 

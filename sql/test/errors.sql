@@ -73,6 +73,11 @@ SELECT rnn_predict(model, 5) FROM m;
 SELECT rnn_predict(model, '[null, null, null, null, null]') FROM m;
 SELECT rnn_predict(model, NULL, 0) FROM m;
 SELECT rnn_predict(model, NULL, 1.5) FROM m;
+-- An integral REAL or numeric TEXT is an integer, as for rnn_generate's.
+SELECT 'integral h', (SELECT count(*) FROM rnn_forecast((SELECT model FROM m), 3.0)),
+       (SELECT count(*) FROM rnn_forecast((SELECT model FROM m), '2')),
+       rnn_predict(model, NULL, 2.0) = rnn_predict(model, NULL, 2) FROM m;
+SELECT rnn_predict(model, NULL, '2x') FROM m;
 SELECT rnn_predict(model, NULL, 100001) FROM m;
 SELECT rnn_predict(model, '[[1], [2], [3], [4], [5, 6]]') FROM m;
 -- rnn_forecast
