@@ -12,7 +12,8 @@
 **      the length needed. A NULL window means the training tail, so
 **      rnn_predict(m, NULL, h) continues the series.
 **   3. Without h the result is the next value as a REAL; with h, an integer
-**      from 1 to RNN_EXT_MAX_H, a JSON array of the next h values.
+**      from 1 to RNN_EXT_MAX_H, a JSON array of the next h values (a NULL h
+**      is the model's horizon, as rnn_forecast's).
 **   4. Values are in the units of the training data.
 **   5. future (SPEC.md 3) holds the covariates of the forecast steps, for a
 **      model with covariates: a JSON array of rows [x1, ..., xk] (numbers
@@ -315,8 +316,13 @@ void rnn_sql_predict(sqlite3_context *ctx, int argc,
   char *err = NULL;
   int rc0;
   double *win = NULL, *out = NULL, *future = NULL;
-  if ((argc > 2 && (rc0 = rnn_ext_read_h(FN, "h", argv[2], RNN_EXT_MAX_H, &h, &err))) ||
-      (rc0 = rnn_ext_read_future(FN, argc > 3 ? argv[3] : NULL, m, h, &future, &err))) {
+  if (argc > 2 && sqlite3_value_type(argv[2]) == SQLITE_NULL)
+    h = m->opts.horizon > 0 ? m->opts.horizon : 1; /* rule 3 */
+  else if (argc > 2 && (rc0 = rnn_ext_read_h(FN, "h", argv[2], RNN_EXT_MAX_H, &h, &err))) {
+    rnn_ext_report(ctx, rc0, err);
+    goto done;
+  }
+  if ((rc0 = rnn_ext_read_future(FN, argc > 3 ? argv[3] : NULL, m, h, &future, &err))) {
     rnn_ext_report(ctx, rc0, err);
     goto done;
   }

@@ -30,6 +30,10 @@ SELECT (SELECT value FROM rnn_forecast((SELECT model FROM models WHERE id = 'b')
 -- A NULL model gives no rows; NULL horizon and level mean the defaults.
 SELECT count(*) FROM rnn_forecast(NULL);
 SELECT count(*), count(lower) FROM rnn_forecast((SELECT model FROM models WHERE id = 'a'), NULL, NULL);
+-- rnn_predict's NULL h is the model's horizon too (it was an error).
+SELECT 'predict null h', json_array_length(p),
+       (SELECT count(*) FROM rnn_forecast(q.model) AS f WHERE f.value = p ->> ('$[' || (f.step - 1) || ']'))
+FROM (SELECT model, rnn_predict(model, NULL, NULL) AS p FROM models WHERE id = 'a') AS q;
 -- Without validation windows there is no calibration: no intervals.
 SELECT count(*), count(lower), count(upper), json_extract(rnn_info(m), '$.calibration'), json_extract(rnn_info(m), '$.validation')
 FROM (SELECT rnn_train(t, v, '{"method":"network","horizon":1,"cell":"rnn","hidden":4,"epochs":3,"validation":0}') AS m FROM s WHERE id = 'a'), rnn_forecast(m, 4);
