@@ -31,9 +31,10 @@
 **      ends before the first epoch, keeps them rather than failing.
 **   7. The set-up before the first minibatch (the chunks' buffers, which
 **      a large network takes seconds to zero) asks the progress callback
-**      after each buffer, and stops with "interrupted"; a training from
-**      scratch also stops there when max_seconds is spent, with rule 3's
-**      error (a warm start keeps rule 6: it trains at least a minibatch).
+**      (epoch 0) every 16 MiB, and stops with "interrupted". The budget
+**      is not asked there: as before, the set-up and an epoch's first
+**      minibatch always run, so data of one minibatch always gives a
+**      model, however small max_seconds is.
 */
 #include <math.h>
 #include <string.h>
@@ -44,30 +45,18 @@
 
 /* Rule 7. */
 static int setup_stop(void *arg) {
-  rnn_train_setup *t = arg;
-  rnn_progress p = {.inside = 1};
-  if (t->ctl && t->ctl->progress && t->ctl->progress(t->ctl->arg, &p)) {
-    t->why = 1;
-    return 1;
-  }
-  if (t->max_seconds > 0 && rnn_now() - t->t0 >= t->max_seconds) {
-    t->why = 2;
-    return 1;
-  }
-  return 0;
+  const rnn_train_setup *t = arg;
+  rnn_progress p = {.epochs = t->epochs, .inside = 1};
+  return t->ctl && t->ctl->progress && t->ctl->progress(t->ctl->arg, &p);
 }
 
 void rnn_train_setup_init(rnn_train_setup *t, const rnn_train_ctl *ctl,
-                          double t0, double max_seconds) {
-  *t = (rnn_train_setup){.s = {setup_stop, t}, .ctl = ctl, .t0 = t0,
-                         .max_seconds = max_seconds};
+                          int epochs) {
+  *t = (rnn_train_setup){.s = {setup_stop, t}, .ctl = ctl, .epochs = epochs};
 }
 
-rnn_status rnn_train_setup_fail(const rnn_train_setup *t, rnn_status rc,
-                                rnn_err *e) {
-  if (rc != RNN_EINTERRUPT) return rc;
-  if (t->why == 2) return rnn_epochs_outcome(0, 0, 0, t->max_seconds, e);
-  return rnn_fail(e, RNN_EINTERRUPT, "interrupted");
+rnn_status rnn_train_setup_fail(rnn_status rc, rnn_err *e) {
+  return rc == RNN_EINTERRUPT ? rnn_fail(e, rc, "interrupted") : rc;
 }
 
 rnn_status rnn_seq_batcher(rnn_batcher *bt, const rnn_seqmodel *m, int B,
@@ -85,8 +74,8 @@ rnn_status rnn_seq_batcher(rnn_batcher *bt, const rnn_seqmodel *m, int B,
                     "training would need about %.0f MB (limit %.0f MB); lower %s",
                     need / 1048576.0, (double)RNN_MAX_MEMORY / 1048576.0, lower);
   return rnn_train_setup_fail(
-      setup, rnn_batcher_init_seq(bt, &m->arch, &m->layout, B, o->dropout,
-                                  o->threads, RNN_LOSS_CE, flags, &setup->s),
+      rnn_batcher_init_seq(bt, &m->arch, &m->layout, B, o->dropout, o->threads,
+                           RNN_LOSS_CE, flags, &setup->s),
       e);
 }
 

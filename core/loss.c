@@ -127,9 +127,14 @@ double rnn_xent_part(float *dy, const float *logits, const int *label, int n,
     float mx = row_max(l, C);
     exp_shift(d, l, mx, C);
     double se = row_sum(d, C);
-    /* the label's shift first: mx + log(se) - l would lose log(se) next
-    ** to logits of 1e38 */
-    sum += rnn_det_log(se) + ((double)mx - l[label[r]]);
+    /* Next to logits far from zero (a hostile model's: 1e38) mx + log(se)
+    ** loses log(se), so the label's shift comes first there; the logits
+    ** of a trained model keep the sum as it was, and their stored losses
+    ** bit for bit. */
+    if (fabsf(mx) < 1e6f)
+      sum += mx + rnn_det_log(se) - l[label[r]];
+    else
+      sum += rnn_det_log(se) + ((double)mx - l[label[r]]);
     scale(d, (float)((double)inv / se), C);
     d[label[r]] -= inv;
   }

@@ -662,18 +662,16 @@ typedef struct rnn_fitted {
                 (m)->val_loss, &(m)->epochs_run, &(m)->best_epoch, 0, 0})
 
 /* The set-up of a training call (core/fit.c rule 7): s asks ctl's
-** progress callback and, with max_seconds > 0, the budget from t0. */
+** progress callback. */
 typedef struct rnn_train_setup {
   rnn_setup s;
   const rnn_train_ctl *ctl;
-  double t0, max_seconds;
-  int why; /* what stopped it: 1 the callback, 2 the budget */
+  int epochs; /* for the progress it reports */
 } rnn_train_setup;
 void rnn_train_setup_init(rnn_train_setup *t, const rnn_train_ctl *ctl,
-                          double t0, double max_seconds);
-/* rc, or for a set-up stopped (RNN_EINTERRUPT) the error saying why. */
-rnn_status rnn_train_setup_fail(const rnn_train_setup *t, rnn_status rc,
-                                rnn_err *e);
+                          int epochs);
+/* rc, or for a set-up stopped (RNN_EINTERRUPT) the error saying so. */
+rnn_status rnn_train_setup_fail(rnn_status rc, rnn_err *e);
 
 /* The batcher of a sequence model's training (batch B, work flags), after
 ** checking the memory it and data_bytes of data would take against

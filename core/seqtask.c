@@ -619,7 +619,7 @@ rnn_status rnn_seq_train(rnn_seqmodel **out, const rnn_example *ex, size_t n,
               (features ? 0 : RNN_WORK_TOKENS);
   int nc = rnn_chunks(B), cap = (B + nc - 1) / nc;
   rnn_train_setup setup;
-  rnn_train_setup_init(&setup, ctl, t0, o->max_seconds);
+  rnn_train_setup_init(&setup, ctl, o->epochs);
   if ((rc = rnn_seq_batcher(&bt, m, B, flags,
                             (double)d.start[d.n] * (4 + 4 + 4.0 * features),
                             "vocab, hidden or batch, or shorten the sequences",

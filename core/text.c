@@ -679,7 +679,7 @@ rnn_status rnn_text_train(rnn_seqmodel **out, const char *const *text,
   /* Memory (core/train.c rule 10) is checked by rnn_seq_batcher. */
   int nc = rnn_chunks(lanes_n), cap = (lanes_n + nc - 1) / nc;
   rnn_train_setup setup;
-  rnn_train_setup_init(&setup, ctl, t0, o->max_seconds);
+  rnn_train_setup_init(&setup, ctl, o->epochs);
   if ((rc = rnn_seq_batcher(&bt, m, lanes_n, RNN_WORK_STEPS | RNN_WORK_TOKENS,
                             (double)d.start[n] * 4,
                             "vocab, hidden, batch or context", &setup, e)))
@@ -844,17 +844,18 @@ static rnn_status begin_row(rnn_seqmodel *m, const char *text, size_t len,
 }
 
 /* The next token's probabilities from logits (at temperature t, > 0) in
-** g->p; for sampling (rule 6), <UNK> out of the softmax: where it is the
+** g->p; for generation (rule 6), <UNK> out of the softmax: where it is the
 ** most likely token, the others' shifted logits would sink below the
-** exponential's floor and be drawn as if equally likely. */
-static void next_probs(rnn_seqmodel *m, float *logits, float t, int sample) {
-  if (sample) logits[RNN_TOKEN_UNK] = -INFINITY;
+** exponential's floor and be drawn (or, greedy, tie) as if equally
+** likely. */
+static void next_probs(rnn_seqmodel *m, float *logits, float t, int no_unk) {
+  if (no_unk) logits[RNN_TOKEN_UNK] = -INFINITY;
   rnn_softmax_det(((textgen *)m->gen)->p, logits, m->arch.output, t);
 }
 
 /* <EOS> then the prefix's ids, read; next_probs after them. */
 static rnn_status read_prefix(rnn_seqmodel *m, const char *prefix,
-                              size_t plen, float t, int sample, rnn_err *e) {
+                              size_t plen, float t, int no_unk, rnn_err *e) {
   id_list l;
   rnn_status rc = begin_row(m, prefix, plen, &l);
   if (rc) return rc;
@@ -870,7 +871,7 @@ static rnn_status read_prefix(rnn_seqmodel *m, const char *prefix,
   }
   rnn_free(l.ids);
   if ((rc = text_overflow(m, e))) return rc;
-  next_probs(m, g->w.y + (size_t)(T - 1) * m->arch.output, t, sample);
+  next_probs(m, g->w.y + (size_t)(T - 1) * m->arch.output, t, no_unk);
   return RNN_OK;
 }
 
@@ -898,7 +899,7 @@ rnn_status rnn_text_generate(rnn_seqmodel *m, const char *prefix, size_t plen,
   /* Rule 6: a temperature too small for a float (1e-300) is 0, greedy. */
   int greedy = !((float)temperature > 0);
   float t = greedy ? 1.0f : (float)temperature;
-  rnn_status rc = read_prefix(m, prefix, plen, t, !greedy, e);
+  rnn_status rc = read_prefix(m, prefix, plen, t, 1, e);
   if (rc) return rc;
   textgen *g = (textgen *)m->gen;
   int V = m->arch.output;
@@ -957,7 +958,7 @@ rnn_status rnn_text_generate(rnn_seqmodel *m, const char *prefix, size_t plen,
       rnn_free(buf);
       return rc;
     }
-    next_probs(m, g->w.y, t, !greedy);
+    next_probs(m, g->w.y, t, 1);
     if (text_cancelled(m)) {
       rnn_free(buf);
       return rnn_fail(e, RNN_EINTERRUPT, "interrupted");

@@ -1101,13 +1101,12 @@ resolved:
     memcpy(m->val_loss, shared->val_loss, (size_t)shared->epochs_run * sizeof *m->val_loss);
     goto trained;
   }
-  /* core/fit.c rule 7: a fine-tune's set-up stops for interrupts only */
-  rnn_train_setup setup;
-  rnn_train_setup_init(&setup, ctl, t0, base ? 0.0 : o->max_seconds);
+  rnn_train_setup setup; /* core/fit.c rule 7 */
+  rnn_train_setup_init(&setup, ctl, o->epochs);
   if ((rc = rnn_work_init_watched(&w, &m->arch, EB, 0.0, 0, &setup.s)) ||
       (rc = rnn_batcher_init(&bt, &m->arch, &m->layout, B, o->dropout,
                              o->threads, o->loss, &setup.s))) {
-    rc = rnn_train_setup_fail(&setup, rc, e);
+    rc = rnn_train_setup_fail(rc, e);
     goto fail;
   }
 
@@ -1361,11 +1360,11 @@ rnn_status rnn_train_global(rnn_model **out, float **params,
       for (int i = 0; i < g[s].nval; i++) starts[vi++] = (int)g[s].offset + g[s].ntrain + i;
     }
     rnn_train_setup setup; /* core/fit.c rule 7 */
-    rnn_train_setup_init(&setup, ctl, t0, o->max_seconds);
+    rnn_train_setup_init(&setup, ctl, o->epochs);
     if ((rc = rnn_work_init_watched(&w, &m->arch, EB, 0.0, 0, &setup.s)) ||
         (rc = rnn_batcher_init(&bt, &m->arch, &m->layout, B, o->dropout, o->threads,
                                o->loss, &setup.s))) {
-      rc = rnn_train_setup_fail(&setup, rc, e);
+      rc = rnn_train_setup_fail(rc, e);
       goto fail;
     }
     windows_task wt = {.m = m, .z = z, .starts = starts, .idx = idx, .ntrain = ntrain,

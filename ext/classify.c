@@ -6,10 +6,10 @@
 ** Rules:
 **   1. seq is TEXT read as tokens (option "tokens", as rnn_train_text), or
 **      a JSON array of numbers or of rows [[x1..xk], ...]. The first
-**      non-NULL seq of a training run decides: TEXT that parses as such an
-**      array is numbers, and then every seq must be one with the same k;
-**      otherwise every seq is text. A model reads seq the way it was
-**      trained.
+**      non-NULL seq of a training run decides: TEXT that parses as a JSON
+**      array is numbers, and then every seq must be such an array with the
+**      same k; other TEXT ("[Chorus] la la" is not JSON) makes every seq
+**      text. A model reads seq the way it was trained.
 **   2. A classifier's label is any SQL value but NULL and keeps its type:
 **      rnn_classify returns it as it came (INTEGER, REAL, TEXT or BLOB).
 **      A NULL seq or label skips the row. Two labels that would be one
@@ -150,6 +150,17 @@ static int read_numbers(const char *t, int n, buf *out, int *k, int *steps,
   *k = width;
   *steps = i;
   return 1;
+}
+
+/* Rule 1: 1 when the first seq is a JSON array (numbers, then), 0 when it
+** is text, -1 out of memory. */
+static int json_array(const char *t, int n) {
+  rnn_json *root = NULL;
+  rnn_err e;
+  rnn_status rc = rnn_json_parse(&root, t, (size_t)n, &e);
+  int array = rc == RNN_OK && root->type == RNN_JSON_ARRAY;
+  rnn_json_free(root);
+  return rc == RNN_ENOMEM ? -1 : array;
 }
 
 /* ------------------------------------------------------------- labels */
@@ -301,20 +312,16 @@ static void train_step(sqlite3_context *ctx, int argc, sqlite3_value **argv,
   int n = sqlite3_value_bytes(argv[0]);
   if (!t) goto nomem;
   cls_row r = {.row = acc->seen};
-  if (acc->form != 0) {
+  if (acc->form < 0 && (acc->form = json_array(t, n)) < 0) goto nomem;
+  if (acc->form == 1) {
     char why[192];
     r.seq_off = acc->nums.n / sizeof(double);
     int got = read_numbers(t, n, &acc->nums, &acc->features, &r.steps, why,
                            sizeof why);
     if (got < 0) goto nomem;
-    if (got) {
-      acc->form = 1;
-    } else if (acc->form < 0) { /* rule 1: the first seq is text */
-      acc->form = 0;
-      acc->nums.n = 0;
-    } else {
-      rnn_ext_errorf(ctx, fn, "seq of row %llu %s (the first row was a JSON "
-                     "array of numbers, so every row must be)",
+    if (!got) {
+      rnn_ext_errorf(ctx, fn, "seq of row %llu %s (the first seq was a JSON "
+                     "array, so every seq must be one of numbers)",
                      (unsigned long long)acc->seen, why);
       acc->failed = 1;
       return;

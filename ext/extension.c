@@ -106,8 +106,8 @@ void rnn_ext_append_json_text(sqlite3_str *s, const char *t, size_t n) {
   sqlite3_str_appendchar(s, 1, '"');
   for (size_t i = 0; i < n;) {
     size_t k = utf8_valid(p + i, n - i);
-    if (!k) {
-      sqlite3_str_appendall(s, "\\ufffd");
+    if (!k) { /* U+FFFD itself, so that its key is a real U+FFFD's */
+      sqlite3_str_appendall(s, "\xEF\xBF\xBD");
       i++;
     } else if (p[i] == '"' || p[i] == '\\') {
       sqlite3_str_appendf(s, "\\%c", p[i++]);

@@ -124,7 +124,8 @@ void rnn_ext_report(sqlite3_context *ctx, int rc, char *err);
 
 /* t (n bytes) as a JSON string: quotes, backslashes and control
 ** characters escaped, each byte that starts no valid UTF-8 sequence as
-** U+FFFD (TEXT from SQL need not be valid UTF-8; JSON must be). */
+** U+FFFD, in UTF-8 as a real one is (TEXT from SQL need not be valid
+** UTF-8; JSON must be, and two labels that read alike are one key). */
 void rnn_ext_append_json_text(sqlite3_str *s, const char *t, size_t n);
 
 /* Finishes s and sets it as the text result (SQLITE_NOMEM if building it

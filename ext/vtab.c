@@ -90,11 +90,16 @@ int rnn_ext_vtab_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
     where[c->iColumn - vt->first_arg] = i;
   }
   if (where[0] < 0) {
+    /* Other arguments but no model: in a correlated subquery an
+    ** unqualified model names this function's own column. */
+    int others = 0;
+    for (int a = 1; a < vt->n_args; a++) others |= where[a] >= 0;
     sqlite3_free(base->zErrMsg);
-    base->zErrMsg = sqlite3_mprintf("%s: needs a model argument (a column named "
-                                    "model must be qualified, as m.model, or it "
-                                    "names this function's own model column)",
-                                    vt->fn);
+    base->zErrMsg = sqlite3_mprintf("%s: needs a model argument%s", vt->fn,
+                                    others ? " (a column named model must be "
+                                             "qualified, as m.model, or it names "
+                                             "this function's own model column)"
+                                           : "");
     return SQLITE_ERROR;
   }
   int argv_index = 1, mask = 0;

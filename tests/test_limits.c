@@ -395,28 +395,18 @@ static void test_max_seconds(void) {
 }
 
 /* core/fit.c rule 7: the buffers of a large network (about 1.7 GB here,
-** seconds to zero on a virtual machine) are set up with the interrupt and
-** the budget asked every 16 MiB; they were asked only after the first
-** minibatch. */
+** seconds to zero on a virtual machine) are set up asking the progress
+** callback every 16 MiB; it was asked only from the first minibatch on.
+** (On a machine that zeroes them fast the interrupt lands in that
+** minibatch, which asks every 10 ms: the bound holds either way.) */
 static void test_setup_stops(void) {
   sqlite3 *db = open_db();
-  const char *big =
-      "SELECT rnn_train(t, v, '{\"hidden\":256,\"window\":300,\"horizon\":1,"
-      "\"batch\":256,\"method\":\"network\",\"validation\":0,\"threads\":1,"
-      "\"epochs\":100%s}') FROM s";
-  char *sql = sqlite3_mprintf(big, ",\"max_seconds\":0.2");
-  const char *msg;
-  double t0 = now();
-  int rc = run(db, sql, &msg);
-  double took = now() - t0;
-  sqlite3_free(sql);
-  printf("  set-up, max_seconds 0.2: returned after %.3f s\n", took);
-  EXPECT(rc == SQLITE_ERROR && strstr(msg, "max_seconds (0.2) ran out"), "%d %s", rc, msg);
-  EXPECT(took < 0.2 + STOP_SECONDS, "took %.3f s", took);
-  sql = sqlite3_mprintf(big, "");
-  job j = {db, sql, -1, 0};
+  job j = {db,
+           "SELECT rnn_train(t, v, '{\"hidden\":256,\"window\":300,\"horizon\":1,"
+           "\"batch\":256,\"method\":\"network\",\"validation\":0,\"threads\":1,"
+           "\"epochs\":100}') FROM s",
+           -1, 0};
   double latency = interrupt_midway(db, run_job, &j, &j.done_at);
-  sqlite3_free(sql);
   printf("  set-up: stopped %.3f s after sqlite3_interrupt\n", latency);
   EXPECT(j.rc == SQLITE_INTERRUPT, "rc %d", j.rc);
   EXPECT(latency < STOP_SECONDS, "took %.3f s", latency);

@@ -91,7 +91,7 @@ SELECT rnn_plot_backtest(model, series, 0.9, '{"step":1001}') FROM mb, js;
 SELECT rnn_plot_backtest(model, (SELECT json_group_array(CAST(value AS REAL)) FROM (SELECT value FROM air ORDER BY ts LIMIT 98)), 0.9, '{"step":3}') FROM mb;
 -- 99 rows give one forecast at step 3: a dot in the forecast's colour on a
 -- band 6 px wide (a line of one point would draw nothing), and no line.
-SELECT 'backtest step fits', (length(p) - length(replace(p, '<circle fill="#1f77b4" r="3" cx=', ''))) / 31,
+SELECT 'backtest step fits', (length(p) - length(replace(p, '<circle fill="#1f77b4" r="3" cx=', ''))) / 32,
        instr(p, '<polyline fill="none" stroke="#1f77b4"'),
        substr(p, instr(p, '<polygon'), 200) REGEXP '^<polygon [^>]*points="([0-9.]+,[0-9.]+ ){4}"/>'
 FROM (SELECT rnn_plot_backtest(model, (SELECT json_group_array(CAST(value AS REAL)) FROM (SELECT value FROM air ORDER BY ts LIMIT 99)), 0.9, '{"step":3}') AS p FROM mb);
