@@ -64,10 +64,11 @@ rnn_status rnn_seq_batcher(rnn_batcher *bt, const rnn_seqmodel *m, int B,
                            const rnn_train_setup *setup, rnn_err *e) {
   const rnn_options *o = &m->opts.base;
   int nc = rnn_chunks(B), cap = (B + nc - 1) / nc;
-  /* The chunks' buffers, the parameters several times over (gradients of
+  /* The threads' buffers, the parameters several times over (gradients of
   ** every chunk, the sum, the best, the optimiser's moments) and the data. */
-  double need = (double)nc * rnn_work_bytes_seq(&m->arch, cap, o->dropout,
-                                                flags | RNN_WORK_GRADS) +
+  double need = (double)rnn_batcher_works(B, o->threads) *
+                    rnn_work_bytes_seq(&m->arch, cap, o->dropout, flags | RNN_WORK_GRADS) +
+                (double)rnn_batcher_own_bytes(&m->arch, B, o->dropout, o->threads, flags) +
                 (double)m->layout.n_params * 4 * (3 + nc + 2) + data_bytes;
   if (need > (double)RNN_MAX_MEMORY)
     return rnn_fail(e, RNN_ELIMIT,

@@ -417,6 +417,7 @@ typedef struct rnn_chunk {
   float *grad;     /* mirrors params */
   double loss;     /* summed, not averaged */
   int first, count; /* windows of the current batch */
+  int borrowed;    /* w's buffers are its thread's but w.x and w.mask */
 } rnn_chunk;
 
 typedef struct rnn_pool rnn_pool;
@@ -453,6 +454,14 @@ rnn_status rnn_batcher_init_seq(rnn_batcher *b, const rnn_arch *a,
                                 double dropout, int threads, int loss,
                                 int work_flags, const rnn_setup *s);
 void rnn_batcher_free(rnn_batcher *b);
+/* The works a memory plan counts for a batcher (core/parallel.c rule 2:
+** one a thread): min(threads, chunks), and as many as chunks for threads
+** 0 (as many as cores), so that the plan is the same on every machine. */
+int rnn_batcher_works(int batch, int threads);
+/* The bytes of the chunks that borrow a thread's work: their own inputs
+** and dropout masks (core/parallel.c rule 2), for the same plan. */
+size_t rnn_batcher_own_bytes(const rnn_arch *a, int batch, double dropout,
+                             int threads, int work_flags);
 /* Sets the chunks' windows for a batch of n (rule 1); the caller then
 ** gathers chunk c's windows into chunk[c].w.x and .target. */
 void rnn_batcher_split(rnn_batcher *b, int n);

@@ -5,11 +5,15 @@
 **   1. A minibatch is cut into rnn_chunks(batch) chunks, a number that
 **      depends on the configured batch size only: chunk c holds windows
 **      [n c / k, n (c + 1) / k) of a batch of n.
-**   2. Each chunk's forward pass, loss and backward pass write only that
-**      chunk's buffers and gradient; the loss gradient is scaled by the
-**      whole batch's size, so the chunks add up to the batch's gradient.
-**      The chunks only read the weights and one shared copy of them
-**      transposed, made once per batch before the chunks start.
+**   2. Each chunk's forward pass, loss and backward pass write only its
+**      thread's buffers and its own gradient; the loss gradient is scaled
+**      by the whole batch's size, so the chunks add up to the batch's
+**      gradient. The chunks only read the weights and one shared copy of
+**      them transposed, made once per batch before the chunks start. A
+**      chunk keeps of its own what is filled before the batch runs (its
+**      inputs w.x, targets and dropout mask); the rest of its work (the
+**      activations, their gradients) is its thread's, which runs its
+**      chunks one after the other (rule 4), so T works serve every chunk.
 **   3. The caller adds the chunk gradients in chunk order. With rules 1
 **      and 2 the result is the same bit for bit for any number of threads.
 **   4. Chunk c runs on thread c mod T; T is min(threads, chunks), so no
@@ -142,6 +146,28 @@ rnn_status rnn_batcher_init(rnn_batcher *b, const rnn_arch *a,
   return rnn_batcher_init_seq(b, a, lo, batch, dropout, threads, loss, 0, s);
 }
 
+/* Rule 4: the threads a batcher of this batch size runs on. */
+static int batcher_threads(int batch, int threads) {
+  int nc = rnn_chunks(batch);
+  if (threads <= 0) threads = rnn_cpu_count();
+  return threads < nc ? threads : nc;
+}
+
+int rnn_batcher_works(int batch, int threads) {
+  int nc = rnn_chunks(batch);
+  return threads > 0 && threads < nc ? threads : nc;
+}
+
+size_t rnn_batcher_own_bytes(const rnn_arch *a, int batch, double dropout,
+                             int threads, int work_flags) {
+  int nc = rnn_chunks(batch), cap = (batch + nc - 1) / nc;
+  size_t I = work_flags & RNN_WORK_TOKENS ? 1 : (size_t)a->input;
+  size_t own = (size_t)a->window * cap * I;
+  if (dropout > 0 && a->layers > 1)
+    own += (size_t)(a->layers - 1) * a->window * cap * a->dirs * a->hidden;
+  return (size_t)(nc - rnn_batcher_works(batch, threads)) * own * sizeof(float);
+}
+
 rnn_status rnn_batcher_init_seq(rnn_batcher *b, const rnn_arch *a,
                                 const rnn_layout *lo, int batch,
                                 double dropout, int threads, int loss,
@@ -154,30 +180,11 @@ rnn_status rnn_batcher_init_seq(rnn_batcher *b, const rnn_arch *a,
   b->nc = rnn_chunks(batch);
   int cap = (batch + b->nc - 1) / b->nc;
   b->cap = cap;
-  if (threads <= 0) threads = rnn_cpu_count();
-  b->nthreads = threads < b->nc ? threads : b->nc;
+  b->nthreads = batcher_threads(batch, threads);
   b->chunk = rnn_calloc((size_t)b->nc, sizeof *b->chunk);
   if (!b->chunk) return RNN_ENOMEM;
-  for (int c = 0; c < b->nc; c++) {
-    rnn_chunk *ch = &b->chunk[c];
-    rnn_status rc = rnn_work_init_watched(&ch->w, a, cap, dropout,
-                                          work_flags | RNN_WORK_GRADS, s);
-    ch->grad = rnn_malloc(b->np * sizeof *ch->grad);
-    ch->target = rnn_malloc((size_t)cap * a->output * sizeof *ch->target);
-    if (rc || !ch->grad || !ch->target) {
-      rnn_batcher_free(b);
-      return rc ? rc : RNN_ENOMEM;
-    }
-  }
-  /* The chunks share chunk 0's transposed weights, refreshed once per
-  ** batch by rnn_batcher_run (they only read them). */
-  for (int c = 0; c < b->nc; c++) {
-    b->chunk[c].w.wt_fixed = 2;
-    if (c > 0) {
-      rnn_free(b->chunk[c].w.wt);
-      b->chunk[c].w.wt = b->chunk[0].w.wt;
-    }
-  }
+  /* The threads first: a thread that cannot start leaves fewer, and the
+  ** works go by the threads there are (rule 2). */
   if (b->nthreads > 1) {
     rnn_pool *p = rnn_calloc(1, sizeof *p);
     if (!p) {
@@ -196,6 +203,36 @@ rnn_status rnn_batcher_init_seq(rnn_batcher *b, const rnn_arch *a,
         b->nthreads = t; /* fewer threads, same chunks: same result */
         break;
       }
+    }
+  }
+  int T = b->nthreads;
+  for (int c = 0; c < b->nc; c++) {
+    rnn_chunk *ch = &b->chunk[c];
+    rnn_status rc = RNN_OK;
+    if (c < T) { /* thread c's work */
+      rc = rnn_work_init_watched(&ch->w, a, cap, dropout, work_flags | RNN_WORK_GRADS, s);
+      ch->w.wt_fixed = 2; /* chunk 0's transposed weights, below */
+    } else { /* rule 2: its thread's work, its own inputs and mask */
+      const rnn_work *tw = &b->chunk[c % T].w;
+      size_t I = work_flags & RNN_WORK_TOKENS ? 1 : (size_t)a->input;
+      ch->w = *tw;
+      ch->borrowed = 1;
+      ch->w.x = rnn_calloc((size_t)a->window * cap * I, sizeof(float));
+      ch->w.mask = tw->mask ? rnn_calloc((size_t)(a->layers - 1) * tw->out_stride,
+                                         sizeof(float))
+                            : NULL;
+      if (!ch->w.x || (tw->mask && !ch->w.mask)) rc = RNN_ENOMEM;
+      if (!rc && s && s->stop && s->stop(s->arg)) rc = RNN_EINTERRUPT;
+    }
+    if (c > 0 && c < T && !rc) { /* rule 2: one transposed copy */
+      rnn_free(ch->w.wt);
+      ch->w.wt = b->chunk[0].w.wt;
+    }
+    ch->grad = rnn_malloc(b->np * sizeof *ch->grad);
+    ch->target = rnn_malloc((size_t)cap * a->output * sizeof *ch->target);
+    if (rc || !ch->grad || !ch->target) {
+      rnn_batcher_free(b);
+      return rc ? rc : RNN_ENOMEM;
     }
   }
   /* Rule 6: the chunks the caller's thread runs may poll. */
@@ -219,13 +256,20 @@ void rnn_batcher_free(rnn_batcher *b) {
     pthread_cond_destroy(&p->done);
     rnn_free(p);
   }
+  /* Chunk 0's transposed weights once: unshared before any work is freed. */
+  for (int c = 1; b->chunk && c < b->nc; c++)
+    if (!b->chunk[c].borrowed && b->chunk[c].w.wt == b->chunk[0].w.wt)
+      b->chunk[c].w.wt = NULL;
   for (int c = 0; b->chunk && c < b->nc; c++) {
-    if (c > 0 && b->chunk[c].w.wt == b->chunk[0].w.wt) b->chunk[c].w.wt = NULL;
-  }
-  for (int c = 0; b->chunk && c < b->nc; c++) {
-    rnn_work_free(&b->chunk[c].w);
-    rnn_free(b->chunk[c].grad);
-    rnn_free(b->chunk[c].target);
+    rnn_chunk *ch = &b->chunk[c];
+    if (ch->borrowed) { /* its own buffers only */
+      rnn_free(ch->w.x);
+      rnn_free(ch->w.mask);
+    } else {
+      rnn_work_free(&ch->w);
+    }
+    rnn_free(ch->grad);
+    rnn_free(ch->target);
   }
   rnn_free(b->chunk);
   memset(b, 0, sizeof *b);

@@ -1067,9 +1067,10 @@ resolved:
   /* Rule 10. */
   int nc = rnn_chunks(B), cap = (B + nc - 1) / nc;
   size_t need = rnn_work_bytes(&m->arch, EB, 0.0) +
-                nc * (rnn_work_bytes(&m->arch, cap, o->dropout) +
-                      np * sizeof(float)) +
-                np * 5 * sizeof(float) + n * C * (sizeof(double) + sizeof(float));
+                rnn_batcher_works(B, o->threads) * rnn_work_bytes(&m->arch, cap, o->dropout) +
+                rnn_batcher_own_bytes(&m->arch, B, o->dropout, o->threads, 0) +
+                nc * np * sizeof(float) + np * 5 * sizeof(float) +
+                n * C * (sizeof(double) + sizeof(float));
   if (need > RNN_MAX_MEMORY) {
     rc = rnn_fail(e, RNN_ELIMIT,
                   "training needs about %zu MiB (window %d, batch %d, hidden "
@@ -1320,8 +1321,9 @@ rnn_status rnn_train_global(rnn_model **out, float **params,
     int EB = B > 64 ? B : (nval < 64 ? (nval > B ? nval : B) : 64);
     int nc = rnn_chunks(B), cap = (B + nc - 1) / nc;
     size_t need = rnn_work_bytes(&m->arch, EB, 0.0) +
-                  nc * (rnn_work_bytes(&m->arch, cap, o->dropout) + np * sizeof(float)) +
-                  np * 5 * sizeof(float) + rows * C * sizeof(float) +
+                  rnn_batcher_works(B, o->threads) * rnn_work_bytes(&m->arch, cap, o->dropout) +
+                  rnn_batcher_own_bytes(&m->arch, B, o->dropout, o->threads, 0) +
+                  nc * np * sizeof(float) + np * 5 * sizeof(float) + rows * C * sizeof(float) +
                   (size_t)(ntrain + nval) * 2 * sizeof(int);
     if (need > RNN_MAX_MEMORY) {
       rc = rnn_fail(e, RNN_ELIMIT, "training needs about %zu MiB; the limit is %zu MiB",

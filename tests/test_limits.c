@@ -394,11 +394,12 @@ static void test_max_seconds(void) {
   sqlite3_close(db);
 }
 
-/* core/fit.c rule 7: the buffers of a large network (about 1.7 GB here,
-** seconds to zero on a virtual machine) are set up asking the progress
-** callback every 16 MiB; it was asked only from the first minibatch on.
-** (On a machine that zeroes them fast the interrupt lands in that
-** minibatch, which asks every 10 ms: the bound holds either way.) */
+/* core/fit.c rule 7: the buffers of a large network (about 0.6 GB here
+** on one thread, 1.7 GB when every chunk had a work of its own; seconds
+** to zero on a virtual machine) are set up asking the progress callback
+** every 16 MiB; it was asked only from the first minibatch on. (Where
+** they are zeroed fast the interrupt lands in that minibatch, which asks
+** every 10 ms: the bound holds either way.) */
 static void test_setup_stops(void) {
   sqlite3 *db = open_db();
   job j = {db,

@@ -20,3 +20,16 @@ SELECT 'threads 1 = 2 = 3 = all',
   (SELECT rnn_train(t, v, '{"cell":"lstm","hidden":8,"window":10,"batch":64,"epochs":3,"dropout":0.2,"layers":2,"threads":2}') FROM a),
   (SELECT rnn_predict(rnn_train(t, v, '{"cell":"gru","hidden":8,"window":10,"batch":48,"epochs":3,"threads":3}'), NULL, 5) FROM a) =
   (SELECT rnn_predict(rnn_train(t, v, '{"cell":"gru","hidden":8,"window":10,"batch":48,"epochs":3,"threads":0}'), NULL, 5) FROM a);
+-- A thread runs its chunks in one work of activations (core/parallel.c
+-- rule 2): more chunks than threads (the forecaster's batch is its 99
+-- training windows, six chunks; the classifier's eight) on one, three
+-- (not a divisor) or eight threads (one work a chunk).
+SELECT 'chunks, threads 1 = 3 = 8',
+  (SELECT rnn_train(t, v, '{"cell":"lstm","hidden":8,"window":10,"batch":128,"epochs":2,"dropout":0.2,"layers":2,"threads":1}') FROM a) =
+  (SELECT rnn_train(t, v, '{"cell":"lstm","hidden":8,"window":10,"batch":128,"epochs":2,"dropout":0.2,"layers":2,"threads":3}') FROM a),
+  (SELECT rnn_train(t, v, '{"cell":"lstm","hidden":8,"window":10,"batch":128,"epochs":2,"dropout":0.2,"layers":2,"threads":3}') FROM a) =
+  (SELECT rnn_train(t, v, '{"cell":"lstm","hidden":8,"window":10,"batch":128,"epochs":2,"dropout":0.2,"layers":2,"threads":8}') FROM a),
+  (SELECT rnn_train_classifier(s, l, '{"hidden":8,"epochs":2,"batch":128,"threads":1,"bidirectional":true}')
+   FROM (SELECT printf('row %d %s', value, substr('abcdefgh', 1 + value % 7)) AS s, value % 3 AS l FROM generate_series(1, 300))) =
+  (SELECT rnn_train_classifier(s, l, '{"hidden":8,"epochs":2,"batch":128,"threads":3,"bidirectional":true}')
+   FROM (SELECT printf('row %d %s', value, substr('abcdefgh', 1 + value % 7)) AS s, value % 3 AS l FROM generate_series(1, 300)));
