@@ -482,6 +482,12 @@ static rnn_status infer(rnn_seqmodel *m, const char *text, size_t len,
   w->tok = NULL;
   rnn_free(ids);
   *T = (int)n;
+  /* Outputs that are not finite (only a hostile model's weights make
+  ** them) are an error, as for the language models (text.c rule 6). */
+  size_t outs = (size_t)(w->per_step ? n : 1) * m->n_labels;
+  for (size_t i = 0; i < outs; i++)
+    if (!isfinite(w->y[i]))
+      return rnn_fail(e, RNN_ERANGE, "the model's outputs are not finite (its weights overflow)");
   return RNN_OK;
 }
 

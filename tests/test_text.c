@@ -471,6 +471,51 @@ static void test_extreme_weights(void) {
   rnn_seqmodel_free(m);
 }
 
+/* A classifier and a tagger whose weights overflow (set before their
+** first use) answer with an error, as the language models do; they gave
+** uniform probabilities or the first tag. */
+static void test_overflowing_classifier(void) {
+  static double x[40][4];
+  static rnn_label tags[40][4];
+  static rnn_example ex[40];
+  for (int i = 0; i < 40; i++) {
+    for (int t = 0; t < 4; t++) {
+      x[i][t] = (i % 2 ? 1 : -1) * (t + 1);
+      tags[i][t] = (rnn_label){.type = RNN_LABEL_INT, .i = (i + t) % 2};
+    }
+    ex[i] = (rnn_example){.x = x[i], .steps = 4, .tags = tags[i], .ntags = 4,
+                          .label = {.type = RNN_LABEL_INT, .i = i % 2}};
+  }
+  for (int kind = RNN_KIND_CLASSIFIER; kind <= RNN_KIND_TAGGER; kind++) {
+    rnn_seq_options o;
+    rnn_seq_options_init(&o, kind);
+    o.base.hidden = 4;
+    o.base.epochs = 1;
+    rnn_seqmodel *m = NULL;
+    rnn_err e;
+    EXPECT(rnn_seq_train(&m, ex, 40, 1, &o, NULL, &e) == RNN_OK, "%s", e.msg);
+    if (!m) continue;
+    /* Decoded afresh, as a BLOB from elsewhere would be: training's own
+    ** forward passes have transposed the weights already. */
+    size_t bytes;
+    unsigned char *b = encode(m, &bytes);
+    rnn_seqmodel_free(m);
+    m = NULL;
+    EXPECT(b && rnn_seqmodel_decode(&m, b, bytes, &e) == RNN_OK, "%s", e.msg);
+    rnn_free(b);
+    if (!m) continue;
+    for (size_t i = 0; i < m->layout.n_params; i++) m->params[i] = 3e38f;
+    double in[4] = {1, 2, 3, 4}, p[2];
+    int *ids = NULL, n = 0;
+    rnn_status rc = kind == RNN_KIND_CLASSIFIER
+                        ? rnn_seq_classify(m, NULL, 0, in, 4, p, &e)
+                        : rnn_seq_tag(m, NULL, 0, in, 4, &ids, &n, &e);
+    EXPECT(rc == RNN_ERANGE && !ids, "kind %d: status %d", kind, rc);
+    rnn_free(ids);
+    rnn_seqmodel_free(m);
+  }
+}
+
 /* Next tokens (rule 7) on equal probabilities: ascending ids, <UNK> left
 ** out; sampling at a low temperature when <UNK> is by far the most likely
 ** token draws the most likely of the others, not any of them alike (rule
@@ -522,6 +567,7 @@ int main(void) {
   RUN(test_perplexity_consistent);
   RUN(test_extreme_weights);
   RUN(test_next_and_unk);
+  RUN(test_overflowing_classifier);
   RUN(test_deterministic);
   RUN(test_history_bounded);
   RUN(test_hostile_blobs);
