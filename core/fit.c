@@ -43,16 +43,12 @@
 #include "nn.h"
 #include "rng.h"
 
-/* Rule 7. */
-static int setup_stop(void *arg) {
-  const rnn_train_setup *t = arg;
-  rnn_progress p = {.epochs = t->epochs, .inside = 1};
-  return t->ctl && t->ctl->progress && t->ctl->progress(t->ctl->arg, &p);
-}
-
+/* Rule 7: the callback asked as inside a minibatch (rnn_poll_caller),
+** at epoch 0. */
 void rnn_train_setup_init(rnn_train_setup *t, const rnn_train_ctl *ctl,
                           int epochs) {
-  *t = (rnn_train_setup){.s = {setup_stop, t}, .ctl = ctl, .epochs = epochs};
+  *t = (rnn_train_setup){.poll = {ctl, {.epochs = epochs}}};
+  t->s = (rnn_setup){ctl && ctl->progress ? rnn_poll_caller : NULL, &t->poll};
 }
 
 rnn_status rnn_train_setup_fail(rnn_status rc, rnn_err *e) {

@@ -671,11 +671,10 @@ typedef struct rnn_fitted {
                 (m)->val_loss, &(m)->epochs_run, &(m)->best_epoch, 0, 0})
 
 /* The set-up of a training call (core/fit.c rule 7): s asks ctl's
-** progress callback. */
+** progress callback through poll. */
 typedef struct rnn_train_setup {
   rnn_setup s;
-  const rnn_train_ctl *ctl;
-  int epochs; /* for the progress it reports */
+  rnn_train_poll poll;
 } rnn_train_setup;
 void rnn_train_setup_init(rnn_train_setup *t, const rnn_train_ctl *ctl,
                           int epochs);

@@ -158,13 +158,21 @@ int rnn_batcher_works(int batch, int threads) {
   return threads > 0 && threads < nc ? threads : nc;
 }
 
+/* Rule 2: the floats of a borrowing chunk's own inputs and dropout mask
+** (the sizes rnn_work_init_seq gives them). */
+static size_t own_x(const rnn_arch *a, int cap, int work_flags) {
+  return (size_t)a->window * cap * (work_flags & RNN_WORK_TOKENS ? 1 : (size_t)a->input);
+}
+
+static size_t own_mask(const rnn_arch *a, int cap, double dropout) {
+  if (!(dropout > 0 && a->layers > 1)) return 0;
+  return (size_t)(a->layers - 1) * a->window * cap * a->dirs * a->hidden;
+}
+
 size_t rnn_batcher_own_bytes(const rnn_arch *a, int batch, double dropout,
                              int threads, int work_flags) {
   int nc = rnn_chunks(batch), cap = (batch + nc - 1) / nc;
-  size_t I = work_flags & RNN_WORK_TOKENS ? 1 : (size_t)a->input;
-  size_t own = (size_t)a->window * cap * I;
-  if (dropout > 0 && a->layers > 1)
-    own += (size_t)(a->layers - 1) * a->window * cap * a->dirs * a->hidden;
+  size_t own = own_x(a, cap, work_flags) + own_mask(a, cap, dropout);
   return (size_t)(nc - rnn_batcher_works(batch, threads)) * own * sizeof(float);
 }
 
@@ -213,15 +221,12 @@ rnn_status rnn_batcher_init_seq(rnn_batcher *b, const rnn_arch *a,
       rc = rnn_work_init_watched(&ch->w, a, cap, dropout, work_flags | RNN_WORK_GRADS, s);
       ch->w.wt_fixed = 2; /* chunk 0's transposed weights, below */
     } else { /* rule 2: its thread's work, its own inputs and mask */
-      const rnn_work *tw = &b->chunk[c % T].w;
-      size_t I = work_flags & RNN_WORK_TOKENS ? 1 : (size_t)a->input;
-      ch->w = *tw;
+      size_t mask = own_mask(a, cap, dropout);
+      ch->w = b->chunk[c % T].w;
       ch->borrowed = 1;
-      ch->w.x = rnn_calloc((size_t)a->window * cap * I, sizeof(float));
-      ch->w.mask = tw->mask ? rnn_calloc((size_t)(a->layers - 1) * tw->out_stride,
-                                         sizeof(float))
-                            : NULL;
-      if (!ch->w.x || (tw->mask && !ch->w.mask)) rc = RNN_ENOMEM;
+      ch->w.x = rnn_calloc(own_x(a, cap, work_flags), sizeof(float));
+      ch->w.mask = mask ? rnn_calloc(mask, sizeof(float)) : NULL;
+      if (!ch->w.x || (mask && !ch->w.mask)) rc = RNN_ENOMEM;
       if (!rc && s && s->stop && s->stop(s->arg)) rc = RNN_EINTERRUPT;
     }
     if (c > 0 && c < T && !rc) { /* rule 2: one transposed copy */

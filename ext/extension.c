@@ -86,6 +86,18 @@ void rnn_ext_result_str(sqlite3_context *ctx, sqlite3_str *s) {
     sqlite3_result_error_nomem(ctx);
 }
 
+int rnn_ext_int_value(sqlite3_value *v, sqlite3_int64 lo, sqlite3_int64 hi,
+                      sqlite3_int64 *out) {
+  int type = sqlite3_value_numeric_type(v);
+  double d = sqlite3_value_double(v);
+  if (type != SQLITE_INTEGER && !(type == SQLITE_FLOAT && d == floor(d))) return 0;
+  sqlite3_int64 k = type == SQLITE_INTEGER ? sqlite3_value_int64(v)
+                    : d < -9e18 ? lo - 1 : d > 9e18 ? hi + 1 : (sqlite3_int64)d;
+  if (k < lo || k > hi) return 0;
+  *out = k;
+  return 1;
+}
+
 /* The length of the valid UTF-8 sequence at p (n bytes left), 0 if none
 ** starts there (RFC 3629: no overlong forms, surrogates or values past
 ** U+10FFFF). */

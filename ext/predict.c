@@ -248,15 +248,11 @@ int rnn_ext_read_series(const char *fn, sqlite3_value *v, const rnn_model *m,
 
 int rnn_ext_read_h(const char *fn, const char *name, sqlite3_value *v, int max, int *h,
                    char **err) {
-  /* An integral REAL (3.0) or numeric TEXT ('3') counts, as for the
-  ** language models' integer arguments (ext/text.c int_arg). */
-  int type = sqlite3_value_numeric_type(v);
-  double d = sqlite3_value_double(v);
+  sqlite3_int64 k;
   *err = NULL;
-  if (type == SQLITE_INTEGER ? sqlite3_value_int64(v) < 1 || sqlite3_value_int64(v) > max
-                             : type != SQLITE_FLOAT || !(d >= 1 && d <= max && d == floor(d)))
+  if (!rnn_ext_int_value(v, 1, max, &k))
     return fail(err, fn, "%s must be an integer from 1 to %d", name, max);
-  *h = type == SQLITE_INTEGER ? (int)sqlite3_value_int64(v) : (int)d;
+  *h = (int)k;
   return SQLITE_OK;
 }
 

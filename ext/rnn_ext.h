@@ -108,8 +108,13 @@ int rnn_ext_read_future(const char *fn, sqlite3_value *v, const rnn_model *m,
 int rnn_ext_read_series(const char *fn, sqlite3_value *v, const rnn_model *m,
                         double **out, size_t *n, char **err);
 
+/* v as an integer in [lo, hi] into *out: an INTEGER, an integral REAL
+** (3.0) or numeric TEXT ('3'); 0 when it is not one. */
+int rnn_ext_int_value(sqlite3_value *v, sqlite3_int64 lo, sqlite3_int64 hi,
+                      sqlite3_int64 *out);
+
 /* Reads a forecast length from 1 to max (RNN_EXT_MAX_H for forecasts), as
-** rnn_ext_read_window. */
+** rnn_ext_read_window (rnn_ext_int_value's integers). */
 int rnn_ext_read_h(const char *fn, const char *name, sqlite3_value *v, int max, int *h,
                    char **err);
 

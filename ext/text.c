@@ -297,21 +297,11 @@ static int text_arg(sqlite3_context *ctx, const char *fn, const char *name,
 static int int_arg(sqlite3_context *ctx, const char *fn, const char *name,
                    sqlite3_value *v, sqlite3_int64 lo, sqlite3_int64 hi,
                    sqlite3_int64 *out) {
-  int type = sqlite3_value_numeric_type(v);
-  double d = sqlite3_value_double(v);
-  if (type != SQLITE_INTEGER && !(type == SQLITE_FLOAT && d == floor(d))) {
+  if (!rnn_ext_int_value(v, lo, hi, out)) {
     rnn_ext_errorf(ctx, fn, "%s must be an integer from %lld to %lld", name,
                    lo, hi);
     return 0;
   }
-  sqlite3_int64 k = type == SQLITE_INTEGER ? sqlite3_value_int64(v)
-                    : d < -9e18 ? lo - 1 : d > 9e18 ? hi + 1 : (sqlite3_int64)d;
-  if (k < lo || k > hi) {
-    rnn_ext_errorf(ctx, fn, "%s must be an integer from %lld to %lld", name,
-                   lo, hi);
-    return 0;
-  }
-  *out = k;
   return 1;
 }
 

@@ -115,16 +115,22 @@ static double interrupt_midway(sqlite3 *db, void *(*fn)(void *), void *arg,
   return *done_at - asked;
 }
 
+/* Runs sql on another thread, interrupts it midway and expects
+** SQLITE_INTERRUPT within STOP_SECONDS; what names it in the output. */
+static void expect_stops(sqlite3 *db, const char *sql, const char *what) {
+  job j = {db, sql, -1, 0};
+  double latency = interrupt_midway(db, run_job, &j, &j.done_at);
+  printf("  %s: stopped %.3f s after sqlite3_interrupt\n", what, latency);
+  EXPECT(j.rc == SQLITE_INTERRUPT, "%s: rc %d", what, j.rc);
+  EXPECT(latency < STOP_SECONDS, "%s took %.3f s", what, latency);
+}
+
 static void test_interrupt_stops_training(void) {
   sqlite3 *db = open_db();
-  job j = {db,
-           "SELECT rnn_train(t, v, '{\"hidden\":64,\"epochs\":100000,"
-           "\"validation\":0}') FROM s",
-           -1, 0};
-  double latency = interrupt_midway(db, run_job, &j, &j.done_at);
-  printf("  interrupt: stopped %.3f s after sqlite3_interrupt\n", latency);
-  EXPECT(j.rc == SQLITE_INTERRUPT, "rc %d", j.rc);
-  EXPECT(latency < STOP_SECONDS, "took %.3f s", latency);
+  expect_stops(db,
+               "SELECT rnn_train(t, v, '{\"hidden\":64,\"epochs\":100000,"
+               "\"validation\":0}') FROM s",
+               "interrupt");
   const char *msg;
   EXPECT(run(db, "SELECT rnn_version()", &msg) == SQLITE_OK, "%s", msg);
   sqlite3_close(db);
@@ -162,11 +168,9 @@ static void test_interrupt_stops_prediction(void) {
       "SELECT count(*) FROM m, rnn_backtest(m.model, (SELECT json_group_array(v) "
       "FROM (SELECT s.v FROM s, s AS s2 LIMIT 3000)), 0.9, 10)"};
   for (int i = 0; i < 5; i++) {
-    job j = {db, sql[i], -1, 0};
-    double latency = interrupt_midway(db, run_job, &j, &j.done_at);
-    printf("  interrupt %d: stopped %.3f s after sqlite3_interrupt\n", i, latency);
-    EXPECT(j.rc == SQLITE_INTERRUPT, "statement %d: rc %d", i, j.rc);
-    EXPECT(latency < STOP_SECONDS, "statement %d took %.3f s", i, latency);
+    char what[32];
+    snprintf(what, sizeof what, "interrupt %d", i);
+    expect_stops(db, sql[i], what);
   }
   /* Rule 9 of core/predict.c: more than RNN_MAX_PREDICT_FLOPS is refused. */
   rc = run(db, "SELECT rnn_predict(model, NULL, 100000) FROM m", &msg);
@@ -222,14 +226,10 @@ static void test_interrupt_stops_text(void) {
              "substr('the quick brown fox jumps over the lazy dog', 1 + t % 20))"
              " AS body FROM s",
              &msg) == SQLITE_OK, "%s", msg);
-  job j = {db,
-           "SELECT rnn_train_text(body, '{\"hidden\":256,\"epochs\":100000,"
-           "\"validation\":0,\"context\":200}') FROM t",
-           -1, 0};
-  double latency = interrupt_midway(db, run_job, &j, &j.done_at);
-  printf("  training: stopped %.3f s after sqlite3_interrupt\n", latency);
-  EXPECT(j.rc == SQLITE_INTERRUPT, "rc %d", j.rc);
-  EXPECT(latency < STOP_SECONDS, "took %.3f s", latency);
+  expect_stops(db,
+               "SELECT rnn_train_text(body, '{\"hidden\":256,\"epochs\":100000,"
+               "\"validation\":0,\"context\":200}') FROM t",
+               "training");
   EXPECT(run(db,
              /* One long row: <EOS> is rare, so generation runs on. */
              "CREATE TABLE m AS SELECT rnn_train_text(body, '{\"hidden\":256,"
@@ -241,14 +241,8 @@ static void test_interrupt_stops_text(void) {
       "SELECT rnn_generate(model, 'row', 100000, 0) FROM m",
       "SELECT rnn_perplexity(model, (SELECT group_concat(body, ' ') FROM t, "
       "(SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3))) FROM m"};
-  for (int i = 0; i < 2; i++) {
-    job g = {db, slow[i], -1, 0};
-    latency = interrupt_midway(db, run_job, &g, &g.done_at);
-    printf("  %s: stopped %.3f s after sqlite3_interrupt\n",
-           i ? "perplexity" : "generation", latency);
-    EXPECT(g.rc == SQLITE_INTERRUPT, "rc %d", g.rc);
-    EXPECT(latency < STOP_SECONDS, "took %.3f s", latency);
-  }
+  for (int i = 0; i < 2; i++)
+    expect_stops(db, slow[i], i ? "perplexity" : "generation");
   EXPECT(run(db, "SELECT rnn_generate(model, 'row', 3) FROM m", &msg) == SQLITE_OK,
          "%s", msg);
   /* Classifiers and taggers train through the same loop. */
@@ -257,14 +251,8 @@ static void test_interrupt_stops_text(void) {
       "'{\"hidden\":256,\"epochs\":100000,\"validation\":0}') FROM t",
       "SELECT rnn_train_tagger(substr(body, 1, 8), '[1,0,0,1,0,0,1,0]', "
       "'{\"hidden\":256,\"epochs\":100000,\"validation\":0}') FROM t"};
-  for (int i = 0; i < 2; i++) {
-    job k = {db, train[i], -1, 0};
-    latency = interrupt_midway(db, run_job, &k, &k.done_at);
-    printf("  %s: stopped %.3f s after sqlite3_interrupt\n",
-           i ? "tagger" : "classifier", latency);
-    EXPECT(k.rc == SQLITE_INTERRUPT, "rc %d", k.rc);
-    EXPECT(latency < STOP_SECONDS, "took %.3f s", latency);
-  }
+  for (int i = 0; i < 2; i++)
+    expect_stops(db, train[i], i ? "tagger" : "classifier");
   sqlite3_close(db);
 }
 
@@ -402,15 +390,11 @@ static void test_max_seconds(void) {
 ** every 10 ms: the bound holds either way.) */
 static void test_setup_stops(void) {
   sqlite3 *db = open_db();
-  job j = {db,
-           "SELECT rnn_train(t, v, '{\"hidden\":256,\"window\":300,\"horizon\":1,"
-           "\"batch\":256,\"method\":\"network\",\"validation\":0,\"threads\":1,"
-           "\"epochs\":100}') FROM s",
-           -1, 0};
-  double latency = interrupt_midway(db, run_job, &j, &j.done_at);
-  printf("  set-up: stopped %.3f s after sqlite3_interrupt\n", latency);
-  EXPECT(j.rc == SQLITE_INTERRUPT, "rc %d", j.rc);
-  EXPECT(latency < STOP_SECONDS, "took %.3f s", latency);
+  expect_stops(db,
+               "SELECT rnn_train(t, v, '{\"hidden\":256,\"window\":300,\"horizon\":1,"
+               "\"batch\":256,\"method\":\"network\",\"validation\":0,\"threads\":1,"
+               "\"epochs\":100}') FROM s",
+               "set-up");
   sqlite3_close(db);
 }
 
