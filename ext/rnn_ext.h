@@ -36,6 +36,14 @@ void rnn_ext_append_ts(sqlite3_str *s, const rnn_ts *ts, int json);
 ** not known (ext/info.c). */
 void rnn_ext_append_irregular(sqlite3_str *s, const rnn_irregular *q);
 
+/* Large freed blocks are kept for the next call (ext/alloc.c): each
+** connection that loads the extension holds them, and when the last one
+** closes (rnn_ext_alloc_release, the destructor of rnn_version's
+** registration) they are freed. rnn_ext_alloc_kept: bytes kept now. */
+void rnn_ext_alloc_hold(void);
+void rnn_ext_alloc_release(void *unused);
+size_t rnn_ext_alloc_kept(void);
+
 /* The longest options text rnn_train reads (its keys and values take a
 ** few hundred bytes). */
 #define RNN_EXT_MAX_OPTIONS 65536

@@ -6,7 +6,9 @@
 **   - sqlite3_interrupt from another thread stops training within a second,
 **     with SQLITE_INTERRUPT;
 **   - max_seconds stops training within a second and keeps a model;
-**   - a failing INSERT ... SELECT rnn_train(...) leaves the table as it was.
+**   - a failing INSERT ... SELECT rnn_train(...) leaves the table as it was;
+**   - large freed blocks are kept between calls (ext/alloc.c) and released
+**     with the last connection or under a heap limit.
 ** The times are printed; the bounds are a second, against training runs that
 ** would otherwise take minutes.
 */
@@ -23,6 +25,7 @@
 #include "check.h"
 
 int sqlite3_rnn_init(sqlite3 *db, char **err, const sqlite3_api_routines *api);
+size_t rnn_ext_alloc_kept(void); /* ext/alloc.c */
 
 /* "Within a second" is the promise of the optimised build; sanitizers slow
 ** the work after the stop (calibration) several times over. */
@@ -86,6 +89,67 @@ static void test_heap_limit_gives_nomem(void) {
            &msg);
   EXPECT(rc == SQLITE_OK, "training after the limit is lifted: %s", msg);
   sqlite3_close(db);
+}
+
+/* The first column of the first row of sql, copied (malloc'd; *n bytes). */
+static void *first_blob(sqlite3 *db, const char *sql, int *n) {
+  sqlite3_stmt *st = NULL;
+  void *copy = NULL;
+  *n = 0;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+      (*n = sqlite3_column_bytes(st, 0)) > 0 && (copy = malloc((size_t)*n)))
+    memcpy(copy, sqlite3_column_blob(st, 0), (size_t)*n);
+  sqlite3_finalize(st);
+  return copy;
+}
+
+static sqlite3_int64 kept_bytes(sqlite3 *db) {
+  sqlite3_stmt *st = NULL;
+  sqlite3_int64 n = -1;
+  if (sqlite3_prepare_v2(db, "SELECT rnn_debug() ->> '$.kept_bytes'", -1, &st, NULL) ==
+          SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return n;
+}
+
+/* ext/alloc.c: large freed blocks are kept for the next call, which gives
+** the same model from them; they go when the last connection closes, and
+** are not kept under a heap limit. */
+static void test_kept_blocks(void) {
+  const char *sql = "SELECT rnn_train(t, v, '{\"cell\":\"lstm\",\"hidden\":32,"
+                    "\"window\":24,\"epochs\":1,\"seed\":3}') FROM s";
+  sqlite3_int64 before = sqlite3_memory_used();
+  sqlite3 *db = open_db(), *db2 = open_db();
+  int n1, n2;
+  void *a = first_blob(db, sql, &n1);
+  sqlite3_int64 kept = kept_bytes(db);
+  EXPECT(kept > 0, "nothing kept after training: %lld bytes", (long long)kept);
+  void *b = first_blob(db, sql, &n2);
+  EXPECT(a && b && n1 == n2 && !memcmp(a, b, (size_t)n1),
+         "a model trained in kept blocks differs (%d and %d bytes)", n1, n2);
+  EXPECT(kept_bytes(db) == kept, "kept %lld bytes after the second run, %lld after the first",
+         (long long)kept_bytes(db), (long long)kept);
+  sqlite3_close(db);
+  EXPECT(kept_bytes(db2) == kept, "one connection of two closed: kept %lld of %lld bytes",
+         (long long)kept_bytes(db2), (long long)kept);
+  sqlite3_close(db2);
+  EXPECT(rnn_ext_alloc_kept() == 0 && sqlite3_memory_used() == before,
+         "the last connection closed: %zu bytes kept, %lld bytes in use against %lld",
+         rnn_ext_alloc_kept(), (long long)sqlite3_memory_used(), (long long)before);
+
+  db = open_db();
+  sqlite3_int64 old = sqlite3_soft_heap_limit64(1LL << 40);
+  free(b);
+  b = first_blob(db, sql, &n2);
+  EXPECT(kept_bytes(db) == 0, "kept %lld bytes under a soft heap limit",
+         (long long)kept_bytes(db));
+  EXPECT(b && n1 == n2 && !memcmp(a, b, (size_t)n1), "a model trained under a limit differs");
+  sqlite3_soft_heap_limit64(old);
+  sqlite3_close(db);
+  free(a);
+  free(b);
 }
 
 typedef struct job {
@@ -424,6 +488,7 @@ static void test_failed_insert_leaves_table(void) {
 
 int main(void) {
   RUN(test_heap_limit_gives_nomem);
+  RUN(test_kept_blocks);
   RUN(test_interrupt_stops_training);
   RUN(test_interrupt_stops_prediction);
   RUN(test_interrupt_despite_authorizer);
