@@ -177,16 +177,21 @@ static void feature_stats(rnn_seqmodel *m, const rnn_example *ex,
         ss += d * d;
       }
     double sd = count ? sqrt(ss / (double)count) : 0.0;
-    if (!isfinite(sd) && isfinite(mean)) { /* squares beyond a double */
-      double big = 0.0, ss1 = 0.0;
+    if (!isfinite(mean) || !isfinite(sd)) { /* sums or squares beyond a double */
+      double big = 0.0, sum1 = 0.0, ss1 = 0.0; /* the same over x / max |x| */
       for (int i = 0; i < ntrain; i++)
         for (int t = 0; t < ex[use[i]].steps; t++)
-          big = fmax(big, fabs(ex[use[i]].x[(size_t)t * k + f] - mean));
+          big = fmax(big, fabs(ex[use[i]].x[(size_t)t * k + f]));
+      for (int i = 0; i < ntrain; i++)
+        for (int t = 0; t < ex[use[i]].steps; t++)
+          sum1 += ex[use[i]].x[(size_t)t * k + f] / big;
+      double mean1 = sum1 / (double)count;
       for (int i = 0; i < ntrain; i++)
         for (int t = 0; t < ex[use[i]].steps; t++) {
-          double d = (ex[use[i]].x[(size_t)t * k + f] - mean) / big;
+          double d = ex[use[i]].x[(size_t)t * k + f] / big - mean1;
           ss1 += d * d;
         }
+      mean = big * mean1;
       sd = big * sqrt(ss1 / (double)count);
     }
     m->shift[f] = isfinite(mean) ? mean : 0.0;

@@ -382,9 +382,15 @@ static int by_key(const void *pa, const void *pb) {
   return strcmp(((const keyed *)pa)->key, ((const keyed *)pb)->key);
 }
 
-/* A label as the message names it: 1, 'one', x'01'. */
+/* A label as the message names it: 1, 'one', x'01', and TEXT that is not
+** UTF-8 as SQL would write it, CAST(x'61ff' AS TEXT). */
 static void describe(sqlite3_str *s, const rnn_label *l, const char *key) {
-  if (l->type == RNN_LABEL_TEXT)
+  if (l->type == RNN_LABEL_TEXT && !rnn_ext_is_utf8(l->s, l->len)) {
+    sqlite3_str_appendall(s, "CAST(x'");
+    for (size_t i = 0; i < l->len; i++)
+      sqlite3_str_appendf(s, "%02x", (unsigned char)l->s[i]);
+    sqlite3_str_appendall(s, "' AS TEXT)");
+  } else if (l->type == RNN_LABEL_TEXT)
     sqlite3_str_appendf(s, "'%.*s' (TEXT)", (int)l->len, l->s);
   else if (l->type == RNN_LABEL_BLOB)
     sqlite3_str_appendf(s, "x'%.*s' (BLOB)", (int)strlen(key) - 2, key + 1);

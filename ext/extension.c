@@ -113,6 +113,13 @@ static size_t utf8_valid(const unsigned char *p, size_t n) {
   return len;
 }
 
+int rnn_ext_is_utf8(const char *t, size_t n) {
+  const unsigned char *p = (const unsigned char *)t;
+  for (size_t i = 0, k; i < n; i += k)
+    if (!(k = utf8_valid(p + i, n - i))) return 0;
+  return 1;
+}
+
 void rnn_ext_append_json_text(sqlite3_str *s, const char *t, size_t n) {
   const unsigned char *p = (const unsigned char *)t;
   sqlite3_str_appendchar(s, 1, '"');

@@ -140,6 +140,8 @@ void rnn_ext_report(sqlite3_context *ctx, int rc, char *err);
 ** U+FFFD, in UTF-8 as a real one is (TEXT from SQL need not be valid
 ** UTF-8; JSON must be, and two labels that read alike are one key). */
 void rnn_ext_append_json_text(sqlite3_str *s, const char *t, size_t n);
+/* 1 when t (n bytes) is valid UTF-8 throughout. */
+int rnn_ext_is_utf8(const char *t, size_t n);
 
 /* Finishes s and sets it as the text result (SQLITE_NOMEM if building it
 ** ran out of memory). */

@@ -131,6 +131,12 @@ SELECT 'huge values', rnn_classify(m, '[3e160,-2e160]'), rnn_classify(m, '[-3e16
 FROM (SELECT rnn_train_classifier(x, l, '{"hidden":8,"epochs":30,"lr":0.05,"seed":1,"validation":0}') AS m
       FROM (SELECT '[1e160,-1e160]' AS x, 'a' AS l UNION ALL SELECT '[-1e160,1e160]', 'b'
             UNION ALL SELECT '[2e160,-1e160]', 'a' UNION ALL SELECT '[-2e160,1e160]', 'b'));
+-- So are values whose sum overflows (the mean fell back to 0 and the
+-- spread to 1: the network's inputs were 1e308).
+SELECT 'huge sums', rnn_classify(m, '[1.25e308,-1e308]'), rnn_classify(m, '[1.65e308,-1.5e308]')
+FROM (SELECT rnn_train_classifier(x, l, '{"hidden":8,"epochs":30,"lr":0.05,"seed":1,"validation":0}') AS m
+      FROM (SELECT '[1.2e308,-1e308]' AS x, 'a' AS l UNION ALL SELECT '[1.7e308,-1.5e308]', 'b'
+            UNION ALL SELECT '[1.3e308,-1.1e308]', 'a' UNION ALL SELECT '[1.6e308,-1.6e308]', 'b'));
 -- A TEXT label need not be valid UTF-8; the JSON that names it is: a byte
 -- that starts no UTF-8 sequence is U+FFFD there (it was copied as it came),
 -- so such a label and one with a real U+FFFD would be one key: an error.
