@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include "alloc.h"
 #include "json.h"
@@ -18,6 +22,23 @@ rnn_status rnn_fail(rnn_err *e, rnn_status status, const char *fmt, ...) {
     va_end(ap);
   }
   return status;
+}
+
+void rnn_prefault(void *p, size_t n) {
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+  static uintptr_t page;
+  if (n < ((size_t)16 << 10)) return;
+  if (!page) {
+    long got = sysconf(_SC_PAGESIZE);
+    page = got > 0 ? (uintptr_t)got : 4096;
+  }
+  uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+  uintptr_t hi = ((uintptr_t)p + n) & ~(page - 1);
+  if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#else
+  (void)p;
+  (void)n;
+#endif
 }
 
 void *rnn_calloc(size_t n, size_t size) {

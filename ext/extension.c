@@ -303,8 +303,7 @@ void rnn_sql_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 #define RNN_BUILD_DATE "unknown"
 #endif
 
-/* rnn_debug(): how this build was made, and the bytes of freed blocks kept
-** for the next call (ext/alloc.c), as JSON text. */
+/* rnn_debug(): how this build was made, as JSON text. */
 void rnn_sql_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
   (void)argv;
@@ -312,7 +311,7 @@ void rnn_sql_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       "{\"version\":\"%s\",\"commit\":\"%s\",\"build_date\":\"%s\","
       "\"format_version\":%d,\"sqlite_runtime\":\"%s\","
       "\"sqlite_headers\":\"%s\",\"compiler\":\"%s\",\"flags\":\"%s\","
-      "\"simd\":\"%s\",\"threads\":\"%s\",\"kept_bytes\":%lld}",
+      "\"simd\":\"%s\",\"threads\":\"%s\"}",
       RNN_VERSION, RNN_COMMIT, RNN_BUILD_DATE, RNN_FORMAT_VERSION,
       sqlite3_libversion(), SQLITE_VERSION,
 #if defined(__clang__)
@@ -322,8 +321,7 @@ void rnn_sql_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 #else
       "unknown",
 #endif
-      RNN_BUILD_FLAGS, rnn_simd_name(rnn_simd()), "a pool per training run, fixed chunks",
-      (long long)rnn_ext_alloc_kept());
+      RNN_BUILD_FLAGS, rnn_simd_name(rnn_simd()), "a pool per training run, fixed chunks");
   if (t)
     sqlite3_result_text(ctx, t, -1, sqlite3_free);
   else
@@ -374,11 +372,6 @@ int sqlite3_rnn_init(sqlite3 *db, char **pzErrMsg,
 #else
   (void)pApi;
 #endif
-  /* The connection holds the blocks ext/alloc.c keeps (its rule 4) until
-  ** the registration of functions.h's first line, rnn_version, is
-  ** destroyed: SQLite calls its destructor when the connection closes, when
-  ** the function is registered again, and when the registration fails. */
-  rnn_ext_alloc_hold();
   int rc = SQLITE_OK;
   for (size_t i = 0; rc == SQLITE_OK && i < sizeof sql_functions / sizeof sql_functions[0]; i++) {
     const sql_function *f = &sql_functions[i];
@@ -388,9 +381,8 @@ int sqlite3_rnn_init(sqlite3 *db, char **pzErrMsg,
                ? sqlite3_create_window_function(db, f->name, n, f->flags, NULL,
                                                 f->step, f->final, f->value,
                                                 f->inverse, NULL)
-               : sqlite3_create_function_v2(db, f->name, n, f->flags, NULL, f->func,
-                                            f->step, f->final,
-                                            i == 0 ? rnn_ext_alloc_release : NULL);
+               : sqlite3_create_function(db, f->name, n, f->flags, NULL, f->func,
+                                         f->step, f->final);
   }
   return rc;
 }

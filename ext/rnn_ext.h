@@ -36,13 +36,10 @@ void rnn_ext_append_ts(sqlite3_str *s, const rnn_ts *ts, int json);
 ** not known (ext/info.c). */
 void rnn_ext_append_irregular(sqlite3_str *s, const rnn_irregular *q);
 
-/* Large freed blocks are kept for the next call (ext/alloc.c): each
-** connection that loads the extension holds them, and when the last one
-** closes (rnn_ext_alloc_release, the destructor of rnn_version's
-** registration) they are freed. rnn_ext_alloc_kept: bytes kept now. */
-void rnn_ext_alloc_hold(void);
-void rnn_ext_alloc_release(void *unused);
-size_t rnn_ext_alloc_kept(void);
+/* sqlite3_malloc64 and sqlite3_realloc64 with the blocks' pages mapped in
+** one call (ext/alloc.c), for the glue's arrays of a row each. */
+void *rnn_ext_malloc(sqlite3_uint64 n);
+void *rnn_ext_realloc(void *p, sqlite3_uint64 n);
 
 /* The longest options text rnn_train reads (its keys and values take a
 ** few hundred bytes). */

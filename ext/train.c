@@ -358,17 +358,17 @@ static void accumulate(sqlite3_context *ctx, int argc, sqlite3_value **argv,
     if (!read_number(ctx, fn, argv[2 + c], c, &r.ts, &v[c])) return;
   if (acc->n == acc->cap) {
     int64_t cap = acc->cap ? acc->cap * 2 : 64;
-    train_row *rows = sqlite3_realloc64(acc->rows, (sqlite3_uint64)cap * sizeof *rows);
+    train_row *rows = rnn_ext_realloc(acc->rows, (sqlite3_uint64)cap * sizeof *rows);
     if (rows) acc->rows = rows;
-    double *vals = rows ? sqlite3_realloc64(acc->vals, (sqlite3_uint64)cap * C *
-                                                           sizeof *vals)
+    double *vals = rows ? rnn_ext_realloc(acc->vals, (sqlite3_uint64)cap * C *
+                                                         sizeof *vals)
                         : NULL;
     if (!vals) {
       sqlite3_result_error_nomem(ctx);
       return;
     }
     acc->vals = vals;
-    row_key *keys = acc->global ? sqlite3_realloc64(acc->keys, (sqlite3_uint64)cap * sizeof *keys)
+    row_key *keys = acc->global ? rnn_ext_realloc(acc->keys, (sqlite3_uint64)cap * sizeof *keys)
                                 : NULL;
     if (acc->global && !keys) {
       sqlite3_result_error_nomem(ctx);
@@ -609,9 +609,9 @@ static int make_grid(sqlite3_context *ctx, train_acc *acc, grid *g,
   int k = acc->k, C = 1 + k, ok = 0;
   memset(g, 0, sizeof *g);
   qsort(acc->rows, (size_t)acc->n, sizeof *acc->rows, row_cmp);
-  double *merged = sqlite3_malloc64((sqlite3_uint64)acc->n * C * sizeof *merged);
-  int64_t *pos = sqlite3_malloc64((sqlite3_uint64)acc->n * sizeof *pos);
-  g->ts = sqlite3_malloc64((sqlite3_uint64)acc->n * sizeof *g->ts);
+  double *merged = rnn_ext_malloc((sqlite3_uint64)acc->n * C * sizeof *merged);
+  int64_t *pos = rnn_ext_malloc((sqlite3_uint64)acc->n * sizeof *pos);
+  g->ts = rnn_ext_malloc((sqlite3_uint64)acc->n * sizeof *g->ts);
   if (!g->ts || !merged || !pos) goto nomem;
   if ((g->n = merge_duplicates(ctx, acc, g->ts, merged)) < 0) goto done;
   if (!positions(ctx, acc, g, pos, arg)) goto done;
@@ -629,8 +629,8 @@ static int make_grid(sqlite3_context *ctx, train_acc *acc, grid *g,
                    name);
     goto done;
   }
-  g->y = sqlite3_malloc64((sqlite3_uint64)g->len * sizeof *g->y);
-  g->x = sqlite3_malloc64((sqlite3_uint64)g->len * (k ? k : 1) * sizeof *g->x);
+  g->y = rnn_ext_malloc((sqlite3_uint64)g->len * sizeof *g->y);
+  g->x = rnn_ext_malloc((sqlite3_uint64)g->len * (k ? k : 1) * sizeof *g->x);
   if (!g->y || !g->x) goto nomem;
   for (int64_t i = 0; i < g->len; i++) {
     g->y[i] = NAN;
