@@ -19,17 +19,21 @@ void rnn_free(void *p);
 /* n * size bytes, zeroed; NULL on overflow or failure. */
 void *rnn_calloc(size_t n, size_t size);
 
-/* Maps the whole pages of p's n bytes into memory now, in one call, when
-** n is at least 16 KiB and the system can (Linux 5.14's
+/* Maps the whole pages of p's n bytes into memory now, 16 MiB a system
+** call, when n is at least 16 KiB and the system can (Linux 5.14's
 ** MADV_POPULATE_WRITE; elsewhere, or when it fails, nothing happens). The
-** contents stay as they are. Both definitions of the hooks call it on
-** every block they return: a page is otherwise mapped at its first touch,
-** one fault per 4 KiB, and on the virtual machines this project is
-** measured on a fault costs about 12 us against 0.2 us a page mapped in
-** one call. A training call's buffers, freed to the system at its end by
-** the C library and taken again by the next call, cost a hidden-32 LSTM
-** 6 ms of its 60 ms that way (bench/RESULTS.md, "Buffers mapped in one
-** call"). Defined in core/util.c. */
+** contents stay as they are. For buffers about to be written in full: a
+** page is otherwise mapped at its first touch, one fault per 4 KiB, and on
+** the virtual machines this project is measured on a fault costs about 12
+** us against 0.2 us a page mapped in one call. The C library hands a
+** training call's buffers back to the system at its end and the next call
+** faulted them in again: 6 ms of a hidden-32 LSTM's 60 ms (bench/RESULTS.md,
+** "Buffers mapped in one call"). So the networks' buffers (core/net.c
+** zeroed: all of training's set-up, and 64 KiB or more elsewhere) and the
+** glue's grid of the series (ext/train.c) call it; the hooks do not, since
+** scoring row by row reuses smaller buffers that are mapped already, and
+** growing arrays would map capacity they never use. Defined in
+** core/util.c. */
 void rnn_prefault(void *p, size_t n);
 
 #endif

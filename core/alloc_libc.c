@@ -4,15 +4,6 @@
 
 #include "alloc.h"
 
-void *rnn_malloc(size_t n) {
-  void *p = malloc(n);
-  if (p) rnn_prefault(p, n);
-  return p;
-}
-
-void *rnn_realloc(void *p, size_t n) {
-  void *q = realloc(p, n);
-  if (q) rnn_prefault(q, n);
-  return q;
-}
+void *rnn_malloc(size_t n) { return malloc(n); }
+void *rnn_realloc(void *p, size_t n) { return realloc(p, n); }
 void rnn_free(void *p) { free(p); }

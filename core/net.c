@@ -126,18 +126,23 @@ rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
   return rnn_work_init_watched(w, a, B, dropout, flags, NULL);
 }
 
-/* A zeroed buffer of n floats, the set-up's stop asked after every 16 MiB
+/* A zeroed buffer of n floats, its pages mapped in one call first (core/
+** alloc.h rnn_prefault) in training's set-up (s given) or when it takes
+** 64 KiB or more (a forecast over many windows: the one-step errors that
+** rnn_anomaly scores against take megabytes; a model scored row by row
+** reuses smaller buffers that are mapped already). In the set-up the stop is asked after every 16 MiB
 ** (a large network's buffers take seconds to zero, page by page); NULL
 ** once stopped. */
 static float *zeroed(size_t n, const rnn_setup *s, int *stopped) {
   if (*stopped) return NULL;
-  if (!s || !s->stop) return rnn_calloc(n, sizeof(float));
   if (n > SIZE_MAX / sizeof(float)) return NULL;
   float *p = rnn_malloc(n ? n * sizeof(float) : 1);
+  int map = s || n * sizeof(float) >= (size_t)64 << 10;
   for (size_t at = 0; p && at < n && !*stopped; at += (size_t)1 << 22) {
     size_t k = n - at < (size_t)1 << 22 ? n - at : (size_t)1 << 22;
+    if (map) rnn_prefault(p + at, k * sizeof(float));
     memset(p + at, 0, k * sizeof(float));
-    *stopped = s->stop(s->arg);
+    if (s && s->stop) *stopped = s->stop(s->arg);
   }
   return p;
 }

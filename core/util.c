@@ -8,6 +8,9 @@
 #if defined(__linux__)
 #include <sys/mman.h>
 #include <unistd.h>
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14; C libraries before glibc 2.35 lack the name */
+#endif
 #endif
 
 #include "alloc.h"
@@ -26,15 +29,16 @@ rnn_status rnn_fail(rnn_err *e, rnn_status status, const char *fmt, ...) {
 
 void rnn_prefault(void *p, size_t n) {
 #if defined(__linux__) && defined(MADV_POPULATE_WRITE)
-  static uintptr_t page;
   if (n < ((size_t)16 << 10)) return;
-  if (!page) {
-    long got = sysconf(_SC_PAGESIZE);
-    page = got > 0 ? (uintptr_t)got : 4096;
-  }
+  long got = sysconf(_SC_PAGESIZE); /* glibc: a stored value, no system call */
+  uintptr_t page = got > 0 ? (uintptr_t)got : 4096;
   uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
   uintptr_t hi = ((uintptr_t)p + n) & ~(page - 1);
-  if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+  /* 16 MiB a call: the call holds the process's memory-map lock */
+  for (uintptr_t at = lo; at < hi; at += (uintptr_t)16 << 20) {
+    uintptr_t k = hi - at < ((uintptr_t)16 << 20) ? hi - at : (uintptr_t)16 << 20;
+    if (madvise((void *)at, k, MADV_POPULATE_WRITE) != 0) break;
+  }
 #else
   (void)p;
   (void)n;

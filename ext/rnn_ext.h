@@ -36,10 +36,9 @@ void rnn_ext_append_ts(sqlite3_str *s, const rnn_ts *ts, int json);
 ** not known (ext/info.c). */
 void rnn_ext_append_irregular(sqlite3_str *s, const rnn_irregular *q);
 
-/* sqlite3_malloc64 and sqlite3_realloc64 with the blocks' pages mapped in
-** one call (ext/alloc.c), for the glue's arrays of a row each. */
+/* sqlite3_malloc64 with the block's pages mapped in one call (ext/alloc.c;
+** core/alloc.h rnn_prefault), for arrays written in full at once. */
 void *rnn_ext_malloc(sqlite3_uint64 n);
-void *rnn_ext_realloc(void *p, sqlite3_uint64 n);
 
 /* The longest options text rnn_train reads (its keys and values take a
 ** few hundred bytes). */

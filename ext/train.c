@@ -358,17 +358,17 @@ static void accumulate(sqlite3_context *ctx, int argc, sqlite3_value **argv,
     if (!read_number(ctx, fn, argv[2 + c], c, &r.ts, &v[c])) return;
   if (acc->n == acc->cap) {
     int64_t cap = acc->cap ? acc->cap * 2 : 64;
-    train_row *rows = rnn_ext_realloc(acc->rows, (sqlite3_uint64)cap * sizeof *rows);
+    train_row *rows = sqlite3_realloc64(acc->rows, (sqlite3_uint64)cap * sizeof *rows);
     if (rows) acc->rows = rows;
-    double *vals = rows ? rnn_ext_realloc(acc->vals, (sqlite3_uint64)cap * C *
-                                                         sizeof *vals)
+    double *vals = rows ? sqlite3_realloc64(acc->vals, (sqlite3_uint64)cap * C *
+                                                           sizeof *vals)
                         : NULL;
     if (!vals) {
       sqlite3_result_error_nomem(ctx);
       return;
     }
     acc->vals = vals;
-    row_key *keys = acc->global ? rnn_ext_realloc(acc->keys, (sqlite3_uint64)cap * sizeof *keys)
+    row_key *keys = acc->global ? sqlite3_realloc64(acc->keys, (sqlite3_uint64)cap * sizeof *keys)
                                 : NULL;
     if (acc->global && !keys) {
       sqlite3_result_error_nomem(ctx);
