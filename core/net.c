@@ -130,9 +130,9 @@ rnn_status rnn_work_init_seq(rnn_work *w, const rnn_arch *a, int B,
 ** alloc.h rnn_prefault) in training's set-up (s given) or when it takes
 ** 64 KiB or more (a forecast over many windows: the one-step errors that
 ** rnn_anomaly scores against take megabytes; a model scored row by row
-** reuses smaller buffers that are mapped already). In the set-up the stop is asked after every 16 MiB
-** (a large network's buffers take seconds to zero, page by page); NULL
-** once stopped. */
+** reuses smaller buffers that are mapped already). In the set-up the stop
+** is asked after every 16 MiB (a large network's buffers take seconds to
+** zero, page by page); NULL once stopped. */
 static float *zeroed(size_t n, const rnn_setup *s, int *stopped) {
   if (*stopped) return NULL;
   if (n > SIZE_MAX / sizeof(float)) return NULL;

@@ -630,7 +630,8 @@ static int make_grid(sqlite3_context *ctx, train_acc *acc, grid *g,
     goto done;
   }
   g->y = rnn_ext_malloc((sqlite3_uint64)g->len * sizeof *g->y);
-  g->x = rnn_ext_malloc((sqlite3_uint64)g->len * (k ? k : 1) * sizeof *g->x);
+  g->x = k ? rnn_ext_malloc((sqlite3_uint64)g->len * k * sizeof *g->x)
+           : sqlite3_malloc64((sqlite3_uint64)g->len * sizeof *g->x); /* unused */
   if (!g->y || !g->x) goto nomem;
   for (int64_t i = 0; i < g->len; i++) {
     g->y[i] = NAN;
