@@ -3,7 +3,7 @@
 
     /usr/bin/python3 bench/eval.py [--ext build/rnn] [--data ../shared/data]
         [--sets classic,hourly,weekly] [--limit N] [--options JSON]
-        [--json FILE] [--baselines-only] [--global]
+        [--json FILE] [--baselines-only] [--global] [--origin K]
 
 (`make eval EVAL_ARGS=...` runs it on build/rnn.so.) Run with Debian's
 /usr/bin/python3, whose sqlite3 module can load extensions. Standard library
@@ -59,7 +59,14 @@ M4's interval score, MSIS (mean of (upper - lower) + 2/a (lower - y) where
 y < lower + 2/a (y - upper) where y > upper, a = 1 - level, over the MASE
 scale), at 95% and at 80%, averaged over the series. The README's reference rows
 are constants below (they are on the full dev halves: not comparable with
---limit).
+--limit or --origin).
+
+--origin K (default 0) forecasts from an earlier origin, to see whether a
+rule's gain holds elsewhere than at the one origin M4 scores: each series'
+last K horizons of its training part are dropped and the first horizon of
+them is held out in place of the test part (which is never read then). A
+series left with fewer than 3 horizons' rows is skipped. Everything else
+(baselines, scores, counts) is computed the same way on what is left.
 """
 import argparse
 import csv
@@ -176,6 +183,24 @@ def load_m4(data_dir, name, limit):
 
 # --------------------------------------------------------------------------
 # Metrics.
+
+def earlier_origin(series, k):
+    """The series as seen k horizons before the end of its training part
+    (--origin): its last k horizons dropped, the first of them held out."""
+    if k == 0:
+        return series
+    out = []
+    for s in series:
+        h, n = s["h"], len(s["train"])
+        if n - k * h < 3 * h:
+            continue
+        cut = n - k * h
+        out.append(dict(s, ts=s["ts"][:cut], train=s["train"][:cut],
+                        test=s["train"][cut:cut + h]))
+    if not out:
+        raise ValueError("no series keeps 3 horizons of rows %d horizons back" % k)
+    return out
+
 
 def known_pairs(y, f):
     return [(a, b) for a, b in zip(y, f) if a is not None]
@@ -764,7 +789,7 @@ def print_set(result, args):
     print_method_table(rows)
     if name in M4_SETS:
         print("\n(ref) = m4/README.md, R forecast 8.20 on the full dev half%s." % (
-            ": not comparable with --limit" if args.limit else ""))
+            ": not comparable with --limit or --origin" if args.limit or args.origin else ""))
     if with_rnn:
         rnn = sm["rnn"]
         n = sm["scored"]
@@ -857,6 +882,8 @@ def parse_args(argv):
                    help="one rnn_train_global model per set instead of rnn_train per series")
     p.add_argument("--finetune-options", default=None,
                    help="rnn_finetune options as JSON (default NULL: the model's)")
+    p.add_argument("--origin", type=int, default=0,
+                   help="forecast from K horizons before the end of the training part")
     p.add_argument("--baselines-only", action="store_true",
                    help="score only seasonal naive and Naive2 (no extension)")
     args = p.parse_args(argv)
@@ -871,6 +898,8 @@ def parse_args(argv):
             p.error("--options is not JSON: %s" % e)
     if args.limit is not None and args.limit < 1:
         p.error("--limit must be at least 1")
+    if args.origin < 0:
+        p.error("--origin must be 0 or more")
     return args
 
 
@@ -881,14 +910,17 @@ def main(argv):
     except sqlite3.Error as e:
         print("eval.py: cannot load %s: %s" % (args.ext, e), file=sys.stderr)
         return 1
-    print("# sqlite-rnn evaluation: %s, options %s%s" % (
+    print("# sqlite-rnn evaluation: %s, options %s%s%s" % (
         "baselines only" if args.baselines_only else "rnn_version %s" % version,
         args.options or "NULL (defaults)",
-        ", first %d series per M4 set" % args.limit if args.limit else ""))
+        ", first %d series per M4 set" % args.limit if args.limit else "",
+        ", origin %d horizons before the end of the training part" % args.origin
+        if args.origin else ""))
     results, failed = [], False
     for name in args.sets:
         try:
             series = load_classic(args.data) if name == "classic" else load_m4(args.data, name, args.limit)
+            series = earlier_origin(series, args.origin)
             result = evaluate_set(name, series, args)
         except (sqlite3.Error, OSError, ValueError) as e:
             print("\n## %s\n\n- ERROR %s: %s" % (name, type(e).__name__, e))
@@ -903,6 +935,7 @@ def main(argv):
         print(summary_line(r, args) if "summary" in r else "%s: ERROR %s" % (r["set"], r["error"]))
     if args.json:
         doc = dict(ext=args.ext, version=version, options=args.options, limit=args.limit,
+                   origin=args.origin,
                    baselines_only=args.baselines_only,
                    sets={r["set"]: r for r in results})
         with open(args.json, "w") as f:
