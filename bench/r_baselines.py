@@ -3,6 +3,7 @@
 sqlite-rnn, with the per-series counts issue 15 asks of us.
 
     /usr/bin/python3 bench/r_baselines.py [--sets hourly,weekly] [--methods ets,arima]
+        [--origin K]
 
 Needs R with the forecast package (make dev-deps). Each series is fitted on
 its training rows as ts(y, frequency = m) (m = 24 hourly, 1 weekly, as the
@@ -11,7 +12,9 @@ failed series. Prints sMAPE, MASE and OWA (which reproduce the reference
 rows of ../shared/data/m4/README.md) and the series whose MASE is above 1.5
 and 3 times seasonal naive's ("worse" and "runaway" in make eval). ETS on
 the hourly half takes about ten minutes on one core; auto.arima there much
-longer (the README has no hourly row for it either).
+longer (the README has no hourly row for it either). --origin K forecasts
+from K horizons before the end of each training part, as make eval's
+--origin does (bench/eval.py).
 """
 import argparse
 import os
@@ -41,13 +44,20 @@ writeLines(out, a[5])
 """
 
 
-def r_forecasts(data_dir, set_name, method):
+def r_forecasts(series, set_name, method):
+    """{name: h forecasts, or None where the fit failed} of R's method on the
+    training rows of series (written out as M4's files are: a header, then
+    the name and the values of each series)."""
     cfg = ev.M4_SETS[set_name]
-    train = os.path.join(data_dir, "m4", cfg["file"] + "-train.csv")
     with tempfile.TemporaryDirectory() as tmp:
         script, out = os.path.join(tmp, "f.R"), os.path.join(tmp, "f.csv")
+        train = os.path.join(tmp, "train.csv")
         with open(script, "w") as f:
             f.write(R_CODE)
+        with open(train, "w") as f:
+            f.write("V1\n")
+            for x in series:
+                f.write(",".join([x["name"]] + [repr(v) for v in x["train"]]) + "\n")
         subprocess.run(["Rscript", script, train, str(cfg["m"]), str(cfg["h"]), method, out],
                        check=True)
         fc = {}
@@ -86,15 +96,17 @@ def main():
     p.add_argument("--data", default=os.path.join(ev.REPO_ROOT, "..", "shared", "data"))
     p.add_argument("--sets", default="hourly,weekly")
     p.add_argument("--methods", default="ets,arima")
+    p.add_argument("--origin", type=int, default=0,
+                   help="forecast from K horizons before the end of the training part")
     args = p.parse_args()
     print("| set | method | sMAPE | MASE | OWA | worse than 1.5x seasonal naive | runaway (3x) | failed fits |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for set_name in args.sets.split(","):
-        series = ev.load_m4(args.data, set_name, None)
+        series = ev.earlier_origin(ev.load_m4(args.data, set_name, None), args.origin)
         for method in args.methods.split(","):
             if method == "arima" and set_name == "hourly":
                 continue  # hours a half on one core
-            S, M, O, w, r, failed = score(series, r_forecasts(args.data, set_name, method))
+            S, M, O, w, r, failed = score(series, r_forecasts(series, set_name, method))
             print(f"| {set_name} | {method} | {S:.3f} | {M:.3f} | {O:.3f} | {w} | {r} | {failed} |",
                   flush=True)
 
