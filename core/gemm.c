@@ -338,12 +338,45 @@ X86_512 static void column512(const gemm_args *g) {
   }
 }
 
+/* A product one deep (the input projection of a series of one value a
+** step): each element is one fused multiply-add on its starting value,
+** c = fma(a_i, b_j, start), as in the blocks. 128 columns of B and of the
+** bias stay in registers while every row streams through, instead of
+** each block of 8 x 32 loading them again. */
+X86_512 static void depth1_512(const gemm_args *g) {
+  for (int j = 0; j < g->N; j += 128) {
+    int nv = (g->N - j + 15) / 16; /* vectors with columns */
+    __mmask16 m[8];
+    __m512 b[8], s[8];
+    edge_masks(m, 8, g->N - j);
+#pragma GCC unroll 8
+    for (int v = 0; v < 8; v++) {
+      b[v] = _mm512_maskz_loadu_ps(m[v], g->B + j + 16 * v);
+      s[v] = g->bias ? _mm512_maskz_loadu_ps(m[v], g->bias + j + 16 * v) : b[v];
+    }
+    for (int i = 0; i < g->M; i++) {
+      __m512 a = _mm512_set1_ps(g->A[(size_t)i * g->ars]);
+      float *c = g->C + (size_t)i * g->ldc + j;
+#pragma GCC unroll 8
+      for (int v = 0; v < 8; v++) {
+        if (v >= nv) break;
+        __m512 start = g->bias ? s[v] : _mm512_maskz_loadu_ps(m[v], c + 16 * v);
+        _mm512_mask_storeu_ps(c + 16 * v, m[v], _mm512_fmadd_ps(a, b[v], start));
+      }
+    }
+  }
+}
+
 /* Rows in blocks of eight, the last block what is left; columns in blocks
 ** of 32, the last 16 or 32 wide with masks. Loop order and k panels as in
 ** gemm_avx2. */
 X86_512 static void gemm_avx512(const gemm_args *g) {
   if (g->N == 1 && g->ars == 1 && g->ldc == 1) {
     column512(g);
+    return;
+  }
+  if (g->K == 1) {
+    depth1_512(g);
     return;
   }
   int KC = k_panel(g->N);

@@ -147,7 +147,12 @@ static void test_builds_agree(void) {
       ** gradient of a univariate series): blocks of 64 and 128 rows, the
       ** masked and single-vector remainders, with and without a bias. */
       {FORM_TN, 128, 1, 384, 0},    {FORM_TN, 200, 1, 77, 0},
-      {FORM_TN, 67, 1, 50, 0},      {FORM_NN_BIAS, 150, 1, 1, 0}};
+      {FORM_TN, 67, 1, 50, 0},      {FORM_NN_BIAS, 150, 1, 1, 0},
+      /* One deep (a univariate series' input projection): 128 columns at
+      ** a time, the masked remainder, with and without a bias. */
+      {FORM_NN_BIAS, 768, 128, 1, 0}, {FORM_NN_BIAS, 24, 384, 1, 2},
+      {FORM_NN, 33, 300, 1, 1},     {FORM_NN_BIAS, 1, 7, 1, 0},
+      {FORM_TN, 40, 129, 1, 3}};
   for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
     failures += !one_shape(&r, &big[i], level);
     runs++;
